@@ -1,0 +1,3 @@
+module github.com/usegolib/usegolib/go
+
+go 1.24
