@@ -1,0 +1,102 @@
+// Package gotool runs the go command the way every usegolib step needs it:
+// with the user's environment plus the few settings that make bridge builds
+// work offline and repeatably.
+package gotool
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os/exec"
+	"strings"
+)
+
+// Env returns base (typically os.Environ()) with the settings every usegolib
+// go command runs with: CGO_ENABLED=1 (c-shared needs cgo), GOTOOLCHAIN=local
+// (never download a toolchain), GOWORK=off (a go.work around the work dir must
+// not change the build) and GOFLAGS = goflags plus -mod=mod (the bridge
+// module may add go.sum lines). Any -mod flag in goflags is dropped, since the
+// bridge module has no vendor directory. CC is left untouched.
+func Env(base []string, goflags string) []string {
+	override := map[string]string{
+		"CGO_ENABLED": "1",
+		"GOTOOLCHAIN": "local",
+		"GOWORK":      "off",
+		"GOFLAGS":     withModMod(goflags),
+	}
+	env := make([]string, 0, len(base)+len(override))
+	for _, kv := range base {
+		k, _, _ := strings.Cut(kv, "=")
+		if _, ok := override[k]; ok {
+			continue
+		}
+		env = append(env, kv)
+	}
+	for _, k := range []string{"CGO_ENABLED", "GOTOOLCHAIN", "GOWORK", "GOFLAGS"} {
+		env = append(env, k+"="+override[k])
+	}
+	return env
+}
+
+// Lookup returns the value of key in env ("" if absent; the last one wins).
+func Lookup(env []string, key string) string {
+	v := ""
+	for _, kv := range env {
+		if k, val, ok := strings.Cut(kv, "="); ok && k == key {
+			v = val
+		}
+	}
+	return v
+}
+
+func withModMod(goflags string) string {
+	var out []string
+	for _, f := range strings.Fields(goflags) {
+		if f == "-mod" || strings.HasPrefix(f, "-mod=") || strings.HasPrefix(f, "--mod=") {
+			continue
+		}
+		out = append(out, f)
+	}
+	return strings.Join(append(out, "-mod=mod"), " ")
+}
+
+// Error is a failed go command, with everything it wrote to stderr.
+type Error struct {
+	Args   []string
+	Stderr string
+	Err    error
+}
+
+func (e *Error) Error() string {
+	msg := strings.TrimSpace(e.Stderr)
+	if msg == "" {
+		msg = e.Err.Error()
+	}
+	return fmt.Sprintf("go %s: %s", strings.Join(e.Args, " "), msg)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Output runs `go args...` in dir with env and returns its standard output.
+// On failure the error is an *Error holding the standard error.
+func Output(ctx context.Context, dir string, env []string, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = dir
+	cmd.Env = env
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout = &stdout
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		return stdout.Bytes(), &Error{Args: args, Stderr: stderr.String(), Err: err}
+	}
+	return stdout.Bytes(), nil
+}
+
+// Combined runs `go args...` in dir with env and returns its standard output
+// and standard error interleaved, as a user would see them.
+func Combined(ctx context.Context, dir string, env []string, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = dir
+	cmd.Env = env
+	return cmd.CombinedOutput()
+}

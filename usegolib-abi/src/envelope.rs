@@ -1,0 +1,388 @@
+//! The versioned envelope (docs/abi.md sections 3 and 4).
+
+use std::fmt;
+
+use crate::read::{validate, Limits, Reader, Token};
+use crate::write::{write_array_len, write_map_len, write_str, write_uint, write_value};
+use crate::{DecodeError, Value, ABI_VERSION};
+
+/// The only op of ABI 1: call a function.
+pub const OP_CALL: u32 = 0;
+
+/// Which function a request calls.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A function id from the schema.
+    Id(u32),
+    /// `"<import path>.<Name>"`.
+    Name(String),
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Target::Id(id) => write!(f, "function #{id}"),
+            Target::Name(n) => f.write_str(n),
+        }
+    }
+}
+
+/// A request: `[abi, op, target, args]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    /// The ABI version the caller speaks.
+    pub abi: u32,
+    /// The op ([`OP_CALL`]).
+    pub op: u32,
+    /// The function.
+    pub target: Target,
+    /// The arguments in parameter order.
+    pub args: Vec<Value>,
+}
+
+impl Request {
+    /// A call request of this crate's ABI version.
+    pub fn call(target: Target, args: Vec<Value>) -> Self {
+        Request {
+            abi: ABI_VERSION,
+            op: OP_CALL,
+            target,
+            args,
+        }
+    }
+}
+
+/// Writes `[abi, op, target, ` and the array header of `argc` arguments: what precedes the
+/// arguments of a call request. The caller then writes exactly `argc` values.
+pub fn write_request_header(out: &mut Vec<u8>, target: &Target, argc: usize) {
+    out.push(0x94);
+    write_uint(out, ABI_VERSION as u64);
+    write_uint(out, OP_CALL as u64);
+    match target {
+        Target::Id(id) => write_uint(out, *id as u64),
+        Target::Name(n) => write_str(out, n.as_bytes()),
+    }
+    write_array_len(out, argc);
+}
+
+/// Encodes a request (values are written canonically, untyped; see [`crate::encode_typed`] for
+/// typed encoding).
+pub fn encode_request(req: &Request) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.push(0x94);
+    write_uint(&mut out, req.abi as u64);
+    write_uint(&mut out, req.op as u64);
+    match &req.target {
+        Target::Id(id) => write_uint(&mut out, *id as u64),
+        Target::Name(n) => write_str(&mut out, n.as_bytes()),
+    }
+    write_array_len(&mut out, req.args.len());
+    for a in &req.args {
+        write_value(&mut out, a);
+    }
+    out
+}
+
+fn read_u32(r: &mut Reader<'_>, what: &str) -> Result<u32, DecodeError> {
+    let at = r.position();
+    match r.next_token()? {
+        Token::Int(i) if i >= 0 => {
+            u32::try_from(i).map_err(|_| DecodeError::malformed(at, format!("{what} is too large")))
+        }
+        _ => Err(DecodeError::malformed(
+            at,
+            format!("{what} is not a non-negative int"),
+        )),
+    }
+}
+
+fn expect_array(r: &mut Reader<'_>, n: u32, what: &str) -> Result<(), DecodeError> {
+    let at = r.position();
+    match r.next_token()? {
+        Token::Array(m) if m == n => Ok(()),
+        _ => Err(DecodeError::malformed(
+            at,
+            format!("{what} is not an array of {n} elements"),
+        )),
+    }
+}
+
+/// Decodes a request within `limits`.
+///
+/// # Errors
+///
+/// A [`DecodeError`] when the bytes break a limit or are not a request.
+pub fn decode_request(buf: &[u8], limits: &Limits) -> Result<Request, DecodeError> {
+    validate(buf, limits)?;
+    let mut r = Reader::new(buf);
+    expect_array(&mut r, 4, "the request")?;
+    let abi = read_u32(&mut r, "abi")?;
+    let op = read_u32(&mut r, "op")?;
+    let at = r.position();
+    let target = match r.next_token()? {
+        Token::Int(i) if i >= 0 => Target::Id(
+            u32::try_from(i)
+                .map_err(|_| DecodeError::malformed(at, "the function id is too large"))?,
+        ),
+        Token::Str(s) => Target::Name(
+            String::from_utf8(s.to_vec())
+                .map_err(|_| DecodeError::malformed(at, "the function name is not UTF-8"))?,
+        ),
+        _ => {
+            return Err(DecodeError::malformed(
+                at,
+                "the target is not an id or a name",
+            ))
+        }
+    };
+    let at = r.position();
+    let n = match r.next_token()? {
+        Token::Array(n) => n,
+        _ => return Err(DecodeError::malformed(at, "args is not an array")),
+    };
+    let mut args = Vec::with_capacity((n as usize).min(buf.len()));
+    for _ in 0..n {
+        args.push(r.read_value()?);
+    }
+    Ok(Request {
+        abi,
+        op,
+        target,
+        args,
+    })
+}
+
+/// The kind of an error reply (docs/abi.md section 4).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The function returned a non-nil `error`.
+    GoError,
+    /// The function panicked.
+    GoPanic,
+    /// An argument could not be converted.
+    BadArgument,
+    /// Wrong number of arguments.
+    Arity,
+    /// No function with that id or name.
+    UnknownSymbol,
+    /// The function exists but the bridge does not support it.
+    SkippedSymbol,
+    /// The request's ABI version is not the bridge's.
+    AbiVersion,
+    /// The op is not known.
+    UnsupportedOp,
+    /// The request is not well formed.
+    Malformed,
+    /// A hard limit was hit.
+    LimitExceeded,
+    /// A kind this crate does not know (from a newer bridge).
+    Other(String),
+}
+
+impl ErrorKind {
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ErrorKind::GoError => "go_error",
+            ErrorKind::GoPanic => "go_panic",
+            ErrorKind::BadArgument => "bad_argument",
+            ErrorKind::Arity => "arity",
+            ErrorKind::UnknownSymbol => "unknown_symbol",
+            ErrorKind::SkippedSymbol => "skipped_symbol",
+            ErrorKind::AbiVersion => "abi_version",
+            ErrorKind::UnsupportedOp => "unsupported_op",
+            ErrorKind::Malformed => "malformed",
+            ErrorKind::LimitExceeded => "limit_exceeded",
+            ErrorKind::Other(s) => s,
+        }
+    }
+
+    /// Parses the wire spelling.
+    pub fn parse(s: &str) -> ErrorKind {
+        match s {
+            "go_error" => ErrorKind::GoError,
+            "go_panic" => ErrorKind::GoPanic,
+            "bad_argument" => ErrorKind::BadArgument,
+            "arity" => ErrorKind::Arity,
+            "unknown_symbol" => ErrorKind::UnknownSymbol,
+            "skipped_symbol" => ErrorKind::SkippedSymbol,
+            "abi_version" => ErrorKind::AbiVersion,
+            "unsupported_op" => ErrorKind::UnsupportedOp,
+            "malformed" => ErrorKind::Malformed,
+            "limit_exceeded" => ErrorKind::LimitExceeded,
+            other => ErrorKind::Other(other.to_owned()),
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The body of an error reply.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ErrorReply {
+    /// What kind of failure.
+    pub kind: ErrorKind,
+    /// One line for people.
+    pub message: String,
+    /// Structured detail, keys sorted.
+    pub detail: Vec<(String, Value)>,
+}
+
+impl ErrorReply {
+    /// A detail entry by key.
+    pub fn detail(&self, key: &str) -> Option<&Value> {
+        self.detail.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// A detail entry as text (lossy for invalid UTF-8), or "".
+    pub fn detail_str(&self, key: &str) -> String {
+        match self.detail(key).and_then(Value::as_str_bytes) {
+            Some(b) => String::from_utf8_lossy(b).into_owned(),
+            None => String::new(),
+        }
+    }
+}
+
+/// A reply: `[0, result]` or `[1, error]`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reply {
+    /// The call succeeded.
+    Ok(Value),
+    /// The call failed.
+    Err(ErrorReply),
+}
+
+/// Encodes a reply canonically (detail keys are sorted here).
+pub fn encode_reply(reply: &Reply) -> Vec<u8> {
+    let mut out = Vec::new();
+    write_array_len(&mut out, 2);
+    match reply {
+        Reply::Ok(v) => {
+            out.push(0x00);
+            write_value(&mut out, v);
+        }
+        Reply::Err(e) => {
+            out.push(0x01);
+            write_map_len(&mut out, 3);
+            write_str(&mut out, b"kind");
+            write_str(&mut out, e.kind.as_str().as_bytes());
+            write_str(&mut out, b"message");
+            write_str(&mut out, e.message.as_bytes());
+            write_str(&mut out, b"detail");
+            let mut detail: Vec<&(String, Value)> = e.detail.iter().collect();
+            detail.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+            write_map_len(&mut out, detail.len());
+            for (k, v) in detail {
+                write_str(&mut out, k.as_bytes());
+                write_value(&mut out, v);
+            }
+        }
+    }
+    out
+}
+
+/// Validates a reply within `limits` and returns whether it is a success, with a reader
+/// positioned at its body (the result, or the error map). This is the zero-copy path: callers
+/// convert the body straight into their own objects.
+///
+/// # Errors
+///
+/// A [`DecodeError`] when the bytes break a limit or are not a reply.
+pub fn reply_body<'a>(buf: &'a [u8], limits: &Limits) -> Result<(bool, Reader<'a>), DecodeError> {
+    validate(buf, limits)?;
+    let mut r = Reader::new(buf);
+    expect_array(&mut r, 2, "the reply")?;
+    let at = r.position();
+    match r.next_token()? {
+        Token::Int(0) => Ok((true, r)),
+        Token::Int(1) => Ok((false, r)),
+        _ => Err(DecodeError::malformed(at, "the reply status is not 0 or 1")),
+    }
+}
+
+/// Reads an error map (the body of a failed reply).
+///
+/// # Errors
+///
+/// A [`DecodeError`] when the body is not an error map.
+pub fn read_error_body(r: &mut Reader<'_>) -> Result<ErrorReply, DecodeError> {
+    let at = r.position();
+    let body = r.read_value()?;
+    let text = |key: &str| -> Result<String, DecodeError> {
+        match body.get(key) {
+            Some(v @ (Value::Str(_) | Value::RawStr(_))) => {
+                Ok(String::from_utf8_lossy(v.as_str_bytes().unwrap_or_default()).into_owned())
+            }
+            _ => Err(DecodeError::malformed(
+                at,
+                format!("the error has no str {key:?}"),
+            )),
+        }
+    };
+    let kind = ErrorKind::parse(&text("kind")?);
+    let message = text("message")?;
+    let detail = match body.get("detail") {
+        Some(Value::Map(entries)) => entries.clone(),
+        None => Vec::new(),
+        Some(_) => return Err(DecodeError::malformed(at, "the error detail is not a map")),
+    };
+    Ok(ErrorReply {
+        kind,
+        message,
+        detail,
+    })
+}
+
+/// Decodes a whole reply into a [`Reply`].
+///
+/// # Errors
+///
+/// A [`DecodeError`] when the bytes break a limit or are not a reply.
+pub fn decode_reply(buf: &[u8], limits: &Limits) -> Result<Reply, DecodeError> {
+    let (ok, mut r) = reply_body(buf, limits)?;
+    if ok {
+        Ok(Reply::Ok(r.read_value()?))
+    } else {
+        Ok(Reply::Err(read_error_body(&mut r)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn add_int_request_bytes() {
+        let req = Request::call(Target::Id(3), vec![1.into(), 2.into()]);
+        let bytes = encode_request(&req);
+        assert_eq!(bytes, [0x94, 0x01, 0x00, 0x03, 0x92, 0x01, 0x02]);
+        let mut head = Vec::new();
+        write_request_header(&mut head, &Target::Id(3), 2);
+        assert_eq!(head, bytes[..5]);
+        assert_eq!(decode_request(&bytes, &Limits::ABI).unwrap(), req);
+    }
+
+    #[test]
+    fn error_reply_round_trips() {
+        let reply = Reply::Err(ErrorReply {
+            kind: ErrorKind::GoError,
+            message: "boom".into(),
+            detail: vec![("type".into(), "*errors.errorString".into())],
+        });
+        assert_eq!(
+            decode_reply(&encode_reply(&reply), &Limits::ABI).unwrap(),
+            reply
+        );
+    }
+
+    #[test]
+    fn bad_status_is_malformed() {
+        assert!(decode_reply(&[0x92, 0x02, 0xc0], &Limits::ABI).is_err());
+        assert!(decode_reply(&[0x92, 0x00], &Limits::ABI).is_err());
+    }
+}

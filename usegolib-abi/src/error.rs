@@ -1,0 +1,60 @@
+use std::fmt;
+
+/// Which hard limit a message exceeded (docs/abi.md section 6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LimitKind {
+    /// The total size of the message.
+    Size,
+    /// The nesting depth of containers.
+    Depth,
+    /// The total number of container elements.
+    Elements,
+}
+
+impl LimitKind {
+    /// The name used on the wire (`limit` in an error detail).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LimitKind::Size => "size",
+            LimitKind::Depth => "depth",
+            LimitKind::Elements => "elements",
+        }
+    }
+}
+
+impl fmt::Display for LimitKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A message that could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DecodeError {
+    /// The bytes are not a well-formed message of the expected shape.
+    #[error("malformed MessagePack at byte {offset}: {reason}")]
+    Malformed {
+        /// Byte offset of the problem.
+        offset: usize,
+        /// What was wrong.
+        reason: String,
+    },
+    /// A hard limit was exceeded.
+    #[error("message exceeds the {limit} limit of {max}")]
+    LimitExceeded {
+        /// Which limit.
+        limit: LimitKind,
+        /// The limit's value.
+        max: u64,
+    },
+}
+
+impl DecodeError {
+    pub(crate) fn malformed(offset: usize, reason: impl Into<String>) -> Self {
+        DecodeError::Malformed {
+            offset,
+            reason: reason.into(),
+        }
+    }
+}

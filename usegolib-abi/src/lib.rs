@@ -1,0 +1,35 @@
+//! The usegolib wire contract, as Rust types. The normative text is `docs/abi.md`.
+//!
+//! * [`Value`]: the Level-1 value model (nil, bool, 64-bit ints, floats, strings, bytes, lists).
+//! * [`WireType`]: the wire type of a Go parameter or result, as the schema spells it, and
+//!   [`encode_typed`], which writes a [`Value`] as that type with exact range checks.
+//! * [`Request`] and [`Reply`]: the versioned envelope, with [`encode_request`],
+//!   [`decode_request`], [`encode_reply`] and [`decode_reply`].
+//! * [`Reader`] and [`validate`]: a bounded, zero-copy MessagePack reader. Every decode first runs
+//!   [`validate`], which enforces the hard [`Limits`] without allocating.
+//!
+//! The crate does no I/O, no FFI and has no `unsafe`.
+#![forbid(unsafe_code)]
+
+mod envelope;
+mod error;
+mod read;
+mod types;
+mod value;
+mod write;
+
+pub use envelope::{
+    decode_reply, decode_request, encode_reply, encode_request, read_error_body, reply_body,
+    write_request_header, ErrorKind, ErrorReply, Reply, Request, Target, OP_CALL,
+};
+pub use error::{DecodeError, LimitKind};
+pub use read::{decode_value, validate, Limits, Reader, Token};
+pub use types::{encode_typed, IntType, TypeError, WireType};
+pub use value::Value;
+pub use write::{
+    write_array_len, write_bin, write_bool, write_f32, write_f64, write_int, write_map_len,
+    write_nil, write_str, write_uint, write_value,
+};
+
+/// The ABI version this crate speaks (docs/abi.md section 1).
+pub const ABI_VERSION: u32 = 1;

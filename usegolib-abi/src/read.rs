@@ -1,0 +1,494 @@
+//! The bounded MessagePack reader: [`validate`] checks a whole message without allocating, then a
+//! [`Reader`] walks it as [`Token`]s that borrow from the input.
+
+use crate::{DecodeError, LimitKind, Value};
+
+/// The deepest nesting any [`Limits`] may allow (the validator keeps a fixed-size stack).
+const DEPTH_CAP: usize = 128;
+
+/// Hard limits for one message (docs/abi.md section 6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest message, in bytes.
+    pub max_bytes: usize,
+    /// Deepest container nesting; the outermost container is depth 1. At most 128.
+    pub max_depth: usize,
+    /// Most container elements in one message (a map entry counts twice).
+    pub max_elements: u64,
+}
+
+impl Limits {
+    /// The limits of docs/abi.md section 6.
+    pub const ABI: Limits = Limits {
+        max_bytes: 1 << 30,
+        max_depth: 64,
+        max_elements: 1 << 26,
+    };
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::ABI
+    }
+}
+
+/// One MessagePack item. Containers give their length; their elements follow as further tokens.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Token<'a> {
+    /// nil
+    Nil,
+    /// bool
+    Bool(bool),
+    /// any integer that fits `i64`
+    Int(i64),
+    /// an integer above `i64::MAX`
+    Uint(u64),
+    /// float32
+    F32(f32),
+    /// float64
+    F64(f64),
+    /// str payload (not checked for UTF-8)
+    Str(&'a [u8]),
+    /// bin payload
+    Bin(&'a [u8]),
+    /// array header with its element count
+    Array(u32),
+    /// map header with its entry count
+    Map(u32),
+    /// ext payload with its type
+    Ext(i8, &'a [u8]),
+}
+
+/// What a header byte announces: a container of `n` items, or a scalar with `skip` payload bytes
+/// after a `head`-byte header.
+enum Shape {
+    Container {
+        head: usize,
+        items: u64,
+        entries: u64,
+    },
+    Scalar {
+        head: usize,
+        skip: usize,
+    },
+}
+
+fn be(buf: &[u8], at: usize, n: usize) -> Option<u64> {
+    let bytes = buf.get(at..at.checked_add(n)?)?;
+    Some(bytes.iter().fold(0u64, |acc, b| (acc << 8) | *b as u64))
+}
+
+fn shape(buf: &[u8], pos: usize) -> Result<Shape, DecodeError> {
+    let truncated = || DecodeError::malformed(pos, "message ends inside a value header");
+    let m = *buf.get(pos).ok_or_else(truncated)?;
+    let len_at = |n: usize| {
+        be(buf, pos + 1, n)
+            .map(|v| v as usize)
+            .ok_or_else(truncated)
+    };
+    let cont = |head: usize, entries: u64, per: u64| Shape::Container {
+        head,
+        items: entries * per,
+        entries,
+    };
+    Ok(match m {
+        0x00..=0x7f | 0xe0..=0xff | 0xc0 | 0xc2 | 0xc3 => Shape::Scalar { head: 1, skip: 0 },
+        0x80..=0x8f => cont(1, (m & 0x0f) as u64, 2),
+        0x90..=0x9f => cont(1, (m & 0x0f) as u64, 1),
+        0xa0..=0xbf => Shape::Scalar {
+            head: 1,
+            skip: (m & 0x1f) as usize,
+        },
+        0xc1 => {
+            return Err(DecodeError::malformed(
+                pos,
+                "byte 0xc1 is never used in MessagePack",
+            ))
+        }
+        0xc4 | 0xd9 => Shape::Scalar {
+            head: 2,
+            skip: len_at(1)?,
+        },
+        0xc5 | 0xda => Shape::Scalar {
+            head: 3,
+            skip: len_at(2)?,
+        },
+        0xc6 | 0xdb => Shape::Scalar {
+            head: 5,
+            skip: len_at(4)?,
+        },
+        0xc7 => Shape::Scalar {
+            head: 3,
+            skip: len_at(1)?,
+        },
+        0xc8 => Shape::Scalar {
+            head: 4,
+            skip: len_at(2)?,
+        },
+        0xc9 => Shape::Scalar {
+            head: 6,
+            skip: len_at(4)?,
+        },
+        0xca => Shape::Scalar { head: 1, skip: 4 },
+        0xcb => Shape::Scalar { head: 1, skip: 8 },
+        0xcc | 0xd0 => Shape::Scalar { head: 1, skip: 1 },
+        0xcd | 0xd1 => Shape::Scalar { head: 1, skip: 2 },
+        0xce | 0xd2 => Shape::Scalar { head: 1, skip: 4 },
+        0xcf | 0xd3 => Shape::Scalar { head: 1, skip: 8 },
+        0xd4 => Shape::Scalar { head: 2, skip: 1 },
+        0xd5 => Shape::Scalar { head: 2, skip: 2 },
+        0xd6 => Shape::Scalar { head: 2, skip: 4 },
+        0xd7 => Shape::Scalar { head: 2, skip: 8 },
+        0xd8 => Shape::Scalar { head: 2, skip: 16 },
+        0xdc => cont(3, len_at(2)? as u64, 1),
+        0xdd => cont(5, len_at(4)? as u64, 1),
+        0xde => cont(3, len_at(2)? as u64, 2),
+        0xdf => cont(5, len_at(4)? as u64, 2),
+    })
+}
+
+/// Checks that `buf` holds exactly one well-formed MessagePack value within `limits`, with no
+/// trailing bytes. It allocates nothing, and rejects a declared length larger than the bytes that
+/// remain before anything could be allocated for it.
+///
+/// # Errors
+///
+/// [`DecodeError::LimitExceeded`] or [`DecodeError::Malformed`].
+pub fn validate(buf: &[u8], limits: &Limits) -> Result<(), DecodeError> {
+    if buf.len() > limits.max_bytes {
+        return Err(DecodeError::LimitExceeded {
+            limit: LimitKind::Size,
+            max: limits.max_bytes as u64,
+        });
+    }
+    let max_depth = limits.max_depth.min(DEPTH_CAP);
+    // Items still expected in each open container; the bottom slot is the top-level value.
+    let mut stack = [0u64; DEPTH_CAP + 1];
+    stack[0] = 1;
+    let mut depth = 0usize; // open containers
+    let mut elements = 0u64;
+    let mut pos = 0usize;
+    loop {
+        while stack[depth] == 0 {
+            if depth == 0 {
+                if pos != buf.len() {
+                    return Err(DecodeError::malformed(
+                        pos,
+                        format!("{} trailing bytes after the message", buf.len() - pos),
+                    ));
+                }
+                return Ok(());
+            }
+            depth -= 1;
+        }
+        stack[depth] -= 1;
+        match shape(buf, pos)? {
+            Shape::Scalar { head, skip } => {
+                let end = pos
+                    .checked_add(head)
+                    .and_then(|p| p.checked_add(skip))
+                    .filter(|&e| e <= buf.len());
+                pos = end.ok_or_else(|| {
+                    DecodeError::malformed(pos, "a length runs past the end of the message")
+                })?;
+            }
+            Shape::Container {
+                head,
+                items,
+                entries,
+            } => {
+                if depth + 1 > max_depth {
+                    return Err(DecodeError::LimitExceeded {
+                        limit: LimitKind::Depth,
+                        max: max_depth as u64,
+                    });
+                }
+                pos += head;
+                if pos > buf.len() || items > (buf.len() - pos) as u64 {
+                    return Err(DecodeError::malformed(
+                        pos.min(buf.len()),
+                        format!("a container declares {entries} entries but fewer bytes remain"),
+                    ));
+                }
+                elements += items;
+                if elements > limits.max_elements {
+                    return Err(DecodeError::LimitExceeded {
+                        limit: LimitKind::Elements,
+                        max: limits.max_elements,
+                    });
+                }
+                depth += 1;
+                stack[depth] = items;
+            }
+        }
+    }
+}
+
+/// A cursor over a message, yielding [`Token`]s that borrow from it.
+///
+/// Run [`validate`] on the message first: the reader checks bounds (it never panics) but it does
+/// not enforce limits on its own.
+#[derive(Debug, Clone)]
+pub struct Reader<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    /// A reader at the start of `buf`.
+    pub fn new(buf: &'a [u8]) -> Self {
+        Reader { buf, pos: 0 }
+    }
+
+    /// The current byte offset.
+    pub fn position(&self) -> usize {
+        self.pos
+    }
+
+    /// True when every byte was read.
+    pub fn is_at_end(&self) -> bool {
+        self.pos == self.buf.len()
+    }
+
+    fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
+        let end = self.pos.checked_add(n).filter(|&e| e <= self.buf.len());
+        let end = end.ok_or_else(|| DecodeError::malformed(self.pos, "message ends early"))?;
+        let s = &self.buf[self.pos..end];
+        self.pos = end;
+        Ok(s)
+    }
+
+    fn uint(&mut self, n: usize) -> Result<u64, DecodeError> {
+        Ok(self
+            .take(n)?
+            .iter()
+            .fold(0u64, |acc, b| (acc << 8) | *b as u64))
+    }
+
+    /// Reads the next token.
+    ///
+    /// # Errors
+    ///
+    /// [`DecodeError::Malformed`] on a truncated message or the unused byte `0xc1`.
+    pub fn next_token(&mut self) -> Result<Token<'a>, DecodeError> {
+        let at = self.pos;
+        let m = self.take(1)?[0];
+        let int = |u: u64| match i64::try_from(u) {
+            Ok(i) => Token::Int(i),
+            Err(_) => Token::Uint(u),
+        };
+        Ok(match m {
+            0x00..=0x7f => Token::Int(m as i64),
+            0xe0..=0xff => Token::Int(m as i8 as i64),
+            0x80..=0x8f => Token::Map((m & 0x0f) as u32),
+            0x90..=0x9f => Token::Array((m & 0x0f) as u32),
+            0xa0..=0xbf => Token::Str(self.take((m & 0x1f) as usize)?),
+            0xc0 => Token::Nil,
+            0xc1 => {
+                return Err(DecodeError::malformed(
+                    at,
+                    "byte 0xc1 is never used in MessagePack",
+                ))
+            }
+            0xc2 => Token::Bool(false),
+            0xc3 => Token::Bool(true),
+            0xc4 => {
+                let n = self.uint(1)? as usize;
+                Token::Bin(self.take(n)?)
+            }
+            0xc5 => {
+                let n = self.uint(2)? as usize;
+                Token::Bin(self.take(n)?)
+            }
+            0xc6 => {
+                let n = self.uint(4)? as usize;
+                Token::Bin(self.take(n)?)
+            }
+            0xc7..=0xc9 => {
+                let n = self.uint(1 << (m - 0xc7))? as usize;
+                let t = self.take(1)?[0] as i8;
+                Token::Ext(t, self.take(n)?)
+            }
+            0xca => Token::F32(f32::from_bits(self.uint(4)? as u32)),
+            0xcb => Token::F64(f64::from_bits(self.uint(8)?)),
+            0xcc => int(self.uint(1)?),
+            0xcd => int(self.uint(2)?),
+            0xce => int(self.uint(4)?),
+            0xcf => int(self.uint(8)?),
+            0xd0 => Token::Int(self.uint(1)? as u8 as i8 as i64),
+            0xd1 => Token::Int(self.uint(2)? as u16 as i16 as i64),
+            0xd2 => Token::Int(self.uint(4)? as u32 as i32 as i64),
+            0xd3 => Token::Int(self.uint(8)? as i64),
+            0xd4..=0xd8 => {
+                let t = self.take(1)?[0] as i8;
+                Token::Ext(t, self.take(1 << (m - 0xd4))?)
+            }
+            0xd9 => {
+                let n = self.uint(1)? as usize;
+                Token::Str(self.take(n)?)
+            }
+            0xda => {
+                let n = self.uint(2)? as usize;
+                Token::Str(self.take(n)?)
+            }
+            0xdb => {
+                let n = self.uint(4)? as usize;
+                Token::Str(self.take(n)?)
+            }
+            0xdc => Token::Array(self.uint(2)? as u32),
+            0xdd => Token::Array(self.uint(4)? as u32),
+            0xde => Token::Map(self.uint(2)? as u32),
+            0xdf => Token::Map(self.uint(4)? as u32),
+        })
+    }
+
+    /// Reads one whole value (recursively; [`validate`] has bounded the depth).
+    ///
+    /// # Errors
+    ///
+    /// [`DecodeError::Malformed`] on a truncated message, an ext value (unused by ABI 1) or a map
+    /// key that is not a str.
+    pub fn read_value(&mut self) -> Result<Value, DecodeError> {
+        let at = self.pos;
+        Ok(match self.next_token()? {
+            Token::Nil => Value::Nil,
+            Token::Bool(b) => Value::Bool(b),
+            Token::Int(i) => Value::Int(i),
+            Token::Uint(u) => Value::Uint(u),
+            Token::F32(f) => Value::F32(f),
+            Token::F64(f) => Value::F64(f),
+            Token::Str(s) => Value::from_go_string(s.to_vec()),
+            Token::Bin(b) => Value::Bytes(b.to_vec()),
+            Token::Array(n) => {
+                // Never trust `n` for allocation beyond what the remaining bytes can hold.
+                let cap = (n as usize).min(self.buf.len() - self.pos);
+                let mut items = Vec::with_capacity(cap);
+                for _ in 0..n {
+                    items.push(self.read_value()?);
+                }
+                Value::List(items)
+            }
+            Token::Map(n) => {
+                let cap = (n as usize).min((self.buf.len() - self.pos) / 2);
+                let mut entries = Vec::with_capacity(cap);
+                for _ in 0..n {
+                    let key_at = self.pos;
+                    let key = match self.next_token()? {
+                        Token::Str(s) => String::from_utf8(s.to_vec()).map_err(|_| {
+                            DecodeError::malformed(key_at, "a map key is not valid UTF-8")
+                        })?,
+                        _ => return Err(DecodeError::malformed(key_at, "a map key is not a str")),
+                    };
+                    entries.push((key, self.read_value()?));
+                }
+                Value::Map(entries)
+            }
+            Token::Ext(..) => {
+                return Err(DecodeError::malformed(
+                    at,
+                    "ext values are not used by ABI 1",
+                ))
+            }
+        })
+    }
+}
+
+/// Decodes exactly one value from `buf` within `limits`.
+///
+/// # Errors
+///
+/// See [`validate`] and [`Reader::read_value`].
+pub fn decode_value(buf: &[u8], limits: &Limits) -> Result<Value, DecodeError> {
+    validate(buf, limits)?;
+    Reader::new(buf).read_value()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(buf: &[u8]) -> Result<(), DecodeError> {
+        validate(buf, &Limits::ABI)
+    }
+
+    #[test]
+    fn killer_inputs_fail_fast_without_allocating() {
+        for input in [
+            &[0xdd, 0xff, 0xff, 0xff, 0xff][..],
+            &[0xdf, 0xff, 0xff, 0xff, 0xff],
+            &[0xdb, 0xff, 0xff, 0xff, 0xff],
+            &[0xc6, 0xff, 0xff, 0xff, 0xff],
+            &[0xd4],
+        ] {
+            assert!(
+                matches!(check(input), Err(DecodeError::Malformed { .. })),
+                "{input:x?}"
+            );
+        }
+        let mut deep = vec![0x91u8; 100_000];
+        deep.push(0xc0);
+        assert_eq!(
+            check(&deep),
+            Err(DecodeError::LimitExceeded {
+                limit: LimitKind::Depth,
+                max: 64
+            })
+        );
+        let many: Vec<u8> = std::iter::repeat_n([0xdc, 0xff, 0xff], 24_000)
+            .flatten()
+            .collect();
+        assert!(check(&many).is_err());
+    }
+
+    #[test]
+    fn every_single_byte_is_handled() {
+        for b in 0u8..=255 {
+            let r = check(&[b]);
+            let complete =
+                matches!(b, 0x00..=0x7f | 0x80 | 0x90 | 0xa0 | 0xc0 | 0xc2 | 0xc3 | 0xe0..=0xff);
+            assert_eq!(r.is_ok(), complete, "byte {b:#x}: {r:?}");
+        }
+    }
+
+    #[test]
+    fn trailing_bytes_are_rejected() {
+        assert_eq!(
+            check(&[0x01, 0x02]),
+            Err(DecodeError::malformed(
+                1,
+                "1 trailing bytes after the message"
+            ))
+        );
+    }
+
+    #[test]
+    fn element_limit_counts_all_containers() {
+        let limits = Limits {
+            max_elements: 3,
+            ..Limits::ABI
+        };
+        assert!(validate(&[0x92, 0x91, 0x01, 0x02], &limits).is_ok());
+        assert_eq!(
+            validate(&[0x92, 0x92, 0x01, 0x02, 0x03], &limits),
+            Err(DecodeError::LimitExceeded {
+                limit: LimitKind::Elements,
+                max: 3
+            })
+        );
+    }
+
+    #[test]
+    fn size_limit() {
+        let limits = Limits {
+            max_bytes: 2,
+            ..Limits::ABI
+        };
+        assert!(matches!(
+            validate(&[0xa2, b'a', b'b'], &limits),
+            Err(DecodeError::LimitExceeded {
+                limit: LimitKind::Size,
+                ..
+            })
+        ));
+    }
+}

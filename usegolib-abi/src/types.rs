@@ -1,0 +1,281 @@
+//! Wire types as the schema spells them (docs/abi.md section 5), and typed encoding with exact
+//! range checks.
+
+use std::fmt;
+
+use crate::write::{
+    write_array_len, write_bin, write_bool, write_f32, write_f64, write_int, write_nil, write_str,
+    write_uint,
+};
+use crate::Value;
+
+/// An integer wire type: its width and signedness.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct IntType {
+    /// 8, 16, 32 or 64.
+    pub bits: u8,
+    /// True for `intN`, false for `uintN`.
+    pub signed: bool,
+}
+
+impl IntType {
+    /// The smallest value of the type.
+    pub fn min(self) -> i128 {
+        if self.signed {
+            -(1i128 << (self.bits - 1))
+        } else {
+            0
+        }
+    }
+
+    /// The largest value of the type.
+    pub fn max(self) -> i128 {
+        if self.signed {
+            (1i128 << (self.bits - 1)) - 1
+        } else {
+            (1i128 << self.bits) - 1
+        }
+    }
+
+    /// Checks that `v` is in range; the error says which range.
+    ///
+    /// # Errors
+    ///
+    /// A [`TypeError`] naming the value and the range.
+    pub fn check(self, v: i128) -> Result<(), TypeError> {
+        if v < self.min() || v > self.max() {
+            return Err(TypeError::new(format!(
+                "value {v} is out of range for {self} [{}, {}]",
+                self.min(),
+                self.max()
+            )));
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for IntType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}int{}", if self.signed { "" } else { "u" }, self.bits)
+    }
+}
+
+/// The wire type of a parameter or result.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum WireType {
+    /// `bool`
+    Bool,
+    /// `int8` .. `int64`, `uint8` .. `uint64`
+    Int(IntType),
+    /// `float32`
+    F32,
+    /// `float64`
+    F64,
+    /// `string`
+    Str,
+    /// `bytes` (Go `[]byte`)
+    Bytes,
+    /// `[]T`
+    List(Box<WireType>),
+}
+
+impl WireType {
+    /// Parses the schema's spelling (`int8`, `bytes`, `[][]int64`, ...).
+    ///
+    /// # Errors
+    ///
+    /// A [`TypeError`] for an unknown spelling.
+    pub fn parse(s: &str) -> Result<WireType, TypeError> {
+        let int = |bits, signed| Ok(WireType::Int(IntType { bits, signed }));
+        match s {
+            "bool" => Ok(WireType::Bool),
+            "int8" => int(8, true),
+            "int16" => int(16, true),
+            "int32" => int(32, true),
+            "int64" => int(64, true),
+            "uint8" => int(8, false),
+            "uint16" => int(16, false),
+            "uint32" => int(32, false),
+            "uint64" => int(64, false),
+            "float32" => Ok(WireType::F32),
+            "float64" => Ok(WireType::F64),
+            "string" => Ok(WireType::Str),
+            "bytes" => Ok(WireType::Bytes),
+            _ => match s.strip_prefix("[]") {
+                Some(elem) => Ok(WireType::List(Box::new(WireType::parse(elem)?))),
+                None => Err(TypeError::new(format!("unknown wire type {s:?}"))),
+            },
+        }
+    }
+}
+
+impl fmt::Display for WireType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WireType::Bool => f.write_str("bool"),
+            WireType::Int(t) => write!(f, "{t}"),
+            WireType::F32 => f.write_str("float32"),
+            WireType::F64 => f.write_str("float64"),
+            WireType::Str => f.write_str("string"),
+            WireType::Bytes => f.write_str("bytes"),
+            WireType::List(e) => write!(f, "[]{e}"),
+        }
+    }
+}
+
+/// A value that does not fit a wire type. `path` locates it inside lists (`element 3: ...`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}{reason}", path_prefix(.path))]
+pub struct TypeError {
+    /// List indexes from the outside in.
+    pub path: Vec<usize>,
+    /// What was wrong.
+    pub reason: String,
+}
+
+fn path_prefix(path: &[usize]) -> String {
+    path.iter().map(|i| format!("element {i}: ")).collect()
+}
+
+impl TypeError {
+    /// An error at the top of the value.
+    pub fn new(reason: impl Into<String>) -> Self {
+        TypeError {
+            path: Vec::new(),
+            reason: reason.into(),
+        }
+    }
+
+    /// The same error, one list level further out.
+    pub fn at(mut self, index: usize) -> Self {
+        self.path.insert(0, index);
+        self
+    }
+}
+
+fn mismatch(ty: &WireType, v: &Value) -> TypeError {
+    TypeError::new(format!("expected {ty}, got {}", v.kind_name()))
+}
+
+/// Writes `v` as wire type `ty`, checking it exactly: integers in range (never wrapped), an
+/// integer accepted for a float, `nil` accepted for a list or bytes, a float32 overflow refused.
+///
+/// On error, `out` may hold a partial encoding; callers discard it.
+///
+/// # Errors
+///
+/// A [`TypeError`] saying what did not fit and where.
+pub fn encode_typed(out: &mut Vec<u8>, ty: &WireType, v: &Value) -> Result<(), TypeError> {
+    match (ty, v) {
+        (WireType::Bool, Value::Bool(b)) => write_bool(out, *b),
+        (WireType::Int(t), Value::Int(_) | Value::Uint(_)) => {
+            let i = v.as_i128().unwrap_or_default();
+            t.check(i)?;
+            if i < 0 {
+                write_int(out, i as i64);
+            } else {
+                write_uint(out, i as u64);
+            }
+        }
+        (WireType::F64, Value::F64(f)) => write_f64(out, *f),
+        (WireType::F64, Value::F32(f)) => write_f64(out, *f as f64),
+        (WireType::F64, Value::Int(_) | Value::Uint(_)) => {
+            write_f64(out, v.as_i128().unwrap_or_default() as f64)
+        }
+        (WireType::F32, Value::F32(f)) => write_f32(out, *f),
+        (WireType::F32, Value::F64(f)) => write_f32(out, f64_to_f32(*f)?),
+        (WireType::F32, Value::Int(_) | Value::Uint(_)) => {
+            write_f32(out, v.as_i128().unwrap_or_default() as f32)
+        }
+        (WireType::Str, Value::Str(s)) => write_str(out, s.as_bytes()),
+        (WireType::Str, Value::RawStr(b)) => write_str(out, b),
+        (WireType::Bytes, Value::Bytes(b)) => write_bin(out, b),
+        (WireType::Bytes | WireType::List(_), Value::Nil) => write_nil(out),
+        (WireType::List(elem), Value::List(items)) => {
+            write_array_len(out, items.len());
+            for (i, item) in items.iter().enumerate() {
+                encode_typed(out, elem, item).map_err(|e| e.at(i))?;
+            }
+        }
+        _ => return Err(mismatch(ty, v)),
+    }
+    Ok(())
+}
+
+/// Converts a float64 to float32 as docs/abi.md section 2 says: NaN and infinities pass, finite
+/// values within range round to nearest, finite values beyond float32's range are refused.
+fn f64_to_f32(f: f64) -> Result<f32, TypeError> {
+    let r = f as f32;
+    if f.is_finite() && r.is_infinite() {
+        return Err(TypeError::new(format!(
+            "value {f} is out of range for float32"
+        )));
+    }
+    Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn enc(ty: &str, v: Value) -> Result<Vec<u8>, TypeError> {
+        let mut out = Vec::new();
+        encode_typed(&mut out, &WireType::parse(ty).unwrap(), &v)?;
+        Ok(out)
+    }
+
+    #[test]
+    fn int_ranges_are_exact() {
+        assert_eq!(enc("int8", Value::Int(-128)).unwrap(), vec![0xd0, 0x80]);
+        assert_eq!(enc("int8", Value::Int(127)).unwrap(), vec![0x7f]);
+        assert_eq!(
+            enc("int8", Value::Int(128)).unwrap_err().reason,
+            "value 128 is out of range for int8 [-128, 127]"
+        );
+        assert!(enc("uint16", Value::Int(-1)).is_err());
+        assert!(enc("uint64", Value::Uint(u64::MAX)).is_ok());
+        assert!(enc("int64", Value::Uint(1 << 63)).is_err());
+    }
+
+    #[test]
+    fn list_errors_name_the_element() {
+        let err = enc(
+            "[][]uint8",
+            Value::List(vec![Value::List(vec![1.into(), 300.into()])]),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "element 0: element 1: value 300 is out of range for uint8 [0, 255]"
+        );
+    }
+
+    #[test]
+    fn floats_accept_ints_and_refuse_float32_overflow() {
+        assert_eq!(
+            enc("float64", Value::Int(2)).unwrap(),
+            [vec![0xcb], 2f64.to_bits().to_be_bytes().to_vec()].concat()
+        );
+        assert!(enc("float32", Value::F64(1e39)).is_err());
+        assert!(enc("float32", Value::F64(f64::INFINITY)).is_ok());
+        assert!(enc("float32", Value::Bool(true)).is_err());
+    }
+
+    #[test]
+    fn wire_types_round_trip_through_text() {
+        for s in [
+            "bool",
+            "int8",
+            "uint64",
+            "float32",
+            "string",
+            "bytes",
+            "[]bytes",
+            "[][]int16",
+        ] {
+            assert_eq!(WireType::parse(s).unwrap().to_string(), s);
+        }
+        assert!(WireType::parse("map[string]int").is_err());
+    }
+}

@@ -1,0 +1,150 @@
+//! Canonical MessagePack writers (docs/abi.md section 2): every writer picks the shortest form.
+
+use crate::Value;
+
+/// Writes nil.
+#[inline]
+pub fn write_nil(out: &mut Vec<u8>) {
+    out.push(0xc0);
+}
+
+/// Writes a bool.
+#[inline]
+pub fn write_bool(out: &mut Vec<u8>, v: bool) {
+    out.push(if v { 0xc3 } else { 0xc2 });
+}
+
+/// Writes a non-negative integer in its shortest form.
+#[inline]
+pub fn write_uint(out: &mut Vec<u8>, v: u64) {
+    if v < 0x80 {
+        out.push(v as u8);
+    } else if v <= u8::MAX as u64 {
+        out.extend_from_slice(&[0xcc, v as u8]);
+    } else if v <= u16::MAX as u64 {
+        out.push(0xcd);
+        out.extend_from_slice(&(v as u16).to_be_bytes());
+    } else if v <= u32::MAX as u64 {
+        out.push(0xce);
+        out.extend_from_slice(&(v as u32).to_be_bytes());
+    } else {
+        out.push(0xcf);
+        out.extend_from_slice(&v.to_be_bytes());
+    }
+}
+
+/// Writes a signed integer in its shortest form (non-negative values use the unsigned formats).
+#[inline]
+pub fn write_int(out: &mut Vec<u8>, v: i64) {
+    if v >= 0 {
+        write_uint(out, v as u64);
+    } else if v >= -32 {
+        out.push(v as i8 as u8);
+    } else if v >= i8::MIN as i64 {
+        out.extend_from_slice(&[0xd0, v as i8 as u8]);
+    } else if v >= i16::MIN as i64 {
+        out.push(0xd1);
+        out.extend_from_slice(&(v as i16).to_be_bytes());
+    } else if v >= i32::MIN as i64 {
+        out.push(0xd2);
+        out.extend_from_slice(&(v as i32).to_be_bytes());
+    } else {
+        out.push(0xd3);
+        out.extend_from_slice(&v.to_be_bytes());
+    }
+}
+
+/// Writes a float32.
+#[inline]
+pub fn write_f32(out: &mut Vec<u8>, v: f32) {
+    out.push(0xca);
+    out.extend_from_slice(&v.to_bits().to_be_bytes());
+}
+
+/// Writes a float64.
+#[inline]
+pub fn write_f64(out: &mut Vec<u8>, v: f64) {
+    out.push(0xcb);
+    out.extend_from_slice(&v.to_bits().to_be_bytes());
+}
+
+fn write_len(
+    out: &mut Vec<u8>,
+    len: usize,
+    fix: Option<(u8, usize)>,
+    m8: Option<u8>,
+    m16: u8,
+    m32: u8,
+) {
+    match fix {
+        Some((base, max)) if len <= max => out.push(base | len as u8),
+        _ => match m8 {
+            Some(m) if len <= u8::MAX as usize => out.extend_from_slice(&[m, len as u8]),
+            _ if len <= u16::MAX as usize => {
+                out.push(m16);
+                out.extend_from_slice(&(len as u16).to_be_bytes());
+            }
+            _ => {
+                out.push(m32);
+                out.extend_from_slice(&(len as u32).to_be_bytes());
+            }
+        },
+    }
+}
+
+/// Writes a str header and payload. The payload is written unchanged, valid UTF-8 or not.
+///
+/// Lengths above `u32::MAX` cannot be represented; callers stay far below them because the
+/// message limit (docs/abi.md section 6) is 1 GiB.
+#[inline]
+pub fn write_str(out: &mut Vec<u8>, s: &[u8]) {
+    write_len(out, s.len(), Some((0xa0, 31)), Some(0xd9), 0xda, 0xdb);
+    out.extend_from_slice(s);
+}
+
+/// Writes a bin header and payload.
+#[inline]
+pub fn write_bin(out: &mut Vec<u8>, b: &[u8]) {
+    write_len(out, b.len(), None, Some(0xc4), 0xc5, 0xc6);
+    out.extend_from_slice(b);
+}
+
+/// Writes an array header.
+#[inline]
+pub fn write_array_len(out: &mut Vec<u8>, len: usize) {
+    write_len(out, len, Some((0x90, 15)), None, 0xdc, 0xdd);
+}
+
+/// Writes a map header.
+#[inline]
+pub fn write_map_len(out: &mut Vec<u8>, len: usize) {
+    write_len(out, len, Some((0x80, 15)), None, 0xde, 0xdf);
+}
+
+/// Writes a [`Value`] in canonical form.
+pub fn write_value(out: &mut Vec<u8>, v: &Value) {
+    match v {
+        Value::Nil => write_nil(out),
+        Value::Bool(b) => write_bool(out, *b),
+        Value::Int(i) => write_int(out, *i),
+        Value::Uint(u) => write_uint(out, *u),
+        Value::F32(f) => write_f32(out, *f),
+        Value::F64(f) => write_f64(out, *f),
+        Value::Str(s) => write_str(out, s.as_bytes()),
+        Value::RawStr(b) => write_str(out, b),
+        Value::Bytes(b) => write_bin(out, b),
+        Value::List(items) => {
+            write_array_len(out, items.len());
+            for item in items {
+                write_value(out, item);
+            }
+        }
+        Value::Map(entries) => {
+            write_map_len(out, entries.len());
+            for (k, v) in entries {
+                write_str(out, k.as_bytes());
+                write_value(out, v);
+            }
+        }
+    }
+}

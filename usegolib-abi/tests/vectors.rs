@@ -1,0 +1,725 @@
+//! The frozen conformance vectors in `tests/fixtures/abi/` (see its README.md): every pair must
+//! decode to what its description says and, when canonical, encode back to the same bytes.
+//!
+//! `USEGOLIB_WRITE_VECTORS=1 cargo test -p usegolib-abi --test vectors` writes the vectors defined
+//! in `definitions()` that do not exist yet (never overwriting one) and appends them to SHA256SUMS.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::PathBuf;
+
+use serde_json::{json, Value as Json};
+use sha2::{Digest, Sha256};
+use usegolib_abi::{
+    decode_reply, decode_request, decode_value, encode_reply, encode_request, write_value,
+    DecodeError, ErrorKind, ErrorReply, LimitKind, Limits, Reply, Request, Target, Value,
+};
+
+fn dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/abi")
+}
+
+fn typed_to_value(j: &Json) -> Value {
+    let obj = j.as_object().expect("typed value is an object");
+    let (k, v) = obj.iter().next().expect("typed value has one key");
+    match k.as_str() {
+        "nil" => Value::Nil,
+        "bool" => Value::Bool(v.as_bool().unwrap()),
+        "int" => {
+            let n: i128 = v.as_str().unwrap().parse().unwrap();
+            match i64::try_from(n) {
+                Ok(i) => Value::Int(i),
+                Err(_) => Value::Uint(u64::try_from(n).unwrap()),
+            }
+        }
+        "f32" => Value::F32(f32::from_bits(
+            u32::from_str_radix(v.as_str().unwrap().trim_start_matches("0x"), 16).unwrap(),
+        )),
+        "f64" => Value::F64(f64::from_bits(
+            u64::from_str_radix(v.as_str().unwrap().trim_start_matches("0x"), 16).unwrap(),
+        )),
+        "str" => Value::Str(v.as_str().unwrap().to_owned()),
+        "str_hex" => Value::from_go_string(hex::decode(v.as_str().unwrap()).unwrap()),
+        "bin" => Value::Bytes(hex::decode(v.as_str().unwrap()).unwrap()),
+        "list" => Value::List(v.as_array().unwrap().iter().map(typed_to_value).collect()),
+        other => panic!("unknown typed value key {other}"),
+    }
+}
+
+fn value_to_typed(v: &Value) -> Json {
+    match v {
+        Value::Nil => json!({"nil": null}),
+        Value::Bool(b) => json!({"bool": b}),
+        Value::Int(i) => json!({"int": i.to_string()}),
+        Value::Uint(u) => json!({"int": u.to_string()}),
+        Value::F32(f) => json!({"f32": format!("0x{:08x}", f.to_bits())}),
+        Value::F64(f) => json!({"f64": format!("0x{:016x}", f.to_bits())}),
+        Value::Str(s) => json!({"str": s}),
+        Value::RawStr(b) => json!({"str_hex": hex::encode(b)}),
+        Value::Bytes(b) => json!({"bin": hex::encode(b)}),
+        Value::List(items) => json!({"list": items.iter().map(value_to_typed).collect::<Vec<_>>()}),
+        Value::Map(_) => panic!("maps appear only in error details"),
+    }
+}
+
+fn detail_to_json(detail: &[(String, Value)]) -> Json {
+    Json::Array(
+        detail
+            .iter()
+            .map(|(k, v)| json!([k, value_to_typed(v)]))
+            .collect(),
+    )
+}
+
+fn json_to_detail(j: &Json) -> Vec<(String, Value)> {
+    j.as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e[0].as_str().unwrap().to_owned(), typed_to_value(&e[1])))
+        .collect()
+}
+
+/// What one vector says.
+enum Vector {
+    Value(Value),
+    Request(Request),
+    Reply(Reply),
+    Invalid {
+        decode_as: &'static str,
+        error: &'static str,
+    },
+}
+
+struct Def {
+    name: &'static str,
+    description: &'static str,
+    vector: Vector,
+    /// Bytes for non-canonical or invalid vectors; None means "encode the value".
+    bytes: Option<Vec<u8>>,
+}
+
+fn def(name: &'static str, description: &'static str, vector: Vector) -> Def {
+    Def {
+        name,
+        description,
+        vector,
+        bytes: None,
+    }
+}
+
+fn raw(name: &'static str, description: &'static str, vector: Vector, bytes: Vec<u8>) -> Def {
+    Def {
+        name,
+        description,
+        vector,
+        bytes: Some(bytes),
+    }
+}
+
+fn definitions() -> Vec<Def> {
+    use Vector as V;
+    let int = |i: i64| Value::Int(i);
+    let mut d = vec![
+        def("nil", "nil", V::Value(Value::Nil)),
+        def("bool_false", "false", V::Value(Value::Bool(false))),
+        def("bool_true", "true", V::Value(Value::Bool(true))),
+        def("int_zero", "0 as positive fixint", V::Value(int(0))),
+        def(
+            "int_fixpos_max",
+            "127, the largest positive fixint",
+            V::Value(int(127)),
+        ),
+        def("int_u8", "128 needs uint8 (cc)", V::Value(int(128))),
+        def("int_u8_max", "255 = uint8 max", V::Value(int(255))),
+        def("int_u16", "256 needs uint16 (cd)", V::Value(int(256))),
+        def("int_u16_max", "65535", V::Value(int(65535))),
+        def("int_u32", "65536 needs uint32 (ce)", V::Value(int(65536))),
+        def("int_u32_max", "4294967295", V::Value(int(4294967295))),
+        def(
+            "int_u64",
+            "4294967296 needs uint64 (cf)",
+            V::Value(int(4294967296)),
+        ),
+        def("int64_max", "int64 max", V::Value(int(i64::MAX))),
+        def(
+            "uint64_max",
+            "uint64 max (above int64 max)",
+            V::Value(Value::Uint(u64::MAX)),
+        ),
+        def(
+            "uint64_2p63",
+            "2^63, one above int64 max",
+            V::Value(Value::Uint(1 << 63)),
+        ),
+        def("int_neg1", "-1 as negative fixint", V::Value(int(-1))),
+        def(
+            "int_negfix_min",
+            "-32, the smallest negative fixint",
+            V::Value(int(-32)),
+        ),
+        def("int_i8", "-33 needs int8 (d0)", V::Value(int(-33))),
+        def("int8_min", "-128 = int8 min", V::Value(int(-128))),
+        def("int_i16", "-129 needs int16 (d1)", V::Value(int(-129))),
+        def("int16_min", "int16 min", V::Value(int(i16::MIN as i64))),
+        def(
+            "int_i32",
+            "int16 min - 1 needs int32 (d2)",
+            V::Value(int(i16::MIN as i64 - 1)),
+        ),
+        def("int32_min", "int32 min", V::Value(int(i32::MIN as i64))),
+        def(
+            "int_i64",
+            "int32 min - 1 needs int64 (d3)",
+            V::Value(int(i32::MIN as i64 - 1)),
+        ),
+        def("int64_min", "int64 min", V::Value(int(i64::MIN))),
+        def("f32_1_5", "float32 1.5", V::Value(Value::F32(1.5))),
+        def(
+            "f32_neg_zero",
+            "float32 -0.0 keeps its sign",
+            V::Value(Value::F32(-0.0)),
+        ),
+        def(
+            "f32_nan",
+            "float32 quiet NaN",
+            V::Value(Value::F32(f32::from_bits(0x7fc00000))),
+        ),
+        def(
+            "f64_pi",
+            "float64 pi",
+            V::Value(Value::F64(std::f64::consts::PI)),
+        ),
+        def(
+            "f64_inf",
+            "float64 -inf",
+            V::Value(Value::F64(f64::NEG_INFINITY)),
+        ),
+        def(
+            "f64_min_subnormal",
+            "smallest float64 subnormal",
+            V::Value(Value::F64(f64::from_bits(1))),
+        ),
+        def(
+            "str_empty",
+            "empty string",
+            V::Value(Value::Str(String::new())),
+        ),
+        def("str_ascii", "hello", V::Value("hello".into())),
+        def("str_nul", "embedded NUL", V::Value("a\0b".into())),
+        def(
+            "str_non_bmp",
+            "a non-BMP code point",
+            V::Value("\u{1F600}".into()),
+        ),
+        def(
+            "str_fix_max",
+            "31 bytes: the largest fixstr",
+            V::Value("x".repeat(31).into()),
+        ),
+        def(
+            "str8",
+            "32 bytes need str8 (d9)",
+            V::Value("x".repeat(32).into()),
+        ),
+        def(
+            "str16",
+            "256 bytes need str16 (da)",
+            V::Value("y".repeat(256).into()),
+        ),
+        def(
+            "str32",
+            "65536 bytes need str32 (db)",
+            V::Value("z".repeat(65536).into()),
+        ),
+        def(
+            "str_invalid_utf8",
+            "a Go string that is not UTF-8 travels byte for byte",
+            V::Value(Value::RawStr(vec![b'a', 0xff, b'b'])),
+        ),
+        def(
+            "bin_empty",
+            "empty []byte (also what a nil []byte from Go becomes)",
+            V::Value(Value::Bytes(vec![])),
+        ),
+        def("bin8", "3 bytes", V::Value(Value::Bytes(vec![0, 1, 255]))),
+        def(
+            "bin16",
+            "256 bytes need bin16 (c5)",
+            V::Value(Value::Bytes(vec![7; 256])),
+        ),
+        def(
+            "bin32",
+            "65536 bytes need bin32 (c6)",
+            V::Value(Value::Bytes(vec![9; 65536])),
+        ),
+        def(
+            "list_empty",
+            "empty list (also what a nil slice from Go becomes)",
+            V::Value(Value::List(vec![])),
+        ),
+        def(
+            "list_ints",
+            "[1, -1, 300]",
+            V::Value(Value::List(vec![int(1), int(-1), int(300)])),
+        ),
+        def(
+            "list_fix_max",
+            "15 elements: the largest fixarray",
+            V::Value(Value::List(vec![int(0); 15])),
+        ),
+        def(
+            "list16",
+            "16 elements need array16 (dc)",
+            V::Value(Value::List(vec![Value::Bool(true); 16])),
+        ),
+        def(
+            "list_nested",
+            "[[1,2],[],[3]] ([][]int64)",
+            V::Value(Value::List(vec![
+                Value::List(vec![int(1), int(2)]),
+                Value::List(vec![]),
+                Value::List(vec![int(3)]),
+            ])),
+        ),
+        def(
+            "list_bytes",
+            "[][]byte",
+            V::Value(Value::List(vec![
+                Value::Bytes(b"ab".to_vec()),
+                Value::Bytes(vec![]),
+            ])),
+        ),
+        def(
+            "list_strings",
+            "[]string",
+            V::Value(Value::List(vec!["a".into(), "".into(), "\u{e9}".into()])),
+        ),
+        raw(
+            "int_noncanonical_u64_one",
+            "1 written as uint64 (cf): accepted, decodes to 1",
+            V::Value(int(1)),
+            vec![0xcf, 0, 0, 0, 0, 0, 0, 0, 1],
+        ),
+        raw(
+            "int_noncanonical_i8_five",
+            "5 written as int8 (d0): accepted",
+            V::Value(int(5)),
+            vec![0xd0, 0x05],
+        ),
+        raw(
+            "str_noncanonical_str8",
+            "\"ab\" written as str8: accepted",
+            V::Value("ab".into()),
+            vec![0xd9, 0x02, b'a', b'b'],
+        ),
+        raw(
+            "list_noncanonical_array32",
+            "[true] written as array32: accepted",
+            V::Value(Value::List(vec![Value::Bool(true)])),
+            vec![0xdd, 0, 0, 0, 1, 0xc3],
+        ),
+        def(
+            "request_addint_by_id",
+            "AddInt(1, 2) by function id 3",
+            V::Request(Request::call(Target::Id(3), vec![int(1), int(2)])),
+        ),
+        def(
+            "request_by_name",
+            "a call by qualified name",
+            V::Request(Request::call(
+                Target::Name("example.com/level1.AddInt".into()),
+                vec![int(-5), int(7)],
+            )),
+        ),
+        def(
+            "request_no_args",
+            "a call without arguments",
+            V::Request(Request::call(Target::Id(0), vec![])),
+        ),
+        def(
+            "request_mixed_args",
+            "every Level-1 kind as arguments",
+            V::Request(Request::call(
+                Target::Id(200),
+                vec![
+                    Value::Nil,
+                    Value::Bool(true),
+                    Value::Uint(u64::MAX),
+                    int(i64::MIN),
+                    Value::F32(0.5),
+                    Value::F64(-2.25),
+                    "s".into(),
+                    Value::Bytes(vec![1]),
+                    Value::List(vec![Value::List(vec![int(1)])]),
+                ],
+            )),
+        ),
+        def(
+            "request_abi_2",
+            "a request of a future ABI 2: decodes, the bridge answers abi_version",
+            V::Request(Request {
+                abi: 2,
+                op: 0,
+                target: Target::Id(1),
+                args: vec![],
+            }),
+        ),
+        def(
+            "reply_ok_int",
+            "AddInt's reply: 3",
+            V::Reply(Reply::Ok(int(3))),
+        ),
+        def(
+            "reply_ok_nil",
+            "a function without results",
+            V::Reply(Reply::Ok(Value::Nil)),
+        ),
+        def(
+            "reply_ok_multi",
+            "several results travel as a list",
+            V::Reply(Reply::Ok(Value::List(vec![int(3), int(1)]))),
+        ),
+        def(
+            "reply_go_error",
+            "a Go error",
+            V::Reply(Reply::Err(ErrorReply {
+                kind: ErrorKind::GoError,
+                message: "strconv.ParseInt: parsing \"x\": invalid syntax".into(),
+                detail: vec![("type".into(), "*strconv.NumError".into())],
+            })),
+        ),
+        def(
+            "reply_go_panic",
+            "a Go panic",
+            V::Reply(Reply::Err(ErrorReply {
+                kind: ErrorKind::GoPanic,
+                message: "Go panic: boom".into(),
+                detail: vec![
+                    ("stack".into(), "goroutine 1 [running]:\n...".into()),
+                    ("type".into(), "string".into()),
+                    ("value".into(), "boom".into()),
+                ],
+            })),
+        ),
+        def(
+            "reply_bad_argument",
+            "an argument out of range",
+            V::Reply(Reply::Err(ErrorReply {
+                kind: ErrorKind::BadArgument,
+                message: "argument 0 (v int8): value 128 is out of range for int8 [-128, 127]"
+                    .into(),
+                detail: vec![
+                    ("go_type".into(), "int8".into()),
+                    ("index".into(), int(0)),
+                    ("param".into(), "v".into()),
+                    (
+                        "reason".into(),
+                        "value 128 is out of range for int8 [-128, 127]".into(),
+                    ),
+                ],
+            })),
+        ),
+        def(
+            "reply_arity",
+            "wrong number of arguments",
+            V::Reply(Reply::Err(ErrorReply {
+                kind: ErrorKind::Arity,
+                message: "example.com/level1.AddInt takes 2 arguments, got 1".into(),
+                detail: vec![("expected".into(), int(2)), ("got".into(), int(1))],
+            })),
+        ),
+        def(
+            "reply_limit",
+            "a limit was hit",
+            V::Reply(Reply::Err(ErrorReply {
+                kind: ErrorKind::LimitExceeded,
+                message: "the request exceeds the depth limit of 64".into(),
+                detail: vec![("limit".into(), "depth".into()), ("max".into(), int(64))],
+            })),
+        ),
+        raw(
+            "invalid_array32_huge",
+            "array32 declaring 2^32-1 elements with no body",
+            V::Invalid {
+                decode_as: "value",
+                error: "malformed",
+            },
+            vec![0xdd, 0xff, 0xff, 0xff, 0xff],
+        ),
+        raw(
+            "invalid_map32_huge",
+            "map32 declaring 2^32-1 entries with no body",
+            V::Invalid {
+                decode_as: "value",
+                error: "malformed",
+            },
+            vec![0xdf, 0xff, 0xff, 0xff, 0xff],
+        ),
+        raw(
+            "invalid_str32_huge",
+            "str32 declaring 4 GiB with no body",
+            V::Invalid {
+                decode_as: "value",
+                error: "malformed",
+            },
+            vec![0xdb, 0xff, 0xff, 0xff, 0xff],
+        ),
+        raw(
+            "invalid_bin32_huge",
+            "bin32 declaring 4 GiB with no body",
+            V::Invalid {
+                decode_as: "value",
+                error: "malformed",
+            },
+            vec![0xc6, 0xff, 0xff, 0xff, 0xff],
+        ),
+        raw(
+            "invalid_truncated_fixext",
+            "a lone fixext1 marker",
+            V::Invalid {
+                decode_as: "value",
+                error: "malformed",
+            },
+            vec![0xd4],
+        ),
+        raw(
+            "invalid_c1",
+            "the never-used byte c1",
+            V::Invalid {
+                decode_as: "value",
+                error: "malformed",
+            },
+            vec![0xc1],
+        ),
+        raw(
+            "invalid_trailing",
+            "a valid request followed by a byte",
+            V::Invalid {
+                decode_as: "request",
+                error: "malformed",
+            },
+            vec![0x94, 0x01, 0x00, 0x03, 0x92, 0x01, 0x02, 0x00],
+        ),
+        raw(
+            "invalid_deep",
+            "100000 nested fixarrays around nil",
+            V::Invalid {
+                decode_as: "value",
+                error: "limit_exceeded",
+            },
+            [vec![0x91; 100_000], vec![0xc0]].concat(),
+        ),
+        raw(
+            "invalid_request_shape",
+            "a request array of 3 elements",
+            V::Invalid {
+                decode_as: "request",
+                error: "malformed",
+            },
+            vec![0x93, 0x01, 0x00, 0x03],
+        ),
+        raw(
+            "invalid_reply_status",
+            "a reply with status 2",
+            V::Invalid {
+                decode_as: "reply",
+                error: "malformed",
+            },
+            vec![0x92, 0x02, 0xc0],
+        ),
+    ];
+    d.sort_by_key(|x| x.name);
+    d
+}
+
+fn encode(v: &Vector) -> Vec<u8> {
+    match v {
+        Vector::Value(v) => {
+            let mut out = Vec::new();
+            write_value(&mut out, v);
+            out
+        }
+        Vector::Request(r) => encode_request(r),
+        Vector::Reply(r) => encode_reply(r),
+        Vector::Invalid { .. } => unreachable!("invalid vectors carry their bytes"),
+    }
+}
+
+fn describe(def: &Def) -> Json {
+    let mut j =
+        json!({"name": def.name, "description": def.description, "canonical": def.bytes.is_none()});
+    let o = j.as_object_mut().unwrap();
+    match &def.vector {
+        Vector::Value(v) => {
+            o.insert("kind".into(), json!("value"));
+            o.insert("value".into(), value_to_typed(v));
+        }
+        Vector::Request(r) => {
+            o.insert("kind".into(), json!("request"));
+            let target = match &r.target {
+                Target::Id(id) => json!(id),
+                Target::Name(n) => json!(n),
+            };
+            o.insert("request".into(), json!({"abi": r.abi, "op": r.op, "target": target, "args": r.args.iter().map(value_to_typed).collect::<Vec<_>>()}));
+        }
+        Vector::Reply(Reply::Ok(v)) => {
+            o.insert("kind".into(), json!("reply"));
+            o.insert("reply".into(), json!({"ok": value_to_typed(v)}));
+        }
+        Vector::Reply(Reply::Err(e)) => {
+            o.insert("kind".into(), json!("reply"));
+            o.insert("reply".into(), json!({"error": {"kind": e.kind.as_str(), "message": e.message, "detail": detail_to_json(&e.detail)}}));
+        }
+        Vector::Invalid { decode_as, error } => {
+            o.insert("kind".into(), json!("invalid"));
+            o.insert("canonical".into(), json!(false));
+            o.insert("decode_as".into(), json!(decode_as));
+            o.insert("error".into(), json!(error));
+        }
+    }
+    j
+}
+
+fn sha_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+#[test]
+fn write_missing_vectors_when_asked() {
+    if std::env::var_os("USEGOLIB_WRITE_VECTORS").is_none() {
+        return;
+    }
+    let sums_path = dir().join("SHA256SUMS");
+    let mut sums = fs::read_to_string(&sums_path).unwrap_or_default();
+    for def in definitions() {
+        let bin = dir().join(format!("{}.msgpack", def.name));
+        if bin.exists() {
+            continue;
+        }
+        let bytes = def.bytes.clone().unwrap_or_else(|| encode(&def.vector));
+        let desc = serde_json::to_string_pretty(&describe(&def)).unwrap() + "\n";
+        fs::write(&bin, &bytes).unwrap();
+        fs::write(dir().join(format!("{}.json", def.name)), &desc).unwrap();
+        sums.push_str(&format!(
+            "{}  {}.msgpack\n{}  {}.json\n",
+            sha_hex(&bytes),
+            def.name,
+            sha_hex(desc.as_bytes()),
+            def.name
+        ));
+    }
+    fs::write(sums_path, sums).unwrap();
+}
+
+/// The vectors are frozen: every file listed in SHA256SUMS still has its hash.
+#[test]
+fn vectors_are_frozen() {
+    let sums = fs::read_to_string(dir().join("SHA256SUMS")).expect("SHA256SUMS exists");
+    let mut n = 0;
+    for line in sums.lines() {
+        let (hash, file) = line.split_once("  ").unwrap();
+        let bytes = fs::read(dir().join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert_eq!(
+            sha_hex(&bytes),
+            hash,
+            "{file} changed: vectors are frozen (docs/abi.md section 7)"
+        );
+        n += 1;
+    }
+    assert!(n >= 2 * 70, "expected at least 70 vectors, found {}", n / 2);
+}
+
+fn expect_error(kind: &str, r: Result<(), DecodeError>, name: &str) {
+    match (kind, r) {
+        ("malformed", Err(DecodeError::Malformed { .. })) => {}
+        ("limit_exceeded", Err(DecodeError::LimitExceeded { .. })) => {}
+        (k, other) => panic!("{name}: expected {k}, got {other:?}"),
+    }
+}
+
+/// Every vector decodes to what it describes, and canonical ones encode to the same bytes.
+#[test]
+fn every_vector_decodes_and_encodes_as_described() {
+    let mut seen = BTreeMap::new();
+    for entry in fs::read_dir(dir()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("json") {
+            continue;
+        }
+        let desc: Json = serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
+        let name = desc["name"].as_str().unwrap().to_owned();
+        let bytes = fs::read(path.with_extension("msgpack")).unwrap();
+        let canonical = desc["canonical"].as_bool().unwrap();
+        let lim = Limits::ABI;
+        match desc["kind"].as_str().unwrap() {
+            "value" => {
+                let want = typed_to_value(&desc["value"]);
+                assert_eq!(decode_value(&bytes, &lim).unwrap(), want, "{name}");
+                if canonical {
+                    let mut out = Vec::new();
+                    write_value(&mut out, &want);
+                    assert_eq!(out, bytes, "{name}: canonical encoding differs");
+                }
+            }
+            "request" => {
+                let r = &desc["request"];
+                let target = match &r["target"] {
+                    Json::String(s) => Target::Name(s.clone()),
+                    n => Target::Id(n.as_u64().unwrap() as u32),
+                };
+                let want = Request {
+                    abi: r["abi"].as_u64().unwrap() as u32,
+                    op: r["op"].as_u64().unwrap() as u32,
+                    target,
+                    args: r["args"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(typed_to_value)
+                        .collect(),
+                };
+                assert_eq!(decode_request(&bytes, &lim).unwrap(), want, "{name}");
+                if canonical {
+                    assert_eq!(encode_request(&want), bytes, "{name}");
+                }
+            }
+            "reply" => {
+                let r = &desc["reply"];
+                let want = if let Some(ok) = r.get("ok") {
+                    Reply::Ok(typed_to_value(ok))
+                } else {
+                    let e = &r["error"];
+                    Reply::Err(ErrorReply {
+                        kind: ErrorKind::parse(e["kind"].as_str().unwrap()),
+                        message: e["message"].as_str().unwrap().to_owned(),
+                        detail: json_to_detail(&e["detail"]),
+                    })
+                };
+                assert_eq!(decode_reply(&bytes, &lim).unwrap(), want, "{name}");
+                if canonical {
+                    assert_eq!(encode_reply(&want), bytes, "{name}");
+                }
+            }
+            "invalid" => {
+                let err = desc["error"].as_str().unwrap();
+                let r = match desc["decode_as"].as_str().unwrap() {
+                    "value" => decode_value(&bytes, &lim).map(drop),
+                    "request" => decode_request(&bytes, &lim).map(drop),
+                    "reply" => decode_reply(&bytes, &lim).map(drop),
+                    other => panic!("{name}: decode_as {other}"),
+                };
+                expect_error(err, r, &name);
+            }
+            other => panic!("{name}: unknown kind {other}"),
+        }
+        seen.insert(name, ());
+    }
+    for def in definitions() {
+        assert!(
+            seen.contains_key(def.name),
+            "vector {} is defined but not on disk",
+            def.name
+        );
+    }
+    let _ = LimitKind::Depth;
+}
