@@ -1,0 +1,277 @@
+package scan
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"go/ast"
+	"go/importer"
+	"go/parser"
+	"go/token"
+	"go/types"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/usegolib/usegolib/go/internal/gotool"
+)
+
+// Config says what to scan and how.
+type Config struct {
+	// Dir is the bridge work directory: its go.mod requires Module (with a
+	// replace for a local module). go list runs there.
+	Dir string
+	// Module is the import path of the target module.
+	Module string
+	// Env is the complete environment of the go command, normally
+	// gotool.Env(os.Environ(), goflags): exactly the env of the final build,
+	// since build tags, GOOS and GOARCH change the API.
+	Env []string
+	// GOARCH is the target architecture ("" asks go env).
+	GOARCH string
+}
+
+// listPackage is the part of `go list -json` output the scanner reads.
+type listPackage struct {
+	ImportPath      string
+	Name            string
+	Dir             string
+	CompiledGoFiles []string
+	Export          string
+	DepOnly         bool
+	ImportMap       map[string]string
+	Module          *struct {
+		Path      string
+		Dir       string
+		GoVersion string
+	}
+	Error      *struct{ Err string }
+	DepsErrors []*struct{ Err string }
+}
+
+// Scan lists the packages of cfg.Module with go list and type-checks each
+// importable one from source. A package that cannot be used is recorded in
+// SkippedPackages; an exported function that cannot be called is recorded in
+// its package's Skipped list. Only a failure of go list itself, or a target
+// whose int is not 64-bit, is an error.
+func Scan(ctx context.Context, cfg Config) (*Result, error) {
+	goarch := cfg.GOARCH
+	if goarch == "" {
+		out, err := gotool.Output(ctx, cfg.Dir, cfg.Env, "env", "GOARCH")
+		if err != nil {
+			return nil, err
+		}
+		goarch = strings.TrimSpace(string(out))
+	}
+	sizes := types.SizesFor("gc", goarch)
+	if sizes == nil {
+		return nil, fmt.Errorf("scan: unknown GOARCH %q", goarch)
+	}
+	if s := sizes.Sizeof(types.Typ[types.Int]); s != 8 {
+		return nil, fmt.Errorf("scan: GOARCH=%s has %d-bit int; usegolib needs a 64-bit target (int and uint are 64-bit on the wire)", goarch, 8*s)
+	}
+
+	out, err := gotool.Output(ctx, cfg.Dir, cfg.Env,
+		"list", "-e", "-json", "-export", "-deps", "-compiled", cfg.Module+"/...")
+	if err != nil {
+		return nil, fmt.Errorf("scan: %w", err)
+	}
+	pkgs, err := decodeList(out)
+	if err != nil {
+		return nil, fmt.Errorf("scan: reading go list output: %w", err)
+	}
+
+	exports := map[string]string{}
+	for _, p := range pkgs {
+		if p.Export != "" {
+			exports[p.ImportPath] = p.Export
+		}
+	}
+	fset := token.NewFileSet()
+	imp := importer.ForCompiler(fset, "gc", func(path string) (io.ReadCloser, error) {
+		f, ok := exports[path]
+		if !ok {
+			return nil, fmt.Errorf("no export data for %q (go list reported none)", path)
+		}
+		return os.Open(f)
+	})
+
+	res := &Result{Module: cfg.Module}
+	for _, p := range pkgs {
+		if p.Module == nil || p.Module.Path != cfg.Module || p.DepOnly {
+			continue
+		}
+		if res.GoVersion == "" {
+			res.GoVersion = p.Module.GoVersion
+		}
+		reason := skipReason(p)
+		var pkg *Package
+		if reason == "" {
+			pkg, err = checkPackage(fset, imp, sizes, p)
+			if err != nil {
+				reason = err.Error()
+			}
+		}
+		if reason != "" {
+			// Reasons end up in the library: no absolute paths of the module.
+			if p.Module.Dir != "" {
+				reason = strings.ReplaceAll(reason, p.Module.Dir+string(filepath.Separator), "")
+			}
+			res.SkippedPackages = append(res.SkippedPackages, SkippedPackage{Path: p.ImportPath, Reason: reason})
+			continue
+		}
+		res.Packages = append(res.Packages, pkg)
+	}
+	sort.Slice(res.Packages, func(i, j int) bool { return res.Packages[i].Path < res.Packages[j].Path })
+	sort.Slice(res.SkippedPackages, func(i, j int) bool { return res.SkippedPackages[i].Path < res.SkippedPackages[j].Path })
+	return res, nil
+}
+
+func decodeList(out []byte) ([]*listPackage, error) {
+	dec := json.NewDecoder(bytes.NewReader(out))
+	var pkgs []*listPackage
+	for {
+		p := new(listPackage)
+		if err := dec.Decode(p); err == io.EOF {
+			return pkgs, nil
+		} else if err != nil {
+			return nil, err
+		}
+		pkgs = append(pkgs, p)
+	}
+}
+
+// skipReason says why a package of the module cannot be imported by the
+// bridge, or "" if it can.
+func skipReason(p *listPackage) string {
+	switch {
+	case p.Error != nil:
+		return "package has errors: " + firstLine(p.Error.Err)
+	case p.Name == "main":
+		return "main package: cannot be imported"
+	case isInternal(p.ImportPath):
+		return "internal package: cannot be imported from the bridge module"
+	case len(p.DepsErrors) > 0:
+		return "a dependency has errors: " + firstLine(p.DepsErrors[0].Err)
+	}
+	return ""
+}
+
+func isInternal(path string) bool {
+	for _, elem := range strings.Split(path, "/") {
+		if elem == "internal" {
+			return true
+		}
+	}
+	return false
+}
+
+// firstLine is the first line of a go command or go/types error message
+// that says something (not a "# package" header), marked with " ..." when
+// more lines follow.
+func firstLine(s string) string {
+	var lines []string
+	for _, l := range strings.Split(strings.TrimSpace(s), "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "# ") {
+			lines = append(lines, l)
+		}
+	}
+	switch len(lines) {
+	case 0:
+		return strings.TrimSpace(s)
+	case 1:
+		return lines[0]
+	}
+	return lines[0] + " ..."
+}
+
+// mappedImporter resolves the import paths written in one package's source
+// through its ImportMap (vendoring) before asking the export-data importer.
+type mappedImporter struct {
+	imp types.Importer
+	m   map[string]string
+}
+
+func (m mappedImporter) Import(path string) (*types.Package, error) {
+	if p, ok := m.m[path]; ok {
+		path = p
+	}
+	return m.imp.Import(path)
+}
+
+// checkPackage type-checks p from its compiled Go files (so cgo packages work)
+// and collects its exported top-level functions.
+func checkPackage(fset *token.FileSet, imp types.Importer, sizes types.Sizes, p *listPackage) (*Package, error) {
+	if len(p.CompiledGoFiles) == 0 {
+		return nil, errors.New("package has no compiled Go files")
+	}
+	var files []*ast.File
+	for _, name := range p.CompiledGoFiles {
+		if !filepath.IsAbs(name) {
+			name = filepath.Join(p.Dir, name)
+		}
+		f, err := parser.ParseFile(fset, name, nil, parser.ParseComments|parser.SkipObjectResolution)
+		if err != nil {
+			return nil, fmt.Errorf("parsing failed: %s", firstLine(err.Error()))
+		}
+		files = append(files, f)
+	}
+	var typeErrs []error
+	conf := types.Config{
+		Importer: mappedImporter{imp, p.ImportMap},
+		Sizes:    sizes,
+		Error:    func(err error) { typeErrs = append(typeErrs, err) },
+	}
+	if p.Module != nil && p.Module.GoVersion != "" {
+		conf.GoVersion = "go" + p.Module.GoVersion
+	}
+	tpkg, _ := conf.Check(p.ImportPath, fset, files, nil)
+	if len(typeErrs) > 0 {
+		return nil, fmt.Errorf("type-checking failed (%d errors): %s", len(typeErrs), firstLine(typeErrs[0].Error()))
+	}
+
+	docs := map[token.Pos]string{}
+	var pkgDoc []string
+	for _, f := range files {
+		if f.Doc != nil {
+			pkgDoc = append(pkgDoc, docText(f.Doc))
+		}
+		for _, d := range f.Decls {
+			if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil && fd.Doc != nil {
+				docs[fd.Name.Pos()] = docText(fd.Doc)
+			}
+		}
+	}
+
+	pkg := &Package{Path: p.ImportPath, Name: tpkg.Name(), Doc: strings.Join(pkgDoc, "\n")}
+	scope := tpkg.Scope()
+	for _, name := range scope.Names() { // sorted
+		fn, ok := scope.Lookup(name).(*types.Func)
+		if !ok || !fn.Exported() {
+			continue
+		}
+		sig := signature(fn)
+		params, results, hasErr, err := checkFunc(fn)
+		if err != nil {
+			pkg.Skipped = append(pkg.Skipped, &Skipped{Name: name, Signature: sig, Reason: err.Error()})
+			continue
+		}
+		pkg.Funcs = append(pkg.Funcs, &Func{
+			Name:      name,
+			Doc:       docs[fn.Pos()],
+			Signature: sig,
+			Params:    params,
+			Results:   results,
+			Error:     hasErr,
+		})
+	}
+	return pkg, nil
+}
+
+func docText(g *ast.CommentGroup) string {
+	return strings.TrimRight(g.Text(), "\n")
+}

@@ -1,0 +1,3 @@
+module example.com/support
+
+go 1.22

@@ -1,0 +1,3 @@
+package priv
+
+func Hidden() int { return 1 }

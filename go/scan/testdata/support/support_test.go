@@ -1,0 +1,3 @@
+package support
+
+func OnlyInTests() int { return 1 }

@@ -1,0 +1,339 @@
+//! Building artifacts: runs the Go builder (`go/cmd/usegolib-build`, embedded in this crate as
+//! source and compiled once per Go version into the cache) with the user's Go toolchain.
+
+use std::fs::{self, File};
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
+
+use crate::{artifact, Error, Result};
+
+include!(concat!(env!("OUT_DIR"), "/go_sources.rs"));
+
+/// Receives progress lines (`scan`, `generate`, `compile`, ...) while a build runs.
+pub type Progress = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// Builds artifacts with the Go toolchain.
+#[derive(Clone)]
+pub struct Builder {
+    go: PathBuf,
+    progress: Option<Progress>,
+}
+
+impl std::fmt::Debug for Builder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Builder({})", self.go.display())
+    }
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Builder::new()
+    }
+}
+
+/// The module path declared by `dir/go.mod`.
+///
+/// # Errors
+///
+/// [`Error::Io`] when there is no readable go.mod, [`Error::Build`] when it declares no module.
+pub fn module_path_of(dir: &Path) -> Result<String> {
+    let path = dir.join("go.mod");
+    let text = fs::read_to_string(&path).map_err(|source| Error::Io {
+        path: path.clone(),
+        source,
+    })?;
+    for line in text.lines() {
+        let line = line.split("//").next().unwrap_or("").trim();
+        if let Some(rest) = line.strip_prefix("module") {
+            let m = rest.trim().trim_matches('"').trim_matches('`');
+            if !m.is_empty() && rest.starts_with(char::is_whitespace) {
+                return Ok(m.to_owned());
+            }
+        }
+    }
+    Err(Error::Build {
+        module: dir.display().to_string(),
+        phase: "resolve".into(),
+        output: format!("{} has no module line", path.display()),
+    })
+}
+
+/// Walks up from `dir` to the directory holding go.mod. Returns that root and the slash-separated
+/// path of `dir` below it ("" for the root itself).
+///
+/// # Errors
+///
+/// [`Error::Io`] when `dir` does not exist, [`Error::Build`] when no go.mod is found.
+pub fn find_module_root(dir: &Path) -> Result<(PathBuf, String)> {
+    let dir = dir.canonicalize().map_err(|source| Error::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut cur = dir.as_path();
+    loop {
+        if cur.join("go.mod").is_file() {
+            let rel = dir.strip_prefix(cur).unwrap_or(Path::new(""));
+            let rel: Vec<&str> = rel.iter().filter_map(|c| c.to_str()).collect();
+            return Ok((cur.to_path_buf(), rel.join("/")));
+        }
+        cur = match cur.parent() {
+            Some(p) => p,
+            None => {
+                return Err(Error::Build {
+                    module: dir.display().to_string(),
+                    phase: "resolve".into(),
+                    output: format!(
+                        "no go.mod in {} or any parent: not a Go module",
+                        dir.display()
+                    ),
+                })
+            }
+        };
+    }
+}
+
+impl Builder {
+    /// A builder using `$USEGOLIB_GO`, else `go` from `PATH`.
+    pub fn new() -> Self {
+        let go = std::env::var_os("USEGOLIB_GO")
+            .filter(|g| !g.is_empty())
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("go"));
+        Builder { go, progress: None }
+    }
+
+    /// Uses this `go` binary.
+    pub fn with_go(mut self, go: impl Into<PathBuf>) -> Self {
+        self.go = go.into();
+        self
+    }
+
+    /// Reports build phases to `progress`.
+    pub fn with_progress(mut self, progress: Progress) -> Self {
+        self.progress = Some(progress);
+        self
+    }
+
+    fn say(&self, line: &str) {
+        if let Some(p) = &self.progress {
+            p(line);
+        }
+    }
+
+    /// A `go` command with the environment every build uses: the user's environment, plus
+    /// `GOTOOLCHAIN=local` (never download a toolchain; the user may opt out by setting
+    /// `USEGOLIB_GOTOOLCHAIN`), `GOWORK=off` and `CGO_ENABLED=1`.
+    fn go_command(&self) -> Command {
+        let mut c = Command::new(&self.go);
+        let toolchain = std::env::var("USEGOLIB_GOTOOLCHAIN").unwrap_or_else(|_| "local".into());
+        c.env("GOTOOLCHAIN", toolchain)
+            .env("GOWORK", "off")
+            .env("CGO_ENABLED", "1");
+        c
+    }
+
+    fn spawn_error(&self, e: std::io::Error) -> Error {
+        Error::GoNotFound {
+            detail: format!("running {}: {e}", self.go.display()),
+        }
+    }
+
+    /// `go env GOVERSION`, e.g. `go1.26.8`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::GoNotFound`] when `go` cannot be run.
+    pub fn go_version(&self) -> Result<String> {
+        let out = self
+            .go_command()
+            .args(["env", "GOVERSION"])
+            .output()
+            .map_err(|e| self.spawn_error(e))?;
+        if !out.status.success() {
+            return Err(Error::GoNotFound {
+                detail: format!(
+                    "{} env GOVERSION failed: {}",
+                    self.go.display(),
+                    String::from_utf8_lossy(&out.stderr).trim()
+                ),
+            });
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    }
+
+    /// The `usegolib-build` binary for this Go version, built into the cache on first use.
+    fn tool(&self) -> Result<PathBuf> {
+        let go_version = self.go_version()?;
+        let mut h = Sha256::new();
+        for (path, bytes) in GO_SOURCES {
+            h.update(path.as_bytes());
+            h.update([0]);
+            h.update((bytes.len() as u64).to_be_bytes());
+            h.update(bytes);
+        }
+        let key = format!("{}-{go_version}", &hex::encode(h.finalize())[..16]);
+        let tools = artifact::cache_dir().join("tools");
+        let dir = tools.join(&key);
+        let exe = dir.join(if cfg!(windows) {
+            "usegolib-build.exe"
+        } else {
+            "usegolib-build"
+        });
+        if exe.is_file() {
+            return Ok(exe);
+        }
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| Error::Io { path, source }
+        };
+        fs::create_dir_all(&tools).map_err(io(&tools))?;
+        let lock_path = tools.join(format!("{key}.lock"));
+        let lock = File::create(&lock_path).map_err(io(&lock_path))?;
+        lock.lock().map_err(io(&lock_path))?;
+        if exe.is_file() {
+            return Ok(exe);
+        }
+        self.say("building the usegolib-build tool");
+        let tmp = tools.join(format!("{key}.tmp-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&tmp);
+        let src = tmp.join("src");
+        for (rel, bytes) in GO_SOURCES {
+            let p = src.join(rel);
+            if let Some(parent) = p.parent() {
+                fs::create_dir_all(parent).map_err(io(parent))?;
+            }
+            fs::write(&p, bytes).map_err(io(&p))?;
+        }
+        let out = self
+            .go_command()
+            .current_dir(&src)
+            .env("CGO_ENABLED", "0")
+            .env("GOFLAGS", "-mod=mod")
+            .args(["build", "-trimpath", "-o"])
+            .arg(tmp.join(exe.file_name().unwrap_or_default()))
+            .arg("./cmd/usegolib-build")
+            .output()
+            .map_err(|e| self.spawn_error(e))?;
+        if !out.status.success() {
+            return Err(Error::Build {
+                module: "usegolib-build".into(),
+                phase: "tool".into(),
+                output: String::from_utf8_lossy(&out.stderr).into_owned(),
+            });
+        }
+        let _ = fs::remove_dir_all(&src);
+        let _ = fs::remove_dir_all(&dir);
+        fs::rename(&tmp, &dir).map_err(io(&dir))?;
+        Ok(exe)
+    }
+
+    /// Builds the module whose source is in `src_dir` into the artifact directory `out_dir`.
+    /// `version` is `local` for a local module, else the module version being built.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::GoNotFound`], or [`Error::Build`] carrying the Go toolchain's output.
+    pub fn build(&self, src_dir: &Path, version: &str, out_dir: &Path) -> Result<()> {
+        let tool = self.tool()?;
+        let mut child = Command::new(&tool)
+            .env(
+                "GOTOOLCHAIN",
+                std::env::var("USEGOLIB_GOTOOLCHAIN").unwrap_or_else(|_| "local".into()),
+            )
+            .env("USEGOLIB_GO", &self.go)
+            .arg("-module")
+            .arg(src_dir)
+            .arg("-out")
+            .arg(out_dir)
+            .arg("-version")
+            .arg(version)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|source| Error::Io {
+                path: tool.clone(),
+                source,
+            })?;
+        let mut stdout = child.stdout.take();
+        let out_thread = std::thread::spawn(move || {
+            let mut s = String::new();
+            if let Some(o) = stdout.as_mut() {
+                let _ = o.read_to_string(&mut s);
+            }
+            s
+        });
+        let mut output = String::new();
+        let mut phase = String::from("start");
+        if let Some(err) = child.stderr.take() {
+            for line in BufReader::new(err).lines().map_while(|l| l.ok()) {
+                if let Some(p) = line.strip_prefix("usegolib-build: phase ") {
+                    phase = p.split_whitespace().next().unwrap_or(p).to_owned();
+                    self.say(p);
+                } else {
+                    output.push_str(&line);
+                    output.push('\n');
+                }
+            }
+        }
+        let status = child.wait().map_err(|source| Error::Io {
+            path: tool.clone(),
+            source,
+        })?;
+        output.push_str(&out_thread.join().unwrap_or_default());
+        if !status.success() {
+            return Err(Error::Build {
+                module: src_dir.display().to_string(),
+                phase,
+                output,
+            });
+        }
+        Ok(())
+    }
+
+    /// Returns the artifact of the local module at `module_dir` under `root`, building it if it
+    /// is missing or if the sources changed since (by fingerprint; an unchanged module is reused
+    /// without running `go`). Concurrent callers, in this or other processes, build it once: the
+    /// build runs under an OS file lock and the artifact appears by an atomic rename.
+    ///
+    /// # Errors
+    ///
+    /// See [`Builder::build`].
+    pub fn ensure_local(&self, module_dir: &Path, root: &Path) -> Result<PathBuf> {
+        let module = module_path_of(module_dir)?;
+        let out = artifact::artifact_dir(root, &module, "local");
+        let fp = artifact::fingerprint(module_dir)?;
+        let fresh = |out: &Path| {
+            artifact::read_manifest(out)
+                .map(|m| m.fingerprint.as_deref() == Some(fp.as_str()))
+                .unwrap_or(false)
+        };
+        if fresh(&out) {
+            return Ok(out);
+        }
+        let locks = root.join(".locks");
+        fs::create_dir_all(&locks).map_err(|source| Error::Io {
+            path: locks.clone(),
+            source,
+        })?;
+        let lock_path = locks.join(format!(
+            "{}@local.lock",
+            artifact::escape_module_path(&module).replace('/', "%")
+        ));
+        let lock = File::create(&lock_path).map_err(|source| Error::Io {
+            path: lock_path.clone(),
+            source,
+        })?;
+        lock.lock().map_err(|source| Error::Io {
+            path: lock_path.clone(),
+            source,
+        })?;
+        if !fresh(&out) {
+            self.build(module_dir, "local", &out)?;
+        }
+        Ok(out)
+    }
+}

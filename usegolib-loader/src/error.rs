@@ -1,0 +1,230 @@
+use std::path::PathBuf;
+
+/// Everything that can go wrong when finding, building, loading or calling a Go module.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// No artifact for the module (and version) under the root.
+    #[error("no artifact for {module}{} under {}: build it first (usegolib build)", version_suffix(.version), .root.display())]
+    ArtifactNotFound {
+        /// Module path.
+        module: String,
+        /// Requested version, if any.
+        version: Option<String>,
+        /// The artifact root searched.
+        root: PathBuf,
+    },
+    /// Several versions are cached and none was asked for.
+    #[error("several versions of {module} are cached ({}): name one", .versions.join(", "))]
+    Ambiguous {
+        /// Module path.
+        module: String,
+        /// The versions found.
+        versions: Vec<String>,
+    },
+    /// Another version of the module is already loaded in this process.
+    #[error("{module} {loaded} is already loaded in this process; cannot also load {requested} (one Go runtime per module per process: restart to switch versions)")]
+    VersionConflict {
+        /// Module path.
+        module: String,
+        /// The version already loaded.
+        loaded: String,
+        /// The version asked for.
+        requested: String,
+    },
+    /// A different build of the same module version is already loaded.
+    #[error("a different build of {module} {version} is already loaded in this process (library sha256 {loaded_sha256}); restart the process to load the new one")]
+    RebuiltWhileLoaded {
+        /// Module path.
+        module: String,
+        /// Version.
+        version: String,
+        /// The hash of the loaded library.
+        loaded_sha256: String,
+    },
+    /// The manifest is missing, unreadable or not a manifest this crate understands.
+    #[error("bad manifest {}: {reason}", .path.display())]
+    Manifest {
+        /// The manifest file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The artifact speaks another ABI version.
+    #[error("{} was built for ABI {found}, this usegolib speaks ABI {expected}: rebuild the artifact (usegolib build)", .path.display())]
+    AbiMismatch {
+        /// The manifest or library.
+        path: PathBuf,
+        /// Its ABI version.
+        found: u32,
+        /// Ours.
+        expected: u32,
+    },
+    /// The artifact was built for another platform.
+    #[error("{} was built for {found}, this process runs on {expected}: rebuild it on this platform", .path.display())]
+    Platform {
+        /// The manifest.
+        path: PathBuf,
+        /// Its GOOS/GOARCH.
+        found: String,
+        /// Ours.
+        expected: String,
+    },
+    /// The library file's hash does not match its manifest: it was changed after the build.
+    #[error("{} does not match its manifest (sha256 {actual}, manifest says {expected}): the file was changed after the build; rebuild the artifact", .path.display())]
+    Tampered {
+        /// The library file.
+        path: PathBuf,
+        /// The manifest's hash.
+        expected: String,
+        /// The file's hash.
+        actual: String,
+    },
+    /// The library's own schema differs from its manifest's.
+    #[error("{}: the manifest does not match the library's own schema: rebuild the artifact", .path.display())]
+    SchemaMismatch {
+        /// The library file.
+        path: PathBuf,
+    },
+    /// dlopen failed.
+    #[error("cannot load {}: {source}", .path.display())]
+    Load {
+        /// The library file.
+        path: PathBuf,
+        /// The loader's error.
+        source: libloading::Error,
+    },
+    /// A required symbol is missing: not a usegolib bridge, or a broken one.
+    #[error("{} has no symbol {symbol}: not a usegolib bridge library; rebuild it", .path.display())]
+    MissingSymbol {
+        /// The library file.
+        path: PathBuf,
+        /// The symbol.
+        symbol: String,
+    },
+    /// File system trouble.
+    #[error("{}: {source}", .path.display())]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The Go toolchain is not installed or not runnable.
+    #[error("the Go toolchain was not found ({detail}): install Go (https://go.dev/dl/) or set USEGOLIB_GO to the go binary; building artifacts needs it, loading built ones does not")]
+    GoNotFound {
+        /// What was tried.
+        detail: String,
+    },
+    /// Building the artifact failed; `output` is what the Go toolchain printed.
+    #[error("building {module} failed ({phase}):\n{output}")]
+    Build {
+        /// The module or directory.
+        module: String,
+        /// Which step failed.
+        phase: String,
+        /// The toolchain's output.
+        output: String,
+    },
+    /// No such package or function.
+    #[error("{what}{}", suggest(.suggestions))]
+    UnknownSymbol {
+        /// What was asked for.
+        what: String,
+        /// Close names.
+        suggestions: Vec<String>,
+    },
+    /// The function exists but is not supported by the bridge.
+    #[error("{function} is not supported: {reason}")]
+    Skipped {
+        /// Qualified function name.
+        function: String,
+        /// The recorded reason.
+        reason: String,
+    },
+    /// Wrong number of arguments.
+    #[error("{function} takes {expected} argument{}, got {got}", if *.expected == 1 { "" } else { "s" })]
+    Arity {
+        /// Qualified function name.
+        function: String,
+        /// How many it takes.
+        expected: usize,
+        /// How many were given.
+        got: usize,
+    },
+    /// An argument does not fit its Go parameter.
+    #[error("{function}: argument {index} ({param} {go_type}): {reason}")]
+    BadArgument {
+        /// Qualified function name.
+        function: String,
+        /// 0-based position.
+        index: usize,
+        /// The Go parameter name.
+        param: String,
+        /// The Go type.
+        go_type: String,
+        /// What was wrong.
+        reason: String,
+    },
+    /// The Go function returned a non-nil error.
+    #[error("{message}")]
+    Go {
+        /// Qualified function name.
+        function: String,
+        /// `err.Error()`.
+        message: String,
+        /// The error's dynamic Go type, e.g. `*fs.PathError`.
+        go_type: String,
+    },
+    /// The Go function panicked.
+    #[error("Go panic in {function}: {value}")]
+    Panic {
+        /// Qualified function name.
+        function: String,
+        /// The panic value, printed.
+        value: String,
+        /// The panic value's Go type.
+        go_type: String,
+        /// The Go stack at the panic.
+        stack: String,
+    },
+    /// The bridge answered with another error (a protocol problem: malformed request, limit).
+    #[error("{function}: the Go bridge refused the call ({kind}): {message}")]
+    Bridge {
+        /// Qualified function name.
+        function: String,
+        /// The error kind.
+        kind: usegolib_abi::ErrorKind,
+        /// The bridge's message.
+        message: String,
+    },
+    /// A reply could not be decoded.
+    #[error("{function}: bad reply from the Go bridge: {source}")]
+    Reply {
+        /// Qualified function name.
+        function: String,
+        /// The decode error.
+        source: usegolib_abi::DecodeError,
+    },
+    /// The bridge produced no reply (its allocation failed).
+    #[error("{function}: the Go bridge could not allocate its reply")]
+    NoReply {
+        /// Qualified function name.
+        function: String,
+    },
+}
+
+fn version_suffix(v: &Option<String>) -> String {
+    v.as_ref().map(|v| format!("@{v}")).unwrap_or_default()
+}
+
+fn suggest(s: &[String]) -> String {
+    if s.is_empty() {
+        String::new()
+    } else {
+        format!(" (did you mean {}?)", s.join(", "))
+    }
+}
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

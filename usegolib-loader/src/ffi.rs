@@ -1,0 +1,243 @@
+//! Every `unsafe` of the workspace lives in this module.
+//!
+//! The contract with a bridge library (docs/abi.md section 1):
+//!
+//! * The library is opened once per process and **never unloaded**: Go cannot be unloaded
+//!   (golang/go#11100), and c-shared libraries are `NODELETE` anyway. [`GoLibrary`] therefore
+//!   leaks its `Library` handle on purpose.
+//! * `usegolib_abi_version` and `usegolib_schema` are plain C functions with static results; they
+//!   do not enter Go.
+//! * `usegolib_call` borrows the request only for the duration of the call. The reply is written
+//!   into the caller's buffer when it fits (`*out == buf`), otherwise into memory from C `malloc`
+//!   that the caller releases with libc `free`, without entering Go again.
+//! * Any thread may call, concurrently; each thread here uses its own reply buffer.
+
+use std::cell::RefCell;
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+
+use libloading::os::unix::{Library, RTLD_LOCAL, RTLD_NOW};
+use sha2::{Digest, Sha256};
+
+type AbiVersionFn = unsafe extern "C" fn() -> u32;
+type SchemaFn = unsafe extern "C" fn(len: *mut usize) -> *const u8;
+type CallFn = unsafe extern "C" fn(
+    req: *const u8,
+    req_len: usize,
+    buf: *mut u8,
+    buf_cap: usize,
+    out: *mut *mut u8,
+    out_len: *mut usize,
+) -> i32;
+type FloorFn = unsafe extern "C" fn(a: i64, b: i64) -> i64;
+
+/// Why a library could not be opened.
+#[derive(Debug)]
+pub(crate) enum OpenError {
+    Io(std::io::Error),
+    Tampered { actual: String },
+    Dlopen(libloading::Error),
+    MissingSymbol { symbol: String },
+    Abi { found: u32 },
+}
+
+/// An opened bridge library with its entry points resolved.
+pub(crate) struct GoLibrary {
+    call: CallFn,
+    schema: Vec<u8>,
+    // The `Library` is deliberately never dropped (see the module docs): `open` forgets it after
+    // resolving the symbols, so the function pointers above stay valid for the whole process.
+    handle: usize,
+}
+
+/// Size of each thread's reusable reply buffer. Replies that do not fit come back in malloc'd
+/// memory instead.
+const REPLY_BUF: usize = 64 * 1024;
+
+thread_local! {
+    static REPLY: RefCell<Vec<u8>> = RefCell::new(vec![0u8; REPLY_BUF]);
+}
+
+impl GoLibrary {
+    /// Hashes the file at `path` and, if the hash is `want_sha256`, loads that same file.
+    ///
+    /// On Linux the file is opened once; the hash is computed from that open file and the library
+    /// is then loaded through `/proc/self/fd/N`, so a file swapped between the check and the load
+    /// cannot be loaded. Before anything of the library runs, its ABI version is checked.
+    pub(crate) fn open(path: &Path, want_sha256: &str, abi: u32) -> Result<GoLibrary, OpenError> {
+        let mut file = File::open(path).map_err(OpenError::Io)?;
+        let mut hasher = Sha256::new();
+        let mut chunk = vec![0u8; 1 << 20];
+        loop {
+            let n = file.read(&mut chunk).map_err(OpenError::Io)?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&chunk[..n]);
+        }
+        let actual = hex::encode(hasher.finalize());
+        if actual != want_sha256 {
+            return Err(OpenError::Tampered { actual });
+        }
+        let load_path = fd_path(&file).unwrap_or_else(|| path.to_path_buf());
+        // SAFETY: loading a library runs its initialisers. This file is a usegolib bridge whose
+        // hash matches its manifest; its only initialiser is the Go runtime's start-up, which is
+        // designed to run inside a foreign process (c-shared build mode). RTLD_NOW resolves every
+        // symbol now so that a broken library fails here, not in the middle of a call.
+        let lib = unsafe { Library::open(Some(load_path.as_path()), RTLD_NOW | RTLD_LOCAL) }
+            .map_err(OpenError::Dlopen)?;
+        // Never dlclose a Go library, not even on the error paths below.
+        let lib = std::mem::ManuallyDrop::new(lib);
+        drop(file);
+        // SAFETY: `usegolib_abi_version` is declared `uint32_t(void)` by docs/abi.md section 1.
+        let version: AbiVersionFn = unsafe { symbol(&lib, "usegolib_abi_version")? };
+        // SAFETY: a plain C function that returns a constant; it does not enter Go.
+        let found = unsafe { version() };
+        if found != abi {
+            return Err(OpenError::Abi { found });
+        }
+        // SAFETY: signatures as declared in docs/abi.md section 1 for ABI 1, checked just above.
+        let schema_fn: SchemaFn = unsafe { symbol(&lib, "usegolib_schema")? };
+        // SAFETY: as above.
+        let call: CallFn = unsafe { symbol(&lib, "usegolib_call")? };
+        // SAFETY: as above; resolved only to prove it exists, callers free with libc directly.
+        let _free: unsafe extern "C" fn(*mut u8) = unsafe { symbol(&lib, "usegolib_free")? };
+        let mut len = 0usize;
+        // SAFETY: `usegolib_schema` writes the length and returns a pointer to static storage of
+        // that many bytes, valid for the life of the library (which is never unloaded).
+        let schema = unsafe {
+            let ptr = schema_fn(&mut len);
+            if ptr.is_null() {
+                Vec::new()
+            } else {
+                std::slice::from_raw_parts(ptr, len).to_vec()
+            }
+        };
+        let handle = std::mem::ManuallyDrop::into_inner(lib).into_raw() as usize; // never closed
+        Ok(GoLibrary {
+            call,
+            schema,
+            handle,
+        })
+    }
+
+    /// The schema JSON embedded in the library.
+    pub(crate) fn schema(&self) -> &[u8] {
+        &self.schema
+    }
+
+    /// Sends one request and hands the reply bytes to `f`. Returns `None` when the bridge could
+    /// not produce a reply at all (its `malloc` failed).
+    pub(crate) fn call<R>(&self, req: &[u8], f: impl FnOnce(&[u8]) -> R) -> Option<R> {
+        REPLY.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut buf) => self.call_with(req, &mut buf, f),
+            // Re-entered on this thread while the buffer is in use: use a fresh one.
+            Err(_) => self.call_with(req, &mut vec![0u8; REPLY_BUF], f),
+        })
+    }
+
+    fn call_with<R>(&self, req: &[u8], buf: &mut [u8], f: impl FnOnce(&[u8]) -> R) -> Option<R> {
+        let mut out: *mut u8 = std::ptr::null_mut();
+        let mut out_len = 0usize;
+        // SAFETY: `req` is valid for reads of `req.len()` bytes for the whole call, `buf` for
+        // writes of `buf.len()` bytes, and `out`/`out_len` are valid for writes. The bridge
+        // never retains `req` or `buf` after returning (docs/abi.md section 1).
+        let rc = unsafe {
+            (self.call)(
+                req.as_ptr(),
+                req.len(),
+                buf.as_mut_ptr(),
+                buf.len(),
+                &mut out,
+                &mut out_len,
+            )
+        };
+        if rc != 0 || out.is_null() {
+            return None;
+        }
+        if out == buf.as_mut_ptr() {
+            return Some(f(&buf[..out_len.min(buf.len())]));
+        }
+        /// Frees the malloc'd reply even if `f` panics.
+        struct Malloced(*mut u8);
+        impl Drop for Malloced {
+            fn drop(&mut self) {
+                // SAFETY: the pointer came from C `malloc` in the bridge, is owned by us, and is
+                // freed exactly once, here.
+                unsafe { libc::free(self.0.cast()) }
+            }
+        }
+        let owned = Malloced(out);
+        // SAFETY: the bridge wrote `out_len` bytes at `out`, a malloc'd block we own until
+        // `owned` is dropped at the end of this function.
+        let reply = unsafe { std::slice::from_raw_parts(owned.0, out_len) };
+        Some(f(reply))
+    }
+
+    /// Resolves `usegolib_floor_*`: a plain cgo export `int64_t f(int64_t, int64_t)` that a
+    /// benchmark fixture defines to measure a call without the envelope. Only symbols with that
+    /// prefix are resolved, and by convention they all have that signature.
+    pub(crate) fn floor_i64_binop(&self, name: &str) -> Option<FloorI64> {
+        if !name.starts_with("usegolib_floor_") {
+            return None;
+        }
+        // SAFETY: `handle` is the never-closed handle from `open`; rebuilding a `Library` from it
+        // and forgetting it again does not close it.
+        let lib = unsafe { Library::from_raw(self.handle as *mut core::ffi::c_void) };
+        // SAFETY: by the `usegolib_floor_` convention documented above.
+        let f: Option<FloorFn> = unsafe { symbol(&lib, name) }.ok();
+        std::mem::forget(lib);
+        f.map(|f| FloorI64 { f })
+    }
+}
+
+/// A direct `int64_t f(int64_t, int64_t)` Go export, for the benchmark floor.
+#[derive(Clone, Copy)]
+pub struct FloorI64 {
+    f: FloorFn,
+}
+
+impl FloorI64 {
+    /// Calls it.
+    #[inline]
+    pub fn call(&self, a: i64, b: i64) -> i64 {
+        // SAFETY: resolved by `floor_i64_binop` from a library that is never unloaded, with the
+        // signature that the `usegolib_floor_` convention fixes.
+        unsafe { (self.f)(a, b) }
+    }
+}
+
+impl std::fmt::Debug for FloorI64 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FloorI64")
+    }
+}
+
+/// Resolves a symbol as a function pointer of type `T`.
+///
+/// # Safety
+///
+/// `T` must be the symbol's real type.
+unsafe fn symbol<T: Copy>(lib: &Library, name: &str) -> Result<T, OpenError> {
+    // SAFETY: the caller guarantees `T` matches the symbol.
+    unsafe { lib.get::<T>(name) }
+        .map(|s| *s)
+        .map_err(|_| OpenError::MissingSymbol {
+            symbol: name.to_owned(),
+        })
+}
+
+#[cfg(target_os = "linux")]
+fn fd_path(file: &File) -> Option<std::path::PathBuf> {
+    use std::os::fd::AsRawFd;
+    Some(std::path::PathBuf::from(format!(
+        "/proc/self/fd/{}",
+        file.as_raw_fd()
+    )))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn fd_path(_file: &File) -> Option<std::path::PathBuf> {
+    None
+}

@@ -1,0 +1,142 @@
+//! `manifest.json` and the schema (docs/abi.md sections 5 and 8).
+
+use serde::{Deserialize, Serialize};
+use usegolib_abi::WireType;
+
+/// The manifest version this crate reads.
+pub const MANIFEST_VERSION: u32 = 1;
+
+/// An artifact's `manifest.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Always [`MANIFEST_VERSION`].
+    pub manifest_version: u32,
+    /// The ABI the library speaks.
+    pub abi_version: u32,
+    /// The Go module path.
+    pub module: String,
+    /// `local`, or the module version.
+    pub version: String,
+    /// Built from a local directory.
+    pub local: bool,
+    /// The Go toolchain that built it, e.g. `go1.26.8`.
+    pub go_version: String,
+    /// Target OS, as `GOOS`.
+    pub goos: String,
+    /// Target architecture, as `GOARCH`.
+    pub goarch: String,
+    /// The library file.
+    pub library: LibraryInfo,
+    /// For local modules, the fingerprint of the sources (docs/abi.md section 8).
+    pub fingerprint: Option<String>,
+    /// The schema, as JSON: compared with the library's own copy at load time.
+    pub schema: serde_json::Value,
+}
+
+/// The library entry of a manifest.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LibraryInfo {
+    /// File name, relative to the manifest's directory.
+    pub file: String,
+    /// SHA-256 of the file, lowercase hex.
+    pub sha256: String,
+}
+
+/// The schema: what the library exports (docs/abi.md section 5).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Schema {
+    /// Schema format version.
+    pub schema_version: u32,
+    /// ABI version.
+    pub abi_version: u32,
+    /// Go module path.
+    pub module: String,
+    /// Module version, or `local`.
+    pub version: String,
+    /// Packages, sorted by import path.
+    pub packages: Vec<Package>,
+    /// Packages of the module that were not bridged, with the reason.
+    #[serde(default)]
+    pub skipped_packages: Vec<SkippedPackage>,
+}
+
+/// A package of the module that the bridge does not expose.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SkippedPackage {
+    /// Import path.
+    pub path: String,
+    /// Why it was skipped.
+    pub reason: String,
+}
+
+/// One Go package.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Package {
+    /// Import path.
+    pub path: String,
+    /// Package name.
+    pub name: String,
+    /// Package documentation.
+    #[serde(default)]
+    pub doc: String,
+    /// Supported functions, sorted by name.
+    pub functions: Vec<Function>,
+    /// Exported functions the bridge does not support.
+    #[serde(default)]
+    pub skipped: Vec<Skipped>,
+}
+
+/// A supported function.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Function {
+    /// The function id used in requests.
+    pub id: u32,
+    /// The Go name.
+    pub name: String,
+    /// GoDoc text.
+    #[serde(default)]
+    pub doc: String,
+    /// The Go signature, e.g. `func AddInt(a int, b int) int`.
+    pub signature: String,
+    /// Parameters.
+    pub params: Vec<Param>,
+    /// Results other than a trailing `error`.
+    pub results: Vec<Param>,
+    /// Whether the last Go result is an `error`.
+    pub error: bool,
+}
+
+/// A parameter or result.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Param {
+    /// The Go name (`argN` when blank).
+    pub name: String,
+    /// The Go type as written.
+    pub go: String,
+    /// The wire type (see [`WireType::parse`]).
+    #[serde(rename = "type")]
+    pub wire: String,
+}
+
+impl Param {
+    /// The parsed wire type.
+    ///
+    /// # Errors
+    ///
+    /// When the schema names a wire type this crate does not know (a newer bridge).
+    pub fn wire_type(&self) -> Result<WireType, usegolib_abi::TypeError> {
+        WireType::parse(&self.wire)
+    }
+}
+
+/// An exported function the bridge skipped.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Skipped {
+    /// The Go name.
+    pub name: String,
+    /// The Go signature.
+    #[serde(default)]
+    pub signature: String,
+    /// Why it is not supported.
+    pub reason: String,
+}

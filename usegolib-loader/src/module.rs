@@ -1,0 +1,381 @@
+//! A loaded Go module: its schema, its functions, and calls.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use usegolib_abi::{
+    encode_typed, read_error_body, reply_body, write_request_header, ErrorKind, ErrorReply, Limits,
+    Target, Value, WireType,
+};
+
+use crate::ffi::{FloorI64, GoLibrary, OpenError};
+use crate::manifest::{Function, Manifest, Package, Schema};
+use crate::{artifact, Error, Result};
+
+/// A supported function, ready to call.
+#[derive(Debug, Clone)]
+pub struct GoFunction {
+    /// `"<import path>.<Name>"`.
+    pub qualified: String,
+    /// The package's import path.
+    pub package: String,
+    /// The schema entry.
+    pub schema: Function,
+    /// Parsed parameter wire types.
+    pub params: Vec<WireType>,
+    /// Parsed result wire types (without a trailing `error`).
+    pub results: Vec<WireType>,
+}
+
+impl GoFunction {
+    /// The function id used in requests.
+    pub fn id(&self) -> u32 {
+        self.schema.id
+    }
+}
+
+/// A Go module loaded into this process: one Go runtime. Obtained from [`crate::load_artifact`]
+/// or [`crate::load`]; lives until the process exits.
+pub struct GoModule {
+    manifest: Manifest,
+    schema: Schema,
+    dir: PathBuf,
+    lib: GoLibrary,
+    functions: Vec<GoFunction>,
+    by_name: HashMap<String, u32>,
+    skipped: HashMap<String, String>,
+    limits: Limits,
+}
+
+impl std::fmt::Debug for GoModule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "GoModule({} {}, {}/{}, {})",
+            self.manifest.module,
+            self.manifest.version,
+            self.manifest.goos,
+            self.manifest.goarch,
+            self.manifest.go_version
+        )
+    }
+}
+
+impl GoModule {
+    /// Opens the artifact in `dir`: every check of docs/abi.md section 8 before `dlopen`, the ABI
+    /// version of the library before anything else, then the schema exchange.
+    pub(crate) fn open(dir: &Path) -> Result<GoModule> {
+        let manifest = artifact::read_manifest(dir)?;
+        let lib_path = dir.join(&manifest.library.file);
+        let lib = GoLibrary::open(
+            &lib_path,
+            &manifest.library.sha256,
+            usegolib_abi::ABI_VERSION,
+        )
+        .map_err(|e| match e {
+            OpenError::Io(source) => Error::Io {
+                path: lib_path.clone(),
+                source,
+            },
+            OpenError::Tampered { actual } => Error::Tampered {
+                path: lib_path.clone(),
+                expected: manifest.library.sha256.clone(),
+                actual,
+            },
+            OpenError::Dlopen(source) => Error::Load {
+                path: lib_path.clone(),
+                source,
+            },
+            OpenError::MissingSymbol { symbol, .. } => Error::MissingSymbol {
+                path: lib_path.clone(),
+                symbol,
+            },
+            OpenError::Abi { found } => Error::AbiMismatch {
+                path: lib_path.clone(),
+                found,
+                expected: usegolib_abi::ABI_VERSION,
+            },
+        })?;
+        let embedded: serde_json::Value =
+            serde_json::from_slice(lib.schema()).map_err(|_| Error::SchemaMismatch {
+                path: lib_path.clone(),
+            })?;
+        if embedded != manifest.schema {
+            return Err(Error::SchemaMismatch { path: lib_path });
+        }
+        let schema: Schema =
+            serde_json::from_value(manifest.schema.clone()).map_err(|e| Error::Manifest {
+                path: dir.join("manifest.json"),
+                reason: format!("schema: {e}"),
+            })?;
+        let mut functions = Vec::new();
+        let mut skipped = HashMap::new();
+        for pkg in &schema.packages {
+            for f in &pkg.functions {
+                let parse = |ps: &[crate::manifest::Param]| {
+                    ps.iter()
+                        .map(|p| p.wire_type())
+                        .collect::<Result<Vec<_>, _>>()
+                };
+                let (params, results) = match (parse(&f.params), parse(&f.results)) {
+                    (Ok(p), Ok(r)) => (p, r),
+                    (Err(e), _) | (_, Err(e)) => {
+                        return Err(Error::Manifest {
+                            path: dir.join("manifest.json"),
+                            reason: format!("{}.{}: {e}: upgrade usegolib", pkg.path, f.name),
+                        })
+                    }
+                };
+                if f.id as usize != functions.len() {
+                    return Err(Error::Manifest {
+                        path: dir.join("manifest.json"),
+                        reason: format!("function ids are not dense at {}.{}", pkg.path, f.name),
+                    });
+                }
+                functions.push(GoFunction {
+                    qualified: format!("{}.{}", pkg.path, f.name),
+                    package: pkg.path.clone(),
+                    schema: f.clone(),
+                    params,
+                    results,
+                });
+            }
+            for s in &pkg.skipped {
+                skipped.insert(format!("{}.{}", pkg.path, s.name), s.reason.clone());
+            }
+        }
+        let by_name = functions
+            .iter()
+            .map(|f| (f.qualified.clone(), f.id()))
+            .collect();
+        Ok(GoModule {
+            manifest,
+            schema,
+            dir: dir.to_path_buf(),
+            lib,
+            functions,
+            by_name,
+            skipped,
+            limits: Limits::ABI,
+        })
+    }
+
+    /// The Go module path.
+    pub fn module(&self) -> &str {
+        &self.manifest.module
+    }
+
+    /// The module version (`local` for a local directory).
+    pub fn version(&self) -> &str {
+        &self.manifest.version
+    }
+
+    /// The manifest.
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// The artifact directory it was loaded from.
+    pub fn artifact_dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The packages, with their functions and skipped symbols.
+    pub fn packages(&self) -> &[Package] {
+        &self.schema.packages
+    }
+
+    /// The schema.
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    /// Every supported function, indexed by id.
+    pub fn functions(&self) -> &[GoFunction] {
+        &self.functions
+    }
+
+    /// The package with this import path.
+    pub fn package(&self, path: &str) -> Option<&Package> {
+        self.schema.packages.iter().find(|p| p.path == path)
+    }
+
+    /// Looks a function up by package path and name.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Skipped`] with the recorded reason for an unsupported function, or
+    /// [`Error::UnknownSymbol`] with close names.
+    pub fn function(&self, package: &str, name: &str) -> Result<&GoFunction> {
+        let qualified = format!("{package}.{name}");
+        if let Some(id) = self.by_name.get(&qualified) {
+            return Ok(&self.functions[*id as usize]);
+        }
+        if let Some(reason) = self.skipped.get(&qualified) {
+            return Err(Error::Skipped {
+                function: qualified,
+                reason: reason.clone(),
+            });
+        }
+        let Some(pkg) = self.package(package) else {
+            let names = self.schema.packages.iter().map(|p| p.path.as_str());
+            return Err(Error::UnknownSymbol {
+                what: format!("module {} has no package {package}", self.module()),
+                suggestions: crate::suggest(package, names),
+            });
+        };
+        let names = pkg.functions.iter().map(|f| f.name.as_str());
+        Err(Error::UnknownSymbol {
+            what: format!("package {package} has no function {name}"),
+            suggestions: crate::suggest(
+                name,
+                names.chain(pkg.skipped.iter().map(|s| s.name.as_str())),
+            ),
+        })
+    }
+
+    /// Calls `package.name` with `args`.
+    ///
+    /// # Errors
+    ///
+    /// See [`GoModule::call_function`] and [`GoModule::function`].
+    pub fn call(&self, package: &str, name: &str, args: &[Value]) -> Result<Value> {
+        let f = self.function(package, name)?;
+        self.call_function(f, args)
+    }
+
+    /// Calls a function. Each argument is checked against its Go parameter type before anything
+    /// is sent; the result is nil (no results), the value (one), or a list (several).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Arity`] and [`Error::BadArgument`] before the call; [`Error::Go`] for a returned
+    /// Go error; [`Error::Panic`] for a Go panic; [`Error::Bridge`], [`Error::Reply`] or
+    /// [`Error::NoReply`] for protocol failures.
+    pub fn call_function(&self, f: &GoFunction, args: &[Value]) -> Result<Value> {
+        if args.len() != f.params.len() {
+            return Err(Error::Arity {
+                function: f.qualified.clone(),
+                expected: f.params.len(),
+                got: args.len(),
+            });
+        }
+        let mut req = Vec::with_capacity(64);
+        write_request_header(&mut req, &Target::Id(f.id()), args.len());
+        for (i, (ty, v)) in f.params.iter().zip(args).enumerate() {
+            encode_typed(&mut req, ty, v).map_err(|e| {
+                let p = &f.schema.params[i];
+                Error::BadArgument {
+                    function: f.qualified.clone(),
+                    index: i,
+                    param: p.name.clone(),
+                    go_type: p.go.clone(),
+                    reason: e.to_string(),
+                }
+            })?;
+        }
+        self.call_raw(f, &req, |ok, reader| {
+            if ok {
+                reader.read_value().map_err(|source| Error::Reply {
+                    function: f.qualified.clone(),
+                    source,
+                })
+            } else {
+                Err(self.error_from_reader(f, reader))
+            }
+        })?
+    }
+
+    /// Sends an already encoded request for `f` and hands the validated reply to `convert`:
+    /// `true` and a reader at the result for a success, `false` and a reader at the error map
+    /// otherwise (turn it into an [`Error`] with [`GoModule::error_from_reader`]). This is the
+    /// fast path for bindings that encode and decode straight from and into their own objects.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Reply`] when the reply is not well formed, [`Error::NoReply`] when there is none.
+    pub fn call_raw<R>(
+        &self,
+        f: &GoFunction,
+        req: &[u8],
+        convert: impl FnOnce(bool, &mut usegolib_abi::Reader<'_>) -> R,
+    ) -> Result<R> {
+        let limits = self.limits;
+        self.lib
+            .call(req, |reply| {
+                reply_body(reply, &limits).map(|(ok, mut reader)| convert(ok, &mut reader))
+            })
+            .ok_or_else(|| Error::NoReply {
+                function: f.qualified.clone(),
+            })?
+            .map_err(|source| Error::Reply {
+                function: f.qualified.clone(),
+                source,
+            })
+    }
+
+    /// Reads the error map of a failed reply and maps it to an [`Error`].
+    pub fn error_from_reader(
+        &self,
+        f: &GoFunction,
+        reader: &mut usegolib_abi::Reader<'_>,
+    ) -> Error {
+        match read_error_body(reader) {
+            Ok(e) => error_from_reply(f, e),
+            Err(source) => Error::Reply {
+                function: f.qualified.clone(),
+                source,
+            },
+        }
+    }
+
+    /// The benchmark floor: a direct `usegolib_floor_*` export of the library, if it has one.
+    pub fn floor_i64_binop(&self, symbol: &str) -> Option<FloorI64> {
+        self.lib.floor_i64_binop(symbol)
+    }
+}
+
+/// Maps an error reply to an [`Error`].
+pub fn error_from_reply(f: &GoFunction, e: ErrorReply) -> Error {
+    let function = f.qualified.clone();
+    match e.kind {
+        ErrorKind::GoError => Error::Go {
+            function,
+            go_type: e.detail_str("type"),
+            message: e.message,
+        },
+        ErrorKind::GoPanic => Error::Panic {
+            function,
+            value: e.detail_str("value"),
+            go_type: e.detail_str("type"),
+            stack: e.detail_str("stack"),
+        },
+        ErrorKind::BadArgument => Error::BadArgument {
+            function,
+            index: e
+                .detail("index")
+                .and_then(Value::as_u64)
+                .unwrap_or_default() as usize,
+            param: e.detail_str("param"),
+            go_type: e.detail_str("go_type"),
+            reason: e.detail_str("reason"),
+        },
+        ErrorKind::Arity => Error::Arity {
+            function,
+            expected: e
+                .detail("expected")
+                .and_then(Value::as_u64)
+                .unwrap_or_default() as usize,
+            got: e.detail("got").and_then(Value::as_u64).unwrap_or_default() as usize,
+        },
+        ErrorKind::SkippedSymbol => Error::Skipped {
+            function,
+            reason: e.detail_str("reason"),
+        },
+        kind => Error::Bridge {
+            function,
+            kind,
+            message: e.message,
+        },
+    }
+}
