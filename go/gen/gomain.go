@@ -1,0 +1,387 @@
+package gen
+
+import (
+	"bytes"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/usegolib/usegolib/go/scan"
+)
+
+// mainSource returns the unformatted main.go of the bridge. Its shape:
+//
+//	package main
+//	import "C"; import (p0 "<pkg>"; ...; "usegolib_bridge/bridge")
+//	var (_ func(int, int) int = p0.AddInt; ...)   // compile-time signature guards
+//	var usegolibBridge = bridge.New([]bridge.Func{...}, map[string]string{...})
+//	func fn0_AddInt(d *bridge.Decoder, e *bridge.Encoder) error { ... }   // one per function
+//	func decSlice_int8(d *bridge.Decoder) ([]int8, error) { ... }          // per slice type
+//	func encSlice_int8(e *bridge.Encoder, s []int8) { ... }
+//	//export usegolib_call
+//	func usegolib_call(...) C.int32_t { ... }
+//	func main() {}
+//
+// Every function of res is supported (scan decided that); types are spelled
+// from scan.Type.Canon, with predeclared names only.
+func mainSource(t Target, res *scan.Result) []byte {
+	g := &goGen{decSlices: map[string]bool{}, encSlices: map[string]bool{}}
+	g.p("%s", header(t))
+	g.p("")
+	g.p("package main")
+	g.p("")
+	g.p("// #include <stddef.h>")
+	g.p("// #include <stdint.h>")
+	g.p(`// #include "usegolib_bridge.h"`)
+	g.p(`import "C"`)
+	g.p("")
+	g.p("import (")
+	g.p(`"unsafe"`)
+	g.p("")
+
+	type fn struct {
+		id      int
+		alias   string
+		pkgPath string
+		f       *scan.Func
+	}
+	var funcs []fn
+	var skipped []string
+	alias := 0
+	for _, p := range res.Packages {
+		for _, s := range p.Skipped {
+			skipped = append(skipped, fmt.Sprintf("%s: %s,", strconv.Quote(p.Path+"."+s.Name), strconv.Quote(s.Reason)))
+		}
+		if len(p.Funcs) == 0 {
+			continue // importing it would be an unused import
+		}
+		a := "p" + strconv.Itoa(alias)
+		alias++
+		g.p("%s %s", a, strconv.Quote(p.Path))
+		for _, f := range p.Funcs {
+			funcs = append(funcs, fn{id: len(funcs), alias: a, pkgPath: p.Path, f: f})
+		}
+	}
+	g.p("")
+	g.p(`"usegolib_bridge/bridge"`)
+	g.p(")")
+	g.p("")
+
+	if len(funcs) > 0 {
+		g.p("// Compile-time signature guards: a type error here means the module's API")
+		g.p("// changed after the scan; rebuild the artifact.")
+		g.p("var (")
+		for _, f := range funcs {
+			g.p("_ %s = %s.%s", funcType(f.f), f.alias, f.f.Name)
+		}
+		g.p(")")
+		g.p("")
+	}
+
+	g.p("// usegolibBridge dispatches requests to the functions below, by id (the")
+	g.p("// index in this table, as in the schema) or by qualified name.")
+	g.p("var usegolibBridge = bridge.New([]bridge.Func{")
+	for _, f := range funcs {
+		var params []string
+		for _, v := range f.f.Params {
+			params = append(params, fmt.Sprintf("{Name: %s, GoType: %s}", strconv.Quote(v.Name), strconv.Quote(v.Go)))
+		}
+		g.p("{ // %d", f.id)
+		g.p("Name: %s,", strconv.Quote(f.pkgPath+"."+f.f.Name))
+		g.p("Params: []bridge.Param{%s},", strings.Join(params, ", "))
+		g.p("Call: %s,", adapterName(f.id, f.f))
+		g.p("},")
+	}
+	g.p("}, map[string]string{")
+	for _, s := range skipped {
+		g.p("%s", s)
+	}
+	g.p("})")
+
+	for _, f := range funcs {
+		g.adapter(f.id, f.alias, f.pkgPath, f.f)
+	}
+	g.sliceHelpers()
+	g.p("%s", exportSource)
+	return g.buf.Bytes()
+}
+
+type goGen struct {
+	buf       bytes.Buffer
+	decSlices map[string]bool // canonical slice types that need a decSlice_ helper
+	encSlices map[string]bool // ... an encSlice_ helper
+}
+
+func (g *goGen) p(format string, args ...any) {
+	fmt.Fprintf(&g.buf, format, args...)
+	g.buf.WriteByte('\n')
+}
+
+func adapterName(id int, f *scan.Func) string { return fmt.Sprintf("fn%d_%s", id, f.Name) }
+
+// funcType spells f's type for the signature guard: func(int, int) int.
+func funcType(f *scan.Func) string {
+	var params, results []string
+	for _, v := range f.Params {
+		params = append(params, v.Type.Canon)
+	}
+	for _, v := range f.Results {
+		results = append(results, v.Type.Canon)
+	}
+	if f.Error {
+		results = append(results, "error")
+	}
+	s := "func(" + strings.Join(params, ", ") + ")"
+	switch len(results) {
+	case 0:
+	case 1:
+		s += " " + results[0]
+	default:
+		s += " (" + strings.Join(results, ", ") + ")"
+	}
+	return s
+}
+
+// adapter writes the Call adapter of one function.
+func (g *goGen) adapter(id int, alias, pkgPath string, f *scan.Func) {
+	g.p("")
+	g.p("// %s calls %s.%s.", adapterName(id, f), pkgPath, f.Name)
+	g.p("func %s(d *bridge.Decoder, e *bridge.Encoder) error {", adapterName(id, f))
+	var args []string
+	for i, v := range f.Params {
+		a := "a" + strconv.Itoa(i)
+		g.p("%s, err := %s", a, g.decodeExpr(v.Type.Canon))
+		g.p("if err != nil {")
+		g.p("return bridge.ArgError(%d, err)", i)
+		g.p("}")
+		args = append(args, convertExpr(v.Type.Canon, a))
+	}
+	call := fmt.Sprintf("%s.%s(%s)", alias, f.Name, strings.Join(args, ", "))
+	var rs []string
+	for i := range f.Results {
+		rs = append(rs, "r"+strconv.Itoa(i))
+	}
+	switch {
+	case len(rs) == 0 && !f.Error:
+		g.p("%s", call)
+	case len(rs) == 0:
+		g.p("if err := %s; err != nil {", call)
+		g.p("return bridge.GoError(err)")
+		g.p("}")
+	case !f.Error:
+		g.p("%s := %s", strings.Join(rs, ", "), call)
+	default:
+		g.p("%s, err := %s", strings.Join(rs, ", "), call)
+		g.p("if err != nil {")
+		g.p("return bridge.GoError(err)")
+		g.p("}")
+	}
+	switch len(rs) {
+	case 0:
+		g.p("e.Nil()")
+	case 1:
+		g.p("%s", g.encodeStmt(f.Results[0].Type.Canon, rs[0]))
+	default:
+		g.p("e.ListLen(%d)", len(rs))
+		for i, r := range rs {
+			g.p("%s", g.encodeStmt(f.Results[i].Type.Canon, r))
+		}
+	}
+	g.p("return nil")
+	g.p("}")
+}
+
+// decodeExpr is the Decoder call that reads a value of canonical type canon.
+// Its first result is converted to canon by convertExpr.
+func (g *goGen) decodeExpr(canon string) string {
+	switch canon {
+	case "bool":
+		return "d.Bool()"
+	case "int", "int64":
+		return "d.Int(64)"
+	case "int8", "int16", "int32":
+		return "d.Int(" + strings.TrimPrefix(canon, "int") + ")"
+	case "uint", "uint64":
+		return "d.Uint(64)"
+	case "uint8", "uint16", "uint32":
+		return "d.Uint(" + strings.TrimPrefix(canon, "uint") + ")"
+	case "float32":
+		return "d.Float32()"
+	case "float64":
+		return "d.Float64()"
+	case "string":
+		return "d.String()"
+	case "[]byte":
+		return "d.Bytes()"
+	}
+	elem, ok := strings.CutPrefix(canon, "[]")
+	if !ok {
+		panic("gen: unsupported type " + canon) // scan never lets one through
+	}
+	g.needDec(canon)
+	return "decSlice_" + typeName(elem) + "(d)"
+}
+
+// convertExpr converts x, the first result of decodeExpr(canon), to canon.
+func convertExpr(canon, x string) string {
+	switch canon {
+	case "int", "int8", "int16", "int32", "uint", "uint8", "uint16", "uint32":
+		return canon + "(" + x + ")"
+	}
+	return x
+}
+
+// encodeStmt writes x, of canonical type canon, to the Encoder e.
+func (g *goGen) encodeStmt(canon, x string) string {
+	switch canon {
+	case "bool":
+		return "e.Bool(" + x + ")"
+	case "int64":
+		return "e.Int(" + x + ")"
+	case "int", "int8", "int16", "int32":
+		return "e.Int(int64(" + x + "))"
+	case "uint64":
+		return "e.Uint(" + x + ")"
+	case "uint", "uint8", "uint16", "uint32":
+		return "e.Uint(uint64(" + x + "))"
+	case "float32":
+		return "e.Float32(" + x + ")"
+	case "float64":
+		return "e.Float64(" + x + ")"
+	case "string":
+		return "e.String(" + x + ")"
+	case "[]byte":
+		return "e.Bytes(" + x + ")"
+	}
+	elem, ok := strings.CutPrefix(canon, "[]")
+	if !ok {
+		panic("gen: unsupported type " + canon)
+	}
+	g.needEnc(canon)
+	return "encSlice_" + typeName(elem) + "(e, " + x + ")"
+}
+
+// typeName names a canonical type in helper names: int8, bytes ([]byte),
+// int64s ([]int64), bytess ([][]byte).
+func typeName(canon string) string {
+	if canon == "[]byte" {
+		return "bytes"
+	}
+	if elem, ok := strings.CutPrefix(canon, "[]"); ok {
+		return typeName(elem) + "s"
+	}
+	return canon
+}
+
+func (g *goGen) needDec(canon string) {
+	if g.decSlices[canon] {
+		return
+	}
+	g.decSlices[canon] = true
+	g.decodeExpr(strings.TrimPrefix(canon, "[]")) // the element's helper, if it is a slice
+}
+
+func (g *goGen) needEnc(canon string) {
+	if g.encSlices[canon] {
+		return
+	}
+	g.encSlices[canon] = true
+	g.encodeStmt(strings.TrimPrefix(canon, "[]"), "v")
+}
+
+// sliceHelpers writes the decSlice_ and encSlice_ helpers, sorted by name.
+func (g *goGen) sliceHelpers() {
+	for _, canon := range sortedKeys(g.decSlices) {
+		elem := strings.TrimPrefix(canon, "[]")
+		g.p("")
+		g.p("// decSlice_%s reads a %s; nil gives a nil slice.", typeName(elem), canon)
+		g.p("func decSlice_%s(d *bridge.Decoder) (%s, error) {", typeName(elem), canon)
+		g.p("n, isNil, err := d.ListLen()")
+		g.p("if err != nil || isNil {")
+		g.p("return nil, err")
+		g.p("}")
+		g.p("s := make(%s, n)", canon)
+		g.p("for i := range s {")
+		g.p("v, err := %s", g.decodeExpr(elem))
+		g.p("if err != nil {")
+		g.p("return nil, bridge.ElemError(i, err)")
+		g.p("}")
+		g.p("s[i] = %s", convertExpr(elem, "v"))
+		g.p("}")
+		g.p("return s, nil")
+		g.p("}")
+	}
+	for _, canon := range sortedKeys(g.encSlices) {
+		elem := strings.TrimPrefix(canon, "[]")
+		g.p("")
+		g.p("// encSlice_%s writes a %s; nil is written as an empty array.", typeName(elem), canon)
+		g.p("func encSlice_%s(e *bridge.Encoder, s %s) {", typeName(elem), canon)
+		g.p("e.ListLen(len(s))")
+		g.p("for _, v := range s {")
+		g.p("%s", g.encodeStmt(elem, "v"))
+		g.p("}")
+		g.p("}")
+	}
+}
+
+func sortedKeys(m map[string]bool) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// exportSource is the C entry point. It is the only place generated code
+// touches C memory.
+const exportSource = `
+// usegolib_call is the only Go entry point of the library (docs/abi.md
+// section 1). req is borrowed for the call: bridge.Handle copies every string
+// and byte slice it hands to user code. The reply goes into buf when it fits,
+// else into malloc'd memory the caller frees with free or usegolib_free.
+// It returns 0 with a reply at *out/*outLen, or -1 with *out == NULL when no
+// reply could be produced. No panic crosses the C boundary.
+//
+//export usegolib_call
+func usegolib_call(req *C.uint8_t, reqLen C.size_t, buf *C.uint8_t, bufCap C.size_t, out **C.uint8_t, outLen *C.size_t) (status C.int32_t) {
+	defer func() {
+		if recover() != nil { // bridge.Handle never panics; this is the last line of defence
+			if out != nil {
+				*out = nil
+			}
+			if outLen != nil {
+				*outLen = 0
+			}
+			status = -1
+		}
+	}()
+	var in []byte
+	if req != nil && reqLen > 0 {
+		in = unsafe.Slice((*byte)(unsafe.Pointer(req)), int(reqLen))
+	}
+	reply, release := usegolibBridge.Handle(in)
+	defer release()
+	n := len(reply)
+	if buf != nil && uint64(n) <= uint64(bufCap) {
+		copy(unsafe.Slice((*byte)(unsafe.Pointer(buf)), n), reply)
+		*out = buf
+	} else {
+		// Not C.malloc: cgo's C.malloc aborts the process when malloc fails.
+		p := C.usegolib_bridge_malloc(C.size_t(n))
+		if p == nil {
+			*out = nil
+			*outLen = 0
+			return -1
+		}
+		copy(unsafe.Slice((*byte)(p), n), reply)
+		*out = (*C.uint8_t)(p)
+	}
+	*outLen = C.size_t(n)
+	return 0
+}
+
+// main is required by -buildmode=c-shared and never runs.
+func main() {}
+`
