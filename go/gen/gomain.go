@@ -14,7 +14,7 @@ import (
 //
 //	package main
 //	import "C"; import (p0 "<pkg>"; ...; "usegolib_bridge/bridge")
-//	var (_ func(int, int) int = p0.AddInt; ...)   // compile-time signature guards
+//	var _ func(int, int) int = p0.AddInt          // compile-time signature guards
 //	var usegolibBridge = bridge.New([]bridge.Func{...}, map[string]string{...})
 //	func fn0_AddInt(d *bridge.Decoder, e *bridge.Encoder) error { ... }   // one per function
 //	func decSlice_int8(d *bridge.Decoder) ([]int8, error) { ... }          // per slice type
@@ -71,11 +71,9 @@ func mainSource(t Target, res *scan.Result) []byte {
 	if len(funcs) > 0 {
 		g.p("// Compile-time signature guards: a type error here means the module's API")
 		g.p("// changed after the scan; rebuild the artifact.")
-		g.p("var (")
 		for _, f := range funcs {
-			g.p("_ %s = %s.%s", funcType(f.f), f.alias, f.f.Name)
+			g.p("var _ %s = %s.%s", funcType(f.f), f.alias, f.f.Name)
 		}
-		g.p(")")
 		g.p("")
 	}
 
@@ -325,12 +323,14 @@ func (g *goGen) sliceHelpers() {
 	}
 }
 
+// sortedKeys returns the slice types of m sorted by helper name.
 func sortedKeys(m map[string]bool) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	name := func(canon string) string { return typeName(strings.TrimPrefix(canon, "[]")) }
+	sort.Slice(keys, func(i, j int) bool { return name(keys[i]) < name(keys[j]) })
 	return keys
 }
 

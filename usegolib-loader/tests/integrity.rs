@@ -1,0 +1,117 @@
+//! Artifact integrity: tampered libraries, other ABI versions, manifest/library drift, build
+//! failures. Each load here is meant to fail, so this binary never loads `other` successfully.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use usegolib_loader::{load_artifact, Builder, Error};
+
+fn copy_of_other(name: &str) -> std::path::PathBuf {
+    let dir = common::root().join("copies").join(name);
+    common::copy_dir(&common::built("other"), &dir);
+    dir
+}
+
+#[test]
+fn a_changed_library_fails_before_dlopen_naming_the_file() {
+    let dir = copy_of_other("tampered");
+    let lib = dir.join("libusegolib.so");
+    let mut bytes = std::fs::read(&lib).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x01;
+    std::fs::write(&lib, bytes).unwrap();
+    match load_artifact(&dir) {
+        Err(e @ Error::Tampered { .. }) => {
+            let text = e.to_string();
+            assert!(text.contains(&lib.display().to_string()), "{text}");
+            assert!(text.contains("rebuild"), "{text}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // A truncated file too.
+    std::fs::write(&lib, b"").unwrap();
+    assert!(matches!(load_artifact(&dir), Err(Error::Tampered { .. })));
+}
+
+#[test]
+fn a_manifest_of_another_abi_version_says_rebuild() {
+    let dir = copy_of_other("abi2");
+    common::edit_manifest(&dir, |m| m["abi_version"] = 2.into());
+    match load_artifact(&dir) {
+        Err(e @ Error::AbiMismatch { found: 2, expected: 1, .. }) => assert!(e.to_string().contains("rebuild"), "{e}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_library_of_another_abi_version_is_refused_before_any_call() {
+    // A stand-in library whose usegolib_abi_version says 2, with a manifest that claims ABI 1.
+    let dir = common::root().join("copies/fake-abi2");
+    std::fs::create_dir_all(&dir).unwrap();
+    let c = dir.join("fake.c");
+    std::fs::write(&c, "#include <stdint.h>\nuint32_t usegolib_abi_version(void) { return 2; }\n").unwrap();
+    let lib = dir.join("libusegolib.so");
+    let st = Command::new("cc").args(["-shared", "-fPIC", "-o"]).arg(&lib).arg(&c).status().unwrap();
+    assert!(st.success());
+    let sha = usegolib_sha(&lib);
+    let (os, arch) = usegolib_loader::host_platform();
+    let manifest = serde_json::json!({
+        "manifest_version": 1, "abi_version": 1, "module": "example.com/fakeabi", "version": "local",
+        "local": true, "go_version": "go0", "goos": os, "goarch": arch,
+        "library": {"file": "libusegolib.so", "sha256": sha}, "fingerprint": null, "schema": {}
+    });
+    std::fs::write(dir.join("manifest.json"), manifest.to_string()).unwrap();
+    match load_artifact(&dir) {
+        Err(e @ Error::AbiMismatch { found: 2, .. }) => assert!(e.to_string().contains("rebuild"), "{e}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+fn usegolib_sha(p: &Path) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(std::fs::read(p).unwrap()))
+}
+
+#[test]
+fn a_manifest_that_drifted_from_the_library_is_refused() {
+    let dir = copy_of_other("drift");
+    common::edit_manifest(&dir, |m| m["schema"]["packages"][0]["functions"][0]["doc"] = "edited".into());
+    assert!(matches!(load_artifact(&dir), Err(Error::SchemaMismatch { .. })));
+}
+
+#[test]
+fn another_platform_and_a_bad_manifest() {
+    let dir = copy_of_other("platform");
+    common::edit_manifest(&dir, |m| m["goos"] = "plan9".into());
+    assert!(matches!(load_artifact(&dir), Err(Error::Platform { .. })));
+    let dir = copy_of_other("garbage");
+    std::fs::write(dir.join("manifest.json"), b"{not json").unwrap();
+    assert!(matches!(load_artifact(&dir), Err(Error::Manifest { .. })));
+}
+
+#[test]
+fn a_go_compile_error_is_a_typed_error_with_the_compiler_output() {
+    let dir = common::root().join("copies/broken-src");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("go.mod"), "module example.com/broken\n\ngo 1.22\n").unwrap();
+    std::fs::write(dir.join("broken.go"), "package broken\n\nfunc F() int { return \"not an int\" }\n").unwrap();
+    match Builder::new().ensure_local(&dir, &common::root()) {
+        Err(Error::Build { output, .. }) => {
+            assert!(output.contains("broken.go:3"), "{output}");
+            assert!(output.contains("cannot use"), "{output}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_missing_go_toolchain_gives_a_hint() {
+    let b = Builder::new().with_go("/nonexistent/go");
+    match b.ensure_local(&common::fixture("other"), &common::root().join("nogo")) {
+        Err(e @ Error::GoNotFound { .. }) => assert!(e.to_string().contains("install Go"), "{e}"),
+        other => panic!("{other:?}"),
+    }
+}
