@@ -118,7 +118,7 @@ impl Builder {
         self
     }
 
-    fn say(&self, line: &str) {
+    pub(crate) fn say(&self, line: &str) {
         if let Some(p) = &self.progress {
             p(line);
         }
@@ -127,7 +127,7 @@ impl Builder {
     /// A `go` command with the environment every build uses: the user's environment, plus
     /// `GOTOOLCHAIN=local` (never download a toolchain; the user may opt out by setting
     /// `USEGOLIB_GOTOOLCHAIN`), `GOWORK=off` and `CGO_ENABLED=1`.
-    fn go_command(&self) -> Command {
+    pub(crate) fn go_command(&self) -> Command {
         let mut c = Command::new(&self.go);
         let toolchain = std::env::var("USEGOLIB_GOTOOLCHAIN").unwrap_or_else(|_| "local".into());
         c.env("GOTOOLCHAIN", toolchain)
@@ -136,7 +136,7 @@ impl Builder {
         c
     }
 
-    fn spawn_error(&self, e: std::io::Error) -> Error {
+    pub(crate) fn spawn_error(&self, e: std::io::Error) -> Error {
         Error::GoNotFound {
             detail: format!("running {}: {e}", self.go.display()),
         }
@@ -314,15 +314,61 @@ impl Builder {
         if fresh(&out) {
             return Ok(out);
         }
+        self.locked(root, &module, "local", || {
+            if !fresh(&out) {
+                self.build(module_dir, "local", &out)?;
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Builds `module@version` from `src_dir` into `out` unless a valid artifact is already
+    /// there (or always, with `force`), under the same lock as [`Builder::ensure_local`].
+    ///
+    /// # Errors
+    ///
+    /// See [`Builder::build`].
+    pub fn ensure_built(
+        &self,
+        src_dir: &Path,
+        module: &str,
+        version: &str,
+        out: &Path,
+        force: bool,
+    ) -> Result<()> {
+        let root = out.parent().and_then(Path::parent).unwrap_or(out);
+        let present = || !force && artifact::read_manifest(out).is_ok();
+        if present() {
+            return Ok(());
+        }
+        self.locked(root, module, version, || {
+            if !present() {
+                self.build(src_dir, version, out)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Runs `f` holding the OS file lock of `module@version` under `root` (released by the
+    /// kernel if this process dies).
+    fn locked<T>(
+        &self,
+        root: &Path,
+        module: &str,
+        version: &str,
+        f: impl FnOnce() -> Result<T>,
+    ) -> Result<T> {
         let locks = root.join(".locks");
         fs::create_dir_all(&locks).map_err(|source| Error::Io {
             path: locks.clone(),
             source,
         })?;
-        let lock_path = locks.join(format!(
-            "{}@local.lock",
-            artifact::escape_module_path(&module).replace('/', "%")
-        ));
+        let name = format!(
+            "{}@{version}.lock",
+            artifact::escape_module_path(module).replace('/', "%")
+        );
+        let lock_path = locks.join(name);
         let lock = File::create(&lock_path).map_err(|source| Error::Io {
             path: lock_path.clone(),
             source,
@@ -331,9 +377,8 @@ impl Builder {
             path: lock_path.clone(),
             source,
         })?;
-        if !fresh(&out) {
-            self.build(module_dir, "local", &out)?;
-        }
-        Ok(out)
+        let r = f();
+        drop(lock);
+        r
     }
 }

@@ -23,6 +23,7 @@ mod ffi;
 mod manifest;
 mod module;
 mod registry;
+mod resolve;
 
 pub use artifact::{
     artifact_dir, cache_dir, cached_versions, default_artifact_root, escape_module_path,
@@ -37,6 +38,7 @@ pub use manifest::{
 };
 pub use module::{error_from_reply, GoFunction, GoModule};
 pub use registry::{load, load_artifact, loaded, loaded_modules};
+pub use resolve::{import, split_version, BuildPolicy, ImportOptions, Imported};
 pub use usegolib_abi::{Value, WireType};
 
 /// Up to three names from `candidates` close to `name` (same letters ignoring case, a prefix, or

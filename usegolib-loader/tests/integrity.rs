@@ -40,7 +40,13 @@ fn a_manifest_of_another_abi_version_says_rebuild() {
     let dir = copy_of_other("abi2");
     common::edit_manifest(&dir, |m| m["abi_version"] = 2.into());
     match load_artifact(&dir) {
-        Err(e @ Error::AbiMismatch { found: 2, expected: 1, .. }) => assert!(e.to_string().contains("rebuild"), "{e}"),
+        Err(
+            e @ Error::AbiMismatch {
+                found: 2,
+                expected: 1,
+                ..
+            },
+        ) => assert!(e.to_string().contains("rebuild"), "{e}"),
         other => panic!("{other:?}"),
     }
 }
@@ -51,9 +57,18 @@ fn a_library_of_another_abi_version_is_refused_before_any_call() {
     let dir = common::root().join("copies/fake-abi2");
     std::fs::create_dir_all(&dir).unwrap();
     let c = dir.join("fake.c");
-    std::fs::write(&c, "#include <stdint.h>\nuint32_t usegolib_abi_version(void) { return 2; }\n").unwrap();
+    std::fs::write(
+        &c,
+        "#include <stdint.h>\nuint32_t usegolib_abi_version(void) { return 2; }\n",
+    )
+    .unwrap();
     let lib = dir.join("libusegolib.so");
-    let st = Command::new("cc").args(["-shared", "-fPIC", "-o"]).arg(&lib).arg(&c).status().unwrap();
+    let st = Command::new("cc")
+        .args(["-shared", "-fPIC", "-o"])
+        .arg(&lib)
+        .arg(&c)
+        .status()
+        .unwrap();
     assert!(st.success());
     let sha = usegolib_sha(&lib);
     let (os, arch) = usegolib_loader::host_platform();
@@ -64,7 +79,9 @@ fn a_library_of_another_abi_version_is_refused_before_any_call() {
     });
     std::fs::write(dir.join("manifest.json"), manifest.to_string()).unwrap();
     match load_artifact(&dir) {
-        Err(e @ Error::AbiMismatch { found: 2, .. }) => assert!(e.to_string().contains("rebuild"), "{e}"),
+        Err(e @ Error::AbiMismatch { found: 2, .. }) => {
+            assert!(e.to_string().contains("rebuild"), "{e}")
+        }
         other => panic!("{other:?}"),
     }
 }
@@ -77,8 +94,13 @@ fn usegolib_sha(p: &Path) -> String {
 #[test]
 fn a_manifest_that_drifted_from_the_library_is_refused() {
     let dir = copy_of_other("drift");
-    common::edit_manifest(&dir, |m| m["schema"]["packages"][0]["functions"][0]["doc"] = "edited".into());
-    assert!(matches!(load_artifact(&dir), Err(Error::SchemaMismatch { .. })));
+    common::edit_manifest(&dir, |m| {
+        m["schema"]["packages"][0]["functions"][0]["doc"] = "edited".into()
+    });
+    assert!(matches!(
+        load_artifact(&dir),
+        Err(Error::SchemaMismatch { .. })
+    ));
 }
 
 #[test]
@@ -97,7 +119,11 @@ fn a_go_compile_error_is_a_typed_error_with_the_compiler_output() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("go.mod"), "module example.com/broken\n\ngo 1.22\n").unwrap();
-    std::fs::write(dir.join("broken.go"), "package broken\n\nfunc F() int { return \"not an int\" }\n").unwrap();
+    std::fs::write(
+        dir.join("broken.go"),
+        "package broken\n\nfunc F() int { return \"not an int\" }\n",
+    )
+    .unwrap();
     match Builder::new().ensure_local(&dir, &common::root()) {
         Err(Error::Build { output, .. }) => {
             assert!(output.contains("broken.go:3"), "{output}");

@@ -28,7 +28,10 @@ fn list(items: Vec<Value>) -> Value {
 #[test]
 fn add_int() {
     assert_eq!(ok("AddInt", &[1.into(), 2.into()]), Value::Int(3));
-    assert_eq!(ok("AddInt", &[Value::Int(-5), Value::Int(i64::MAX - 1)]), Value::Int(i64::MAX - 6));
+    assert_eq!(
+        ok("AddInt", &[Value::Int(-5), Value::Int(i64::MAX - 1)]),
+        Value::Int(i64::MAX - 6)
+    );
 }
 
 /// (name, signed, bits) for every integer width, tested at min-1, min, max and max+1.
@@ -69,10 +72,19 @@ fn every_integer_width_at_its_bounds() {
                 continue; // not representable as a Value at all
             }
             match call(&f, &[int_value(v)]) {
-                Err(Error::BadArgument { param, go_type, reason, index: 0, .. }) => {
+                Err(Error::BadArgument {
+                    param,
+                    go_type,
+                    reason,
+                    index: 0,
+                    ..
+                }) => {
                     assert_eq!(param, "v");
                     assert_eq!(go_type, name.to_lowercase());
-                    assert!(reason.contains(&format!("value {v} is out of range")), "{reason}");
+                    assert!(
+                        reason.contains(&format!("value {v} is out of range")),
+                        "{reason}"
+                    );
                     assert!(reason.contains(&format!("[{min}, {max}]")), "{reason}");
                 }
                 other => panic!("{f}({v}) should be refused, got {other:?}"),
@@ -100,7 +112,12 @@ fn the_go_side_range_checks_too() {
         })
         .unwrap();
     match err {
-        Error::BadArgument { param, go_type, reason, .. } => {
+        Error::BadArgument {
+            param,
+            go_type,
+            reason,
+            ..
+        } => {
             assert_eq!((param.as_str(), go_type.as_str()), ("v", "int8"));
             assert_eq!(reason, "value 300 is out of range for int8 [-128, 127]");
         }
@@ -111,16 +128,41 @@ fn the_go_side_range_checks_too() {
 #[test]
 fn floats_bools_strings_bytes() {
     assert_eq!(ok("EchoFloat64", &[Value::F64(-0.0)]), Value::F64(-0.0));
-    assert_eq!(ok("EchoFloat64", &[Value::Int(7)]), Value::F64(7.0), "an int for a float");
+    assert_eq!(
+        ok("EchoFloat64", &[Value::Int(7)]),
+        Value::F64(7.0),
+        "an int for a float"
+    );
     assert_eq!(ok("EchoFloat32", &[Value::F64(1.5)]), Value::F32(1.5));
     assert_eq!(ok("EchoFloat32", &[Value::Int(3)]), Value::F32(3.0));
     let nan = ok("EchoFloat64", &[Value::F64(f64::NAN)]);
     assert!(matches!(nan, Value::F64(f) if f.is_nan()));
-    assert!(matches!(call("EchoFloat32", &[Value::F64(1e39)]), Err(Error::BadArgument { .. })));
+    assert!(matches!(
+        call("EchoFloat32", &[Value::F64(1e39)]),
+        Err(Error::BadArgument { .. })
+    ));
     assert_eq!(ok("EchoBool", &[true.into()]), Value::Bool(true));
-    assert!(matches!(call("EchoBool", &[1.into()]), Err(Error::BadArgument { .. })), "an int is not a bool");
-    assert!(matches!(call("EchoInt", &[true.into()]), Err(Error::BadArgument { .. })), "a bool is not an int");
-    assert!(matches!(call("EchoInt", &[Value::F64(1.0)]), Err(Error::BadArgument { .. })), "a float is not an int");
+    assert!(
+        matches!(
+            call("EchoBool", &[1.into()]),
+            Err(Error::BadArgument { .. })
+        ),
+        "an int is not a bool"
+    );
+    assert!(
+        matches!(
+            call("EchoInt", &[true.into()]),
+            Err(Error::BadArgument { .. })
+        ),
+        "a bool is not an int"
+    );
+    assert!(
+        matches!(
+            call("EchoInt", &[Value::F64(1.0)]),
+            Err(Error::BadArgument { .. })
+        ),
+        "a float is not an int"
+    );
     for s in ["", "hello", "a\0b", "\u{1F600}", &"x".repeat(70_000)] {
         assert_eq!(ok("EchoString", &[s.into()]), Value::Str(s.to_owned()));
     }
@@ -135,19 +177,37 @@ fn floats_bools_strings_bytes() {
     assert_eq!(ok("EchoBytesList", std::slice::from_ref(&bl)), bl);
     let fl = list(vec![Value::F64(1.25), Value::F64(-2.0)]);
     assert_eq!(ok("EchoFloat64s", std::slice::from_ref(&fl)), fl);
-    assert_eq!(ok("EchoFloat32s", &[list(vec![Value::F64(0.5)])]), list(vec![Value::F32(0.5)]));
-    assert_eq!(ok("EchoBools", &[list(vec![true.into(), false.into()])]), list(vec![true.into(), false.into()]));
-    let matrix = list(vec![list(vec![1.into(), 2.into()]), list(vec![]), list(vec![Value::Int(-3)])]);
+    assert_eq!(
+        ok("EchoFloat32s", &[list(vec![Value::F64(0.5)])]),
+        list(vec![Value::F32(0.5)])
+    );
+    assert_eq!(
+        ok("EchoBools", &[list(vec![true.into(), false.into()])]),
+        list(vec![true.into(), false.into()])
+    );
+    let matrix = list(vec![
+        list(vec![1.into(), 2.into()]),
+        list(vec![]),
+        list(vec![Value::Int(-3)]),
+    ]);
     assert_eq!(ok("EchoInt64Matrix", std::slice::from_ref(&matrix)), matrix);
-    assert_eq!(ok("Sum", &[list((1..=100).map(Value::from).collect())]), Value::Int(5050));
+    assert_eq!(
+        ok("Sum", &[list((1..=100).map(Value::from).collect())]),
+        Value::Int(5050)
+    );
 }
 
 #[test]
 fn list_element_errors_name_the_element() {
     match call("EchoInt8s", &[list(vec![1.into(), 2.into(), 200.into()])]) {
-        Err(Error::BadArgument { reason, go_type, .. }) => {
+        Err(Error::BadArgument {
+            reason, go_type, ..
+        }) => {
             assert_eq!(go_type, "[]int8");
-            assert_eq!(reason, "element 2: value 200 is out of range for int8 [-128, 127]");
+            assert_eq!(
+                reason,
+                "element 2: value 200 is out of range for int8 [-128, 127]"
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -162,14 +222,19 @@ fn invalid_utf8_survives_both_ways() {
 
 #[test]
 fn results_errors_nil_and_empty() {
-    assert_eq!(ok("DivMod", &[Value::Int(17), Value::Int(5)]), list(vec![3.into(), 2.into()]));
+    assert_eq!(
+        ok("DivMod", &[Value::Int(17), Value::Int(5)]),
+        list(vec![3.into(), 2.into()])
+    );
     assert_eq!(
         ok("Triple", &[]),
         list(vec!["three".into(), 3.into(), Value::Bytes(vec![1, 2, 3])])
     );
     assert_eq!(ok("ParseInt", &["-42".into()]), Value::Int(-42));
     match call("ParseInt", &["x".into()]) {
-        Err(Error::Go { message, go_type, .. }) => {
+        Err(Error::Go {
+            message, go_type, ..
+        }) => {
             assert_eq!(message, "strconv.ParseInt: parsing \"x\": invalid syntax");
             assert_eq!(go_type, "*strconv.NumError");
         }
@@ -177,7 +242,9 @@ fn results_errors_nil_and_empty() {
     }
     assert_eq!(ok("Check", &[true.into()]), Value::Nil);
     match call("Check", &[false.into()]) {
-        Err(Error::Go { message, go_type, .. }) => {
+        Err(Error::Go {
+            message, go_type, ..
+        }) => {
             assert_eq!(message, "check failed: not ok");
             assert_eq!(go_type, "*level1.CheckError");
         }
@@ -189,7 +256,11 @@ fn results_errors_nil_and_empty() {
     assert_eq!(ok("NilStrings", &[]), list(vec![]));
     assert_eq!(ok("NilBytes", &[]), Value::Bytes(vec![]));
     assert_eq!(ok("EmptyBytes", &[]), Value::Bytes(vec![]));
-    assert_eq!(ok("EchoInt64s", &[Value::Nil]), list(vec![]), "nil is accepted for a slice");
+    assert_eq!(
+        ok("EchoInt64s", &[Value::Nil]),
+        list(vec![]),
+        "nil is accepted for a slice"
+    );
 }
 
 #[test]
@@ -197,37 +268,69 @@ fn panics_become_errors_with_value_and_stack() {
     for (name, value, ty) in [
         ("PanicString", "boom", "string"),
         ("PanicError", "bad thing", "*errors.errorString"),
-        ("PanicNilDeref", "runtime error: invalid memory address or nil pointer dereference", "runtime.boundsError"),
+        (
+            "PanicNilDeref",
+            "runtime error: invalid memory address or nil pointer dereference",
+            "runtime.boundsError",
+        ),
     ] {
         match call(name, &[]) {
-            Err(Error::Panic { value: v, go_type, stack, .. }) => {
+            Err(Error::Panic {
+                value: v,
+                go_type,
+                stack,
+                ..
+            }) => {
                 assert_eq!(v, value, "{name}");
                 if name != "PanicNilDeref" {
                     assert_eq!(go_type, ty, "{name}");
                 } else {
                     assert!(go_type.starts_with("runtime."), "{go_type}");
                 }
-                assert!(stack.contains(&format!("level1.{name}")), "{name} stack: {stack}");
+                assert!(
+                    stack.contains(&format!("level1.{name}")),
+                    "{name} stack: {stack}"
+                );
             }
             other => panic!("{name}: {other:?}"),
         }
     }
-    assert_eq!(ok("AddInt", &[1.into(), 1.into()]), Value::Int(2), "still works after panics");
+    assert_eq!(
+        ok("AddInt", &[1.into(), 1.into()]),
+        Value::Int(2),
+        "still works after panics"
+    );
 }
 
 #[test]
 fn arity_skipped_and_unknown() {
     match call("AddInt", &[1.into()]) {
-        Err(Error::Arity { expected: 2, got: 1, .. }) => {}
+        Err(Error::Arity {
+            expected: 2,
+            got: 1,
+            ..
+        }) => {}
         other => panic!("{other:?}"),
     }
     match call("Send", &[]) {
-        Err(Error::Skipped { reason, .. }) => assert!(reason.contains("parameter ch has type chan int"), "{reason}"),
+        Err(Error::Skipped { reason, .. }) => assert!(
+            reason.contains("parameter ch has type chan int"),
+            "{reason}"
+        ),
         other => panic!("{other:?}"),
     }
-    for (name, word) in [("Generic", "generic"), ("Variadic", "variadic"), ("MapLen", "map"), ("Ptr", "pointer"), ("Apply", "func"), ("Warm", "named")] {
+    for (name, word) in [
+        ("Generic", "generic"),
+        ("Variadic", "variadic"),
+        ("MapLen", "map"),
+        ("Ptr", "pointer"),
+        ("Apply", "func"),
+        ("Warm", "named"),
+    ] {
         match call(name, &[]) {
-            Err(Error::Skipped { reason, .. }) => assert!(reason.to_lowercase().contains(word), "{name}: {reason}"),
+            Err(Error::Skipped { reason, .. }) => {
+                assert!(reason.to_lowercase().contains(word), "{name}: {reason}")
+            }
             other => panic!("{name}: {other:?}"),
         }
     }
@@ -242,9 +345,20 @@ fn the_schema_lists_packages_functions_and_skips() {
     let module = m();
     let paths: Vec<&str> = module.packages().iter().map(|p| p.path.as_str()).collect();
     assert_eq!(paths, ["example.com/level1", "example.com/level1/sub"]);
-    let skipped: Vec<&str> = module.schema().skipped_packages.iter().map(|p| p.path.as_str()).collect();
-    assert!(skipped.contains(&"example.com/level1/internal/hidden"), "{skipped:?}");
-    assert!(skipped.contains(&"example.com/level1/cmd/tool"), "{skipped:?}");
+    let skipped: Vec<&str> = module
+        .schema()
+        .skipped_packages
+        .iter()
+        .map(|p| p.path.as_str())
+        .collect();
+    assert!(
+        skipped.contains(&"example.com/level1/internal/hidden"),
+        "{skipped:?}"
+    );
+    assert!(
+        skipped.contains(&"example.com/level1/cmd/tool"),
+        "{skipped:?}"
+    );
     let add = module.function(PKG, "AddInt").unwrap();
     assert_eq!(add.schema.signature, "func AddInt(a int, b int) int");
     assert_eq!(add.schema.doc.trim(), "AddInt returns a+b.");
@@ -252,18 +366,38 @@ fn the_schema_lists_packages_functions_and_skips() {
     assert!(module.manifest().local);
     assert_eq!(
         module.manifest().fingerprint.as_deref(),
-        Some(usegolib_loader::fingerprint(&common::fixture("level1")).unwrap().as_str()),
+        Some(
+            usegolib_loader::fingerprint(&common::fixture("level1"))
+                .unwrap()
+                .as_str()
+        ),
         "the Go builder and the Rust loader compute the same fingerprint"
     );
 }
 
 #[test]
 fn second_package_and_second_module_in_one_process() {
-    assert_eq!(m().call("example.com/level1/sub", "Hello", &["go".into()]).unwrap(), Value::Str("hello, go".into()));
-    assert_eq!(m().call("example.com/level1/sub", "Twice", &[Value::Int(21)]).unwrap(), Value::Int(42));
+    assert_eq!(
+        m().call("example.com/level1/sub", "Hello", &["go".into()])
+            .unwrap(),
+        Value::Str("hello, go".into())
+    );
+    assert_eq!(
+        m().call("example.com/level1/sub", "Twice", &[Value::Int(21)])
+            .unwrap(),
+        Value::Int(42)
+    );
     let other = load_artifact(&common::built("other")).unwrap();
-    assert_eq!(other.call("example.com/other", "AddInt", &[1.into(), 2.into()]).unwrap(), Value::Int(1003));
-    assert_eq!(other.call("example.com/other", "Name", &[]).unwrap(), Value::Str("other".into()));
+    assert_eq!(
+        other
+            .call("example.com/other", "AddInt", &[1.into(), 2.into()])
+            .unwrap(),
+        Value::Int(1003)
+    );
+    assert_eq!(
+        other.call("example.com/other", "Name", &[]).unwrap(),
+        Value::Str("other".into())
+    );
     assert_eq!(ok("AddInt", &[1.into(), 2.into()]), Value::Int(3));
 }
 
@@ -271,7 +405,10 @@ fn second_package_and_second_module_in_one_process() {
 fn one_runtime_per_module_and_version_conflicts() {
     let a = m();
     let b = load(&common::root(), "example.com/level1", None).unwrap();
-    assert!(Arc::ptr_eq(&a, &b), "the same module loads as the same runtime");
+    assert!(
+        Arc::ptr_eq(&a, &b),
+        "the same module loads as the same runtime"
+    );
     // Another version of the loaded module: a copy of the artifact that claims v1.0.0.
     let dir = common::root().join("conflict/example.com/level1@v1.0.0/x");
     common::copy_dir(a.artifact_dir(), &dir);
@@ -284,7 +421,9 @@ fn one_runtime_per_module_and_version_conflicts() {
         other => panic!("{other:?}"),
     }
     match load(&common::root(), "example.com/level1", Some("v2.0.0")) {
-        Err(Error::VersionConflict { loaded, requested, .. }) => assert_eq!((loaded.as_str(), requested.as_str()), ("local", "v2.0.0")),
+        Err(Error::VersionConflict {
+            loaded, requested, ..
+        }) => assert_eq!((loaded.as_str(), requested.as_str()), ("local", "v2.0.0")),
         other => panic!("{other:?}"),
     }
 }
@@ -299,7 +438,9 @@ fn threads_call_concurrently_with_exact_results() {
             let f = f.clone();
             std::thread::spawn(move || {
                 for i in 0..2_000i64 {
-                    let r = module.call_function(&f, &[Value::Int(t), Value::Int(i)]).unwrap();
+                    let r = module
+                        .call_function(&f, &[Value::Int(t), Value::Int(i)])
+                        .unwrap();
                     assert_eq!(r, Value::Int(t + i));
                 }
             })
@@ -315,6 +456,9 @@ fn large_replies_use_malloced_memory() {
     // 1 MiB does not fit the 64 KiB per-thread reply buffer: exercises the malloc + free path.
     let big: Vec<u8> = (0..(1 << 20)).map(|i| (i * 7 % 251) as u8).collect();
     for _ in 0..20 {
-        assert_eq!(ok("Echo", &[Value::Bytes(big.clone())]), Value::Bytes(big.clone()));
+        assert_eq!(
+            ok("Echo", &[Value::Bytes(big.clone())]),
+            Value::Bytes(big.clone())
+        );
     }
 }

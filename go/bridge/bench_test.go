@@ -1,0 +1,29 @@
+package bridge
+
+import "testing"
+
+// BenchmarkHandleAddInt is the hot path of a small call: AddInt(1, 2) by id, two int64 arguments
+// and one int64 result. It must not allocate.
+func BenchmarkHandleAddInt(b *testing.B) {
+	benchmarkHandle(b, callReq("AddInt", 1, 2))
+}
+
+// BenchmarkHandleAddIntByName is the same call addressed by its qualified name.
+func BenchmarkHandleAddIntByName(b *testing.B) {
+	benchmarkHandle(b, encodeRequest(1, 0, "example.com/calc.AddInt", 1, 2))
+}
+
+// BenchmarkHandleBadArgument is the error path: an out-of-range argument.
+func BenchmarkHandleBadArgument(b *testing.B) {
+	benchmarkHandle(b, callReq("Int8", 128))
+}
+
+func benchmarkHandle(b *testing.B, req []byte) {
+	br := newTestBridge()
+	b.ReportAllocs()
+	b.SetBytes(int64(len(req)))
+	for b.Loop() {
+		_, release := br.Handle(req)
+		release()
+	}
+}

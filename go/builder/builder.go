@@ -1,0 +1,387 @@
+// Package builder turns a Go module into a usegolib artifact: a directory
+// holding the c-shared bridge library and its manifest.json (docs/abi.md
+// section 8). It runs the phases resolve, scan, generate, compile and write.
+package builder
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/usegolib/usegolib/go/gen"
+	"github.com/usegolib/usegolib/go/internal/gotool"
+	"github.com/usegolib/usegolib/go/scan"
+)
+
+// ManifestVersion is the version of the manifest.json layout.
+const ManifestVersion = 1
+
+// Options configures Build.
+type Options struct {
+	// ModuleDir is the root of the module (it has a go.mod). For a local
+	// module it is the working copy; for a released one, its source as
+	// `go mod download -json` reports it (Dir).
+	ModuleDir string
+	// OutDir is the artifact directory. It is replaced as a whole.
+	OutDir string
+	// Version is gen.LocalVersion ("local", the default when empty) or the
+	// version the bridge requires the module at (vX.Y.Z).
+	Version string
+	// WorkDir is where the bridge module is generated and built. Empty means
+	// a temporary directory, removed afterwards; a given one is kept.
+	WorkDir string
+	// Log receives one line per phase ("usegolib-build: phase scan"); nil
+	// means quiet.
+	Log io.Writer
+	// Env is the base environment of the go commands; nil means
+	// os.Environ(). The settings of gotool.Env are added to it.
+	Env []string
+}
+
+// Result is a finished build.
+type Result struct {
+	Dir      string    // the artifact directory (Options.OutDir)
+	Manifest *Manifest // as written to Dir/manifest.json
+}
+
+// Manifest is manifest.json (docs/abi.md section 8), fields in the
+// document's order.
+type Manifest struct {
+	ManifestVersion int             `json:"manifest_version"`
+	ABIVersion      int             `json:"abi_version"`
+	Module          string          `json:"module"`
+	Version         string          `json:"version"`
+	Local           bool            `json:"local"`
+	GoVersion       string          `json:"go_version"`
+	GOOS            string          `json:"goos"`
+	GOARCH          string          `json:"goarch"`
+	Library         Library         `json:"library"`
+	Fingerprint     *string         `json:"fingerprint"` // null for a non-local module
+	Schema          json.RawMessage `json:"schema"`      // the bytes of usegolib_schema
+}
+
+// Library names the library file of an artifact and its SHA-256.
+type Library struct {
+	File   string `json:"file"`
+	SHA256 string `json:"sha256"`
+}
+
+// CompileError is a failed `go build` of the generated bridge.
+type CompileError struct {
+	Output []byte // everything the go command printed
+	Err    error
+}
+
+func (e *CompileError) Error() string { return "go build failed: " + e.Err.Error() }
+
+func (e *CompileError) Unwrap() error { return e.Err }
+
+// LibraryName is the file name of the bridge library on goos.
+func LibraryName(goos string) string {
+	switch goos {
+	case "darwin", "ios":
+		return "libusegolib.dylib"
+	case "windows":
+		return "libusegolib.dll"
+	}
+	return "libusegolib.so"
+}
+
+// goEnv is what the builder needs from `go env`.
+type goEnv struct {
+	GOFLAGS   string
+	GOOS      string
+	GOARCH    string
+	GOVERSION string
+}
+
+// build is the state of one Build call.
+type build struct {
+	opts   Options
+	env    []string // the env of every go command after resolve
+	goenv  goEnv
+	target gen.Target
+	work   string
+	fp     *string
+	res    *scan.Result
+	lib    string // path of the built library in work
+	result *Result
+}
+
+// Build builds the artifact for opts.ModuleDir into opts.OutDir.
+func Build(ctx context.Context, opts Options) (*Result, error) {
+	if opts.Version == "" {
+		opts.Version = gen.LocalVersion
+	}
+	if opts.Env == nil {
+		opts.Env = os.Environ()
+	}
+	if opts.ModuleDir == "" || opts.OutDir == "" {
+		return nil, errors.New("the module directory and the output directory are required")
+	}
+	b := &build{opts: opts}
+	defer b.cleanup()
+	for _, ph := range []struct {
+		name string
+		run  func(context.Context) error
+	}{
+		{"resolve", b.resolve},
+		{"scan", b.scan},
+		{"generate", b.generate},
+		{"compile", b.compile},
+		{"write", b.write},
+	} {
+		if opts.Log != nil {
+			fmt.Fprintf(opts.Log, "usegolib-build: phase %s\n", ph.name)
+		}
+		if err := ph.run(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return b.result, nil
+}
+
+func (b *build) cleanup() {
+	if b.opts.WorkDir == "" && b.work != "" {
+		os.RemoveAll(b.work)
+	}
+}
+
+// resolve reads the go environment and the module's go.mod, computes the
+// fingerprint of a local module and writes the bridge's go.mod.
+func (b *build) resolve(ctx context.Context) error {
+	dir, err := filepath.Abs(b.opts.ModuleDir)
+	if err != nil {
+		return err
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "go.mod")); err != nil || fi.IsDir() {
+		return fmt.Errorf("%s is not a Go module root: it has no go.mod file", dir)
+	}
+	local := b.opts.Version == gen.LocalVersion
+	if !local && !validVersion(b.opts.Version) {
+		return fmt.Errorf("invalid version %q: want %q or a module version such as v1.2.3", b.opts.Version, gen.LocalVersion)
+	}
+
+	// go env with the user's own GOFLAGS (from the environment or go env -w).
+	plain := append(append([]string(nil), b.opts.Env...), "GOTOOLCHAIN=local")
+	out, err := gotool.Output(ctx, dir, plain, "env", "-json", "GOFLAGS", "GOOS", "GOARCH", "GOVERSION")
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(out, &b.goenv); err != nil {
+		return fmt.Errorf("reading go env output: %w", err)
+	}
+	b.env = gotool.Env(b.opts.Env, b.goenv.GOFLAGS)
+
+	out, err = gotool.Output(ctx, dir, b.env, "mod", "edit", "-json")
+	if err != nil {
+		return err
+	}
+	var mod struct {
+		Module struct{ Path string }
+		Go     string
+	}
+	if err := json.Unmarshal(out, &mod); err != nil {
+		return fmt.Errorf("reading %s/go.mod: %w", dir, err)
+	}
+	if mod.Module.Path == "" {
+		return fmt.Errorf("%s/go.mod has no module path", dir)
+	}
+	b.target = gen.Target{Path: mod.Module.Path, Version: b.opts.Version, Dir: dir, GoVersion: mod.Go}
+
+	if local {
+		fp, err := Fingerprint(dir)
+		if err != nil {
+			return fmt.Errorf("fingerprint of %s: %w", dir, err)
+		}
+		b.fp = &fp
+	}
+
+	if b.opts.WorkDir != "" {
+		b.work, err = filepath.Abs(b.opts.WorkDir)
+		if err == nil {
+			err = os.MkdirAll(b.work, 0o755)
+		}
+	} else {
+		b.work, err = os.MkdirTemp("", "usegolib-build-")
+	}
+	if err != nil {
+		return err
+	}
+	return gen.WriteModule(b.work, b.target)
+}
+
+// validVersion is a light check of a module version: v, then no spaces or
+// path characters. The go command does the real validation.
+func validVersion(v string) bool {
+	return strings.HasPrefix(v, "v") && len(v) > 1 && !strings.ContainsAny(v, " \t\n/\\@")
+}
+
+func (b *build) scan(ctx context.Context) (err error) {
+	b.res, err = scan.Scan(ctx, scan.Config{Dir: b.work, Module: b.target.Path, Env: b.env, GOARCH: b.goenv.GOARCH})
+	return err
+}
+
+func (b *build) generate(context.Context) error {
+	return gen.Generate(b.work, b.target, b.res)
+}
+
+// compile runs go build. The output file name is fixed: the name is part of
+// the library, and a fixed one keeps builds reproducible.
+func (b *build) compile(ctx context.Context) error {
+	name := LibraryName(b.goenv.GOOS)
+	args := []string{"build", "-buildmode=c-shared", "-trimpath", "-buildvcs=false", "-ldflags=-s -w", "-o", name, "."}
+	out, err := gotool.Combined(ctx, b.work, b.env, args...)
+	if err != nil && transientCacheError(out) {
+		out, err = gotool.Combined(ctx, b.work, b.env, args...)
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return &CompileError{Output: out, Err: err}
+	}
+	b.lib = filepath.Join(b.work, name)
+	return nil
+}
+
+// transientCacheError reports whether go build failed with the build-cache
+// race seen once in the wild: could not import runtime (open
+// .../go-build/...-d: no such file or directory). A rerun fixes it.
+func transientCacheError(out []byte) bool {
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.Contains(line, "could not import runtime") && strings.Contains(line, "no such file or directory") {
+			return true
+		}
+	}
+	return false
+}
+
+// write computes the manifest and puts the artifact in place.
+func (b *build) write(context.Context) error {
+	lib, err := os.ReadFile(b.lib)
+	if err != nil {
+		return err
+	}
+	schema, err := os.ReadFile(filepath.Join(b.work, "schema.json"))
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(lib)
+	m := &Manifest{
+		ManifestVersion: ManifestVersion,
+		ABIVersion:      gen.ABIVersion,
+		Module:          b.target.Path,
+		Version:         b.target.Version,
+		Local:           b.target.Local(),
+		GoVersion:       b.goenv.GOVERSION,
+		GOOS:            b.goenv.GOOS,
+		GOARCH:          b.goenv.GOARCH,
+		Library:         Library{File: filepath.Base(b.lib), SHA256: hex.EncodeToString(sum[:])},
+		Fingerprint:     b.fp,
+		Schema:          json.RawMessage(schema),
+	}
+	var mj bytes.Buffer
+	enc := json.NewEncoder(&mj)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(m); err != nil {
+		return err
+	}
+	out, err := filepath.Abs(b.opts.OutDir)
+	if err != nil {
+		return err
+	}
+	if err := writeDirAtomic(out, map[string][]byte{m.Library.File: lib, "manifest.json": mj.Bytes()}); err != nil {
+		return err
+	}
+	b.result = &Result{Dir: out, Manifest: m}
+	return nil
+}
+
+// writeDirAtomic makes dir hold exactly files. Everything is written and
+// synced in a temporary directory next to dir first, which is then renamed
+// into place; an older dir is first renamed aside and removed afterwards.
+// A reader sees the old artifact, no artifact for a moment, or the new
+// one: never a mix of the two.
+func writeDirAtomic(dir string, files map[string][]byte) error {
+	parent, base := filepath.Dir(dir), filepath.Base(dir)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp(parent, "."+base+".tmp-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp) // after a successful rename there is nothing left here
+	for name, data := range files {
+		if err := writeFileSync(filepath.Join(tmp, name), data); err != nil {
+			return err
+		}
+	}
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return err
+	}
+	if err := syncDir(tmp); err != nil {
+		return err
+	}
+
+	var old string
+	if _, err := os.Lstat(dir); err == nil {
+		old, err = os.MkdirTemp(parent, "."+base+".old-")
+		if err != nil {
+			return err
+		}
+		if err := os.Remove(old); err != nil {
+			return err
+		}
+		if err := os.Rename(dir, old); err != nil {
+			return err
+		}
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		if old != "" {
+			os.Rename(old, dir) // put the old artifact back
+		}
+		return err
+	}
+	if old != "" {
+		os.RemoveAll(old)
+	}
+	return syncDir(parent)
+}
+
+func writeFileSync(name string, data []byte) error {
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// syncDir flushes a directory's entries, as far as the platform allows; it
+// is best effort (Windows cannot sync directories).
+func syncDir(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	_ = f.Sync()
+	return f.Close()
+}

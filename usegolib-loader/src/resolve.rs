@@ -1,0 +1,320 @@
+//! From what a user names (a directory, a module or package path, `path@version`) to a loaded
+//! module and package: the logic behind `usegolib.import_`, shared with Rust embedders.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::module::GoModule;
+use crate::{artifact, builder, registry, Builder, Error, Result};
+
+/// When [`import`] may build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BuildPolicy {
+    /// Never build: the artifact must exist.
+    Never,
+    /// Build when missing, or when a local module's sources changed (the default).
+    Missing,
+    /// Always rebuild (before anything of the module is loaded).
+    Always,
+}
+
+/// Options of [`import`].
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    /// The artifact root; `None` means [`artifact::default_artifact_root`].
+    pub artifact_root: Option<PathBuf>,
+    /// When to build.
+    pub build: BuildPolicy,
+    /// The builder (Go toolchain, progress).
+    pub builder: Builder,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        ImportOptions {
+            artifact_root: None,
+            build: BuildPolicy::Missing,
+            builder: Builder::new(),
+        }
+    }
+}
+
+/// What [`import`] found: the module's runtime and the package asked for.
+#[derive(Debug, Clone)]
+pub struct Imported {
+    /// The loaded module.
+    pub module: Arc<GoModule>,
+    /// The import path of the package asked for.
+    pub package: String,
+}
+
+/// Splits `path@version`, checking it against an explicit `version`.
+///
+/// # Errors
+///
+/// [`Error::UnknownSymbol`] when both name a version and they differ.
+pub fn split_version(target: &str, version: Option<&str>) -> Result<(String, Option<String>)> {
+    let (path, inline) = match target.rsplit_once('@') {
+        Some((p, v)) if !p.is_empty() && !v.is_empty() && !v.contains('/') => (p, Some(v)),
+        _ => (target, None),
+    };
+    match (inline, version) {
+        (Some(a), Some(b)) if a != b => Err(Error::UnknownSymbol {
+            what: format!("{target} names version {a} but version={b} was given: name one"),
+            suggestions: vec![],
+        }),
+        (Some(a), _) => Ok((path.to_owned(), Some(a.to_owned()))),
+        (None, v) => Ok((path.to_owned(), v.map(str::to_owned))),
+    }
+}
+
+fn looks_like_dir(target: &str) -> bool {
+    target.starts_with('.')
+        || target.starts_with('/')
+        || target.starts_with('~')
+        || (cfg!(windows) && target.contains('\\'))
+        || Path::new(target).is_dir()
+}
+
+/// Imports `target` (a local directory, a module path, a package path, or `path@version`).
+///
+/// With no version: the version already loaded in this process, else the single cached one, else
+/// (for a module path, when building is allowed) `@latest` through the Go toolchain. A local
+/// directory is built if missing or changed and reused otherwise without running `go`.
+///
+/// # Errors
+///
+/// [`Error::VersionConflict`], [`Error::Ambiguous`], [`Error::ArtifactNotFound`], the build and
+/// load errors, and [`Error::UnknownSymbol`] when the module has no such package.
+pub fn import(target: &str, version: Option<&str>, opts: &ImportOptions) -> Result<Imported> {
+    let root = opts
+        .artifact_root
+        .clone()
+        .unwrap_or_else(artifact::default_artifact_root);
+    let (path, version) = split_version(target, version)?;
+    if looks_like_dir(&path) {
+        return import_local(&expand_home(&path), version.as_deref(), &root, opts);
+    }
+    let path = path.trim_end_matches('/').to_owned();
+    // 1. A module already loaded in this process whose path is a prefix of the target.
+    let loaded = registry::loaded_modules()
+        .into_iter()
+        .filter(|m| is_within(&path, m.module()))
+        .max_by_key(|m| m.module().len());
+    if let Some(m) = loaded {
+        if let Some(v) = &version {
+            if v != m.version() {
+                return Err(Error::VersionConflict {
+                    module: m.module().to_owned(),
+                    loaded: m.version().to_owned(),
+                    requested: v.clone(),
+                });
+            }
+        }
+        return package_of(m, &path);
+    }
+    // 2. A cached artifact of the target or of a module containing it.
+    if opts.build != BuildPolicy::Always {
+        for module in prefixes(&path) {
+            let found = match &version {
+                Some(v) => artifact::find_artifact(&root, module, Some(v)).ok(),
+                None => match artifact::find_artifact(&root, module, None) {
+                    Ok(d) => Some(d),
+                    Err(e @ Error::Ambiguous { .. }) => return Err(e),
+                    Err(_) => None,
+                },
+            };
+            if let Some(dir) = found {
+                return package_of(registry::load_artifact(&dir)?, &path);
+            }
+        }
+    }
+    if opts.build == BuildPolicy::Never {
+        return Err(Error::ArtifactNotFound {
+            module: path,
+            version,
+            root,
+        });
+    }
+    // 3. Download with the Go toolchain and build.
+    let dl = download(&opts.builder, &path, version.as_deref())?;
+    let out = artifact::artifact_dir(&root, &dl.path, &dl.version);
+    opts.builder.ensure_built(
+        &dl.dir,
+        &dl.path,
+        &dl.version,
+        &out,
+        opts.build == BuildPolicy::Always,
+    )?;
+    package_of(registry::load_artifact(&out)?, &path)
+}
+
+fn expand_home(p: &str) -> PathBuf {
+    match p.strip_prefix("~/") {
+        Some(rest) => std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_default()
+            .join(rest),
+        None => PathBuf::from(p),
+    }
+}
+
+fn import_local(
+    dir: &Path,
+    version: Option<&str>,
+    root: &Path,
+    opts: &ImportOptions,
+) -> Result<Imported> {
+    if let Some(v) = version.filter(|v| *v != "local") {
+        return Err(Error::UnknownSymbol {
+            what: format!(
+                "{} is a local directory: its version is \"local\", not {v}",
+                dir.display()
+            ),
+            suggestions: vec![],
+        });
+    }
+    let (mod_root, rel) = builder::find_module_root(dir)?;
+    let module = builder::module_path_of(&mod_root)?;
+    let package = if rel.is_empty() {
+        module.clone()
+    } else {
+        format!("{module}/{rel}")
+    };
+    let out = match opts.build {
+        BuildPolicy::Never => artifact::find_artifact(root, &module, Some("local"))?,
+        BuildPolicy::Missing => opts.builder.ensure_local(&mod_root, root)?,
+        BuildPolicy::Always => {
+            let out = artifact::artifact_dir(root, &module, "local");
+            opts.builder
+                .ensure_built(&mod_root, &module, "local", &out, true)?;
+            out
+        }
+    };
+    package_of(registry::load_artifact(&out)?, &package)
+}
+
+fn is_within(path: &str, module: &str) -> bool {
+    path == module
+        || path
+            .strip_prefix(module)
+            .is_some_and(|r| r.starts_with('/'))
+}
+
+/// `a/b/c`, `a/b`, `a`: the candidate module paths of a package path, longest first.
+fn prefixes(path: &str) -> impl Iterator<Item = &str> {
+    let mut cur = Some(path);
+    std::iter::from_fn(move || {
+        let out = cur?;
+        cur = out.rsplit_once('/').map(|(p, _)| p);
+        Some(out)
+    })
+}
+
+fn package_of(module: Arc<GoModule>, package: &str) -> Result<Imported> {
+    if module.package(package).is_some() {
+        return Ok(Imported {
+            module,
+            package: package.to_owned(),
+        });
+    }
+    if let Some(s) = module
+        .schema()
+        .skipped_packages
+        .iter()
+        .find(|s| s.path == package)
+    {
+        return Err(Error::UnknownSymbol {
+            what: format!("package {package} is not available: {}", s.reason),
+            suggestions: vec![],
+        });
+    }
+    let names = module.packages().iter().map(|p| p.path.as_str());
+    Err(Error::UnknownSymbol {
+        what: format!(
+            "module {} {} has no package {package}",
+            module.module(),
+            module.version()
+        ),
+        suggestions: crate::suggest(package, names),
+    })
+}
+
+/// A module downloaded by `go mod download`.
+#[derive(Debug)]
+struct Downloaded {
+    path: String,
+    version: String,
+    dir: PathBuf,
+}
+
+/// Runs `go mod download -json <path>@<version|latest>`, trimming path segments from the right
+/// until a module is found (a package path names a module that contains it).
+fn download(b: &Builder, path: &str, version: Option<&str>) -> Result<Downloaded> {
+    let query = version.unwrap_or("latest");
+    let mut last_err = String::new();
+    let tmp = std::env::temp_dir();
+    for candidate in prefixes(path) {
+        b.say(&format!("download {candidate}@{query}"));
+        let out = b
+            .go_command()
+            .current_dir(&tmp)
+            .args(["mod", "download", "-json"])
+            .arg(format!("{candidate}@{query}"))
+            .output()
+            .map_err(|e| b.spawn_error(e))?;
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+        if let (Some(dir), Some(v)) = (json["Dir"].as_str(), json["Version"].as_str()) {
+            return Ok(Downloaded {
+                path: json["Path"].as_str().unwrap_or(candidate).to_owned(),
+                version: v.to_owned(),
+                dir: PathBuf::from(dir),
+            });
+        }
+        last_err = json["Error"]
+            .as_str()
+            .map(str::to_owned)
+            .unwrap_or_else(|| String::from_utf8_lossy(&out.stderr).into_owned());
+        let network = [
+            "dial tcp",
+            "i/o timeout",
+            "no such host",
+            "connection refused",
+            "TLS handshake",
+        ];
+        if network.iter().any(|n| last_err.contains(n)) {
+            break;
+        }
+    }
+    Err(Error::Build {
+        module: format!("{path}@{query}"),
+        phase: "download".into(),
+        output: format!(
+            "{last_err}\n(go mod download uses GOPROXY={}; set GOPROXY, GOPRIVATE, GONOSUMDB or GOFLAGS as your network needs)",
+            std::env::var("GOPROXY").unwrap_or_else(|_| "the default".into())
+        ),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_split_and_must_agree() {
+        assert_eq!(
+            split_version("a.com/m@v1.2.3", None).unwrap(),
+            ("a.com/m".into(), Some("v1.2.3".into()))
+        );
+        assert_eq!(
+            split_version("a.com/m", Some("v1")).unwrap(),
+            ("a.com/m".into(), Some("v1".into()))
+        );
+        assert!(split_version("a.com/m@v1", Some("v2")).is_err());
+        assert_eq!(
+            prefixes("a.com/m/sub").collect::<Vec<_>>(),
+            ["a.com/m/sub", "a.com/m", "a.com"]
+        );
+        assert!(is_within("a.com/m/sub", "a.com/m") && !is_within("a.com/mx", "a.com/m"));
+    }
+}
