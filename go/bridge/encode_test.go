@@ -114,7 +114,7 @@ func TestEncodeHeaders(t *testing.T) {
 }
 
 func TestEncodeOverLimit(t *testing.T) {
-	huge := make([]byte, MaxMessageBytes) // never touched: the Encoder refuses before copying
+	huge := hugeBuffer()[:MaxMessageBytes]
 	var e Encoder
 	e.ListLen(2)
 	e.Bytes(huge)

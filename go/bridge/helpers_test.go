@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -468,3 +469,9 @@ func hexBytes(s string) []byte {
 	}
 	return out
 }
+
+// hugeBuffer returns one shared buffer of MaxMessageBytes+1 bytes for the limit tests. The code
+// under test checks lengths before it reads or copies, so its pages are never touched: it costs
+// address space, not memory. It is allocated once and kept, so the runtime never has to zero
+// reused memory for it.
+var hugeBuffer = sync.OnceValue(func() []byte { return make([]byte, MaxMessageBytes+1) })

@@ -9,9 +9,9 @@ import (
 // of docs/abi.md section 6, in one iterative pass that allocates nothing on success:
 //
 //   - the size is at most MaxMessageBytes (limit_exceeded/size);
-//   - every declared length fits in the bytes that remain: a str or bin payload byte for byte,
-//     an array at least one byte per element, a map at least two per entry (malformed), checked
-//     at the header, before anything reads or allocates the payload;
+//   - every declared length fits in the bytes that remain: a str, bin or ext payload byte for
+//     byte, an array at least one byte per element, a map at least two per entry (malformed),
+//     checked at the header, before anything reads or allocates the payload;
 //   - no container opens deeper than MaxDepth, the outermost being depth 1, empty containers
 //     included (limit_exceeded/depth);
 //   - the declared element counts (array elements, map entries) add up to at most MaxElements
@@ -38,121 +38,122 @@ func validate(msg []byte) *failure {
 	return nil
 }
 
+// Marker classes for scanValue.
+const (
+	classInvalid = iota // c1
+	classScalar         // nil, bool, int, float: hdr bytes in all
+	classPayload        // str, bin, ext: hdr bytes, then a payload of the declared length
+	classArray
+	classMap
+)
+
+// markerInfo describes how a marker starts a value: its class, its header size (marker, length
+// field and, for ext, the type byte), the size of its length field (0 when the marker carries
+// the length or the size is fixed) and the length a fix marker carries.
+type markerInfo struct {
+	class, hdr, lenSize, fixLen uint8
+}
+
+var markers = func() (t [256]markerInfo) {
+	for m := 0; m < 256; m++ {
+		b := byte(m)
+		switch {
+		case isFixInt(b):
+			t[m] = markerInfo{classScalar, 1, 0, 0}
+		case b >= mFixMap && b <= 0x8f:
+			t[m] = markerInfo{classMap, 1, 0, b & 0x0f}
+		case b >= mFixArray && b <= 0x9f:
+			t[m] = markerInfo{classArray, 1, 0, b & 0x0f}
+		case b >= mFixStr && b <= 0xbf:
+			t[m] = markerInfo{classPayload, 1, 0, b & 0x1f}
+		case b >= mFixExt1 && b <= mFixExt16: // type byte, then 1, 2, 4, 8 or 16 bytes
+			t[m] = markerInfo{classPayload, 2, 0, 1 << (b - mFixExt1)}
+		}
+	}
+	for _, m := range []byte{mNil, mFalse, mTrue} {
+		t[m] = markerInfo{classScalar, 1, 0, 0}
+	}
+	for m, size := range map[byte]uint8{mFloat32: 5, mFloat64: 9, mUint8: 2, mUint16: 3, mUint32: 5,
+		mUint64: 9, mInt8: 2, mInt16: 3, mInt32: 5, mInt64: 9} {
+		t[m] = markerInfo{classScalar, size, 0, 0}
+	}
+	for m, size := range map[byte]uint8{mBin8: 1, mBin16: 2, mBin32: 4, mStr8: 1, mStr16: 2, mStr32: 4} {
+		t[m] = markerInfo{classPayload, 1 + size, size, 0}
+	}
+	for m, size := range map[byte]uint8{mExt8: 1, mExt16: 2, mExt32: 4} {
+		t[m] = markerInfo{classPayload, 2 + size, size, 0}
+	}
+	for m, size := range map[byte]uint8{mArray16: 2, mArray32: 4} {
+		t[m] = markerInfo{classArray, 1 + size, size, 0}
+	}
+	for m, size := range map[byte]uint8{mMap16: 2, mMap32: 4} {
+		t[m] = markerInfo{classMap, 1 + size, size, 0}
+	}
+	t[mNever] = markerInfo{classInvalid, 1, 0, 0}
+	return t
+}()
+
 // scanValue walks the value that starts at msg[off] and returns the offset just after it.
 func scanValue(msg []byte, off int) (end int, f *failure) {
 	// open[i] is the number of values still to come in the container at depth i+1 (a map of n
-	// entries holds 2n values).
-	var open [MaxDepth]uint64
+	// entries holds 2n values). It is never more than the bytes that remain, so it fits 32 bits.
+	var open [MaxDepth]uint32
 	depth := 0
 	elems := uint64(0)
 	for {
 		if off >= len(msg) {
 			return 0, malformed(off, "unexpected end of input")
 		}
-		start := off
-		m := msg[off]
-		var (
-			payload uint64 // str, bin and ext payload bytes after the header
-			values  uint64 // values in a container opened by this header
-			entries uint64 // elements it declares (values, or values/2 for a map)
-			isCont  bool
-			hdr     int // header bytes, including the length field
-		)
-		ok := true
-		switch {
-		case isFixInt(m), m == mNil, m == mFalse, m == mTrue:
-			hdr = 1
-		case m >= mFixMap && m <= 0x8f:
-			hdr, isCont, entries = 1, true, uint64(m&0x0f)
-			values = 2 * entries
-		case m >= mFixArray && m <= 0x9f:
-			hdr, isCont, entries = 1, true, uint64(m&0x0f)
-			values = entries
-		case m >= mFixStr && m <= 0xbf:
-			hdr, payload = 1, uint64(m&0x1f)
-		case m == mNever:
-			return 0, malformed(off, "invalid marker 0xc1")
-		case m == mBin8, m == mStr8:
-			hdr = 2
-			payload, ok = lenField(msg, off, 1)
-		case m == mBin16, m == mStr16:
-			hdr = 3
-			payload, ok = lenField(msg, off, 2)
-		case m == mBin32, m == mStr32:
-			hdr = 5
-			payload, ok = lenField(msg, off, 4)
-		case m == mExt8:
-			hdr = 3 // length, type
-			payload, ok = lenField(msg, off, 1)
-		case m == mExt16:
-			hdr = 4
-			payload, ok = lenField(msg, off, 2)
-		case m == mExt32:
-			hdr = 6
-			payload, ok = lenField(msg, off, 4)
-		case m == mFloat32:
-			hdr = 5
-		case m == mFloat64:
-			hdr = 9
-		case m == mUint8, m == mInt8:
-			hdr = 2
-		case m == mUint16, m == mInt16:
-			hdr = 3
-		case m == mUint32, m == mInt32:
-			hdr = 5
-		case m == mUint64, m == mInt64:
-			hdr = 9
-		case m >= mFixExt1 && m <= mFixExt16: // type byte, then 1, 2, 4, 8 or 16 bytes
-			hdr, payload = 2, 1<<(m-mFixExt1)
-		case m == mArray16:
-			hdr, isCont = 3, true
-			entries, ok = lenField(msg, off, 2)
-			values = entries
-		case m == mArray32:
-			hdr, isCont = 5, true
-			entries, ok = lenField(msg, off, 4)
-			values = entries
-		case m == mMap16:
-			hdr, isCont = 3, true
-			entries, ok = lenField(msg, off, 2)
-			values = 2 * entries
-		case m == mMap32:
-			hdr, isCont = 5, true
-			entries, ok = lenField(msg, off, 4)
-			values = 2 * entries
+		start, m := off, msg[off]
+		info := &markers[m]
+		hdr := int(info.hdr)
+		if hdr > len(msg)-off {
+			return 0, malformed(start, "truncated "+wireName(m))
 		}
-		if !ok || hdr > len(msg)-off {
-			return 0, malformed(start, fmt.Sprintf("truncated %s", wireName(m)))
+		n := uint64(info.fixLen)
+		switch info.lenSize {
+		case 1:
+			n = uint64(msg[off+1])
+		case 2:
+			n = uint64(binary.BigEndian.Uint16(msg[off+1:]))
+		case 4:
+			n = uint64(binary.BigEndian.Uint32(msg[off+1:]))
 		}
 		off += hdr
 		rest := uint64(len(msg) - off)
-		if isCont {
+		switch info.class {
+		case classInvalid:
+			return 0, malformed(start, "invalid marker 0xc1")
+		case classPayload:
+			if n > rest {
+				return 0, malformed(start, fmt.Sprintf("%s of %d bytes is longer than the %d bytes that remain",
+					wireName(m), n, rest))
+			}
+			off += int(n)
+		case classArray, classMap:
 			if depth == MaxDepth {
 				return 0, limitFailureAt("depth", MaxDepth, start)
 			}
+			values := n
+			if info.class == classMap {
+				values = 2 * n
+			}
 			if values > rest {
 				return 0, malformed(start, fmt.Sprintf("%s of %d elements is longer than the %d bytes that remain",
-					wireName(m), entries, rest))
+					wireName(m), n, rest))
 			}
-			elems += entries
-			if elems > MaxElements {
+			if elems += n; elems > MaxElements {
 				return 0, limitFailureAt("elements", MaxElements, start)
 			}
 			if values > 0 {
-				open[depth] = values
+				open[depth] = uint32(values)
 				depth++
 				continue
 			}
-		} else if payload > rest {
-			return 0, malformed(start, fmt.Sprintf("%s of %d bytes is longer than the %d bytes that remain",
-				wireName(m), payload, rest))
-		} else {
-			off += int(payload)
 		}
 		// A value is complete: close every container it completes.
 		for depth > 0 {
-			open[depth-1]--
-			if open[depth-1] > 0 {
+			if open[depth-1]--; open[depth-1] > 0 {
 				break
 			}
 			depth--
@@ -161,19 +162,4 @@ func scanValue(msg []byte, off int) (end int, f *failure) {
 			return off, nil
 		}
 	}
-}
-
-// lenField reads the size-byte big-endian length field after the marker at msg[off].
-func lenField(msg []byte, off, size int) (uint64, bool) {
-	if size > len(msg)-off-1 {
-		return 0, false
-	}
-	b := msg[off+1 : off+1+size]
-	switch size {
-	case 1:
-		return uint64(b[0]), true
-	case 2:
-		return uint64(binary.BigEndian.Uint16(b)), true
-	}
-	return uint64(binary.BigEndian.Uint32(b)), true
 }

@@ -98,7 +98,7 @@ func TestSizeLimit(t *testing.T) {
 	if testing.Short() {
 		t.Skip("reserves 1 GiB of address space")
 	}
-	req := make([]byte, MaxMessageBytes+1) // never touched: the size is checked first
+	req := hugeBuffer()
 	r := handle(t, newTestBridge(), req)
 	if r.kind != "limit_exceeded" || r.get("limit") != "size" || r.get("max") != int64(MaxMessageBytes) {
 		t.Errorf("request over the size limit: %v", r)

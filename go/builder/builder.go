@@ -127,6 +127,9 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	if opts.ModuleDir == "" || opts.OutDir == "" {
 		return nil, errors.New("the module directory and the output directory are required")
 	}
+	if opts.Version != gen.LocalVersion && !validVersion(opts.Version) {
+		return nil, fmt.Errorf("invalid version %q: want %q or a module version such as v1.2.3", opts.Version, gen.LocalVersion)
+	}
 	b := &build{opts: opts}
 	defer b.cleanup()
 	for _, ph := range []struct {
@@ -166,9 +169,6 @@ func (b *build) resolve(ctx context.Context) error {
 		return fmt.Errorf("%s is not a Go module root: it has no go.mod file", dir)
 	}
 	local := b.opts.Version == gen.LocalVersion
-	if !local && !validVersion(b.opts.Version) {
-		return fmt.Errorf("invalid version %q: want %q or a module version such as v1.2.3", b.opts.Version, gen.LocalVersion)
-	}
 
 	// go env with the user's own GOFLAGS (from the environment or go env -w).
 	plain := append(append([]string(nil), b.opts.Env...), "GOTOOLCHAIN=local")
@@ -225,9 +225,28 @@ func validVersion(v string) bool {
 	return strings.HasPrefix(v, "v") && len(v) > 1 && !strings.ContainsAny(v, " \t\n/\\@")
 }
 
+// scan lists the module's API. A broken package is skipped with a warning;
+// when no package is usable and one is broken, the build fails, since an
+// empty bridge then most likely hides a broken checkout or a missing
+// dependency.
 func (b *build) scan(ctx context.Context) (err error) {
 	b.res, err = scan.Scan(ctx, scan.Config{Dir: b.work, Module: b.target.Path, Env: b.env, GOARCH: b.goenv.GOARCH})
-	return err
+	if err != nil {
+		return err
+	}
+	var broken []scan.SkippedPackage
+	for _, s := range b.res.SkippedPackages {
+		if s.Broken {
+			broken = append(broken, s)
+			if b.opts.Log != nil {
+				fmt.Fprintf(b.opts.Log, "usegolib-build: warning: skipping package %s: %s\n", s.Path, s.Reason)
+			}
+		}
+	}
+	if len(b.res.Packages) == 0 && len(broken) > 0 {
+		return fmt.Errorf("no package of %s can be used; %s: %s", b.target.Path, broken[0].Path, broken[0].Reason)
+	}
+	return nil
 }
 
 func (b *build) generate(context.Context) error {

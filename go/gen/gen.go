@@ -102,7 +102,11 @@ func WriteModule(dir string, t Target) error {
 	}
 	sum, err := os.ReadFile(filepath.Join(t.Dir, "go.sum"))
 	if errors.Is(err, os.ErrNotExist) {
-		return nil
+		err := os.Remove(filepath.Join(dir, "go.sum")) // from an earlier build in a reused dir
+		if errors.Is(err, os.ErrNotExist) {
+			return nil
+		}
+		return err
 	} else if err != nil {
 		return err
 	}

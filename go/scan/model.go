@@ -65,4 +65,7 @@ type Skipped struct {
 type SkippedPackage struct {
 	Path   string
 	Reason string
+	// Broken is true when the package (or a dependency) failed to load or
+	// type-check, as opposed to being a main or internal package.
+	Broken bool
 }

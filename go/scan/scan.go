@@ -108,20 +108,17 @@ func Scan(ctx context.Context, cfg Config) (*Result, error) {
 		if res.GoVersion == "" {
 			res.GoVersion = p.Module.GoVersion
 		}
-		reason := skipReason(p)
+		reason, broken := skipReason(p)
 		var pkg *Package
 		if reason == "" {
 			pkg, err = checkPackage(fset, imp, sizes, p)
 			if err != nil {
-				reason = err.Error()
+				reason, broken = err.Error(), true
 			}
 		}
 		if reason != "" {
-			// Reasons end up in the library: no absolute paths of the module.
-			if p.Module.Dir != "" {
-				reason = strings.ReplaceAll(reason, p.Module.Dir+string(filepath.Separator), "")
-			}
-			res.SkippedPackages = append(res.SkippedPackages, SkippedPackage{Path: p.ImportPath, Reason: reason})
+			reason = trimModuleDir(reason, p.Module.Dir, cfg.Dir)
+			res.SkippedPackages = append(res.SkippedPackages, SkippedPackage{Path: p.ImportPath, Reason: reason, Broken: broken})
 			continue
 		}
 		res.Packages = append(res.Packages, pkg)
@@ -129,6 +126,23 @@ func Scan(ctx context.Context, cfg Config) (*Result, error) {
 	sort.Slice(res.Packages, func(i, j int) bool { return res.Packages[i].Path < res.Packages[j].Path })
 	sort.Slice(res.SkippedPackages, func(i, j int) bool { return res.SkippedPackages[i].Path < res.SkippedPackages[j].Path })
 	return res, nil
+}
+
+// trimModuleDir makes the file names in an error message relative to the
+// module root: reasons end up in the library, which must not depend on where
+// the module or the work dir are. The go command writes file names either
+// absolute or relative to its working directory (workDir), whichever is
+// shorter.
+func trimModuleDir(msg, modDir, workDir string) string {
+	if modDir == "" {
+		return msg
+	}
+	sep := string(filepath.Separator)
+	msg = strings.ReplaceAll(msg, modDir+sep, "")
+	if rel, err := filepath.Rel(workDir, modDir); err == nil && rel != "." {
+		msg = strings.ReplaceAll(msg, rel+sep, "")
+	}
+	return msg
 }
 
 func decodeList(out []byte) ([]*listPackage, error) {
@@ -146,19 +160,19 @@ func decodeList(out []byte) ([]*listPackage, error) {
 }
 
 // skipReason says why a package of the module cannot be imported by the
-// bridge, or "" if it can.
-func skipReason(p *listPackage) string {
+// bridge, or "" if it can, and whether that is because something is broken.
+func skipReason(p *listPackage) (reason string, broken bool) {
 	switch {
 	case p.Error != nil:
-		return "package has errors: " + firstLine(p.Error.Err)
+		return "package has errors: " + firstLine(p.Error.Err), true
 	case p.Name == "main":
-		return "main package: cannot be imported"
+		return "main package: cannot be imported", false
 	case isInternal(p.ImportPath):
-		return "internal package: cannot be imported from the bridge module"
+		return "internal package: cannot be imported from the bridge module", false
 	case len(p.DepsErrors) > 0:
-		return "a dependency has errors: " + firstLine(p.DepsErrors[0].Err)
+		return "a dependency has errors: " + firstLine(p.DepsErrors[0].Err), true
 	}
-	return ""
+	return "", false
 }
 
 func isInternal(path string) bool {

@@ -110,6 +110,9 @@ func TestScanSupport(t *testing.T) {
 	skippedPkgs := map[string]string{}
 	for _, s := range res.SkippedPackages {
 		skippedPkgs[s.Path] = s.Reason
+		if s.Broken != strings.HasSuffix(s.Path, "/broken") {
+			t.Errorf("skipped package %s: Broken = %v", s.Path, s.Broken)
+		}
 	}
 	for path, prefix := range map[string]string{
 		"example.com/support/broken":        "package has errors: ",

@@ -135,6 +135,36 @@ pub fn find_artifact(root: &Path, module: &str, version: Option<&str>) -> Result
     }
 }
 
+/// Every artifact under `root` (any platform), as (directory, manifest JSON), sorted by
+/// directory. Unreadable manifests are listed with `Value::Null`.
+pub fn list_artifacts(root: &Path) -> Vec<(PathBuf, serde_json::Value)> {
+    fn walk(dir: &Path, depth: usize, out: &mut Vec<(PathBuf, serde_json::Value)>) {
+        let m = dir.join("manifest.json");
+        if m.is_file() {
+            let v = fs::read(&m)
+                .ok()
+                .and_then(|b| serde_json::from_slice(&b).ok())
+                .unwrap_or(serde_json::Value::Null);
+            out.push((dir.to_path_buf(), v));
+            return;
+        }
+        if depth == 0 {
+            return;
+        }
+        for e in fs::read_dir(dir).into_iter().flatten().flatten() {
+            let name = e.file_name();
+            let hidden = name.to_str().is_none_or(|n| n.starts_with('.'));
+            if !hidden && e.file_type().is_ok_and(|t| t.is_dir()) {
+                walk(&e.path(), depth - 1, out);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(root, 12, &mut out);
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
 /// Reads `dir/manifest.json` and checks everything that can be checked without the library:
 /// manifest version, ABI version and platform.
 ///

@@ -12,7 +12,7 @@
 //!   that the caller releases with libc `free`, without entering Go again.
 //! * Any thread may call, concurrently; each thread here uses its own reply buffer.
 
-use std::cell::RefCell;
+use std::cell::Cell;
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
@@ -56,7 +56,47 @@ pub(crate) struct GoLibrary {
 const REPLY_BUF: usize = 64 * 1024;
 
 thread_local! {
-    static REPLY: RefCell<Vec<u8>> = RefCell::new(vec![0u8; REPLY_BUF]);
+    /// This thread's reusable reply buffer; taken out while a reply lives in it.
+    static REPLY: Cell<Option<Vec<u8>>> = const { Cell::new(None) };
+}
+
+/// The reply of one call. It lives either in the calling thread's reusable buffer (given back
+/// when this is dropped) or in memory from C `malloc` (freed with libc `free` when dropped).
+pub struct RawReply {
+    buf: Vec<u8>,
+    malloced: *mut u8,
+    len: usize,
+}
+
+// SAFETY: a `RawReply` owns its memory exclusively (the Vec, or a malloc'd block nobody else
+// refers to), so moving it to another thread is sound; libc `free` may be called from any thread.
+unsafe impl Send for RawReply {}
+
+impl RawReply {
+    /// The reply bytes.
+    pub fn bytes(&self) -> &[u8] {
+        if self.malloced.is_null() {
+            &self.buf[..self.len]
+        } else {
+            // SAFETY: the bridge wrote `len` bytes at `malloced`, a block this value owns until
+            // it is dropped.
+            unsafe { std::slice::from_raw_parts(self.malloced, self.len) }
+        }
+    }
+}
+
+impl Drop for RawReply {
+    fn drop(&mut self) {
+        if !self.malloced.is_null() {
+            // SAFETY: the block came from C `malloc` in the bridge, is owned by this value, and
+            // is freed exactly once, here.
+            unsafe { libc::free(self.malloced.cast()) }
+        }
+        let buf = std::mem::take(&mut self.buf);
+        if buf.capacity() >= REPLY_BUF {
+            REPLY.with(|cell| cell.set(Some(buf)));
+        }
+    }
 }
 
 impl GoLibrary {
@@ -127,17 +167,12 @@ impl GoLibrary {
         &self.schema
     }
 
-    /// Sends one request and hands the reply bytes to `f`. Returns `None` when the bridge could
-    /// not produce a reply at all (its `malloc` failed).
-    pub(crate) fn call<R>(&self, req: &[u8], f: impl FnOnce(&[u8]) -> R) -> Option<R> {
-        REPLY.with(|cell| match cell.try_borrow_mut() {
-            Ok(mut buf) => self.call_with(req, &mut buf, f),
-            // Re-entered on this thread while the buffer is in use: use a fresh one.
-            Err(_) => self.call_with(req, &mut vec![0u8; REPLY_BUF], f),
-        })
-    }
-
-    fn call_with<R>(&self, req: &[u8], buf: &mut [u8], f: impl FnOnce(&[u8]) -> R) -> Option<R> {
+    /// Sends one request. Returns `None` when the bridge could not produce a reply at all (its
+    /// `malloc` failed).
+    pub(crate) fn call(&self, req: &[u8]) -> Option<RawReply> {
+        let mut buf = REPLY
+            .with(|cell| cell.take())
+            .unwrap_or_else(|| vec![0u8; REPLY_BUF]);
         let mut out: *mut u8 = std::ptr::null_mut();
         let mut out_len = 0usize;
         // SAFETY: `req` is valid for reads of `req.len()` bytes for the whole call, `buf` for
@@ -154,25 +189,23 @@ impl GoLibrary {
             )
         };
         if rc != 0 || out.is_null() {
+            REPLY.with(|cell| cell.set(Some(buf)));
             return None;
         }
         if out == buf.as_mut_ptr() {
-            return Some(f(&buf[..out_len.min(buf.len())]));
+            let len = out_len.min(buf.len());
+            return Some(RawReply {
+                buf,
+                malloced: std::ptr::null_mut(),
+                len,
+            });
         }
-        /// Frees the malloc'd reply even if `f` panics.
-        struct Malloced(*mut u8);
-        impl Drop for Malloced {
-            fn drop(&mut self) {
-                // SAFETY: the pointer came from C `malloc` in the bridge, is owned by us, and is
-                // freed exactly once, here.
-                unsafe { libc::free(self.0.cast()) }
-            }
-        }
-        let owned = Malloced(out);
-        // SAFETY: the bridge wrote `out_len` bytes at `out`, a malloc'd block we own until
-        // `owned` is dropped at the end of this function.
-        let reply = unsafe { std::slice::from_raw_parts(owned.0, out_len) };
-        Some(f(reply))
+        REPLY.with(|cell| cell.set(Some(buf)));
+        Some(RawReply {
+            buf: Vec::new(),
+            malloced: out,
+            len: out_len,
+        })
     }
 
     /// Resolves `usegolib_floor_*`: a plain cgo export `int64_t f(int64_t, int64_t)` that a

@@ -27,18 +27,18 @@ mod resolve;
 
 pub use artifact::{
     artifact_dir, cache_dir, cached_versions, default_artifact_root, escape_module_path,
-    find_artifact, fingerprint, host_platform, read_manifest,
+    find_artifact, fingerprint, host_platform, list_artifacts, read_manifest,
 };
 pub use builder::{find_module_root, module_path_of, Builder, Progress};
 pub use error::{Error, Result};
-pub use ffi::FloorI64;
+pub use ffi::{FloorI64, RawReply};
 pub use manifest::{
     Function, LibraryInfo, Manifest, Package, Param, Schema, Skipped, SkippedPackage,
     MANIFEST_VERSION,
 };
 pub use module::{error_from_reply, GoFunction, GoModule};
 pub use registry::{load, load_artifact, loaded, loaded_modules};
-pub use resolve::{import, split_version, BuildPolicy, ImportOptions, Imported};
+pub use resolve::{import, locate, split_version, BuildPolicy, ImportOptions, Imported, Located};
 pub use usegolib_abi::{Value, WireType};
 
 /// Up to three names from `candidates` close to `name` (same letters ignoring case, a prefix, or

@@ -8,7 +8,7 @@ use usegolib_abi::{
     Target, Value, WireType,
 };
 
-use crate::ffi::{FloorI64, GoLibrary, OpenError};
+use crate::ffi::{FloorI64, GoLibrary, OpenError, RawReply};
 use crate::manifest::{Function, Manifest, Package, Schema};
 use crate::{artifact, Error, Result};
 
@@ -288,8 +288,7 @@ impl GoModule {
 
     /// Sends an already encoded request for `f` and hands the validated reply to `convert`:
     /// `true` and a reader at the result for a success, `false` and a reader at the error map
-    /// otherwise (turn it into an [`Error`] with [`GoModule::error_from_reader`]). This is the
-    /// fast path for bindings that encode and decode straight from and into their own objects.
+    /// otherwise (turn it into an [`Error`] with [`GoModule::error_from_reader`]).
     ///
     /// # Errors
     ///
@@ -300,18 +299,38 @@ impl GoModule {
         req: &[u8],
         convert: impl FnOnce(bool, &mut usegolib_abi::Reader<'_>) -> R,
     ) -> Result<R> {
-        let limits = self.limits;
-        self.lib
-            .call(req, |reply| {
-                reply_body(reply, &limits).map(|(ok, mut reader)| convert(ok, &mut reader))
-            })
-            .ok_or_else(|| Error::NoReply {
-                function: f.qualified.clone(),
-            })?
-            .map_err(|source| Error::Reply {
-                function: f.qualified.clone(),
-                source,
-            })
+        let reply = self.send(f, req)?;
+        let (ok, mut reader) = self.reply_body(f, &reply)?;
+        Ok(convert(ok, &mut reader))
+    }
+
+    /// Sends an already encoded request for `f` and returns the raw reply. This is the path for
+    /// bindings: send without holding their own locks (e.g. with Python's GIL released), then
+    /// read the reply with [`GoModule::reply_body`] straight into their own objects.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NoReply`] when the bridge could not produce a reply.
+    pub fn send(&self, f: &GoFunction, req: &[u8]) -> Result<RawReply> {
+        self.lib.call(req).ok_or_else(|| Error::NoReply {
+            function: f.qualified.clone(),
+        })
+    }
+
+    /// Validates a reply and returns whether it is a success, with a reader at its body.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Reply`] when the reply is not well formed.
+    pub fn reply_body<'a>(
+        &self,
+        f: &GoFunction,
+        reply: &'a RawReply,
+    ) -> Result<(bool, usegolib_abi::Reader<'a>)> {
+        reply_body(reply.bytes(), &self.limits).map_err(|source| Error::Reply {
+            function: f.qualified.clone(),
+            source,
+        })
     }
 
     /// Reads the error map of a failed reply and maps it to an [`Error`].

@@ -76,6 +76,15 @@ fn looks_like_dir(target: &str) -> bool {
         || Path::new(target).is_dir()
 }
 
+/// Where [`locate`] found (or built) a target's artifact.
+#[derive(Debug, Clone)]
+pub enum Located {
+    /// The module is already loaded in this process.
+    Loaded(Arc<GoModule>, String),
+    /// The artifact directory, and the import path of the package asked for.
+    Artifact(PathBuf, String),
+}
+
 /// Imports `target` (a local directory, a module path, a package path, or `path@version`).
 ///
 /// With no version: the version already loaded in this process, else the single cached one, else
@@ -87,13 +96,26 @@ fn looks_like_dir(target: &str) -> bool {
 /// [`Error::VersionConflict`], [`Error::Ambiguous`], [`Error::ArtifactNotFound`], the build and
 /// load errors, and [`Error::UnknownSymbol`] when the module has no such package.
 pub fn import(target: &str, version: Option<&str>, opts: &ImportOptions) -> Result<Imported> {
+    match locate(target, version, opts)? {
+        Located::Loaded(m, package) => package_of(m, &package),
+        Located::Artifact(dir, package) => package_of(registry::load_artifact(&dir)?, &package),
+    }
+}
+
+/// Finds the artifact of `target` as [`import`] does, building it when allowed, without
+/// loading it (unless it is already loaded).
+///
+/// # Errors
+///
+/// As [`import`].
+pub fn locate(target: &str, version: Option<&str>, opts: &ImportOptions) -> Result<Located> {
     let root = opts
         .artifact_root
         .clone()
         .unwrap_or_else(artifact::default_artifact_root);
     let (path, version) = split_version(target, version)?;
     if looks_like_dir(&path) {
-        return import_local(&expand_home(&path), version.as_deref(), &root, opts);
+        return locate_local(&expand_home(&path), version.as_deref(), &root, opts);
     }
     let path = path.trim_end_matches('/').to_owned();
     // 1. A module already loaded in this process whose path is a prefix of the target.
@@ -111,7 +133,7 @@ pub fn import(target: &str, version: Option<&str>, opts: &ImportOptions) -> Resu
                 });
             }
         }
-        return package_of(m, &path);
+        return Ok(Located::Loaded(m, path));
     }
     // 2. A cached artifact of the target or of a module containing it.
     if opts.build != BuildPolicy::Always {
@@ -125,7 +147,7 @@ pub fn import(target: &str, version: Option<&str>, opts: &ImportOptions) -> Resu
                 },
             };
             if let Some(dir) = found {
-                return package_of(registry::load_artifact(&dir)?, &path);
+                return Ok(Located::Artifact(dir, path.clone()));
             }
         }
     }
@@ -146,7 +168,7 @@ pub fn import(target: &str, version: Option<&str>, opts: &ImportOptions) -> Resu
         &out,
         opts.build == BuildPolicy::Always,
     )?;
-    package_of(registry::load_artifact(&out)?, &path)
+    Ok(Located::Artifact(out, path))
 }
 
 fn expand_home(p: &str) -> PathBuf {
@@ -159,12 +181,12 @@ fn expand_home(p: &str) -> PathBuf {
     }
 }
 
-fn import_local(
+fn locate_local(
     dir: &Path,
     version: Option<&str>,
     root: &Path,
     opts: &ImportOptions,
-) -> Result<Imported> {
+) -> Result<Located> {
     if let Some(v) = version.filter(|v| *v != "local") {
         return Err(Error::UnknownSymbol {
             what: format!(
@@ -191,7 +213,7 @@ fn import_local(
             out
         }
     };
-    package_of(registry::load_artifact(&out)?, &package)
+    Ok(Located::Artifact(out, package))
 }
 
 fn is_within(path: &str, module: &str) -> bool {

@@ -1,13 +1,180 @@
-//! The Python binding of usegolib (`usegolib._native`). It stays thin: what Rust embedders also
-//! need lives in `usegolib-loader`.
+//! The Python binding of usegolib (`usegolib._native`). It stays thin: finding, building and
+//! loading artifacts, and calling, live in `usegolib-loader`; this crate converts between Python
+//! objects and the wire, maps errors, and releases the GIL around Go calls.
 #![forbid(unsafe_code)]
 
+mod convert;
+mod errors;
+mod func;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
+use usegolib_loader::{BuildPolicy, Builder, ImportOptions, Located};
+
+use crate::errors::to_py;
+use crate::func::{PyFloor, PyGoFunction, PyGoModule};
+
+fn options(
+    py: Python<'_>,
+    artifact_dir: Option<PathBuf>,
+    build: &str,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<ImportOptions> {
+    let build = match build {
+        "never" => BuildPolicy::Never,
+        "missing" => BuildPolicy::Missing,
+        "always" => BuildPolicy::Always,
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "build must be 'never', 'missing' or 'always', not {other:?}"
+            )))
+        }
+    };
+    let mut builder = Builder::new();
+    if let Some(cb) = progress {
+        let cb = Arc::new(cb);
+        builder = builder.with_progress(Arc::new(move |line: &str| {
+            Python::attach(|py| {
+                if let Err(e) = cb.call1(py, (line,)) {
+                    e.write_unraisable(py, None);
+                }
+            })
+        }));
+    }
+    let _ = py;
+    Ok(ImportOptions {
+        artifact_root: artifact_dir,
+        build,
+        builder,
+    })
+}
+
+/// Imports a Go module or package: returns (GoModule, package import path).
+#[pyfunction]
+#[pyo3(signature = (target, version=None, artifact_dir=None, build="missing", progress=None))]
+fn import_module(
+    py: Python<'_>,
+    target: &str,
+    version: Option<&str>,
+    artifact_dir: Option<PathBuf>,
+    build: &str,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<(PyGoModule, String)> {
+    let opts = options(py, artifact_dir, build, progress)?;
+    let imported = py
+        .detach(|| usegolib_loader::import(target, version, &opts))
+        .map_err(|e| to_py(py, e))?;
+    Ok((
+        PyGoModule {
+            inner: imported.module,
+        },
+        imported.package,
+    ))
+}
+
+/// Builds (or finds up to date) the artifact of a target without loading it: returns
+/// (artifact directory, package import path).
+#[pyfunction]
+#[pyo3(signature = (target, version=None, artifact_dir=None, force=false, progress=None))]
+fn build_target(
+    py: Python<'_>,
+    target: &str,
+    version: Option<&str>,
+    artifact_dir: Option<PathBuf>,
+    force: bool,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<(String, String)> {
+    let opts = options(
+        py,
+        artifact_dir,
+        if force { "always" } else { "missing" },
+        progress,
+    )?;
+    match py
+        .detach(|| usegolib_loader::locate(target, version, &opts))
+        .map_err(|e| to_py(py, e))?
+    {
+        Located::Artifact(dir, package) => Ok((dir.display().to_string(), package)),
+        Located::Loaded(m, package) => Ok((m.artifact_dir().display().to_string(), package)),
+    }
+}
+
+/// Loads the artifact in a directory.
+#[pyfunction]
+fn load_artifact(py: Python<'_>, path: PathBuf) -> PyResult<PyGoModule> {
+    let dir = if path.is_file() {
+        path.parent().map(PathBuf::from).unwrap_or_default()
+    } else {
+        path
+    };
+    let m = py
+        .detach(|| usegolib_loader::load_artifact(&dir))
+        .map_err(|e| to_py(py, e))?;
+    Ok(PyGoModule { inner: m })
+}
+
+/// The default artifact root (`$USEGOLIB_CACHE_DIR/artifacts` or the platform cache).
+#[pyfunction]
+fn default_artifact_root() -> String {
+    usegolib_loader::default_artifact_root()
+        .display()
+        .to_string()
+}
+
+/// Every artifact under a root: list of (directory, manifest JSON text or None).
+#[pyfunction]
+fn list_artifacts(root: PathBuf) -> Vec<(String, Option<String>)> {
+    usegolib_loader::list_artifacts(&root)
+        .into_iter()
+        .map(|(d, m)| {
+            (
+                d.display().to_string(),
+                (!m.is_null()).then(|| m.to_string()),
+            )
+        })
+        .collect()
+}
+
+/// The fingerprint of a local module's sources.
+#[pyfunction]
+fn fingerprint(py: Python<'_>, dir: PathBuf) -> PyResult<String> {
+    usegolib_loader::fingerprint(&dir).map_err(|e| to_py(py, e))
+}
+
+/// This process's platform as Go names it: (GOOS, GOARCH).
+#[pyfunction]
+fn host_platform() -> (&'static str, &'static str) {
+    usegolib_loader::host_platform()
+}
+
+/// Modules loaded in this process.
+#[pyfunction]
+fn loaded_modules() -> Vec<PyGoModule> {
+    usegolib_loader::loaded_modules()
+        .into_iter()
+        .map(|inner| PyGoModule { inner })
+        .collect()
+}
 
 /// The native module.
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("ABI_VERSION", usegolib_abi::ABI_VERSION)?;
+    m.add_class::<PyGoModule>()?;
+    m.add_class::<PyGoFunction>()?;
+    m.add_class::<PyFloor>()?;
+    m.add_function(wrap_pyfunction!(import_module, m)?)?;
+    m.add_function(wrap_pyfunction!(build_target, m)?)?;
+    m.add_function(wrap_pyfunction!(load_artifact, m)?)?;
+    m.add_function(wrap_pyfunction!(default_artifact_root, m)?)?;
+    m.add_function(wrap_pyfunction!(list_artifacts, m)?)?;
+    m.add_function(wrap_pyfunction!(fingerprint, m)?)?;
+    m.add_function(wrap_pyfunction!(host_platform, m)?)?;
+    m.add_function(wrap_pyfunction!(loaded_modules, m)?)?;
+    errors::register(m)?;
     Ok(())
 }
