@@ -175,9 +175,10 @@ func intValueString(u uint64, neg bool) string {
 	return fmt.Sprint(u)
 }
 
-// Int reads a signed integer of the given width (8, 16, 32 or 64; Go's int is 64). It accepts
-// every MessagePack int encoding and fails, without wrapping, when the value does not fit:
-// "value 128 is out of range for int8 [-128, 127]".
+// Int reads a signed integer of the given width (8, 16, 32 or 64; Go's int is 64; any other
+// width is taken as 64). It accepts every MessagePack int encoding and fails, without wrapping,
+// when the value does not fit: "value 128 is out of range for int8 [-128, 127]". Floats and
+// bools are type errors: "expected int8, got float64".
 func (d *Decoder) Int(bits int) (int64, error) {
 	if d.off < len(d.buf) {
 		if m := d.buf[d.off]; isFixInt(m) { // -32..127 fits every width
@@ -196,8 +197,9 @@ func (d *Decoder) Int(bits int) (int64, error) {
 	return int64(u), nil
 }
 
-// Uint reads an unsigned integer of the given width (8, 16, 32 or 64; Go's uint is 64). Negative
-// and too large values fail: "value -1 is out of range for uint16 [0, 65535]".
+// Uint reads an unsigned integer of the given width (8, 16, 32 or 64; Go's uint is 64; any other
+// width is taken as 64). It accepts every MessagePack int encoding; negative and too large values
+// fail: "value -1 is out of range for uint16 [0, 65535]".
 func (d *Decoder) Uint(bits int) (uint64, error) {
 	if d.off < len(d.buf) {
 		if m := d.buf[d.off]; m <= 0x7f {

@@ -117,24 +117,25 @@ func (b *Bridge) serve(c *call, req []byte) {
 // writePanic writes the go_panic reply. Formatting a panic value runs user code (String and
 // Error methods), so a second panic is caught here and gives a reply without the value.
 func writePanic(e *Encoder, fn string, r any, stack []byte) {
-	defer func() {
-		if recover() != nil {
-			writeError(e, &failure{
-				kind:    "go_panic",
-				message: "panic in " + fn + " (its value could not be formatted)",
-				detail:  []field{{"stack", string(stack)}, {"type", "unknown"}, {"value", ""}},
-			})
-		}
-	}()
-	value := fmt.Sprint(r)
 	where := fn
 	if where == "" {
 		where = "the bridge"
 	}
+	typ := fmt.Sprintf("%T", r) // %T runs no user code
+	defer func() {
+		if recover() != nil {
+			writeError(e, &failure{
+				kind:    "go_panic",
+				message: "panic in " + where + " (its value could not be formatted)",
+				detail:  []field{{"stack", string(stack)}, {"type", typ}, {"value", ""}},
+			})
+		}
+	}()
+	value := fmt.Sprint(r)
 	writeError(e, &failure{
 		kind:    "go_panic",
 		message: "panic in " + where + ": " + value,
-		detail:  []field{{"stack", string(stack)}, {"type", fmt.Sprintf("%T", r)}, {"value", value}},
+		detail:  []field{{"stack", string(stack)}, {"type", typ}, {"value", value}},
 	})
 }
 

@@ -418,3 +418,75 @@ func callLevel1(t *testing.T, lib string, schema []byte) {
 		}
 	}
 }
+
+// TestEndToEndOtherFixtures builds the other fixture modules: bench (a cgo
+// package whose //export floor function ends up in the library but not in
+// the schema) and other.
+func TestEndToEndOtherFixtures(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds c-shared libraries; skipped in -short mode")
+	}
+	for _, tc := range []struct {
+		fixture, module string
+		funcs           []string
+		extraSymbols    []string
+	}{
+		{"bench", "example.com/bench", []string{"AddInt", "Echo", "Spin", "Sum"}, []string{"usegolib_floor_addint"}},
+		{"other", "example.com/other", []string{"AddInt", "Name"}, nil},
+	} {
+		t.Run(tc.fixture, func(t *testing.T) {
+			res, err := Build(context.Background(), Options{
+				ModuleDir: filepath.Join("..", "..", "tests", "fixtures", "go", tc.fixture),
+				OutDir:    filepath.Join(t.TempDir(), tc.fixture),
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var s struct {
+				Module   string
+				Packages []struct {
+					Functions []struct{ Name string }
+					Skipped   []struct{ Name string }
+				}
+			}
+			if err := json.Unmarshal(res.Manifest.Schema, &s); err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for _, p := range s.Packages {
+				for _, f := range p.Functions {
+					names = append(names, f.Name)
+				}
+				for _, f := range p.Skipped {
+					names = append(names, "skipped:"+f.Name)
+				}
+			}
+			if s.Module != tc.module || strings.Join(names, " ") != strings.Join(tc.funcs, " ") {
+				t.Errorf("schema of %s: module %s, functions %v; want %v", tc.fixture, s.Module, names, tc.funcs)
+			}
+			if runtime.GOOS != "linux" {
+				return
+			}
+			f, err := elf.Open(filepath.Join(res.Dir, "libusegolib.so"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			syms, err := f.DynamicSymbols()
+			if err != nil {
+				t.Fatal(err)
+			}
+			have := map[string]bool{}
+			for _, s := range syms {
+				if s.Section != elf.SHN_UNDEF {
+					have[s.Name] = true
+				}
+			}
+			for _, want := range append([]string{"usegolib_abi_version", "usegolib_call", "usegolib_free", "usegolib_schema"}, tc.extraSymbols...) {
+				if !have[want] {
+					t.Errorf("%s is not exported", want)
+				}
+			}
+		})
+	}
+}

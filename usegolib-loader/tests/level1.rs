@@ -90,9 +90,13 @@ fn every_integer_width_at_its_bounds() {
                 other => panic!("{f}({v}) should be refused, got {other:?}"),
             }
         }
-        // The slice echo of the same type, at both bounds.
+        // The slice echo of the same type, at both bounds ([]uint8 is []byte: bytes).
         let fs = format!("Echo{name}s");
-        let both = list(vec![int_value(min), int_value(max)]);
+        let both = if name == "Uint8" {
+            Value::Bytes(vec![0, 255])
+        } else {
+            list(vec![int_value(min), int_value(max)])
+        };
         assert_eq!(ok(&fs, std::slice::from_ref(&both)), both, "{fs}");
     }
 }

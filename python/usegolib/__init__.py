@@ -1,0 +1,134 @@
+"""usegolib: call Go libraries from Python, in-process.
+
+>>> import usegolib
+>>> calc = usegolib.import_("./examples/gocalc")      # a local Go module, built on first use
+>>> calc.AddInt(1, 2)
+3
+
+``import_`` scans the module's exported API with Go's type checker, generates and builds a
+c-shared bridge once (cached), loads it, and returns the package as a namespace. One Go runtime
+per Go module per process; calls cross a versioned MessagePack ABI (docs/abi.md).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Literal
+
+from usegolib import _native
+from usegolib._package import GoPackage, SkippedFunction, package_for
+from usegolib.errors import (
+    AbiVersionError,
+    AmbiguousArtifactError,
+    ArtifactNotFoundError,
+    BuildError,
+    GoError,
+    GoPanicError,
+    LoadError,
+    SymbolNotFoundError,
+    UnsupportedSignatureError,
+    UsegolibError,
+    VersionConflictError,
+)
+
+__version__: str = _native.__version__
+ABI_VERSION: int = _native.ABI_VERSION
+
+__all__ = [
+    "ABI_VERSION",
+    "AbiVersionError",
+    "AmbiguousArtifactError",
+    "ArtifactNotFoundError",
+    "BuildError",
+    "GoError",
+    "GoPackage",
+    "GoPanicError",
+    "LoadError",
+    "SkippedFunction",
+    "SymbolNotFoundError",
+    "UnsupportedSignatureError",
+    "UsegolibError",
+    "VersionConflictError",
+    "__version__",
+    "default_artifact_dir",
+    "import_",
+    "load_artifact",
+]
+
+logger = logging.getLogger("usegolib")
+logger.addHandler(logging.NullHandler())
+
+BuildMode = Literal["never", "missing", "always"]
+
+
+def _build_mode(build: bool | str) -> str:
+    if build is True:
+        return "missing"
+    if build is False:
+        return "never"
+    if build in ("never", "missing", "always"):
+        return build
+    raise ValueError(f"build must be True, False, 'never', 'missing' or 'always', not {build!r}")
+
+
+def _progress_printer(quiet: bool | None = None):
+    """A callback that logs build phases, and shows them on a terminal unless quiet."""
+    if quiet is None:
+        quiet = bool(os.environ.get("USEGOLIB_QUIET")) or not sys.stderr.isatty()
+
+    def progress(line: str) -> None:
+        logger.info("build: %s", line)
+        if not quiet:
+            print(f"usegolib: {line}", file=sys.stderr, flush=True)
+
+    return progress
+
+
+def default_artifact_dir() -> str:
+    """The default artifact root: ``$USEGOLIB_CACHE_DIR/artifacts``, else the platform's cache
+    directory (``$XDG_CACHE_HOME/usegolib/artifacts`` or ``~/.cache/usegolib/artifacts`` on
+    Linux)."""
+    return _native.default_artifact_root()
+
+
+def import_(
+    target: str | os.PathLike[str],
+    version: str | None = None,
+    *,
+    artifact_dir: str | os.PathLike[str] | None = None,
+    build: bool | BuildMode = "missing",
+    quiet: bool | None = None,
+) -> GoPackage:
+    """Import a Go package and return it as a namespace of its exported functions.
+
+    ``target`` is a local directory (a module root or a package directory inside it), a module
+    path, a package path inside a module, or ``path@version``. With ``version=None`` the version
+    already loaded in this process is used, else the single cached one, else (for a remote
+    module) ``@latest``; two cached candidates raise AmbiguousArtifactError.
+
+    ``build``: ``"missing"`` (default, also ``True``) builds when there is no artifact, or when a
+    local module's sources changed; ``"never"`` (``False``) only loads; ``"always"`` rebuilds.
+    Remote modules are fetched with ``go mod download``, honouring GOPROXY, GOPRIVATE, GONOSUMDB
+    and GOFLAGS.
+    """
+    t = os.fspath(target)
+    if isinstance(target, Path) or (os.path.isdir(t) and not t.startswith(("./", "/", "."))):
+        t = os.path.abspath(t)
+    root = os.fspath(artifact_dir) if artifact_dir is not None else None
+    module, package = _native.import_module(
+        t, version, root, _build_mode(build), _progress_printer(quiet)
+    )
+    return package_for(module, package)
+
+
+def load_artifact(path: str | os.PathLike[str], package: str | None = None) -> GoPackage:
+    """Load a built artifact directory (or its manifest.json) and return one of its packages
+    (by default the module's root package, else its first package)."""
+    module = _native.load_artifact(os.fspath(path))
+    pkgs = module.packages()
+    if package is None:
+        package = module.path if module.path in pkgs else (pkgs[0] if pkgs else module.path)
+    return package_for(module, package)

@@ -1,0 +1,205 @@
+"""The ``usegolib`` command line: build, list, rm, show, version.
+
+Every failure prints one line (``usegolib: error: ...``) and exits non-zero; build output from the
+Go toolchain follows that line when there is any.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from usegolib import _native, _progress_printer, default_artifact_dir, import_
+from usegolib.errors import BuildError, UsegolibError
+
+
+class CliError(Exception):
+    """A user-facing failure: printed as one line, exit status 1."""
+
+
+def _root(args: argparse.Namespace) -> str:
+    return args.artifact_dir or default_artifact_dir()
+
+
+def _split(target: str, version: str | None) -> tuple[str, str | None]:
+    if "@" in target and not os.path.isdir(target):
+        path, _, v = target.rpartition("@")
+        if version and version != v:
+            raise CliError(f"{target} names version {v} but --version {version} was given")
+        return path, v
+    return target, version
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    target, version = _split(args.target, args.version)
+    if os.path.isdir(target):
+        target = os.path.abspath(target)
+    directory, package = _native.build_target(
+        target,
+        version,
+        args.out or args.artifact_dir,
+        args.force,
+        _progress_printer(args.quiet or None),
+    )
+    print(directory)
+    return 0
+
+
+def _artifacts(root: str) -> list[tuple[str, dict]]:
+    out = []
+    for directory, text in _native.list_artifacts(root):
+        out.append((directory, json.loads(text) if text else {}))
+    return out
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    rows = _artifacts(_root(args))
+    if args.json:
+        print(json.dumps([{"dir": d, **{k: m.get(k) for k in (
+            "module", "version", "goos", "goarch", "go_version")}} for d, m in rows], indent=2))
+        return 0
+    if not rows:
+        print(f"no artifacts under {_root(args)}")
+        return 0
+    for d, m in rows:
+        plat = f"{m.get('goos', '?')}/{m.get('goarch', '?')}"
+        print(f"{m.get('module', '?')}@{m.get('version', '?')}  {plat}  {m.get('go_version', '?')}  {d}")
+    return 0
+
+
+def _module_of(target: str) -> str:
+    """The module path for a local directory target, or the target itself."""
+    if os.path.isdir(target):
+        d = Path(target).resolve()
+        for p in [d, *d.parents]:
+            gomod = p / "go.mod"
+            if gomod.is_file():
+                for line in gomod.read_text().splitlines():
+                    parts = line.split("//")[0].split()
+                    if len(parts) == 2 and parts[0] == "module":
+                        return parts[1].strip('"')
+        raise CliError(f"{target} is not inside a Go module (no go.mod)")
+    return target
+
+
+def cmd_rm(args: argparse.Namespace) -> int:
+    target, version = _split(args.target, args.version)
+    if os.path.isdir(target) and version is None:
+        version = "local"
+    module = _module_of(target)
+    matches = [
+        d for d, m in _artifacts(_root(args))
+        if m.get("module") == module and (version is None or m.get("version") == version)
+    ]
+    if not matches:
+        raise CliError(f"no artifact of {module}{'@' + version if version else ''} under {_root(args)}")
+    versions = sorted({_artifacts_version(d) for d in matches})
+    if version is None and len(versions) > 1 and not args.all_versions:
+        raise CliError(
+            f"{module} has several cached versions ({', '.join(versions)}): "
+            "name one (TARGET@VERSION) or pass --all-versions"
+        )
+    for d in matches:
+        shutil.rmtree(d)
+        parent = Path(d).parent
+        if parent.is_dir() and not any(parent.iterdir()):
+            parent.rmdir()
+        print(f"removed {d}")
+    return 0
+
+
+def _artifacts_version(d: str) -> str:
+    return Path(d).parent.name.rpartition("@")[2]
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    target, version = _split(args.target, args.version)
+    pkg = import_(target, version, artifact_dir=args.artifact_dir,
+                  build="never" if args.no_build else "missing", quiet=args.quiet or None)
+    module = pkg._go_module
+    print(f"module {module.path} {module.version}  ({module.artifact_dir})")
+    paths = module.packages() if args.all else [pkg._go_path]
+    for path in paths:
+        print(f"\npackage {path}")
+        for fn in module.functions(path):
+            print(f"  {fn.go_signature}")
+        skipped = module.skipped(path)
+        if skipped:
+            print("  skipped:")
+            for name, signature, reason in skipped:
+                print(f"    {signature or name}\n      {reason}")
+    if args.all:
+        manifest = json.loads(module.manifest_json())
+        for sp in manifest["schema"].get("skipped_packages", []):
+            print(f"\nskipped package {sp['path']}: {sp['reason']}")
+    return 0
+
+
+def cmd_version(args: argparse.Namespace) -> int:
+    print(f"usegolib {_native.__version__} (ABI {_native.ABI_VERSION})")
+    go = os.environ.get("USEGOLIB_GO") or "go"
+    try:
+        out = subprocess.run([go, "version"], capture_output=True, text=True, check=False).stdout.strip()
+    except OSError:
+        out = f"{go} not found (needed to build artifacts)"
+    print(out)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="usegolib", description="Call Go libraries from Python.")
+    p.add_argument("--artifact-dir", help="artifact root (default: the usegolib cache)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("build", help="build the artifact of a Go module or local directory")
+    b.add_argument("target", help="DIR, MODULE, PACKAGE or MODULE@VERSION")
+    b.add_argument("--version")
+    b.add_argument("--out", help="artifact root to build into (default: the usegolib cache)")
+    b.add_argument("--force", action="store_true", help="rebuild even if up to date")
+    b.add_argument("-q", "--quiet", action="store_true", help="do not show build phases")
+    b.set_defaults(func=cmd_build)
+
+    ls = sub.add_parser("list", help="list cached artifacts")
+    ls.add_argument("--json", action="store_true")
+    ls.set_defaults(func=cmd_list)
+
+    rm = sub.add_parser("rm", help="remove cached artifacts of a module")
+    rm.add_argument("target", help="MODULE, MODULE@VERSION or a local directory")
+    rm.add_argument("--version")
+    rm.add_argument("--all-versions", action="store_true")
+    rm.set_defaults(func=cmd_rm)
+
+    sh = sub.add_parser("show", help="show packages, functions and skipped symbols")
+    sh.add_argument("target")
+    sh.add_argument("--version")
+    sh.add_argument("--all", action="store_true", help="every package of the module")
+    sh.add_argument("--no-build", action="store_true", help="fail instead of building")
+    sh.add_argument("-q", "--quiet", action="store_true")
+    sh.set_defaults(func=cmd_show)
+
+    v = sub.add_parser("version", help="print versions")
+    v.set_defaults(func=cmd_version)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except BuildError as e:
+        print(f"usegolib: error: {str(e).splitlines()[0]}", file=sys.stderr)
+        output = getattr(e, "output", "")
+        if output:
+            print(output.rstrip(), file=sys.stderr)
+        return 1
+    except (UsegolibError, CliError, OSError, ValueError) as e:
+        print(f"usegolib: error: {' '.join(str(e).split())}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("usegolib: interrupted", file=sys.stderr)
+        return 130
