@@ -86,18 +86,6 @@ impl PyGoFunction {
             encode_arg(buf, &f.params[i], &arg).map_err(|e| e.into_pyerr(&prefix(i)))?;
         }
         if let Some(kw) = kwargs.filter(|_| nkw > 0) {
-            for i in args.len()..n {
-                let p = &f.schema.params[i];
-                let Some(arg) = kw.get_item(&p.name)? else {
-                    return Err(PyTypeError::new_err(format!(
-                        "{}() missing argument '{}' (Go {})",
-                        self.short_name(),
-                        p.name,
-                        p.go
-                    )));
-                };
-                encode_arg(buf, &f.params[i], &arg).map_err(|e| e.into_pyerr(&prefix(i)))?;
-            }
             for (k, _) in kw.iter() {
                 let k: String = k.extract()?;
                 let pos = f.schema.params.iter().position(|p| p.name == k);
@@ -116,6 +104,18 @@ impl PyGoFunction {
                         )))
                     }
                 }
+            }
+            for i in args.len()..n {
+                let p = &f.schema.params[i];
+                let Some(arg) = kw.get_item(&p.name)? else {
+                    return Err(PyTypeError::new_err(format!(
+                        "{}() missing argument '{}' (Go {})",
+                        self.short_name(),
+                        p.name,
+                        p.go
+                    )));
+                };
+                encode_arg(buf, &f.params[i], &arg).map_err(|e| e.into_pyerr(&prefix(i)))?;
             }
         }
         Ok(())

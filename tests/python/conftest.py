@@ -1,0 +1,55 @@
+"""Shared fixtures: real Go fixture modules built once per session with the real toolchain."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+FIXTURES = REPO / "tests" / "fixtures" / "go"
+
+os.environ.setdefault("USEGOLIB_CACHE_DIR", str(REPO / "target" / "usegolib-cache"))
+os.environ.setdefault("USEGOLIB_QUIET", "1")
+
+if shutil.which(os.environ.get("USEGOLIB_GO", "go")) is None:
+    pytest.exit("the Go toolchain is required for the Python tests (install Go)", returncode=3)
+
+import usegolib  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def artifact_root(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("artifacts")
+
+
+@pytest.fixture(scope="session")
+def level1(artifact_root):
+    return usegolib.import_(FIXTURES / "level1", artifact_dir=artifact_root)
+
+
+@pytest.fixture(scope="session")
+def sub(artifact_root, level1):
+    return usegolib.import_(FIXTURES / "level1" / "sub", artifact_dir=artifact_root)
+
+
+def run_py(code: str, *, env: dict[str, str] | None = None, timeout: float = 300,
+           cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Runs Python code in a child process (for anything that may kill or hang the process,
+    and for scenarios that need a fresh registry of loaded modules)."""
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True, text=True, timeout=timeout, env=full_env, cwd=cwd,
+    )
+
+
+def copy_module(src: Path, dst: Path) -> Path:
+    shutil.copytree(src, dst)
+    return dst

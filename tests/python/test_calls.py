@@ -1,0 +1,264 @@
+"""Every Level-1 shape and boundary, from Python, over the real built level1 fixture."""
+
+from __future__ import annotations
+
+import inspect
+import threading
+
+import pytest
+
+import usegolib
+
+INTS = [
+    ("Int8", -(2**7), 2**7 - 1),
+    ("Int16", -(2**15), 2**15 - 1),
+    ("Int32", -(2**31), 2**31 - 1),
+    ("Int64", -(2**63), 2**63 - 1),
+    ("Int", -(2**63), 2**63 - 1),
+    ("Uint8", 0, 2**8 - 1),
+    ("Uint16", 0, 2**16 - 1),
+    ("Uint32", 0, 2**32 - 1),
+    ("Uint64", 0, 2**64 - 1),
+    ("Uint", 0, 2**64 - 1),
+]
+
+
+def test_add_int(level1):
+    assert level1.AddInt(1, 2) == 3
+    assert level1.AddInt(a=1, b=2) == 3
+    assert level1.AddInt(1, b=-5) == -4
+
+
+@pytest.mark.parametrize(("name", "lo", "hi"), INTS)
+def test_integer_bounds(level1, name, lo, hi):
+    echo = getattr(level1, f"Echo{name}")
+    for v in (lo, hi, 0, 1):
+        assert echo(v) == v
+        assert type(echo(v)) is int
+    for v in (lo - 1, hi + 1):
+        with pytest.raises(OverflowError) as e:
+            echo(v)
+        msg = str(e.value)
+        assert "'v'" in msg and f"out of range for {name.lower() if name not in ('Int', 'Uint') else name.lower() + '64'}" in msg
+        assert f"[{lo}, {hi}]" in msg
+    with pytest.raises(OverflowError):
+        echo(2**200)
+
+
+@pytest.mark.parametrize(("name", "lo", "hi"), [i for i in INTS if i[0] != "Uint8"])
+def test_integer_slices(level1, name, lo, hi):
+    echo = getattr(level1, f"Echo{name}s")
+    assert echo([lo, 0, hi]) == [lo, 0, hi]
+    assert echo((lo, hi)) == [lo, hi], "tuples are accepted, lists come back"
+    with pytest.raises(OverflowError, match="element 1: value"):
+        echo([0, hi + 1])
+
+
+def test_uint8_slice_is_bytes(level1):
+    assert level1.EchoUint8s(b"\x00\xff") == b"\x00\xff"
+
+
+def test_bool_is_not_int_and_int_is_not_bool(level1):
+    assert level1.EchoBool(True) is True
+    assert level1.EchoBool(False) is False
+    with pytest.raises(TypeError, match=r"EchoBool\(\) argument 'v' \(Go bool\): expected bool, got int"):
+        level1.EchoBool(1)
+    with pytest.raises(TypeError, match="expected int, got bool"):
+        level1.EchoInt(True)
+    with pytest.raises(TypeError, match="expected int, got float"):
+        level1.EchoInt(1.0)
+
+
+def test_floats(level1):
+    assert level1.EchoFloat64(1.5) == 1.5
+    assert level1.EchoFloat64(7) == 7.0 and type(level1.EchoFloat64(7)) is float
+    assert level1.EchoFloat32(0.1) == pytest.approx(0.1, rel=1e-7)
+    assert level1.EchoFloat32(3) == 3.0
+    assert str(level1.EchoFloat64(-0.0)) == "-0.0"
+    assert level1.EchoFloat64(float("inf")) == float("inf")
+    nan = level1.EchoFloat64(float("nan"))
+    assert nan != nan
+    with pytest.raises(OverflowError, match="out of range for float32"):
+        level1.EchoFloat32(1e39)
+    assert level1.EchoFloat64s([1, 2.5]) == [1.0, 2.5]
+    with pytest.raises(TypeError, match="expected float, got str"):
+        level1.EchoFloat64("1")
+
+
+def test_strings(level1):
+    for s in ["", "hello", "a\x00b", "\U0001f600", "é" * 1000]:
+        assert level1.EchoString(s) == s
+    assert level1.EchoStrings(["a", "", "ü"]) == ["a", "", "ü"]
+    with pytest.raises(TypeError, match="expected str, got bytes"):
+        level1.EchoString(b"x")
+
+
+def test_invalid_utf8_round_trips_with_surrogateescape(level1):
+    s = level1.BadUTF8()
+    assert s == "a\udcffb"
+    assert s.encode("utf-8", "surrogateescape") == b"a\xffb"
+    assert level1.StringBytes(s) == b"a\xffb", "goes back to Go as the same bytes"
+    assert level1.EchoString(s) == s
+    with pytest.raises(UnicodeEncodeError):
+        level1.EchoString("\ud800")  # a lone surrogate that surrogateescape cannot map
+
+
+def test_bytes(level1):
+    for b in [b"", b"\x00\xff", bytes(range(256)) * 1000]:
+        assert level1.EchoBytes(b) == b
+    assert level1.EchoBytes(bytearray(b"abc")) == b"abc"
+    assert level1.EchoBytes(memoryview(b"xyz")) == b"xyz"
+    assert type(level1.EchoBytes(bytearray(b"q"))) is bytes
+    assert level1.EchoBytesList([b"a", bytearray(b""), b"c"]) == [b"a", b"", b"c"]
+    with pytest.raises(TypeError, match="expected bytes, bytearray or memoryview, got str"):
+        level1.EchoBytes("abc")
+
+
+def test_nested_lists_and_sum(level1):
+    m = [[1, 2], [], [-3]]
+    assert level1.EchoInt64Matrix(m) == m
+    assert level1.Sum(list(range(1001))) == 500500
+    assert level1.Sum(()) == 0
+    with pytest.raises(TypeError, match="element 1: expected int, got str"):
+        level1.Sum([1, "2"])
+
+
+def test_nil_and_empty(level1):
+    assert level1.NilInts() == [] and level1.EmptyInts() == []
+    assert level1.NilStrings() == []
+    assert level1.NilBytes() == b"" and level1.EmptyBytes() == b""
+    assert type(level1.NilBytes()) is bytes
+    assert level1.EchoInt64s(None) == [], "None is accepted for a slice (nil)"
+
+
+def test_results(level1):
+    assert level1.DivMod(17, 5) == (3, 2)
+    assert level1.Triple() == ("three", 3, b"\x01\x02\x03")
+    assert level1.Nothing() is None
+    assert level1.ParseInt("-42") == -42
+    assert level1.Check(True) is None
+
+
+def test_go_errors(level1):
+    with pytest.raises(usegolib.GoError) as e:
+        level1.ParseInt("x")
+    assert str(e.value) == 'strconv.ParseInt: parsing "x": invalid syntax'
+    assert e.value.go_type == "*strconv.NumError"
+    assert isinstance(e.value, usegolib.UsegolibError)
+    with pytest.raises(usegolib.GoError) as e:
+        level1.Check(False)
+    assert e.value.go_type == "*level1.CheckError"
+    assert e.value.message == "check failed: not ok"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "go_type"),
+    [
+        ("PanicString", "boom", "string"),
+        ("PanicError", "bad thing", "*errors.errorString"),
+        ("PanicNilDeref", "runtime error: invalid memory address or nil pointer dereference", None),
+    ],
+)
+def test_panics(level1, name, value, go_type):
+    with pytest.raises(usegolib.GoPanicError) as e:
+        getattr(level1, name)()
+    assert e.value.value == value
+    if go_type:
+        assert e.value.go_type == go_type
+    assert f"level1.{name}" in e.value.stack
+    assert value in str(e.value)
+    assert level1.AddInt(2, 2) == 4, "the runtime keeps working after a panic"
+
+
+def test_arity_and_keywords(level1):
+    with pytest.raises(TypeError, match=r"AddInt\(\) takes 2 arguments \(a int, b int\), got 1"):
+        level1.AddInt(1)
+    with pytest.raises(TypeError, match="takes 2 arguments"):
+        level1.AddInt(1, 2, 3)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'c'"):
+        level1.AddInt(1, c=2)
+    with pytest.raises(TypeError, match="multiple values for argument 'a'"):
+        level1.AddInt(1, a=2)
+
+
+def test_namespace(level1):
+    names = dir(level1)
+    assert "AddInt" in names and "EchoBytes" in names and "Send" in names
+    assert names == sorted(names)
+    with pytest.raises(AttributeError, match=r"did you mean AddInt"):
+        _ = level1.Addint
+    assert not hasattr(level1, "NoSuchThing")
+    with pytest.raises(AttributeError):
+        level1.AddInt = None
+
+
+def test_skipped_functions_raise_with_their_reason(level1):
+    assert hasattr(level1, "Send")
+    with pytest.raises(usegolib.UnsupportedSignatureError) as e:
+        level1.Send(None)
+    assert "parameter ch has type chan int" in e.value.reason
+    assert "channels are not supported" in str(e.value)
+    for name in ["Apply", "Ptr", "Generic", "Variadic", "Warm", "MapLen"]:
+        with pytest.raises(usegolib.UnsupportedSignatureError):
+            getattr(level1, name)()
+    assert "unsupported" in repr(level1.Send)
+
+
+def test_docs_signatures_and_repr(level1):
+    f = level1.DivMod
+    assert f.__name__ == "DivMod"
+    assert "quotient" in f.__doc__
+    assert "Go: example.com/level1.DivMod(a int64, b int64) (q int64, r int64)" in f.__doc__
+    sig = inspect.signature(f)
+    assert list(sig.parameters) == ["a", "b"]
+    assert sig.parameters["a"].annotation is int
+    assert sig.return_annotation == tuple[int, int]
+    assert repr(f) == "<go func level1.DivMod(a int64, b int64) (q int64, r int64)>"
+    assert repr(level1).startswith("<usegolib package 'example.com/level1'")
+    assert inspect.signature(level1.EchoBytesList).parameters["v"].annotation == list[bytes]
+
+
+def test_subpackage_shares_the_runtime(level1, sub):
+    assert sub.Hello("go") == "hello, go"
+    assert sub.Twice(21) == 42
+    assert sub._go_module.path == level1._go_module.path == "example.com/level1"
+    assert usegolib.import_(sub._go_path) is sub, "a package path follows the loaded module"
+
+
+def test_threads_many_calls_each_checked(level1):
+    errors = []
+
+    def work(t):
+        try:
+            for i in range(10_000):
+                r = level1.AddInt(t, i)
+                if r != t + i:
+                    errors.append((t, i, r))
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(t * 1_000_000,)) for t in range(8)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert errors == []
+
+
+def test_threads_run_go_in_parallel(level1):
+    """With the GIL released, two threads calling a busy Go function overlap in time."""
+    import time
+
+    level1.Spin(1000)
+    t0 = time.perf_counter()
+    level1.Spin(200_000)
+    one = time.perf_counter() - t0
+    threads = [threading.Thread(target=level1.Spin, args=(200_000,)) for _ in range(2)]
+    t0 = time.perf_counter()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    two = time.perf_counter() - t0
+    # Serialised calls would take ~2x one; parallel ones ~1x. Allow a noisy shared machine.
+    assert two < 1.7 * one, (one, two)
