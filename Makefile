@@ -8,12 +8,20 @@ export USEGOLIB_CACHE_DIR ?= $(CURDIR)/target/usegolib-cache
 export GOFLAGS ?= -mod=mod
 GO_FIXTURES := $(wildcard tests/fixtures/go/*)
 
-.PHONY: help test rust-fmt rust-lint rust-test go-fmt go-vet go-test bench fuzz vectors
+.PHONY: help demo venv test rust-fmt rust-lint rust-test go-fmt go-vet go-test py-lint py-test bench fuzz
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
-test: rust-fmt rust-lint go-fmt go-vet rust-test go-test ## every check and test: Rust, Go
+PY := .venv/bin/python
+
+demo: venv ## set up .venv and run the demo on the bundled Go module examples/gocalc
+	$(PY) examples/demo.py
+
+venv: ## create .venv with pinned tools, build and install the package into it
+	scripts/setup-venv.sh
+
+test: rust-fmt rust-lint go-fmt go-vet rust-test go-test venv py-lint py-test ## every check and test: Rust, Go, Python
 	@echo "make test: all checks passed"
 
 rust-fmt: ## cargo fmt --check
@@ -35,8 +43,16 @@ go-vet: ## go vet on the tools and the fixtures
 go-test: ## Go unit, golden, vector and end-to-end tests (fuzz seed corpora run as tests)
 	cd go && go test ./...
 
-bench: ## benchmarks: envelope, and Rust -> Go calls beside the floor
-	cargo bench -p usegolib-benches
+py-lint: ## ruff check and ruff format --check
+	.venv/bin/ruff check python tests/python benches/python examples
+	.venv/bin/ruff format --check python tests/python benches/python examples
+
+py-test: ## Python tests over real built libraries (child processes for crashes)
+	$(PY) -m pytest -q -p no:cacheprovider tests/python
+
+bench: venv ## benchmarks: Rust (envelope, calls vs the floor) and Python (vs the floor and the peer)
+	cargo bench -p usegolib-benches --bench envelope --bench call
+	$(PY) benches/python/bench_call.py
 
 fuzz: ## run the bridge fuzz targets for a minute each
 	cd go && go test -run=NONE -fuzz=FuzzHandle -fuzztime=60s ./bridge/

@@ -1,32 +1,41 @@
 """Type stubs of the native module (hand-written; see usegolib-py/src)."""
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 __version__: str
 ABI_VERSION: int
 
 class UsegolibError(Exception): ...
+
 class GoError(UsegolibError):
     message: str
     go_type: str
     function: str
+
 class GoPanicError(UsegolibError):
     value: str
     go_type: str
     stack: str
     function: str
+
 class UnsupportedSignatureError(UsegolibError):
     reason: str
     function: str
+
 class ArtifactNotFoundError(UsegolibError): ...
+
 class AmbiguousArtifactError(UsegolibError):
     versions: list[str]
+
 class VersionConflictError(UsegolibError): ...
 class LoadError(UsegolibError): ...
 class AbiVersionError(LoadError): ...
+
 class BuildError(UsegolibError):
     output: str
     phase: str
+
 class SymbolNotFoundError(UsegolibError): ...
 
 class GoFunction:

@@ -51,7 +51,6 @@ class SkippedFunction:
     """An exported Go function whose signature usegolib does not support; calling it raises
     UnsupportedSignatureError with the recorded reason."""
 
-
     def __init__(self, package: str, name: str, signature: str, reason: str) -> None:
         self.__name__ = name
         self.go_package = package
@@ -101,9 +100,7 @@ class GoPackage:
             raise AttributeError(name)
         hints = self._go_module.suggest(self._go_path, name)
         hint = f" (did you mean {', '.join(hints)}?)" if hints else ""
-        raise AttributeError(
-            f"Go package {self._go_path} has no exported function {name!r}{hint}"
-        )
+        raise AttributeError(f"Go package {self._go_path} has no exported function {name!r}{hint}")
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"cannot set {name!r}: Go package namespaces are read-only")

@@ -60,15 +60,29 @@ def _artifacts(root: str) -> list[tuple[str, dict]]:
 def cmd_list(args: argparse.Namespace) -> int:
     rows = _artifacts(_root(args))
     if args.json:
-        print(json.dumps([{"dir": d, **{k: m.get(k) for k in (
-            "module", "version", "goos", "goarch", "go_version")}} for d, m in rows], indent=2))
+        print(
+            json.dumps(
+                [
+                    {
+                        "dir": d,
+                        **{
+                            k: m.get(k)
+                            for k in ("module", "version", "goos", "goarch", "go_version")
+                        },
+                    }
+                    for d, m in rows
+                ],
+                indent=2,
+            )
+        )
         return 0
     if not rows:
         print(f"no artifacts under {_root(args)}")
         return 0
     for d, m in rows:
         plat = f"{m.get('goos', '?')}/{m.get('goarch', '?')}"
-        print(f"{m.get('module', '?')}@{m.get('version', '?')}  {plat}  {m.get('go_version', '?')}  {d}")
+        name = f"{m.get('module', '?')}@{m.get('version', '?')}"
+        print(f"{name}  {plat}  {m.get('go_version', '?')}  {d}")
     return 0
 
 
@@ -93,11 +107,14 @@ def cmd_rm(args: argparse.Namespace) -> int:
         version = "local"
     module = _module_of(target)
     matches = [
-        d for d, m in _artifacts(_root(args))
+        d
+        for d, m in _artifacts(_root(args))
         if m.get("module") == module and (version is None or m.get("version") == version)
     ]
     if not matches:
-        raise CliError(f"no artifact of {module}{'@' + version if version else ''} under {_root(args)}")
+        raise CliError(
+            f"no artifact of {module}{'@' + version if version else ''} under {_root(args)}"
+        )
     versions = sorted({_artifacts_version(d) for d in matches})
     if version is None and len(versions) > 1 and not args.all_versions:
         raise CliError(
@@ -119,8 +136,13 @@ def _artifacts_version(d: str) -> str:
 
 def cmd_show(args: argparse.Namespace) -> int:
     target, version = _split(args.target, args.version)
-    pkg = import_(target, version, artifact_dir=args.artifact_dir,
-                  build="never" if args.no_build else "missing", quiet=args.quiet or None)
+    pkg = import_(
+        target,
+        version,
+        artifact_dir=args.artifact_dir,
+        build="never" if args.no_build else "missing",
+        quiet=args.quiet or None,
+    )
     module = pkg._go_module
     print(f"module {module.path} {module.version}  ({module.artifact_dir})")
     paths = module.packages() if args.all else [pkg._go_path]
@@ -144,7 +166,9 @@ def cmd_version(args: argparse.Namespace) -> int:
     print(f"usegolib {_native.__version__} (ABI {_native.ABI_VERSION})")
     go = os.environ.get("USEGOLIB_GO") or "go"
     try:
-        out = subprocess.run([go, "version"], capture_output=True, text=True, check=False).stdout.strip()
+        out = subprocess.run(
+            [go, "version"], capture_output=True, text=True, check=False
+        ).stdout.strip()
     except OSError:
         out = f"{go} not found (needed to build artifacts)"
     print(out)

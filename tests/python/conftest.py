@@ -38,15 +38,20 @@ def sub(artifact_root, level1):
     return usegolib.import_(FIXTURES / "level1" / "sub", artifact_dir=artifact_root)
 
 
-def run_py(code: str, *, env: dict[str, str] | None = None, timeout: float = 300,
-           cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def run_py(
+    code: str, *, env: dict[str, str] | None = None, timeout: float = 300, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     """Runs Python code in a child process (for anything that may kill or hang the process,
     and for scenarios that need a fresh registry of loaded modules)."""
     full_env = dict(os.environ)
     full_env.update(env or {})
     return subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code)],
-        capture_output=True, text=True, timeout=timeout, env=full_env, cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=full_env,
+        cwd=cwd,
     )
 
 

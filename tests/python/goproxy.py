@@ -18,7 +18,9 @@ def add_module(root: Path, module: str, version: str, files: dict[str, str]) -> 
     gomod = files.get("go.mod", f"module {module}\n\ngo 1.22\n")
     files = {**files, "go.mod": gomod}
     (d / f"{version}.mod").write_text(gomod)
-    (d / f"{version}.info").write_text(json.dumps({"Version": version, "Time": "2026-01-02T03:04:05Z"}))
+    (d / f"{version}.info").write_text(
+        json.dumps({"Version": version, "Time": "2026-01-02T03:04:05Z"})
+    )
     with zipfile.ZipFile(d / f"{version}.zip", "w") as z:
         for rel, text in sorted(files.items()):
             z.writestr(f"{module}@{version}/{rel}", text)

@@ -6,7 +6,6 @@ import inspect
 import threading
 
 import pytest
-
 import usegolib
 
 INTS = [
@@ -39,7 +38,11 @@ def test_integer_bounds(level1, name, lo, hi):
         with pytest.raises(OverflowError) as e:
             echo(v)
         msg = str(e.value)
-        assert "'v'" in msg and f"out of range for {name.lower() if name not in ('Int', 'Uint') else name.lower() + '64'}" in msg
+        assert (
+            "'v'" in msg
+            and f"out of range for {name.lower() if name not in ('Int', 'Uint') else name.lower() + '64'}"
+            in msg
+        )
         assert f"[{lo}, {hi}]" in msg
     with pytest.raises(OverflowError):
         echo(2**200)
@@ -61,7 +64,9 @@ def test_uint8_slice_is_bytes(level1):
 def test_bool_is_not_int_and_int_is_not_bool(level1):
     assert level1.EchoBool(True) is True
     assert level1.EchoBool(False) is False
-    with pytest.raises(TypeError, match=r"EchoBool\(\) argument 'v' \(Go bool\): expected bool, got int"):
+    with pytest.raises(
+        TypeError, match=r"EchoBool\(\) argument 'v' \(Go bool\): expected bool, got int"
+    ):
         level1.EchoBool(1)
     with pytest.raises(TypeError, match="expected int, got bool"):
         level1.EchoInt(True)

@@ -11,10 +11,21 @@ from pathlib import Path
 from conftest import FIXTURES, copy_module
 
 
-def cli(*args: str, env: dict[str, str] | None = None, module: bool = False) -> subprocess.CompletedProcess[str]:
-    exe = [sys.executable, "-m", "usegolib"] if module else [str(Path(sys.executable).parent / "usegolib")]
-    return subprocess.run([*exe, *args], capture_output=True, text=True, timeout=300,
-                          env={**os.environ, **(env or {})})
+def cli(
+    *args: str, env: dict[str, str] | None = None, module: bool = False
+) -> subprocess.CompletedProcess[str]:
+    exe = (
+        [sys.executable, "-m", "usegolib"]
+        if module
+        else [str(Path(sys.executable).parent / "usegolib")]
+    )
+    return subprocess.run(
+        [*exe, *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def one_line_error(proc: subprocess.CompletedProcess[str], *needles: str) -> None:
@@ -78,8 +89,12 @@ def test_build_phases_show_on_a_terminal(tmp_path):
     exe = str(Path(sys.executable).parent / "usegolib")
     primary, secondary = pty.openpty()
     env = {**os.environ, "USEGOLIB_QUIET": ""}
-    p = subprocess.Popen([exe, "build", str(mod), "--out", str(tmp_path / "r"), "--force"],
-                         stdout=subprocess.DEVNULL, stderr=secondary, env=env)
+    p = subprocess.Popen(
+        [exe, "build", str(mod), "--out", str(tmp_path / "r"), "--force"],
+        stdout=subprocess.DEVNULL,
+        stderr=secondary,
+        env=env,
+    )
     os.close(secondary)
     chunks = []
     while True:
@@ -96,14 +111,20 @@ def test_build_phases_show_on_a_terminal(tmp_path):
     assert p.returncode == 0
     for phase in ("scan", "generate", "compile"):
         assert f"usegolib: {phase}" in shown, shown
-    q = subprocess.run([exe, "build", str(mod), "--out", str(tmp_path / "r"), "--force", "-q"],
-                       capture_output=True, env=env, timeout=300)
+    q = subprocess.run(
+        [exe, "build", str(mod), "--out", str(tmp_path / "r"), "--force", "-q"],
+        capture_output=True,
+        env=env,
+        timeout=300,
+    )
     assert q.returncode == 0 and q.stderr == b""
 
 
 def test_failures_print_one_line(tmp_path):
-    one_line_error(cli("--artifact-dir", str(tmp_path), "show", "example.com/nothing", "--no-build"),
-                   "no artifact for example.com/nothing")
+    one_line_error(
+        cli("--artifact-dir", str(tmp_path), "show", "example.com/nothing", "--no-build"),
+        "no artifact for example.com/nothing",
+    )
     one_line_error(cli("build", str(tmp_path / "missing-dir") + "/"), "missing-dir")
     broken = tmp_path / "broken"
     broken.mkdir()
@@ -111,7 +132,15 @@ def test_failures_print_one_line(tmp_path):
     (broken / "b.go").write_text("package broken\n\nfunc F( {\n")
     p = cli("build", str(broken), "--out", str(tmp_path / "r"))
     one_line_error(p, "building", "b.go:3")
-    one_line_error(cli("build", str(FIXTURES / "other"), "--out", str(tmp_path / "r2"),
-                       env={"USEGOLIB_GO": "/nonexistent/go"}), "Go toolchain was not found")
+    one_line_error(
+        cli(
+            "build",
+            str(FIXTURES / "other"),
+            "--out",
+            str(tmp_path / "r2"),
+            env={"USEGOLIB_GO": "/nonexistent/go"},
+        ),
+        "Go toolchain was not found",
+    )
     p = cli("nosuchcommand")
     assert p.returncode == 2 and "invalid choice" in p.stderr

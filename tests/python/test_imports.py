@@ -12,14 +12,15 @@ import time
 from pathlib import Path
 
 import pytest
+import usegolib
 from conftest import FIXTURES, copy_module, run_py
 from goproxy import add_module, remote_files
 
-import usegolib
-
 
 def ok(proc: subprocess.CompletedProcess[str]) -> str:
-    assert proc.returncode == 0, f"rc={proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+    assert proc.returncode == 0, (
+        f"rc={proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+    )
     return proc.stdout
 
 
@@ -93,7 +94,9 @@ def test_build_if_missing_then_reuse_then_rebuild_after_a_change(tmp_path):
     second = last_json(run_py(code, env={"USEGOLIB_GO": "/nonexistent/go"}))
     assert second[:2] == [1003, "other"], "reused without running go"
     assert lib.stat().st_mtime_ns == stamp
-    (mod / "other.go").write_text((mod / "other.go").read_text().replace("a + b + 1000", "a + b + 2000"))
+    (mod / "other.go").write_text(
+        (mod / "other.go").read_text().replace("a + b + 1000", "a + b + 2000")
+    )
     third = last_json(run_py(code))
     assert third[:2] == [2003, "other"], "a changed module is rebuilt"
 
@@ -111,8 +114,13 @@ def test_four_processes_build_a_missing_module_once(tmp_path):
     import textwrap
 
     procs = [
-        subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", textwrap.dedent(code)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for _ in range(4)
     ]
     for p in procs:
@@ -168,7 +176,7 @@ def test_build_error_carries_the_compiler_output(tmp_path):
     proc = run_py(f"""
         import usegolib
         try:
-            usegolib.import_({str(mod)!r}, artifact_dir={str(tmp_path / 'a')!r})
+            usegolib.import_({str(mod)!r}, artifact_dir={str(tmp_path / "a")!r})
         except usegolib.BuildError as e:
             print("phase:", e.phase)
             print("output:", e.output)
@@ -179,13 +187,16 @@ def test_build_error_carries_the_compiler_output(tmp_path):
 
 def test_missing_go_gives_a_hint(tmp_path):
     mod = copy_module(FIXTURES / "other", tmp_path / "other")
-    proc = run_py(f"""
+    proc = run_py(
+        f"""
         import usegolib
         try:
-            usegolib.import_({str(mod)!r}, artifact_dir={str(tmp_path / 'a')!r})
+            usegolib.import_({str(mod)!r}, artifact_dir={str(tmp_path / "a")!r})
         except usegolib.BuildError as e:
             print("build:", e)
-    """, env={"USEGOLIB_GO": "/nonexistent/go"})
+    """,
+        env={"USEGOLIB_GO": "/nonexistent/go"},
+    )
     out = ok(proc)
     assert "Go toolchain was not found" in out and "install Go" in out
 
@@ -210,43 +221,64 @@ def proxy_env(proxy: Path, tmp_path: Path) -> dict[str, str]:
 def test_remote_module_through_a_file_proxy(proxy, tmp_path):
     root = tmp_path / "artifacts"
     env = proxy_env(proxy, tmp_path)
-    out = last_json(run_py(f"""
+    out = last_json(
+        run_py(
+            f"""
         import json, usegolib
         r = usegolib.import_("example.com/remote@v1.0.0", artifact_dir={str(root)!r})
         u = usegolib.import_("example.com/remote/util", artifact_dir={str(root)!r})
         print(json.dumps([r.Version(), r.Mul(6, 7), u.Shout("hi"), r._go_module.version]))
-    """, env=env))
+    """,
+            env=env,
+        )
+    )
     assert out == ["v1.0.0", 42, "hi!", "v1.0.0"]
     # @latest when nothing is cached for the requested module; a package path resolves its module.
-    out = last_json(run_py(f"""
+    out = last_json(
+        run_py(
+            f"""
         import json, usegolib
-        u = usegolib.import_("example.com/remote/util", artifact_dir={str(tmp_path / 'latest')!r})
+        u = usegolib.import_("example.com/remote/util", artifact_dir={str(tmp_path / "latest")!r})
         print(json.dumps([u.Shout("a"), u._go_module.version]))
-    """, env=env))
+    """,
+            env=env,
+        )
+    )
     assert out == ["a!", "v1.2.0"]
     # Both versions cached, none named: ambiguous.
-    ok(run_py(f"""
+    ok(
+        run_py(
+            f"""
         import usegolib
         usegolib.import_("example.com/remote@v1.2.0", artifact_dir={str(root)!r})
-    """, env=env))
-    proc = run_py(f"""
+    """,
+            env=env,
+        )
+    )
+    proc = run_py(
+        f"""
         import usegolib
         try:
             usegolib.import_("example.com/remote", artifact_dir={str(root)!r})
         except usegolib.AmbiguousArtifactError as e:
             print("ambiguous:", e.versions)
-    """, env=env)
+    """,
+        env=env,
+    )
     assert "ambiguous: ['v1.0.0', 'v1.2.0']" in ok(proc)
 
 
 def test_unknown_remote_module_is_a_build_error(proxy, tmp_path):
-    proc = run_py(f"""
+    proc = run_py(
+        f"""
         import usegolib
         try:
             usegolib.import_("example.com/nosuch@v1.0.0", artifact_dir={str(tmp_path)!r})
         except usegolib.BuildError as e:
             print("build:", e.phase, e.output.splitlines()[0])
-    """, env=proxy_env(proxy, tmp_path))
+    """,
+        env=proxy_env(proxy, tmp_path),
+    )
     out = ok(proc)
     assert "build: download" in out
 
@@ -267,14 +299,21 @@ def test_first_import_of_a_cached_artifact_is_fast(level1, artifact_root):
 @pytest.mark.parametrize("fn", ["PanicInGoroutine", "Exit"])
 def test_process_killers_only_kill_the_child(tmp_path, fn):
     root = tmp_path / "a"
-    ok(run_py(f"import usegolib; usegolib.import_({str(FIXTURES / 'crashy')!r}, artifact_dir={str(root)!r})"))
+    ok(
+        run_py(
+            f"import usegolib; usegolib.import_({str(FIXTURES / 'crashy')!r}, artifact_dir={str(root)!r})"
+        )
+    )
     t = time.perf_counter()
-    proc = run_py(f"""
+    proc = run_py(
+        f"""
         import usegolib
-        c = usegolib.import_({str(FIXTURES / 'crashy')!r}, artifact_dir={str(root)!r})
+        c = usegolib.import_({str(FIXTURES / "crashy")!r}, artifact_dir={str(root)!r})
         c.{fn}(*([3] if "{fn}" == "Exit" else []))
         print("survived")
-    """, timeout=60)
+    """,
+        timeout=60,
+    )
     assert "survived" not in proc.stdout
     if fn == "Exit":
         assert proc.returncode == 3
@@ -287,7 +326,7 @@ def test_ctrl_c_during_a_long_call_takes_effect_when_it_returns(tmp_path):
     root = tmp_path / "a"
     proc = run_py(f"""
         import os, signal, threading, time, usegolib
-        c = usegolib.import_({str(FIXTURES / 'crashy')!r}, artifact_dir={str(root)!r})
+        c = usegolib.import_({str(FIXTURES / "crashy")!r}, artifact_dir={str(root)!r})
         threading.Timer(0.2, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
         t = time.perf_counter()
         try:

@@ -294,6 +294,13 @@ pub fn encode_reply(reply: &Reply) -> Vec<u8> {
 ///
 /// A [`DecodeError`] when the bytes break a limit or are not a reply.
 pub fn reply_body<'a>(buf: &'a [u8], limits: &Limits) -> Result<(bool, Reader<'a>), DecodeError> {
+    // Fast path for the commonest reply, `[status, scalar]`: when the scalar ends exactly at the
+    // end of the message, the general validation below cannot find anything else to check.
+    if let Some(ok) = crate::read::scalar_reply(buf, limits) {
+        let mut r = Reader::new(buf);
+        r.skip_header(2);
+        return Ok((ok, r));
+    }
     validate(buf, limits)?;
     let mut r = Reader::new(buf);
     expect_array(&mut r, 2, "the reply")?;

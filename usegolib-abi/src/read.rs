@@ -3,7 +3,7 @@
 
 use crate::{DecodeError, LimitKind, Value};
 
-/// The deepest nesting any [`Limits`] may allow (the validator keeps a fixed-size stack).
+/// The deepest nesting any [`Limits`] may allow (it bounds the validator's recursion).
 const DEPTH_CAP: usize = 128;
 
 /// Hard limits for one message (docs/abi.md section 6).
@@ -13,7 +13,7 @@ pub struct Limits {
     pub max_bytes: usize,
     /// Deepest container nesting; the outermost container is depth 1. At most 128.
     pub max_depth: usize,
-    /// Most container elements in one message (a map entry counts twice).
+    /// Most container elements in one message (an array element or a map entry counts one).
     pub max_elements: u64,
 }
 
@@ -161,66 +161,97 @@ pub fn validate(buf: &[u8], limits: &Limits) -> Result<(), DecodeError> {
             max: limits.max_bytes as u64,
         });
     }
-    let max_depth = limits.max_depth.min(DEPTH_CAP);
-    // Items still expected in each open container; the bottom slot is the top-level value.
-    let mut stack = [0u64; DEPTH_CAP + 1];
-    stack[0] = 1;
-    let mut depth = 0usize; // open containers
-    let mut elements = 0u64;
-    let mut pos = 0usize;
-    loop {
-        while stack[depth] == 0 {
-            if depth == 0 {
-                if pos != buf.len() {
-                    return Err(DecodeError::malformed(
-                        pos,
-                        format!("{} trailing bytes after the message", buf.len() - pos),
-                    ));
-                }
-                return Ok(());
-            }
-            depth -= 1;
-        }
-        stack[depth] -= 1;
+    let mut v = Validator {
+        buf,
+        max_depth: limits.max_depth.min(DEPTH_CAP),
+        max_elements: limits.max_elements,
+        elements: 0,
+    };
+    let end = v.value(0, 0)?;
+    if end != buf.len() {
+        return Err(DecodeError::malformed(
+            end,
+            format!("{} trailing bytes after the message", buf.len() - end),
+        ));
+    }
+    Ok(())
+}
+
+/// The state of one [`validate`] walk. It recurses once per container level, and the depth limit
+/// (at most [`DEPTH_CAP`]) bounds the recursion before it goes deeper.
+struct Validator<'a> {
+    buf: &'a [u8],
+    max_depth: usize,
+    max_elements: u64,
+    elements: u64,
+}
+
+impl Validator<'_> {
+    /// Checks the value at `pos`, inside `depth` open containers; returns the offset after it.
+    fn value(&mut self, pos: usize, depth: usize) -> Result<usize, DecodeError> {
+        let buf = self.buf;
         match shape(buf, pos)? {
-            Shape::Scalar { head, skip } => {
-                let end = pos
-                    .checked_add(head)
-                    .and_then(|p| p.checked_add(skip))
-                    .filter(|&e| e <= buf.len());
-                pos = end.ok_or_else(|| {
+            Shape::Scalar { head, skip } => pos
+                .checked_add(head)
+                .and_then(|p| p.checked_add(skip))
+                .filter(|&e| e <= buf.len())
+                .ok_or_else(|| {
                     DecodeError::malformed(pos, "a length runs past the end of the message")
-                })?;
-            }
+                }),
             Shape::Container {
                 head,
                 items,
                 entries,
             } => {
-                if depth + 1 > max_depth {
+                if depth + 1 > self.max_depth {
                     return Err(DecodeError::LimitExceeded {
                         limit: LimitKind::Depth,
-                        max: max_depth as u64,
+                        max: self.max_depth as u64,
                     });
                 }
-                pos += head;
-                if pos > buf.len() || items > (buf.len() - pos) as u64 {
+                let mut at = pos + head;
+                if at > buf.len() || items > (buf.len() - at) as u64 {
                     return Err(DecodeError::malformed(
-                        pos.min(buf.len()),
+                        at.min(buf.len()),
                         format!("a container declares {entries} entries but fewer bytes remain"),
                     ));
                 }
-                elements += items;
-                if elements > limits.max_elements {
+                self.elements += entries;
+                if self.elements > self.max_elements {
                     return Err(DecodeError::LimitExceeded {
                         limit: LimitKind::Elements,
-                        max: limits.max_elements,
+                        max: self.max_elements,
                     });
                 }
-                depth += 1;
-                stack[depth] = items;
+                for _ in 0..items {
+                    at = self.value(at, depth + 1)?;
+                }
+                Ok(at)
             }
         }
+    }
+}
+
+/// Recognises a complete, valid reply of the form `[0 or 1, scalar]` (no containers inside) and
+/// returns whether its status is 0; `None` means "not of that form: validate in full".
+pub(crate) fn scalar_reply(buf: &[u8], limits: &Limits) -> Option<bool> {
+    if buf.len() < 3 || buf[0] != 0x92 || buf[1] > 1 || buf.len() > limits.max_bytes {
+        return None;
+    }
+    if limits.max_depth < 1 || limits.max_elements < 2 {
+        return None;
+    }
+    match shape(buf, 2) {
+        Ok(Shape::Scalar { head, skip })
+            if 2usize.checked_add(head)?.checked_add(skip)? == buf.len() =>
+        {
+            // 0xc1 is rejected by `shape`; ext values are left to the full path.
+            if matches!(buf[2], 0xc7..=0xc9 | 0xd4..=0xd8) {
+                return None;
+            }
+            Some(buf[1] == 0)
+        }
+        _ => None,
     }
 }
 
@@ -238,6 +269,11 @@ impl<'a> Reader<'a> {
     /// A reader at the start of `buf`.
     pub fn new(buf: &'a [u8]) -> Self {
         Reader { buf, pos: 0 }
+    }
+
+    /// Moves past `n` header bytes already checked by the caller.
+    pub(crate) fn skip_header(&mut self, n: usize) {
+        self.pos = (self.pos + n).min(self.buf.len());
     }
 
     /// The current byte offset.

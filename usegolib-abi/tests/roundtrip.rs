@@ -70,6 +70,15 @@ proptest! {
     }
 
     #[test]
+    fn the_scalar_reply_fast_path_agrees_with_full_validation(tail in proptest::collection::vec(any::<u8>(), 0..12), status in 0u8..3) {
+        let mut bytes = vec![0x92, status];
+        bytes.extend_from_slice(&tail);
+        let fast = usegolib_abi::reply_body(&bytes, &Limits::ABI).is_ok();
+        let full = usegolib_abi::validate(&bytes, &Limits::ABI).is_ok() && status <= 1;
+        prop_assert_eq!(fast, full, "{:x?}", bytes);
+    }
+
+    #[test]
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
         let _ = decode_value(&bytes, &Limits::ABI);
         let _ = decode_request(&bytes, &Limits::ABI);

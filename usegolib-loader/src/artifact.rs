@@ -261,9 +261,8 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<String>) -> Result<()> {
             if !skip {
                 collect(root, &path, out)?;
             }
-        } else if ft.is_file() {
-            let at_root = dir == root;
-            if name.ends_with(".go") || (at_root && (name == "go.mod" || name == "go.sum")) {
+        } else if ft.is_file() || (ft.is_symlink() && path.is_file()) {
+            if name.ends_with(".go") || name == "go.mod" || name == "go.sum" {
                 let rel = path.strip_prefix(root).unwrap_or(&path);
                 let rel: Vec<&str> = rel.iter().filter_map(|c| c.to_str()).collect();
                 out.push(rel.join("/"));
@@ -303,6 +302,45 @@ mod tests {
             h.update(c.as_bytes());
         }
         assert_eq!(fingerprint(&dir).unwrap(), hex::encode(h.finalize()));
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// The same tree and hash as go/builder's TestFingerprintKnownAnswer: the Go builder and the
+    /// Rust loader must agree byte for byte.
+    #[test]
+    fn fingerprint_matches_the_go_builders_known_answer() {
+        let dir = std::env::temp_dir().join(format!("usegolib-fp-ka-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let files = [
+            ("go.mod", "module example.com/fp\n\ngo 1.22\n"),
+            ("go.sum", ""),
+            ("fp.go", "package fp\n"),
+            ("a/b.go", "package b\n"),
+            ("a/b_test.go", "package b\n"),
+            ("_x.go", "package fp\n"),
+            ("README.md", "not hashed\n"),
+            ("fp.go.orig", "not hashed\n"),
+            ("vendor/v/v.go", "package v\n"),
+            ("testdata/t.go", "package t\n"),
+            (".hidden/h.go", "package h\n"),
+            ("_skip/s.go", "package s\n"),
+            ("a/testdata/x.go", "package x\n"),
+            ("nested/go.mod", "module example.com/fp/nested\n"),
+            ("nested/n.go", "package n\n"),
+            ("nested/deeper/d.go", "package d\n"),
+            ("sub/vendorish/v.go", "package vendorish\n"),
+            ("sub/go.sum", "stray\n"),
+            ("sub/.config/notes.txt", "x\n"),
+        ];
+        for (p, c) in files {
+            let p = dir.join(p);
+            fs::create_dir_all(p.parent().unwrap()).unwrap();
+            fs::write(p, c).unwrap();
+        }
+        assert_eq!(
+            fingerprint(&dir).unwrap(),
+            "3fa85b8b99e702236729f2a4a5d2d4b67b00e6dbea14f5bce846c31a4f54719d"
+        );
         fs::remove_dir_all(&dir).unwrap();
     }
 }
