@@ -18,6 +18,21 @@ func BenchmarkHandleBadArgument(b *testing.B) {
 	benchmarkHandle(b, callReq("Int8", 128))
 }
 
+// BenchmarkServeAddInt is the path of the generated entry point: Serve into the caller's buffer.
+func BenchmarkServeAddInt(b *testing.B) {
+	benchmarkServe(b, callReq("AddInt", 1, 2))
+}
+
+// BenchmarkServeAddIntLarge is AddInt with arguments that take the longest int encodings.
+func BenchmarkServeAddIntLarge(b *testing.B) {
+	benchmarkServe(b, callReq("AddInt", -1<<62, 1<<62))
+}
+
+// BenchmarkServeJoin passes a list argument, which takes the general validator.
+func BenchmarkServeJoin(b *testing.B) {
+	benchmarkServe(b, callReq("Join", []string{"a", "b"}, "-"))
+}
+
 func benchmarkHandle(b *testing.B, req []byte) {
 	br := newTestBridge()
 	b.ReportAllocs()
@@ -25,5 +40,15 @@ func benchmarkHandle(b *testing.B, req []byte) {
 	for b.Loop() {
 		_, release := br.Handle(req)
 		release()
+	}
+}
+
+func benchmarkServe(b *testing.B, req []byte) {
+	br := newTestBridge()
+	buf := make([]byte, 0, 64<<10)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(req)))
+	for b.Loop() {
+		buf = br.Serve(req, buf)
 	}
 }

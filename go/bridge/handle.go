@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"encoding/binary"
 	"fmt"
 	"runtime/debug"
 	"sync"
@@ -17,11 +18,15 @@ type Func struct {
 	Name   string  // "<import path>.<Name>"
 	Params []Param // in order
 	// Call reads the arguments from d (positioned at the first one; their number has been checked
-	// against Params), calls the Go function and writes exactly one result value to e: nil for
-	// no results, the value for one, ListLen(n) and the values for n >= 2. It returns
+	// against Params), calls the Go function, writes exactly one result value to e and returns e:
+	// nil for no results, the value for one, ListLen(n) and the values for n >= 2. It returns
 	// ArgError(i, err) when argument i does not convert and GoError(err) when the function
-	// returned a non-nil trailing error.
-	Call func(d *Decoder, e *Encoder) error
+	// returned a non-nil trailing error; the Encoder it returns with an error is not used.
+	//
+	// d and e are passed by value: a pointer passed through a func value always escapes to the
+	// heap, so passing values is what keeps the per-call state of Serve on its stack and a small
+	// call free of allocations without a pool. Call must not keep d, e or their buffers.
+	Call func(d Decoder, e Encoder) (Encoder, error)
 }
 
 // Bridge dispatches requests to a fixed table of functions. It is safe for concurrent use.
@@ -29,16 +34,14 @@ type Bridge struct {
 	funcs   []Func
 	byName  map[string]int
 	skipped map[string]string
-	pool    sync.Pool // of *call
+	pool    sync.Pool // of *pooledReply, for Handle only
 }
 
-// call is the pooled per-call state: reusing it keeps a small call free of allocations.
-type call struct {
-	d       Decoder
-	e       Encoder
-	fn      string // the function being called, for panic messages
+// pooledReply is the reply buffer Handle lends until release.
+type pooledReply struct {
+	buf     []byte
 	inUse   bool
-	release func() // returns this call to the pool; made once
+	release func() // returns this buffer to the pool; made once
 }
 
 // maxPooledBuffer is the largest reply buffer kept for reuse; larger ones are left to the GC.
@@ -62,55 +65,113 @@ func New(funcs []Func, skipped map[string]string) *Bridge {
 		b.skipped[name] = reason
 	}
 	b.pool.New = func() any {
-		c := &call{}
-		c.release = func() { b.put(c) }
-		return c
+		p := &pooledReply{}
+		p.release = func() { b.put(p) }
+		return p
 	}
 	return b
 }
 
-func (b *Bridge) put(c *call) {
-	if !c.inUse { // a second release must not put c in the pool twice
+func (b *Bridge) put(p *pooledReply) {
+	if !p.inUse { // a second release must not put p in the pool twice
 		return
 	}
-	c.inUse = false
-	c.d = Decoder{}
-	c.fn = ""
-	if cap(c.e.Buf) > maxPooledBuffer {
-		c.e.Buf = nil
+	p.inUse = false
+	if cap(p.buf) > maxPooledBuffer {
+		p.buf = nil
 	}
-	b.pool.Put(c)
+	b.pool.Put(p)
 }
 
-// Handle processes one request (docs/abi.md section 3) and returns the reply (section 4). The
-// reply stays valid until release is called, which must happen exactly once. Handle never panics
-// and never returns an empty reply: malformed requests, unknown functions, bad arguments, Go
-// errors and panics all become error replies. req is only read during the call.
-func (b *Bridge) Handle(req []byte) (reply []byte, release func()) {
-	c := b.pool.Get().(*call)
-	c.inUse = true
-	c.e.reset()
-	b.serve(c, req)
-	switch {
-	case c.e.over || len(c.e.Buf) > MaxMessageBytes:
-		writeError(&c.e, limitFailure("size", MaxMessageBytes))
-	case c.e.elems > MaxElements:
-		writeError(&c.e, limitFailure("elements", MaxElements))
-	}
-	return c.e.Buf, c.release
-}
-
-// serve writes the reply to req into c.e, turning a panic anywhere (in the function, or in
-// formatting its error) into a go_panic reply.
-func (b *Bridge) serve(c *call, req []byte) {
+// Serve processes one request (docs/abi.md section 3) and returns the reply (section 4), appended
+// to buf[:0]: the reply is in buf's array when it fits in cap(buf), else in memory Serve
+// allocated. Serve never panics and never returns an empty reply: malformed requests, unknown
+// functions, bad arguments, Go errors and panics all become error replies. req and buf are only
+// used during the call; nothing keeps them, so both may be C memory.
+//
+// A small call whose reply fits in buf allocates nothing: the per-call state lives in registers
+// and on the stack, and is passed to Func.Call by value.
+func (b *Bridge) Serve(req, buf []byte) (reply []byte) {
+	var fn *Func // the function being called, for panic messages
 	defer func() {
+		// Formatting an error runs user code too, so a panic anywhere in here becomes go_panic.
 		if r := recover(); r != nil {
-			stack := debug.Stack() // here, the panicking frames are still on the stack
-			writePanic(&c.e, c.fn, r, stack)
+			reply = panicReply(buf, fn, r, debug.Stack()) // the panicking frames are still on the stack
 		}
 	}()
-	if f := b.dispatch(c, req); f != nil {
-		writeError(&c.e, f)
+	var h header
+	if !fastHeader(req, &h) {
+		if f := validate(req); f != nil {
+			return errorReply(buf, f)
+		}
+		if f := parseHeader(req, &h); f != nil {
+			return errorReply(buf, f)
+		}
+	}
+	f, fail := b.lookup(&h)
+	if fail != nil {
+		return errorReply(buf, fail)
+	}
+	if h.nargs != len(f.Params) {
+		return errorReply(buf, arityFailure(f, h.nargs))
+	}
+	fn = f
+	// The reply prefix [0, is written here; Call writes the result.
+	e, err := f.Call(Decoder{buf: req, off: h.args}, Encoder{Buf: append(buf[:0], mFixArray|2, 0), elems: 2})
+	if err != nil {
+		return errorReply(buf, callFailure(f, err))
+	}
+	if e.over || len(e.Buf) > MaxMessageBytes || e.elems > MaxElements {
+		writeLimit(&e)
+	}
+	return e.Buf
+}
+
+// errorReply writes the error reply for f to buf[:0].
+func errorReply(buf []byte, f *failure) []byte {
+	e := Encoder{Buf: buf[:0]}
+	writeError(&e, f)
+	return e.Buf
+}
+
+// panicReply writes the go_panic reply for the panic value r to buf[:0].
+func panicReply(buf []byte, fn *Func, r any, stack []byte) []byte {
+	where := ""
+	if fn != nil {
+		where = fn.Name
+	}
+	e := Encoder{Buf: buf[:0]}
+	writePanic(&e, where, r, stack)
+	if e.over || len(e.Buf) > MaxMessageBytes || e.elems > MaxElements {
+		writeLimit(&e)
+	}
+	return e.Buf
+}
+
+// writeLimit replaces a reply over a hard limit of section 6 with a limit_exceeded reply.
+func writeLimit(e *Encoder) {
+	if e.over || len(e.Buf) > MaxMessageBytes {
+		writeError(e, limitFailure("size", MaxMessageBytes))
+	} else {
+		writeError(e, limitFailure("elements", MaxElements))
+	}
+}
+
+// Handle is Serve with a pooled reply buffer, for tests and tools: the reply stays valid until
+// release is called, which must happen exactly once. The generated entry point uses Serve, with
+// the caller's buffer.
+func (b *Bridge) Handle(req []byte) (reply []byte, release func()) {
+	p := b.pool.Get().(*pooledReply)
+	p.inUse = true
+	p.buf = b.Serve(req, p.buf)
+	return p.buf, p.release
+}
+
+func arityFailure(fn *Func, got int) *failure {
+	return &failure{
+		kind:    "arity",
+		message: fmt.Sprintf("%s takes %d arguments, got %d", fn.Name, len(fn.Params), got),
+		detail:  []field{{"expected", uint64(len(fn.Params))}, {"got", uint64(got)}},
 	}
 }
 
@@ -139,77 +200,134 @@ func writePanic(e *Encoder, fn string, r any, stack []byte) {
 	})
 }
 
-// dispatch validates and decodes req, calls the function and leaves its reply in c.e, or returns
-// the failure to reply with.
-func (b *Bridge) dispatch(c *call, req []byte) *failure {
-	if f := validate(req); f != nil {
-		return f
-	}
-	d := &c.d
-	d.Reset(req)
-	h, f := parseHeader(d)
-	if f != nil {
-		return f
-	}
-	fn, f := b.lookup(&h)
-	if f != nil {
-		return f
-	}
-	if h.nargs != len(fn.Params) {
-		return &failure{
-			kind:    "arity",
-			message: fmt.Sprintf("%s takes %d arguments, got %d", fn.Name, len(fn.Params), h.nargs),
-			detail:  []field{{"expected", uint64(len(fn.Params))}, {"got", uint64(h.nargs)}},
-		}
-	}
-	c.fn = fn.Name
-	c.e.ListLen(2)
-	c.e.Uint(0)
-	if err := fn.Call(d, &c.e); err != nil {
-		return callFailure(fn, err)
-	}
-	return nil
-}
-
-// header is the decoded [abi, op, target, args] prefix of a request; args are left in the decoder.
+// header is the decoded [abi, op, target, args] prefix of a request.
 type header struct {
 	abi, op uint64
 	id      uint64 // target when byName is false
 	name    []byte // target when byName is true; borrowed from the request
 	byName  bool
 	nargs   int
+	args    int // offset of the first argument
+}
+
+// fastHeader recognises the common request [1, 0, target, [args...]] whose target is a uint id
+// of at most 2 bytes or a str name shorter than 256 bytes, and whose arguments are all scalars,
+// strs or bins (no array, map or ext), and parses its header. It returns ok only when the whole
+// request is well formed by the rules of validate (a 4-element array, declared lengths within
+// the remaining bytes, no c1 marker, nothing after the args, at most MaxMessageBytes; the depth
+// is 2 and there are 4+nargs elements, so those limits hold), and h is then what parseHeader
+// returns for it. Anything else is left to validate and parseHeader, which give the precise
+// reply; the fast path never decides a failure.
+func fastHeader(req []byte, h *header) bool {
+	// 94 01 00, the target and the args header take at least 5 bytes.
+	if len(req) < 5 || len(req) > MaxMessageBytes || req[0] != mFixArray|4 || req[1] != ABIVersion || req[2] != 0 {
+		return false
+	}
+	off := 4
+	switch m := req[3]; {
+	case m <= 0x7f:
+		h.id = uint64(m)
+	case m == mUint8:
+		h.id, off = uint64(req[4]), 5
+	case m == mUint16:
+		if len(req) < 6 {
+			return false
+		}
+		h.id, off = uint64(req[4])<<8|uint64(req[5]), 6
+	case m >= mFixStr && m <= 0xbf:
+		h.byName = true
+		if n := int(m - mFixStr); n <= len(req)-off {
+			h.name, off = req[off:off+n], off+n
+		} else {
+			return false
+		}
+	case m == mStr8:
+		h.byName = true
+		if n := int(req[4]); n <= len(req)-5 {
+			h.name, off = req[5:5+n], 5+n
+		} else {
+			return false
+		}
+	default:
+		return false
+	}
+	if off >= len(req) || req[off]&0xf0 != mFixArray {
+		return false
+	}
+	h.nargs = int(req[off] & 0x0f)
+	off++
+	h.args = off
+	for i := 0; i < h.nargs; i++ {
+		if off >= len(req) {
+			return false
+		}
+		m := req[off]
+		if isFixInt(m) { // the common case: one byte
+			off++
+			continue
+		}
+		info := &markers[m]
+		hdr := int(info.hdr)
+		if hdr > len(req)-off {
+			return false
+		}
+		n := int(info.fixLen)
+		switch info.lenSize {
+		case 1:
+			n = int(req[off+1])
+		case 2:
+			n = int(binary.BigEndian.Uint16(req[off+1:]))
+		case 4:
+			n = int(binary.BigEndian.Uint32(req[off+1:]))
+		}
+		off += hdr
+		switch info.class {
+		case classScalar:
+		case classPayload:
+			if n > len(req)-off {
+				return false
+			}
+			off += n
+		default: // a container, or c1
+			return false
+		}
+	}
+	return off == len(req)
 }
 
 // parseHeader reads the request header from a structurally valid request. The abi element is
 // checked first, so that a request of another ABI version gets abi_version whatever its shape.
-func parseHeader(d *Decoder) (h header, f *failure) {
+func parseHeader(req []byte, h *header) *failure {
+	d := &Decoder{buf: req}
 	n, isNil, err := d.ListLen()
 	if err != nil || isNil || n == 0 {
-		return h, malformed(0, "a request is an array [abi, op, target, args]")
+		return malformed(0, "a request is an array [abi, op, target, args]")
 	}
 	at := d.Offset()
-	if h.abi, err = d.Uint(64); err != nil {
-		return h, malformed(at, "abi must be a uint: "+err.Error())
+	abi, err := d.Uint(64)
+	if err != nil {
+		return malformed(at, "abi must be a uint: "+err.Error())
 	}
-	if h.abi != ABIVersion {
-		return h, &failure{
+	if abi != ABIVersion {
+		return &failure{
 			kind:    "abi_version",
-			message: fmt.Sprintf("the request speaks ABI %d, this bridge speaks ABI %d", h.abi, ABIVersion),
-			detail:  []field{{"got", h.abi}, {"want", uint64(ABIVersion)}},
+			message: fmt.Sprintf("the request speaks ABI %d, this bridge speaks ABI %d", abi, ABIVersion),
+			detail:  []field{{"got", abi}, {"want", uint64(ABIVersion)}},
 		}
 	}
 	if n != 4 {
-		return h, malformed(0, fmt.Sprintf("a request has 4 elements [abi, op, target, args], got %d", n))
+		return malformed(0, fmt.Sprintf("a request has 4 elements [abi, op, target, args], got %d", n))
 	}
 	at = d.Offset()
-	if h.op, err = d.Uint(64); err != nil {
-		return h, malformed(at, "op must be a uint: "+err.Error())
+	op, err := d.Uint(64)
+	if err != nil {
+		return malformed(at, "op must be a uint: "+err.Error())
 	}
-	if h.op != 0 {
-		return h, &failure{
+	if op != 0 {
+		return &failure{
 			kind:    "unsupported_op",
-			message: fmt.Sprintf("op %d is not supported: ABI %d bridges know op 0 (call a function)", h.op, ABIVersion),
-			detail:  []field{{"op", h.op}},
+			message: fmt.Sprintf("op %d is not supported: ABI %d bridges know op 0 (call a function)", op, ABIVersion),
+			detail:  []field{{"op", op}},
 		}
 	}
 	at = d.Offset()
@@ -220,15 +338,16 @@ func parseHeader(d *Decoder) (h header, f *failure) {
 		h.id, err = d.Uint(64)
 	}
 	if err != nil {
-		return h, malformed(at, "target must be a uint id or a str name: "+err.Error())
+		return malformed(at, "target must be a uint id or a str name: "+err.Error())
 	}
 	at = d.Offset()
 	n, isNil, err = d.ListLen()
 	if err != nil || isNil {
-		return h, malformed(at, "args must be an array")
+		return malformed(at, "args must be an array")
 	}
 	h.nargs = n
-	return h, nil
+	h.args = d.Offset()
+	return nil
 }
 
 // lookup finds the function a header targets.

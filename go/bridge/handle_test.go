@@ -201,17 +201,17 @@ func (panicky) String() string { panic("again") }
 
 func TestHandlePanicValues(t *testing.T) {
 	b := New([]Func{
-		{Name: "m.PanicNil", Call: func(d *Decoder, e *Encoder) error { panic(nil) }},
-		{Name: "m.PanicStringer", Call: func(d *Decoder, e *Encoder) error { panic(panicky{}) }},
-		{Name: "m.PanicInt", Call: func(d *Decoder, e *Encoder) error { panic(42) }},
+		{Name: "m.PanicNil", Call: func(d Decoder, e Encoder) (Encoder, error) { panic(nil) }},
+		{Name: "m.PanicStringer", Call: func(d Decoder, e Encoder) (Encoder, error) { panic(panicky{}) }},
+		{Name: "m.PanicInt", Call: func(d Decoder, e Encoder) (Encoder, error) { panic(42) }},
 		{Name: "m.NilCall"},
-		{Name: "m.PartialThenPanic", Call: func(d *Decoder, e *Encoder) error { e.ListLen(3); e.Int(1); panic("late") }},
-		{Name: "m.PartialThenError", Call: func(d *Decoder, e *Encoder) error {
+		{Name: "m.PartialThenPanic", Call: func(d Decoder, e Encoder) (Encoder, error) { e.ListLen(3); e.Int(1); panic("late") }},
+		{Name: "m.PartialThenError", Call: func(d Decoder, e Encoder) (Encoder, error) {
 			e.ListLen(3)
-			return GoError(fmt.Errorf("wrapped: %w", errNotFound))
+			return e, GoError(fmt.Errorf("wrapped: %w", errNotFound))
 		}},
-		{Name: "m.BareError", Call: func(d *Decoder, e *Encoder) error { return errNotFound }},
-		{Name: "m.BadIndex", Call: func(d *Decoder, e *Encoder) error { return ArgError(5, errNotFound) }},
+		{Name: "m.BareError", Call: func(d Decoder, e Encoder) (Encoder, error) { return e, errNotFound }},
+		{Name: "m.BadIndex", Call: func(d Decoder, e Encoder) (Encoder, error) { return e, ArgError(5, errNotFound) }},
 	}, nil)
 	cases := []struct{ id, kind, value, typ string }{
 		{"0", "go_panic", "panic called with nil argument", "*runtime.PanicNilError"},
@@ -252,15 +252,15 @@ var errNotFound = fmt.Errorf("not found")
 
 func TestHandleReplyLimits(t *testing.T) {
 	b := New([]Func{
-		{Name: "m.Huge", Call: func(d *Decoder, e *Encoder) error {
+		{Name: "m.Huge", Call: func(d Decoder, e Encoder) (Encoder, error) {
 			e.Bytes(hugeBuffer()[:MaxMessageBytes])
-			return nil
+			return e, nil
 		}},
-		{Name: "m.ManyElements", Call: func(d *Decoder, e *Encoder) error {
+		{Name: "m.ManyElements", Call: func(d Decoder, e Encoder) (Encoder, error) {
 			// With the reply's own 2 elements, two too many. The elements themselves are not
 			// needed to trip the limit: Handle counts the declared ones.
 			e.ListLen(MaxElements)
-			return nil
+			return e, nil
 		}},
 	}, nil)
 	for id, limit := range []string{"size", "elements"} {

@@ -60,182 +60,182 @@ func panicNilDeref() int {
 // testFuncs is a bridge table shaped like generated code; ids are the indexes.
 var testFuncs = []Func{
 	{Name: "example.com/calc.AddInt", Params: []Param{{"a", "int"}, {"b", "int"}},
-		Call: func(d *Decoder, e *Encoder) error {
+		Call: func(d Decoder, e Encoder) (Encoder, error) {
 			a, err := d.Int(64)
 			if err != nil {
-				return ArgError(0, err)
+				return e, ArgError(0, err)
 			}
 			b, err := d.Int(64)
 			if err != nil {
-				return ArgError(1, err)
+				return e, ArgError(1, err)
 			}
 			e.Int(int64(addInt(int(a), int(b))))
-			return nil
+			return e, nil
 		}},
 	{Name: "example.com/calc.Nothing", Params: nil,
-		Call: func(d *Decoder, e *Encoder) error {
+		Call: func(d Decoder, e Encoder) (Encoder, error) {
 			e.Nil()
-			return nil
+			return e, nil
 		}},
 	{Name: "example.com/calc.DivMod", Params: []Param{{"a", "int"}, {"b", "int"}},
-		Call: func(d *Decoder, e *Encoder) error {
+		Call: func(d Decoder, e Encoder) (Encoder, error) {
 			a, err := d.Int(64)
 			if err != nil {
-				return ArgError(0, err)
+				return e, ArgError(0, err)
 			}
 			b, err := d.Int(64)
 			if err != nil {
-				return ArgError(1, err)
+				return e, ArgError(1, err)
 			}
 			q, r := divMod(int(a), int(b))
 			e.ListLen(2)
 			e.Int(int64(q))
 			e.Int(int64(r))
-			return nil
+			return e, nil
 		}},
 	{Name: "example.com/calc.Div", Params: []Param{{"a", "int"}, {"b", "int"}},
-		Call: func(d *Decoder, e *Encoder) error {
+		Call: func(d Decoder, e Encoder) (Encoder, error) {
 			a, err := d.Int(64)
 			if err != nil {
-				return ArgError(0, err)
+				return e, ArgError(0, err)
 			}
 			b, err := d.Int(64)
 			if err != nil {
-				return ArgError(1, err)
+				return e, ArgError(1, err)
 			}
 			q, err := div(int(a), int(b))
 			if err != nil {
-				return GoError(err)
+				return e, GoError(err)
 			}
 			e.Int(int64(q))
-			return nil
+			return e, nil
 		}},
 	{Name: "example.com/calc.Check", Params: []Param{{"s", "string"}},
-		Call: func(d *Decoder, e *Encoder) error {
+		Call: func(d Decoder, e Encoder) (Encoder, error) {
 			s, err := d.String()
 			if err != nil {
-				return ArgError(0, err)
+				return e, ArgError(0, err)
 			}
 			if err := check(s); err != nil {
-				return GoError(err)
+				return e, GoError(err)
 			}
 			e.Nil()
-			return nil
+			return e, nil
 		}},
 	{Name: "example.com/calc.Int8", Params: []Param{{"a", "int8"}},
-		Call: func(d *Decoder, e *Encoder) error {
+		Call: func(d Decoder, e Encoder) (Encoder, error) {
 			a, err := d.Int(8)
 			if err != nil {
-				return ArgError(0, err)
+				return e, ArgError(0, err)
 			}
 			e.Int(int64(int8(a)))
-			return nil
+			return e, nil
 		}},
 	{Name: "example.com/calc.Uint16", Params: []Param{{"a", "uint16"}},
-		Call: func(d *Decoder, e *Encoder) error {
+		Call: func(d Decoder, e Encoder) (Encoder, error) {
 			a, err := d.Uint(16)
 			if err != nil {
-				return ArgError(0, err)
+				return e, ArgError(0, err)
 			}
 			e.Uint(uint64(uint16(a)))
-			return nil
+			return e, nil
 		}},
 	{Name: "example.com/calc.Echo", Params: []Param{{"b", "[]byte"}},
-		Call: func(d *Decoder, e *Encoder) error {
+		Call: func(d Decoder, e Encoder) (Encoder, error) {
 			b, err := d.Bytes()
 			if err != nil {
-				return ArgError(0, err)
+				return e, ArgError(0, err)
 			}
 			e.Bytes(bytes.Clone(b))
-			return nil
+			return e, nil
 		}},
 	{Name: "example.com/calc.Join", Params: []Param{{"xs", "[]string"}, {"sep", "string"}},
-		Call: func(d *Decoder, e *Encoder) error {
+		Call: func(d Decoder, e Encoder) (Encoder, error) {
 			n, isNil, err := d.ListLen()
 			if err != nil {
-				return ArgError(0, err)
+				return e, ArgError(0, err)
 			}
 			var xs []string
 			if !isNil {
 				xs = make([]string, n)
 				for i := range xs {
 					if xs[i], err = d.String(); err != nil {
-						return ArgError(0, ElemError(i, err))
+						return e, ArgError(0, ElemError(i, err))
 					}
 				}
 			}
 			sep, err := d.String()
 			if err != nil {
-				return ArgError(1, err)
+				return e, ArgError(1, err)
 			}
 			e.String(strings.Join(xs, sep))
-			return nil
+			return e, nil
 		}},
 	{Name: "example.com/calc.Sum", Params: []Param{{"xs", "[]int64"}},
-		Call: func(d *Decoder, e *Encoder) error {
+		Call: func(d Decoder, e Encoder) (Encoder, error) {
 			n, _, err := d.ListLen()
 			if err != nil {
-				return ArgError(0, err)
+				return e, ArgError(0, err)
 			}
 			var sum int64
 			for i := 0; i < n; i++ {
 				x, err := d.Int(64)
 				if err != nil {
-					return ArgError(0, ElemError(i, err))
+					return e, ArgError(0, ElemError(i, err))
 				}
 				sum += x
 			}
 			e.Int(sum)
-			return nil
+			return e, nil
 		}},
 	{Name: "example.com/calc.Float32", Params: []Param{{"f", "float32"}},
-		Call: func(d *Decoder, e *Encoder) error {
+		Call: func(d Decoder, e Encoder) (Encoder, error) {
 			f, err := d.Float32()
 			if err != nil {
-				return ArgError(0, err)
+				return e, ArgError(0, err)
 			}
 			e.Float32(f)
-			return nil
+			return e, nil
 		}},
 	{Name: "example.com/calc.Scale", Params: []Param{{"f", "float64"}, {"by", "float64"}},
-		Call: func(d *Decoder, e *Encoder) error {
+		Call: func(d Decoder, e Encoder) (Encoder, error) {
 			f, err := d.Float64()
 			if err != nil {
-				return ArgError(0, err)
+				return e, ArgError(0, err)
 			}
 			by, err := d.Float64()
 			if err != nil {
-				return ArgError(1, err)
+				return e, ArgError(1, err)
 			}
 			e.Float64(f * by)
-			return nil
+			return e, nil
 		}},
 	{Name: "example.com/calc.PanicString", Params: []Param{{"s", "string"}},
-		Call: func(d *Decoder, e *Encoder) error {
+		Call: func(d Decoder, e Encoder) (Encoder, error) {
 			s, err := d.String()
 			if err != nil {
-				return ArgError(0, err)
+				return e, ArgError(0, err)
 			}
 			panicString(s)
 			e.Nil()
-			return nil
+			return e, nil
 		}},
 	{Name: "example.com/calc.PanicError", Params: nil,
-		Call: func(d *Decoder, e *Encoder) error {
+		Call: func(d Decoder, e Encoder) (Encoder, error) {
 			panicError()
 			e.Nil()
-			return nil
+			return e, nil
 		}},
 	{Name: "example.com/calc.PanicNil", Params: nil,
-		Call: func(d *Decoder, e *Encoder) error {
+		Call: func(d Decoder, e Encoder) (Encoder, error) {
 			e.Int(int64(panicNilDeref()))
-			return nil
+			return e, nil
 		}},
 	{Name: "example.com/calc.Grid", Params: []Param{{"g", "[][]int64"}},
-		Call: func(d *Decoder, e *Encoder) error {
+		Call: func(d Decoder, e Encoder) (Encoder, error) {
 			n, isNil, err := d.ListLen()
 			if err != nil {
-				return ArgError(0, err)
+				return e, ArgError(0, err)
 			}
 			var g [][]int64
 			if !isNil {
@@ -243,13 +243,13 @@ var testFuncs = []Func{
 				for i := range g {
 					m, isNil, err := d.ListLen()
 					if err != nil {
-						return ArgError(0, ElemError(i, err))
+						return e, ArgError(0, ElemError(i, err))
 					}
 					if !isNil {
 						g[i] = make([]int64, m)
 						for j := range g[i] {
 							if g[i][j], err = d.Int(64); err != nil {
-								return ArgError(0, ElemError(i, ElemError(j, err)))
+								return e, ArgError(0, ElemError(i, ElemError(j, err)))
 							}
 						}
 					}
@@ -262,24 +262,24 @@ var testFuncs = []Func{
 					e.Int(x)
 				}
 			}
-			return nil
+			return e, nil
 		}},
 	{Name: "example.com/calc.Not", Params: []Param{{"b", "bool"}},
-		Call: func(d *Decoder, e *Encoder) error {
+		Call: func(d Decoder, e Encoder) (Encoder, error) {
 			b, err := d.Bool()
 			if err != nil {
-				return ArgError(0, err)
+				return e, ArgError(0, err)
 			}
 			e.Bool(!b)
-			return nil
+			return e, nil
 		}},
 	{Name: "example.com/calc.BadError", Params: nil,
-		Call: func(d *Decoder, e *Encoder) error {
+		Call: func(d Decoder, e Encoder) (Encoder, error) {
 			if err := returnsNilBadError(); err != nil {
-				return GoError(err)
+				return e, GoError(err)
 			}
 			e.Nil()
-			return nil
+			return e, nil
 		}},
 }
 

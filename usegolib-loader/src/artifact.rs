@@ -261,12 +261,12 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<String>) -> Result<()> {
             if !skip {
                 collect(root, &path, out)?;
             }
-        } else if ft.is_file() || (ft.is_symlink() && path.is_file()) {
-            if name.ends_with(".go") || name == "go.mod" || name == "go.sum" {
-                let rel = path.strip_prefix(root).unwrap_or(&path);
-                let rel: Vec<&str> = rel.iter().filter_map(|c| c.to_str()).collect();
-                out.push(rel.join("/"));
-            }
+        } else if (ft.is_file() || (ft.is_symlink() && path.is_file()))
+            && (name.ends_with(".go") || name == "go.mod" || name == "go.sum")
+        {
+            let rel = path.strip_prefix(root).unwrap_or(&path);
+            let rel: Vec<&str> = rel.iter().filter_map(|c| c.to_str()).collect();
+            out.push(rel.join("/"));
         }
     }
     Ok(())

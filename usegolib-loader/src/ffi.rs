@@ -51,9 +51,14 @@ pub(crate) struct GoLibrary {
     handle: usize,
 }
 
-/// Size of each thread's reusable reply buffer. Replies that do not fit come back in malloc'd
-/// memory instead.
+/// Initial size of each thread's reusable reply buffer. A reply that does not fit comes back in
+/// malloc'd memory; the thread's buffer then grows to fit such replies (up to [`REPLY_KEEP`]), so
+/// that repeated large replies are written straight into it without a malloc, a free and fresh
+/// page faults per call.
 const REPLY_BUF: usize = 64 * 1024;
+
+/// The largest reply buffer a thread keeps (16 MiB).
+const REPLY_KEEP: usize = 16 << 20;
 
 thread_local! {
     /// This thread's reusable reply buffer; taken out while a reply lives in it.
@@ -200,7 +205,11 @@ impl GoLibrary {
                 len,
             });
         }
-        REPLY.with(|cell| cell.set(Some(buf)));
+        // The reply did not fit: grow this thread's buffer for the next one of this size.
+        let grown = out_len
+            .checked_next_power_of_two()
+            .filter(|&n| n <= REPLY_KEEP);
+        REPLY.with(|cell| cell.set(Some(grown.map_or(buf, |n| vec![0u8; n]))));
         Some(RawReply {
             buf: Vec::new(),
             malloced: out,

@@ -168,6 +168,17 @@ pub fn encode_arg(
         },
         WireType::Bytes => write_py_bytes(out, obj),
         WireType::List(elem) => {
+            if let (Ok(l), WireType::Int(t)) = (obj.cast::<PyList>(), &**elem) {
+                // The common []int64 case, without the per-element dispatch.
+                write_array_len(out, l.len());
+                for (i, item) in l.iter().enumerate() {
+                    if !is_int(&item) {
+                        return Err(mismatch("int", &item).at(i));
+                    }
+                    write_py_int(out, &item, *t).map_err(|e| e.at(i))?;
+                }
+                return Ok(());
+            }
             if let Ok(l) = obj.cast::<PyList>() {
                 write_array_len(out, l.len());
                 for (i, item) in l.iter().enumerate() {

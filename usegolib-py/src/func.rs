@@ -148,7 +148,8 @@ impl PyGoFunction {
                 Err(to_py(py, module.error_from_reader(f, &mut r)))
             }
         });
-        if buf.capacity() <= 1 << 20 {
+        // Keep this thread's request buffer for the next call, unless it grew huge.
+        if buf.capacity() <= 16 << 20 {
             REQUEST.with(|c| c.set(buf));
         }
         result

@@ -1,0 +1,535 @@
+"""Python call benchmark: usegolib beside its floors and the peer ``usegolib`` 0.1.0.
+
+    .venv/bin/python benches/python/bench_call.py [--quick] [--no-peer] [--json FILE]
+
+Prints one table of medians (5 rounds after warm-up), measured in one run:
+
+1. ``AddInt(1, 2)``, against a direct pyo3 -> cgo call of the same Go function (no envelope)
+2. ``Echo`` of 1 KiB, 64 KiB and 1 MiB of bytes
+3. ``Sum`` of a list of 1000 ints
+4. two Python threads calling ``Spin(50)`` (a ~50 us Go busy loop) against one: throughput ratio
+5. the first ``import_`` of an already-built artifact in a fresh process
+6. ``import_`` of an unchanged local module dir in a fresh process (the fingerprint-based reuse
+   check), and ``_native.fingerprint(dir)`` alone
+
+Our side runs in this process (cases 5-6 in fresh subprocesses of this interpreter). The peer is
+the pure-Python ``usegolib`` 0.1.0 from PyPI; it shares our import name, so it lives in its own
+virtualenv (target/peer-venv, created here when missing) and is driven through
+``peer_driver.py`` in subprocesses. If the peer cannot be set up, its column reads n/a.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import _timing
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+FIXTURE = REPO / "tests" / "fixtures" / "go" / "bench"
+MODULE = "example.com/bench"
+CACHE_DIR = REPO / "target" / "usegolib-bench-cache"
+PEER_VENV = REPO / "target" / "peer-venv"
+PEER_ROOT = REPO / "target" / "peer-artifacts"
+PEER_REQUIREMENTS = ("usegolib==0.1.0", "ziglang==0.17.1", "msgpack")
+
+# Calls per round. The peer is 50-1000x slower per call, so it gets fewer.
+OURS_COUNTS = {
+    "addint": 500_000,
+    "echo_1k": 300_000,
+    "echo_64k": 30_000,
+    "echo_1m": 1_000,
+    "sum": 20_000,
+    "spin": 3_000,
+}
+PEER_COUNTS = {
+    "addint": 40_000,
+    "echo_1k": 20_000,
+    "echo_64k": 1_000,
+    "echo_1m": 150,
+    "sum": 300,
+    "spin": 2_000,
+}
+SUBPROCESSES = 7  # fresh processes per import case
+QUICK_DIVISOR = 10
+PAYLOAD_SIZES = (("1k", 1024, "1 KiB"), ("64k", 64 * 1024, "64 KiB"), ("1m", 1 << 20, "1 MiB"))
+
+
+class PeerUnavailable(Exception):
+    """The peer could not be installed, built or run; the message says why."""
+
+
+def _tail(text: str, lines: int = 6) -> str:
+    return " | ".join(line.strip() for line in text.strip().splitlines()[-lines:])
+
+
+def _last_json(stdout: str) -> dict:
+    for line in reversed(stdout.strip().splitlines()):
+        line = line.strip()
+        if line.startswith("{"):
+            return json.loads(line)
+    raise ValueError("no JSON line in the output")
+
+
+# ---------------------------------------------------------------------------------------------
+# Our side
+
+
+def measure_ours(counts: dict[str, int]) -> dict:
+    import usegolib
+
+    t0 = time.perf_counter()
+    b = usegolib.import_(FIXTURE, quiet=True)
+    setup_s = time.perf_counter() - t0
+    mod = b._go_module
+    add, echo, sum_, spin = b.AddInt, b.Echo, b.Sum, b.Spin
+    floor_free = mod._floor("addint", detach=True)
+    floor_held = mod._floor("addint")
+    payloads = {k: os.urandom(n) for k, n, _ in PAYLOAD_SIZES}
+    xs = list(range(1000))
+    out: dict = {"import_s": setup_s}
+
+    r = _timing.interleaved(
+        [
+            (add, (1, 2), counts["addint"]),
+            (floor_free, (1, 2), counts["addint"]),
+            (floor_held, (1, 2), counts["addint"]),
+        ]
+    )
+    out["addint_ns"], out["floor_addint_ns"], out["floor_addint_held_ns"] = r
+    for f in (add, floor_free, floor_held):
+        if f(1, 2) != 3:
+            raise AssertionError(f"{f!r}(1, 2) = {f(1, 2)!r}")
+
+    for k, p in payloads.items():
+        view = memoryview(p)  # bytes(view) is one copy of p into a new bytes object
+        n = counts[f"echo_{k}"]
+        r = _timing.interleaved([(echo, (p,), n), (bytes, (view,), n)])
+        out[f"echo_{k}_ns"], out[f"floor_echo_{k}_ns"] = r
+        got = echo(p)
+        if type(got) is not bytes or got != p:
+            raise AssertionError(f"Echo of {len(p)} bytes returned {type(got).__name__} != input")
+
+    r = _timing.interleaved([(sum_, (xs,), counts["sum"]), (sum, (xs,), counts["sum"])])
+    out["sum_ns"], out["floor_sum_ns"] = r
+    if sum_(xs) != sum(xs):
+        raise AssertionError(f"Sum = {sum_(xs)!r}, want {sum(xs)}")
+
+    if not (isinstance(spin(50), int) and spin(50) > 0):
+        raise AssertionError("Spin(50) returned no iterations")
+    out["threads_ratio"], out["spin_single_us"] = _timing.thread_ratio(spin, 50, counts["spin"])
+    return out
+
+
+def _run_probe(mode: str, target: str) -> dict:
+    env = dict(os.environ, USEGOLIB_QUIET="1")
+    p = subprocess.run(
+        [sys.executable, str(HERE / "_probe_ours.py"), mode, target],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=300,
+    )
+    if p.returncode != 0:
+        raise RuntimeError(f"_probe_ours.py {mode} failed: {_tail(p.stderr)}")
+    return _last_json(p.stdout)
+
+
+def measure_ours_imports(n: int) -> dict:
+    cached, local = [], []
+    for _ in range(n):  # alternate, so drift in machine load hits both alike
+        cached.append(_run_probe("cached", MODULE))
+        local.append(_run_probe("local", str(FIXTURE)))
+    fps = {r["fingerprint"] for r in local}
+    if len(fps) != 1:
+        raise AssertionError(f"fingerprint changed between runs: {fps}")
+    return {
+        "import_cached_ms": [r["import_ms"] for r in cached],
+        "import_local_ms": [r["import_ms"] for r in local],
+        "fingerprint_ms": [r["fingerprint_ms"] for r in local],
+        "import_pkg_ms": [r["import_pkg_ms"] for r in cached + local],
+        "first_call_ms": [r["first_call_ms"] for r in cached + local],
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# The peer
+
+
+def _peer_env(zig: str | None = None) -> dict[str, str]:
+    drop = {"PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "USEGOLIB_CACHE_DIR", "USEGOLIB_QUIET"}
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env["USEGOLIB_ARTIFACT_DIR"] = str(PEER_ROOT)
+    if zig:
+        env["USEGOLIB_ZIG"] = zig
+    return env
+
+
+def _run(cmd: list[str], what: str, *, timeout: float, env: dict[str, str] | None = None):
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=REPO, timeout=timeout)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise PeerUnavailable(f"{what}: {e}") from None
+    if p.returncode != 0:
+        raise PeerUnavailable(f"{what} failed (exit {p.returncode}): {_tail(p.stdout + p.stderr)}")
+    return p
+
+
+def setup_peer() -> tuple[str, dict[str, str]]:
+    """Creates the peer's virtualenv if needed and builds (or reuses) its artifact of the bench
+    fixture with its own CLI. Returns (python, env)."""
+    py = PEER_VENV / "bin" / "python"
+    probe = "import importlib.metadata as m; print(m.version('usegolib'), m.version('ziglang'))"
+    installed = False
+    if py.exists():
+        p = subprocess.run([str(py), "-c", probe], capture_output=True, text=True, env=_peer_env())
+        installed = p.returncode == 0 and p.stdout.split() == ["0.1.0", "0.17.1"]
+    if not installed:
+        print(f"peer: installing {' '.join(PEER_REQUIREMENTS)} into {PEER_VENV}", flush=True)
+        base = shutil.which("python3") or sys.executable
+        _run([base, "-m", "venv", str(PEER_VENV)], "python3 -m venv", timeout=300)
+        _run(
+            [str(py), "-m", "pip", "install", "-q", *PEER_REQUIREMENTS],
+            "pip install",
+            timeout=900,
+            env=_peer_env(),
+        )
+    zig_dir = _run(
+        [str(py), "-c", "import os, ziglang; print(os.path.dirname(ziglang.__file__))"],
+        "locating zig",
+        timeout=60,
+        env=_peer_env(),
+    ).stdout.strip()
+    zig = os.path.join(zig_dir, "zig")
+    if not os.access(zig, os.X_OK):
+        raise PeerUnavailable(f"no zig executable at {zig}")
+    env = _peer_env(zig)
+    leaf = PEER_ROOT / "example.com" / "bench@local"
+    if not any(leaf.glob("*/manifest.json")):
+        print("peer: building its bridge of the bench fixture (zig + go, ~1-2 min)", flush=True)
+    _run(
+        [str(PEER_VENV / "bin" / "usegolib"), "build", "--module", str(FIXTURE)]
+        + ["--out", str(PEER_ROOT)],
+        "peer `usegolib build`",
+        timeout=1200,
+        env=env,
+    )
+    return str(py), env
+
+
+def _peer_driver(py: str, env: dict[str, str], *args: str, timeout: float = 600) -> dict:
+    p = _run(
+        [py, str(HERE / "peer_driver.py"), *args, "--artifact-dir", str(PEER_ROOT)],
+        f"peer_driver.py {args[0]}",
+        timeout=timeout,
+        env=env,
+    )
+    return _last_json(p.stdout)
+
+
+def measure_peer(counts: dict[str, int], n_sub: int) -> tuple[dict, dict[str, str]]:
+    """Peer results, and the reason for each part that could not be measured."""
+    out: dict = {}
+    missing: dict[str, str] = {}
+    try:
+        t0 = time.perf_counter()
+        py, env = setup_peer()
+        out["setup_s"] = time.perf_counter() - t0
+    except PeerUnavailable as e:
+        return out, {"all": str(e)}
+    try:
+        out.update(_peer_driver(py, env, "calls", "--counts", json.dumps(counts)))
+    except (PeerUnavailable, ValueError) as e:
+        missing["calls"] = str(e)
+    imports, reuses = [], []
+    try:
+        for _ in range(n_sub):
+            imports.append(_peer_driver(py, env, "import", timeout=120))
+            reuses.append(_peer_driver(py, env, "reuse", "--module-dir", str(FIXTURE), timeout=300))
+    except (PeerUnavailable, ValueError) as e:
+        missing["imports"] = str(e)
+    if imports:
+        out["import_cached_ms"] = [r["import_ms"] for r in imports]
+        out["import_pkg_ms"] = [r["import_pkg_ms"] for r in imports]
+        out["first_call_ms"] = [r["first_call_ms"] for r in imports]
+    if reuses:
+        out["reuse_ms"] = [r["reuse_ms"] for r in reuses]
+        out["fingerprint_ms"] = [r["fingerprint_ms"] for r in reuses]
+        out["reuse_rebuilt"] = any(r["rebuilt"] for r in reuses)
+    return out, missing
+
+
+# ---------------------------------------------------------------------------------------------
+# The table
+
+
+@dataclass
+class Row:
+    case: str
+    unit: str  # ns, us, ms, or x (a ratio)
+    ours: float | None
+    floor: float | None
+    peer: float | None
+    target: str = "-"
+    met: str = "-"
+    peer_none: str = "n/a"  # shown when there is no peer figure
+
+
+def _fmt(v: float | None, unit: str, none: str = "-") -> str:
+    if v is None:
+        return none
+    if unit == "x":
+        return f"{v:.2f}x"
+    if unit == "ns" or v >= 100:
+        return f"{v:,.0f} {unit}"
+    return f"{v:.1f} {unit}" if v >= 10 else f"{v:.2f} {unit}"
+
+
+def _ratio(a: float | None, b: float | None) -> str:
+    if a is None or b is None or b == 0:
+        return "-"
+    r = a / b
+    return f"{r:,.0f}x" if r >= 100 else f"{r:.2f}x"
+
+
+def _yes(ok: bool) -> str:
+    return "yes" if ok else "NO"
+
+
+def _med(d: dict, key: str, scale: float = 1.0) -> float | None:
+    xs = d.get(key)
+    return _timing.median(xs) * scale if xs else None
+
+
+def build_rows(ours: dict, peer: dict) -> list[Row]:
+    ns, us = 1.0, 1e-3
+    rows = []
+    add = _med(ours, "addint_ns")
+    floor = _med(ours, "floor_addint_ns")
+    aim = add is not None and floor is not None and add <= 1.5 * floor
+    rows.append(
+        Row(
+            "AddInt(1, 2)",
+            "ns",
+            add,
+            floor,
+            _med(peer, "addint_ns"),
+            "<= 250 ns (aim <= 1.5x floor)",
+            f"{_yes(add is not None and add <= 250)} (aim: {_yes(aim)})",
+        )
+    )
+    held = _med(ours, "floor_addint_held_ns")
+    rows.append(Row("  same, vs GIL-held floor", "ns", add, held, None, peer_none="-"))
+    for k, _, label in PAYLOAD_SIZES:
+        unit, scale = ("ns", ns) if k == "1k" else ("us", us)
+        row = Row(
+            f"Echo {label}",
+            unit,
+            _med(ours, f"echo_{k}_ns", scale),
+            _med(ours, f"floor_echo_{k}_ns", scale),
+            _med(peer, f"echo_{k}_ns", scale),
+        )
+        if k == "1m":
+            row.target, row.met = "<= 150 us", _yes(row.ours is not None and row.ours <= 150)
+        rows.append(row)
+    s = _med(ours, "sum_ns", us)
+    rows.append(
+        Row(
+            "Sum of 1000 ints",
+            "us",
+            s,
+            _med(ours, "floor_sum_ns", us),
+            _med(peer, "sum_ns", us),
+            "<= 25 us",
+            _yes(s is not None and s <= 25),
+        )
+    )
+    t = _med(ours, "threads_ratio")
+    rows.append(
+        Row(
+            "Spin(50): 2 threads / 1",
+            "x",
+            t,
+            2.0,
+            _med(peer, "threads_ratio"),
+            ">= 1.9x",
+            _yes(t is not None and t >= 1.9),
+        )
+    )
+    i = _med(ours, "import_cached_ms")
+    rows.append(
+        Row(
+            "first import_, cached artifact",
+            "ms",
+            i,
+            None,
+            _med(peer, "import_cached_ms"),
+            "<= 20 ms",
+            _yes(i is not None and i <= 20),
+        )
+    )
+    r = _med(ours, "import_local_ms")
+    rows.append(
+        Row(
+            "import_(dir), reuse check",
+            "ms",
+            r,
+            None,
+            _med(peer, "reuse_ms"),
+            "<= 20 ms",
+            _yes(r is not None and r <= 20),
+        )
+    )
+    rows.append(
+        Row(
+            "  fingerprint(dir) alone",
+            "ms",
+            _med(ours, "fingerprint_ms"),
+            None,
+            _med(peer, "fingerprint_ms"),
+        )
+    )
+    return rows
+
+
+def print_table(rows: list[Row]) -> None:
+    head = ["case", "ours", "floor", "peer", "ours/floor", "peer/ours", "target", "met"]
+    body = [
+        [
+            r.case,
+            _fmt(r.ours, r.unit),
+            _fmt(r.floor, r.unit),
+            _fmt(r.peer, r.unit, r.peer_none),
+            _ratio(r.ours, r.floor),
+            _ratio(r.peer, r.ours),
+            r.target,
+            r.met,
+        ]
+        for r in rows
+    ]
+    widths = [max(len(x[i]) for x in [head, *body]) for i in range(len(head))]
+    left = {0, 6, 7}
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(
+            c.ljust(w) if i in left else c.rjust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
+
+    print(line(head))
+    print("  ".join("-" * w for w in widths))
+    for cells in body:
+        print(line(cells))
+
+
+def print_notes(ours: dict, peer: dict, missing: dict[str, str], args, counts, pcounts) -> None:
+    def ms(d: dict, k: str) -> str:
+        v = _med(d, k)
+        return "n/a" if v is None else f"{v:.1f} ms"
+
+    notes = [
+        "Medians of 5 rounds after warm-up; per-call figures include the Python loop "
+        "(`for _ in repeat(None, n): f(args)`, prebound callable, prebuilt arguments, GC off).",
+        "Calls per round, ours: "
+        + ", ".join(f"{k} {v:,}" for k, v in counts.items())
+        + "; peer: "
+        + ", ".join(f"{k} {v:,}" for k, v in pcounts.items())
+        + ". Spin counts are per thread.",
+        "Floors. AddInt: `_floor('addint', detach=True)`, a direct pyo3 -> cgo call of the "
+        "same Go AddInt with no envelope and the GIL released, as our calls do (the next row: "
+        "the same with the GIL held). Echo: there is no envelope-free floor function, so the "
+        "floor is the one unavoidable copy measured in Python, `bytes(memoryview(payload))` "
+        "(a fresh bytes object of the same size). Sum: Python's own `sum(list)` over the same "
+        "1000 ints (no Go at all). Threads: 2.00x, perfect scaling on 2 cores. The import "
+        "rows have no floor.",
+        "Threads row: both columns are speedups (throughput of 2 threads over 1, each making "
+        f"the same number of Spin(50) calls), so there ours/floor < 1 and peer/ours < 1 mean "
+        f"less parallel. One thread, us per Spin(50) call: ours "
+        f"{_fmt(_med(ours, 'spin_single_us'), 'us', 'n/a')}, peer "
+        f"{_fmt(_med(peer, 'spin_single_us'), 'us', 'n/a')}.",
+        f"Import rows: medians of {args.subprocesses} fresh processes each, timing only the "
+        "call named. Ours: `usegolib.import_('example.com/bench')` (resolved from the cache) "
+        "and `usegolib.import_(dir)` (default build='missing': fingerprint of the sources "
+        "compared with the artifact's, then load); the fingerprint row times "
+        "`usegolib._native.fingerprint(dir)` once, right after that import_. Peer: "
+        "`import_('example.com/bench', artifact_dir=ROOT)`; its import_ never looks at the "
+        "sources, so its reuse check is the no-op `build_artifact(module=dir, out_dir=ROOT)` "
+        "(what `usegolib build` runs: go list, the Go scanner, then the fingerprint), and "
+        "its fingerprint row is `fingerprint_local_module_dir(dir)` after that.",
+        f"`import usegolib` itself (not in the table): ours {ms(ours, 'import_pkg_ms')}, peer "
+        f"{ms(peer, 'import_pkg_ms')}; the first call after import_: ours "
+        f"{ms(ours, 'first_call_ms')}, peer {ms(peer, 'first_call_ms')}.",
+    ]
+    if peer.get("reuse_rebuilt"):
+        notes.append("WARNING: the peer's no-op build rebuilt its library during the reuse runs.")
+    for part, why in missing.items():
+        what = "the whole peer column" if part == "all" else f"peer {part}"
+        notes.append(f"n/a: {what}: {why}")
+    if args.no_peer:
+        notes.append("n/a: the peer was skipped (--no-peer).")
+    for i, n in enumerate(notes, 1):
+        print(f"[{i}] {n}")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description="usegolib Python call benchmark")
+    ap.add_argument("--quick", action="store_true", help="fewer calls and processes (smoke run)")
+    ap.add_argument("--no-peer", action="store_true", help="skip the peer usegolib 0.1.0")
+    ap.add_argument("--json", metavar="FILE", help="also write every round's raw figures here")
+    args = ap.parse_args()
+    os.environ.setdefault("USEGOLIB_CACHE_DIR", str(CACHE_DIR))
+    os.environ.setdefault("USEGOLIB_QUIET", "1")
+
+    div = QUICK_DIVISOR if args.quick else 1
+    counts = {k: max(1, v // div) for k, v in OURS_COUNTS.items()}
+    pcounts = {k: max(3, v // div) for k, v in PEER_COUNTS.items()}
+    args.subprocesses = 3 if args.quick else SUBPROCESSES
+
+    started = time.perf_counter()
+    load0 = os.getloadavg()
+    print(
+        f"usegolib Python call benchmark: CPython {platform.python_version()}, "
+        f"{platform.system().lower()}/{platform.machine()}, {os.cpu_count()} CPUs, "
+        f"load average {load0[0]:.2f}{' (--quick)' if args.quick else ''}",
+        flush=True,
+    )
+
+    ours = measure_ours(counts)
+    ours.update(measure_ours_imports(args.subprocesses))
+    if ours["import_s"] > 1:
+        print(f"(built our artifact first: {ours['import_s']:.1f} s, not in the table)")
+    peer: dict = {}
+    missing: dict[str, str] = {}
+    if not args.no_peer:
+        peer, missing = measure_peer(pcounts, args.subprocesses)
+
+    elapsed = time.perf_counter() - started
+    print()
+    print_table(build_rows(ours, peer))
+    print()
+    print_notes(ours, peer, missing, args, counts, pcounts)
+    setup = peer.get("setup_s")
+    print(
+        f"Run took {elapsed:.0f} s"
+        + (f" (of which peer setup and build check {setup:.1f} s)" if setup is not None else "")
+        + f"; load average {load0[0]:.2f} at start, {os.getloadavg()[0]:.2f} at end."
+    )
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps({"ours": ours, "peer": peer, "peer_missing": missing}, indent=1)
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
