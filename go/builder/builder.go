@@ -1,6 +1,6 @@
 // Package builder turns a Go module into a usegolib artifact: a directory
 // holding the c-shared bridge library and its manifest.json (docs/abi.md
-// section 8). It runs the phases resolve, scan, generate, compile and write.
+// section 9). It runs the phases resolve, scan, generate, compile and write.
 package builder
 
 import (
@@ -52,7 +52,7 @@ type Result struct {
 	Manifest *Manifest // as written to Dir/manifest.json
 }
 
-// Manifest is manifest.json (docs/abi.md section 8), fields in the
+// Manifest is manifest.json (docs/abi.md section 9), fields in the
 // document's order.
 type Manifest struct {
 	ManifestVersion int             `json:"manifest_version"`

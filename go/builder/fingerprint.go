@@ -14,7 +14,7 @@ import (
 )
 
 // Fingerprint returns the fingerprint of the local module rooted at dir, as
-// docs/abi.md section 8 defines it: SHA-256 over, for each file in byte-wise
+// docs/abi.md section 9 defines it: SHA-256 over, for each file in byte-wise
 // sorted order of its slash-separated path relative to the root, the path,
 // a 0 byte, the file's length as 8 big-endian bytes, and its contents.
 //

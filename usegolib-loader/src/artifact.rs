@@ -1,5 +1,5 @@
 //! Artifact roots, their layout, manifest checks and the source fingerprint
-//! (docs/abi.md section 8).
+//! (docs/abi.md section 9).
 
 use std::fs;
 use std::io::Read;
@@ -215,7 +215,7 @@ pub fn read_manifest(dir: &Path) -> Result<Manifest> {
     Ok(m)
 }
 
-/// The fingerprint of a local module's sources (docs/abi.md section 8): SHA-256 over `go.mod`,
+/// The fingerprint of a local module's sources (docs/abi.md section 9): SHA-256 over `go.mod`,
 /// `go.sum` and every `.go` file, in sorted order of their relative paths.
 ///
 /// # Errors

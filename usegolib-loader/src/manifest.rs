@@ -27,7 +27,7 @@ pub struct Manifest {
     pub goarch: String,
     /// The library file.
     pub library: LibraryInfo,
-    /// For local modules, the fingerprint of the sources (docs/abi.md section 8).
+    /// For local modules, the fingerprint of the sources (docs/abi.md section 9).
     pub fingerprint: Option<String>,
     /// The schema, as JSON: compared with the library's own copy at load time.
     pub schema: serde_json::Value,

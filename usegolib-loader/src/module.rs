@@ -62,7 +62,7 @@ impl std::fmt::Debug for GoModule {
 }
 
 impl GoModule {
-    /// Opens the artifact in `dir`: every check of docs/abi.md section 8 before `dlopen`, the ABI
+    /// Opens the artifact in `dir`: every check of docs/abi.md section 9 before `dlopen`, the ABI
     /// version of the library before anything else, then the schema exchange.
     pub(crate) fn open(dir: &Path) -> Result<GoModule> {
         let manifest = artifact::read_manifest(dir)?;
