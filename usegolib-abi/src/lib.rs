@@ -24,11 +24,14 @@ pub use envelope::{
 };
 pub use error::{DecodeError, LimitKind};
 pub use read::{decode_value, validate, Limits, Reader, Token};
-pub use types::{encode_typed, IntType, TypeError, WireType};
+pub use types::{
+    encode_typed, encode_typed_in, IntType, RecordField, RecordType, TypeError, TypeLookup,
+    WireType,
+};
 pub use value::Value;
 pub use write::{
-    write_array_len, write_bin, write_bool, write_f32, write_f64, write_int, write_map_len,
-    write_nil, write_str, write_uint, write_value,
+    write_array_len, write_bin, write_bool, write_f32, write_f64, write_handle, write_int,
+    write_map_len, write_nil, write_str, write_uint, write_value,
 };
 
 /// The ABI version this crate speaks (docs/abi.md section 1).

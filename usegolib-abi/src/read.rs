@@ -419,10 +419,15 @@ impl<'a> Reader<'a> {
                 }
                 Value::Map(entries)
             }
+            Token::Ext(1, data) if data.len() == 8 => {
+                let mut id = [0u8; 8];
+                id.copy_from_slice(data);
+                Value::Handle(u64::from_be_bytes(id))
+            }
             Token::Ext(..) => {
                 return Err(DecodeError::malformed(
                     at,
-                    "ext values are not used by ABI 1",
+                    "an ext value other than a handle (type 1, 8 bytes)",
                 ))
             }
         })

@@ -78,6 +78,26 @@ pub enum WireType {
     Bytes,
     /// `[]T`
     List(Box<WireType>),
+    /// `[N]T`: a list of exactly N elements.
+    Array(usize, Box<WireType>),
+    /// `bytes[N]` (Go `[N]byte`): exactly N bytes.
+    BytesN(usize),
+    /// `map[string]T`
+    Map(Box<WireType>),
+    /// `*T`: nil or T.
+    Ptr(Box<WireType>),
+    /// `@K`: a record struct, described by the schema's `types[K]`.
+    Record(String),
+    /// `&K`: a handle to a Go value of type K.
+    Handle(String),
+    /// `any`: a dynamic value.
+    Any,
+    /// `time`: `[unix_seconds, nanoseconds, utc_offset_seconds]`.
+    Time,
+    /// `duration`: nanoseconds.
+    Duration,
+    /// `error` (results only): nil or `[message, go_type]`.
+    Error,
 }
 
 impl WireType {
@@ -102,10 +122,35 @@ impl WireType {
             "float64" => Ok(WireType::F64),
             "string" => Ok(WireType::Str),
             "bytes" => Ok(WireType::Bytes),
-            _ => match s.strip_prefix("[]") {
-                Some(elem) => Ok(WireType::List(Box::new(WireType::parse(elem)?))),
-                None => Err(TypeError::new(format!("unknown wire type {s:?}"))),
-            },
+            "any" => Ok(WireType::Any),
+            "time" => Ok(WireType::Time),
+            "duration" => Ok(WireType::Duration),
+            "error" => Ok(WireType::Error),
+            _ => {
+                let unknown = || TypeError::new(format!("unknown wire type {s:?}"));
+                let sub = |t: &str| WireType::parse(t).map(Box::new);
+                if let Some(elem) = s.strip_prefix("[]") {
+                    Ok(WireType::List(sub(elem)?))
+                } else if let Some(v) = s.strip_prefix("map[string]") {
+                    Ok(WireType::Map(sub(v)?))
+                } else if let Some(t) = s.strip_prefix('*') {
+                    Ok(WireType::Ptr(sub(t)?))
+                } else if let Some(k) = s.strip_prefix('@').filter(|k| !k.is_empty()) {
+                    Ok(WireType::Record(k.to_owned()))
+                } else if let Some(k) = s.strip_prefix('&').filter(|k| !k.is_empty()) {
+                    Ok(WireType::Handle(k.to_owned()))
+                } else if let Some(n) = s.strip_prefix("bytes[").and_then(|r| r.strip_suffix(']')) {
+                    Ok(WireType::BytesN(n.parse().map_err(|_| unknown())?))
+                } else if let Some((n, elem)) = s.strip_prefix('[').and_then(|r| r.split_once(']'))
+                {
+                    Ok(WireType::Array(
+                        n.parse().map_err(|_| unknown())?,
+                        sub(elem)?,
+                    ))
+                } else {
+                    Err(unknown())
+                }
+            }
         }
     }
 }
@@ -120,6 +165,16 @@ impl fmt::Display for WireType {
             WireType::Str => f.write_str("string"),
             WireType::Bytes => f.write_str("bytes"),
             WireType::List(e) => write!(f, "[]{e}"),
+            WireType::Array(n, e) => write!(f, "[{n}]{e}"),
+            WireType::BytesN(n) => write!(f, "bytes[{n}]"),
+            WireType::Map(v) => write!(f, "map[string]{v}"),
+            WireType::Ptr(t) => write!(f, "*{t}"),
+            WireType::Record(k) => write!(f, "@{k}"),
+            WireType::Handle(k) => write!(f, "&{k}"),
+            WireType::Any => f.write_str("any"),
+            WireType::Time => f.write_str("time"),
+            WireType::Duration => f.write_str("duration"),
+            WireType::Error => f.write_str("error"),
         }
     }
 }
@@ -154,6 +209,50 @@ impl TypeError {
     }
 }
 
+/// A field of a record struct (docs/abi.md section 8.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordField {
+    /// The Go field name.
+    pub name: String,
+    /// The key on the wire.
+    pub key: String,
+    /// The Go type as written.
+    pub go: String,
+    /// The wire type.
+    pub ty: WireType,
+    /// Whether input must give it.
+    pub required: bool,
+}
+
+/// A record struct type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordType {
+    /// The Go type name (without the package).
+    pub name: String,
+    /// The fields, in output order.
+    pub fields: Vec<RecordField>,
+}
+
+/// Where [`encode_typed_in`] finds record types (the schema's `types`).
+pub trait TypeLookup {
+    /// The record type with this key, if it is one.
+    fn record(&self, key: &str) -> Option<&RecordType>;
+}
+
+impl TypeLookup for std::collections::HashMap<String, RecordType> {
+    fn record(&self, key: &str) -> Option<&RecordType> {
+        self.get(key)
+    }
+}
+
+struct NoTypes;
+
+impl TypeLookup for NoTypes {
+    fn record(&self, _: &str) -> Option<&RecordType> {
+        None
+    }
+}
+
 fn mismatch(ty: &WireType, v: &Value) -> TypeError {
     TypeError::new(format!("expected {ty}, got {}", v.kind_name()))
 }
@@ -167,6 +266,21 @@ fn mismatch(ty: &WireType, v: &Value) -> TypeError {
 ///
 /// A [`TypeError`] saying what did not fit and where.
 pub fn encode_typed(out: &mut Vec<u8>, ty: &WireType, v: &Value) -> Result<(), TypeError> {
+    encode_typed_in(out, ty, v, &NoTypes)
+}
+
+/// [`encode_typed`] for wire types that name records: `types` describes them.
+///
+/// # Errors
+///
+/// A [`TypeError`] saying what did not fit and where (for records: the struct, the field and
+/// its Go type).
+pub fn encode_typed_in(
+    out: &mut Vec<u8>,
+    ty: &WireType,
+    v: &Value,
+    types: &dyn TypeLookup,
+) -> Result<(), TypeError> {
     match (ty, v) {
         (WireType::Bool, Value::Bool(b)) => write_bool(out, *b),
         (WireType::Int(t), Value::Int(_) | Value::Uint(_)) => {
@@ -191,14 +305,134 @@ pub fn encode_typed(out: &mut Vec<u8>, ty: &WireType, v: &Value) -> Result<(), T
         (WireType::Str, Value::Str(s)) => write_str(out, s.as_bytes()),
         (WireType::Str, Value::RawStr(b)) => write_str(out, b),
         (WireType::Bytes, Value::Bytes(b)) => write_bin(out, b),
-        (WireType::Bytes | WireType::List(_), Value::Nil) => write_nil(out),
+        (
+            WireType::Bytes
+            | WireType::List(_)
+            | WireType::Map(_)
+            | WireType::Ptr(_)
+            | WireType::Handle(_)
+            | WireType::Any,
+            Value::Nil,
+        ) => write_nil(out),
         (WireType::List(elem), Value::List(items)) => {
             write_array_len(out, items.len());
             for (i, item) in items.iter().enumerate() {
-                encode_typed(out, elem, item).map_err(|e| e.at(i))?;
+                encode_typed_in(out, elem, item, types).map_err(|e| e.at(i))?;
             }
         }
+        (WireType::Array(n, elem), Value::List(items)) => {
+            if items.len() != *n {
+                return Err(TypeError::new(format!(
+                    "expected {n} elements, got {}",
+                    items.len()
+                )));
+            }
+            write_array_len(out, items.len());
+            for (i, item) in items.iter().enumerate() {
+                encode_typed_in(out, elem, item, types).map_err(|e| e.at(i))?;
+            }
+        }
+        (WireType::BytesN(n), Value::Bytes(b)) => {
+            if b.len() != *n {
+                return Err(TypeError::new(format!(
+                    "expected {n} bytes, got {}",
+                    b.len()
+                )));
+            }
+            write_bin(out, b);
+        }
+        (WireType::Map(elem), Value::Map(entries)) => {
+            crate::write::write_map_len(out, entries.len());
+            for (k, item) in entries {
+                write_str(out, k.as_bytes());
+                encode_typed_in(out, elem, item, types)
+                    .map_err(|e| TypeError::new(format!("key {k:?}: {e}")))?;
+            }
+        }
+        (WireType::Ptr(inner), v) => encode_typed_in(out, inner, v, types)?,
+        (WireType::Record(key), Value::Map(entries)) => encode_record(out, key, entries, types)?,
+        (WireType::Handle(_), Value::Handle(id)) => crate::write::write_handle(out, *id),
+        (WireType::Any, v) => {
+            if contains_handle(v) {
+                return Err(TypeError::new("a handle cannot travel inside any"));
+            }
+            crate::write::write_value(out, v)
+        }
+        (WireType::Time, Value::List(items)) => {
+            let ok = items.len() == 3
+                && items[0].as_i64().is_some()
+                && items[1]
+                    .as_i64()
+                    .is_some_and(|n| (0..1_000_000_000).contains(&n))
+                && items[2].as_i64().is_some_and(|o| i32::try_from(o).is_ok());
+            if !ok {
+                return Err(TypeError::new(
+                    "expected [unix_seconds, nanoseconds 0..999999999, utc_offset_seconds]",
+                ));
+            }
+            crate::write::write_value(out, v)
+        }
+        (WireType::Duration, Value::Int(i)) => write_int(out, *i),
         _ => return Err(mismatch(ty, v)),
+    }
+    Ok(())
+}
+
+fn contains_handle(v: &Value) -> bool {
+    match v {
+        Value::Handle(_) => true,
+        Value::List(items) => items.iter().any(contains_handle),
+        Value::Map(entries) => entries.iter().any(|(_, v)| contains_handle(v)),
+        _ => false,
+    }
+}
+
+fn encode_record(
+    out: &mut Vec<u8>,
+    key: &str,
+    entries: &[(String, Value)],
+    types: &dyn TypeLookup,
+) -> Result<(), TypeError> {
+    let Some(rec) = types.record(key) else {
+        return Err(TypeError::new(format!("unknown record type {key}")));
+    };
+    for (i, (k, _)) in entries.iter().enumerate() {
+        if !rec.fields.iter().any(|f| &f.key == k) {
+            let known: Vec<&str> = rec.fields.iter().map(|f| f.key.as_str()).collect();
+            return Err(TypeError::new(format!(
+                "struct {}: unknown field {k:?} (fields: {})",
+                rec.name,
+                known.join(", ")
+            )));
+        }
+        if entries[..i].iter().any(|(k2, _)| k2 == k) {
+            return Err(TypeError::new(format!(
+                "struct {}: field {k:?} given twice",
+                rec.name
+            )));
+        }
+    }
+    let given: Vec<(&RecordField, &Value)> = rec
+        .fields
+        .iter()
+        .filter_map(|f| match entries.iter().find(|(k, _)| *k == f.key) {
+            Some((_, v)) => Some(Ok((f, v))),
+            None if f.required => Some(Err(TypeError::new(format!(
+                "struct {}: missing required field {} ({} {})",
+                rec.name, f.key, f.name, f.go
+            )))),
+            None => None,
+        })
+        .collect::<Result<_, _>>()?;
+    crate::write::write_map_len(out, given.len());
+    for (f, v) in given {
+        write_str(out, f.key.as_bytes());
+        encode_typed_in(out, &f.ty, v, types).map_err(|e| {
+            TypeError::new(format!(
+                "struct {}: field {} ({} {}): {e}",
+                rec.name, f.key, f.name, f.go
+            ))
+        })?;
     }
     Ok(())
 }

@@ -26,8 +26,10 @@ pub enum Value {
     Bytes(Vec<u8>),
     /// An array (a Go slice other than `[]byte`, or several results).
     List(Vec<Value>),
-    /// A map with str keys: used by error details in ABI 1, and by later levels.
+    /// A map with str keys: `map[string]T`, records, error details.
     Map(Vec<(String, Value)>),
+    /// A handle to a Go value (docs/abi.md section 8.3).
+    Handle(u64),
 }
 
 impl Value {
@@ -95,6 +97,7 @@ impl Value {
             Value::Bytes(_) => "bytes",
             Value::List(_) => "list",
             Value::Map(_) => "map",
+            Value::Handle(_) => "handle",
         }
     }
 }
@@ -112,6 +115,7 @@ impl PartialEq for Value {
             (Bytes(a), Bytes(b)) => a == b,
             (List(a), List(b)) => a == b,
             (Map(a), Map(b)) => a == b,
+            (Handle(a), Handle(b)) => a == b,
             _ => false,
         }
     }

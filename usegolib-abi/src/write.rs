@@ -121,6 +121,13 @@ pub fn write_map_len(out: &mut Vec<u8>, len: usize) {
     write_len(out, len, Some((0x80, 15)), None, 0xde, 0xdf);
 }
 
+/// Writes a handle: ext type 1 with the id as 8 big-endian bytes (`d7 01 ...`).
+#[inline]
+pub fn write_handle(out: &mut Vec<u8>, id: u64) {
+    out.extend_from_slice(&[0xd7, 0x01]);
+    out.extend_from_slice(&id.to_be_bytes());
+}
+
 /// Writes a [`Value`] in canonical form.
 pub fn write_value(out: &mut Vec<u8>, v: &Value) {
     match v {
@@ -146,5 +153,6 @@ pub fn write_value(out: &mut Vec<u8>, v: &Value) {
                 write_value(out, v);
             }
         }
+        Value::Handle(id) => write_handle(out, *id),
     }
 }

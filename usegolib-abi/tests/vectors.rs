@@ -42,6 +42,8 @@ fn typed_to_value(j: &Json) -> Value {
         "str_hex" => Value::from_go_string(hex::decode(v.as_str().unwrap()).unwrap()),
         "bin" => Value::Bytes(hex::decode(v.as_str().unwrap()).unwrap()),
         "list" => Value::List(v.as_array().unwrap().iter().map(typed_to_value).collect()),
+        "map" => Value::Map(json_to_detail(v)),
+        "handle" => Value::Handle(v.as_str().unwrap().parse().unwrap()),
         other => panic!("unknown typed value key {other}"),
     }
 }
@@ -58,7 +60,10 @@ fn value_to_typed(v: &Value) -> Json {
         Value::RawStr(b) => json!({"str_hex": hex::encode(b)}),
         Value::Bytes(b) => json!({"bin": hex::encode(b)}),
         Value::List(items) => json!({"list": items.iter().map(value_to_typed).collect::<Vec<_>>()}),
-        Value::Map(_) => panic!("maps appear only in error details"),
+        Value::Map(entries) => {
+            json!({"map": entries.iter().map(|(k, v)| json!([k, value_to_typed(v)])).collect::<Vec<_>>()})
+        }
+        Value::Handle(id) => json!({"handle": id.to_string()}),
     }
 }
 
@@ -437,6 +442,15 @@ fn definitions() -> Vec<Def> {
                 detail: vec![("limit".into(), "depth".into()), ("max".into(), int(64))],
             })),
         ),
+        def("l2_map_empty", "Level 2: an empty map[string]T (also what a nil map from Go becomes)", V::Value(Value::Map(vec![]))),
+        def("l2_map_str_int", "Level 2: map[string]int64 {\"a\": 1, \"b\": -2}", V::Value(Value::Map(vec![("a".into(), int(1)), ("b".into(), int(-2))]))),
+        def("l2_map_nested", "Level 2: map[string][]map[string]string", V::Value(Value::Map(vec![("k".into(), Value::List(vec![Value::Map(vec![("x".into(), "y".into())])]))]))),
+        def("l3_record_point", "Level 3: a record struct Point{X: 1, Y: 2, Tags: [\"a\"], Label: \"p\"} with keys x, y, tags, label", V::Value(Value::Map(vec![("x".into(), int(1)), ("y".into(), int(2)), ("tags".into(), Value::List(vec!["a".into()])), ("label".into(), "p".into())]))),
+        def("l3_handle", "Level 3: handle id 7 (ext type 1, 8 bytes big-endian)", V::Value(Value::Handle(7))),
+        def("l3_handle_max", "Level 3: the largest handle id", V::Value(Value::Handle(u64::MAX))),
+        def("l3_time", "Level 3: time.Time 2026-11-25T03:14:15.000000123+01:00 as [unix_seconds, nanoseconds, utc_offset_seconds]", V::Value(Value::List(vec![int(1_795_576_455), int(123), int(3600)]))),
+        def("l3_error_value", "Level 3: an error value [message, go_type]", V::Value(Value::List(vec!["boom".into(), "*errors.errorString".into()]))),
+        raw("invalid_ext_other", "an ext value that is not a handle (type 2)", V::Invalid { decode_as: "value", error: "malformed" }, vec![0xd4, 0x02, 0x00]),
         raw(
             "invalid_array32_huge",
             "array32 declaring 2^32-1 elements with no body",
