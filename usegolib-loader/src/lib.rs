@@ -33,10 +33,10 @@ pub use builder::{find_module_root, module_path_of, Builder, Progress};
 pub use error::{Error, Result};
 pub use ffi::{FloorI64, RawReply};
 pub use manifest::{
-    Function, LibraryInfo, Manifest, Package, Param, Schema, Skipped, SkippedPackage,
-    MANIFEST_VERSION,
+    FieldInfo, Function, GenericInfo, LibraryInfo, Manifest, Package, Param, Schema, Skipped,
+    SkippedPackage, TypeInfo, MANIFEST_VERSION,
 };
-pub use module::{error_from_reply, GoFunction, GoModule};
+pub use module::{error_from_reply, GoFunction, GoModule, OP_RELEASE};
 pub use registry::{load, load_artifact, loaded, loaded_modules};
 pub use resolve::{import, locate, split_version, BuildPolicy, ImportOptions, Imported, Located};
 pub use usegolib_abi::{Value, WireType};

@@ -58,6 +58,67 @@ pub struct Schema {
     /// Packages of the module that were not bridged, with the reason.
     #[serde(default)]
     pub skipped_packages: Vec<SkippedPackage>,
+    /// Record and handle types by key (`<import path>.<Name>`), docs/abi.md section 8.2.
+    #[serde(default)]
+    pub types: std::collections::BTreeMap<String, TypeInfo>,
+}
+
+/// A record or handle type of the schema.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TypeInfo {
+    /// `record` or `handle`.
+    pub kind: String,
+    /// The Go type name.
+    pub name: String,
+    /// The package's import path.
+    pub package: String,
+    /// GoDoc text.
+    #[serde(default)]
+    pub doc: String,
+    /// The Go type as written (handles).
+    #[serde(default)]
+    pub go: String,
+    /// The fields of a record (or of a handle type that can be constructed with fields).
+    #[serde(default)]
+    pub fields: Vec<FieldInfo>,
+    /// The function id of a handle type's constructor.
+    #[serde(default)]
+    pub constructor: Option<u32>,
+    /// The function ids of a handle type's methods.
+    #[serde(default)]
+    pub methods: Vec<u32>,
+}
+
+/// A field of a record type.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FieldInfo {
+    /// The Go field name.
+    pub name: String,
+    /// The key on the wire.
+    pub key: String,
+    /// The Go type as written.
+    pub go: String,
+    /// The wire type.
+    #[serde(rename = "type")]
+    pub wire: String,
+    /// Whether input must give it.
+    #[serde(default)]
+    pub required: bool,
+    /// Whether an empty value is left out of output.
+    #[serde(default)]
+    pub omitempty: bool,
+    /// GoDoc text of the field.
+    #[serde(default)]
+    pub doc: String,
+}
+
+/// A generic function's instantiation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GenericInfo {
+    /// The generic function's name.
+    pub name: String,
+    /// The type arguments, as Go types.
+    pub type_args: Vec<String>,
 }
 
 /// A package of the module that the bridge does not expose.
@@ -104,6 +165,18 @@ pub struct Function {
     pub results: Vec<Param>,
     /// Whether the last Go result is an `error`.
     pub error: bool,
+    /// For a method, the key of its receiver's type (the first parameter is the receiver).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receiver: Option<String>,
+    /// For a package variable's getter, the variable's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub var: Option<String>,
+    /// Whether the last parameter is variadic (it carries the variadic arguments as a list).
+    #[serde(default)]
+    pub variadic: bool,
+    /// For an instantiation of a generic function.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generic: Option<GenericInfo>,
 }
 
 /// A parameter or result.

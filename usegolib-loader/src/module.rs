@@ -4,13 +4,16 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use usegolib_abi::{
-    encode_typed, read_error_body, reply_body, write_request_header, ErrorKind, ErrorReply, Limits,
-    Target, Value, WireType,
+    encode_typed_in, read_error_body, reply_body, write_request_header, ErrorKind, ErrorReply,
+    Limits, RecordField, RecordType, Target, Value, WireType,
 };
 
 use crate::ffi::{FloorI64, GoLibrary, OpenError, RawReply};
 use crate::manifest::{Function, Manifest, Package, Schema};
 use crate::{artifact, Error, Result};
+
+/// The op that releases a handle (docs/abi.md section 8.3).
+pub const OP_RELEASE: u32 = 2;
 
 /// A supported function, ready to call.
 #[derive(Debug, Clone)]
@@ -44,6 +47,7 @@ pub struct GoModule {
     functions: Vec<GoFunction>,
     by_name: HashMap<String, u32>,
     skipped: HashMap<String, String>,
+    records: HashMap<String, RecordType>,
     limits: Limits,
 }
 
@@ -148,6 +152,30 @@ impl GoModule {
             .iter()
             .map(|f| (f.qualified.clone(), f.id()))
             .collect();
+        let mut records = HashMap::new();
+        for (key, t) in &schema.types {
+            let mut fields = Vec::new();
+            for f in &t.fields {
+                let ty = WireType::parse(&f.wire).map_err(|e| Error::Manifest {
+                    path: dir.join("manifest.json"),
+                    reason: format!("type {key}, field {}: {e}: upgrade usegolib", f.name),
+                })?;
+                fields.push(RecordField {
+                    name: f.name.clone(),
+                    key: f.key.clone(),
+                    go: f.go.clone(),
+                    ty,
+                    required: f.required,
+                });
+            }
+            records.insert(
+                key.clone(),
+                RecordType {
+                    name: t.name.clone(),
+                    fields,
+                },
+            );
+        }
         Ok(GoModule {
             manifest,
             schema,
@@ -156,6 +184,7 @@ impl GoModule {
             functions,
             by_name,
             skipped,
+            records,
             limits: Limits::ABI,
         })
     }
@@ -263,7 +292,7 @@ impl GoModule {
         let mut req = Vec::with_capacity(64);
         write_request_header(&mut req, &Target::Id(f.id()), args.len());
         for (i, (ty, v)) in f.params.iter().zip(args).enumerate() {
-            encode_typed(&mut req, ty, v).map_err(|e| {
+            encode_typed_in(&mut req, ty, v, &self.records).map_err(|e| {
                 let p = &f.schema.params[i];
                 Error::BadArgument {
                     function: f.qualified.clone(),
@@ -345,6 +374,43 @@ impl GoModule {
                 function: f.qualified.clone(),
                 source,
             },
+        }
+    }
+
+    /// Record types by key, for [`usegolib_abi::encode_typed_in`].
+    pub fn records(&self) -> &HashMap<String, RecordType> {
+        &self.records
+    }
+
+    /// Releases a handle (docs/abi.md section 8.3): the Go value becomes collectable. Releasing
+    /// an unknown or released id is an error, never a crash.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Bridge`] with kind `unknown_handle`, or a protocol error.
+    pub fn release(&self, id: u64) -> Result<()> {
+        let mut req = Vec::with_capacity(16);
+        req.push(0x94);
+        usegolib_abi::write_uint(&mut req, usegolib_abi::ABI_VERSION as u64);
+        usegolib_abi::write_uint(&mut req, OP_RELEASE as u64);
+        usegolib_abi::write_uint(&mut req, id);
+        usegolib_abi::write_array_len(&mut req, 0);
+        let what = || format!("release of handle {id}");
+        let reply = self
+            .lib
+            .call(&req)
+            .ok_or_else(|| Error::NoReply { function: what() })?;
+        match usegolib_abi::decode_reply(reply.bytes(), &self.limits) {
+            Ok(usegolib_abi::Reply::Ok(_)) => Ok(()),
+            Ok(usegolib_abi::Reply::Err(e)) => Err(Error::Bridge {
+                function: what(),
+                kind: e.kind,
+                message: e.message,
+            }),
+            Err(source) => Err(Error::Reply {
+                function: what(),
+                source,
+            }),
         }
     }
 
