@@ -19,7 +19,9 @@ from pathlib import Path
 from typing import Literal
 
 from usegolib import _native
-from usegolib._package import GoPackage, SkippedFunction, package_for
+from usegolib._native import GoObject
+from usegolib._package import GenericFunction, GoPackage, SkippedFunction, package_for
+from usegolib._types import GoDuration, GoTime
 from usegolib.errors import (
     AbiVersionError,
     AmbiguousArtifactError,
@@ -28,6 +30,7 @@ from usegolib.errors import (
     GoError,
     GoPanicError,
     LoadError,
+    ObjectClosedError,
     SymbolNotFoundError,
     UnsupportedSignatureError,
     UsegolibError,
@@ -43,10 +46,15 @@ __all__ = [
     "AmbiguousArtifactError",
     "ArtifactNotFoundError",
     "BuildError",
+    "GenericFunction",
+    "GoDuration",
     "GoError",
+    "GoObject",
     "GoPackage",
+    "GoTime",
     "GoPanicError",
     "LoadError",
+    "ObjectClosedError",
     "SkippedFunction",
     "SymbolNotFoundError",
     "UnsupportedSignatureError",

@@ -1,12 +1,14 @@
-"""Go packages as Python namespaces."""
+"""Go packages as Python namespaces: functions, record classes, Go object classes with their
+methods, package variables and generic instantiations."""
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import threading
 from typing import Any
 
-from usegolib import _native
+from usegolib import _native, _types
 from usegolib.errors import UnsupportedSignatureError
 
 _WIRE_TO_PY: dict[str, Any] = {
@@ -15,19 +17,44 @@ _WIRE_TO_PY: dict[str, Any] = {
     "bytes": bytes,
     "float32": float,
     "float64": float,
+    "any": Any,
+    "time": _types.GoTime,
+    "duration": _types.GoDuration,
+    "error": BaseException,
 }
 
+_ZERO: dict[str, Any] = {"bool": False, "string": "", "float32": 0.0, "float64": 0.0}
 
-def _annotation(wire: str) -> Any:
+
+def _annotation(wire: str, classes: dict[str, type] | None = None) -> Any:
+    """The Python type for a wire type (docs/abi.md sections 5 and 8)."""
+    classes = classes or {}
     if wire.startswith("[]"):
-        return list[_annotation(wire[2:])]  # type: ignore[misc]
+        return list[_annotation(wire[2:], classes)]  # type: ignore[misc]
+    if wire.startswith("map[string]"):
+        return dict[str, _annotation(wire[len("map[string]") :], classes)]  # type: ignore[misc]
+    if wire.startswith("bytes["):
+        return bytes
+    if wire.startswith("["):
+        return list[_annotation(wire.split("]", 1)[1], classes)]  # type: ignore[misc]
+    if wire.startswith("*"):
+        return _annotation(wire[1:], classes) | None
+    if wire.startswith(("@", "&")):
+        return classes.get(wire[1:], Any)
     if wire.startswith(("int", "uint")):
         return int
     return _WIRE_TO_PY.get(wire, Any)
 
 
-def _return_annotation(fn: _native.GoFunction) -> Any:
-    results = [_annotation(w) for _, _, w in fn.results]
+def _default(wire: str) -> Any:
+    """The default of an optional field: None for what may be nil, else the Go zero value."""
+    if wire.startswith(("int", "uint")):
+        return 0
+    return _ZERO.get(wire)
+
+
+def _return_annotation(fn: _native.GoFunction, classes: dict[str, type]) -> Any:
+    results = [_annotation(w, classes) for _, _, w in fn.results]
     if not results:
         return None
     if len(results) == 1:
@@ -35,15 +62,25 @@ def _return_annotation(fn: _native.GoFunction) -> Any:
     return tuple[tuple(results)]  # type: ignore[misc]
 
 
-def _decorate(fn: _native.GoFunction) -> _native.GoFunction:
+def _decorate(fn: _native.GoFunction, classes: dict[str, type]) -> _native.GoFunction:
     doc = fn.go_doc.strip()
     sig = f"Go: {fn.go_package}.{fn.go_signature.removeprefix('func ')}"
     fn.__doc__ = f"{doc}\n\n{sig}" if doc else sig
-    params = [
-        inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=_annotation(w))
-        for name, _go, w in fn.params
-    ]
-    fn.__signature__ = inspect.Signature(params, return_annotation=_return_annotation(fn))
+    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    params = []
+    if fn.receiver is not None:
+        params.append(inspect.Parameter("self", kind))
+    for i, (name, _go, w) in enumerate(fn.params):
+        if fn.variadic and i == len(fn.params) - 1:
+            inner = w[2:] if w.startswith("[]") else w
+            params.append(
+                inspect.Parameter(
+                    name, inspect.Parameter.VAR_POSITIONAL, annotation=_annotation(inner, classes)
+                )
+            )
+        else:
+            params.append(inspect.Parameter(name, kind, annotation=_annotation(w, classes)))
+    fn.__signature__ = inspect.Signature(params, return_annotation=_return_annotation(fn, classes))
     return fn
 
 
@@ -71,36 +108,175 @@ class SkippedFunction:
         return f"<go func {short}.{self.__name__} (unsupported: {self.reason})>"
 
 
+_PY_TYPE_ARGS: dict[Any, tuple[str, ...]] = {
+    int: ("int64", "int"),
+    float: ("float64",),
+    str: ("string",),
+    bytes: ("[]byte",),
+    bool: ("bool",),
+}
+
+
+class GenericFunction:
+    """A generic Go function; index it with type arguments to get an instantiation built into
+    the artifact: ``pkg.Keys[str, int]`` or ``pkg.Keys["string", "int64"]``."""
+
+    def __init__(self, name: str, package: str, instances: dict[tuple[str, ...], Any]) -> None:
+        self.__name__ = name
+        self.go_package = package
+        self.instances = instances
+        listed = ", ".join(f"{name}[{', '.join(k)}]" for k in sorted(instances))
+        self.__doc__ = f"Generic Go function; instantiations built: {listed}"
+
+    @staticmethod
+    def _matches(want: Any, have: str) -> bool:
+        if isinstance(want, str):
+            return want in (have, have.rsplit("/", 1)[-1], have.rsplit(".", 1)[-1])
+        key = getattr(want, "__usegolib_key__", None)
+        if key is not None:
+            return key == have
+        return have in _PY_TYPE_ARGS.get(want, ())
+
+    def __getitem__(self, args: Any) -> Any:
+        if not isinstance(args, tuple):
+            args = (args,)
+        for type_args, fn in self.instances.items():
+            if len(type_args) == len(args) and all(
+                self._matches(w, h) for w, h in zip(args, type_args, strict=True)
+            ):
+                return fn
+        shown = ", ".join(
+            a if isinstance(a, str) else getattr(a, "__name__", repr(a)) for a in args
+        )
+        raise UnsupportedSignatureError(
+            f"{self.go_package}.{self.__name__}[{shown}] was not instantiated when the artifact "
+            f"was built; built: {', '.join('[' + ', '.join(k) + ']' for k in self.instances)}"
+        )
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if len(self.instances) == 1:
+            return next(iter(self.instances.values()))(*args, **kwargs)
+        raise TypeError(
+            f"{self.__name__} is generic: pick an instantiation, e.g. "
+            f"{self.__name__}[{', '.join(next(iter(self.instances)))}](...)"
+        )
+
+    def __repr__(self) -> str:
+        return f"<go generic func {self.go_package.rsplit('/', 1)[-1]}.{self.__name__}>"
+
+
+def _record_class(module: _native.GoModule, key: str, name: str, doc: str) -> type:
+    specs = []
+    for pyname, _wkey, _goname, _gotype, wire, required in module.fields(key):
+        if required:
+            specs.append((pyname, Any, dataclasses.field()))
+        else:
+            specs.append((pyname, Any, dataclasses.field(default=_default(wire))))
+    cls = dataclasses.make_dataclass(name, specs, kw_only=True, eq=True, repr=True)
+    cls.__doc__ = doc or f"Go struct {key}"
+    cls.__module__ = "usegolib.go"
+    cls.__qualname__ = name
+    cls.__usegolib_key__ = key
+    return cls
+
+
+def _handle_class(module: _native.GoModule, key: str, name: str, doc: str, ctor: Any) -> type:
+    ns: dict[str, Any] = {
+        "__doc__": doc or f"Go type {key} (a Go object: call close() or use `with` to release it)",
+        "__module__": "usegolib.go",
+        "__qualname__": name,
+        "__usegolib_key__": key,
+    }
+    if ctor is not None:
+
+        def __new__(cls: type, **fields: Any) -> Any:  # noqa: N807
+            return ctor(fields or None)
+
+        __new__.__doc__ = f"Create a new Go {name} (fields as keyword arguments)."
+        ns["__new__"] = __new__
+    else:
+
+        def __new__(cls: type, *args: Any, **kwargs: Any) -> Any:  # noqa: N807
+            raise TypeError(f"Go {name} objects are made by Go functions, not constructed")
+
+        ns["__new__"] = __new__
+    return type(name, (_native.GoObject,), ns)
+
+
 class GoPackage:
-    """A Go package: its exported functions are attributes.
+    """A Go package: its exported functions, types and variables are attributes.
 
     Supported functions are ``GoFunction`` objects (with ``__doc__`` and ``__signature__`` from
     the Go source); skipped ones are ``SkippedFunction`` objects that raise
-    ``UnsupportedSignatureError`` when called. Every package of one Go module shares the
-    module's single Go runtime.
+    ``UnsupportedSignatureError`` when called; struct types are classes (records), types with
+    methods are ``GoObject`` classes, generic functions are indexed by type arguments, and
+    package variables are read on access. Every package of one Go module shares the module's
+    single Go runtime.
     """
 
-    def __init__(self, module: _native.GoModule, path: str) -> None:
+    def __init__(self, module: _native.GoModule, path: str, classes: dict[str, type]) -> None:
         d = self.__dict__
         d["_go_module"] = module
         d["_go_path"] = path
         d["__doc__"] = module.package_doc(path) or None
         names = []
-        for fn in module.functions(path):
-            d[fn.__name__] = _decorate(fn)
-            names.append(fn.__name__)
-        for name, signature, reason in module.skipped(path):
-            d[name] = SkippedFunction(path, name, signature, reason)
+        ctor_names = {
+            module.function_by_id(c).go_name
+            for _k, _kind, _n, _d, c in module.types(path)
+            if c is not None
+        }
+        for key, _kind, name, _doc, _ctor in module.types(path):
+            d[name] = classes[key]
             names.append(name)
-        d["_go_names"] = tuple(sorted(names))
+        generics: dict[str, dict[tuple[str, ...], Any]] = {}
+        vars_: dict[str, Any] = {}
+        for fn in module.functions(path):
+            _decorate(fn, classes)
+            if fn.receiver is not None:
+                cls = classes.get(fn.receiver)
+                if cls is not None:
+                    setattr(cls, fn.__name__, fn)
+                continue
+            generic = fn.generic
+            if generic is not None:
+                generics.setdefault(generic[0], {})[tuple(generic[1])] = fn
+            elif fn.var is not None:
+                vars_[fn.var] = fn
+                names.append(fn.var)
+            elif fn.go_name in ctor_names:
+                continue  # reached through the class: Type(**fields)
+            else:
+                d[fn.__name__] = fn
+                names.append(fn.__name__)
+        for name, instances in generics.items():
+            d[name] = GenericFunction(name, path, instances)
+            names.append(name)
+        for name, signature, reason in module.skipped(path):
+            if name not in d:
+                d[name] = SkippedFunction(path, name, signature, reason)
+                names.append(name)
+        d["_go_vars"] = vars_
+        d["_go_var_cache"] = {}
+        d["_go_names"] = tuple(sorted(set(names)))
 
     def __getattr__(self, name: str) -> Any:
-        # Only called when normal lookup fails: an unknown name.
+        # Only called when normal lookup fails: a package variable, or an unknown name.
+        getter = self.__dict__.get("_go_vars", {}).get(name)
+        if getter is not None:
+            value = getter()
+            if isinstance(value, _native.GoObject):
+                # A handle to the variable itself: keep one object per variable.
+                cached = self._go_var_cache.get(name)
+                if cached is not None and not cached.closed:
+                    value.close()
+                    return cached
+                self._go_var_cache[name] = value
+            return value
         if name.startswith("__"):
             raise AttributeError(name)
         hints = self._go_module.suggest(self._go_path, name)
         hint = f" (did you mean {', '.join(hints)}?)" if hints else ""
-        raise AttributeError(f"Go package {self._go_path} has no exported function {name!r}{hint}")
+        raise AttributeError(f"Go package {self._go_path} has no exported name {name!r}{hint}")
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"cannot set {name!r}: Go package namespaces are read-only")
@@ -119,7 +295,32 @@ class GoPackage:
 
 
 _CACHE: dict[tuple[str, str], GoPackage] = {}
-_LOCK = threading.Lock()
+_CLASSES: dict[str, dict[str, type]] = {}
+_LOCK = threading.RLock()
+
+
+def _module_classes(module: _native.GoModule) -> dict[str, type]:
+    """The Python classes of every record and handle type of the module, made once."""
+    classes = _CLASSES.get(module.path)
+    if classes is not None:
+        return classes
+    classes = {}
+    for path in module.packages():
+        for key, kind, name, doc, ctor_id in module.types(path):
+            if kind == "record":
+                classes[key] = _record_class(module, key, name, doc)
+            else:
+                ctor = module.function_by_id(ctor_id) if ctor_id is not None else None
+                classes[key] = _handle_class(module, key, name, doc, ctor)
+            module.register_class(key, classes[key])
+    for key, cls in classes.items():
+        if dataclasses.is_dataclass(cls):
+            cls.__annotations__ = {
+                pyname: _annotation(wire, classes)
+                for pyname, _k, _g, _t, wire, _r in module.fields(key)
+            }
+    _CLASSES[module.path] = classes
+    return classes
 
 
 def package_for(module: _native.GoModule, path: str) -> GoPackage:
@@ -128,5 +329,5 @@ def package_for(module: _native.GoModule, path: str) -> GoPackage:
     with _LOCK:
         pkg = _CACHE.get(key)
         if pkg is None:
-            pkg = _CACHE[key] = GoPackage(module, path)
+            pkg = _CACHE[key] = GoPackage(module, path, _module_classes(module))
         return pkg

@@ -71,6 +71,12 @@ create_exception!(
     UsegolibError,
     "No such Go package or function."
 );
+create_exception!(
+    _native,
+    ObjectClosedError,
+    UsegolibError,
+    "The Go object was closed: its handle cannot be used any more."
+);
 
 /// Registers the exception classes on the module.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -98,6 +104,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("AbiVersionError", py.get_type::<AbiVersionError>())?;
     m.add("BuildError", py.get_type::<BuildError>())?;
     m.add("SymbolNotFoundError", py.get_type::<SymbolNotFoundError>())?;
+    m.add("ObjectClosedError", py.get_type::<ObjectClosedError>())?;
     Ok(())
 }
 

@@ -1,4 +1,5 @@
-//! `GoFunction`: one callable Go function, and `GoModule`: a loaded module as Python sees it.
+//! `GoFunction`: one callable Go function (or method), and `GoModule`: a loaded module as Python
+//! sees it.
 
 use std::cell::Cell;
 use std::sync::Arc;
@@ -6,10 +7,11 @@ use std::sync::Arc;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
-use usegolib_abi::{write_request_header, Target};
-use usegolib_loader::{GoFunction, GoModule};
+use usegolib_abi::{write_array_len, write_request_header, Target};
+use usegolib_loader::GoFunction;
 
 use crate::convert::{decode_result, encode_arg};
+use crate::ctx::{ctx_for, ModuleCtx};
 use crate::errors::to_py;
 
 thread_local! {
@@ -18,28 +20,29 @@ thread_local! {
 }
 
 /// A Go function. Calling it converts the arguments in Rust straight to the wire, releases the
-/// GIL for the Go call, and converts the reply straight back.
+/// GIL for the Go call, and converts the reply straight back. As a class attribute of a Go
+/// object's class it is a method: the object is its receiver.
 #[pyclass(module = "usegolib._native", name = "GoFunction", frozen, dict)]
 pub struct PyGoFunction {
-    module: Arc<GoModule>,
+    ctx: Arc<ModuleCtx>,
     index: usize,
     /// The request header for this function (ABI, op, id, argument count), encoded once.
     header: Vec<u8>,
 }
 
 impl PyGoFunction {
-    pub fn new(module: Arc<GoModule>, f: &GoFunction) -> Self {
+    pub fn new(ctx: Arc<ModuleCtx>, f: &GoFunction) -> Self {
         let mut header = Vec::with_capacity(16);
         write_request_header(&mut header, &Target::Id(f.id()), f.params.len());
         PyGoFunction {
             index: f.id() as usize,
-            module,
+            ctx,
             header,
         }
     }
 
     fn f(&self) -> &GoFunction {
-        &self.module.functions()[self.index]
+        &self.ctx.module.functions()[self.index]
     }
 
     fn short_name(&self) -> String {
@@ -48,31 +51,54 @@ impl PyGoFunction {
         format!("{pkg}.{}", f.schema.name)
     }
 
+    fn arity_error(&self, got: usize) -> PyErr {
+        let f = self.f();
+        let skip = usize::from(f.schema.receiver.is_some());
+        let params: Vec<String> = f.schema.params[skip..]
+            .iter()
+            .map(|p| format!("{} {}", p.name, p.go))
+            .collect();
+        let n = params.len();
+        let takes = if f.schema.variadic {
+            format!(
+                "at least {} argument{}",
+                n - 1,
+                if n == 2 { "" } else { "s" }
+            )
+        } else {
+            format!("{n} argument{}", if n == 1 { "" } else { "s" })
+        };
+        PyTypeError::new_err(format!(
+            "{}() takes {takes} ({}), got {}",
+            self.short_name(),
+            params.join(", "),
+            got.saturating_sub(skip)
+        ))
+    }
+
+    /// Encodes the request: `recv` (for a bound method) first, then `args` and `kwargs`.
     fn encode(
         &self,
         buf: &mut Vec<u8>,
+        recv: Option<&Bound<'_, PyAny>>,
         args: &Bound<'_, PyTuple>,
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
         let f = self.f();
+        let ctx = &*self.ctx;
         let n = f.params.len();
         buf.clear();
         buf.extend_from_slice(&self.header);
         let nkw = kwargs.map_or(0, |k| k.len());
-        if args.len() + nkw != n || args.len() > n {
-            return Err(PyTypeError::new_err(format!(
-                "{}() takes {n} argument{} ({}), got {}",
-                self.short_name(),
-                if n == 1 { "" } else { "s" },
-                f.schema
-                    .params
-                    .iter()
-                    .map(|p| format!("{} {}", p.name, p.go))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                args.len() + nkw
-            )));
-        }
+        // The positional arguments are `recv` (a bound method's receiver), then `args`.
+        let off = usize::from(recv.is_some());
+        let npos = args.len() + off;
+        let get = |i: usize| -> PyResult<Bound<'_, PyAny>> {
+            match recv {
+                Some(r) if i == 0 => Ok(r.clone()),
+                _ => args.get_item(i - off),
+            }
+        };
         let prefix = |i: usize| {
             let p = &f.schema.params[i];
             format!(
@@ -82,15 +108,49 @@ impl PyGoFunction {
                 p.go
             )
         };
-        for (i, arg) in args.iter().enumerate() {
-            encode_arg(buf, &f.params[i], &arg).map_err(|e| e.into_pyerr(&prefix(i)))?;
+        if f.schema.variadic {
+            // Fixed parameters, then every remaining positional argument into the last one.
+            if nkw > 0 {
+                return Err(PyTypeError::new_err(format!(
+                    "{}() takes no keyword arguments (it is variadic)",
+                    self.short_name()
+                )));
+            }
+            if npos < n - 1 {
+                return Err(self.arity_error(npos));
+            }
+            for i in 0..n - 1 {
+                encode_arg(buf, &f.params[i], &get(i)?, ctx)
+                    .map_err(|e| e.into_pyerr(&prefix(i)))?;
+            }
+            let usegolib_abi::WireType::List(elem) = &f.params[n - 1] else {
+                return Err(PyTypeError::new_err(
+                    "a variadic parameter that is not a list",
+                ));
+            };
+            write_array_len(buf, npos - (n - 1));
+            for (j, i) in (n - 1..npos).enumerate() {
+                encode_arg(buf, elem, &get(i)?, ctx).map_err(|e| {
+                    e.into_pyerr(&format!(
+                        "{}() variadic argument {j} (Go {})",
+                        self.short_name(),
+                        f.schema.params[n - 1].go
+                    ))
+                })?;
+            }
+            return Ok(());
+        }
+        if npos + nkw != n || npos > n {
+            return Err(self.arity_error(npos + nkw));
+        }
+        for i in 0..npos {
+            encode_arg(buf, &f.params[i], &get(i)?, ctx).map_err(|e| e.into_pyerr(&prefix(i)))?;
         }
         if let Some(kw) = kwargs.filter(|_| nkw > 0) {
             for (k, _) in kw.iter() {
                 let k: String = k.extract()?;
-                let pos = f.schema.params.iter().position(|p| p.name == k);
-                match pos {
-                    Some(p) if p >= args.len() => {}
+                match f.schema.params.iter().position(|p| p.name == k) {
+                    Some(p) if p >= npos => {}
                     Some(_) => {
                         return Err(PyTypeError::new_err(format!(
                             "{}() got multiple values for argument '{k}'",
@@ -105,7 +165,7 @@ impl PyGoFunction {
                     }
                 }
             }
-            for i in args.len()..n {
+            for i in npos..n {
                 let p = &f.schema.params[i];
                 let Some(arg) = kw.get_item(&p.name)? else {
                     return Err(PyTypeError::new_err(format!(
@@ -115,10 +175,41 @@ impl PyGoFunction {
                         p.go
                     )));
                 };
-                encode_arg(buf, &f.params[i], &arg).map_err(|e| e.into_pyerr(&prefix(i)))?;
+                encode_arg(buf, &f.params[i], &arg, ctx).map_err(|e| e.into_pyerr(&prefix(i)))?;
             }
         }
         Ok(())
+    }
+
+    pub fn invoke(
+        &self,
+        py: Python<'_>,
+        recv: Option<&Bound<'_, PyAny>>,
+        args: &Bound<'_, PyTuple>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Py<PyAny>> {
+        let mut buf = REQUEST.with(|c| c.take());
+        let encoded = self.encode(&mut buf, recv, args, kwargs);
+        let result = encoded.and_then(|()| {
+            let module = &*self.ctx.module;
+            let f = self.f();
+            let req = &buf;
+            let reply = py.detach(|| module.send(f, req));
+            // A Ctrl-C that arrived during the call takes effect now that it returned.
+            py.check_signals()?;
+            let reply = reply.map_err(|e| to_py(py, e))?;
+            let (ok, mut r) = module.reply_body(f, &reply).map_err(|e| to_py(py, e))?;
+            if ok {
+                decode_result(py, &mut r, &f.results, &self.ctx)
+            } else {
+                Err(to_py(py, module.error_from_reader(f, &mut r)))
+            }
+        });
+        // Keep this thread's request buffer for the next call, unless it grew huge.
+        if buf.capacity() <= 16 << 20 {
+            REQUEST.with(|c| c.set(buf));
+        }
+        result
     }
 }
 
@@ -131,28 +222,23 @@ impl PyGoFunction {
         args: &Bound<'_, PyTuple>,
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Py<PyAny>> {
-        let mut buf = REQUEST.with(|c| c.take());
-        let encoded = self.encode(&mut buf, args, kwargs);
-        let result = encoded.and_then(|()| {
-            let module = &*self.module;
-            let f = self.f();
-            let req = &buf;
-            let reply = py.detach(|| module.send(f, req));
-            // A Ctrl-C that arrived during the call takes effect now that it returned.
-            py.check_signals()?;
-            let reply = reply.map_err(|e| to_py(py, e))?;
-            let (ok, mut r) = module.reply_body(f, &reply).map_err(|e| to_py(py, e))?;
-            if ok {
-                decode_result(py, &mut r, f.results.len())
-            } else {
-                Err(to_py(py, module.error_from_reader(f, &mut r)))
-            }
-        });
-        // Keep this thread's request buffer for the next call, unless it grew huge.
-        if buf.capacity() <= 16 << 20 {
-            REQUEST.with(|c| c.set(buf));
+        self.invoke(py, None, args, kwargs)
+    }
+
+    /// As a class attribute: a method bound to the instance.
+    fn __get__(
+        slf: Py<Self>,
+        py: Python<'_>,
+        obj: Option<Py<PyAny>>,
+        _owner: Option<Py<PyAny>>,
+    ) -> Py<PyAny> {
+        match obj {
+            Some(o) if !o.is_none(py) => match Py::new(py, PyBoundMethod { func: slf, recv: o }) {
+                Ok(m) => m.into_any(),
+                Err(_) => py.None(),
+            },
+            _ => slf.into_any(),
         }
-        result
     }
 
     fn __repr__(&self) -> String {
@@ -169,7 +255,13 @@ impl PyGoFunction {
     /// The Go name.
     #[getter]
     fn __name__(&self) -> String {
-        self.f().schema.name.clone()
+        let f = self.f();
+        f.schema
+            .name
+            .rsplit('.')
+            .next()
+            .unwrap_or(&f.schema.name)
+            .to_owned()
     }
 
     /// `package.Name`.
@@ -184,6 +276,12 @@ impl PyGoFunction {
         self.f().package.clone()
     }
 
+    /// The schema name (`Name`, `Type.Method`, `Name[T1,T2]`).
+    #[getter]
+    fn go_name(&self) -> String {
+        self.f().schema.name.clone()
+    }
+
     /// The Go signature, e.g. `func AddInt(a int, b int) int`.
     #[getter]
     fn go_signature(&self) -> String {
@@ -196,12 +294,12 @@ impl PyGoFunction {
         self.f().schema.doc.clone()
     }
 
-    /// Parameters as (name, Go type, wire type).
+    /// Parameters as (name, Go type, wire type); for a method, without the receiver.
     #[getter]
     fn params(&self) -> Vec<(String, String, String)> {
-        self.f()
-            .schema
-            .params
+        let f = self.f();
+        let skip = usize::from(f.schema.receiver.is_some());
+        f.schema.params[skip..]
             .iter()
             .map(|p| (p.name.clone(), p.go.clone(), p.wire.clone()))
             .collect()
@@ -223,12 +321,96 @@ impl PyGoFunction {
     fn returns_error(&self) -> bool {
         self.f().schema.error
     }
+
+    /// Whether the last parameter is variadic.
+    #[getter]
+    fn variadic(&self) -> bool {
+        self.f().schema.variadic
+    }
+
+    /// The receiver type key, for a method.
+    #[getter]
+    fn receiver(&self) -> Option<String> {
+        self.f().schema.receiver.clone()
+    }
+
+    /// The variable name, for a package variable's getter.
+    #[getter]
+    fn var(&self) -> Option<String> {
+        self.f().schema.var.clone()
+    }
+
+    /// (name, type args), for an instantiation of a generic function.
+    #[getter]
+    fn generic(&self) -> Option<(String, Vec<String>)> {
+        self.f()
+            .schema
+            .generic
+            .as_ref()
+            .map(|g| (g.name.clone(), g.type_args.clone()))
+    }
+}
+
+/// A Go method bound to a Go object.
+#[pyclass(module = "usegolib._native", name = "GoMethod", frozen)]
+pub struct PyBoundMethod {
+    func: Py<PyGoFunction>,
+    recv: Py<PyAny>,
+}
+
+#[pymethods]
+impl PyBoundMethod {
+    #[pyo3(signature = (*args, **kwargs))]
+    fn __call__(
+        &self,
+        py: Python<'_>,
+        args: &Bound<'_, PyTuple>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Py<PyAny>> {
+        self.func
+            .get()
+            .invoke(py, Some(self.recv.bind(py)), args, kwargs)
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> String {
+        let f = self.func.get();
+        let r = self
+            .recv
+            .bind(py)
+            .repr()
+            .map(|r| r.to_string())
+            .unwrap_or_default();
+        format!("<go method {} of {r}>", f.f().schema.name)
+    }
+
+    #[getter]
+    fn __doc__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.func.bind(py).getattr("__doc__").map(Bound::unbind)
+    }
+
+    #[getter]
+    fn __func__(&self, py: Python<'_>) -> Py<PyGoFunction> {
+        self.func.clone_ref(py)
+    }
+
+    #[getter]
+    fn __self__(&self, py: Python<'_>) -> Py<PyAny> {
+        self.recv.clone_ref(py)
+    }
 }
 
 /// A Go module loaded in this process (one Go runtime).
 #[pyclass(module = "usegolib._native", name = "GoModule", frozen)]
 pub struct PyGoModule {
-    pub inner: Arc<GoModule>,
+    pub ctx: Arc<ModuleCtx>,
+}
+
+impl PyGoModule {
+    pub fn new(module: Arc<usegolib_loader::GoModule>) -> Self {
+        PyGoModule {
+            ctx: ctx_for(module),
+        }
+    }
 }
 
 #[pymethods]
@@ -236,49 +418,61 @@ impl PyGoModule {
     /// The module path.
     #[getter]
     fn path(&self) -> String {
-        self.inner.module().to_owned()
+        self.ctx.module.module().to_owned()
     }
 
     /// The version (`local` for a local directory).
     #[getter]
     fn version(&self) -> String {
-        self.inner.version().to_owned()
+        self.ctx.module.version().to_owned()
     }
 
     /// The artifact directory.
     #[getter]
     fn artifact_dir(&self) -> String {
-        self.inner.artifact_dir().display().to_string()
+        self.ctx.module.artifact_dir().display().to_string()
     }
 
     /// The manifest, as JSON text.
     fn manifest_json(&self) -> PyResult<String> {
-        serde_json::to_string(self.inner.manifest())
+        serde_json::to_string(self.ctx.module.manifest())
             .map_err(|e| PyTypeError::new_err(e.to_string()))
     }
 
     /// Import paths of the packages.
     fn packages(&self) -> Vec<String> {
-        self.inner
+        self.ctx
+            .module
             .packages()
             .iter()
             .map(|p| p.path.clone())
             .collect()
     }
 
-    /// The functions of a package, as `GoFunction` objects.
+    /// The functions of a package (plain functions, methods, variable getters, instantiations),
+    /// as `GoFunction` objects.
     fn functions(&self, py: Python<'_>, package: &str) -> PyResult<Vec<Py<PyGoFunction>>> {
-        self.inner
+        self.ctx
+            .module
             .functions()
             .iter()
             .filter(|f| f.package == package)
-            .map(|f| Py::new(py, PyGoFunction::new(self.inner.clone(), f)))
+            .map(|f| Py::new(py, PyGoFunction::new(self.ctx.clone(), f)))
             .collect()
+    }
+
+    /// The function with this id.
+    fn function_by_id(&self, py: Python<'_>, id: usize) -> PyResult<Py<PyGoFunction>> {
+        match self.ctx.module.functions().get(id) {
+            Some(f) => Py::new(py, PyGoFunction::new(self.ctx.clone(), f)),
+            None => Err(PyTypeError::new_err(format!("no function #{id}"))),
+        }
     }
 
     /// The skipped functions of a package: (name, signature, reason).
     fn skipped(&self, package: &str) -> Vec<(String, String, String)> {
-        self.inner
+        self.ctx
+            .module
             .package(package)
             .map(|p| {
                 p.skipped
@@ -291,24 +485,72 @@ impl PyGoModule {
 
     /// The package's documentation.
     fn package_doc(&self, package: &str) -> String {
-        self.inner
+        self.ctx
+            .module
             .package(package)
             .map(|p| p.doc.clone())
             .unwrap_or_default()
     }
 
+    /// The record and handle types of a package: (key, kind, name, doc, constructor id).
+    fn types(&self, package: &str) -> Vec<(String, String, String, String, Option<u32>)> {
+        self.ctx
+            .module
+            .schema()
+            .types
+            .iter()
+            .filter(|(_, t)| t.package == package)
+            .map(|(k, t)| {
+                (
+                    k.clone(),
+                    t.kind.clone(),
+                    t.name.clone(),
+                    t.doc.clone(),
+                    t.constructor,
+                )
+            })
+            .collect()
+    }
+
+    /// The fields of a type: (python name, key, Go name, Go type, wire type, required).
+    fn fields(&self, key: &str) -> Vec<(String, String, String, String, String, bool)> {
+        let Some(t) = self.ctx.module.schema().types.get(key) else {
+            return Vec::new();
+        };
+        t.fields
+            .iter()
+            .map(|f| {
+                let py = crate::ctx::py_field_name(&f.key, &f.name);
+                (
+                    py,
+                    f.key.clone(),
+                    f.name.clone(),
+                    f.go.clone(),
+                    f.wire.clone(),
+                    f.required,
+                )
+            })
+            .collect()
+    }
+
+    /// Registers the Python class made for a record or handle type.
+    fn register_class(&self, key: String, cls: Py<PyAny>) {
+        self.ctx.classes.write().insert(key, cls);
+    }
+
     /// Looks a function up: raises UnsupportedSignatureError (skipped) or SymbolNotFoundError.
     fn function(&self, py: Python<'_>, package: &str, name: &str) -> PyResult<Py<PyGoFunction>> {
         let f = self
-            .inner
+            .ctx
+            .module
             .function(package, name)
             .map_err(|e| to_py(py, e))?;
-        Py::new(py, PyGoFunction::new(self.inner.clone(), f))
+        Py::new(py, PyGoFunction::new(self.ctx.clone(), f))
     }
 
     /// Close names among a package's functions.
     fn suggest(&self, package: &str, name: &str) -> Vec<String> {
-        match self.inner.package(package) {
+        match self.ctx.module.package(package) {
             Some(p) => usegolib_loader::suggest(
                 name,
                 p.functions
@@ -321,7 +563,7 @@ impl PyGoModule {
     }
 
     fn __repr__(&self) -> String {
-        let m = self.inner.manifest();
+        let m = self.ctx.module.manifest();
         format!(
             "<usegolib module '{}' {} ({}/{}, {})>",
             m.module, m.version, m.goos, m.goarch, m.go_version
@@ -333,7 +575,8 @@ impl PyGoModule {
     #[pyo3(signature = (name, detach=false))]
     fn _floor(&self, name: &str, detach: bool) -> PyResult<PyFloor> {
         match self
-            .inner
+            .ctx
+            .module
             .floor_i64_binop(&format!("usegolib_floor_{name}"))
         {
             Some(f) => Ok(PyFloor { f, detach }),

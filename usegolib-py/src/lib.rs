@@ -4,8 +4,10 @@
 #![forbid(unsafe_code)]
 
 mod convert;
+mod ctx;
 mod errors;
 mod func;
+mod handle;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -15,7 +17,8 @@ use pyo3::prelude::*;
 use usegolib_loader::{BuildPolicy, Builder, ImportOptions, Located};
 
 use crate::errors::to_py;
-use crate::func::{PyFloor, PyGoFunction, PyGoModule};
+use crate::func::{PyBoundMethod, PyFloor, PyGoFunction, PyGoModule};
+use crate::handle::{HandleToken, PyGoObject};
 
 fn options(
     py: Python<'_>,
@@ -67,12 +70,7 @@ fn import_module(
     let imported = py
         .detach(|| usegolib_loader::import(target, version, &opts))
         .map_err(|e| to_py(py, e))?;
-    Ok((
-        PyGoModule {
-            inner: imported.module,
-        },
-        imported.package,
-    ))
+    Ok((PyGoModule::new(imported.module), imported.package))
 }
 
 /// Builds (or finds up to date) the artifact of a target without loading it: returns
@@ -113,7 +111,7 @@ fn load_artifact(py: Python<'_>, path: PathBuf) -> PyResult<PyGoModule> {
     let m = py
         .detach(|| usegolib_loader::load_artifact(&dir))
         .map_err(|e| to_py(py, e))?;
-    Ok(PyGoModule { inner: m })
+    Ok(PyGoModule::new(m))
 }
 
 /// The default artifact root (`$USEGOLIB_CACHE_DIR/artifacts` or the platform cache).
@@ -155,7 +153,7 @@ fn host_platform() -> (&'static str, &'static str) {
 fn loaded_modules() -> Vec<PyGoModule> {
     usegolib_loader::loaded_modules()
         .into_iter()
-        .map(|inner| PyGoModule { inner })
+        .map(PyGoModule::new)
         .collect()
 }
 
@@ -167,6 +165,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyGoModule>()?;
     m.add_class::<PyGoFunction>()?;
     m.add_class::<PyFloor>()?;
+    m.add_class::<PyBoundMethod>()?;
+    m.add_class::<PyGoObject>()?;
+    m.add_class::<HandleToken>()?;
+    m.add_function(wrap_pyfunction!(ctx::_set_helpers, m)?)?;
     m.add_function(wrap_pyfunction!(import_module, m)?)?;
     m.add_function(wrap_pyfunction!(build_target, m)?)?;
     m.add_function(wrap_pyfunction!(load_artifact, m)?)?;

@@ -1,0 +1,85 @@
+"""Python values for Go's time.Time and time.Duration, which keep Go's nanoseconds.
+
+``GoTime`` is an aware ``datetime`` and ``GoDuration`` a ``timedelta``: they behave as those, and
+remember the nanoseconds below the microsecond that Python's types cannot hold, so that a value
+from Go goes back to Go unchanged. Plain aware datetimes and timedeltas are accepted as input.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from usegolib import _native
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+class GoTime(datetime):
+    """An aware datetime from Go, with ``nanosecond`` (0-999) below its microsecond."""
+
+    @property
+    def nanosecond(self) -> int:
+        ns = self.__dict__.get("_go_nanos")
+        if ns is not None and ns // 1000 == self.microsecond:
+            return ns % 1000
+        return 0
+
+
+def _trunc_us(ns: int) -> int:
+    """Nanoseconds to microseconds, truncated toward zero as Go's Duration.Microseconds does."""
+    q = abs(ns) // 1000
+    return q if ns >= 0 else -q
+
+
+class GoDuration(timedelta):
+    """A timedelta from Go, with the exact ``nanoseconds`` of the time.Duration."""
+
+    @property
+    def nanoseconds(self) -> int:
+        ns = self.__dict__.get("_go_ns")
+        us = (self.days * 86_400 + self.seconds) * 1_000_000 + self.microseconds
+        if ns is not None and _trunc_us(ns) == us:
+            return ns
+        return us * 1000
+
+
+def time_to_wire(dt: object) -> tuple[int, int, int]:
+    if not isinstance(dt, datetime):
+        raise TypeError(f"expected datetime, got {type(dt).__name__}")
+    off = dt.utcoffset()
+    if off is None:
+        raise TypeError("naive datetime: give it a tzinfo (for example timezone.utc)")
+    if off.microseconds:
+        raise ValueError("the UTC offset must be a whole number of seconds")
+    delta = dt - _EPOCH
+    total_us = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    sec, us = divmod(total_us, 1_000_000)
+    ns = us * 1000
+    if isinstance(dt, GoTime):
+        ns += dt.nanosecond
+    return sec, ns, off.days * 86_400 + off.seconds
+
+
+def time_from_wire(sec: int, ns: int, offset: int) -> GoTime:
+    tz = timezone.utc if offset == 0 else timezone(timedelta(seconds=offset))
+    dt = (_EPOCH + timedelta(seconds=sec, microseconds=ns // 1000)).astimezone(tz)
+    t = GoTime(dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second, dt.microsecond, tzinfo=tz)
+    t.__dict__["_go_nanos"] = ns
+    return t
+
+
+def duration_to_wire(td: object) -> int:
+    if isinstance(td, GoDuration):
+        return td.nanoseconds
+    if isinstance(td, timedelta):
+        return ((td.days * 86_400 + td.seconds) * 1_000_000 + td.microseconds) * 1000
+    raise TypeError(f"expected timedelta, got {type(td).__name__}")
+
+
+def duration_from_wire(ns: int) -> GoDuration:
+    d = GoDuration(microseconds=_trunc_us(ns))
+    d.__dict__["_go_ns"] = ns
+    return d
+
+
+_native._set_helpers(time_to_wire, time_from_wire, duration_to_wire, duration_from_wire)

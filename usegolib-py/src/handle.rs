@@ -1,0 +1,153 @@
+//! Go objects: Python objects holding a handle to a Go value (docs/abi.md section 8.3).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::PyTuple;
+use usegolib_loader::GoModule;
+
+use crate::convert::ArgError;
+use crate::ctx::ModuleCtx;
+
+/// The internal token that lets only the binding create Go objects.
+#[pyclass(module = "usegolib._native", frozen)]
+pub struct HandleToken {
+    ctx: Arc<ModuleCtx>,
+    key: String,
+    id: u64,
+}
+
+/// A Go value living in the Go runtime, used through its methods. Each Go type gets a Python
+/// subclass (made by the package at import) whose attributes are the methods.
+///
+/// `close()` (or leaving a `with` block, or garbage collection) releases the Go value; calling
+/// a method afterwards raises `ObjectClosedError`.
+#[pyclass(module = "usegolib._native", name = "GoObject", subclass, frozen)]
+pub struct PyGoObject {
+    ctx: Arc<ModuleCtx>,
+    key: String,
+    id: u64,
+    closed: AtomicBool,
+}
+
+impl PyGoObject {
+    /// The handle id, for an argument of a call into `module`.
+    pub fn id_for(&self, module: &Arc<GoModule>) -> Result<u64, ArgError> {
+        if !Arc::ptr_eq(&self.ctx.module, module) {
+            return Err(ArgError::Type(format!(
+                "this Go object belongs to module {}, not {}",
+                self.ctx.module.module(),
+                module.module()
+            )));
+        }
+        if self.closed.load(Ordering::Acquire) {
+            return Err(ArgError::Py(crate::errors::ObjectClosedError::new_err(
+                format!("{} was closed: it cannot be used any more", self.describe()),
+            )));
+        }
+        Ok(self.id)
+    }
+
+    fn describe(&self) -> String {
+        let short = self.key.rsplit('/').next().unwrap_or(&self.key);
+        format!("Go object *{short} (handle {})", self.id)
+    }
+}
+
+#[pymethods]
+impl PyGoObject {
+    #[new]
+    fn new(token: PyRef<'_, HandleToken>) -> Self {
+        PyGoObject {
+            ctx: token.ctx.clone(),
+            key: token.key.clone(),
+            id: token.id,
+            closed: AtomicBool::new(false),
+        }
+    }
+
+    /// Releases the Go value. Closing twice does nothing.
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        if self.closed.swap(true, Ordering::AcqRel) {
+            return Ok(());
+        }
+        let module = &self.ctx.module;
+        let id = self.id;
+        py.detach(|| module.release(id))
+            .map_err(|e| crate::errors::to_py(py, e))
+    }
+
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    #[pyo3(signature = (*_exc))]
+    fn __exit__(&self, py: Python<'_>, _exc: &Bound<'_, PyTuple>) -> PyResult<bool> {
+        self.close(py)?;
+        Ok(false)
+    }
+
+    /// The handle id.
+    #[getter]
+    fn go_handle(&self) -> u64 {
+        self.id
+    }
+
+    /// The Go type's key (`<import path>.<Name>`).
+    #[getter]
+    fn go_type(&self) -> &str {
+        &self.key
+    }
+
+    /// Whether `close()` was called.
+    #[getter]
+    fn closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
+    fn __repr__(&self) -> String {
+        let state = if self.closed.load(Ordering::Acquire) {
+            "closed"
+        } else {
+            "alive"
+        };
+        let short = self.key.rsplit('/').next().unwrap_or(&self.key);
+        format!("<go *{short} handle={} {state}>", self.id)
+    }
+
+    fn __reduce__(&self) -> PyResult<()> {
+        Err(PyTypeError::new_err(
+            "cannot pickle a Go object: handles are local to one process",
+        ))
+    }
+}
+
+impl Drop for PyGoObject {
+    fn drop(&mut self) {
+        if !self.closed.swap(true, Ordering::AcqRel) {
+            // Garbage collected while open: release the Go value. Errors cannot be raised here.
+            let _ = self.ctx.module.release(self.id);
+        }
+    }
+}
+
+/// Creates the Python object for a handle of type `key` received from Go.
+pub fn new_object(py: Python<'_>, ctx: &Arc<ModuleCtx>, key: &str, id: u64) -> PyResult<Py<PyAny>> {
+    let cls = ctx.classes.read().get(key).map(|c| c.clone_ref(py));
+    let token = Py::new(
+        py,
+        HandleToken {
+            ctx: ctx.clone(),
+            key: key.to_owned(),
+            id,
+        },
+    )?;
+    let base = py.get_type::<PyGoObject>();
+    match cls {
+        // GoObject.__new__(cls, token): bypasses a __new__ the subclass defines for construction.
+        Some(c) => Ok(base.call_method1("__new__", (c, token))?.unbind()),
+        None => Ok(base.call1((token,))?.unbind()),
+    }
+}
