@@ -1,4 +1,4 @@
-"""The ``usegolib`` command line: build, list, rm, show, version.
+"""The ``usegolib`` command line: build, list, rm, show, stubs, version.
 
 Every failure prints one line (``usegolib: error: ...``) and exits non-zero; build output from the
 Go toolchain follows that line when there is any.
@@ -162,6 +162,18 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_stubs(args: argparse.Namespace) -> int:
+    from usegolib._stubs import write_stubs
+
+    target, version = _split(args.target, args.version)
+    pkg = import_(target, version, artifact_dir=args.artifact_dir, quiet=args.quiet or None)
+    module = pkg._go_module
+    packages = module.packages() if args.all else [pkg._go_path]
+    for path in write_stubs(module, packages, args.out):
+        print(path)
+    return 0
+
+
 def cmd_version(args: argparse.Namespace) -> int:
     print(f"usegolib {_native.__version__} (ABI {_native.ABI_VERSION})")
     go = os.environ.get("USEGOLIB_GO") or "go"
@@ -205,6 +217,14 @@ def parser() -> argparse.ArgumentParser:
     sh.add_argument("--no-build", action="store_true", help="fail instead of building")
     sh.add_argument("-q", "--quiet", action="store_true")
     sh.set_defaults(func=cmd_show)
+
+    st = sub.add_parser("stubs", help="write .pyi stubs for IDEs and type checkers")
+    st.add_argument("target")
+    st.add_argument("--version")
+    st.add_argument("--out", default=".", help="directory to write PACKAGE.pyi files into")
+    st.add_argument("--all", action="store_true", help="every package of the module")
+    st.add_argument("-q", "--quiet", action="store_true")
+    st.set_defaults(func=cmd_stubs)
 
     v = sub.add_parser("version", help="print versions")
     v.set_defaults(func=cmd_version)
