@@ -134,7 +134,10 @@ impl GoLibrary {
             .map_err(OpenError::Dlopen)?;
         // Never dlclose a Go library, not even on the error paths below.
         let lib = std::mem::ManuallyDrop::new(lib);
-        drop(file);
+        // Keep the descriptor open for the life of the process: the dynamic loader knows this
+        // library by the name `/proc/self/fd/N`, and would hand it out again for a later dlopen
+        // of the same name if N were reused for another file.
+        std::mem::forget(file);
         // SAFETY: `usegolib_abi_version` is declared `uint32_t(void)` by docs/abi.md section 1.
         let version: AbiVersionFn = unsafe { symbol(&lib, "usegolib_abi_version")? };
         // SAFETY: a plain C function that returns a constant; it does not enter Go.

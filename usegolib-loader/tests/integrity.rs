@@ -51,6 +51,48 @@ fn a_manifest_of_another_abi_version_says_rebuild() {
     }
 }
 
+/// Builds a stand-in library whose `usegolib_abi_version` returns `abi`, with a manifest that
+/// claims ABI 1, in its own directory.
+fn fake_library(name: &str, abi: u32) -> std::path::PathBuf {
+    let dir = common::root().join("copies").join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    let c = dir.join("fake.c");
+    std::fs::write(
+        &c,
+        format!("#include <stdint.h>\nuint32_t usegolib_abi_version(void) {{ return {abi}; }}\n"),
+    )
+    .unwrap();
+    let lib = dir.join("libusegolib.so");
+    let st = Command::new("cc")
+        .args(["-shared", "-fPIC", "-o"])
+        .arg(&lib)
+        .arg(&c)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let (os, arch) = usegolib_loader::host_platform();
+    let manifest = serde_json::json!({
+        "manifest_version": 1, "abi_version": 1, "module": format!("example.com/{name}"), "version": "local",
+        "local": true, "go_version": "go0", "goos": os, "goarch": arch,
+        "library": {"file": "libusegolib.so", "sha256": usegolib_sha(&lib)}, "fingerprint": null, "schema": {}
+    });
+    std::fs::write(dir.join("manifest.json"), manifest.to_string()).unwrap();
+    dir
+}
+
+/// Regression: libraries are loaded through `/proc/self/fd/N`; the loader must never hand out an
+/// earlier library because a later file got the same descriptor number.
+#[test]
+fn each_load_gets_its_own_library_even_when_descriptors_are_reused() {
+    for abi in [3u32, 4, 5, 6] {
+        let dir = fake_library(&format!("fake-seq-{abi}"), abi);
+        match load_artifact(&dir) {
+            Err(Error::AbiMismatch { found, .. }) => assert_eq!(found, abi),
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
 #[test]
 fn a_library_of_another_abi_version_is_refused_before_any_call() {
     // A stand-in library whose usegolib_abi_version says 2, with a manifest that claims ABI 1.
