@@ -9,7 +9,7 @@ import (
 
 // Decoder reads MessagePack values from a byte slice it borrows.
 //
-// Bridge.Handle gives the generated Call adapters a Decoder positioned at the first argument of a
+// Bridge.Serve gives the generated Call adapters a Decoder positioned at the first argument of a
 // request it has already validated structurally (lengths, depth, element count, no trailing
 // bytes). The Decoder never panics and never allocates more than the bytes that remain, even on
 // input that was not validated: every declared length is checked against the remaining bytes.
@@ -21,7 +21,7 @@ type Decoder struct {
 	off int
 }
 
-// NewDecoder returns a Decoder reading buf from its start. Handle does not need it; it is for
+// NewDecoder returns a Decoder reading buf from its start. Serve does not need it; it is for
 // tests and tools.
 func NewDecoder(buf []byte) *Decoder { return &Decoder{buf: buf} }
 
@@ -97,33 +97,56 @@ func (d *Decoder) integer(want string) (u uint64, neg bool, err error) {
 		v := int64(int8(m))
 		return uint64(v), v < 0, nil
 	}
-	var size int
+	rest := d.buf[d.off+1:]
 	switch m {
-	case mUint8, mInt8:
-		size = 1
-	case mUint16, mInt16:
-		size = 2
-	case mUint32, mInt32:
-		size = 4
-	case mUint64, mInt64:
-		size = 8
+	case mUint8:
+		if len(rest) >= 1 {
+			d.off += 2
+			return uint64(rest[0]), false, nil
+		}
+	case mUint16:
+		if len(rest) >= 2 {
+			d.off += 3
+			return uint64(binary.BigEndian.Uint16(rest)), false, nil
+		}
+	case mUint32:
+		if len(rest) >= 4 {
+			d.off += 5
+			return uint64(binary.BigEndian.Uint32(rest)), false, nil
+		}
+	case mUint64:
+		if len(rest) >= 8 {
+			d.off += 9
+			return binary.BigEndian.Uint64(rest), false, nil
+		}
+	case mInt8:
+		if len(rest) >= 1 {
+			d.off += 2
+			v := int64(int8(rest[0]))
+			return uint64(v), v < 0, nil
+		}
+	case mInt16:
+		if len(rest) >= 2 {
+			d.off += 3
+			v := int64(int16(binary.BigEndian.Uint16(rest)))
+			return uint64(v), v < 0, nil
+		}
+	case mInt32:
+		if len(rest) >= 4 {
+			d.off += 5
+			v := int64(int32(binary.BigEndian.Uint32(rest)))
+			return uint64(v), v < 0, nil
+		}
+	case mInt64:
+		if len(rest) >= 8 {
+			d.off += 9
+			v := int64(binary.BigEndian.Uint64(rest))
+			return uint64(v), v < 0, nil
+		}
 	default:
 		return 0, false, d.mismatch(want)
 	}
-	b, err := d.take(1, uint64(size))
-	if err != nil {
-		return 0, false, err
-	}
-	var v uint64
-	for _, c := range b {
-		v = v<<8 | uint64(c)
-	}
-	if m >= mInt8 { // signed encodings: sign-extend from size bytes
-		shift := 64 - 8*uint(size)
-		s := int64(v<<shift) >> shift
-		return uint64(s), s < 0, nil
-	}
-	return v, false, nil
+	return 0, false, errEOF
 }
 
 // intRange returns the Go name and the bounds of a signed integer of the given width; any width
@@ -180,12 +203,17 @@ func intValueString(u uint64, neg bool) string {
 // when the value does not fit: "value 128 is out of range for int8 [-128, 127]". Floats and
 // bools are type errors: "expected int8, got float64".
 func (d *Decoder) Int(bits int) (int64, error) {
-	if d.off < len(d.buf) {
-		if m := d.buf[d.off]; isFixInt(m) { // -32..127 fits every width
-			d.off++
-			return int64(int8(m)), nil
+	// A fixint (-32..127) fits every width: this much is inlined into the Call adapters.
+	if off := d.off; uint(off) < uint(len(d.buf)) {
+		if v := int8(d.buf[off]); v >= -32 { // 00..7f and e0..ff
+			d.off = off + 1
+			return int64(v), nil
 		}
 	}
+	return d.intSlow(bits)
+}
+
+func (d *Decoder) intSlow(bits int) (int64, error) {
 	name, lo, hi := intRange(bits)
 	u, neg, err := d.integer(name)
 	if err != nil {
@@ -201,12 +229,17 @@ func (d *Decoder) Int(bits int) (int64, error) {
 // width is taken as 64). It accepts every MessagePack int encoding; negative and too large values
 // fail: "value -1 is out of range for uint16 [0, 65535]".
 func (d *Decoder) Uint(bits int) (uint64, error) {
-	if d.off < len(d.buf) {
-		if m := d.buf[d.off]; m <= 0x7f {
-			d.off++
+	// A positive fixint (0..127) fits every width: this much is inlined into the Call adapters.
+	if off := d.off; uint(off) < uint(len(d.buf)) {
+		if m := d.buf[off]; m <= 0x7f {
+			d.off = off + 1
 			return uint64(m), nil
 		}
 	}
+	return d.uintSlow(bits)
+}
+
+func (d *Decoder) uintSlow(bits int) (uint64, error) {
 	name, hi := uintRange(bits)
 	u, neg, err := d.integer(name)
 	if err != nil {

@@ -11,7 +11,7 @@
 //
 //   - a request is the MessagePack array [abi, op, target, args];
 //   - a reply is [0, result] on success or [1, {kind, message, detail}] on failure;
-//   - [Bridge.Handle] validates the whole request structurally (sizes, nesting depth, element
+//   - [Bridge.Serve] validates the whole request structurally (sizes, nesting depth, element
 //     count, trailing bytes) in one iterative pass before anything is allocated or dispatched,
 //     then runs the function under recover, so malformed input and panics become typed error
 //     replies and never crash the host process.

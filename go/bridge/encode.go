@@ -7,29 +7,37 @@ import (
 
 // Encoder appends MessagePack values in the canonical forms of docs/abi.md section 2 to Buf.
 //
-// Bridge.Handle hands the generated Call adapters a pooled Encoder whose Buf already holds the
-// reply prefix; an adapter writes exactly one result value. If the output would exceed
-// MaxMessageBytes, the Encoder stops copying payloads and Handle replies limit_exceeded instead:
-// a huge result is never copied in full.
+// Bridge.Serve hands the generated Call adapters an Encoder whose Buf (the caller's reply buffer)
+// already holds the reply prefix; an adapter writes exactly one result value. If the output would
+// exceed MaxMessageBytes, the Encoder stops copying payloads and Serve replies limit_exceeded
+// instead: a huge result is never copied in full.
 type Encoder struct {
 	Buf []byte
 
-	over  bool // a payload was dropped because the message would exceed MaxMessageBytes
-	elems int  // container elements written, for the MaxElements limit
+	// elems counts the container elements written, for the MaxElements limit. It is negative
+	// once the message is over MaxMessageBytes (a payload was dropped); it then stays so, and
+	// nothing more is counted. The Encoder is kept at 4 words, the largest struct the compiler
+	// keeps in registers: Func.Call takes and returns one by value on every call.
+	elems int
 }
+
+// overSize is the value of elems once the message is over MaxMessageBytes.
+const overSize = math.MinInt
 
 // reset empties the encoder, keeping the capacity of Buf.
 func (e *Encoder) reset() {
 	e.Buf = e.Buf[:0]
-	e.over = false
 	e.elems = 0
 }
 
+// over reports whether a payload was dropped because the message would exceed MaxMessageBytes.
+func (e *Encoder) over() bool { return e.elems < 0 }
+
 // room reports whether n more payload bytes keep the message within MaxMessageBytes; if not,
-// it marks the encoder as over the limit.
+// or if the message is already over, it marks the encoder as over the limit.
 func (e *Encoder) room(n int) bool {
-	if n > MaxMessageBytes-len(e.Buf) {
-		e.over = true
+	if e.elems < 0 || n > MaxMessageBytes-len(e.Buf) {
+		e.elems = overSize
 		return false
 	}
 	return true
@@ -49,6 +57,14 @@ func (e *Encoder) Bool(v bool) {
 
 // Int writes v in the shortest MessagePack int form: a fixint, cc..cf for v >= 0, d0..d3 for v < 0.
 func (e *Encoder) Int(v int64) {
+	if v >= 0 && v <= 0x7f { // this much is inlined into the Call adapters
+		e.Buf = append(e.Buf, byte(v))
+		return
+	}
+	e.intSlow(v)
+}
+
+func (e *Encoder) intSlow(v int64) {
 	if v >= 0 {
 		e.Uint(uint64(v))
 		return

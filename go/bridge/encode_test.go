@@ -118,17 +118,17 @@ func TestEncodeOverLimit(t *testing.T) {
 	var e Encoder
 	e.ListLen(2)
 	e.Bytes(huge)
-	if !e.over || len(e.Buf) != 1 {
-		t.Fatalf("Bytes over the limit: over=%v len=%d", e.over, len(e.Buf))
+	if !e.over() || len(e.Buf) != 1 {
+		t.Fatalf("Bytes over the limit: over=%v len=%d", e.over(), len(e.Buf))
 	}
 	e.reset()
 	e.String(string(huge[:10]))
 	e.ListLen(MaxMessageBytes + 1)
-	if !e.over || len(e.Buf) != 11 {
-		t.Fatalf("ListLen over the limit: over=%v len=%d", e.over, len(e.Buf))
+	if !e.over() || len(e.Buf) != 11 {
+		t.Fatalf("ListLen over the limit: over=%v len=%d", e.over(), len(e.Buf))
 	}
 	e.reset()
-	if e.over || e.elems != 0 || len(e.Buf) != 0 {
+	if e.over() || e.elems != 0 || len(e.Buf) != 0 {
 		t.Fatal("reset did not clear the encoder")
 	}
 }

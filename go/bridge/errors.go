@@ -7,7 +7,7 @@ import (
 )
 
 // ArgError reports that argument index (0-based) could not be converted to its Go type. The
-// generated Call adapters return it; Handle turns it into a bad_argument reply whose detail names
+// generated Call adapters return it; Serve turns it into a bad_argument reply whose detail names
 // the parameter and its Go type from Func.Params.
 func ArgError(index int, err error) error { return &argError{index: index, err: err} }
 
@@ -20,7 +20,7 @@ func (e *argError) Error() string { return fmt.Sprintf("argument %d: %v", e.inde
 func (e *argError) Unwrap() error { return e.err }
 
 // GoError reports that the Go function returned the non-nil error err as its last result. The
-// generated Call adapters return it; Handle turns it into a go_error reply with message
+// generated Call adapters return it; Serve turns it into a go_error reply with message
 // err.Error() and detail type fmt.Sprintf("%T", err).
 func GoError(err error) error { return &goError{err: err} }
 

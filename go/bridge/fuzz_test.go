@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"sort"
 	"testing"
@@ -122,6 +123,17 @@ func FuzzHandle(f *testing.F) {
 		var release func()
 		alloc := allocated(func() { out, release = b.Handle(req) })
 		defer release()
+		// The fast header path accepts only what validate accepts, and parses it the same way.
+		var fast, slow header
+		if fastHeader(req, &fast) {
+			if f := validate(req); f != nil {
+				t.Fatalf("fastHeader accepts % x, validate rejects it: %v", truncate(req), f)
+			}
+			if f := parseHeader(req, &slow); f != nil || !reflect.DeepEqual(fast, slow) {
+				t.Fatalf("fastHeader gives %+v, parseHeader %+v, %v", fast, slow, f)
+			}
+		}
+
 		if len(out) == 0 {
 			t.Fatal("empty reply")
 		}
@@ -131,6 +143,13 @@ func FuzzHandle(f *testing.F) {
 		}
 		if r.status == 1 && (r.kind == "" || r.detail == nil) {
 			t.Fatalf("error reply without kind or detail: %v", r)
+		}
+		// Serve into a small caller buffer gives the same reply as Handle (but for the stack of a
+		// panic).
+		if r.kind != "go_panic" {
+			if got := b.Serve(req, make([]byte, 0, 16)); !bytes.Equal(got, out) {
+				t.Fatalf("Serve gives % x, Handle % x", truncate(got), truncate(out))
+			}
 		}
 		if alloc > fuzzAllocLimit(len(req)) {
 			t.Fatalf("allocated %d bytes for %d input bytes", alloc, len(req))

@@ -108,20 +108,25 @@ func (b *Bridge) Serve(req, buf []byte) (reply []byte) {
 			return errorReply(buf, f)
 		}
 	}
-	f, fail := b.lookup(&h)
-	if fail != nil {
-		return errorReply(buf, fail)
+	var f *Func
+	if !h.byName && h.id < uint64(len(b.funcs)) {
+		f = &b.funcs[h.id]
+	} else {
+		var fail *failure
+		if f, fail = b.lookup(&h); fail != nil {
+			return errorReply(buf, fail)
+		}
 	}
 	if h.nargs != len(f.Params) {
 		return errorReply(buf, arityFailure(f, h.nargs))
 	}
 	fn = f
 	// The reply prefix [0, is written here; Call writes the result.
-	e, err := f.Call(Decoder{buf: req, off: h.args}, Encoder{Buf: append(buf[:0], mFixArray|2, 0), elems: 2})
+	e, err := f.Call(Decoder{buf: req, off: h.args}, Encoder{append(buf[:0], mFixArray|2, 0), 2})
 	if err != nil {
 		return errorReply(buf, callFailure(f, err))
 	}
-	if e.over || len(e.Buf) > MaxMessageBytes || e.elems > MaxElements {
+	if e.elems > MaxElements || e.elems < 0 || len(e.Buf) > MaxMessageBytes {
 		writeLimit(&e)
 	}
 	return e.Buf
@@ -142,7 +147,7 @@ func panicReply(buf []byte, fn *Func, r any, stack []byte) []byte {
 	}
 	e := Encoder{Buf: buf[:0]}
 	writePanic(&e, where, r, stack)
-	if e.over || len(e.Buf) > MaxMessageBytes || e.elems > MaxElements {
+	if e.elems > MaxElements || e.elems < 0 || len(e.Buf) > MaxMessageBytes {
 		writeLimit(&e)
 	}
 	return e.Buf
@@ -150,7 +155,7 @@ func panicReply(buf []byte, fn *Func, r any, stack []byte) []byte {
 
 // writeLimit replaces a reply over a hard limit of section 6 with a limit_exceeded reply.
 func writeLimit(e *Encoder) {
-	if e.over || len(e.Buf) > MaxMessageBytes {
+	if e.over() || len(e.Buf) > MaxMessageBytes {
 		writeError(e, limitFailure("size", MaxMessageBytes))
 	} else {
 		writeError(e, limitFailure("elements", MaxElements))
@@ -202,17 +207,16 @@ func writePanic(e *Encoder, fn string, r any, stack []byte) {
 
 // header is the decoded [abi, op, target, args] prefix of a request.
 type header struct {
-	abi, op uint64
-	id      uint64 // target when byName is false
-	name    []byte // target when byName is true; borrowed from the request
-	byName  bool
-	nargs   int
-	args    int // offset of the first argument
+	id     uint64 // target when byName is false
+	name   []byte // target when byName is true; borrowed from the request
+	byName bool
+	nargs  int
+	args   int // offset of the first argument
 }
 
 // fastHeader recognises the common request [1, 0, target, [args...]] whose target is a uint id
-// of at most 2 bytes or a str name shorter than 256 bytes, and whose arguments are all scalars,
-// strs or bins (no array, map or ext), and parses its header. It returns ok only when the whole
+// of at most 2 bytes or a str name shorter than 256 bytes, and whose arguments hold no array or
+// map (scalars, str, bin and ext, which validate accepts as such), and parses its header. It returns ok only when the whole
 // request is well formed by the rules of validate (a 4-element array, declared lengths within
 // the remaining bytes, no c1 marker, nothing after the args, at most MaxMessageBytes; the depth
 // is 2 and there are 4+nargs elements, so those limits hold), and h is then what parseHeader

@@ -353,3 +353,85 @@ func TestHandleConcurrent(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestServeCallerBuffer(t *testing.T) {
+	b := newTestBridge()
+	req := callReq("AddInt", 1, 2)
+	want := hexBytes("92 00 03")
+
+	// The reply goes straight into the caller's buffer, without allocating.
+	buf := make([]byte, 5, 64)
+	var out []byte
+	if allocs := testing.AllocsPerRun(100, func() { out = b.Serve(req, buf) }); allocs != 0 {
+		t.Errorf("Serve into a caller buffer: %v allocations", allocs)
+	}
+	if !bytes.Equal(out, want) || &out[0] != &buf[:1][0] {
+		t.Errorf("Serve = % x (in buf: %v), want % x in buf", out, &out[0] == &buf[:1][0], want)
+	}
+
+	// A reply that does not fit comes back in other memory, whole.
+	long := strings.Repeat("x", 100)
+	small := make([]byte, 0, 8)
+	out = b.Serve(callReq("Join", []string{long, long}, "-"), small)
+	r, err := parseReply(out)
+	if err != nil || r.ok != long+"-"+long {
+		t.Fatalf("long reply: %v, %v", r, err)
+	}
+	if &out[0] == &small[:1][0] {
+		t.Error("a reply longer than the buffer's capacity is in the buffer")
+	}
+
+	// No buffer at all, and every kind of failure, behave as Handle.
+	for _, req := range [][]byte{req, nil, hexBytes("c1"), callReq("Int8", 128), encodeRequest(2, 0, 0), callReq("DivMod", 7, 2)} {
+		h, release := b.Handle(req)
+		if got := b.Serve(req, nil); !bytes.Equal(got, h) {
+			t.Errorf("% x: Serve(nil buf) = % x, Handle = % x", req, got, h)
+		}
+		if got := b.Serve(req, make([]byte, 0, 3)); !bytes.Equal(got, h) {
+			t.Errorf("% x: Serve(3-byte buf) = % x, Handle = % x", req, got, h)
+		}
+		release()
+	}
+}
+
+// TestServeConcurrent runs Serve from many goroutines, each with its own reused buffer; run it
+// with -race.
+func TestServeConcurrent(t *testing.T) {
+	b := newTestBridge()
+	var wg sync.WaitGroup
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			buf := make([]byte, 0, 32)
+			for i := 0; i < 500; i++ {
+				var req []byte
+				var want any
+				switch i % 3 {
+				case 0:
+					req, want = callReq("AddInt", w, i), int64(w+i)
+				case 1:
+					s := strings.Repeat("y", i%40)
+					req, want = callReq("Join", []string{s, s}, "+"), s+"+"+s
+				case 2:
+					req, want = callReq("PanicString", "q"), "q"
+				}
+				out := b.Serve(req, buf)
+				r, err := parseReply(out)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				got := r.ok
+				if r.kind == "go_panic" {
+					got = r.get("value")
+				}
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("worker %d call %d: %v, want %#v", w, i, r, want)
+					return
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+}

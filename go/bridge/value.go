@@ -6,18 +6,22 @@ import (
 	"slices"
 )
 
-// Value reads any Level-1 value generically: nil, bool, int64 (uint64 for values above
-// math.MaxInt64), float32 (ca), float64 (cb), string (str), []byte (bin), []any (array) and
-// map[string]any (map with str keys). Ext types, non-str map keys, duplicate keys and nesting
-// deeper than MaxDepth are errors. Generated code does not need it; it serves error details,
-// tools and tests.
-func (d *Decoder) Value() (any, error) { return d.value(1) }
+// Value reads any value generically: nil, bool, int64 (uint64 for values above
+// math.MaxInt64), float32 (ca), float64 (cb), string (str), []byte (bin), []any (array),
+// map[string]any (map with str keys) and HandleID (ext type 1 with 8 bytes). Other ext types,
+// non-str map keys, duplicate keys and nesting deeper than MaxDepth are errors. Generated code
+// reads `any` arguments with Any instead; Value serves error details, tools and tests.
+func (d *Decoder) Value() (any, error) { return d.value(1, true) }
+
+// Any reads an argument of Go type any (docs/abi.md section 8.1): as Value, but a handle is an
+// error, since an `any` value never carries one.
+func (d *Decoder) Any() (any, error) { return d.value(1, false) }
 
 // maxPrealloc caps the capacity Value gives a []any before it has seen the elements, so nested
 // arrays that declare many elements cost memory only for the elements that are really there.
 const maxPrealloc = 256
 
-func (d *Decoder) value(depth int) (any, error) {
+func (d *Decoder) value(depth int, handles bool) (any, error) {
 	if d.off >= len(d.buf) {
 		return nil, errEOF
 	}
@@ -54,7 +58,7 @@ func (d *Decoder) value(depth int) (any, error) {
 		}
 		out := make([]any, 0, min(n, maxPrealloc))
 		for i := 0; i < n; i++ {
-			v, err := d.value(depth + 1)
+			v, err := d.value(depth+1, handles)
 			if err != nil {
 				return nil, ElemError(i, err)
 			}
@@ -78,13 +82,16 @@ func (d *Decoder) value(depth int) (any, error) {
 			if _, dup := out[k]; dup {
 				return nil, fmt.Errorf("duplicate map key %q", k)
 			}
-			v, err := d.value(depth + 1)
+			v, err := d.value(depth+1, handles)
 			if err != nil {
 				return nil, fmt.Errorf("map value %q: %w", k, err)
 			}
 			out[k] = v
 		}
 		return out, nil
+	case m == mFixExt8 && handles:
+		id, _, err := d.Handle()
+		return HandleID(id), err
 	}
 	return nil, fmt.Errorf("unsupported type %s", wireName(d.buf[d.off]))
 }
@@ -92,8 +99,8 @@ func (d *Decoder) value(depth int) (any, error) {
 var errDepth = fmt.Errorf("nesting deeper than %d", MaxDepth)
 
 // Value writes v, the generic counterpart of Decoder.Value. It accepts nil, bool, every Go
-// integer type except uintptr, float32, float64, string, []byte, []string, []int64, []any and
-// map[string]any (keys written in byte-wise sorted order). Any other type, or nesting deeper
+// integer type except uintptr, float32, float64, string, []byte, []string, []int64, []any,
+// map[string]any (keys written in byte-wise sorted order) and HandleID. Any other type, or nesting deeper
 // than MaxDepth, is an error, after which Buf holds partial output.
 func (e *Encoder) Value(v any) error { return e.value(v, 1) }
 
@@ -131,6 +138,8 @@ func (e *Encoder) value(v any, depth int) error {
 		e.String(x)
 	case []byte:
 		e.Bytes(x)
+	case HandleID:
+		e.Handle(uint64(x))
 	case []string:
 		e.ListLen(len(x))
 		for _, s := range x {

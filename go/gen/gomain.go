@@ -145,13 +145,13 @@ func funcType(f *scan.Func) string {
 func (g *goGen) adapter(id int, alias, pkgPath string, f *scan.Func) {
 	g.p("")
 	g.p("// %s calls %s.%s.", adapterName(id, f), pkgPath, f.Name)
-	g.p("func %s(d *bridge.Decoder, e *bridge.Encoder) error {", adapterName(id, f))
+	g.p("func %s(d bridge.Decoder, e bridge.Encoder) (bridge.Encoder, error) {", adapterName(id, f))
 	var args []string
 	for i, v := range f.Params {
 		a := "a" + strconv.Itoa(i)
-		g.p("%s, err := %s", a, g.decodeExpr(v.Type.Canon))
+		g.p("%s, err := %s", a, g.decodeExpr(v.Type.Canon, "&d"))
 		g.p("if err != nil {")
-		g.p("return bridge.ArgError(%d, err)", i)
+		g.p("return e, bridge.ArgError(%d, err)", i)
 		g.p("}")
 		args = append(args, convertExpr(v.Type.Canon, a))
 	}
@@ -165,34 +165,35 @@ func (g *goGen) adapter(id int, alias, pkgPath string, f *scan.Func) {
 		g.p("%s", call)
 	case len(rs) == 0:
 		g.p("if err := %s; err != nil {", call)
-		g.p("return bridge.GoError(err)")
+		g.p("return e, bridge.GoError(err)")
 		g.p("}")
 	case !f.Error:
 		g.p("%s := %s", strings.Join(rs, ", "), call)
 	default:
 		g.p("%s, err := %s", strings.Join(rs, ", "), call)
 		g.p("if err != nil {")
-		g.p("return bridge.GoError(err)")
+		g.p("return e, bridge.GoError(err)")
 		g.p("}")
 	}
 	switch len(rs) {
 	case 0:
 		g.p("e.Nil()")
 	case 1:
-		g.p("%s", g.encodeStmt(f.Results[0].Type.Canon, rs[0]))
+		g.p("%s", g.encodeStmt(f.Results[0].Type.Canon, rs[0], "&e"))
 	default:
 		g.p("e.ListLen(%d)", len(rs))
 		for i, r := range rs {
-			g.p("%s", g.encodeStmt(f.Results[i].Type.Canon, r))
+			g.p("%s", g.encodeStmt(f.Results[i].Type.Canon, r, "&e"))
 		}
 	}
-	g.p("return nil")
+	g.p("return e, nil")
 	g.p("}")
 }
 
-// decodeExpr is the Decoder call that reads a value of canonical type canon.
-// Its first result is converted to canon by convertExpr.
-func (g *goGen) decodeExpr(canon string) string {
+// decodeExpr is the Decoder call that reads a value of canonical type canon;
+// d is the expression for a *bridge.Decoder. Its first result is converted to
+// canon by convertExpr.
+func (g *goGen) decodeExpr(canon, d string) string {
 	switch canon {
 	case "bool":
 		return "d.Bool()"
@@ -218,7 +219,7 @@ func (g *goGen) decodeExpr(canon string) string {
 		panic("gen: unsupported type " + canon) // scan never lets one through
 	}
 	g.needDec(canon)
-	return "decSlice_" + typeName(elem) + "(d)"
+	return "decSlice_" + typeName(elem) + "(" + d + ")"
 }
 
 // convertExpr converts x, the first result of decodeExpr(canon), to canon.
@@ -230,8 +231,9 @@ func convertExpr(canon, x string) string {
 	return x
 }
 
-// encodeStmt writes x, of canonical type canon, to the Encoder e.
-func (g *goGen) encodeStmt(canon, x string) string {
+// encodeStmt writes x, of canonical type canon, to the Encoder e; ep is the
+// expression for a *bridge.Encoder.
+func (g *goGen) encodeStmt(canon, x, ep string) string {
 	switch canon {
 	case "bool":
 		return "e.Bool(" + x + ")"
@@ -257,7 +259,7 @@ func (g *goGen) encodeStmt(canon, x string) string {
 		panic("gen: unsupported type " + canon)
 	}
 	g.needEnc(canon)
-	return "encSlice_" + typeName(elem) + "(e, " + x + ")"
+	return "encSlice_" + typeName(elem) + "(" + ep + ", " + x + ")"
 }
 
 // typeName names a canonical type in helper names: int8, bytes ([]byte),
@@ -277,7 +279,7 @@ func (g *goGen) needDec(canon string) {
 		return
 	}
 	g.decSlices[canon] = true
-	g.decodeExpr(strings.TrimPrefix(canon, "[]")) // the element's helper, if it is a slice
+	g.decodeExpr(strings.TrimPrefix(canon, "[]"), "d") // the element's helper, if it is a slice
 }
 
 func (g *goGen) needEnc(canon string) {
@@ -285,7 +287,7 @@ func (g *goGen) needEnc(canon string) {
 		return
 	}
 	g.encSlices[canon] = true
-	g.encodeStmt(strings.TrimPrefix(canon, "[]"), "v")
+	g.encodeStmt(strings.TrimPrefix(canon, "[]"), "v", "e")
 }
 
 // sliceHelpers writes the decSlice_ and encSlice_ helpers, sorted by name.
@@ -301,7 +303,7 @@ func (g *goGen) sliceHelpers() {
 		g.p("}")
 		g.p("s := make(%s, n)", canon)
 		g.p("for i := range s {")
-		g.p("v, err := %s", g.decodeExpr(elem))
+		g.p("v, err := %s", g.decodeExpr(elem, "d"))
 		g.p("if err != nil {")
 		g.p("return nil, bridge.ElemError(i, err)")
 		g.p("}")
@@ -317,7 +319,7 @@ func (g *goGen) sliceHelpers() {
 		g.p("func encSlice_%s(e *bridge.Encoder, s %s) {", typeName(elem), canon)
 		g.p("e.ListLen(len(s))")
 		g.p("for _, v := range s {")
-		g.p("%s", g.encodeStmt(elem, "v"))
+		g.p("%s", g.encodeStmt(elem, "v", "e"))
 		g.p("}")
 		g.p("}")
 	}
@@ -338,16 +340,18 @@ func sortedKeys(m map[string]bool) []string {
 // touches C memory.
 const exportSource = `
 // usegolib_call is the only Go entry point of the library (docs/abi.md
-// section 1). req is borrowed for the call: bridge.Handle copies every string
-// and byte slice it hands to user code. The reply goes into buf when it fits,
-// else into malloc'd memory the caller frees with free or usegolib_free.
-// It returns 0 with a reply at *out/*outLen, or -1 with *out == NULL when no
-// reply could be produced. No panic crosses the C boundary.
+// section 1). req is borrowed for the call: bridge.Serve copies every string
+// and byte slice it hands to user code. Serve encodes the reply straight into
+// buf and, when it does not fit, into Go memory that is copied to malloc'd
+// memory the caller frees with free or usegolib_free. Nothing keeps req or buf
+// after the call. It returns 0 with a reply at *out/*outLen, or -1 with
+// *out == NULL when no reply could be produced. No panic crosses the C
+// boundary: Serve recovers every panic into a go_panic reply.
 //
 //export usegolib_call
 func usegolib_call(req *C.uint8_t, reqLen C.size_t, buf *C.uint8_t, bufCap C.size_t, out **C.uint8_t, outLen *C.size_t) (status C.int32_t) {
 	defer func() {
-		if recover() != nil { // bridge.Handle never panics; this is the last line of defence
+		if recover() != nil { // bridge.Serve never panics; this is the last line of defence
 			if out != nil {
 				*out = nil
 			}
@@ -357,16 +361,17 @@ func usegolib_call(req *C.uint8_t, reqLen C.size_t, buf *C.uint8_t, bufCap C.siz
 			status = -1
 		}
 	}()
-	var in []byte
+	var in, dst []byte
 	if req != nil && reqLen > 0 {
-		in = unsafe.Slice((*byte)(unsafe.Pointer(req)), int(reqLen))
+		in = unsafe.Slice((*byte)(unsafe.Pointer(req)), usegolibLen(reqLen))
 	}
-	reply, release := usegolibBridge.Handle(in)
-	defer release()
+	if buf != nil && bufCap > 0 {
+		dst = unsafe.Slice((*byte)(unsafe.Pointer(buf)), usegolibLen(bufCap))
+	}
+	reply := usegolibBridge.Serve(in, dst)
 	n := len(reply)
-	if buf != nil && uint64(n) <= uint64(bufCap) {
-		copy(unsafe.Slice((*byte)(unsafe.Pointer(buf)), n), reply)
-		*out = buf
+	if n <= len(dst) && unsafe.SliceData(reply) == unsafe.SliceData(dst) {
+		*out = buf // already there
 	} else {
 		// Not C.malloc: cgo's C.malloc aborts the process when malloc fails.
 		p := C.usegolib_bridge_malloc(C.size_t(n))
@@ -380,6 +385,17 @@ func usegolib_call(req *C.uint8_t, reqLen C.size_t, buf *C.uint8_t, bufCap C.siz
 	}
 	*outLen = C.size_t(n)
 	return 0
+}
+
+// usegolibLen is the length of a C buffer as a slice length. A request or
+// reply is at most bridge.MaxMessageBytes, so longer buffers are cut to one
+// byte more: a request still fails the size limit, a reply buffer still holds
+// any reply, and unsafe.Slice never sees a length no slice can have.
+func usegolibLen(n C.size_t) int {
+	if n > bridge.MaxMessageBytes+1 {
+		return bridge.MaxMessageBytes + 1
+	}
+	return int(n)
 }
 
 // main is required by -buildmode=c-shared and never runs.
