@@ -35,6 +35,30 @@ impl Default for Builder {
     }
 }
 
+/// The file in an artifact directory that names the builder (generator and bridge runtime) that
+/// made it.
+pub const BUILDER_ID_FILE: &str = "usegolib-builder.id";
+
+/// This usegolib's builder id: a hash of the embedded Go sources (scanner, generator, runtime).
+pub fn builder_id() -> &'static str {
+    static ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ID.get_or_init(|| {
+        let mut h = Sha256::new();
+        for (path, bytes) in GO_SOURCES {
+            h.update(path.as_bytes());
+            h.update([0]);
+            h.update((bytes.len() as u64).to_be_bytes());
+            h.update(bytes);
+        }
+        hex::encode(h.finalize())[..16].to_owned()
+    })
+}
+
+/// Whether the artifact in `dir` was built by this usegolib's builder.
+fn built_by_this_builder(dir: &Path) -> bool {
+    fs::read_to_string(dir.join(BUILDER_ID_FILE)).is_ok_and(|id| id.trim() == builder_id())
+}
+
 /// The module path declared by `dir/go.mod`.
 ///
 /// # Errors
@@ -168,14 +192,7 @@ impl Builder {
     /// The `usegolib-build` binary for this Go version, built into the cache on first use.
     fn tool(&self) -> Result<PathBuf> {
         let go_version = self.go_version()?;
-        let mut h = Sha256::new();
-        for (path, bytes) in GO_SOURCES {
-            h.update(path.as_bytes());
-            h.update([0]);
-            h.update((bytes.len() as u64).to_be_bytes());
-            h.update(bytes);
-        }
-        let key = format!("{}-{go_version}", &hex::encode(h.finalize())[..16]);
+        let key = format!("{}-{go_version}", builder_id());
         let tools = artifact::cache_dir().join("tools");
         let dir = tools.join(&key);
         let exe = dir.join(if cfg!(windows) {
@@ -239,6 +256,16 @@ impl Builder {
     /// [`Error::GoNotFound`], or [`Error::Build`] carrying the Go toolchain's output.
     pub fn build(&self, src_dir: &Path, version: &str, out_dir: &Path) -> Result<()> {
         let tool = self.tool()?;
+        let result = self.run_tool(&tool, src_dir, version, out_dir);
+        if result.is_ok() {
+            // Record which generator and runtime built it: a newer usegolib rebuilds it.
+            let _ = fs::write(out_dir.join(BUILDER_ID_FILE), builder_id());
+        }
+        result
+    }
+
+    fn run_tool(&self, tool: &Path, src_dir: &Path, version: &str, out_dir: &Path) -> Result<()> {
+        let tool = tool.to_path_buf();
         let mut child = Command::new(&tool)
             .env(
                 "GOTOOLCHAIN",
@@ -307,9 +334,10 @@ impl Builder {
         let out = artifact::artifact_dir(root, &module, "local");
         let fp = artifact::fingerprint(module_dir)?;
         let fresh = |out: &Path| {
-            artifact::read_manifest(out)
-                .map(|m| m.fingerprint.as_deref() == Some(fp.as_str()))
-                .unwrap_or(false)
+            built_by_this_builder(out)
+                && artifact::read_manifest(out)
+                    .map(|m| m.fingerprint.as_deref() == Some(fp.as_str()))
+                    .unwrap_or(false)
         };
         if fresh(&out) {
             return Ok(out);
@@ -338,7 +366,8 @@ impl Builder {
         force: bool,
     ) -> Result<()> {
         let root = out.parent().and_then(Path::parent).unwrap_or(out);
-        let present = || !force && artifact::read_manifest(out).is_ok();
+        let present =
+            || !force && built_by_this_builder(out) && artifact::read_manifest(out).is_ok();
         if present() {
             return Ok(());
         }

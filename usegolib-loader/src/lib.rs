@@ -29,7 +29,9 @@ pub use artifact::{
     artifact_dir, cache_dir, cached_versions, default_artifact_root, escape_module_path,
     find_artifact, fingerprint, host_platform, list_artifacts, read_manifest,
 };
-pub use builder::{find_module_root, module_path_of, Builder, Progress};
+pub use builder::{
+    builder_id, find_module_root, module_path_of, Builder, Progress, BUILDER_ID_FILE,
+};
 pub use error::{Error, Result};
 pub use ffi::{FloorI64, RawReply};
 pub use manifest::{
