@@ -83,12 +83,24 @@ fn main() {
     let api_ns = median_ns(n, || {
         black_box(m.call_function(&f, black_box(&args)).unwrap());
     });
+    let mut req = Vec::new();
+    usegolib_abi::write_request_header(&mut req, &Target::Id(f.id()), 2);
+    usegolib_abi::write_int(&mut req, 1);
+    usegolib_abi::write_int(&mut req, 2);
+    let send_ns = median_ns(n, || {
+        black_box(m.send(&f, black_box(&req)).unwrap());
+    });
     print_table(
         "Rust -> Go, AddInt(1, 2) (median of 5 rounds of 1M calls)",
         &[
             (
                 "floor: direct cgo export, no envelope".into(),
                 floor_ns,
+                Some(floor_ns),
+            ),
+            (
+                "send only: prebuilt request, reply not read".into(),
+                send_ns,
                 Some(floor_ns),
             ),
             (
