@@ -148,8 +148,28 @@ def cmd_show(args: argparse.Namespace) -> int:
     paths = module.packages() if args.all else [pkg._go_path]
     for path in paths:
         print(f"\npackage {path}")
-        for fn in module.functions(path):
-            print(f"  {fn.go_signature}")
+        funcs = module.functions(path)
+        for key, kind, name, _doc, _ctor in module.types(path):
+            if kind == "record":
+                fields = ", ".join(
+                    f"{k} {gotype}" for _p, k, _g, gotype, _w, _r in module.fields(key)
+                )
+                print(f"  struct {name} {{{fields}}}")
+            else:
+                print(f"  object {name}")
+                for fn in funcs:
+                    if fn.receiver == key:
+                        print(f"    {fn.go_signature}")
+        for fn in funcs:
+            if fn.receiver is not None:
+                continue
+            if fn.var is not None:
+                ret = fn.results[0][1] if fn.results else "?"
+                print(f"  var {fn.var} {ret}")
+            elif fn.generic is not None:
+                print(f"  {fn.go_signature}  [instantiated as {fn.go_name}]")
+            else:
+                print(f"  {fn.go_signature}")
         skipped = module.skipped(path)
         if skipped:
             print("  skipped:")
