@@ -109,6 +109,7 @@ def import_(
     artifact_dir: str | os.PathLike[str] | None = None,
     build: bool | BuildMode = "missing",
     quiet: bool | None = None,
+    generics: list[str] | tuple[str, ...] = (),
 ) -> GoPackage:
     """Import a Go package and return it as a namespace of its exported functions.
 
@@ -121,13 +122,17 @@ def import_(
     local module's sources changed; ``"never"`` (``False``) only loads; ``"always"`` rebuilds.
     Remote modules are fetched with ``go mod download``, honouring GOPROXY, GOPRIVATE, GONOSUMDB
     and GOFLAGS.
+
+    ``generics`` lists instantiations of generic functions to build, as ``"Keys[string,int64]"``
+    (or ``"import/path.Keys[string,int64]"``); a local module's ``usegolib.json``
+    (``{"generics": [...]}``) adds its own. Call them as ``pkg.Keys[str, int](...)``.
     """
     t = os.fspath(target)
     if isinstance(target, Path) or (os.path.isdir(t) and not t.startswith(("./", "/", "."))):
         t = os.path.abspath(t)
     root = os.fspath(artifact_dir) if artifact_dir is not None else None
     module, package = _native.import_module(
-        t, version, root, _build_mode(build), _progress_printer(quiet)
+        t, version, root, _build_mode(build), _progress_printer(quiet), list(generics)
     )
     return package_for(module, package)
 

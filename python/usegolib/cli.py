@@ -45,6 +45,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         args.out or args.artifact_dir,
         args.force,
         _progress_printer(args.quiet or None),
+        args.generic,
     )
     print(directory)
     return 0
@@ -142,6 +143,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         artifact_dir=args.artifact_dir,
         build="never" if args.no_build else "missing",
         quiet=args.quiet or None,
+        generics=args.generic,
     )
     module = pkg._go_module
     print(f"module {module.path} {module.version}  ({module.artifact_dir})")
@@ -186,7 +188,13 @@ def cmd_stubs(args: argparse.Namespace) -> int:
     from usegolib._stubs import write_stubs
 
     target, version = _split(args.target, args.version)
-    pkg = import_(target, version, artifact_dir=args.artifact_dir, quiet=args.quiet or None)
+    pkg = import_(
+        target,
+        version,
+        artifact_dir=args.artifact_dir,
+        quiet=args.quiet or None,
+        generics=args.generic,
+    )
     module = pkg._go_module
     packages = module.packages() if args.all else [pkg._go_path]
     for path in write_stubs(module, packages, args.out):
@@ -213,6 +221,13 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     b = sub.add_parser("build", help="build the artifact of a Go module or local directory")
+    b.add_argument(
+        "--generic",
+        action="append",
+        default=[],
+        metavar="NAME[T,...]",
+        help="also build this instantiation of a generic function (repeatable)",
+    )
     b.add_argument("target", help="DIR, MODULE, PACKAGE or MODULE@VERSION")
     b.add_argument("--version")
     b.add_argument("--out", help="artifact root to build into (default: the usegolib cache)")
@@ -231,6 +246,13 @@ def parser() -> argparse.ArgumentParser:
     rm.set_defaults(func=cmd_rm)
 
     sh = sub.add_parser("show", help="show packages, functions and skipped symbols")
+    sh.add_argument(
+        "--generic",
+        action="append",
+        default=[],
+        metavar="NAME[T,...]",
+        help="also build this instantiation of a generic function (repeatable)",
+    )
     sh.add_argument("target")
     sh.add_argument("--version")
     sh.add_argument("--all", action="store_true", help="every package of the module")
@@ -239,6 +261,13 @@ def parser() -> argparse.ArgumentParser:
     sh.set_defaults(func=cmd_show)
 
     st = sub.add_parser("stubs", help="write .pyi stubs for IDEs and type checkers")
+    st.add_argument(
+        "--generic",
+        action="append",
+        default=[],
+        metavar="NAME[T,...]",
+        help="also build this instantiation of a generic function (repeatable)",
+    )
     st.add_argument("target")
     st.add_argument("--version")
     st.add_argument("--out", default=".", help="directory to write PACKAGE.pyi files into")

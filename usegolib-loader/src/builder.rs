@@ -21,6 +21,7 @@ pub type Progress = Arc<dyn Fn(&str) + Send + Sync>;
 pub struct Builder {
     go: PathBuf,
     progress: Option<Progress>,
+    generics: Vec<String>,
 }
 
 impl std::fmt::Debug for Builder {
@@ -52,11 +53,6 @@ pub fn builder_id() -> &'static str {
         }
         hex::encode(h.finalize())[..16].to_owned()
     })
-}
-
-/// Whether the artifact in `dir` was built by this usegolib's builder.
-fn built_by_this_builder(dir: &Path) -> bool {
-    fs::read_to_string(dir.join(BUILDER_ID_FILE)).is_ok_and(|id| id.trim() == builder_id())
 }
 
 /// The module path declared by `dir/go.mod`.
@@ -127,13 +123,49 @@ impl Builder {
             .filter(|g| !g.is_empty())
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from("go"));
-        Builder { go, progress: None }
+        Builder {
+            go,
+            progress: None,
+            generics: Vec::new(),
+        }
     }
 
     /// Uses this `go` binary.
     pub fn with_go(mut self, go: impl Into<PathBuf>) -> Self {
         self.go = go.into();
         self
+    }
+
+    /// Also bridges these instantiations of generic functions (docs/abi.md section 8.4), each
+    /// written `Name[T1,T2]` or `import/path.Name[T1,T2]`. A local module's `usegolib.json`
+    /// (`{"generics": [...]}`) adds its own.
+    pub fn with_generics(mut self, generics: impl IntoIterator<Item = String>) -> Self {
+        self.generics.extend(generics);
+        self
+    }
+
+    /// The instantiations to build for the module in `dir`: the requested ones and those of its
+    /// `usegolib.json`, sorted, without repeats.
+    fn generics_for(&self, dir: &Path) -> Result<Vec<String>> {
+        let mut all = self.generics.clone();
+        let cfg = dir.join("usegolib.json");
+        if cfg.is_file() {
+            let text = fs::read(&cfg).map_err(|source| Error::Io {
+                path: cfg.clone(),
+                source,
+            })?;
+            let v: serde_json::Value = serde_json::from_slice(&text).map_err(|e| Error::Build {
+                module: dir.display().to_string(),
+                phase: "resolve".into(),
+                output: format!("{}: not valid JSON: {e}", cfg.display()),
+            })?;
+            if let Some(list) = v.get("generics").and_then(|g| g.as_array()) {
+                all.extend(list.iter().filter_map(|g| g.as_str().map(str::to_owned)));
+            }
+        }
+        all.sort();
+        all.dedup();
+        Ok(all)
     }
 
     /// Reports build phases to `progress`.
@@ -256,15 +288,46 @@ impl Builder {
     /// [`Error::GoNotFound`], or [`Error::Build`] carrying the Go toolchain's output.
     pub fn build(&self, src_dir: &Path, version: &str, out_dir: &Path) -> Result<()> {
         let tool = self.tool()?;
-        let result = self.run_tool(&tool, src_dir, version, out_dir);
+        let generics = self.generics_for(src_dir)?;
+        let result = self.run_tool(&tool, src_dir, version, out_dir, &generics);
         if result.is_ok() {
-            // Record which generator and runtime built it: a newer usegolib rebuilds it.
-            let _ = fs::write(out_dir.join(BUILDER_ID_FILE), builder_id());
+            // Record which generator and runtime built it (a newer usegolib rebuilds it), and
+            // which instantiations it holds.
+            let mut id = format!("{}\n", builder_id());
+            for g in &generics {
+                id.push_str(g);
+                id.push('\n');
+            }
+            let _ = fs::write(out_dir.join(BUILDER_ID_FILE), id);
         }
         result
     }
 
-    fn run_tool(&self, tool: &Path, src_dir: &Path, version: &str, out_dir: &Path) -> Result<()> {
+    /// Whether the artifact in `dir` was built by this usegolib's builder with every
+    /// instantiation this builder wants for the module at `src_dir`.
+    fn up_to_date(&self, dir: &Path, src_dir: &Path) -> bool {
+        let Ok(text) = fs::read_to_string(dir.join(BUILDER_ID_FILE)) else {
+            return false;
+        };
+        let mut lines = text.lines();
+        if lines.next().map(str::trim) != Some(builder_id()) {
+            return false;
+        }
+        let built: Vec<&str> = lines.collect();
+        match self.generics_for(src_dir) {
+            Ok(want) => want.iter().all(|g| built.contains(&g.as_str())),
+            Err(_) => false,
+        }
+    }
+
+    fn run_tool(
+        &self,
+        tool: &Path,
+        src_dir: &Path,
+        version: &str,
+        out_dir: &Path,
+        generics: &[String],
+    ) -> Result<()> {
         let tool = tool.to_path_buf();
         let mut child = Command::new(&tool)
             .env(
@@ -278,6 +341,7 @@ impl Builder {
             .arg(out_dir)
             .arg("-version")
             .arg(version)
+            .args(generics.iter().flat_map(|g| ["-generic", g.as_str()]))
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -334,7 +398,7 @@ impl Builder {
         let out = artifact::artifact_dir(root, &module, "local");
         let fp = artifact::fingerprint(module_dir)?;
         let fresh = |out: &Path| {
-            built_by_this_builder(out)
+            self.up_to_date(out, module_dir)
                 && artifact::read_manifest(out)
                     .map(|m| m.fingerprint.as_deref() == Some(fp.as_str()))
                     .unwrap_or(false)
@@ -367,7 +431,7 @@ impl Builder {
     ) -> Result<()> {
         let root = out.parent().and_then(Path::parent).unwrap_or(out);
         let present =
-            || !force && built_by_this_builder(out) && artifact::read_manifest(out).is_ok();
+            || !force && self.up_to_date(out, src_dir) && artifact::read_manifest(out).is_ok();
         if present() {
             return Ok(());
         }

@@ -25,6 +25,7 @@ fn options(
     artifact_dir: Option<PathBuf>,
     build: &str,
     progress: Option<Py<PyAny>>,
+    generics: Vec<String>,
 ) -> PyResult<ImportOptions> {
     let build = match build {
         "never" => BuildPolicy::Never,
@@ -36,7 +37,7 @@ fn options(
             )))
         }
     };
-    let mut builder = Builder::new();
+    let mut builder = Builder::new().with_generics(generics);
     if let Some(cb) = progress {
         let cb = Arc::new(cb);
         builder = builder.with_progress(Arc::new(move |line: &str| {
@@ -57,7 +58,7 @@ fn options(
 
 /// Imports a Go module or package: returns (GoModule, package import path).
 #[pyfunction]
-#[pyo3(signature = (target, version=None, artifact_dir=None, build="missing", progress=None))]
+#[pyo3(signature = (target, version=None, artifact_dir=None, build="missing", progress=None, generics=Vec::new()))]
 fn import_module(
     py: Python<'_>,
     target: &str,
@@ -65,8 +66,9 @@ fn import_module(
     artifact_dir: Option<PathBuf>,
     build: &str,
     progress: Option<Py<PyAny>>,
+    generics: Vec<String>,
 ) -> PyResult<(PyGoModule, String)> {
-    let opts = options(py, artifact_dir, build, progress)?;
+    let opts = options(py, artifact_dir, build, progress, generics)?;
     let imported = py
         .detach(|| usegolib_loader::import(target, version, &opts))
         .map_err(|e| to_py(py, e))?;
@@ -76,7 +78,7 @@ fn import_module(
 /// Builds (or finds up to date) the artifact of a target without loading it: returns
 /// (artifact directory, package import path).
 #[pyfunction]
-#[pyo3(signature = (target, version=None, artifact_dir=None, force=false, progress=None))]
+#[pyo3(signature = (target, version=None, artifact_dir=None, force=false, progress=None, generics=Vec::new()))]
 fn build_target(
     py: Python<'_>,
     target: &str,
@@ -84,12 +86,14 @@ fn build_target(
     artifact_dir: Option<PathBuf>,
     force: bool,
     progress: Option<Py<PyAny>>,
+    generics: Vec<String>,
 ) -> PyResult<(String, String)> {
     let opts = options(
         py,
         artifact_dir,
         if force { "always" } else { "missing" },
         progress,
+        generics,
     )?;
     match py
         .detach(|| usegolib_loader::locate(target, version, &opts))
