@@ -533,6 +533,13 @@ impl PyGoModule {
             .collect()
     }
 
+    /// Releases a handle id directly (op 2), for tests and tools: raises when Go does not know
+    /// the id (already released, or never handed out).
+    fn _release(&self, py: Python<'_>, id: u64) -> PyResult<()> {
+        let module = &self.ctx.module;
+        py.detach(|| module.release(id)).map_err(|e| to_py(py, e))
+    }
+
     /// Registers the Python class made for a record or handle type.
     fn register_class(&self, key: String, cls: Py<PyAny>) {
         self.ctx.classes.write().insert(key, cls);

@@ -1,0 +1,384 @@
+"""Levels 2 and 3 from Python, both ways, over the real built level3 fixture: maps, records,
+classes, Go objects and methods, package variables, everyday Go types, variadics, generics."""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+import inspect
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from conftest import FIXTURES, run_py
+
+import usegolib
+
+GENERICS = ["Keys[string,int64]", "Identity[int64]", "Identity[example.com/level3.Point]"]
+
+
+@pytest.fixture(scope="module")
+def l3(artifact_root):
+    return usegolib.import_(FIXTURES / "level3", artifact_dir=artifact_root, generics=GENERICS)
+
+
+@pytest.fixture(scope="module")
+def geo(artifact_root, l3):
+    return usegolib.import_(FIXTURES / "level3" / "geo", artifact_dir=artifact_root)
+
+
+# Level 2: maps.
+
+
+def test_maps(l3):
+    assert l3.CountWords(["a", "b", "a"]) == {"a": 2, "b": 1}
+    assert l3.NilMap() == {}
+    assert l3.MapLen({"x": [1, 2], "y": []}) == (2, False)
+    assert l3.MapLen(None) == (0, True), "None is a nil map"
+    assert l3.MapLen({}) == (0, False)
+    with pytest.raises(TypeError, match="map keys must be str, got int"):
+        l3.MapLen({1: [1]})
+    with pytest.raises(TypeError, match="expected dict, got list"):
+        l3.MapLen([1])
+
+
+# Level 3, phase A and B: records as classes or dicts.
+
+
+def test_record_classes(l3):
+    Point = l3.Point
+    assert dataclasses.is_dataclass(Point)
+    assert [f.name for f in dataclasses.fields(Point)] == ["x", "y", "tags", "label"]
+    p = Point(x=1, y=2, tags=["a"], label="p")
+    assert l3.EchoPoint(p) == p
+    assert type(l3.EchoPoint(p)) is Point
+    assert repr(p) == "Point(x=1, y=2, tags=['a'], label='p')"
+    assert Point(x=1, y=2, tags=[]) == Point(x=1, y=2, tags=[], label="")
+    with pytest.raises(TypeError):
+        Point(x=1)  # y and tags are required
+
+
+def test_record_tags_omitempty_and_dash(l3):
+    p = l3.MakePoint(3, 4, ["t"], "")
+    assert p == l3.Point(x=3, y=4, tags=["t"])
+    assert not hasattr(p, "Skip") and not hasattr(p, "hidden")
+    assert l3.EchoPoint({"x": 1, "y": 2, "tags": None}) == l3.Point(x=1, y=2, tags=[])
+    assert l3.EchoPoint({"X": 1, "Y": 2, "Tags": ["go names work too"]}).tags == [
+        "go names work too"
+    ]
+
+
+def test_record_dict_validation(l3):
+    with pytest.raises(TypeError, match=r"struct Point: missing required field y \(Y int\)"):
+        l3.EchoPoint({"x": 1, "tags": []})
+    with pytest.raises(TypeError, match=r"struct Point: unknown field 'z'"):
+        l3.EchoPoint({"x": 1, "y": 2, "tags": [], "z": 3})
+    with pytest.raises(TypeError, match=r"struct Point: field x \(X int\): expected int, got str"):
+        l3.EchoPoint({"x": "1", "y": 2, "tags": []})
+    with pytest.raises(OverflowError, match="struct Point: field y"):
+        l3.EchoPoint({"x": 1, "y": 2**70, "tags": []})
+    with pytest.raises(TypeError, match=r"expected Point or dict, got int"):
+        l3.EchoPoint(5)
+
+
+def test_embedding_is_flattened_like_encoding_json(l3):
+    fields = [f.name for f in dataclasses.fields(l3.Item)]
+    assert "id" in fields and "version" in fields and "note" in fields and "price" in fields
+    assert "Name" not in fields, "Base.Name and Meta.Name cancel out"
+    assert "Kind" in fields, "the tagged Kind wins over the plain one"
+    it = l3.EchoItem({"id": 7, "version": 2, "Kind": "k", "price": 1.5, "note": "n"})
+    assert (it.id, it.version, it.Kind, it.price, it.note) == (7, 2, "k", 1.5, "n")
+    assert l3.ItemNote({"id": 1, "version": 0, "Kind": "", "price": 0.0, "note": "hi"}) == "hi"
+    assert l3.ItemNote({"id": 1, "version": 0, "Kind": "", "price": 0.0}) == "<nil>"
+
+
+def test_nested_records_slices_maps_pointers(l3, geo):
+    a, b = l3.Point(x=0, y=0, tags=[]), l3.Point(x=1, y=1, tags=["b"])
+    line = l3.MakeLine(a, b)
+    assert (line.a, line.b, line.color) == (a, b, None)
+    poly = l3.Polygon(points=[a, b], by_name={"b": b}, center=None)
+    back = l3.EchoPolygon(poly)
+    assert back.points == [a, b] and back.by_name == {"b": b} and back.center is None
+    assert l3.Points(2) == [l3.Point(x=0, y=0, tags=[]), l3.Point(x=1, y=-1, tags=[])]
+    assert l3.PointsByName([l3.Point(x=1, y=1, tags=[], label="one")])["one"].x == 1
+    assert l3.MaybePoint(False) is None
+    assert l3.MaybePoint(True) == l3.Point(x=1, y=2, tags=["p"])
+    assert l3.PointX(None) == -1 and l3.PointX(a) == 0
+    assert l3.ListSum(l3.MakeList(4)) == 10
+    assert l3.MakeList(2) == l3.Node(value=2, next=l3.Node(value=1, next=None))
+    assert l3.Locate(geo.Coord(lat=1.0, lon=2.0)) == geo.Coord(lat=2.0, lon=3.0)
+    assert geo.Distance({"lat": 0.0, "lon": 0.0}, {"lat": 3.0, "lon": 4.0}) == 5.0
+
+
+# Everyday Go types.
+
+
+def test_named_types_arrays_pointers(l3):
+    assert l3.Warm(15.5) == 25.5
+    assert l3.MakeIDs(2) == ["id0", "id1"] and l3.FirstID(["z"]) == "z"
+    assert l3.Hash(bytes(16)) == bytes([1] * 16)
+    with pytest.raises(TypeError, match="expected exactly 16 bytes, got 3"):
+        l3.Hash(b"abc")
+    assert l3.SumTriple([1, 2, 3]) == 6 and l3.Triple(2) == [2, 4, 6]
+    with pytest.raises(TypeError, match="expected 3 elements, got 2"):
+        l3.SumTriple([1, 2])
+    assert l3.Deref(None) == -1 and l3.Deref(5) == 5
+    assert l3.Ptr(0) is None and l3.Ptr(7) == 7
+    assert l3.ByColor(
+        {"red": l3.Point(x=1, y=1, tags=[]), "blue": {"x": 2, "y": 2, "tags": []}}
+    ) == [
+        "blue",
+        "red",
+    ]
+
+
+def test_any_values(l3):
+    assert l3.Describe(1) == "int64", "ints arrive as int64, never int8"
+    assert l3.Describe(2**63) == "uint64"
+    assert l3.Describe(-(2**63)) == "int64"
+    assert l3.Describe(1.5) == "float64"
+    assert l3.Describe("s") == "string" and l3.Describe(b"b") == "[]uint8"
+    assert l3.Describe(True) == "bool" and l3.Describe(None) == "<nil>"
+    assert l3.Describe([1, "a"]) == "[]interface {}"
+    assert l3.Describe({"k": 1}) == "map[string]interface {}"
+    v = {"a": [1, 2.5, "x", None, True, b"y", {"n": -1}]}
+    assert l3.EchoAny(v) == v and l3.EchoIface(v) == v
+    with pytest.raises(TypeError, match="map keys must be str"):
+        l3.EchoAny({1: 2})
+    with pytest.raises(TypeError):
+        l3.EchoAny(object())
+    with pytest.raises(usegolib.UsegolibError):
+        l3.AnyChan()
+
+
+def test_time_and_duration(l3):
+    t = datetime(2026, 11, 25, 3, 14, 15, 123456, tzinfo=timezone(timedelta(hours=1)))
+    later = l3.AddHour(t)
+    assert isinstance(later, datetime) and isinstance(later, usegolib.GoTime)
+    assert later == t + timedelta(hours=1)
+    assert later.utcoffset() == timedelta(hours=1)
+    assert l3.Zone(t) == 3600
+    u = l3.Unix(1_700_000_000)
+    assert u == datetime(2023, 11, 14, 22, 13, 20, tzinfo=timezone.utc)
+    with pytest.raises(TypeError, match="naive datetime"):
+        l3.AddHour(datetime(2026, 1, 1))
+    d = l3.Double(timedelta(seconds=1, microseconds=5))
+    assert d == timedelta(seconds=2, microseconds=10) and isinstance(d, usegolib.GoDuration)
+    assert d.nanoseconds == 2_000_010_000
+    assert l3.Double(timedelta(days=-1)) == timedelta(days=-2)
+    with pytest.raises(TypeError, match="expected timedelta"):
+        l3.Double(5)
+
+
+def test_nanoseconds_round_trip_through_python(l3):
+    # A Go time with nanoseconds survives a trip through Python unchanged.
+    d = l3.Double(usegolib._types.duration_from_wire(1_500))
+    assert d.nanoseconds == 3_000
+    t = usegolib._types.time_from_wire(1_700_000_000, 123_456_789, 0)
+    assert l3.AddHour(t).nanosecond == 789
+
+
+def test_error_values(l3):
+    errs = l3.Errors()
+    assert errs[0] is None
+    assert isinstance(errs[1], usegolib.GoError) and str(errs[1]) == "boom"
+    assert errs[1].go_type == "*errors.errorString"
+    err, n = l3.ErrAndInt(True)
+    assert str(err) == "not found" and n == 1
+    assert l3.ErrAndInt(False) == (None, 0)
+
+
+# Go objects: handles and methods.
+
+
+def test_objects_and_methods(l3):
+    c = l3.NewCounter("c")
+    assert isinstance(c, l3.Counter) and isinstance(c, usegolib.GoObject)
+    assert c.Add(2) == 2 and c.Add(3) == 5
+    assert c.Get() == 5, "value receiver"
+    assert c.Both() == ("c", 5), "several results from a method"
+    assert c.Div(2) == 2
+    with pytest.raises(usegolib.GoError, match="division by zero"):
+        c.Div(0)
+    assert c.AddAll(1, 2, 3) == 11, "variadic method"
+    assert c.Inc().Inc().Get() == 13, "fluent methods return Go objects"
+    c.Reset()  # promoted from the embedded Stats
+    snap = c.Snapshot()
+    assert (snap.name, snap.count, snap.calls) == ("c", 13, 0)
+    assert l3.TakeCounter(c) == 13, "a Go object is accepted as an argument"
+    assert l3.TakeCounter(None) == -1
+    assert "Add" in dir(c) and c.Add.__doc__.startswith("Add adds n")
+    assert list(inspect.signature(l3.Counter.Add).parameters) == ["self", "n"]
+    assert repr(c).startswith("<go *level3.Counter handle=") and repr(c).endswith("alive>")
+    c.close()
+    assert repr(c).endswith("closed>")
+
+
+def test_use_after_close_and_context_manager(l3):
+    c = l3.NewCounter("x")
+    c.close()
+    c.close()  # closing twice is fine
+    with pytest.raises(usegolib.ObjectClosedError, match="was closed"):
+        c.Add(1)
+    with pytest.raises(usegolib.ObjectClosedError):
+        l3.TakeCounter(c)
+    with l3.NewCounter("w") as w:
+        assert w.Add(1) == 1
+    assert w.closed
+    with pytest.raises(usegolib.ObjectClosedError):
+        w.Get()
+
+
+def test_objects_are_released_when_collected_or_closed(l3):
+    module = l3._go_module
+    c = l3.NewCounter("tmp")
+    hid = c.go_handle
+    del c
+    gc.collect()
+    with pytest.raises(usegolib.UsegolibError, match="unknown_handle"):
+        module._release(hid)  # Go no longer knows it: it was released when collected
+    d = l3.NewCounter("closed")
+    d.close()
+    with pytest.raises(usegolib.UsegolibError, match="unknown_handle"):
+        module._release(d.go_handle)
+    live = l3.NewCounter("live")
+    module._release(live.go_handle)  # a live id is known to Go
+    ids = [l3.NewCounter("n").go_handle for _ in range(100)]
+    assert ids == sorted(set(ids)), "ids increase and are never reused"
+
+
+def test_wrong_object_type_is_refused_by_go(l3):
+    sq = l3.NewSquare(2.0)
+    with pytest.raises(TypeError):
+        l3.TakeCounter(sq)
+
+
+def test_interfaces_and_opaque(l3):
+    sq, ci = l3.NewSquare(2.0), l3.NewCircle(1.0)
+    assert sq.Area() == 4.0 and sq.Kind() == "square"
+    assert ci.Area() == 3.0 and ci.Kind() == "circle"
+    assert isinstance(sq, l3.Shape)
+    assert l3.NoShape() is None
+    assert l3.TotalArea(sq, ci) == 7.0 and l3.TotalArea() == 0.0
+    op = l3.NewOpaque(42)
+    assert op.Secret() == 42
+
+
+def test_constructing_go_objects_from_python(l3):
+    c = l3.Counter(name="made", count=5)
+    assert c.Get() == 5 and c.Both() == ("made", 5)
+    assert l3.Counter().Get() == 0
+
+
+def test_package_variables(l3):
+    d = l3.Default
+    start = d.Add(0)
+    assert d.Add(5) == start + 5
+    assert l3.Default.Add(0) == start + 5, "methods act on the real variable"
+    assert l3.Default is l3.Default
+    lim = l3.Limits
+    lim.SetMax(99)
+    assert l3.Limits.GetMax() == 99
+    assert l3.Version == "3.0"
+    assert l3.Origin == l3.Point(x=0, y=0, tags=[])
+    assert str(l3.ErrNotFound) == "not found"
+    assert l3.UnitSquare.Area() == 1.0
+    assert "Default" in dir(l3) and "Version" in dir(l3)
+
+
+def test_handles_from_another_module_are_refused(l3, level1):
+    # level1 has no Go objects; a Go object of level3 passed to a level1 function is refused.
+    c = l3.NewCounter("c")
+    with pytest.raises(TypeError):
+        level1.EchoInt(c)
+
+
+# Variadic and generic functions.
+
+
+def test_variadic(l3):
+    assert l3.Sum() == 0 and l3.Sum(1, 2, 3) == 6
+    xs = [4, 5, 6]
+    assert l3.Sum(*xs) == 15
+    assert l3.Join("-", "a", "b") == "a-b" and l3.Join(",") == ""
+    with pytest.raises(TypeError, match="variadic argument 1"):
+        l3.Sum(1, "2")
+    with pytest.raises(TypeError, match="at least 1 argument"):
+        l3.Join()
+    params = inspect.signature(l3.Sum).parameters
+    assert params["xs"].kind is inspect.Parameter.VAR_POSITIONAL
+
+
+def test_generics(l3):
+    assert l3.Keys[str, int]({"b": 1, "a": 2}) == ["a", "b"]
+    assert l3.Keys["string", "int64"]({"x": 1}) == ["x"]
+    assert l3.Identity[int](5) == 5
+    p = l3.Point(x=1, y=1, tags=[])
+    assert l3.Identity[l3.Point](p) == p
+    assert l3.Identity["level3.Point"](p) == p
+    with pytest.raises(usegolib.UnsupportedSignatureError, match="was not instantiated"):
+        l3.Identity[str]
+    with pytest.raises(usegolib.UnsupportedSignatureError, match="instantiation"):
+        l3.Swap(1, 2)
+
+
+def test_show_and_stubs(l3, artifact_root, tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    exe = str(Path(sys.executable).parent / "usegolib")
+    gen = [a for g in GENERICS for a in ("--generic", g)]
+    p = subprocess.run(
+        [exe, "--artifact-dir", str(artifact_root), "show", str(FIXTURES / "level3"), *gen],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert p.returncode == 0, p.stderr
+    assert "struct Point {x int, y int, tags []string, label string}" in p.stdout
+    assert "object Counter" in p.stdout and "func (c *Counter) Add(n int64) int64" in p.stdout
+    assert "var Default *Acc" in p.stdout
+    assert "Swap" in p.stdout and "no instantiation" in p.stdout
+    skipped = p.stdout.split("skipped:", 1)[1] if "skipped:" in p.stdout else ""
+    assert "Sum" not in skipped and "EchoPoint" not in skipped, "nothing supported is skipped"
+    p = subprocess.run(
+        [
+            exe,
+            "--artifact-dir",
+            str(artifact_root),
+            "stubs",
+            str(FIXTURES / "level3"),
+            "--out",
+            str(tmp_path),
+            *gen,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert p.returncode == 0, p.stderr
+    stub = (tmp_path / "level3.pyi").read_text()
+    assert "class Point:" in stub and "class Counter(GoObject):" in stub
+    assert "def Add(self, n: int) -> int:" in stub
+    assert "def Sum(*xs: int) -> int:" in stub
+    compile(stub, "level3.pyi", "exec")
+
+
+def test_peer_scenarios_in_a_fresh_process(artifact_root):
+    """The peer's own scenarios (records with tags, omitempty and embedding; objects with methods;
+    package variables with fluent methods; several results from methods; generics), end to end
+    in a new interpreter."""
+    proc = run_py(f"""
+        import usegolib
+        l3 = usegolib.import_({str(FIXTURES / "level3")!r}, artifact_dir={str(artifact_root)!r},
+                              generics={GENERICS!r})
+        p = l3.EchoPoint({{"x": 1, "y": 2, "tags": ["a"]}})
+        assert p.label == "" and p.tags == ["a"], p
+        c = l3.NewCounter("n")
+        assert c.Inc().Inc().Both() == ("n", 2)
+        assert l3.Default.Add(1) >= 1
+        assert l3.Identity[int](3) == 3
+        print("ok")
+    """)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "ok"
