@@ -9,9 +9,8 @@ import inspect
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from conftest import FIXTURES, run_py
-
 import usegolib
+from conftest import FIXTURES, run_py
 
 GENERICS = ["Keys[string,int64]", "Identity[int64]", "Identity[example.com/level3.Point]"]
 
