@@ -312,12 +312,19 @@ def _module_classes(module: _native.GoModule) -> dict[str, type]:
             else:
                 ctor = module.function_by_id(ctor_id) if ctor_id is not None else None
                 classes[key] = _handle_class(module, key, name, doc, ctor)
+                if module.fields(key):
+                    # The type's fields as a value (e.g. a method returning Counter, not *Counter).
+                    rec = _record_class(module, key, name, f"The fields of Go {name}, as a value.")
+                    rec.__qualname__ = f"{name}.Fields"
+                    classes[key].Fields = rec
+                    classes["@" + key] = rec
+                    module.register_class("@" + key, rec)
             module.register_class(key, classes[key])
     for key, cls in classes.items():
         if dataclasses.is_dataclass(cls):
             cls.__annotations__ = {
                 pyname: _annotation(wire, classes)
-                for pyname, _k, _g, _t, wire, _r in module.fields(key)
+                for pyname, _k, _g, _t, wire, _r in module.fields(key.removeprefix("@"))
             }
     _CLASSES[module.path] = classes
     return classes

@@ -151,19 +151,25 @@ def cmd_show(args: argparse.Namespace) -> int:
     for path in paths:
         print(f"\npackage {path}")
         funcs = module.functions(path)
-        for key, kind, name, _doc, _ctor in module.types(path):
+        ctors = {c for _k, _kind, _n, _d, c in module.types(path) if c is not None}
+        ctor_names = {module.function_by_id(c).go_name for c in ctors}
+        for key, kind, name, _doc, ctor in module.types(path):
             if kind == "record":
                 fields = ", ".join(
                     f"{k} {gotype}" for _p, k, _g, gotype, _w, _r in module.fields(key)
                 )
                 print(f"  struct {name} {{{fields}}}")
             else:
-                print(f"  object {name}")
+                fields = ", ".join(
+                    f"{k} {gotype}" for _p, k, _g, gotype, _w, _r in module.fields(key)
+                )
+                made = f"  (construct: {name}({fields}))" if ctor is not None else ""
+                print(f"  object {name}{made}")
                 for fn in funcs:
                     if fn.receiver == key:
                         print(f"    {fn.go_signature}")
         for fn in funcs:
-            if fn.receiver is not None:
+            if fn.receiver is not None or fn.go_name in ctor_names:
                 continue
             if fn.var is not None:
                 ret = fn.results[0][1] if fn.results else "?"

@@ -349,10 +349,7 @@ fn encode_record(
     if let Ok(d) = obj.cast::<PyDict>() {
         return encode_record_dict(out, rec, names, d, ctx);
     }
-    let cls_ok = ctx
-        .classes
-        .read()
-        .get(key)
+    let cls_ok = record_class(ctx, obj.py(), key)
         .is_some_and(|c| obj.is_instance(c.bind(obj.py())).unwrap_or(false));
     if !cls_ok {
         return Err(ArgError::Type(format!(
@@ -377,6 +374,16 @@ fn encode_record(
         given.push((i, v));
     }
     write_fields(out, rec, names, given, ctx)
+}
+
+/// The class of a record type: registered under `@key` for a handle type's record form (its
+/// fields as a value), else under `key`.
+fn record_class(ctx: &ModuleCtx, py: Python<'_>, key: &str) -> Option<Py<PyAny>> {
+    let classes = ctx.classes.read();
+    classes
+        .get(&format!("@{key}"))
+        .or_else(|| classes.get(key))
+        .map(|c| c.clone_ref(py))
 }
 
 fn accepts_nil(ty: &WireType) -> bool {
@@ -680,7 +687,7 @@ fn decode_record(
         return Err(bad_reply(format!("unknown record type {key}")));
     };
     let names = ctx.pynames.get(key);
-    let cls = ctx.classes.read().get(key).map(|c| c.clone_ref(py));
+    let cls = record_class(ctx, py, key);
     let obj = match &cls {
         // object.__new__(cls): the generated classes keep their defaults as class attributes.
         Some(c) => Some(py.get_type::<PyAny>().call_method1("__new__", (c,))?),

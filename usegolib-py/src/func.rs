@@ -351,7 +351,7 @@ impl PyGoFunction {
     }
 }
 
-/// A Go method bound to a Go object.
+// A Go method bound to a Go object. (No doc comment: its `__doc__` is the method's own.)
 #[pyclass(module = "usegolib._native", name = "GoMethod", frozen)]
 pub struct PyBoundMethod {
     func: Py<PyGoFunction>,
