@@ -309,6 +309,8 @@ def _module_classes(module: _native.GoModule) -> dict[str, type]:
         for key, kind, name, doc, ctor_id in module.types(path):
             if kind == "record":
                 classes[key] = _record_class(module, key, name, doc)
+                module.register_class(key, classes[key], True)
+                continue
             else:
                 ctor = module.function_by_id(ctor_id) if ctor_id is not None else None
                 classes[key] = _handle_class(module, key, name, doc, ctor)
@@ -318,7 +320,7 @@ def _module_classes(module: _native.GoModule) -> dict[str, type]:
                     rec.__qualname__ = f"{name}.Fields"
                     classes[key].Fields = rec
                     classes["@" + key] = rec
-                    module.register_class("@" + key, rec)
+                    module.register_class("@" + key, rec, True)
             module.register_class(key, classes[key])
     for key, cls in classes.items():
         if dataclasses.is_dataclass(cls):

@@ -349,19 +349,22 @@ fn encode_record(
     if let Ok(d) = obj.cast::<PyDict>() {
         return encode_record_dict(out, rec, names, d, ctx);
     }
-    let cls_ok = record_class(ctx, obj.py(), key)
-        .is_some_and(|c| obj.is_instance(c.bind(obj.py())).unwrap_or(false));
-    if !cls_ok {
+    let py = obj.py();
+    let cache = ctx.record_cache(key);
+    let cls_ok = cache
+        .as_ref()
+        .is_some_and(|c| obj.is_instance(c.cls.bind(py)).unwrap_or(false));
+    let Some(cache) = cache.filter(|_| cls_ok) else {
         return Err(ArgError::Type(format!(
             "expected {} or dict, got {}",
             rec.name,
             type_name(obj)
         )));
-    }
+    };
     let mut given: Vec<(usize, Bound<'_, PyAny>)> = Vec::with_capacity(rec.fields.len());
     for (i, f) in rec.fields.iter().enumerate() {
         let attr = names.map_or(f.name.as_str(), |n| n[i].as_str());
-        let v = obj.getattr(attr)?;
+        let v = obj.getattr(cache.names[i].bind(py))?;
         if v.is_none() && !accepts_nil(&f.ty) {
             if f.required {
                 return Err(ArgError::Type(format!(
@@ -376,14 +379,11 @@ fn encode_record(
     write_fields(out, rec, names, given, ctx)
 }
 
-/// The class of a record type: registered under `@key` for a handle type's record form (its
-/// fields as a value), else under `key`.
-fn record_class(ctx: &ModuleCtx, py: Python<'_>, key: &str) -> Option<Py<PyAny>> {
-    let classes = ctx.classes.read();
-    classes
-        .get(&format!("@{key}"))
-        .or_else(|| classes.get(key))
-        .map(|c| c.clone_ref(py))
+/// `object.__new__`, looked up once.
+fn object_new(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+    static NEW: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock::new();
+    NEW.get_or_try_init(py, || py.get_type::<PyAny>().getattr("__new__").map(Bound::unbind))
+        .map(|n| n.bind(py))
 }
 
 fn accepts_nil(ty: &WireType) -> bool {
@@ -687,10 +687,10 @@ fn decode_record(
         return Err(bad_reply(format!("unknown record type {key}")));
     };
     let names = ctx.pynames.get(key);
-    let cls = record_class(ctx, py, key);
-    let obj = match &cls {
+    let cache = ctx.record_cache(key);
+    let obj = match &cache {
         // object.__new__(cls): the generated classes keep their defaults as class attributes.
-        Some(c) => Some(py.get_type::<PyAny>().call_method1("__new__", (c,))?),
+        Some(c) => Some(object_new(py)?.call1((c.cls.bind(py),))?),
         None => None,
     };
     let dict = PyDict::new(py);
@@ -707,10 +707,12 @@ fn decode_record(
             )));
         };
         let v = decode_typed(py, r, &rec.fields[i].ty, ctx)?;
-        let name = names.map_or(rec.fields[i].name.as_str(), |n| n[i].as_str());
-        match &obj {
-            Some(o) => o.setattr(name, v)?,
-            None => dict.set_item(name, v)?,
+        match (&obj, &cache) {
+            (Some(o), Some(c)) => o.setattr(c.names[i].bind(py), v)?,
+            _ => {
+                let name = names.map_or(rec.fields[i].name.as_str(), |n| n[i].as_str());
+                dict.set_item(name, v)?
+            }
         }
     }
     Ok(match obj {

@@ -15,6 +15,43 @@ pub struct ModuleCtx {
     pub classes: RwLock<HashMap<String, Py<PyAny>>>,
     /// Python attribute names of record fields, by type key (in field order).
     pub pynames: HashMap<String, Vec<String>>,
+    /// Record classes with their attribute names as Python strings, by type key.
+    pub records: RwLock<HashMap<String, Arc<RecordCache>>>,
+}
+
+/// What decoding and encoding a record needs from Python, made once per type.
+pub struct RecordCache {
+    /// The class.
+    pub cls: Py<PyAny>,
+    /// The attribute name of each field, in field order.
+    pub names: Vec<Py<pyo3::types::PyString>>,
+}
+
+impl ModuleCtx {
+    /// The record class of a type key, if one was registered.
+    pub fn record_cache(&self, key: &str) -> Option<Arc<RecordCache>> {
+        self.records.read().get(key).cloned()
+    }
+
+    /// Registers a Python class: a Go object class under `key`, or a record class (under `key`,
+    /// or `@key` for the record form of a Go object type).
+    pub fn register(&self, py: Python<'_>, key: String, cls: Py<PyAny>, record: bool) {
+        if record {
+            let plain = key.strip_prefix('@').unwrap_or(&key).to_owned();
+            let names = self
+                .pynames
+                .get(&plain)
+                .map(|ns| ns.iter().map(|n| pyo3::types::PyString::intern(py, n).unbind()).collect())
+                .unwrap_or_default();
+            let cache = Arc::new(RecordCache { cls: cls.clone_ref(py), names });
+            let mut records = self.records.write();
+            // The record form of a Go object type wins over anything else under the plain key.
+            if key.starts_with('@') || !records.contains_key(&plain) {
+                records.insert(plain, cache);
+            }
+        }
+        self.classes.write().insert(key, cls);
+    }
 }
 
 static CTXS: OnceLock<Mutex<HashMap<String, Arc<ModuleCtx>>>> = OnceLock::new();
@@ -41,6 +78,7 @@ pub fn ctx_for(module: Arc<GoModule>) -> Arc<ModuleCtx> {
                 module: module.clone(),
                 classes: RwLock::new(HashMap::new()),
                 pynames,
+                records: RwLock::new(HashMap::new()),
             })
         })
         .clone()

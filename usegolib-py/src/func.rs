@@ -541,8 +541,9 @@ impl PyGoModule {
     }
 
     /// Registers the Python class made for a record or handle type.
-    fn register_class(&self, key: String, cls: Py<PyAny>) {
-        self.ctx.classes.write().insert(key, cls);
+    #[pyo3(signature = (key, cls, record=false))]
+    fn register_class(&self, py: Python<'_>, key: String, cls: Py<PyAny>, record: bool) {
+        self.ctx.register(py, key, cls, record);
     }
 
     /// Looks a function up: raises UnsupportedSignatureError (skipped) or SymbolNotFoundError.
