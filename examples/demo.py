@@ -37,6 +37,13 @@ except usegolib.UnsupportedSignatureError as e:
 text = usegolib.import_(HERE / "gocalc" / "textutil")  # a second package, same Go runtime
 print("textutil.Title(...)    =", text.Title("call go from python"))
 
+geo = usegolib.import_(HERE / "gocalc" / "geo")  # structs and Go objects
+p = geo.Point(x=1, y=2)
+print("geo.Scale(Point, 3)    =", geo.Scale(p, 3))
+with geo.NewCounter() as c:
+    c.Inc(2)
+    print("Counter.Inc(2), Inc(3) =", c.Inc(3), repr(c))
+
 f = calc.AddInt
 n = 200_000
 t = time.perf_counter()

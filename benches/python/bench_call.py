@@ -49,6 +49,8 @@ OURS_COUNTS = {
     "echo_64k": 30_000,
     "echo_1m": 1_000,
     "sum": 20_000,
+    "struct": 100_000,
+    "method": 300_000,
     "spin": 3_000,
 }
 PEER_COUNTS = {
@@ -57,6 +59,8 @@ PEER_COUNTS = {
     "echo_64k": 1_000,
     "echo_1m": 150,
     "sum": 300,
+    "struct": 2_000,
+    "method": 5_000,
     "spin": 2_000,
 }
 SUBPROCESSES = 7  # fresh processes per import case
@@ -123,6 +127,20 @@ def measure_ours(counts: dict[str, int]) -> dict:
     out["sum_ns"], out["floor_sum_ns"] = r
     if sum_(xs) != sum(xs):
         raise AssertionError(f"Sum = {sum_(xs)!r}, want {sum(xs)}")
+
+    point = b.Point(x=1, y=2, tags=["a", "b"], label="p")
+    as_dict = {"x": 1, "y": 2, "tags": ["a", "b"], "label": "p"}
+    r = _timing.interleaved(
+        [(b.EchoPoint, (point,), counts["struct"]), (b.EchoPoint, (as_dict,), counts["struct"])]
+    )
+    out["struct_ns"], out["struct_dict_ns"] = r
+    if b.EchoPoint(point) != point or b.EchoPoint(as_dict) != point:
+        raise AssertionError("EchoPoint did not return its argument")
+    counter = b.NewCounter()
+    (out["method_ns"],) = _timing.interleaved([(counter.Inc, (1,), counts["method"])])
+    before = counter.Inc(0)
+    if counter.Inc(1) != before + 1:
+        raise AssertionError("Counter.Inc(1) did not add one")
 
     if not (isinstance(spin(50), int) and spin(50) > 0):
         raise AssertionError("Spin(50) returned no iterations")
@@ -352,6 +370,39 @@ def build_rows(ours: dict, peer: dict) -> list[Row]:
             _med(peer, "sum_ns", us),
             "<= 25 us",
             _yes(s is not None and s <= 25),
+        )
+    )
+    st = _med(ours, "struct_ns", us)
+    rows.append(
+        Row(
+            "EchoPoint: record struct round trip",
+            "us",
+            st,
+            None,
+            _med(peer, "struct_ns", us),
+            "<= 2 us",
+            _yes(st is not None and st <= 2),
+        )
+    )
+    rows.append(
+        Row(
+            "  same, dict in (class out)",
+            "us",
+            _med(ours, "struct_dict_ns", us),
+            None,
+            _med(peer, "struct_ns", us),
+        )
+    )
+    me = _med(ours, "method_ns")
+    rows.append(
+        Row(
+            "Counter.Inc(1): method on a Go object",
+            "ns",
+            me,
+            None,
+            _med(peer, "method_ns"),
+            "<= 300 ns",
+            _yes(me is not None and me <= 300),
         )
     )
     t = _med(ours, "threads_ratio")

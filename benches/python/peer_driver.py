@@ -48,6 +48,19 @@ def _calls(args: argparse.Namespace) -> dict:
     out["sum_ns"] = _timing.per_call_ns(sum_, (xs,), n, warmup=max(2, n // 5), rounds=rounds)
     if sum_(xs) != sum(xs):
         raise AssertionError(f"peer Sum = {sum_(xs)!r}, want {sum(xs)}")
+    as_dict = {"x": 1, "y": 2, "tags": ["a", "b"], "label": "p"}
+    n = counts["struct"]
+    out["struct_ns"] = _timing.per_call_ns(
+        h.EchoPoint, (as_dict,), n, warmup=max(2, n // 5), rounds=rounds
+    )
+    got = h.EchoPoint(as_dict)
+    if dict(got) != as_dict:
+        raise AssertionError(f"peer EchoPoint returned {got!r}")
+    counter = h.NewCounter()
+    n = counts["method"]
+    out["method_ns"] = _timing.per_call_ns(
+        counter.Inc, (1,), n, warmup=max(2, n // 5), rounds=rounds
+    )
     if not (isinstance(spin(50), int) and spin(50) > 0):
         raise AssertionError("peer Spin(50) returned no iterations")
     ratios, single = _timing.thread_ratio(spin, 50, counts["spin"], rounds=rounds)
