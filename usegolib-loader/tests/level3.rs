@@ -51,7 +51,7 @@ fn maps_and_records() {
     assert_eq!(m.call(PKG, "NilMap", &[]).unwrap(), Value::Map(vec![]));
     let p = point(1, 2, &["t"]);
     assert_eq!(
-        m.call(PKG, "EchoPoint", &[p.clone()]).unwrap(),
+        m.call(PKG, "EchoPoint", std::slice::from_ref(&p)).unwrap(),
         p,
         "label omitted when empty"
     );
