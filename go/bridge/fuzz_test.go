@@ -78,6 +78,10 @@ func handleSeeds() map[string][]byte {
 		"empty":               {},
 		"deep_map":            append(bytes.Repeat([]byte{0x81, 0xa0}, 70), 0xc0),
 		"request_abi2_shaped": hexBytes("92 02 c0"),
+		"release_unknown":     encodeRequest(1, 2, 99999),
+		"release_with_args":   encodeRequest(1, 2, 1, 1),
+		"release_by_name":     encodeRequest(1, 2, "x"),
+		"handle_argument":     hexBytes("94 01 00 00 92 d7 01 00 00 00 00 00 00 00 01 01"),
 	}
 	return s
 }
@@ -98,6 +102,11 @@ func valueSeeds() map[string][]byte {
 		"map_int_key":        hexBytes("81 01 02"),
 		"map_dup_key":        hexBytes("82 a1 61 01 a1 61 02"),
 		"ext":                hexBytes("d4 01 02"),
+		"handle":             hexBytes("d7 01 00 00 00 00 00 00 00 07"),
+		"handle_ext2":        hexBytes("d7 02 00 00 00 00 00 00 00 07"),
+		"time":               hexBytes("93 ce 6b 06 52 87 7b cd 0e 10"),
+		"record":             hexBytes("84 a1 78 01 a1 79 02 a4 74 61 67 73 91 a1 61 a5 6c 61 62 65 6c a1 70"),
+		"bin16":              hexBytes("c4 10 00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f"),
 		"array32_ffffffff":   hexBytes("dd ff ff ff ff"),
 		"map32_ffffffff":     hexBytes("df ff ff ff ff"),
 		"str32_ffffffff":     hexBytes("db ff ff ff ff"),
@@ -231,6 +240,24 @@ func checkTyped(t *testing.T, in []byte, v any, verr error) {
 			t.Fatalf("ListLen = %d, %v, Value = %#v", n, isNil, v)
 		}
 	}
+	if id, isNil, err := d().Handle(); err == nil && verr == nil {
+		if h, ok := v.(HandleID); (ok && uint64(h) != id) || (!ok && !isNil) {
+			t.Fatalf("Handle = %d, %v, Value = %#v", id, isNil, v)
+		}
+	}
+	if a, err := d().Any(); err == nil && verr == nil {
+		var ea, ev Encoder // compared encoded: NaN is not equal to itself
+		if ea.Value(a) != nil || ev.Value(v) != nil || !bytes.Equal(ea.Buf, ev.Buf) {
+			t.Fatalf("Any = %#v, Value = %#v", a, v)
+		}
+	}
+	if tm, err := d().Time(); err == nil && (tm.Nanosecond() < 0 || tm.Nanosecond() > 999999999) {
+		t.Fatalf("Time = %v", tm)
+	}
+	var b16 [16]byte
+	d().BytesN(b16[:])
+	d().ArrayLen(3)
+	d().Key()
 	d().Float32()
 	d().Float64()
 	d().MapLen()

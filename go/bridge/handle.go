@@ -107,6 +107,9 @@ func (b *Bridge) Serve(req, buf []byte) (reply []byte) {
 		if f := parseHeader(req, &h); f != nil {
 			return errorReply(buf, f)
 		}
+		if h.release {
+			return release(buf, &h)
+		}
 	}
 	var f *Func
 	if !h.byName && h.id < uint64(len(b.funcs)) {
@@ -210,8 +213,11 @@ type header struct {
 	id     uint64 // target when byName is false
 	name   []byte // target when byName is true; borrowed from the request
 	byName bool
-	nargs  int
-	args   int // offset of the first argument
+	// release is true for op 2: release the handle id (docs/abi.md section 8.3). fastHeader
+	// only accepts op 0 and leaves it false.
+	release bool
+	nargs   int
+	args    int // offset of the first argument
 }
 
 // fastHeader recognises the common request [1, 0, target, [args...]] whose target is a uint id
@@ -327,13 +333,14 @@ func parseHeader(req []byte, h *header) *failure {
 	if err != nil {
 		return malformed(at, "op must be a uint: "+err.Error())
 	}
-	if op != 0 {
+	if op != 0 && op != opRelease {
 		return &failure{
 			kind:    "unsupported_op",
-			message: fmt.Sprintf("op %d is not supported: ABI %d bridges know op 0 (call a function)", op, ABIVersion),
+			message: fmt.Sprintf("op %d is not supported: ABI %d bridges know op 0 (call a function) and op 2 (release a handle)", op, ABIVersion),
 			detail:  []field{{"op", op}},
 		}
 	}
+	h.release = op == opRelease
 	at = d.Offset()
 	if d.Remaining() > 0 && isStr(d.buf[d.off]) {
 		h.byName = true
@@ -398,6 +405,8 @@ func callFailure(fn *Func, err error) *failure {
 			message: fmt.Sprintf("argument %d (%s %s): %s", x.index, param, goType, reason),
 			detail:  []field{{"go_type", goType}, {"index", x.index}, {"param", param}, {"reason", reason}},
 		}
+	case *resultError:
+		return resultFailure(fn, x)
 	case *goError:
 		err = x.err
 	}

@@ -152,7 +152,7 @@ func TestHandleErrorReplyBytes(t *testing.T) {
 	e.String("kind")
 	e.String("unsupported_op")
 	e.String("message")
-	e.String("op 7 is not supported: ABI 1 bridges know op 0 (call a function)")
+	e.String("op 7 is not supported: ABI 1 bridges know op 0 (call a function) and op 2 (release a handle)")
 	e.String("detail")
 	e.MapLen(1)
 	e.String("op")

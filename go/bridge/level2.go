@@ -2,12 +2,12 @@ package bridge
 
 import (
 	"fmt"
-	"math"
 	"reflect"
 	"slices"
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 )
 
 // The Level 2 and 3 wire types of docs/abi.md section 8.1 that need more than the Level-1
@@ -452,6 +452,8 @@ func FieldTag(tag string) (name string, omitEmpty, drop bool) {
 	js, hasJS := st.Lookup("json")
 	var opts string
 	switch {
+	case hasMP && mp == "-", !hasMP && hasJS && js == "-":
+		return "", false, true // "-," is the key "-"
 	case hasMP:
 		name, opts, _ = strings.Cut(mp, ",")
 		if name == "" && hasJS {
@@ -463,9 +465,6 @@ func FieldTag(tag string) (name string, omitEmpty, drop bool) {
 		name, opts, _ = strings.Cut(js, ",")
 	default:
 		return "", false, false
-	}
-	if name == "-" && opts == "" {
-		return "", false, true
 	}
 	if !validTagName(name) {
 		name = ""
@@ -486,8 +485,7 @@ func validTagName(s string) bool {
 	for _, c := range s {
 		switch {
 		case strings.ContainsRune("!#$%&()*+-./:;<=>?@[]^_{|}~ ", c):
-		case c > math.MaxUint8, 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z', '0' <= c && c <= '9':
-		default:
+		case !unicode.IsLetter(c) && !unicode.IsDigit(c):
 			return false
 		}
 	}

@@ -44,6 +44,10 @@ type Options struct {
 	// Env is the base environment of the go commands; nil means
 	// os.Environ(). The settings of gotool.Env are added to it.
 	Env []string
+	// Generics are the instantiations of generic functions to bridge
+	// (docs/abi.md section 8.4), as scan.ParseGeneric reads them:
+	// "Keys[string,int64]" or "example.com/m.Keys[string,int64]".
+	Generics []string
 }
 
 // Result is a finished build.
@@ -230,7 +234,7 @@ func validVersion(v string) bool {
 // empty bridge then most likely hides a broken checkout or a missing
 // dependency.
 func (b *build) scan(ctx context.Context) (err error) {
-	b.res, err = scan.Scan(ctx, scan.Config{Dir: b.work, Module: b.target.Path, Env: b.env, GOARCH: b.goenv.GOARCH})
+	b.res, err = scan.Scan(ctx, scan.Config{Dir: b.work, Module: b.target.Path, Env: b.env, GOARCH: b.goenv.GOARCH, Generics: b.opts.Generics})
 	if err != nil {
 		return err
 	}

@@ -18,20 +18,27 @@ var update = flag.Bool("update", false, "rewrite the testdata/*.golden files")
 // scanCalc scans testdata/calc as the builder would, with the bridge
 // module's go.mod written by WriteModule.
 func scanCalc(t *testing.T) (Target, *scan.Result) {
+	return scanTestdata(t, "calc")
+}
+
+// scanTestdata scans testdata/<name>, module example.com/<name>; the l3
+// module is scanned with an instantiation of its generic function.
+func scanTestdata(t *testing.T, name string, generics ...string) (Target, *scan.Result) {
 	t.Helper()
-	dir, err := filepath.Abs(filepath.Join("testdata", "calc"))
+	dir, err := filepath.Abs(filepath.Join("testdata", name))
 	if err != nil {
 		t.Fatal(err)
 	}
-	tg := Target{Path: "example.com/calc", Version: LocalVersion, Dir: dir, GoVersion: "1.22"}
+	tg := Target{Path: "example.com/" + name, Version: LocalVersion, Dir: dir, GoVersion: "1.22"}
 	work := t.TempDir()
 	if err := WriteModule(work, tg); err != nil {
 		t.Fatal(err)
 	}
 	res, err := scan.Scan(context.Background(), scan.Config{
-		Dir:    work,
-		Module: tg.Path,
-		Env:    gotool.Env(os.Environ(), os.Getenv("GOFLAGS")),
+		Dir:      work,
+		Module:   tg.Path,
+		Env:      gotool.Env(os.Environ(), os.Getenv("GOFLAGS")),
+		Generics: generics,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -39,9 +46,18 @@ func scanCalc(t *testing.T) (Target, *scan.Result) {
 	return tg, res
 }
 
+// goldenGenerics are the instantiations each golden module is scanned with.
+var goldenGenerics = map[string][]string{"l3": {"Identity[example.com/l3.Point]"}}
+
 func TestGolden(t *testing.T) {
-	tg, res := scanCalc(t)
-	tg.Dir = "/path/to/calc" // keep the golden go.mod independent of the checkout
+	for _, name := range []string{"calc", "l3"} {
+		t.Run(name, func(t *testing.T) { testGolden(t, name) })
+	}
+}
+
+func testGolden(t *testing.T, name string) {
+	tg, res := scanTestdata(t, name, goldenGenerics[name]...)
+	tg.Dir = "/path/to/" + name // keep the golden go.mod independent of the checkout
 	files, err := Files(tg, res)
 	if err != nil {
 		t.Fatal(err)
@@ -51,7 +67,7 @@ func TestGolden(t *testing.T) {
 		got[f.Name] = f.Data
 	}
 	for name, data := range got {
-		golden := filepath.Join("testdata", "calc.golden", name+".golden")
+		golden := filepath.Join("testdata", tg.Path[len("example.com/"):]+".golden", name+".golden")
 		if *update {
 			if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
 				t.Fatal(err)
@@ -128,13 +144,19 @@ func TestFormatErrorWritesBroken(t *testing.T) {
 }
 
 // TestGeneratedModuleVets writes the whole bridge module for testdata/calc
-// and runs go vet on it: the generated code type-checks against the real
-// runtime package and is vet clean.
+// and testdata/l3 and runs go vet on it: the generated code type-checks
+// against the real runtime package and is vet clean.
 func TestGeneratedModuleVets(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go vet with cgo; skipped in -short mode")
 	}
-	tg, res := scanCalc(t)
+	for _, name := range []string{"calc", "l3"} {
+		t.Run(name, func(t *testing.T) { testGeneratedModuleVets(t, name) })
+	}
+}
+
+func testGeneratedModuleVets(t *testing.T, name string) {
+	tg, res := scanTestdata(t, name, goldenGenerics[name]...)
 	dir := t.TempDir()
 	if err := Generate(dir, tg, res); err != nil {
 		t.Fatal(err)

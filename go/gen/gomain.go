@@ -26,7 +26,7 @@ import (
 // Every function of res is supported (scan decided that); types are spelled
 // from scan.Type.Canon, with predeclared names only.
 func mainSource(t Target, res *scan.Result) []byte {
-	g := &goGen{decSlices: map[string]bool{}, encSlices: map[string]bool{}}
+	g := newGoGen(res)
 	g.p("%s", header(t))
 	g.p("")
 	g.p("package main")
@@ -59,10 +59,23 @@ func mainSource(t Target, res *scan.Result) []byte {
 		a := "p" + strconv.Itoa(alias)
 		alias++
 		g.p("%s %s", a, strconv.Quote(p.Path))
+		g.aliases[p.Path] = a
 		for _, f := range p.Funcs {
 			funcs = append(funcs, fn{id: len(funcs), alias: a, pkgPath: p.Path, f: f})
 		}
 	}
+	// The other packages whose types the adapters name (dependencies,
+	// packages of the module with types but no entries), sorted by path.
+	// They are imported only if the generated code names them in the end.
+	var extra []string
+	for _, path := range referencedPaths(res) {
+		if _, ok := g.aliases[path]; !ok {
+			g.aliases[path] = "p" + strconv.Itoa(alias)
+			alias++
+			extra = append(extra, path)
+		}
+	}
+	g.p("%s", extraImports)
 	g.p("")
 	g.p(`"usegolib_bridge/bridge"`)
 	g.p(")")
@@ -72,7 +85,9 @@ func mainSource(t Target, res *scan.Result) []byte {
 		g.p("// Compile-time signature guards: a type error here means the module's API")
 		g.p("// changed after the scan; rebuild the artifact.")
 		for _, f := range funcs {
-			g.p("var _ %s = %s.%s", funcType(f.f), f.alias, f.f.Name)
+			if guard := g.guard(f.alias, f.f); guard != "" {
+				g.p("%s", guard)
+			}
 		}
 		g.p("")
 	}
@@ -101,14 +116,46 @@ func mainSource(t Target, res *scan.Result) []byte {
 		g.adapter(f.id, f.alias, f.pkgPath, f.f)
 	}
 	g.sliceHelpers()
+	g.typeHelpers()
 	g.p("%s", exportSource)
-	return g.buf.Bytes()
+	var imports []string
+	for _, path := range extra {
+		if g.used[path] {
+			imports = append(imports, g.aliases[path]+" "+strconv.Quote(path))
+		}
+	}
+	return bytes.Replace(g.buf.Bytes(), []byte(extraImports), []byte(strings.Join(imports, "\n")), 1)
 }
 
 type goGen struct {
 	buf       bytes.Buffer
 	decSlices map[string]bool // canonical slice types that need a decSlice_ helper
 	encSlices map[string]bool // ... an encSlice_ helper
+
+	aliases     map[string]string        // import path -> alias
+	types       map[string]*scan.TypeDef // scan.Result.Types
+	decHelpers  map[string]string        // dec_<name> helpers (types.go) -> code
+	encHelpers  map[string]string        // enc_<name> helpers -> code
+	helperTypes map[string]string        // helper name -> the type it is for
+	fails       map[string]bool          // record key -> whether writing one can fail
+	used        map[string]bool          // import paths spell has named
+}
+
+// extraImports marks where the imports of packages that only types name go.
+const extraImports = "// usegolib: extra imports"
+
+func newGoGen(res *scan.Result) *goGen {
+	return &goGen{
+		decSlices:   map[string]bool{},
+		encSlices:   map[string]bool{},
+		aliases:     map[string]string{},
+		types:       res.Types,
+		decHelpers:  map[string]string{},
+		encHelpers:  map[string]string{},
+		helperTypes: map[string]string{},
+		fails:       map[string]bool{},
+		used:        map[string]bool{},
+	}
 }
 
 func (g *goGen) p(format string, args ...any) {
@@ -116,16 +163,30 @@ func (g *goGen) p(format string, args ...any) {
 	g.buf.WriteByte('\n')
 }
 
-func adapterName(id int, f *scan.Func) string { return fmt.Sprintf("fn%d_%s", id, f.Name) }
+// adapterName names the Call adapter of entry id: fn3_AddInt, fn7_Counter_Add.
+func adapterName(id int, f *scan.Func) string {
+	name := strings.Map(func(r rune) rune {
+		if r == '_' || ('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z') || ('0' <= r && r <= '9') || r >= 0x80 {
+			return r
+		}
+		return '_'
+	}, f.Name)
+	return fmt.Sprintf("fn%d_%s", id, name)
+}
 
-// funcType spells f's type for the signature guard: func(int, int) int.
-func funcType(f *scan.Func) string {
+// funcType spells f's type for the signature guard: func(int, int) int. A
+// method's type has its receiver first, as a method expression has.
+func (g *goGen) funcType(f *scan.Func) string {
 	var params, results []string
-	for _, v := range f.Params {
-		params = append(params, v.Type.Canon)
+	for i, v := range f.Params {
+		t := g.spell(v.Type.Canon)
+		if f.Variadic && i == len(f.Params)-1 {
+			t = "..." + g.spell(v.Type.Elem.Canon)
+		}
+		params = append(params, t)
 	}
 	for _, v := range f.Results {
-		results = append(results, v.Type.Canon)
+		results = append(results, g.spell(v.Type.Canon))
 	}
 	if f.Error {
 		results = append(results, "error")
@@ -141,7 +202,41 @@ func funcType(f *scan.Func) string {
 	return s
 }
 
-// adapter writes the Call adapter of one function.
+// guard is the compile-time signature guard of an entry, "" for none.
+func (g *goGen) guard(alias string, f *scan.Func) string {
+	switch f.Kind {
+	case scan.KindFunc:
+		return fmt.Sprintf("var _ %s = %s.%s%s", g.funcType(f), alias, f.GoName, g.typeArgs(f))
+	case scan.KindMethod:
+		recv := g.spell(f.Params[0].Type.Canon)
+		if strings.HasPrefix(recv, "*") {
+			recv = "(" + recv + ")"
+		}
+		return fmt.Sprintf("var _ %s = %s.%s", g.funcType(f), recv, f.GoName)
+	case scan.KindVar:
+		if f.VarAddr {
+			return fmt.Sprintf("var _ %s = &%s.%s", g.spell(f.Results[0].Type.Canon), alias, f.GoName)
+		}
+		return fmt.Sprintf("var _ %s = %s.%s", g.spell(f.Results[0].Type.Canon), alias, f.GoName)
+	}
+	return ""
+}
+
+// typeArgs spells the type arguments of a generic instantiation: [int64, p0.Point].
+func (g *goGen) typeArgs(f *scan.Func) string {
+	if f.Generic == nil {
+		return ""
+	}
+	var args []string
+	for _, c := range f.Generic.Canon {
+		args = append(args, g.spell(c))
+	}
+	return "[" + strings.Join(args, ", ") + "]"
+}
+
+// adapter writes the Call adapter of one entry: it reads the arguments,
+// calls the function (method, variable, constructor) and writes the
+// results.
 func (g *goGen) adapter(id int, alias, pkgPath string, f *scan.Func) {
 	g.p("")
 	g.p("// %s calls %s.%s.", adapterName(id, f), pkgPath, f.Name)
@@ -149,13 +244,36 @@ func (g *goGen) adapter(id int, alias, pkgPath string, f *scan.Func) {
 	var args []string
 	for i, v := range f.Params {
 		a := "a" + strconv.Itoa(i)
-		g.p("%s, err := %s", a, g.decodeExpr(v.Type.Canon, "&d"))
+		call, conv := g.decode(&v.Type, "&d")
+		if f.Kind == scan.KindMethod && i == 0 {
+			call = fmt.Sprintf("bridge.DecodeReceiver[%s](&d, %s)", g.spell(v.Type.Canon), strconv.Quote(v.Go))
+		}
+		g.p("%s, err := %s", a, call)
 		g.p("if err != nil {")
 		g.p("return e, bridge.ArgError(%d, err)", i)
 		g.p("}")
-		args = append(args, convertExpr(v.Type.Canon, a))
+		args = append(args, conv(a))
 	}
-	call := fmt.Sprintf("%s.%s(%s)", alias, f.Name, strings.Join(args, ", "))
+	if f.Variadic {
+		args[len(args)-1] += "..."
+	}
+	var call string
+	switch f.Kind {
+	case scan.KindMethod:
+		call = fmt.Sprintf("%s.%s(%s)", args[0], f.GoName, strings.Join(args[1:], ", "))
+	case scan.KindVar:
+		call = alias + "." + f.GoName
+		if f.VarAddr {
+			call = "&" + call
+		}
+	case scan.KindConstructor:
+		g.p("if a0 == nil {")
+		g.p("a0 = new(%s)", g.spell(strings.TrimPrefix(f.Params[0].Type.Canon, "*")))
+		g.p("}")
+		call = "a0"
+	default:
+		call = fmt.Sprintf("%s.%s%s(%s)", alias, f.GoName, g.typeArgs(f), strings.Join(args, ", "))
+	}
 	var rs []string
 	for i := range f.Results {
 		rs = append(rs, "r"+strconv.Itoa(i))
@@ -175,19 +293,76 @@ func (g *goGen) adapter(id int, alias, pkgPath string, f *scan.Func) {
 		g.p("return e, bridge.GoError(err)")
 		g.p("}")
 	}
+	result := func(i int) {
+		stmt, fails := g.encode(&f.Results[i].Type, rs[i], "&e")
+		if !fails {
+			g.p("%s", stmt)
+			return
+		}
+		g.p("if err := %s; err != nil {", stmt)
+		g.p("return e, bridge.ResultError(%d, err)", i)
+		g.p("}")
+	}
 	switch len(rs) {
 	case 0:
 		g.p("e.Nil()")
 	case 1:
-		g.p("%s", g.encodeStmt(f.Results[0].Type.Canon, rs[0], "&e"))
+		result(0)
 	default:
 		g.p("e.ListLen(%d)", len(rs))
-		for i, r := range rs {
-			g.p("%s", g.encodeStmt(f.Results[i].Type.Canon, r, "&e"))
+		for i := range rs {
+			result(i)
 		}
 	}
 	g.p("return e, nil")
 	g.p("}")
+}
+
+// referencedPaths returns, sorted, the import paths that the types of res
+// name: those of its entries, and of the fields of its records.
+func referencedPaths(res *scan.Result) []string {
+	seen := map[string]bool{}
+	add := func(canon string) {
+		for _, p := range importPaths(canon) {
+			seen[p] = true
+		}
+	}
+	var visit func(t *scan.Type)
+	visit = func(t *scan.Type) {
+		for ; t != nil; t = t.Elem {
+			add(t.Canon)
+			if t.MapKey != nil {
+				add(t.MapKey.Canon)
+			}
+		}
+	}
+	for _, p := range res.Packages {
+		for _, f := range p.Funcs {
+			for i := range f.Params {
+				visit(&f.Params[i].Type)
+			}
+			for i := range f.Results {
+				visit(&f.Results[i].Type)
+			}
+			if f.Generic != nil {
+				for _, c := range f.Generic.Canon {
+					add(c)
+				}
+			}
+		}
+	}
+	for _, d := range res.Types {
+		add(d.Canon)
+		for i := range d.Fields {
+			visit(&d.Fields[i].Type)
+		}
+	}
+	paths := make([]string, 0, len(seen))
+	for p := range seen {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	return paths
 }
 
 // decodeExpr is the Decoder call that reads a value of canonical type canon;

@@ -3,6 +3,7 @@ package gen
 import (
 	"bytes"
 	"encoding/json"
+	"sort"
 
 	"github.com/usegolib/usegolib/go/scan"
 )
@@ -17,6 +18,28 @@ type schemaDoc struct {
 	Version         string                 `json:"version"`
 	Packages        []schemaPackage        `json:"packages"`
 	SkippedPackages []schemaSkippedPackage `json:"skipped_packages"` // beyond docs/abi.md
+	Types           map[string]schemaType  `json:"types"`            // section 8.2; keys sorted
+}
+
+type schemaType struct {
+	Kind        string         `json:"kind"`
+	Name        string         `json:"name"`
+	Package     string         `json:"package"`
+	Doc         string         `json:"doc"`
+	Go          string         `json:"go,omitempty"`
+	Fields      *[]schemaField `json:"fields,omitempty"`      // structs: their record form
+	Constructor *int           `json:"constructor,omitempty"` // handles
+	Methods     *[]int         `json:"methods,omitempty"`     // handles
+}
+
+type schemaField struct {
+	Name      string `json:"name"`
+	Key       string `json:"key"`
+	Go        string `json:"go"`
+	Type      string `json:"type"`
+	Required  bool   `json:"required"`
+	OmitEmpty bool   `json:"omitempty"`
+	Doc       string `json:"doc,omitempty"`
 }
 
 type schemaPackage struct {
@@ -35,6 +58,16 @@ type schemaFunc struct {
 	Params    []schemaVar `json:"params"`
 	Results   []schemaVar `json:"results"`
 	Error     bool        `json:"error"`
+	// Section 8: present only when they say something.
+	Receiver string         `json:"receiver,omitempty"`
+	Var      string         `json:"var,omitempty"`
+	Variadic bool           `json:"variadic,omitempty"`
+	Generic  *schemaGeneric `json:"generic,omitempty"`
+}
+
+type schemaGeneric struct {
+	Name     string   `json:"name"`
+	TypeArgs []string `json:"type_args"`
 }
 
 type schemaVar struct {
@@ -65,12 +98,14 @@ func Schema(t Target, res *scan.Result) ([]byte, error) {
 		Version:         t.Version,
 		Packages:        []schemaPackage{},
 		SkippedPackages: []schemaSkippedPackage{},
+		Types:           map[string]schemaType{},
 	}
 	id := 0
+	ids := map[string]int{} // "<import path>.<entry name>" -> id
 	for _, p := range res.Packages {
 		sp := schemaPackage{Path: p.Path, Name: p.Name, Doc: p.Doc, Functions: []schemaFunc{}, Skipped: []schemaSkipped{}}
 		for _, f := range p.Funcs {
-			sp.Functions = append(sp.Functions, schemaFunc{
+			sf := schemaFunc{
 				ID:        id,
 				Name:      f.Name,
 				Doc:       f.Doc,
@@ -78,7 +113,17 @@ func Schema(t Target, res *scan.Result) ([]byte, error) {
 				Params:    schemaVars(f.Params),
 				Results:   schemaVars(f.Results),
 				Error:     f.Error,
-			})
+				Receiver:  f.Receiver,
+				Variadic:  f.Variadic,
+			}
+			if f.Kind == scan.KindVar {
+				sf.Var = f.GoName
+			}
+			if f.Generic != nil {
+				sf.Generic = &schemaGeneric{Name: f.Generic.Name, TypeArgs: f.Generic.TypeArgs}
+			}
+			sp.Functions = append(sp.Functions, sf)
+			ids[p.Path+"."+f.Name] = id
 			id++
 		}
 		for _, s := range p.Skipped {
@@ -88,6 +133,29 @@ func Schema(t Target, res *scan.Result) ([]byte, error) {
 	}
 	for _, s := range res.SkippedPackages {
 		doc.SkippedPackages = append(doc.SkippedPackages, schemaSkippedPackage{Path: s.Path, Reason: s.Reason})
+	}
+	for key, d := range res.Types {
+		st := schemaType{Kind: d.Kind, Name: d.Name, Package: d.Package, Doc: d.Doc, Go: d.Go}
+		if d.Struct && d.FieldsErr == "" {
+			fields := []schemaField{}
+			for _, f := range d.Fields {
+				fields = append(fields, schemaField{Name: f.Name, Key: f.Key, Go: f.Go, Type: f.Type.Wire,
+					Required: f.Required, OmitEmpty: f.OmitEmpty, Doc: f.Doc})
+			}
+			st.Fields = &fields
+		}
+		if d.Kind == "handle" {
+			if id, ok := ids[d.Package+"."+d.Constructor]; ok && d.Constructor != "" {
+				st.Constructor = &id
+			}
+			methods := []int{}
+			for _, m := range d.Methods {
+				methods = append(methods, ids[d.Package+"."+m])
+			}
+			sort.Ints(methods)
+			st.Methods = &methods
+		}
+		doc.Types[key] = st
 	}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)

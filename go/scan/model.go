@@ -1,7 +1,7 @@
 // Package scan lists the exported API of a Go module with go list and
-// go/types, and decides, in one place (support.go), which functions the
-// generated bridge can call. Unsupported functions and packages are kept with
-// a reason, never dropped silently.
+// go/types, and decides, in one place (support.go and record.go), which
+// functions, methods and variables the generated bridge can call. Unsupported
+// ones and packages are kept with a reason, never dropped silently.
 package scan
 
 // Result is the exported API of one module.
@@ -11,6 +11,10 @@ type Result struct {
 	GoVersion       string
 	Packages        []*Package       // sorted by import path
 	SkippedPackages []SkippedPackage // sorted by import path
+	// Types holds the record and handle types (docs/abi.md section 8.2) by key
+	// ("<import path>.<Name>"): every one a supported entry uses, and every
+	// handle type declared in the module's packages.
+	Types map[string]*TypeDef
 }
 
 // Package is one importable package of the module.
@@ -18,43 +22,168 @@ type Package struct {
 	Path    string  // import path
 	Name    string  // package name
 	Doc     string  // package doc comment, "" if none
-	Funcs   []*Func // supported functions, sorted by name
+	Funcs   []*Func // supported entries, sorted by name
 	Skipped []*Skipped
 }
 
-// Func is a supported exported top-level function.
+// FuncKind says what a Func entry calls.
+type FuncKind int
+
+const (
+	// KindFunc is a top-level function, or an instantiation of a generic one.
+	KindFunc FuncKind = iota
+	// KindMethod is a method of a handle type: Params[0] is the receiver.
+	KindMethod
+	// KindConstructor makes a new value of a struct handle type from nil or
+	// a record of its fields.
+	KindConstructor
+	// KindVar reads a package variable.
+	KindVar
+)
+
+// Func is one supported entry of the schema: a function, a method, a
+// constructor or a package variable.
 type Func struct {
+	// Name is the schema name: "AddInt", "Counter.Add" (a method),
+	// "Counter.__new__" (a constructor), "Default" (a variable),
+	// "Keys[string,int64]" (a generic instantiation).
 	Name      string
 	Doc       string
 	Signature string // "func AddInt(a int, b int) int"
 	Params    []Var
 	Results   []Var // without a trailing error
 	Error     bool  // the last result is error
+
+	Kind FuncKind
+	// GoName is the Go identifier called or read: the function, method or
+	// variable name.
+	GoName string
+	// Receiver is the key of a method's receiver type.
+	Receiver string
+	// Constructs is the key of the type a constructor makes.
+	Constructs string
+	// Variadic: the last parameter is ...T, carried as one []T list.
+	Variadic bool
+	// Generic describes an instantiation of a generic function.
+	Generic *Generic
+	// VarAddr: the variable is a value of a handle type X and the entry
+	// returns a handle to the variable itself (&Name), so that methods act on
+	// it.
+	VarAddr bool
 }
 
-// Var is a parameter or result of a supported function.
+// Generic is the instantiation of a generic function.
+type Generic struct {
+	Name     string   // the generic function's name: "Keys"
+	TypeArgs []string // as the schema spells them: "string", "example.com/m.Point"
+	Canon    []string // as generated code spells them (see Type.Canon)
+}
+
+// Var is a parameter or result of a supported entry.
 type Var struct {
 	// Name is the declared name. A blank or missing parameter name is
 	// written argN; a blank or missing result name is "".
 	Name string
 	// Go is the type as go/types writes it relative to the package ("int",
-	// "[]byte", "MyInt" for an alias).
+	// "[]byte", "MyInt" for an alias, "...int" for a variadic parameter).
 	Go string
-	// Type is the Level-1 type: its wire type and its canonical spelling.
+	// Type is the supported type: its wire type and its canonical spelling.
 	Type Type
 }
 
-// Type is a supported Level-1 type.
+// Kind is the shape of a supported type, which says how generated code
+// converts it.
+type Kind int
+
+const (
+	Basic    Kind = iota // bool, the integers, the floats, string (Under names which)
+	Bytes                // []byte
+	Slice                // []Elem
+	Array                // [Len]Elem
+	BytesN               // [Len]byte
+	Map                  // map[MapKey]Elem; MapKey's underlying type is string
+	Pointer              // *Elem, Elem not a handle type
+	Record               // a struct, Key names it in Result.Types
+	Handle               // *X for a handle type X, or an interface with methods; Key names it
+	Any                  // any, interface{}, or a named empty interface
+	Time                 // time.Time
+	Duration             // time.Duration
+	Error                // error (results only)
+)
+
+// Type is a supported type.
 type Type struct {
-	// Wire is the wire type of docs/abi.md section 5: bool, int8 .. int64,
-	// uint8 .. uint64, float32, float64, string, bytes, or []T.
+	// Wire is the wire type of docs/abi.md sections 5 and 8.1: bool, int8 ..
+	// int64, uint8 .. uint64, float32, float64, string, bytes, []T, [N]T,
+	// bytes[N], map[string]T, *T, @K, &K, any, time, duration or error.
 	Wire string
-	// Canon spells the type with predeclared names only, aliases removed
-	// ("int", "[]byte", "[][]int64"); generated code uses it.
+	// Canon spells the Go type for generated code: predeclared names,
+	// aliases removed, and defined types written "import/path".Name, for
+	// example "[]int", "map[string]\"example.com/m\".Point".
 	Canon string
+	Kind  Kind
+	// Under is the predeclared type a Basic or Bytes value is read and
+	// written as ("float64" for a Celsius, "[]byte"); Named says Canon is a
+	// defined type, so generated code converts between the two.
+	Under string
+	Named bool
+	Elem  *Type  // Slice, Array, Map, Pointer
+	Len   int64  // Array, BytesN
+	Key   string // Record, Handle: the key in Result.Types
+	// MapKey is the key type of a Map: string, or a defined string type.
+	MapKey *Type
 }
 
-// Skipped is an exported function the bridge does not support.
+// TypeDef is a record or handle type of the schema (docs/abi.md section 8.2).
+type TypeDef struct {
+	Key     string // "<import path>.<Name>"
+	Kind    string // "record" or "handle"
+	Name    string
+	Package string // import path
+	Doc     string
+	// Go spells a handle as the bridge holds it: "*level3.Counter", or
+	// "level3.Shape" for an interface.
+	Go string
+	// Canon spells the named type for generated code: "\"example.com/m\".Point".
+	Canon     string
+	Interface bool // a handle type that is an interface
+	Struct    bool // the type is a struct: Fields is its record form
+	// Fields is the record form of a struct, in output order. For a handle
+	// type every field is optional (it is the input of the constructor).
+	Fields []Field
+	// FieldsErr says why the struct cannot travel as a record ("" if it can).
+	FieldsErr string
+	// Constructor is the name of the constructor entry ("Counter.__new__")
+	// in the type's package, "" if there is none.
+	Constructor string
+	// Methods are the names of the method entries in the type's package.
+	Methods []string
+}
+
+// Field is one field of a record, after embedded structs are flattened.
+type Field struct {
+	Name      string // the Go field name
+	Key       string // the key on the wire
+	Go        string // the Go type relative to the struct's package
+	Type      Type
+	Required  bool
+	OmitEmpty bool
+	Doc       string
+	// Sel selects the field from a value of the struct: "X", "Inner.X".
+	Sel string
+	// Ptrs are the embedded pointers on the way to the field, outermost
+	// first: a nil one means the field is absent on output, and is
+	// allocated on input when the field is given.
+	Ptrs []EmbeddedPtr
+}
+
+// EmbeddedPtr is an embedded pointer to a struct crossed to reach a field.
+type EmbeddedPtr struct {
+	Sel string // selects the pointer from the outer struct value: "Inner"
+}
+
+// Skipped is an exported function, method or variable the bridge does not
+// support.
 type Skipped struct {
 	Name      string
 	Signature string

@@ -4,11 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"go/ast"
 	"go/importer"
-	"go/parser"
 	"go/token"
 	"go/types"
 	"io"
@@ -33,6 +30,9 @@ type Config struct {
 	Env []string
 	// GOARCH is the target architecture ("" asks go env).
 	GOARCH string
+	// Generics are the instantiations of generic functions to bridge
+	// (ParseGeneric: "Keys[string,int64]", "example.com/m.Keys[string,int64]").
+	Generics []string
 }
 
 // listPackage is the part of `go list -json` output the scanner reads.
@@ -100,7 +100,21 @@ func Scan(ctx context.Context, cfg Config) (*Result, error) {
 		return os.Open(f)
 	})
 
-	res := &Result{Module: cfg.Module}
+	var specs []GenericSpec
+	for _, g := range cfg.Generics {
+		spec, err := ParseGeneric(g)
+		if err != nil {
+			return nil, err
+		}
+		specs = append(specs, spec)
+	}
+
+	// Phase 1: type-check every package of the module that the bridge can
+	// import, and read the doc comments of all of them: a method promoted
+	// from another package of the module takes its doc from there.
+	res := &Result{Module: cfg.Module, Types: map[string]*TypeDef{}}
+	c := newChecker()
+	var checked []*checkedPackage
 	for _, p := range pkgs {
 		if p.Module == nil || p.Module.Path != cfg.Module || p.DepOnly {
 			continue
@@ -109,9 +123,9 @@ func Scan(ctx context.Context, cfg Config) (*Result, error) {
 			res.GoVersion = p.Module.GoVersion
 		}
 		reason, broken := skipReason(p)
-		var pkg *Package
+		var cp *checkedPackage
 		if reason == "" {
-			pkg, err = checkPackage(fset, imp, sizes, p)
+			cp, err = checkPackage(fset, imp, sizes, p)
 			if err != nil {
 				reason, broken = err.Error(), true
 			}
@@ -121,10 +135,28 @@ func Scan(ctx context.Context, cfg Config) (*Result, error) {
 			res.SkippedPackages = append(res.SkippedPackages, SkippedPackage{Path: p.ImportPath, Reason: reason, Broken: broken})
 			continue
 		}
-		res.Packages = append(res.Packages, pkg)
+		c.collectDocs(cp.tpkg.Path(), cp.files)
+		checked = append(checked, cp)
 	}
-	sort.Slice(res.Packages, func(i, j int) bool { return res.Packages[i].Path < res.Packages[j].Path })
+	sort.Slice(checked, func(i, j int) bool { return checked[i].tpkg.Path() < checked[j].tpkg.Path() })
 	sort.Slice(res.SkippedPackages, func(i, j int) bool { return res.SkippedPackages[i].Path < res.SkippedPackages[j].Path })
+
+	// Phase 2: the entries of every package, then the records they use.
+	gens, err := assignGenerics(specs, checked)
+	if err != nil {
+		return nil, err
+	}
+	importPkg := func(path string) (*types.Package, error) { return imp.Import(path) }
+	for _, cp := range checked {
+		if err := c.collect(cp, gens[cp], importPkg); err != nil {
+			return nil, err
+		}
+	}
+	c.checkRecords()
+	for _, cp := range checked {
+		res.Packages = append(res.Packages, c.finish(cp))
+	}
+	res.Types = c.reachable(res.Packages)
 	return res, nil
 }
 
@@ -215,77 +247,4 @@ func (m mappedImporter) Import(path string) (*types.Package, error) {
 		path = p
 	}
 	return m.imp.Import(path)
-}
-
-// checkPackage type-checks p from its compiled Go files (so cgo packages work)
-// and collects its exported top-level functions.
-func checkPackage(fset *token.FileSet, imp types.Importer, sizes types.Sizes, p *listPackage) (*Package, error) {
-	if len(p.CompiledGoFiles) == 0 {
-		return nil, errors.New("package has no compiled Go files")
-	}
-	var files []*ast.File
-	for _, name := range p.CompiledGoFiles {
-		if !filepath.IsAbs(name) {
-			name = filepath.Join(p.Dir, name)
-		}
-		f, err := parser.ParseFile(fset, name, nil, parser.ParseComments|parser.SkipObjectResolution)
-		if err != nil {
-			return nil, fmt.Errorf("parsing failed: %s", firstLine(err.Error()))
-		}
-		files = append(files, f)
-	}
-	var typeErrs []error
-	conf := types.Config{
-		Importer: mappedImporter{imp, p.ImportMap},
-		Sizes:    sizes,
-		Error:    func(err error) { typeErrs = append(typeErrs, err) },
-	}
-	if p.Module != nil && p.Module.GoVersion != "" {
-		conf.GoVersion = "go" + p.Module.GoVersion
-	}
-	tpkg, _ := conf.Check(p.ImportPath, fset, files, nil)
-	if len(typeErrs) > 0 {
-		return nil, fmt.Errorf("type-checking failed (%d errors): %s", len(typeErrs), firstLine(typeErrs[0].Error()))
-	}
-
-	docs := map[token.Pos]string{}
-	var pkgDoc []string
-	for _, f := range files {
-		if f.Doc != nil {
-			pkgDoc = append(pkgDoc, docText(f.Doc))
-		}
-		for _, d := range f.Decls {
-			if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil && fd.Doc != nil {
-				docs[fd.Name.Pos()] = docText(fd.Doc)
-			}
-		}
-	}
-
-	pkg := &Package{Path: p.ImportPath, Name: tpkg.Name(), Doc: strings.Join(pkgDoc, "\n")}
-	scope := tpkg.Scope()
-	for _, name := range scope.Names() { // sorted
-		fn, ok := scope.Lookup(name).(*types.Func)
-		if !ok || !fn.Exported() {
-			continue
-		}
-		sig := signature(fn)
-		params, results, hasErr, err := checkFunc(fn)
-		if err != nil {
-			pkg.Skipped = append(pkg.Skipped, &Skipped{Name: name, Signature: sig, Reason: err.Error()})
-			continue
-		}
-		pkg.Funcs = append(pkg.Funcs, &Func{
-			Name:      name,
-			Doc:       docs[fn.Pos()],
-			Signature: sig,
-			Params:    params,
-			Results:   results,
-			Error:     hasErr,
-		})
-	}
-	return pkg, nil
-}
-
-func docText(g *ast.CommentGroup) string {
-	return strings.TrimRight(g.Text(), "\n")
 }

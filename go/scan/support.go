@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"go/types"
+	"strconv"
+	"strings"
 )
 
-// This file is the single source of truth for what the bridge supports. The
-// generator only ever sees functions that passed checkFunc, and it spells
-// types from Type.Canon, so a function accepted here always compiles.
+// This file and record.go are the single source of truth for what the
+// bridge supports. The generator only ever sees entries that passed these
+// checks, and it spells types from Type.Canon, so an accepted entry always
+// compiles.
 
 // unsupported is the reason a type is not supported, without the
 // "parameter x has type T: " prefix.
@@ -21,118 +24,358 @@ func notSupported(reason string) error { return &unsupported{reason} }
 
 var errorType = types.Universe.Lookup("error").Type()
 
-// wireType decides whether t is a Level-1 type and returns its wire type and
-// canonical spelling. int and uint are 64-bit: Scan refuses targets where
-// they are not.
-func wireType(t types.Type) (Type, error) {
+// use says where a type appears: error values are supported in results only.
+type use int
+
+const (
+	useParam use = iota
+	useResult
+	useField
+)
+
+// checker holds what the scan of one module learns about types: the record
+// and handle types met so far, the structs whose fields are still to be
+// looked at, and the doc comments of the module's declarations.
+type checker struct {
+	types   map[string]*TypeDef
+	named   map[string]*types.Named // a representative of each TypeDef
+	pending []string                // keys of structs whose fields are not analysed yet
+	docs    map[string]string       // "path.Name", "path.Type.Field", "path.Type.Method"
+}
+
+func newChecker() *checker {
+	return &checker{types: map[string]*TypeDef{}, named: map[string]*types.Named{}, docs: map[string]string{}}
+}
+
+// wireType is wireTypeIn for a parameter.
+func (c *checker) wireType(t types.Type) (Type, error) { return c.wireTypeIn(t, useParam) }
+
+// wireTypeIn decides whether t is supported where it is used and returns its
+// wire type and canonical spelling. int and uint are 64-bit: Scan refuses
+// targets where they are not. Records and handle types it meets are
+// registered; whether a record's fields are all supported is only known once
+// every struct has been analysed (checkRecords).
+func (c *checker) wireTypeIn(t types.Type, u use) (Type, error) {
 	t = types.Unalias(t)
 	switch t := t.(type) {
 	case *types.Basic:
 		return basicType(t)
 	case *types.Slice:
 		elem := types.Unalias(t.Elem())
-		if b, ok := elem.(*types.Basic); ok && b.Kind() == types.Uint8 {
-			return Type{Wire: "bytes", Canon: "[]byte"}, nil
+		if isByte(elem) {
+			return Type{Wire: "bytes", Canon: "[]byte", Kind: Bytes, Under: "[]byte"}, nil
 		}
-		et, err := wireType(elem)
+		et, err := c.wireTypeIn(elem, u)
 		if err != nil {
 			return Type{}, err
 		}
-		return Type{Wire: "[]" + et.Wire, Canon: "[]" + et.Canon}, nil
-	case *types.Named:
-		if types.Identical(t, errorType) {
-			return Type{}, notSupported("error is only supported as the last result")
+		return Type{Wire: "[]" + et.Wire, Canon: "[]" + et.Canon, Kind: Slice, Elem: &et}, nil
+	case *types.Array:
+		elem := types.Unalias(t.Elem())
+		if isByte(elem) {
+			return Type{Wire: fmt.Sprintf("bytes[%d]", t.Len()), Canon: fmt.Sprintf("[%d]byte", t.Len()), Kind: BytesN, Len: t.Len()}, nil
 		}
-		switch t.Underlying().(type) {
-		case *types.Struct:
-			return Type{}, notSupported("structs are not supported yet")
-		case *types.Interface:
-			return Type{}, notSupported("interfaces are not supported yet")
+		et, err := c.wireTypeIn(elem, u)
+		if err != nil {
+			return Type{}, err
 		}
-		return Type{}, notSupported("named types are not supported yet")
-	case *types.TypeParam:
-		return Type{}, notSupported("type parameters are not supported yet")
-	case *types.Pointer:
-		return Type{}, notSupported("pointers are not supported yet")
+		return Type{Wire: fmt.Sprintf("[%d]%s", t.Len(), et.Wire), Canon: fmt.Sprintf("[%d]%s", t.Len(), et.Canon), Kind: Array, Len: t.Len(), Elem: &et}, nil
 	case *types.Map:
-		return Type{}, notSupported("maps are not supported yet")
+		kt, err := c.mapKey(t.Key())
+		if err != nil {
+			return Type{}, err
+		}
+		et, err := c.wireTypeIn(t.Elem(), u)
+		if err != nil {
+			return Type{}, err
+		}
+		return Type{Wire: "map[string]" + et.Wire, Canon: "map[" + kt.Canon + "]" + et.Canon, Kind: Map, Elem: &et, MapKey: &kt}, nil
+	case *types.Pointer:
+		return c.pointerType(t, u)
+	case *types.Named:
+		return c.namedType(t, u)
+	case *types.Interface:
+		if t.Empty() {
+			return Type{Wire: "any", Canon: "any", Kind: Any}, nil
+		}
+		return Type{}, notSupported("interfaces with methods are supported only as named types (handles)")
+	case *types.TypeParam:
+		return Type{}, notSupported("type parameters are not supported")
 	case *types.Chan:
 		return Type{}, notSupported("channels are not supported")
 	case *types.Signature:
 		return Type{}, notSupported("function values are not supported")
-	case *types.Interface:
-		return Type{}, notSupported("interfaces are not supported yet")
 	case *types.Struct:
-		return Type{}, notSupported("structs are not supported yet")
-	case *types.Array:
-		return Type{}, notSupported("arrays are not supported yet")
+		return Type{}, notSupported("anonymous structs are not supported: declare a named struct type")
 	case *types.Tuple:
 		return Type{}, notSupported("tuples are not types")
 	}
 	return Type{}, notSupported(fmt.Sprintf("%T is not supported", t))
 }
 
+func isByte(t types.Type) bool {
+	b, ok := t.(*types.Basic)
+	return ok && b.Kind() == types.Uint8
+}
+
 func basicType(b *types.Basic) (Type, error) {
+	basic := func(wire, canon string) (Type, error) {
+		return Type{Wire: wire, Canon: canon, Kind: Basic, Under: canon}, nil
+	}
 	switch b.Kind() {
 	case types.Bool:
-		return Type{"bool", "bool"}, nil
+		return basic("bool", "bool")
 	case types.Int:
-		return Type{"int64", "int"}, nil
+		return basic("int64", "int")
 	case types.Int8:
-		return Type{"int8", "int8"}, nil
+		return basic("int8", "int8")
 	case types.Int16:
-		return Type{"int16", "int16"}, nil
+		return basic("int16", "int16")
 	case types.Int32:
-		return Type{"int32", "int32"}, nil
+		return basic("int32", "int32")
 	case types.Int64:
-		return Type{"int64", "int64"}, nil
+		return basic("int64", "int64")
 	case types.Uint:
-		return Type{"uint64", "uint"}, nil
+		return basic("uint64", "uint")
 	case types.Uint8:
-		return Type{"uint8", "uint8"}, nil
+		return basic("uint8", "uint8")
 	case types.Uint16:
-		return Type{"uint16", "uint16"}, nil
+		return basic("uint16", "uint16")
 	case types.Uint32:
-		return Type{"uint32", "uint32"}, nil
+		return basic("uint32", "uint32")
 	case types.Uint64:
-		return Type{"uint64", "uint64"}, nil
+		return basic("uint64", "uint64")
 	case types.Float32:
-		return Type{"float32", "float32"}, nil
+		return basic("float32", "float32")
 	case types.Float64:
-		return Type{"float64", "float64"}, nil
+		return basic("float64", "float64")
 	case types.String:
-		return Type{"string", "string"}, nil
+		return basic("string", "string")
 	case types.Uintptr:
 		return Type{}, notSupported("uintptr is not supported")
 	case types.Complex64, types.Complex128:
-		return Type{}, notSupported("complex numbers are not supported yet")
+		return Type{}, notSupported("complex numbers are not supported")
 	case types.UnsafePointer:
 		return Type{}, notSupported("unsafe.Pointer is not supported")
 	}
 	return Type{}, notSupported(fmt.Sprintf("type %s is not supported", b))
 }
 
-// checkFunc decides whether fn is supported. On success it returns the
-// parameters, the results without a trailing error, and whether there is
-// one; otherwise the reason it is not.
-func checkFunc(fn *types.Func) (params, results []Var, hasErr bool, err error) {
-	sig := fn.Type().(*types.Signature)
-	qual := types.RelativeTo(fn.Pkg())
-	if sig.TypeParams().Len() > 0 {
-		return nil, nil, false, errors.New("type parameters: generic functions are not supported yet")
+// mapKey checks the key type of a map: string or a defined type over string.
+func (c *checker) mapKey(t types.Type) (Type, error) {
+	t = types.Unalias(t)
+	if b, ok := t.Underlying().(*types.Basic); !ok || b.Kind() != types.String {
+		return Type{}, notSupported(fmt.Sprintf("map keys must be strings, not %s", typeString(t)))
 	}
-	if sig.Recv() != nil {
-		return nil, nil, false, errors.New("methods are not supported yet")
+	return c.wireTypeIn(t, useParam)
+}
+
+// typeString spells t with full import paths, as messages do.
+func typeString(t types.Type) string { return types.TypeString(t, nil) }
+
+// quoted is the qualifier of Type.Canon: "import/path".
+func quoted(p *types.Package) string { return strconv.Quote(p.Path()) }
+
+// byName is the qualifier of TypeDef.Go: the package name.
+func byName(p *types.Package) string { return p.Name() }
+
+func (c *checker) pointerType(t *types.Pointer, u use) (Type, error) {
+	elem := types.Unalias(t.Elem())
+	if n, ok := elem.(*types.Named); ok && isHandleType(n) {
+		if _, isIface := n.Underlying().(*types.Interface); !isIface {
+			def, err := c.def(n)
+			if err != nil {
+				return Type{}, err
+			}
+			return Type{Wire: "&" + def.Key, Canon: "*" + def.Canon, Kind: Handle, Key: def.Key}, nil
+		}
 	}
+	switch elem.Underlying().(type) {
+	case *types.Pointer:
+		return Type{}, notSupported("pointers to pointers are not supported")
+	case *types.Interface:
+		return Type{}, notSupported("pointers to interfaces are not supported")
+	}
+	et, err := c.wireTypeIn(elem, u)
+	if err != nil {
+		return Type{}, err
+	}
+	return Type{Wire: "*" + et.Wire, Canon: "*" + et.Canon, Kind: Pointer, Elem: &et}, nil
+}
+
+// isTime reports whether n is time.name.
+func isTime(n *types.Named, name string) bool {
+	obj := n.Obj()
+	return obj.Pkg() != nil && obj.Pkg().Path() == "time" && obj.Name() == name
+}
+
+// isHandleType reports whether values of n stay in Go behind a handle
+// (docs/abi.md section 8.3): n is an interface with methods, or its pointer
+// method set has an exported method. time.Time and time.Duration are wire
+// types of their own, never handles.
+func isHandleType(n *types.Named) bool {
+	if n.Obj().Pkg() == nil || isTime(n, "Time") || isTime(n, "Duration") {
+		return false
+	}
+	if it, ok := n.Underlying().(*types.Interface); ok {
+		return it.NumMethods() > 0
+	}
+	ms := types.NewMethodSet(types.NewPointer(n))
+	for i := 0; i < ms.Len(); i++ {
+		if ms.At(i).Obj().Exported() {
+			return true
+		}
+	}
+	return false
+}
+
+// nameable says why generated code cannot spell the defined type n, or nil.
+func nameable(n *types.Named) error {
+	obj := n.Obj()
+	if n.TypeParams().Len() > 0 || n.TypeArgs().Len() > 0 {
+		return notSupported(fmt.Sprintf("generic type %s is not supported", typeString(n)))
+	}
+	if !obj.Exported() {
+		return notSupported(fmt.Sprintf("type %s is not exported: the bridge cannot name it", typeString(n)))
+	}
+	if path := obj.Pkg().Path(); strings.HasPrefix(path, "vendor/") || strings.Contains(path, "/vendor/") {
+		return notSupported(fmt.Sprintf("type %s is declared in a vendored package: the bridge cannot import it", typeString(n)))
+	}
+	if isInternal(obj.Pkg().Path()) {
+		return notSupported(fmt.Sprintf("type %s is declared in an internal package: the bridge cannot import it", typeString(n)))
+	}
+	if obj.Parent() != nil && obj.Parent() != obj.Pkg().Scope() {
+		return notSupported(fmt.Sprintf("type %s is declared inside a function", obj.Name()))
+	}
+	return nil
+}
+
+func (c *checker) namedType(n *types.Named, u use) (Type, error) {
+	obj := n.Obj()
+	if obj.Pkg() == nil { // error or comparable
+		if types.Identical(n, errorType) {
+			if u != useResult {
+				return Type{}, notSupported("error values are supported only as results")
+			}
+			return Type{Wire: "error", Canon: "error", Kind: Error}, nil
+		}
+		return Type{}, notSupported(fmt.Sprintf("%s is not supported", n))
+	}
+	if isTime(n, "Time") {
+		return Type{Wire: "time", Canon: `"time".Time`, Kind: Time}, nil
+	}
+	if isTime(n, "Duration") {
+		return Type{Wire: "duration", Canon: `"time".Duration`, Kind: Duration, Under: "int64", Named: true}, nil
+	}
+	if err := nameable(n); err != nil {
+		return Type{}, err
+	}
+	canon := quoted(obj.Pkg()) + "." + obj.Name()
+	switch under := n.Underlying().(type) {
+	case *types.Basic:
+		bt, err := basicType(under)
+		if err != nil {
+			return Type{}, err
+		}
+		bt.Canon, bt.Named = canon, true
+		return bt, nil
+	case *types.Slice, *types.Array, *types.Map:
+		st, err := c.wireTypeIn(under, u)
+		if err != nil {
+			return Type{}, err
+		}
+		st.Canon, st.Named = canon, true
+		return st, nil
+	case *types.Pointer:
+		return Type{}, notSupported(fmt.Sprintf("named pointer type %s is not supported", typeString(n)))
+	case *types.Struct:
+		def, err := c.def(n)
+		if err != nil {
+			return Type{}, err
+		}
+		return Type{Wire: "@" + def.Key, Canon: def.Canon, Kind: Record, Key: def.Key}, nil
+	case *types.Interface:
+		if under.NumMethods() == 0 {
+			return Type{Wire: "any", Canon: canon, Kind: Any, Named: true}, nil
+		}
+		def, err := c.def(n)
+		if err != nil {
+			return Type{}, err
+		}
+		return Type{Wire: "&" + def.Key, Canon: def.Canon, Kind: Handle, Key: def.Key}, nil
+	case *types.Chan:
+		return Type{}, notSupported("channels are not supported")
+	case *types.Signature:
+		return Type{}, notSupported("function values are not supported")
+	}
+	return Type{}, notSupported(fmt.Sprintf("type %s is not supported", typeString(n)))
+}
+
+// def returns the TypeDef of the struct or handle type n, registering it on
+// first sight; a struct is queued for checkRecords.
+func (c *checker) def(n *types.Named) (*TypeDef, error) {
+	if err := nameable(n); err != nil {
+		return nil, err
+	}
+	obj := n.Obj()
+	key := obj.Pkg().Path() + "." + obj.Name()
+	if d, ok := c.types[key]; ok {
+		return d, nil
+	}
+	d := &TypeDef{
+		Key:     key,
+		Kind:    "record",
+		Name:    obj.Name(),
+		Package: obj.Pkg().Path(),
+		Doc:     c.docs[key],
+		Canon:   quoted(obj.Pkg()) + "." + obj.Name(),
+	}
+	_, d.Struct = n.Underlying().(*types.Struct)
+	_, d.Interface = n.Underlying().(*types.Interface)
+	if isHandleType(n) {
+		d.Kind = "handle"
+		d.Go = types.TypeString(types.NewPointer(n), byName)
+		if d.Interface {
+			d.Go = types.TypeString(n, byName)
+		}
+	}
+	c.types[key] = d
+	c.named[key] = n
+	if d.Struct {
+		c.pending = append(c.pending, key)
+	}
+	return d, nil
+}
+
+// refFailure says why t cannot be used because a record it contains is not
+// supported, or "".
+func (c *checker) refFailure(t *Type) string {
+	switch t.Kind {
+	case Record:
+		if d := c.types[t.Key]; d != nil && d.FieldsErr != "" {
+			return "struct " + d.Name + ": " + d.FieldsErr
+		}
+	case Slice, Array, Pointer:
+		return c.refFailure(t.Elem)
+	case Map:
+		return c.refFailure(t.Elem)
+	}
+	return ""
+}
+
+// checkSignature decides whether a function or method signature is
+// supported. On success it returns the parameters, the results without a
+// trailing error, and whether there is one; otherwise the reason it is not.
+// qual spells the Go types of the schema.
+func (c *checker) checkSignature(sig *types.Signature, qual types.Qualifier) (params, results []Var, hasErr bool, err error) {
 	for i := 0; i < sig.Params().Len(); i++ {
 		p := sig.Params().At(i)
 		name := paramName(p.Name(), i)
 		goType := types.TypeString(p.Type(), qual)
 		if sig.Variadic() && i == sig.Params().Len()-1 {
-			return nil, nil, false, fmt.Errorf("parameter %s has type ...%s: variadic functions are not supported yet",
-				name, types.TypeString(p.Type().(*types.Slice).Elem(), qual))
+			goType = "..." + types.TypeString(p.Type().(*types.Slice).Elem(), qual)
 		}
-		t, err := wireType(p.Type())
+		t, err := c.wireTypeIn(p.Type(), useParam)
 		if err != nil {
 			return nil, nil, false, fmt.Errorf("parameter %s has type %s: %w", name, goType, err)
 		}
@@ -146,7 +389,7 @@ func checkFunc(fn *types.Func) (params, results []Var, hasErr bool, err error) {
 	for i := 0; i < n; i++ {
 		r := sig.Results().At(i)
 		goType := types.TypeString(r.Type(), qual)
-		t, err := wireType(r.Type())
+		t, err := c.wireTypeIn(r.Type(), useResult)
 		if err != nil {
 			return nil, nil, false, fmt.Errorf("result %d has type %s: %w", i, goType, err)
 		}
@@ -157,6 +400,25 @@ func checkFunc(fn *types.Func) (params, results []Var, hasErr bool, err error) {
 		results = append(results, Var{Name: name, Go: goType, Type: t})
 	}
 	return params, results, hasErr, nil
+}
+
+// entryFailure says why a checked entry cannot be used after all, because
+// a record in its signature is not supported, or nil.
+func (c *checker) entryFailure(f *Func) error {
+	for i, p := range f.Params {
+		if r := c.refFailure(&p.Type); r != "" {
+			if f.Kind == KindConstructor {
+				return errors.New(r)
+			}
+			return fmt.Errorf("parameter %s has type %s: %s", p.Name, f.Params[i].Go, r)
+		}
+	}
+	for i, r := range f.Results {
+		if why := c.refFailure(&r.Type); why != "" {
+			return fmt.Errorf("result %d has type %s: %s", i, r.Go, why)
+		}
+	}
+	return nil
 }
 
 // paramName is the schema name of parameter i: its declared name, or argN
@@ -177,3 +439,18 @@ func signature(fn *types.Func) string {
 	types.WriteSignature(&buf, fn.Type().(*types.Signature), types.RelativeTo(fn.Pkg()))
 	return buf.String()
 }
+
+// methodSignature spells a method as called through a handle:
+// "func (*Counter) Add(n int) int".
+func methodSignature(recv types.Type, name string, sig *types.Signature, qual types.Qualifier) string {
+	var buf bytes.Buffer
+	buf.WriteString("func (")
+	buf.WriteString(types.TypeString(recv, qual))
+	buf.WriteString(") ")
+	buf.WriteString(name)
+	types.WriteSignature(&buf, sig, qual)
+	return buf.String()
+}
+
+// joinSel joins selector parts.
+func joinSel(parts []string) string { return strings.Join(parts, ".") }

@@ -3,11 +3,19 @@
 //
 // Usage:
 //
-//	usegolib-build -module DIR -out OUTDIR [-version local|vX.Y.Z] [-work DIR] [-quiet]
+//	usegolib-build -module DIR -out OUTDIR [-version local|vX.Y.Z] [-work DIR] [-quiet] [-generic 'Name[T1,T2]' ...]
 //
 // With -version local (the default), DIR is a local module root. Otherwise
 // DIR is the module's source (the Dir of `go mod download -json`) and the
 // bridge requires the module at that version.
+//
+// -generic, repeatable, bridges one instantiation of a generic function
+// (docs/abi.md section 8.4): -generic 'Keys[string,int64]' names the one
+// package of the module with a generic function Keys, and
+// -generic 'example.com/m/sub.Keys[string,int64]' a package explicitly. Type
+// arguments are predeclared types, composites ([]T, [N]T, map[K]V, *T) and
+// defined types written with their import path (example.com/m.Point,
+// time.Duration) or, for the function's own package, by name alone.
 //
 // Each phase is announced on stderr ("usegolib-build: phase compile") unless
 // -quiet. Exit status: 0 on success, 2 when go build of the bridge failed
@@ -23,9 +31,21 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 
 	"github.com/usegolib/usegolib/go/builder"
+	"github.com/usegolib/usegolib/go/scan"
 )
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string { return strings.Join(*l, " ") }
+
+func (l *stringList) Set(s string) error {
+	*l = append(*l, s)
+	return nil
+}
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stderr))
@@ -39,8 +59,10 @@ func run(args []string, stderr io.Writer) int {
 	version := fs.String("version", "local", `"local" for a local module, or the version (vX.Y.Z) to require`)
 	work := fs.String("work", "", "build in this directory and keep it (default: a temporary directory)")
 	quiet := fs.Bool("quiet", false, "do not announce the phases")
+	var generics stringList
+	fs.Var(&generics, "generic", "an instantiation of a generic function to bridge, as 'Name[T1,T2]' or 'import/path.Name[T1,T2]' (repeatable)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: usegolib-build -module DIR -out OUTDIR [-version local|vX.Y.Z] [-work DIR] [-quiet]")
+		fmt.Fprintln(stderr, "usage: usegolib-build -module DIR -out OUTDIR [-version local|vX.Y.Z] [-work DIR] [-quiet] [-generic 'Name[T1,T2]' ...]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -53,10 +75,16 @@ func run(args []string, stderr io.Writer) int {
 		fs.Usage()
 		return 1
 	}
+	for _, g := range generics {
+		if _, err := scan.ParseGeneric(g); err != nil {
+			fmt.Fprintf(stderr, "usegolib-build: error: -generic: %v\n", err)
+			return 1
+		}
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	opts := builder.Options{ModuleDir: *module, OutDir: *out, Version: *version, WorkDir: *work}
+	opts := builder.Options{ModuleDir: *module, OutDir: *out, Version: *version, WorkDir: *work, Generics: generics}
 	if !*quiet {
 		opts.Log = stderr
 	}

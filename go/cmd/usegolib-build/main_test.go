@@ -27,6 +27,47 @@ func TestUsage(t *testing.T) {
 	if code := run([]string{"-module", ".", "-out", "x", "-version", "1.2.3"}, &stderr); code != 1 || !strings.Contains(stderr.String(), `invalid version "1.2.3"`) {
 		t.Errorf("bad version: exit %d\n%s", code, stderr.String())
 	}
+	stderr.Reset()
+	if code := run([]string{"-module", ".", "-out", "x", "-generic", "Keys[string,int64]", "-generic", "Keys"}, &stderr); code != 1 ||
+		!strings.Contains(stderr.String(), `usegolib-build: error: -generic: generic instantiation "Keys": want Name[T1,T2]`) {
+		t.Errorf("bad -generic: exit %d\n%s", code, stderr.String())
+	}
+}
+
+// TestGenericFlag builds a module with two -generic flags.
+func TestGenericFlag(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go build; skipped in -short mode")
+	}
+	dir := t.TempDir()
+	files := map[string]string{
+		"go.mod": "module example.com/gen\n\ngo 1.22\n",
+		"gen.go": "package gen\n\n// Id returns v.\nfunc Id[T any](v T) T { return v }\n",
+	}
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := filepath.Join(t.TempDir(), "art")
+	var stderr bytes.Buffer
+	if code := run([]string{"-module", dir, "-out", out, "-quiet", "-generic", "Id[int64]", "-generic", "example.com/gen.Id[[]string]"}, &stderr); code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr.String())
+	}
+	m, err := os.ReadFile(filepath.Join(out, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"name": "Id[[]string]"`, `"name": "Id[int64]"`, `"type_args": [`} {
+		if !bytes.Contains(m, []byte(want)) {
+			t.Errorf("manifest lacks %s", want)
+		}
+	}
+	stderr.Reset()
+	if code := run([]string{"-module", dir, "-out", out, "-quiet", "-generic", "Nope[int64]"}, &stderr); code != 1 ||
+		!strings.Contains(stderr.String(), "no package of the module has a generic function Nope") {
+		t.Errorf("unknown generic: exit %d\n%s", code, stderr.String())
+	}
 }
 
 // TestCompileFailure builds a module that the scanner accepts but whose

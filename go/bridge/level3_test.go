@@ -1,0 +1,473 @@
+package bridge
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Runtime of docs/abi.md section 8: the handle table, op 2, and the codec paths of Levels 2
+// and 3 that generated code calls.
+
+func TestHandleTable(t *testing.T) {
+	var tab HandleTable
+	a, b := tab.Put("a"), tab.Put("b")
+	if a != 1 || b != 2 {
+		t.Fatalf("ids %d %d, want 1 2", a, b)
+	}
+	if v, ok := tab.Get(a); !ok || v != "a" {
+		t.Errorf("Get(%d) = %v, %v", a, v, ok)
+	}
+	if !tab.Release(a) || tab.Release(a) {
+		t.Error("Release: want true, then false")
+	}
+	if _, ok := tab.Get(a); ok {
+		t.Error("a released id still resolves")
+	}
+	if c := tab.Put("a"); c != 3 {
+		t.Errorf("id after a release = %d, want 3: ids are never reused", c)
+	}
+	if tab.Release(99) {
+		t.Error("Release of an unknown id")
+	}
+	if tab.Len() != 2 {
+		t.Errorf("Len = %d", tab.Len())
+	}
+}
+
+// TestHandleTableConcurrent is meant for -race: concurrent Put, Get and Release give unique ids
+// and never a wrong value.
+func TestHandleTableConcurrent(t *testing.T) {
+	var tab HandleTable
+	const workers, each = 8, 2000
+	ids := make([][]uint64, workers)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				v := fmt.Sprint(w, ".", i)
+				id := tab.Put(v)
+				if got, ok := tab.Get(id); !ok || got != v {
+					t.Errorf("Get(%d) = %v, %v; want %s", id, got, ok, v)
+					return
+				}
+				if i%2 == 0 && !tab.Release(id) {
+					t.Errorf("Release(%d) failed", id)
+				}
+				ids[w] = append(ids[w], id)
+			}
+		}(w)
+	}
+	wg.Wait()
+	seen := map[uint64]bool{}
+	for _, l := range ids {
+		for _, id := range l {
+			if seen[id] || id == 0 {
+				t.Fatalf("id %d handed out twice (or 0)", id)
+			}
+			seen[id] = true
+		}
+	}
+	if tab.Len() != workers*each/2 {
+		t.Errorf("Len = %d, want %d", tab.Len(), workers*each/2)
+	}
+}
+
+func TestDecoderHandle(t *testing.T) {
+	for _, tc := range []struct {
+		in    string
+		id    uint64
+		isNil bool
+		err   string
+	}{
+		{in: "d7 01 00 00 00 00 00 00 00 07", id: 7},
+		{in: "d7 01 ff ff ff ff ff ff ff ff", id: math.MaxUint64},
+		{in: "c0", isNil: true},
+		{in: "d7 02 00 00 00 00 00 00 00 07", err: "expected handle, got ext type 2"},
+		{in: "d4 01 07", err: "expected handle, got ext"},
+		{in: "07", err: "expected handle, got int"},
+		{in: "d7 01 00 00", err: "unexpected end of input"},
+		{in: "", err: "unexpected end of input"},
+	} {
+		d := NewDecoder(hexBytes(tc.in))
+		id, isNil, err := d.Handle()
+		if tc.err != "" {
+			if err == nil || err.Error() != tc.err {
+				t.Errorf("Handle(%s) = %d, %v, %v; want %q", tc.in, id, isNil, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || id != tc.id || isNil != tc.isNil || d.Remaining() != 0 {
+			t.Errorf("Handle(%s) = %d, %v, %v", tc.in, id, isNil, err)
+		}
+	}
+	var e Encoder
+	e.Handle(7)
+	if want := hexBytes("d7 01 00 00 00 00 00 00 00 07"); !bytes.Equal(e.Buf, want) {
+		t.Errorf("Encoder.Handle(7) = % x", e.Buf)
+	}
+}
+
+type testCounter struct{ n int }
+
+func (c *testCounter) Inc() int { c.n++; return c.n }
+
+type testIncer interface{ Inc() int }
+
+func TestDecodeHandle(t *testing.T) {
+	c := &testCounter{}
+	id := handles.Put(c)
+	other := handles.Put("not a counter")
+	gone := handles.Put(c)
+	handles.Release(gone)
+	enc := func(id uint64) *Decoder {
+		var e Encoder
+		e.Handle(id)
+		return NewDecoder(e.Buf)
+	}
+	if got, err := DecodeHandle[*testCounter](enc(id), "*bridge.testCounter"); err != nil || got != c {
+		t.Errorf("DecodeHandle = %p, %v; want %p", got, err, c)
+	}
+	if got, err := DecodeHandle[testIncer](enc(id), "bridge.testIncer"); err != nil || got != testIncer(c) {
+		t.Errorf("DecodeHandle as an interface = %v, %v", got, err)
+	}
+	if got, err := DecodeHandle[*testCounter](NewDecoder([]byte{mNil}), "*bridge.testCounter"); err != nil || got != nil {
+		t.Errorf("DecodeHandle(nil) = %v, %v", got, err)
+	}
+	for _, tc := range []struct {
+		d   *Decoder
+		err string
+	}{
+		{enc(other), fmt.Sprintf("handle %d holds a string, not a *bridge.testCounter", other)},
+		{enc(gone), fmt.Sprintf("unknown or released handle %d", gone)},
+		{enc(1 << 60), "unknown or released handle 1152921504606846976"},
+	} {
+		if _, err := DecodeHandle[*testCounter](tc.d, "*bridge.testCounter"); err == nil || err.Error() != tc.err {
+			t.Errorf("DecodeHandle: %v, want %q", err, tc.err)
+		}
+	}
+	if _, err := DecodeReceiver[*testCounter](NewDecoder([]byte{mNil}), "*bridge.testCounter"); err == nil ||
+		err.Error() != "the receiver must be a handle to a *bridge.testCounter, got nil" {
+		t.Errorf("DecodeReceiver(nil): %v", err)
+	}
+	if got, err := DecodeReceiver[*testCounter](enc(id), "*bridge.testCounter"); err != nil || got != c {
+		t.Errorf("DecodeReceiver = %v, %v", got, err)
+	}
+
+	var e Encoder
+	EncodeHandle[*testCounter](&e, nil)
+	EncodeHandle[testIncer](&e, nil)
+	if !bytes.Equal(e.Buf, []byte{mNil, mNil}) {
+		t.Errorf("EncodeHandle(nil) = % x", e.Buf)
+	}
+	e.Buf = nil
+	EncodeHandle(&e, c)
+	h, _, err := NewDecoder(e.Buf).Handle()
+	if v, ok := handles.Get(h); err != nil || !ok || v != c || h <= gone {
+		t.Errorf("EncodeHandle stored %v as %d (%v)", v, h, err)
+	}
+	for _, x := range []uint64{id, other, h} {
+		handles.Release(x)
+	}
+}
+
+// handleBridge is a bridge with adapters as the generator writes them for handles.
+func handleBridge() *Bridge {
+	return New([]Func{
+		{Name: "m.NewCounter", Call: func(d Decoder, e Encoder) (Encoder, error) {
+			EncodeHandle(&e, &testCounter{})
+			return e, nil
+		}},
+		{Name: "m.Counter.Inc", Params: []Param{{"recv", "*m.Counter"}}, Call: func(d Decoder, e Encoder) (Encoder, error) {
+			a0, err := DecodeReceiver[*testCounter](&d, "*m.Counter")
+			if err != nil {
+				return e, ArgError(0, err)
+			}
+			e.Int(int64(a0.Inc()))
+			return e, nil
+		}},
+		{Name: "m.Chan", Call: func(d Decoder, e Encoder) (Encoder, error) {
+			if err := e.Any(make(chan int)); err != nil {
+				return e, ResultError(0, err)
+			}
+			return e, nil
+		}},
+	}, nil)
+}
+
+func TestServeHandles(t *testing.T) {
+	b := handleBridge()
+	r := handle(t, b, encodeRequest(1, 0, 0))
+	id, ok := r.ok.(HandleID)
+	if !ok {
+		t.Fatalf("NewCounter: %v", r)
+	}
+	for want := int64(1); want <= 2; want++ {
+		if r := handle(t, b, encodeRequest(1, 0, 1, id)); r.ok != want {
+			t.Errorf("Counter.Inc: %v, want %d", r, want)
+		}
+	}
+	// Op 2 releases, once.
+	if r := handle(t, b, encodeRequest(1, 2, uint64(id))); r.status != 0 || r.ok != nil {
+		t.Errorf("release: %v", r)
+	}
+	r = handle(t, b, encodeRequest(1, 2, uint64(id)))
+	if r.kind != "unknown_handle" || r.get("id") != int64(id) || r.message != fmt.Sprintf("no handle with id %d (unknown or released)", id) {
+		t.Errorf("second release: %v", r)
+	}
+	r = handle(t, b, encodeRequest(1, 0, 1, id))
+	if r.kind != "bad_argument" || r.get("reason") != fmt.Sprintf("unknown or released handle %d", id) || r.get("go_type") != "*m.Counter" || r.get("param") != "recv" {
+		t.Errorf("call with a released handle: %v", r)
+	}
+	if r := handle(t, b, encodeRequest(1, 2, "m.NewCounter")); r.kind != "malformed" {
+		t.Errorf("release by name: %v", r)
+	}
+	if r := handle(t, b, encodeRequest(1, 2, 5, 1)); r.kind != "arity" || r.get("expected") != int64(0) || r.get("got") != int64(1) {
+		t.Errorf("release with an argument: %v", r)
+	}
+	if r := handle(t, b, encodeRequest(1, 1, 0)); r.kind != "unsupported_op" {
+		t.Errorf("op 1: %v", r)
+	}
+	// An `any` result the wire cannot carry.
+	r = handle(t, b, encodeRequest(1, 0, 2))
+	if r.kind != "bad_result" || r.get("index") != int64(0) || r.get("reason") != "cannot encode chan int inside any" ||
+		r.message != "m.Chan: result 0 cannot be encoded: cannot encode chan int inside any" {
+		t.Errorf("bad result: %v", r)
+	}
+}
+
+func TestLevel2Decoders(t *testing.T) {
+	var a [4]byte
+	if err := NewDecoder(hexBytes("c4 04 01 02 03 04")).BytesN(a[:]); err != nil || a != [4]byte{1, 2, 3, 4} {
+		t.Errorf("BytesN = %v, %v", a, err)
+	}
+	for in, want := range map[string]string{
+		"c4 03 01 02 03": "expected 4 bytes, got 3",
+		"c0":             "expected 4 bytes, got nil",
+		"a4 61 62 63 64": "expected bytes, got string",
+	} {
+		if err := NewDecoder(hexBytes(in)).BytesN(a[:]); err == nil || err.Error() != want {
+			t.Errorf("BytesN(%s): %v, want %q", in, err, want)
+		}
+	}
+	if err := NewDecoder(hexBytes("93 01 02 03")).ArrayLen(3); err != nil {
+		t.Error(err)
+	}
+	for in, want := range map[string]string{"92 01 02": "expected 3 elements, got 2", "c0": "expected 3 elements, got nil"} {
+		if err := NewDecoder(hexBytes(in)).ArrayLen(3); err == nil || err.Error() != want {
+			t.Errorf("ArrayLen(%s): %v, want %q", in, err, want)
+		}
+	}
+	if k, err := NewDecoder(hexBytes("a1 78")).Key(); err != nil || string(k) != "x" {
+		t.Errorf("Key = %q, %v", k, err)
+	}
+
+	// time: [unix_seconds, nanoseconds, utc_offset_seconds].
+	tm, err := NewDecoder(hexBytes("93 ce 6b 06 52 87 7b cd 0e 10")).Time()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, off := tm.Zone(); tm.Unix() != 1795576455 || tm.Nanosecond() != 123 || off != 3600 || tm.Format(time.RFC3339Nano) != "2026-11-25T04:14:15.000000123+01:00" {
+		t.Errorf("Time = %v (offset %d)", tm, off)
+	}
+	if tm, err := NewDecoder(hexBytes("93 00 00 00")).Time(); err != nil || tm.Location() != time.UTC {
+		t.Errorf("offset 0 gives %v, %v; want UTC", tm, err)
+	}
+	for in, want := range map[string]string{
+		"92 00 00":                            "expected time [unix_seconds, nanoseconds, utc_offset_seconds], got 2 elements",
+		"c0":                                  "expected time [unix_seconds, nanoseconds, utc_offset_seconds], got nil",
+		"93 00 ce 3b 9a ca 00 00":             "time nanoseconds: value 1000000000 is out of range [0, 999999999]",
+		"93 00 ff 00":                         "time nanoseconds: value -1 is out of range for uint64 [0, 18446744073709551615]",
+		"93 00 00 cf 00 00 00 01 00 00 00 00": "time offset: value 4294967296 is out of range for int32 [-2147483648, 2147483647]",
+		"93 a1 78 00 00":                      "time seconds: expected int64, got string",
+	} {
+		if _, err := NewDecoder(hexBytes(in)).Time(); err == nil || err.Error() != want {
+			t.Errorf("Time(%s): %v, want %q", in, err, want)
+		}
+	}
+	if _, err := NewDecoder(hexBytes("d7 01 00 00 00 00 00 00 00 01")).Any(); err == nil {
+		t.Error("Any accepted a handle")
+	}
+	if v, err := NewDecoder(hexBytes("d7 01 00 00 00 00 00 00 00 01")).Value(); err != nil || v != HandleID(1) {
+		t.Errorf("Value of a handle = %v, %v", v, err)
+	}
+}
+
+func TestLevel2Encoders(t *testing.T) {
+	var e Encoder
+	e.Time(time.Unix(1795576455, 123).In(time.FixedZone("CET", 3600)))
+	if want := hexBytes("93 ce 6b 06 52 87 7b cd 0e 10"); !bytes.Equal(e.Buf, want) {
+		t.Errorf("Time = % x, want % x", e.Buf, want)
+	}
+	e = Encoder{}
+	e.Time(time.Date(1969, 12, 31, 23, 59, 59, 5, time.UTC))
+	if want := hexBytes("93 ff 05 00"); !bytes.Equal(e.Buf, want) {
+		t.Errorf("Time before 1970 = % x, want % x", e.Buf, want)
+	}
+	e = Encoder{}
+	e.ErrorValue(nil)
+	e.ErrorValue(errors.New("boom"))
+	if want := hexBytes("c0 92 a4 62 6f 6f 6d b3 2a 65 72 72 6f 72 73 2e 65 72 72 6f 72 53 74 72 69 6e 67"); !bytes.Equal(e.Buf, want) {
+		t.Errorf("ErrorValue = % x, want % x", e.Buf, want)
+	}
+	if got := SortedKeys(map[string]int{"b": 1, "a": 2, "": 3}); !reflect.DeepEqual(got, []string{"", "a", "b"}) {
+		t.Errorf("SortedKeys = %q", got)
+	}
+	type inner struct{ N int }
+	var p *inner
+	Alloc(&p)
+	q := p
+	Alloc(&p)
+	if p == nil || p != q {
+		t.Error("Alloc")
+	}
+}
+
+type anyEmbedded struct {
+	E int `json:"e"`
+}
+
+type anyOther struct {
+	E int
+}
+
+type anyOther2 struct {
+	E int
+}
+
+type anyRecord struct {
+	A      int    `msgpack:"a"`
+	B      string `json:"b,omitempty"`
+	Skip   int    `json:"-"`
+	hidden int
+	*anyEmbedded
+	Ptr *int
+}
+
+type anyConflict struct {
+	anyOther
+	anyOther2
+	Z bool
+}
+
+func TestEncoderAny(t *testing.T) {
+	seven := 7
+	type named float64
+	type cyclic struct{ Next *cyclic }
+	loop := &cyclic{}
+	loop.Next = loop
+	for _, tc := range []struct {
+		v    any
+		want string // hex
+		err  string
+	}{
+		{v: nil, want: "c0"},
+		{v: int32(-3), want: "fd"},
+		{v: uint8(200), want: "cc c8"},
+		{v: named(1.5), want: "cb 3f f8 00 00 00 00 00 00"},
+		{v: []int{1, 2}, want: "92 01 02"},
+		{v: []int(nil), want: "90"},
+		{v: [2]byte{1, 2}, want: "c4 02 01 02"},
+		{v: [2]int8{1, -1}, want: "92 01 ff"},
+		{v: map[string]bool{"t": true, "f": false}, want: "82 a1 66 c2 a1 74 c3"},
+		{v: &seven, want: "07"},
+		{v: (*int)(nil), want: "c0"},
+		{v: time.Unix(0, 5).UTC(), want: "93 00 05 00"},
+		{v: time.Duration(3), want: "03"},
+		{v: anyRecord{A: 1, Skip: 9, hidden: 9}, want: "82 a1 61 01 a3 50 74 72 c0"},
+		{v: anyRecord{A: 1, B: "x", anyEmbedded: &anyEmbedded{E: 2}, Ptr: &seven}, want: "84 a1 61 01 a1 62 a1 78 a1 65 02 a3 50 74 72 07"},
+		{v: anyConflict{Z: true}, want: "81 a1 5a c3"}, // the two E fields cancel out
+		{v: []any{map[string]any{"k": []any{nil}}}, want: "91 81 a1 6b 91 c0"},
+		{v: make(chan int), err: "cannot encode chan int inside any"},
+		{v: []any{1, func() {}}, err: "element 1: cannot encode func() inside any"},
+		{v: map[int]int{1: 1}, err: "cannot encode map[int]int inside any: map keys must be strings"},
+		{v: complex(1, 2), err: "cannot encode complex128 inside any"},
+		{v: loop, err: "nesting deeper than 64"},
+		{v: HandleID(1), err: "a handle cannot travel inside any"},
+	} {
+		var e Encoder
+		err := e.Any(tc.v)
+		if tc.err != "" {
+			if err == nil || !strings.HasSuffix(err.Error(), tc.err) {
+				t.Errorf("Any(%#v): %v, want %q", tc.v, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || !bytes.Equal(e.Buf, hexBytes(tc.want)) {
+			t.Errorf("Any(%#v) = % x, %v; want %s", tc.v, e.Buf, err, tc.want)
+		}
+	}
+}
+
+func TestFieldTag(t *testing.T) {
+	for _, tc := range []struct {
+		tag        string
+		name       string
+		omit, drop bool
+	}{
+		{``, "", false, false},
+		{`json:"x"`, "x", false, false},
+		{`json:"x,omitempty"`, "x", true, false},
+		{`json:",omitempty"`, "", true, false},
+		{`json:"-"`, "", false, true},
+		{`json:"-,"`, "-", false, false},
+		{`msgpack:"m" json:"j"`, "m", false, false},
+		{`msgpack:",omitempty" json:"j"`, "j", true, false},
+		{`msgpack:"-" json:"j"`, "", false, true},
+		{`msgpack:"" json:"-"`, "", false, false},
+		{`json:"x,omitzero"`, "x", true, false},
+		{`json:"x,string"`, "x", false, false},
+		{`json:"a\"b"`, "", false, false}, // not a valid tag name: the field name is used
+		{`json:"ünï"`, "ünï", false, false},
+		{`xml:"x"`, "", false, false},
+	} {
+		name, omit, drop := FieldTag(tc.tag)
+		if name != tc.name || omit != tc.omit || drop != tc.drop {
+			t.Errorf("FieldTag(%s) = %q %v %v; want %q %v %v", tc.tag, name, omit, drop, tc.name, tc.omit, tc.drop)
+		}
+	}
+}
+
+func TestRecordErrors(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{RecordError("Point", errors.New("expected map, got int")), "struct Point: expected map, got int"},
+		{RecordNil("Point"), "struct Point: expected map, got nil"},
+		{UnknownField("Point", []byte("z"), "x, y"), `struct Point: unknown field "z" (fields: x, y)`},
+		{DuplicateField("Point", "x", "X", "int"), `struct Point: field "x" (X int) given twice`},
+		{MissingField("Point", "y", "Y", "int"), "struct Point: missing required field y (Y int)"},
+		{FieldError("Point", "x", "X", "int", errors.New("expected int64, got string")), "struct Point: field x (X int): expected int64, got string"},
+		{MapKeyError("k", errors.New("bad")), `key "k": bad`},
+		{DuplicateKey("k"), `duplicate map key "k"`},
+		{KeyError(2, errors.New("expected string, got int")), "key 2: expected string, got int"},
+	} {
+		if tc.err.Error() != tc.want {
+			t.Errorf("%q, want %q", tc.err, tc.want)
+		}
+	}
+}
+
+// BenchmarkServeHandleMethod is a method call through a handle: the receiver is looked up in
+// the handle table under its read lock.
+func BenchmarkServeHandleMethod(b *testing.B) {
+	br := handleBridge()
+	id := handles.Put(&testCounter{})
+	defer handles.Release(id)
+	req := encodeRequest(1, 0, 1, HandleID(id))
+	buf := make([]byte, 0, 64)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(req)))
+	for i := 0; i < b.N; i++ {
+		buf = br.Serve(req, buf)
+	}
+}

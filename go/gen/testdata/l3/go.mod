@@ -1,0 +1,3 @@
+module example.com/l3
+
+go 1.22
