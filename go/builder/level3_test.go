@@ -177,8 +177,8 @@ func checkLevel3Schema(t *testing.T, raw []byte) *l3schema {
 	if want := map[string]string{"Swap": "generic function: no instantiation requested (build with -generic 'Swap[A,B]')"}; !reflect.DeepEqual(skipped, want) {
 		t.Errorf("skipped = %v, want %v", skipped, want)
 	}
-	if len(funcs) != 78 {
-		t.Errorf("%d entries, want 78", len(funcs))
+	if len(funcs) != 81 {
+		t.Errorf("%d entries, want 81", len(funcs))
 	}
 
 	// Types.
@@ -188,7 +188,7 @@ func checkLevel3Schema(t *testing.T, raw []byte) *l3schema {
 	}
 	if got, want := strings.Join(sorted(keys), " "), "example.com/level3.Acc example.com/level3.Config example.com/level3.Counter example.com/level3.Item "+
 		"example.com/level3.Line example.com/level3.Node example.com/level3.Opaque example.com/level3.Point example.com/level3.Polygon "+
-		"example.com/level3.Shape example.com/level3.Square example.com/level3.Stats example.com/level3/geo.Coord"; got != want {
+		"example.com/level3.Shape example.com/level3.Square example.com/level3.Stats example.com/level3.Token example.com/level3/geo.Coord"; got != want {
 		t.Errorf("types:\n got %s\nwant %s", got, want)
 	}
 	fields := func(key string) string {

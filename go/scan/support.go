@@ -210,9 +210,9 @@ func isTime(n *types.Named, name string) bool {
 }
 
 // isHandleType reports whether values of n stay in Go behind a handle
-// (docs/abi.md section 8.3): n is an interface with methods, or its pointer
-// method set has an exported method. time.Time and time.Duration are wire
-// types of their own, never handles.
+// (docs/abi.md section 8.3): n is an interface with methods, an opaque struct
+// (fields, none exported), or its pointer method set has an exported method.
+// time.Time and time.Duration are wire types of their own, never handles.
 func isHandleType(n *types.Named) bool {
 	if n.Obj().Pkg() == nil || isTime(n, "Time") || isTime(n, "Duration") {
 		return false
@@ -220,9 +220,24 @@ func isHandleType(n *types.Named) bool {
 	if it, ok := n.Underlying().(*types.Interface); ok {
 		return it.NumMethods() > 0
 	}
+	if st, ok := n.Underlying().(*types.Struct); ok && st.NumFields() > 0 && !hasExportedField(st) {
+		// An opaque struct: nothing of it can travel as a record, so *n is a handle.
+		return true
+	}
 	ms := types.NewMethodSet(types.NewPointer(n))
 	for i := 0; i < ms.Len(); i++ {
 		if ms.At(i).Obj().Exported() {
+			return true
+		}
+	}
+	return false
+}
+
+// hasExportedField reports whether st has an exported field, or an embedded field (whose
+// exported fields or methods may be promoted).
+func hasExportedField(st *types.Struct) bool {
+	for i := 0; i < st.NumFields(); i++ {
+		if f := st.Field(i); f.Exported() || f.Embedded() {
 			return true
 		}
 	}
@@ -289,6 +304,10 @@ func (c *checker) namedType(n *types.Named, u use) (Type, error) {
 	case *types.Pointer:
 		return Type{}, notSupported(fmt.Sprintf("named pointer type %s is not supported", typeString(n)))
 	case *types.Struct:
+		if under.NumFields() > 0 && !hasExportedField(under) {
+			// Opaque: a value would lose its hidden state on the wire; *n is a handle instead.
+			return Type{}, notSupported(fmt.Sprintf("struct %s: it has no exported fields", obj.Name()))
+		}
 		def, err := c.def(n)
 		if err != nil {
 			return Type{}, err

@@ -261,6 +261,8 @@ def test_interfaces_and_opaque(l3):
     assert l3.TotalArea(sq, ci) == 7.0 and l3.TotalArea() == 0.0
     op = l3.NewOpaque(42)
     assert op.Secret() == 42
+    tok = l3.NewToken(7)  # opaque, without methods: still a Go object
+    assert isinstance(tok, l3.Token) and l3.TokenID(tok) == 7
 
 
 def test_constructing_go_objects_from_python(l3):

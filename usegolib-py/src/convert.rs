@@ -382,8 +382,10 @@ fn encode_record(
 /// `object.__new__`, looked up once.
 fn object_new(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
     static NEW: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock::new();
-    NEW.get_or_try_init(py, || py.get_type::<PyAny>().getattr("__new__").map(Bound::unbind))
-        .map(|n| n.bind(py))
+    NEW.get_or_try_init(py, || {
+        py.get_type::<PyAny>().getattr("__new__").map(Bound::unbind)
+    })
+    .map(|n| n.bind(py))
 }
 
 fn accepts_nil(ty: &WireType) -> bool {

@@ -41,9 +41,16 @@ impl ModuleCtx {
             let names = self
                 .pynames
                 .get(&plain)
-                .map(|ns| ns.iter().map(|n| pyo3::types::PyString::intern(py, n).unbind()).collect())
+                .map(|ns| {
+                    ns.iter()
+                        .map(|n| pyo3::types::PyString::intern(py, n).unbind())
+                        .collect()
+                })
                 .unwrap_or_default();
-            let cache = Arc::new(RecordCache { cls: cls.clone_ref(py), names });
+            let cache = Arc::new(RecordCache {
+                cls: cls.clone_ref(py),
+                names,
+            });
             let mut records = self.records.write();
             // The record form of a Go object type wins over anything else under the plain key.
             if key.starts_with('@') || !records.contains_key(&plain) {
