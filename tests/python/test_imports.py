@@ -337,3 +337,25 @@ def test_ctrl_c_during_a_long_call_takes_effect_when_it_returns(tmp_path):
     """)
     out = ok(proc)
     assert "interrupted after 1.0" in out
+
+
+def test_a_forked_child_gets_an_error_instead_of_a_hang(artifact_root, level1):
+    proc = run_py(
+        f"""
+        import os, usegolib
+        p = usegolib.import_({str(FIXTURES / "level1")!r}, artifact_dir={str(artifact_root)!r})
+        assert p.AddInt(1, 2) == 3
+        pid = os.fork()
+        if pid == 0:
+            try:
+                p.AddInt(1, 2)
+                os._exit(3)
+            except usegolib.UsegolibError as e:
+                os._exit(0 if "fork" in str(e) and "spawn" in str(e) else 4)
+        _, status = os.waitpid(pid, 0)
+        print("child", os.waitstatus_to_exitcode(status))
+        print("parent", p.AddInt(2, 2))
+        """,
+        timeout=60,
+    )
+    assert ok(proc).split() == ["child", "0", "parent", "4"]

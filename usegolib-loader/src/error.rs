@@ -206,6 +206,12 @@ pub enum Error {
         /// The decode error.
         source: usegolib_abi::DecodeError,
     },
+    /// This process was forked after the Go runtime was loaded: Go cannot run in the child.
+    #[error("{module}: this process is a fork() of the one that loaded the Go runtime, which does not survive a fork; start worker processes with multiprocessing's 'spawn' or 'forkserver' method, or import the module only in the child")]
+    Forked {
+        /// The module.
+        module: String,
+    },
     /// The bridge produced no reply (its allocation failed).
     #[error("{function}: the Go bridge could not allocate its reply")]
     NoReply {

@@ -16,6 +16,7 @@ use std::cell::Cell;
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use libloading::os::unix::{Library, RTLD_LOCAL, RTLD_NOW};
 use sha2::{Digest, Sha256};
@@ -31,6 +32,31 @@ type CallFn = unsafe extern "C" fn(
     out_len: *mut usize,
 ) -> i32;
 type FloorFn = unsafe extern "C" fn(a: i64, b: i64) -> i64;
+
+/// Set in a child process created by `fork()` after a Go library was loaded: a Go runtime does
+/// not survive a fork (its threads are gone), and the first call would hang.
+static FORKED: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn note_fork_in_child() {
+    FORKED.store(true, Ordering::SeqCst);
+}
+
+/// Registers the fork handler, once per process.
+fn watch_forks() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: `note_fork_in_child` only stores to an atomic, which is async-signal-safe and
+        // allowed in a child right after fork; the handler pointers live for the whole process.
+        unsafe {
+            libc::pthread_atfork(None, None, Some(note_fork_in_child));
+        }
+    });
+}
+
+/// Whether this process is a fork of the one that loaded the Go libraries.
+pub(crate) fn forked() -> bool {
+    FORKED.load(Ordering::Relaxed)
+}
 
 /// Why a library could not be opened.
 #[derive(Debug)]
@@ -111,6 +137,7 @@ impl GoLibrary {
     /// is then loaded through `/proc/self/fd/N`, so a file swapped between the check and the load
     /// cannot be loaded. Before anything of the library runs, its ABI version is checked.
     pub(crate) fn open(path: &Path, want_sha256: &str, abi: u32) -> Result<GoLibrary, OpenError> {
+        watch_forks();
         let mut file = File::open(path).map_err(OpenError::Io)?;
         let mut hasher = Sha256::new();
         let mut chunk = vec![0u8; 1 << 20];

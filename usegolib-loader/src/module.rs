@@ -341,6 +341,11 @@ impl GoModule {
     ///
     /// [`Error::NoReply`] when the bridge could not produce a reply.
     pub fn send(&self, f: &GoFunction, req: &[u8]) -> Result<RawReply> {
+        if crate::ffi::forked() {
+            return Err(Error::Forked {
+                module: self.module().to_owned(),
+            });
+        }
         self.lib.call(req).ok_or_else(|| Error::NoReply {
             function: f.qualified.clone(),
         })
@@ -389,6 +394,11 @@ impl GoModule {
     ///
     /// [`Error::Bridge`] with kind `unknown_handle`, or a protocol error.
     pub fn release(&self, id: u64) -> Result<()> {
+        if crate::ffi::forked() {
+            return Err(Error::Forked {
+                module: self.module().to_owned(),
+            });
+        }
         let mut req = Vec::with_capacity(16);
         req.push(0x94);
         usegolib_abi::write_uint(&mut req, usegolib_abi::ABI_VERSION as u64);
