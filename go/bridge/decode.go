@@ -407,39 +407,18 @@ func (d *Decoder) Bytes() ([]byte, error) {
 // one by one. nil gives (0, true, nil). A length larger than the bytes that remain (each element
 // takes at least one) is an error, so n is always safe to preallocate.
 func (d *Decoder) ListLen() (n int, isNil bool, err error) {
-	if d.Nil() {
-		return 0, true, nil
-	}
-	if d.off >= len(d.buf) {
-		return 0, false, errEOF
-	}
-	m := d.buf[d.off]
-	fix, size := -1, 0
-	switch {
-	case m >= mFixArray && m <= 0x9f:
-		fix = int(m - mFixArray)
-	case m == mArray16:
-		size = 2
-	case m == mArray32:
-		size = 4
-	default:
-		return 0, false, d.mismatch("array")
-	}
-	hdr, u, err := d.length(fix, size)
-	if err != nil {
-		return 0, false, err
-	}
-	if rest := uint64(len(d.buf) - d.off - hdr); u > rest {
-		return 0, false, fmt.Errorf("array of %d elements is longer than the %d bytes that remain", u, rest)
-	}
-	d.off += hdr
-	return int(u), false, nil
+	return d.containerLen(mFixArray, mArray16, mArray32, 1, "array", "elements")
 }
 
 // MapLen reads a map header and returns its number of entries (key, value pairs). nil gives
-// (0, true, nil). Level 1 arguments contain no maps; the error map of a reply is the only map in
-// ABI 1.
+// (0, true, nil). An entry takes at least two bytes, so n is always safe to preallocate.
 func (d *Decoder) MapLen() (n int, isNil bool, err error) {
+	return d.containerLen(mFixMap, mMap16, mMap32, 2, "map", "entries")
+}
+
+// containerLen reads the header of an array or a map (fixBase..fixBase+15, m16, m32), checking
+// that its per-item minimum of bytes fits in what remains.
+func (d *Decoder) containerLen(fixBase, m16, m32 byte, per uint64, what, items string) (int, bool, error) {
 	if d.Nil() {
 		return 0, true, nil
 	}
@@ -449,21 +428,21 @@ func (d *Decoder) MapLen() (n int, isNil bool, err error) {
 	m := d.buf[d.off]
 	fix, size := -1, 0
 	switch {
-	case m >= mFixMap && m <= 0x8f:
-		fix = int(m - mFixMap)
-	case m == mMap16:
+	case m >= fixBase && m <= fixBase+0x0f:
+		fix = int(m - fixBase)
+	case m == m16:
 		size = 2
-	case m == mMap32:
+	case m == m32:
 		size = 4
 	default:
-		return 0, false, d.mismatch("map")
+		return 0, false, d.mismatch(what)
 	}
 	hdr, u, err := d.length(fix, size)
 	if err != nil {
 		return 0, false, err
 	}
-	if rest := uint64(len(d.buf) - d.off - hdr); 2*u > rest {
-		return 0, false, fmt.Errorf("map of %d entries is longer than the %d bytes that remain", u, rest)
+	if rest := uint64(len(d.buf) - d.off - hdr); per*u > rest {
+		return 0, false, fmt.Errorf("%s of %d %s is longer than the %d bytes that remain", what, u, items, rest)
 	}
 	d.off += hdr
 	return int(u), false, nil

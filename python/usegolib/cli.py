@@ -221,21 +221,26 @@ def cmd_version(args: argparse.Namespace) -> int:
     return 0
 
 
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="usegolib", description="Call Go libraries from Python.")
-    p.add_argument("--artifact-dir", help="artifact root (default: the usegolib cache)")
-    sub = p.add_subparsers(dest="command", required=True)
-
-    b = sub.add_parser("build", help="build the artifact of a Go module or local directory")
-    b.add_argument(
+def _target_args(p: argparse.ArgumentParser, help: str | None = None) -> None:
+    """The arguments that name what to build or import."""
+    p.add_argument(
         "--generic",
         action="append",
         default=[],
         metavar="NAME[T,...]",
         help="also build this instantiation of a generic function (repeatable)",
     )
-    b.add_argument("target", help="DIR, MODULE, PACKAGE or MODULE@VERSION")
-    b.add_argument("--version")
+    p.add_argument("target", help=help)
+    p.add_argument("--version")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="usegolib", description="Call Go libraries from Python.")
+    p.add_argument("--artifact-dir", help="artifact root (default: the usegolib cache)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("build", help="build the artifact of a Go module or local directory")
+    _target_args(b, help="DIR, MODULE, PACKAGE or MODULE@VERSION")
     b.add_argument("--out", help="artifact root to build into (default: the usegolib cache)")
     b.add_argument("--force", action="store_true", help="rebuild even if up to date")
     b.add_argument("-q", "--quiet", action="store_true", help="do not show build phases")
@@ -252,30 +257,14 @@ def parser() -> argparse.ArgumentParser:
     rm.set_defaults(func=cmd_rm)
 
     sh = sub.add_parser("show", help="show packages, functions and skipped symbols")
-    sh.add_argument(
-        "--generic",
-        action="append",
-        default=[],
-        metavar="NAME[T,...]",
-        help="also build this instantiation of a generic function (repeatable)",
-    )
-    sh.add_argument("target")
-    sh.add_argument("--version")
+    _target_args(sh)
     sh.add_argument("--all", action="store_true", help="every package of the module")
     sh.add_argument("--no-build", action="store_true", help="fail instead of building")
     sh.add_argument("-q", "--quiet", action="store_true")
     sh.set_defaults(func=cmd_show)
 
     st = sub.add_parser("stubs", help="write .pyi stubs for IDEs and type checkers")
-    st.add_argument(
-        "--generic",
-        action="append",
-        default=[],
-        metavar="NAME[T,...]",
-        help="also build this instantiation of a generic function (repeatable)",
-    )
-    st.add_argument("target")
-    st.add_argument("--version")
+    _target_args(st)
     st.add_argument("--out", default=".", help="directory to write PACKAGE.pyi files into")
     st.add_argument("--all", action="store_true", help="every package of the module")
     st.add_argument("-q", "--quiet", action="store_true")
