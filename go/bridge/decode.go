@@ -378,25 +378,7 @@ func (d *Decoder) Bytes() ([]byte, error) {
 	if d.Nil() {
 		return nil, nil
 	}
-	if d.off >= len(d.buf) {
-		return nil, errEOF
-	}
-	size := 0
-	switch d.buf[d.off] {
-	case mBin8:
-		size = 1
-	case mBin16:
-		size = 2
-	case mBin32:
-		size = 4
-	default:
-		return nil, d.mismatch("bytes")
-	}
-	hdr, n, err := d.length(-1, size)
-	if err != nil {
-		return nil, err
-	}
-	b, err := d.take(hdr, n)
+	b, err := d.rawBin()
 	if err != nil {
 		return nil, err
 	}
