@@ -144,10 +144,16 @@ pub fn new_object(py: Python<'_>, ctx: &Arc<ModuleCtx>, key: &str, id: u64) -> P
             id,
         },
     )?;
-    let base = py.get_type::<PyGoObject>();
+    // GoObject.__new__(cls, token), looked up once: it bypasses a __new__ that the subclass
+    // defines for construction from Python.
+    static NEW: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock::new();
+    let new = NEW.get_or_try_init(py, || {
+        py.get_type::<PyGoObject>()
+            .getattr("__new__")
+            .map(Bound::unbind)
+    })?;
     match cls {
-        // GoObject.__new__(cls, token): bypasses a __new__ the subclass defines for construction.
-        Some(c) => Ok(base.call_method1("__new__", (c, token))?.unbind()),
-        None => Ok(base.call1((token,))?.unbind()),
+        Some(c) => Ok(new.bind(py).call1((c, token))?.unbind()),
+        None => Ok(py.get_type::<PyGoObject>().call1((token,))?.unbind()),
     }
 }
