@@ -384,3 +384,45 @@ def test_peer_scenarios_in_a_fresh_process(artifact_root):
     """)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "ok"
+
+
+def test_stubs_give_mypy_the_real_signatures(l3, artifact_root, tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    bindir = Path(sys.executable).parent
+    gen = [a for g in GENERICS for a in ("--generic", g)]
+    stubs = tmp_path / "stubs"
+    cmd = [str(bindir / "usegolib"), "--artifact-dir", str(artifact_root), "stubs"]
+    p = subprocess.run(
+        [*cmd, str(FIXTURES / "level3"), "--out", str(stubs), *gen],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert p.returncode == 0, p.stderr
+    use = tmp_path / "use.py"
+    use.write_text(
+        "import level3\n"
+        "total: int = level3.Sum(1, 2, 3)\n"
+        "p = level3.Point(x=1, y=2, tags=['a'])\n"
+        "q: level3.Point = level3.EchoPoint(p)\n"
+        "n: int = level3.NewCounter('n').Add(2)\n"
+        "level3.Sum('a')\n"
+        "bad: str = level3.AddHour\n"
+    )
+    mypy = [str(bindir / "mypy"), "--follow-imports=silent", "--no-incremental"]
+    env = {**__import__("os").environ, "MYPYPATH": str(stubs)}
+    stub_check = subprocess.run(
+        [*mypy, str(stubs / "level3.pyi")], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert stub_check.returncode == 0, stub_check.stdout
+    r = subprocess.run([*mypy, str(use)], capture_output=True, text=True, env=env, timeout=300)
+    errors = [line for line in r.stdout.splitlines() if ": error:" in line]
+    assert len(errors) == 2, r.stdout
+    assert (
+        'use.py:6: error: Argument 1 to "Sum" has incompatible type "str"; expected "int"'
+        in errors[0]
+    )
+    assert "use.py:7: error: Incompatible types in assignment" in errors[1]
