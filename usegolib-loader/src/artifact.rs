@@ -35,9 +35,13 @@ pub fn cache_dir() -> PathBuf {
     home.join(".cache/usegolib")
 }
 
-/// The default artifact root: `<cache dir>/artifacts`.
+/// The default artifact root: `$USEGOLIB_ARTIFACT_DIR` (the name the peer package uses), else
+/// `<cache dir>/artifacts`.
 pub fn default_artifact_root() -> PathBuf {
-    cache_dir().join("artifacts")
+    match std::env::var_os("USEGOLIB_ARTIFACT_DIR").filter(|d| !d.is_empty()) {
+        Some(d) => PathBuf::from(d),
+        None => cache_dir().join("artifacts"),
+    }
 }
 
 /// This process's platform as Go names it (`GOOS`, `GOARCH`).
