@@ -359,3 +359,20 @@ def test_a_forked_child_gets_an_error_instead_of_a_hang(artifact_root, level1):
         timeout=60,
     )
     assert ok(proc).split() == ["child", "0", "parent", "4"]
+
+
+def test_artifact_dir_from_the_environment(tmp_path):
+    mod = copy_module(FIXTURES / "other", tmp_path / "other")
+    root = tmp_path / "env-root"
+    out = ok(
+        run_py(
+            f"""
+        import usegolib
+        print(usegolib.default_artifact_dir())
+        print(usegolib.import_({str(mod)!r}).AddInt(1, 1))
+        """,
+            env={"USEGOLIB_ARTIFACT_DIR": str(root)},
+        )
+    )
+    assert out.split() == [str(root), "1002"]
+    assert list(root.rglob("manifest.json"))
