@@ -293,6 +293,7 @@ pub fn encode_reply(reply: &Reply) -> Vec<u8> {
 /// # Errors
 ///
 /// A [`DecodeError`] when the bytes break a limit or are not a reply.
+#[inline]
 pub fn reply_body<'a>(buf: &'a [u8], limits: &Limits) -> Result<(bool, Reader<'a>), DecodeError> {
     // Fast path for the commonest reply, `[status, scalar]`: when the scalar ends exactly at the
     // end of the message, the general validation below cannot find anything else to check.

@@ -234,6 +234,7 @@ impl Validator<'_> {
 
 /// Recognises a complete, valid reply of the form `[0 or 1, scalar]` (no containers inside) and
 /// returns whether its status is 0; `None` means "not of that form: validate in full".
+#[inline]
 pub(crate) fn scalar_reply(buf: &[u8], limits: &Limits) -> Option<bool> {
     if buf.len() < 3 || buf[0] != 0x92 || buf[1] > 1 || buf.len() > limits.max_bytes {
         return None;
@@ -267,6 +268,7 @@ pub struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     /// A reader at the start of `buf`.
+    #[inline]
     pub fn new(buf: &'a [u8]) -> Self {
         Reader { buf, pos: 0 }
     }
@@ -306,6 +308,7 @@ impl<'a> Reader<'a> {
     /// # Errors
     ///
     /// [`DecodeError::Malformed`] on a truncated message or the unused byte `0xc1`.
+    #[inline]
     pub fn next_token(&mut self) -> Result<Token<'a>, DecodeError> {
         let at = self.pos;
         let m = self.take(1)?[0];

@@ -54,6 +54,7 @@ fn watch_forks() {
 }
 
 /// Whether this process is a fork of the one that loaded the Go libraries.
+#[inline]
 pub(crate) fn forked() -> bool {
     FORKED.load(Ordering::Relaxed)
 }
@@ -105,6 +106,7 @@ unsafe impl Send for RawReply {}
 
 impl RawReply {
     /// The reply bytes.
+    #[inline]
     pub fn bytes(&self) -> &[u8] {
         if self.malloced.is_null() {
             &self.buf[..self.len]
@@ -204,6 +206,7 @@ impl GoLibrary {
 
     /// Sends one request. Returns `None` when the bridge could not produce a reply at all (its
     /// `malloc` failed).
+    #[inline]
     pub(crate) fn call(&self, req: &[u8]) -> Option<RawReply> {
         let mut buf = REPLY
             .with(|cell| cell.take())

@@ -340,6 +340,7 @@ impl GoModule {
     /// # Errors
     ///
     /// [`Error::NoReply`] when the bridge could not produce a reply.
+    #[inline]
     pub fn send(&self, f: &GoFunction, req: &[u8]) -> Result<RawReply> {
         if crate::ffi::forked() {
             return Err(Error::Forked {
@@ -356,6 +357,7 @@ impl GoModule {
     /// # Errors
     ///
     /// [`Error::Reply`] when the reply is not well formed.
+    #[inline]
     pub fn reply_body<'a>(
         &self,
         f: &GoFunction,
