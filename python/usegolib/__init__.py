@@ -12,6 +12,7 @@ per Go module per process; calls cross a versioned MessagePack ABI (docs/abi.md)
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import os
 import sys
@@ -68,6 +69,26 @@ __all__ = [
 
 logger = logging.getLogger("usegolib")
 logger.addHandler(logging.NullHandler())
+
+
+def _keep_go_fault_handlers() -> None:
+    """`faulthandler.enable()` after a Go library is loaded would replace the Go runtime's fault
+    handlers, and a nil dereference in Go (a recoverable Go panic) would then kill the process.
+    Wrap it so that the Go handlers go back on top afterwards."""
+    original = faulthandler.enable
+    if getattr(original, "__usegolib__", False):
+        return
+
+    def enable(*args: object, **kwargs: object) -> None:
+        original(*args, **kwargs)  # type: ignore[arg-type]
+        _native.restore_go_signal_handlers()
+
+    enable.__doc__ = original.__doc__
+    enable.__usegolib__ = True  # type: ignore[attr-defined]
+    faulthandler.enable = enable
+
+
+_keep_go_fault_handlers()
 
 BuildMode = Literal["never", "missing", "always"]
 
@@ -134,6 +155,7 @@ def import_(
     module, package = _native.import_module(
         t, version, root, _build_mode(build), _progress_printer(quiet), list(generics)
     )
+    _native.restore_go_signal_handlers()
     return package_for(module, package)
 
 

@@ -376,3 +376,22 @@ def test_artifact_dir_from_the_environment(tmp_path):
     )
     assert out.split() == [str(root), "1002"]
     assert list(root.rglob("manifest.json"))
+
+
+def test_faulthandler_enabled_after_loading_keeps_go_panics_recoverable(artifact_root, level1):
+    proc = run_py(
+        f"""
+        import faulthandler, usegolib
+        p = usegolib.import_({str(FIXTURES / "level1")!r}, artifact_dir={str(artifact_root)!r})
+        faulthandler.enable()  # after the Go runtime started: would replace its fault handlers
+        try:
+            p.PanicNilDeref()
+        except usegolib.GoPanicError as e:
+            print("recovered:", e.value)
+        print(p.AddInt(1, 2))
+        """,
+        timeout=60,
+    )
+    out = ok(proc)
+    assert "recovered: runtime error: invalid memory address or nil pointer dereference" in out
+    assert out.split()[-1] == "3"

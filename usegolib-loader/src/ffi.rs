@@ -59,6 +59,62 @@ pub(crate) fn forked() -> bool {
     FORKED.load(Ordering::Relaxed)
 }
 
+/// The signals whose handlers a Go runtime installs to turn faults in Go code into panics.
+const GO_SIGNALS: [libc::c_int; 4] = [libc::SIGSEGV, libc::SIGBUS, libc::SIGFPE, libc::SIGILL];
+
+/// The handlers the most recently loaded Go runtime installed for [`GO_SIGNALS`].
+static GO_HANDLERS: parking_lot::Mutex<Option<Vec<(libc::c_int, usize, libc::c_int)>>> =
+    parking_lot::Mutex::new(None);
+
+fn capture_go_signal_handlers() {
+    let mut saved = Vec::new();
+    for sig in GO_SIGNALS {
+        // SAFETY: sigaction with a null new action only reads the current one into `old`.
+        let mut old: libc::sigaction = unsafe { std::mem::zeroed() };
+        // SAFETY: as above; `old` is a valid, writable sigaction.
+        if unsafe { libc::sigaction(sig, std::ptr::null(), &mut old) } == 0 {
+            saved.push((sig, old.sa_sigaction, old.sa_flags));
+        }
+    }
+    *GO_HANDLERS.lock() = Some(saved);
+}
+
+/// Puts the Go runtime's fault handlers back on top if something (typically Python's
+/// `faulthandler.enable()`) replaced them after the library was loaded: without them, a nil
+/// dereference in Go code, which Go turns into a recoverable panic, kills the process. Faults
+/// outside Go code still reach the handler that was installed when the runtime started.
+/// Returns how many handlers were restored.
+pub fn restore_go_signal_handlers() -> usize {
+    let saved = GO_HANDLERS.lock();
+    let Some(saved) = saved.as_ref() else {
+        return 0;
+    };
+    let mut restored = 0;
+    for &(sig, handler, flags) in saved {
+        // SAFETY: reading the current action into a zeroed, writable sigaction.
+        let mut cur: libc::sigaction = unsafe { std::mem::zeroed() };
+        // SAFETY: as above.
+        if unsafe { libc::sigaction(sig, std::ptr::null(), &mut cur) } != 0
+            || cur.sa_sigaction == handler
+        {
+            continue;
+        }
+        // SAFETY: `handler` and `flags` were read from the kernel for this signal when the Go
+        // runtime had installed them; the Go library is never unloaded, so the handler stays
+        // valid. The mask lets other signals through, as Go's own installation does.
+        unsafe {
+            let mut act: libc::sigaction = std::mem::zeroed();
+            act.sa_sigaction = handler;
+            act.sa_flags = flags;
+            libc::sigfillset(&mut act.sa_mask);
+            if libc::sigaction(sig, &act, std::ptr::null_mut()) == 0 {
+                restored += 1;
+            }
+        }
+    }
+    restored
+}
+
 /// Why a library could not be opened.
 #[derive(Debug)]
 pub(crate) enum OpenError {
@@ -191,6 +247,29 @@ impl GoLibrary {
                 std::slice::from_raw_parts(ptr, len).to_vec()
             }
         };
+        // Wait for the Go runtime to finish starting (its first call waits for it), so that its
+        // signal handlers are installed; then remember them (see `restore_go_signal_handlers`).
+        let mut out: *mut u8 = std::ptr::null_mut();
+        let mut out_len = 0usize;
+        let mut scratch = [0u8; 256];
+        // SAFETY: an empty request is answered with a `malformed` reply written into `scratch`
+        // (or malloc'd memory, freed below); all pointers are valid for the call.
+        unsafe {
+            if call(
+                std::ptr::null(),
+                0,
+                scratch.as_mut_ptr(),
+                scratch.len(),
+                &mut out,
+                &mut out_len,
+            ) == 0
+                && !out.is_null()
+                && out != scratch.as_mut_ptr()
+            {
+                libc::free(out.cast());
+            }
+        }
+        capture_go_signal_handlers();
         let handle = std::mem::ManuallyDrop::into_inner(lib).into_raw() as usize; // never closed
         Ok(GoLibrary {
             call,

@@ -33,7 +33,7 @@ pub use builder::{
     builder_id, find_module_root, module_path_of, Builder, Progress, BUILDER_ID_FILE,
 };
 pub use error::{Error, Result};
-pub use ffi::{FloorI64, RawReply};
+pub use ffi::{restore_go_signal_handlers, FloorI64, RawReply};
 pub use manifest::{
     FieldInfo, Function, GenericInfo, LibraryInfo, Manifest, Package, Param, Schema, Skipped,
     SkippedPackage, TypeInfo, MANIFEST_VERSION,

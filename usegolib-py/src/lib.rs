@@ -152,6 +152,13 @@ fn host_platform() -> (&'static str, &'static str) {
     usegolib_loader::host_platform()
 }
 
+/// Puts the Go runtimes' fault handlers back on top (after `faulthandler.enable()`, say);
+/// returns how many were restored.
+#[pyfunction]
+fn restore_go_signal_handlers() -> usize {
+    usegolib_loader::restore_go_signal_handlers()
+}
+
 /// Modules loaded in this process.
 #[pyfunction]
 fn loaded_modules() -> Vec<PyGoModule> {
@@ -181,6 +188,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(fingerprint, m)?)?;
     m.add_function(wrap_pyfunction!(host_platform, m)?)?;
     m.add_function(wrap_pyfunction!(loaded_modules, m)?)?;
+    m.add_function(wrap_pyfunction!(restore_go_signal_handlers, m)?)?;
     errors::register(m)?;
     Ok(())
 }
