@@ -159,10 +159,19 @@ fn write_sequence(
         check(l.len())?;
         write_array_len(out, l.len());
         if let WireType::Int(t) = elem {
-            // The common []int64 case, without the per-element dispatch.
+            // The common []int64 case, without the per-element dispatch: room for the largest
+            // encoding of every element at once, and no range check where int64 is the range.
+            out.reserve(l.len() * 9);
+            let whole_i64 = t.bits == 64 && t.signed;
             for (i, item) in l.iter().enumerate() {
                 if !is_int(&item) {
                     return Err(mismatch("int", &item).at(i));
+                }
+                if whole_i64 {
+                    if let Ok(v) = item.extract::<i64>() {
+                        write_int(out, v);
+                        continue;
+                    }
                 }
                 write_py_int(out, &item, *t).map_err(|e| e.at(i))?;
             }
