@@ -55,5 +55,5 @@ bench: venv ## benchmarks: Rust (envelope, calls vs the floor) and Python (vs th
 	$(PY) benches/python/bench_call.py
 
 fuzz: ## run the bridge fuzz targets for a minute each
-	cd go && go test -run=NONE -fuzz=FuzzHandle -fuzztime=60s ./bridge/
+	cd go && go test -run=NONE -fuzz=FuzzHandle -fuzztime=60s -fuzzminimizetime=0 ./bridge/
 	cd go && go test -run=NONE -fuzz=FuzzDecodeValue -fuzztime=60s ./bridge/
