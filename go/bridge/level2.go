@@ -410,35 +410,61 @@ func recordFields(t reflect.Type) []recField {
 			}
 		}
 	}
-	slices.SortStableFunc(fields, func(a, b cand) int {
-		if c := strings.Compare(a.name, b.name); c != 0 {
+	kept := DominantFields(fields, func(c cand) (string, []int, bool) { return c.name, c.index, c.tagged })
+	out := make([]recField, len(kept))
+	for i, c := range kept {
+		out[i] = c.recField
+	}
+	recordCache.Store(t, out)
+	return out
+}
+
+// DominantFields keeps, among candidate record fields, the ones encoding/json keeps
+// (docs/abi.md section 8.2): for each key the shallowest field wins, and two at the same depth
+// cancel each other out unless exactly one is tagged (a candidate listed twice cancels itself).
+// The result is in field order (by index path). info gives a candidate's key, index path and
+// whether a tag named it. The scanner and the runtime's reflection share it.
+func DominantFields[T any](fields []T, info func(T) (key string, index []int, tagged bool)) []T {
+	slices.SortStableFunc(fields, func(a, b T) int {
+		ak, ai, at := info(a)
+		bk, bi, bt := info(b)
+		if c := strings.Compare(ak, bk); c != 0 {
 			return c
 		}
-		if c := len(a.index) - len(b.index); c != 0 {
+		if c := len(ai) - len(bi); c != 0 {
 			return c
 		}
-		if a.tagged != b.tagged {
-			if a.tagged {
+		if at != bt {
+			if at {
 				return -1
 			}
 			return 1
 		}
-		return slices.Compare(a.index, b.index)
+		return slices.Compare(ai, bi)
 	})
-	var out []recField
+	var kept []T
 	for i := 0; i < len(fields); {
+		key, index, tagged := info(fields[i])
 		j := i + 1
-		for j < len(fields) && fields[j].name == fields[i].name {
+		for j < len(fields) {
+			if k, _, _ := info(fields[j]); k != key {
+				break
+			}
 			j++
 		}
-		if j-i == 1 || len(fields[i].index) != len(fields[i+1].index) || fields[i].tagged != fields[i+1].tagged {
-			out = append(out, fields[i].recField)
+		if j-i == 1 {
+			kept = append(kept, fields[i])
+		} else if _, index2, tagged2 := info(fields[i+1]); len(index) != len(index2) || tagged != tagged2 {
+			kept = append(kept, fields[i])
 		}
 		i = j
 	}
-	slices.SortFunc(out, func(a, b recField) int { return slices.Compare(a.index, b.index) })
-	recordCache.Store(t, out)
-	return out
+	slices.SortFunc(kept, func(a, b T) int {
+		_, ai, _ := info(a)
+		_, bi, _ := info(b)
+		return slices.Compare(ai, bi)
+	})
+	return kept
 }
 
 // FieldTag reads the record key options of a struct field's tag (docs/abi.md section 8.2): the

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"go/types"
 	"slices"
-	"strings"
 
 	"github.com/usegolib/usegolib/go/bridge"
 )
@@ -146,33 +145,7 @@ func (c *checker) recordFields(n *types.Named, optional bool) ([]Field, error) {
 			}
 		}
 	}
-	slices.SortStableFunc(fields, func(a, b candidate) int {
-		if x := strings.Compare(a.key, b.key); x != 0 {
-			return x
-		}
-		if x := len(a.index) - len(b.index); x != 0 {
-			return x
-		}
-		if a.tagged != b.tagged {
-			if a.tagged {
-				return -1
-			}
-			return 1
-		}
-		return slices.Compare(a.index, b.index)
-	})
-	var kept []candidate
-	for i := 0; i < len(fields); {
-		j := i + 1
-		for j < len(fields) && fields[j].key == fields[i].key {
-			j++
-		}
-		if j-i == 1 || len(fields[i].index) != len(fields[i+1].index) || fields[i].tagged != fields[i+1].tagged {
-			kept = append(kept, fields[i])
-		}
-		i = j
-	}
-	slices.SortFunc(kept, func(a, b candidate) int { return slices.Compare(a.index, b.index) })
+	kept := bridge.DominantFields(fields, func(c candidate) (string, []int, bool) { return c.key, c.index, c.tagged })
 	if hidden && !optional {
 		// A handle type's constructor can still make its zero value.
 		return nil, fmt.Errorf("it has no exported fields")
