@@ -1,7 +1,6 @@
 package bridge
 
 import (
-	"encoding/binary"
 	"fmt"
 	"runtime/debug"
 	"sync"
@@ -281,15 +280,7 @@ func fastHeader(req []byte, h *header) bool {
 		if hdr > len(req)-off {
 			return false
 		}
-		n := int(info.fixLen)
-		switch info.lenSize {
-		case 1:
-			n = int(req[off+1])
-		case 2:
-			n = int(binary.BigEndian.Uint16(req[off+1:]))
-		case 4:
-			n = int(binary.BigEndian.Uint32(req[off+1:]))
-		}
+		n := info.declaredLen(req[off:])
 		off += hdr
 		switch info.class {
 		case classScalar:

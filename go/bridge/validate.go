@@ -54,6 +54,20 @@ type markerInfo struct {
 	class, hdr, lenSize, fixLen uint8
 }
 
+// declaredLen is the length the header at the start of b declares: the marker's fixed length,
+// or the big-endian length after the marker. The caller has checked that the header fits in b.
+func (info *markerInfo) declaredLen(b []byte) int {
+	switch info.lenSize {
+	case 1:
+		return int(b[1])
+	case 2:
+		return int(binary.BigEndian.Uint16(b[1:]))
+	case 4:
+		return int(binary.BigEndian.Uint32(b[1:]))
+	}
+	return int(info.fixLen)
+}
+
 var markers = func() (t [256]markerInfo) {
 	for m := 0; m < 256; m++ {
 		b := byte(m)
@@ -110,15 +124,7 @@ func scanValue(msg []byte, off int) (end int, f *failure) {
 		if hdr > len(msg)-off {
 			return 0, malformed(start, "truncated "+wireName(m))
 		}
-		n := uint64(info.fixLen)
-		switch info.lenSize {
-		case 1:
-			n = uint64(msg[off+1])
-		case 2:
-			n = uint64(binary.BigEndian.Uint16(msg[off+1:]))
-		case 4:
-			n = uint64(binary.BigEndian.Uint32(msg[off+1:]))
-		}
+		n := uint64(info.declaredLen(msg[off:]))
 		off += hdr
 		rest := uint64(len(msg) - off)
 		switch info.class {

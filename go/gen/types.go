@@ -192,14 +192,13 @@ func (g *goGen) mayFail(t *scan.Type) bool {
 	return false
 }
 
-// helperKey keeps helper names unique: two types that would share a name
-// are a generator bug.
+// claim reserves a helper name in m for t and reports whether the caller must
+// write the helper; two types that would share a name are a generator bug.
 func (g *goGen) claim(m map[string]string, name string, t *scan.Type) bool {
-	if body, ok := m[name]; ok {
+	if _, ok := m[name]; ok {
 		if g.helperTypes[name] != t.Canon+"|"+t.Wire {
 			panic("gen: helper name " + name + " used for two types")
 		}
-		_ = body
 		return false
 	}
 	g.helperTypes[name] = t.Canon + "|" + t.Wire
