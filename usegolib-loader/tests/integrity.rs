@@ -96,30 +96,7 @@ fn each_load_gets_its_own_library_even_when_descriptors_are_reused() {
 #[test]
 fn a_library_of_another_abi_version_is_refused_before_any_call() {
     // A stand-in library whose usegolib_abi_version says 2, with a manifest that claims ABI 1.
-    let dir = common::root().join("copies/fake-abi2");
-    std::fs::create_dir_all(&dir).unwrap();
-    let c = dir.join("fake.c");
-    std::fs::write(
-        &c,
-        "#include <stdint.h>\nuint32_t usegolib_abi_version(void) { return 2; }\n",
-    )
-    .unwrap();
-    let lib = dir.join("libusegolib.so");
-    let st = Command::new("cc")
-        .args(["-shared", "-fPIC", "-o"])
-        .arg(&lib)
-        .arg(&c)
-        .status()
-        .unwrap();
-    assert!(st.success());
-    let sha = usegolib_sha(&lib);
-    let (os, arch) = usegolib_loader::host_platform();
-    let manifest = serde_json::json!({
-        "manifest_version": 1, "abi_version": 1, "module": "example.com/fakeabi", "version": "local",
-        "local": true, "go_version": "go0", "goos": os, "goarch": arch,
-        "library": {"file": "libusegolib.so", "sha256": sha}, "fingerprint": null, "schema": {}
-    });
-    std::fs::write(dir.join("manifest.json"), manifest.to_string()).unwrap();
+    let dir = fake_library("fake-abi2", 2);
     match load_artifact(&dir) {
         Err(e @ Error::AbiMismatch { found: 2, .. }) => {
             assert!(e.to_string().contains("rebuild"), "{e}")
