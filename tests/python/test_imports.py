@@ -395,3 +395,27 @@ def test_faulthandler_enabled_after_loading_keeps_go_panics_recoverable(artifact
     out = ok(proc)
     assert "recovered: runtime error: invalid memory address or nil pointer dereference" in out
     assert out.split()[-1] == "3"
+
+
+def test_a_build_held_by_another_process_times_out_with_a_clear_error(tmp_path):
+    import fcntl
+
+    mod = copy_module(FIXTURES / "other", tmp_path / "other")
+    root = tmp_path / "artifacts"
+    (root / ".locks").mkdir(parents=True)
+    with open(root / ".locks" / "example.com%other@local.lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # as a build hung in another process would
+        proc = run_py(
+            f"""
+            import usegolib
+            try:
+                usegolib.import_({str(mod)!r}, artifact_dir={str(root)!r})
+            except usegolib.BuildError as e:
+                print("phase:", e.phase)
+                print(e.output)
+            """,
+            env={"USEGOLIB_LOCK_TIMEOUT": "1"},
+            timeout=60,
+        )
+    out = ok(proc)
+    assert "phase: lock" in out and "another process has been building" in out

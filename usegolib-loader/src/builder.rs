@@ -55,6 +55,47 @@ pub fn builder_id() -> &'static str {
     })
 }
 
+/// How long a build waits for another process building the same thing
+/// (`USEGOLIB_LOCK_TIMEOUT` seconds, default 600).
+fn lock_timeout() -> std::time::Duration {
+    let secs = std::env::var("USEGOLIB_LOCK_TIMEOUT")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(600);
+    std::time::Duration::from_secs(secs)
+}
+
+/// Takes the OS lock on `file`, waiting while another process holds it, up to
+/// [`lock_timeout`]: a build that hangs elsewhere gives an error here instead of a hang.
+fn wait_for_lock(file: &File, path: &Path, what: &str) -> Result<()> {
+    let deadline = std::time::Instant::now() + lock_timeout();
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(()),
+            Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(Error::Build {
+                    module: what.to_owned(),
+                    phase: "lock".into(),
+                    output: format!(
+                        "another process has been building {what} for {} s (lock {}): wait for it, or stop it and retry; USEGOLIB_LOCK_TIMEOUT sets the wait in seconds",
+                        lock_timeout().as_secs(),
+                        path.display()
+                    ),
+                });
+            }
+            Err(std::fs::TryLockError::Error(source)) => {
+                return Err(Error::Io {
+                    path: path.to_path_buf(),
+                    source,
+                })
+            }
+        }
+    }
+}
+
 /// The module path declared by `dir/go.mod`.
 ///
 /// # Errors
@@ -242,7 +283,7 @@ impl Builder {
         fs::create_dir_all(&tools).map_err(io(&tools))?;
         let lock_path = tools.join(format!("{key}.lock"));
         let lock = File::create(&lock_path).map_err(io(&lock_path))?;
-        lock.lock().map_err(io(&lock_path))?;
+        wait_for_lock(&lock, &lock_path, "the usegolib-build tool")?;
         if exe.is_file() {
             return Ok(exe);
         }
@@ -466,10 +507,7 @@ impl Builder {
             path: lock_path.clone(),
             source,
         })?;
-        lock.lock().map_err(|source| Error::Io {
-            path: lock_path.clone(),
-            source,
-        })?;
+        wait_for_lock(&lock, &lock_path, &format!("{module}@{version}"))?;
         let r = f();
         drop(lock);
         r
