@@ -697,7 +697,6 @@ fn decode_record(
     let Some(rec) = ctx.module.records().get(key) else {
         return Err(bad_reply(format!("unknown record type {key}")));
     };
-    let names = ctx.pynames.get(key);
     let cache = ctx.record_cache(key);
     let obj = match &cache {
         // object.__new__(cls): the generated classes keep their defaults as class attributes.
@@ -721,6 +720,7 @@ fn decode_record(
         match (&obj, &cache) {
             (Some(o), Some(c)) => o.setattr(c.names[i].bind(py), v)?,
             _ => {
+                let names = ctx.pynames.get(key);
                 let name = names.map_or(rec.fields[i].name.as_str(), |n| n[i].as_str());
                 dict.set_item(name, v)?
             }
