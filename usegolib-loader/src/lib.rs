@@ -35,8 +35,8 @@ pub use builder::{
 pub use error::{Error, Result};
 pub use ffi::{restore_go_signal_handlers, FloorI64, RawReply};
 pub use manifest::{
-    FieldInfo, Function, GenericInfo, LibraryInfo, Manifest, Package, Param, Schema, Skipped,
-    SkippedPackage, TypeInfo, MANIFEST_VERSION,
+    check_schema, parse_manifest, FieldInfo, Function, GenericInfo, LibraryInfo, Manifest, Package,
+    Param, Schema, Skipped, SkippedPackage, TypeInfo, MANIFEST_VERSION,
 };
 pub use module::{error_from_reply, GoFunction, GoModule, OP_RELEASE};
 pub use registry::{load, load_artifact, loaded, loaded_modules};
