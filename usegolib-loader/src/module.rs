@@ -86,9 +86,9 @@ impl GoModule {
                 expected: manifest.library.sha256.clone(),
                 actual,
             },
-            OpenError::Dlopen(source) => Error::Load {
+            OpenError::Dlopen { reason } => Error::Load {
                 path: lib_path.clone(),
-                source,
+                reason,
             },
             OpenError::MissingSymbol { symbol, .. } => Error::MissingSymbol {
                 path: lib_path.clone(),
@@ -274,7 +274,7 @@ impl GoModule {
     /// [`Error::NoReply`] when the bridge could not produce a reply.
     #[inline]
     pub fn send(&self, f: &GoFunction, req: &[u8]) -> Result<RawReply> {
-        if crate::ffi::forked() {
+        if self.lib.forked_since_load() {
             return Err(Error::Forked {
                 module: self.module().to_owned(),
             });
@@ -328,7 +328,7 @@ impl GoModule {
     ///
     /// [`Error::Bridge`] with kind `unknown_handle`, or a protocol error.
     pub fn release(&self, id: u64) -> Result<()> {
-        if crate::ffi::forked() {
+        if self.lib.forked_since_load() {
             return Err(Error::Forked {
                 module: self.module().to_owned(),
             });
