@@ -58,3 +58,44 @@ fn every_seed_corpus_input_passes_its_check() {
 fn every_input_that_ever_failed_passes_its_check() {
     replay("regressions", 0);
 }
+
+#[test]
+fn the_token_walk_oracle_measures_depth_elements_and_representability() {
+    use usegolib_fuzz::{walk, Shape};
+    // [[1], {"k": 2}]: two levels, 2 + 1 + 1 elements.
+    assert_eq!(
+        walk(&[0x92, 0x91, 0x01, 0x81, 0xa1, b'k', 0x02]),
+        Some(Shape {
+            depth: 2,
+            elements: 4,
+            decodable: true
+        })
+    );
+    // Well formed, but not a value of ABI 1: an ext other than a handle, a non-str key.
+    assert_eq!(walk(&[0xd4, 0x02, 0x00]).map(|s| s.decodable), Some(false));
+    assert_eq!(walk(&[0x81, 0x01, 0x02]).map(|s| s.decodable), Some(false));
+    assert_eq!(
+        walk(&[0x81, 0xa1, 0xff, 0x02]).map(|s| s.decodable),
+        Some(false)
+    );
+    // Not exactly one value: trailing bytes, truncated containers.
+    assert_eq!(walk(&[0x01, 0x02]), None);
+    assert_eq!(walk(&[0x92, 0x01]), None);
+}
+
+#[test]
+fn a_check_fails_when_an_invariant_breaks() {
+    use usegolib_abi::{DecodeError, LimitKind, Limits};
+    use usegolib_fuzz::check_error;
+    let past_end = DecodeError::Malformed {
+        offset: 10,
+        reason: "x".into(),
+    };
+    assert!(catch_unwind(|| check_error(&past_end, 5, &Limits::ABI)).is_err());
+    let wrong_limit = DecodeError::LimitExceeded {
+        limit: LimitKind::Elements,
+        max: 7,
+    };
+    assert!(catch_unwind(|| check_error(&wrong_limit, 5, &Limits::ABI)).is_err());
+    check_error(&past_end, 10, &Limits::ABI);
+}
