@@ -397,16 +397,16 @@ impl<'a> Reader<'a> {
     fn read_nested(&mut self, budget: usize) -> Result<Value, DecodeError> {
         let at = self.pos;
         let token = self.next_token()?;
-        let inner = || match token {
+        // The budget left for the elements, if this is a container.
+        let inner = match token {
             Token::Array(_) | Token::Map(_) => {
                 budget.checked_sub(1).ok_or(DecodeError::LimitExceeded {
                     limit: LimitKind::Depth,
                     max: DEPTH_CAP as u64,
-                })
+                })?
             }
-            _ => Ok(budget),
+            _ => budget,
         };
-        let inner = inner()?;
         Ok(match token {
             Token::Nil => Value::Nil,
             Token::Bool(b) => Value::Bool(b),
