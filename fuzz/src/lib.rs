@@ -365,6 +365,24 @@ pub fn check_wire_type(data: &[u8]) {
     }
 }
 
+/// `v` with every number that is not an integer replaced by null. serde_json (without its
+/// `float_roundtrip` feature) parses floats, and integers beyond 64 bits, to the nearest f64
+/// only on a best-effort basis, so printing and parsing such a number again may move it by
+/// one ulp (a finding of this target: an `"id"` of 128 digits). No manifest field is a float:
+/// a schema holding one is refused when its integer is read, so the comparison leaves them out.
+fn floats_erased(mut v: serde_json::Value) -> serde_json::Value {
+    let mut stack = vec![&mut v];
+    while let Some(node) = stack.pop() {
+        match node {
+            serde_json::Value::Number(n) if n.is_f64() => *node = serde_json::Value::Null,
+            serde_json::Value::Array(items) => stack.extend(items.iter_mut()),
+            serde_json::Value::Object(map) => stack.extend(map.values_mut()),
+            _ => {}
+        }
+    }
+    v
+}
+
 /// `parse_manifest` and the schema checks of loading, on arbitrary bytes; what parses
 /// round-trips through serde.
 pub fn check_manifest(data: &[u8]) {
@@ -379,8 +397,8 @@ pub fn check_manifest(data: &[u8]) {
     let json = serde_json::to_vec(&m).expect("a parsed manifest serializes");
     let again = usegolib_loader::parse_manifest(&json, path).expect("it parses again");
     assert_eq!(
-        serde_json::to_value(&again).ok(),
-        serde_json::to_value(&m).ok()
+        serde_json::to_value(&again).ok().map(floats_erased),
+        serde_json::to_value(&m).ok().map(floats_erased)
     );
     match usegolib_loader::check_schema(&m, path) {
         Ok(schema) => {
