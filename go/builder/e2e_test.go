@@ -58,7 +58,7 @@ func TestEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fp, err := Fingerprint(level1Dir)
+	fp, err := Fingerprint(level1Dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +81,7 @@ func TestEndToEnd(t *testing.T) {
 	for k := range m {
 		keys = append(keys, k)
 	}
-	if len(keys) != 11 {
+	if len(keys) != 13 {
 		t.Errorf("manifest keys: %v", keys)
 	}
 	libInfo := m["library"].(map[string]any)
