@@ -324,18 +324,33 @@ impl Builder {
     /// Builds the module whose source is in `src_dir` into the artifact directory `out_dir`.
     /// `version` is `local` for a local module, else the module version being built.
     ///
+    /// The instantiations of generic functions built are those wanted now (see
+    /// [`Builder::with_generics`]) plus those the artifact in `out_dir` already holds, so that two
+    /// callers asking for different ones never undo each other; when that union does not build
+    /// (an old instantiation no longer compiles), the build is retried with the wanted ones only.
+    ///
     /// # Errors
     ///
     /// [`Error::GoNotFound`], or [`Error::Build`] carrying the Go toolchain's output.
     pub fn build(&self, src_dir: &Path, version: &str, out_dir: &Path) -> Result<()> {
         let tool = self.tool()?;
-        let generics = self.generics_for(src_dir)?;
-        let result = self.run_tool(&tool, src_dir, version, out_dir, &generics);
+        let wanted = self.generics_for(src_dir)?;
+        let mut union = wanted.clone();
+        union.extend(read_builder_id(out_dir).map(|(_, g)| g).unwrap_or_default());
+        union.sort();
+        union.dedup();
+        let mut result = self.run_tool(&tool, src_dir, version, out_dir, &union);
+        let mut built = union;
+        if matches!(result, Err(Error::Build { .. })) && built != wanted {
+            self.say("retrying with only the requested generic instantiations");
+            result = self.run_tool(&tool, src_dir, version, out_dir, &wanted);
+            built = wanted;
+        }
         if result.is_ok() {
             // Record which generator and runtime built it (a newer usegolib rebuilds it), and
             // which instantiations it holds.
             let mut id = format!("{}\n", builder_id());
-            for g in &generics {
+            for g in &built {
                 id.push_str(g);
                 id.push('\n');
             }
@@ -347,16 +362,14 @@ impl Builder {
     /// Whether the artifact in `dir` was built by this usegolib's builder with every
     /// instantiation this builder wants for the module at `src_dir`.
     fn up_to_date(&self, dir: &Path, src_dir: &Path) -> bool {
-        let Ok(text) = fs::read_to_string(dir.join(BUILDER_ID_FILE)) else {
+        let Some((id, built)) = read_builder_id(dir) else {
             return false;
         };
-        let mut lines = text.lines();
-        if lines.next().map(str::trim) != Some(builder_id()) {
+        if id != builder_id() {
             return false;
         }
-        let built: Vec<&str> = lines.collect();
         match self.generics_for(src_dir) {
-            Ok(want) => want.iter().all(|g| built.contains(&g.as_str())),
+            Ok(want) => want.iter().all(|g| built.contains(g)),
             Err(_) => false,
         }
     }
@@ -428,26 +441,35 @@ impl Builder {
 
     /// Returns the artifact of the local module at `module_dir` under `root`, building it if it
     /// is missing or if the sources changed since (by fingerprint; an unchanged module is reused
-    /// without running `go`). Concurrent callers, in this or other processes, build it once: the
-    /// build runs under an OS file lock and the artifact appears by an atomic rename.
+    /// without running `go`). The artifact is keyed by the module's directory
+    /// ([`artifact::local_artifact_dir`]), so two directories with the same module path keep
+    /// their own. Concurrent callers, in this or other processes, build it once: the build runs
+    /// under an OS file lock and the artifact appears by an atomic rename.
     ///
     /// # Errors
     ///
-    /// See [`Builder::build`].
+    /// [`Error::Io`] when `module_dir` does not exist, and see [`Builder::build`].
     pub fn ensure_local(&self, module_dir: &Path, root: &Path) -> Result<PathBuf> {
+        let module_dir = &module_dir.canonicalize().map_err(|source| Error::Io {
+            path: module_dir.to_path_buf(),
+            source,
+        })?;
         let module = module_path_of(module_dir)?;
-        let out = artifact::artifact_dir(root, &module, "local");
-        let fp = artifact::fingerprint(module_dir)?;
+        let out = artifact::local_artifact_dir(root, &module, module_dir);
+        // The manifest says which directories beyond the walk the fingerprint covers; an
+        // unreadable one, or sources that cannot be read, mean a rebuild (whose errors say why).
         let fresh = |out: &Path| {
             self.up_to_date(out, module_dir)
-                && artifact::read_manifest(out)
-                    .map(|m| m.fingerprint.as_deref() == Some(fp.as_str()))
-                    .unwrap_or(false)
+                && artifact::read_manifest(out).is_ok_and(|m| {
+                    m.fingerprint.is_some()
+                        && artifact::fingerprint_with(module_dir, &m.input_dirs).ok()
+                            == m.fingerprint
+                })
         };
         if fresh(&out) {
             return Ok(out);
         }
-        self.locked(root, &module, "local", || {
+        self.locked(root, &out, &module, "local", || {
             if !fresh(&out) {
                 self.build(module_dir, "local", &out)?;
             }
@@ -470,13 +492,19 @@ impl Builder {
         out: &Path,
         force: bool,
     ) -> Result<()> {
-        let root = out.parent().and_then(Path::parent).unwrap_or(out);
+        // The artifact root, as the layout puts `out` below it.
+        let depth = module.split('/').count() + if version == "local" { 2 } else { 1 };
+        let root = out
+            .ancestors()
+            .nth(depth)
+            .or_else(|| out.parent())
+            .unwrap_or(out);
         let present =
             || !force && self.up_to_date(out, src_dir) && artifact::read_manifest(out).is_ok();
         if present() {
             return Ok(());
         }
-        self.locked(root, module, version, || {
+        self.locked(root, out, module, version, || {
             if !present() {
                 self.build(src_dir, version, out)?;
             }
@@ -484,11 +512,12 @@ impl Builder {
         })
     }
 
-    /// Runs `f` holding the OS file lock of `module@version` under `root` (released by the
-    /// kernel if this process dies).
+    /// Runs `f` holding the OS file lock of the artifact directory `out` (of `module@version`)
+    /// under `root` (released by the kernel if this process dies).
     fn locked<T>(
         &self,
         root: &Path,
+        out: &Path,
         module: &str,
         version: &str,
         f: impl FnOnce() -> Result<T>,
@@ -498,11 +527,11 @@ impl Builder {
             path: locks.clone(),
             source,
         })?;
-        let name = format!(
-            "{}@{version}.lock",
-            artifact::escape_module_path(module).replace('/', "%")
-        );
-        let lock_path = locks.join(name);
+        let key: Vec<&str> = match out.strip_prefix(root) {
+            Ok(rel) => rel.iter().filter_map(|c| c.to_str()).collect(),
+            Err(_) => vec![module, version],
+        };
+        let lock_path = locks.join(format!("{}.lock", key.join("%")));
         let lock = File::create(&lock_path).map_err(|source| Error::Io {
             path: lock_path.clone(),
             source,
@@ -512,4 +541,16 @@ impl Builder {
         drop(lock);
         r
     }
+}
+
+/// The builder id of the artifact in `dir` and the generic instantiations it holds, as its
+/// [`BUILDER_ID_FILE`] lists them; `None` when there is no such file.
+fn read_builder_id(dir: &Path) -> Option<(String, Vec<String>)> {
+    let text = fs::read_to_string(dir.join(BUILDER_ID_FILE)).ok()?;
+    let mut lines = text.lines().map(str::trim);
+    let id = lines.next()?.to_owned();
+    Some((
+        id,
+        lines.filter(|l| !l.is_empty()).map(str::to_owned).collect(),
+    ))
 }

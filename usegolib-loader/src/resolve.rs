@@ -198,16 +198,28 @@ fn locate_local(
     }
     let (mod_root, rel) = builder::find_module_root(dir)?;
     let module = builder::module_path_of(&mod_root)?;
+    // Before any build: the module may already be loaded from another directory.
+    registry::check_local_dir(&module, &mod_root)?;
     let package = if rel.is_empty() {
         module.clone()
     } else {
         format!("{module}/{rel}")
     };
     let out = match opts.build {
-        BuildPolicy::Never => artifact::find_artifact(root, &module, Some("local"))?,
+        BuildPolicy::Never => {
+            let out = artifact::local_artifact_dir(root, &module, &mod_root);
+            if !out.join("manifest.json").is_file() {
+                return Err(Error::ArtifactNotFound {
+                    module: format!("{module} (from {})", mod_root.display()),
+                    version: Some("local".into()),
+                    root: root.to_path_buf(),
+                });
+            }
+            out
+        }
         BuildPolicy::Missing => opts.builder.ensure_local(&mod_root, root)?,
         BuildPolicy::Always => {
-            let out = artifact::artifact_dir(root, &module, "local");
+            let out = artifact::local_artifact_dir(root, &module, &mod_root);
             opts.builder
                 .ensure_built(&mod_root, &module, "local", &out, true)?;
             out
