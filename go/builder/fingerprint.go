@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // InputDir is a directory of a fingerprint root whose files the fingerprint
@@ -239,7 +240,8 @@ func inputFiles(root, dir string, recursive bool) ([]string, error) {
 // to root) that are regular files, or symbolic links to regular files, and
 // whose names keep accepts; it goes into the subdirectories that descend
 // accepts (given the name and the path). Symbolic links to directories are
-// not followed; root/rel itself is read through a link.
+// not followed; root/rel itself is read through a link. Names that are not
+// UTF-8 are skipped.
 func walkFiles(root, rel string, descend func(name, path string) bool, keep func(string) bool, out *[]string) error {
 	dir := filepath.Join(root, filepath.FromSlash(rel))
 	entries, err := os.ReadDir(dir)
@@ -248,6 +250,9 @@ func walkFiles(root, rel string, descend func(name, path string) bool, keep func
 	}
 	for _, e := range entries {
 		name := e.Name()
+		if !utf8.ValidString(name) {
+			continue // as the Rust loader does: its walk sees only UTF-8 names
+		}
 		p := filepath.Join(dir, name)
 		sub := name
 		if rel != "" {
