@@ -133,8 +133,8 @@ def test_four_processes_build_a_missing_module_once(tmp_path):
     assert leftovers == [], leftovers
 
 
-def test_tampered_library_raises_load_error(tmp_path, level1):
-    dst = tmp_path / "example.com" / "level1@local" / Path(level1._go_module.artifact_dir).name
+def test_tampered_library_raises_load_error(tmp_path, level1, artifact_root):
+    dst = tmp_path / Path(level1._go_module.artifact_dir).relative_to(artifact_root)
     shutil.copytree(level1._go_module.artifact_dir, dst)
     lib = dst / "libusegolib.so"
     data = bytearray(lib.read_bytes())
@@ -151,8 +151,8 @@ def test_tampered_library_raises_load_error(tmp_path, level1):
     assert "load:" in out and str(lib) in out and "rebuild" in out
 
 
-def test_abi_mismatch_raises_abi_version_error(tmp_path, level1):
-    dst = tmp_path / "example.com" / "level1@local" / Path(level1._go_module.artifact_dir).name
+def test_abi_mismatch_raises_abi_version_error(tmp_path, level1, artifact_root):
+    dst = tmp_path / Path(level1._go_module.artifact_dir).relative_to(artifact_root)
     shutil.copytree(level1._go_module.artifact_dir, dst)
     m = json.loads((dst / "manifest.json").read_text())
     m["abi_version"] = 99
@@ -402,8 +402,11 @@ def test_a_build_held_by_another_process_times_out_with_a_clear_error(tmp_path):
 
     mod = copy_module(FIXTURES / "other", tmp_path / "other")
     root = tmp_path / "artifacts"
-    (root / ".locks").mkdir(parents=True)
-    with open(root / ".locks" / "example.com%other@local.lock", "w") as held:
+    # A first build leaves the artifact's lock file; a changed source needs another build.
+    ok(run_py(f"import usegolib; usegolib.import_({str(mod)!r}, artifact_dir={str(root)!r})"))
+    (mod / "other.go").write_text((mod / "other.go").read_text().replace("+ 1000", "+ 2000"))
+    (lock,) = (root / ".locks").glob("*.lock")
+    with open(lock, "w") as held:
         fcntl.flock(held, fcntl.LOCK_EX)  # as a build hung in another process would
         proc = run_py(
             f"""
