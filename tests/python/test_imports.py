@@ -8,7 +8,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -304,7 +303,6 @@ def test_process_killers_only_kill_the_child(tmp_path, fn):
             f"import usegolib; usegolib.import_({str(FIXTURES / 'crashy')!r}, artifact_dir={str(root)!r})"
         )
     )
-    t = time.perf_counter()
     proc = run_py(
         f"""
         import usegolib
@@ -319,7 +317,6 @@ def test_process_killers_only_kill_the_child(tmp_path, fn):
         assert proc.returncode == 3
     else:
         assert proc.returncode != 0 and "bg boom" in proc.stderr
-    assert time.perf_counter() - t < 60
 
 
 def test_ctrl_c_during_a_long_call_takes_effect_when_it_returns(tmp_path):
@@ -333,10 +330,12 @@ def test_ctrl_c_during_a_long_call_takes_effect_when_it_returns(tmp_path):
             c.Sleep(1000)
             print("no interrupt")
         except KeyboardInterrupt:
-            print("interrupted after", round(time.perf_counter() - t, 1))
+            print("interrupted after", time.perf_counter() - t)
     """)
     out = ok(proc)
-    assert "interrupted after 1.0" in out
+    # The call was not cut short: the interrupt took effect once Sleep(1000) had returned.
+    assert "interrupted after" in out, out
+    assert float(out.split("interrupted after")[1].split()[0]) >= 1.0, out
 
 
 def test_a_forked_child_gets_an_error_instead_of_a_hang(artifact_root, level1):
