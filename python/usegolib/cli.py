@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -123,10 +122,8 @@ def cmd_rm(args: argparse.Namespace) -> int:
             "name one (TARGET@VERSION) or pass --all-versions"
         )
     for d in matches:
-        shutil.rmtree(d)
-        parent = Path(d).parent
-        if parent.is_dir() and not any(parent.iterdir()):
-            parent.rmdir()
+        # In Rust: only a directory inside the root is removed, under the artifact's build lock.
+        _native.remove_artifact(_root(args), d)
         print(f"removed {d}")
     return 0
 
