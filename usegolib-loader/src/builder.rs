@@ -417,6 +417,7 @@ impl Builder {
         let cache_root = artifact::cache_dir();
         let tools = cache::inside(&cache_root, "tools")?;
         cache::private_dir(&cache_root, &tools)?;
+        cache::sweep_tool_leftovers(&tools);
         let dir = cache::inside(&tools, &key)?;
         let exe = dir.join(TOOL_NAME);
         let sum = dir.join(format!("{TOOL_NAME}.sha256"));
@@ -434,7 +435,6 @@ impl Builder {
         if let Ok(t) = Tool::open_verified(&exe, &sum) {
             return Ok(t);
         }
-        cache::sweep_tool_leftovers(&tools);
         self.say("building the usegolib-build tool");
         let work = WorkDir::create(&cache_root)?;
         let io = |path: &Path| {

@@ -41,22 +41,32 @@ fn options(
             )))
         }
     };
+    // Ctrl-C while waiting for a build lock or during a build: the loader asks every 50 ms;
+    // Python's signal handlers run here (on the main thread), and what they raise stops it. A
+    // handler may also run inside the progress callback: what it raises there (anything that is
+    // not an ordinary Exception, such as KeyboardInterrupt) is kept to stop the build too.
+    let interrupt: Interrupt = Arc::default();
     let mut builder = Builder::new().with_generics(generics);
     if let Some(cb) = progress {
         let cb = Arc::new(cb);
+        let slot = interrupt.clone();
         builder = builder.with_progress(Arc::new(move |line: &str| {
             Python::attach(|py| {
                 if let Err(e) = cb.call1(py, (line,)) {
-                    e.write_unraisable(py, None);
+                    if e.is_instance_of::<pyo3::exceptions::PyException>(py) {
+                        e.write_unraisable(py, None);
+                    } else {
+                        *slot.lock() = Some(e);
+                    }
                 }
             })
         }));
     }
-    // Ctrl-C while waiting for a build lock or during a build: the loader asks every 50 ms;
-    // Python's signal handlers run here (on the main thread), and what they raise stops it.
-    let interrupt: Interrupt = Arc::default();
     let slot = interrupt.clone();
     builder = builder.with_cancel(Arc::new(move || {
+        if slot.lock().is_some() {
+            return true;
+        }
         Python::attach(|py| match py.check_signals() {
             Ok(()) => false,
             Err(e) => {
