@@ -144,8 +144,10 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	if opts.ModuleDir == "" || opts.OutDir == "" {
 		return nil, errors.New("the module directory and the output directory are required")
 	}
-	if opts.Version != gen.LocalVersion && !validVersion(opts.Version) {
-		return nil, fmt.Errorf("invalid version %q: want %q or a module version such as v1.2.3", opts.Version, gen.LocalVersion)
+	if opts.Version != gen.LocalVersion {
+		if err := checkVersion(opts.Version); err != nil {
+			return nil, fmt.Errorf("invalid version %q: %v: want %q or a module version such as v1.2.3", opts.Version, err, gen.LocalVersion)
+		}
 	}
 	b := &build{opts: opts}
 	defer b.cleanup()
@@ -209,6 +211,16 @@ func (b *build) resolve(ctx context.Context) error {
 	if mod.Module.Path == "" {
 		return fmt.Errorf("%s/go.mod has no module path", dir)
 	}
+	// The module path names directories of the artifact cache: check it as
+	// the loader does (defence in depth), before anything is written.
+	if err := checkModulePath(mod.Module.Path, local); err != nil {
+		return fmt.Errorf("%s/go.mod: %w", dir, err)
+	}
+	if !local {
+		if err := checkModuleVersion(mod.Module.Path, b.opts.Version); err != nil {
+			return err
+		}
+	}
 	b.target = gen.Target{Path: mod.Module.Path, Version: b.opts.Version, Dir: dir, GoVersion: mod.Go}
 	if local {
 		if real, err := filepath.EvalSymlinks(dir); err == nil {
@@ -222,9 +234,10 @@ func (b *build) resolve(ctx context.Context) error {
 	if b.opts.WorkDir != "" {
 		b.work, err = filepath.Abs(b.opts.WorkDir)
 		if err == nil {
-			err = os.MkdirAll(b.work, 0o755)
+			err = mkdirPrivate(b.work)
 		}
 	} else {
+		// MkdirTemp creates it 0o700.
 		b.work, err = os.MkdirTemp("", "usegolib-build-")
 	}
 	if err != nil {
@@ -261,12 +274,6 @@ func (b *build) carryOver(mod goModJSON) {
 		b.replaceNames = append(b.replaceNames, name)
 	}
 	b.target.Excludes = mod.Exclude
-}
-
-// validVersion is a light check of a module version: v, then no spaces or
-// path characters. The go command does the real validation.
-func validVersion(v string) bool {
-	return strings.HasPrefix(v, "v") && len(v) > 1 && !strings.ContainsAny(v, " \t\n/\\@")
 }
 
 // scan lists the module's API. A broken package is skipped with a warning;
@@ -543,10 +550,13 @@ func (b *build) write(context.Context) error {
 // synced in a temporary directory next to dir first, which is then renamed
 // into place; an older dir is first renamed aside and removed afterwards.
 // A reader sees the old artifact, no artifact for a moment, or the new
-// one: never a mix of the two.
+// one: never a mix of the two. Directories are 0o700 and files 0o600 (only
+// this user can read or change them; dlopen needs no more), whatever the
+// umask. What a killed write leaves (.NAME.tmp-*, .NAME.old-*) is removed
+// by the loader under the artifact's lock.
 func writeDirAtomic(dir string, files map[string][]byte) error {
 	parent, base := filepath.Dir(dir), filepath.Base(dir)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
+	if err := mkdirPrivate(parent); err != nil {
 		return err
 	}
 	tmp, err := os.MkdirTemp(parent, "."+base+".tmp-")
@@ -559,7 +569,7 @@ func writeDirAtomic(dir string, files map[string][]byte) error {
 			return err
 		}
 	}
-	if err := os.Chmod(tmp, 0o755); err != nil {
+	if err := os.Chmod(tmp, 0o700); err != nil {
 		return err
 	}
 	if err := syncDir(tmp); err != nil {
@@ -591,9 +601,33 @@ func writeDirAtomic(dir string, files map[string][]byte) error {
 	return syncDir(parent)
 }
 
+// mkdirPrivate is os.MkdirAll with mode 0o700 for the directories it
+// creates, set explicitly so that the umask cannot widen or narrow it.
+func mkdirPrivate(dir string) error {
+	if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
+		return nil
+	}
+	if parent := filepath.Dir(dir); parent != dir {
+		if err := mkdirPrivate(parent); err != nil {
+			return err
+		}
+	}
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return nil
+		}
+		return err
+	}
+	return os.Chmod(dir, 0o700)
+}
+
 func writeFileSync(name string, data []byte) error {
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
+		return err
+	}
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
 		return err
 	}
 	if _, err := f.Write(data); err != nil {

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -143,16 +142,8 @@ def cmd_rm(args: argparse.Namespace) -> int:
             "or pass --all-versions"
         )
     for d, _m in matches:
-        shutil.rmtree(d)
-        # Empty directories left behind: <module>@<version>, and for a local build the
-        # directory key between <module>@local and the platform.
-        root = Path(_root(args)).resolve()
-        parent = Path(d).resolve().parent
-        while root in parent.parents and not any(parent.iterdir()):
-            parent.rmdir()
-            if "@" in parent.name:
-                break
-            parent = parent.parent
+        # In Rust: only a directory inside the root is removed, under the artifact's build lock.
+        _native.remove_artifact(_root(args), d)
         print(f"removed {d}")
     return 0
 

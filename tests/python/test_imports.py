@@ -401,10 +401,10 @@ def test_a_build_held_by_another_process_times_out_with_a_clear_error(tmp_path):
 
     mod = copy_module(FIXTURES / "other", tmp_path / "other")
     root = tmp_path / "artifacts"
-    # A first build leaves the artifact's lock file; a changed source needs another build.
-    ok(run_py(f"import usegolib; usegolib.import_({str(mod)!r}, artifact_dir={str(root)!r})"))
-    (mod / "other.go").write_text((mod / "other.go").read_text().replace("+ 1000", "+ 2000"))
-    (lock,) = (root / ".locks").glob("*.lock")
+    art = Path(usegolib._native.build_target(str(mod), None, str(root), True, None, [])[0])
+    (mod / "other.go").write_text((mod / "other.go").read_text().replace("1000", "4000"))
+    # The lock of an artifact: <root>/.locks/<its path below the root, '/' as '%'>.lock.
+    lock = root / ".locks" / ("%".join(art.relative_to(root).parts) + ".lock")
     with open(lock, "w") as held:
         fcntl.flock(held, fcntl.LOCK_EX)  # as a build hung in another process would
         proc = run_py(

@@ -13,7 +13,8 @@ use crate::{Error, Result};
 
 /// The usegolib cache directory: `$USEGOLIB_CACHE_DIR`, else the platform's cache directory
 /// (`$XDG_CACHE_HOME/usegolib` or `~/.cache/usegolib` on Linux, `~/Library/Caches/usegolib` on
-/// macOS, `%LOCALAPPDATA%\usegolib` on Windows).
+/// macOS, `%LOCALAPPDATA%\usegolib` on Windows). Without `HOME`, `~` is the user's home from the
+/// password database, else the cache is `<temp dir>/usegolib-<uid>`.
 pub fn cache_dir() -> PathBuf {
     if let Some(d) = std::env::var_os("USEGOLIB_CACHE_DIR").filter(|d| !d.is_empty()) {
         return PathBuf::from(d);
@@ -26,9 +27,16 @@ pub fn cache_dir() -> PathBuf {
     if let Some(d) = std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
         return PathBuf::from(d).join("usegolib");
     }
-    let home = std::env::var_os("HOME")
+    // Without HOME: the user's home from the password database, else a per-user directory
+    // under the temporary directory (never the shared `/tmp/.cache`); the permission checks
+    // refuse the latter if another user created it first.
+    let Some(home) = std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
         .map(PathBuf::from)
-        .unwrap_or_else(std::env::temp_dir);
+        .or_else(crate::ffi::home_of_euid)
+    else {
+        return std::env::temp_dir().join(format!("usegolib-{}", crate::ffi::euid()));
+    };
     if cfg!(target_os = "macos") {
         return home.join("Library/Caches/usegolib");
     }
@@ -285,6 +293,28 @@ pub fn read_manifest(dir: &Path) -> Result<Manifest> {
         });
     }
     Ok(m)
+}
+
+/// Whether the library file of the artifact in `dir` is present and its SHA-256 is the one
+/// `manifest` records: an artifact whose library is missing, truncated or changed is not fresh.
+pub fn library_intact(dir: &Path, manifest: &Manifest) -> bool {
+    fs::File::open(dir.join(&manifest.library.file))
+        .and_then(|mut f| sha256_hex(&mut f))
+        .is_ok_and(|sum| sum == manifest.library.sha256)
+}
+
+/// The SHA-256 of everything `r` reads, in lowercase hex.
+pub(crate) fn sha256_hex(r: &mut impl Read) -> std::io::Result<String> {
+    let mut h = Sha256::new();
+    let mut chunk = vec![0u8; 1 << 20];
+    loop {
+        let n = r.read(&mut chunk)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&chunk[..n]);
+    }
+    Ok(hex::encode(h.finalize()))
 }
 
 /// The fingerprint of a local module's sources with no input directories: see
