@@ -747,7 +747,6 @@ fn sha256_file(path: &Path) -> std::io::Result<String> {
     artifact::sha256_hex(&mut f)
 }
 
-
 /// The build tool, open: the very file whose hash was checked is the one that runs.
 struct Tool {
     file: File,
