@@ -320,20 +320,11 @@ func (l *loader) raw(req []byte) []byte {
 
 // request encodes [1, op, target, args] with Encoder.Value.
 func request(op uint64, target any, args ...any) []byte {
-	var e bridge.Encoder
-	e.ListLen(4)
-	e.Uint(1)
-	e.Uint(op)
-	if err := e.Value(target); err != nil {
+	req, err := bridge.EncodeRequest(1, op, target, args...)
+	if err != nil {
 		panic(err)
 	}
-	e.ListLen(len(args))
-	for _, a := range args {
-		if err := e.Value(a); err != nil {
-			panic(err)
-		}
-	}
-	return e.Buf
+	return req
 }
 
 // reply is a decoded reply.
