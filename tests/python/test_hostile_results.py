@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 import usegolib
 from conftest import FIXTURES, run_py
+from test_level3 import GENERICS  # the same build of level3 as test_level3 loads
 
 BACK = "cycle: points back to the result itself (the wire cannot carry a cyclic value)"
 TOO_DEEP = "nested deeper than 64 levels (a cycle?)"
@@ -15,7 +16,7 @@ TOO_DEEP = "nested deeper than 64 levels (a cycle?)"
 
 @pytest.fixture(scope="module")
 def l3(artifact_root):
-    return usegolib.import_(FIXTURES / "level3", artifact_dir=artifact_root)
+    return usegolib.import_(FIXTURES / "level3", artifact_dir=artifact_root, generics=GENERICS)
 
 
 def call_in_child(artifact_root, expr: str) -> str:
@@ -23,7 +24,8 @@ def call_in_child(artifact_root, expr: str) -> str:
     raised, as 'TypeName: message', or fails if it returned or the child died."""
     proc = run_py(f"""
         import usegolib
-        l3 = usegolib.import_({str(FIXTURES / "level3")!r}, artifact_dir={str(artifact_root)!r})
+        l3 = usegolib.import_({str(FIXTURES / "level3")!r}, artifact_dir={str(artifact_root)!r},
+                              generics={GENERICS!r})
         try:
             {expr}
         except Exception as e:
