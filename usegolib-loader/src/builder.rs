@@ -401,7 +401,7 @@ impl Builder {
 
     /// The `usegolib-build` binary for this Go version, built into `<cache>/tools/<key>/` on
     /// first use, opened and verified against the SHA-256 recorded when it was built. A tool that
-    /// does not match is rebuilt, with a warning, instead of run (docs/adr/0001).
+    /// does not match is rebuilt, with a warning, instead of run (docs/adr/0002).
     fn tool(&self) -> Result<Tool> {
         let go_version = self.go_version()?;
         let key: String = format!("{}-{go_version}", builder_id())

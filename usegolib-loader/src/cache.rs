@@ -1,4 +1,4 @@
-//! The rules that keep the cache from being turned against its user (docs/adr/0001):
+//! The rules that keep the cache from being turned against its user (docs/adr/0002):
 //!
 //! * module paths and versions are checked as Go checks them before they name a directory;
 //! * every path written or removed is joined under its root and checked to stay there;
