@@ -96,5 +96,5 @@ def test_what_goes_in_comes_back(l3):
     v = nested(61)
     assert l3.Nesting(v) == 61
     assert l3.EchoAny(v) == v
-    with pytest.raises(TypeError, match="nested too deeply"):
+    with pytest.raises(ValueError, match="nested too deeply"):
         l3.EchoAny(nested(64))
