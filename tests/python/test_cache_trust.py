@@ -404,6 +404,39 @@ def test_the_leftovers_of_a_killed_build_are_removed_by_the_next_one(tmp_path):
     assert not (cache / "tools" / "0000-go0.tmp-789").exists()
 
 
+def test_a_build_dies_with_the_python_process_that_started_it(tmp_path):
+    """The build tool runs in its own process group (so Ctrl-C reaches only Python), so the
+    kernel must end it when Python is killed outright: no build may outlive its lock and write
+    an artifact afterwards."""
+    mod = copy_module(FIXTURES / "other", tmp_path / "other")
+    root = tmp_path / "root"
+    child, marker = start_slow_build(tmp_path, mod, root)
+    try:
+        tools = [pid for pid in processes_with(marker) if argv0(pid) == "usegolib-build"]
+        assert tools, "the build tool runs"
+        os.kill(child.pid, signal.SIGKILL)  # Python only: the tool's group is left alone
+        child.communicate(timeout=60)
+        for _ in range(600):  # a hang guard, not a timing check: the kernel acts at once
+            if not any(pid in processes_with(marker) for pid in tools):
+                break
+            time.sleep(0.05)
+        assert not any(pid in processes_with(marker) for pid in tools), "the tool outlived Python"
+    finally:
+        for pid in processes_with(marker):
+            try:
+                os.killpg(os.getpgid(pid), signal.SIGKILL)
+            except OSError:
+                pass
+    assert not list(root.rglob("manifest.json")), "no artifact was written"
+
+
+def argv0(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0].decode()
+    except OSError:
+        return ""
+
+
 # -- 8. Ctrl-C -------------------------------------------------------------------------------
 
 

@@ -570,6 +570,8 @@ impl Builder {
             std::env::var("USEGOLIB_GOTOOLCHAIN").unwrap_or_else(|_| "local".into()),
         )
         .env("USEGOLIB_GO", &self.go)
+        // The tool dies with this process (PR_SET_PDEATHSIG, checked against this pid).
+        .env("USEGOLIB_PARENT_PID", std::process::id().to_string())
         .arg("-module")
         .arg(src_dir)
         .arg("-out")
