@@ -6,7 +6,7 @@ SHELL := /bin/bash
 # Keep builds of fixtures and tools inside the checkout, away from the user's cache.
 export USEGOLIB_CACHE_DIR ?= $(CURDIR)/target/usegolib-cache
 export GOFLAGS ?= -mod=mod
-GO_FIXTURES := $(wildcard tests/fixtures/go/*)
+GO_FIXTURES := $(patsubst %/go.mod,%,$(wildcard tests/fixtures/go/*/go.mod tests/fixtures/go/*/*/go.mod))
 
 .PHONY: help demo venv test rust-fmt rust-lint rust-test go-fmt go-vet go-test py-lint py-test bench fuzz
 
@@ -56,5 +56,5 @@ bench: venv ## benchmarks: Rust (envelope, calls vs the floor) and Python (vs th
 
 FUZZ_TIME ?= 60
 
-fuzz: ## run every fuzz target (Rust decoders, Go bridge) FUZZ_TIME seconds each (default 60)
+fuzz: venv ## run every fuzz target (Rust decoders, Go bridge and generated codecs, Python binding) FUZZ_TIME seconds each (default 60)
 	FUZZ_TIME=$(FUZZ_TIME) scripts/fuzz.sh

@@ -17,7 +17,8 @@
 # replays both folders, fuzz/tests/corpus.rs).
 #
 # Go targets (go/bridge/fuzz_test.go) run under `go test -fuzz`; a crashing input is written to
-# go/bridge/testdata/fuzz/<Target>/, where `go test` replays it from then on.
+# go/bridge/testdata/fuzz/<Target>/, where `go test` replays it from then on. The generated-codec
+# target and the Python Hypothesis target are described where they are listed below.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -27,13 +28,17 @@ FUZZ_NICE=${FUZZ_NICE:-10}
 FUZZ_GO_WORKERS=${FUZZ_GO_WORKERS:-1}
 OUT=$ROOT/target/fuzz
 
+# Each kind of target has a run_<kind> function below and a case in `run`; add new kinds there.
 RUST_TARGETS=(value request reply wire_type manifest)
 GO_TARGETS=(FuzzHandle FuzzDecodeValue)
-# --- Further targets go here, with a run_<kind> function below and a case in `run`: -------------
-#   go-codec:<Name>   fuzzers of the Go code the generator writes (records, typed adapters)
-#   py:<name>         Python Hypothesis targets (tests/python), run with a time budget
-EXTRA_TARGETS=()
-# -----------------------------------------------------------------------------------------------
+EXTRA_TARGETS=(
+    # The generated codecs of Levels 2 and 3, through the bridge of tests/fixtures/go/level3
+    # (go/builder/fuzzgen_test.go); a failing input lands in go/builder/testdata/fuzz/.
+    go-codec:FuzzGeneratedBridge
+    # The Python binding, Hypothesis over every echo function (tests/python/fuzz_binding.py);
+    # a failing example is printed, to be added to its REGRESSIONS.
+    py:fuzz_binding
+)
 
 all_targets() {
     local t
@@ -104,10 +109,44 @@ run_go() {
     echo "${execs:-?} $(($(date +%s) - start)) $crashes $log"
 }
 
+run_go_codec() {
+    local log rc=0 start
+    log=$OUT/logs/go-codec.log
+    mkdir -p "$(dirname "$log")"
+    start=$(date +%s)
+    (cd go && USEGOLIB_FUZZTIME="${FUZZ_TIME}s" USEGOLIB_FUZZ_PARALLEL="$FUZZ_GO_WORKERS" \
+        nice -n "$FUZZ_NICE" go test -count=1 -timeout=0 -v -run='^TestGeneratedCodecsFuzz$' \
+        ./builder/) >"$log" 2>&1 || rc=$?
+    local execs crashes=0
+    execs=$(grep -o 'execs: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
+    if [ "$rc" -ne 0 ]; then crashes=1; fi
+    echo "${execs:-?} $(($(date +%s) - start)) $crashes $log"
+}
+
+run_py() {
+    local t=$1 log rc=0 start
+    log=$OUT/logs/py-$t.log
+    mkdir -p "$(dirname "$log")"
+    if [ ! -x .venv/bin/python ]; then
+        echo "py:$t needs .venv: run make venv first" >&2
+        echo "? 0 1 $log"
+        return
+    fi
+    start=$(date +%s)
+    FUZZ_SECONDS=$FUZZ_TIME nice -n "$FUZZ_NICE" .venv/bin/python "tests/python/$t.py" \
+        >"$log" 2>&1 || rc=$?
+    local execs crashes=0
+    execs=$(sed -n "s/^$t: \([0-9]*\) examples.*/\1/p" "$log" | tail -1)
+    if [ "$rc" -ne 0 ]; then crashes=1; fi
+    echo "${execs:-?} $(($(date +%s) - start)) $crashes $log"
+}
+
 run() {
     case $1 in
         rust:*) run_rust "${1#rust:}" ;;
         go:*) run_go "${1#go:}" ;;
+        go-codec:FuzzGeneratedBridge) run_go_codec ;;
+        py:*) run_py "${1#py:}" ;;
         *)
             echo "unknown fuzz target $1 (scripts/fuzz.sh --list)" >&2
             return 2

@@ -301,20 +301,11 @@ func newTestBridge() *Bridge { return New(testFuncs, testSkipped) }
 // encodeRequest builds [abi, op, target, args] with the Encoder; target and args are Level-1
 // values as Encoder.Value takes them.
 func encodeRequest(abi, op uint64, target any, args ...any) []byte {
-	var e Encoder
-	e.ListLen(4)
-	e.Uint(abi)
-	e.Uint(op)
-	if err := e.Value(target); err != nil {
+	req, err := EncodeRequest(abi, op, target, args...)
+	if err != nil {
 		panic(err)
 	}
-	e.ListLen(len(args))
-	for _, a := range args {
-		if err := e.Value(a); err != nil {
-			panic(err)
-		}
-	}
-	return e.Buf
+	return req
 }
 
 // callReq builds an ABI 1 call of the named test function by id.

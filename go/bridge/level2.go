@@ -132,9 +132,30 @@ func (e *Encoder) ErrorValue(err error) {
 	e.String(fmt.Sprintf("%T", err))
 }
 
+// TimeAt is Time for a value at depth depth of the reply (the reply array being depth 1): it
+// returns TooDeep instead of writing the time's array deeper than MaxDepth.
+func (e *Encoder) TimeAt(t time.Time, depth int) error {
+	if depth > MaxDepth {
+		return TooDeep()
+	}
+	e.Time(t)
+	return nil
+}
+
+// ErrorValueAt is ErrorValue for a value at depth depth of the reply: a non-nil error is an
+// array, which must not open deeper than MaxDepth.
+func (e *Encoder) ErrorValueAt(err error, depth int) error {
+	if err != nil && depth > MaxDepth {
+		return TooDeep()
+	}
+	e.ErrorValue(err)
+	return nil
+}
+
 // ResultError reports that result index (0-based) could not be encoded: an `any` result holding
-// a value the wire cannot carry (a channel, a function, ...). The generated Call adapters return
-// it; Handle turns it into a bad_result reply.
+// a value the wire cannot carry (a channel, a function, ...), or a value nested deeper than
+// MaxDepth (a cycle). The generated Call adapters return it; Serve turns it into a bad_result
+// reply.
 func ResultError(index int, err error) error { return &resultError{index: index, err: err} }
 
 type resultError struct {
@@ -155,14 +176,16 @@ func resultFailure(fn *Func, x *resultError) *failure {
 	}
 }
 
-// Any writes v, the value of an `any` result or field, generically: nil, bool, every integer,
-// float, string and []byte type (named ones too), time.Time, slices and arrays (of bytes: bin),
-// maps with string keys (keys in byte-wise order), pointers and interfaces (as the value they
-// point to; nil as nil) and structs (as records, keyed as docs/abi.md section 8.2 says). A
-// channel, function, complex number, unsafe.Pointer, uintptr or a map with other keys is an
-// error, and so is nesting deeper than MaxDepth (a cyclic value); Buf then holds partial
-// output, which the caller discards.
-func (e *Encoder) Any(v any) error {
+// Any writes v, the value of an `any` result or field at depth depth of the reply (the reply
+// array is depth 1, a single result depth 2), generically: nil, bool, every integer, float,
+// string and []byte type (named ones too), time.Time, slices and arrays (of bytes: bin), maps
+// with string keys (keys in byte-wise order), pointers and interfaces (as the value they point
+// to; nil as nil) and structs (as records, keyed as docs/abi.md section 8.2 says). A channel,
+// function, complex number, unsafe.Pointer, uintptr or a map with other keys is an error, and
+// so is a container that would open deeper than MaxDepth (a cyclic value is one), and a chain
+// of more than MaxDepth pointers or interfaces with no container between them. The error says
+// where in v (see AtField); Buf then holds partial output, which the caller discards.
+func (e *Encoder) Any(v any, depth int) error {
 	switch x := v.(type) { // the values Decoder.Any produces, without reflection
 	case nil:
 		e.Nil()
@@ -194,15 +217,14 @@ func (e *Encoder) Any(v any) error {
 	case HandleID:
 		return fmt.Errorf("a handle cannot travel inside any")
 	}
-	return e.anyValue(reflect.ValueOf(v), 1)
+	return e.anyValue(reflect.ValueOf(v), depth, 0)
 }
 
 var timeType = reflect.TypeFor[time.Time]()
 
-func (e *Encoder) anyValue(v reflect.Value, depth int) error {
-	if depth > MaxDepth {
-		return errDepth
-	}
+// anyValue writes v, which sits at depth depth of the reply; hops counts the pointers and
+// interfaces followed since the last container.
+func (e *Encoder) anyValue(v reflect.Value, depth, hops int) error {
 	switch v.Kind() {
 	case reflect.Invalid:
 		e.Nil()
@@ -236,13 +258,18 @@ func (e *Encoder) anyValue(v reflect.Value, depth int) error {
 		if v.Type().Key().Kind() != reflect.String {
 			return fmt.Errorf("cannot encode %s inside any: map keys must be strings", v.Type())
 		}
+		if depth > MaxDepth {
+			return TooDeep()
+		}
 		keys := v.MapKeys()
 		slices.SortFunc(keys, func(a, b reflect.Value) int { return strings.Compare(a.String(), b.String()) })
 		e.MapLen(len(keys))
 		for _, k := range keys {
 			e.String(k.String())
-			if err := e.anyValue(v.MapIndex(k), depth+1); err != nil {
-				return fmt.Errorf("map value %q: %w", k.String(), err)
+			if err := e.anyValue(v.MapIndex(k), depth+1, 0); err != nil {
+				x := asEncodeError(err)
+				x.push(pathStep{kind: stepKey, name: k.String()})
+				return x.at(v)
 			}
 		}
 	case reflect.Pointer, reflect.Interface:
@@ -250,11 +277,19 @@ func (e *Encoder) anyValue(v reflect.Value, depth int) error {
 			e.Nil()
 			return nil
 		}
-		return e.anyValue(v.Elem(), depth+1)
+		if hops >= MaxDepth {
+			return fmt.Errorf("more than %d pointers or interfaces in a row (a cycle?)", MaxDepth)
+		}
+		err := e.anyValue(v.Elem(), depth, hops+1)
+		if err != nil && v.Kind() == reflect.Pointer {
+			x := asEncodeError(err)
+			x.push(pathStep{kind: stepVia})
+			return x.at(v)
+		}
+		return err
 	case reflect.Struct:
 		if v.Type() == timeType {
-			e.Time(v.Interface().(time.Time))
-			return nil
+			return e.TimeAt(v.Interface().(time.Time), depth)
 		}
 		return e.anyStruct(v, depth)
 	default:
@@ -264,17 +299,28 @@ func (e *Encoder) anyValue(v reflect.Value, depth int) error {
 }
 
 func (e *Encoder) anyList(v reflect.Value, depth int) error {
+	if depth > MaxDepth {
+		return TooDeep()
+	}
 	n := v.Len()
 	e.ListLen(n)
 	for i := 0; i < n; i++ {
-		if err := e.anyValue(v.Index(i), depth+1); err != nil {
-			return ElemError(i, err)
+		if err := e.anyValue(v.Index(i), depth+1, 0); err != nil {
+			x := asEncodeError(err)
+			x.push(pathStep{kind: stepIndex, index: i})
+			if v.Kind() == reflect.Slice {
+				return x.at(v)
+			}
+			return x
 		}
 	}
 	return nil
 }
 
 func (e *Encoder) anyStruct(v reflect.Value, depth int) error {
+	if depth > MaxDepth {
+		return TooDeep()
+	}
 	fields := recordFields(v.Type())
 	type kv struct {
 		f *recField
@@ -292,8 +338,8 @@ func (e *Encoder) anyStruct(v reflect.Value, depth int) error {
 	e.MapLen(len(out))
 	for _, x := range out {
 		e.String(x.f.key)
-		if err := e.anyValue(x.v, depth+1); err != nil {
-			return fmt.Errorf("field %s: %w", x.f.key, err)
+		if err := e.anyValue(x.v, depth+1, 0); err != nil {
+			return AtField(x.f.goName, err)
 		}
 	}
 	return nil
@@ -335,6 +381,7 @@ func isEmptyValue(v reflect.Value) bool {
 // recField is one field of a struct written as a record by Any.
 type recField struct {
 	key       string
+	goName    string // the Go field name, for error paths
 	index     []int
 	omitEmpty bool
 }
@@ -396,7 +443,7 @@ func recordFields(t reflect.Type) []recField {
 					if name == "" {
 						name = sf.Name
 					}
-					c := cand{recField{name, index, omit}, name, tagged}
+					c := cand{recField{name, sf.Name, index, omit}, name, tagged}
 					fields = append(fields, c)
 					if count[f.typ] > 1 {
 						fields = append(fields, c) // a duplicate, so that both copies cancel

@@ -195,7 +195,7 @@ func handleBridge() *Bridge {
 			return e, nil
 		}},
 		{Name: "m.Chan", Call: func(d Decoder, e Encoder) (Encoder, error) {
-			if err := e.Any(make(chan int)); err != nil {
+			if err := e.Any(make(chan int), 2); err != nil {
 				return e, ResultError(0, err)
 			}
 			return e, nil
@@ -387,14 +387,14 @@ func TestEncoderAny(t *testing.T) {
 		{v: anyConflict{Z: true}, want: "81 a1 5a c3"}, // the two E fields cancel out
 		{v: []any{map[string]any{"k": []any{nil}}}, want: "91 81 a1 6b 91 c0"},
 		{v: make(chan int), err: "cannot encode chan int inside any"},
-		{v: []any{1, func() {}}, err: "element 1: cannot encode func() inside any"},
+		{v: []any{1, func() {}}, err: "[1]: cannot encode func() inside any"},
 		{v: map[int]int{1: 1}, err: "cannot encode map[int]int inside any: map keys must be strings"},
 		{v: complex(1, 2), err: "cannot encode complex128 inside any"},
-		{v: loop, err: "nesting deeper than 64"},
+		{v: loop, err: ".Next: cycle: points back to the result itself (the wire cannot carry a cyclic value)"},
 		{v: HandleID(1), err: "a handle cannot travel inside any"},
 	} {
 		var e Encoder
-		err := e.Any(tc.v)
+		err := e.Any(tc.v, 2)
 		if tc.err != "" {
 			if err == nil || !strings.HasSuffix(err.Error(), tc.err) {
 				t.Errorf("Any(%#v): %v, want %q", tc.v, err, tc.err)
@@ -469,5 +469,88 @@ func BenchmarkServeHandleMethod(b *testing.B) {
 	b.SetBytes(int64(len(req)))
 	for i := 0; i < b.N; i++ {
 		buf = br.Serve(req, buf)
+	}
+}
+
+// TestAnyDepth checks that Any counts depth as docs/abi.md section 6 does (a pointer or
+// interface adds no level), stops at MaxDepth exactly, and names the path and the cycle.
+func TestAnyDepth(t *testing.T) {
+	nest := func(n int, wrap func(any) any) any {
+		var v any
+		for i := 0; i < n; i++ {
+			v = wrap(v)
+		}
+		return v
+	}
+	lists := func(v any) any {
+		if v == nil {
+			return []any{}
+		}
+		return []any{v}
+	}
+	maps := func(v any) any {
+		if v == nil {
+			return map[string]any{}
+		}
+		return map[string]any{"k": &v} // through a pointer and an interface: no level
+	}
+	type box struct{ V any }
+	boxes := func(v any) any { return box{v} }
+	const tooDeep = "nested deeper than 64 levels (a cycle?)"
+	for _, c := range []struct {
+		name string
+		v    any
+		err  string
+	}{
+		{"63 lists", nest(63, lists), ""},
+		{"64 lists", nest(64, lists), "[0][0][0]...[0][0] (63 steps): " + tooDeep},
+		{"63 maps", nest(63, maps), ""},
+		{"64 maps", nest(64, maps), `["k"]["k"]["k"]...["k"]["k"] (63 steps): ` + tooDeep},
+		{"63 records", nest(63, boxes), ""},
+		{"64 records", nest(64, boxes), ".V.V.V....V.V (63 steps): " + tooDeep},
+		{"3 lists in a record", box{nest(3, lists)}, ""},
+	} {
+		var e Encoder
+		err := e.Any(c.v, 2) // a single result
+		if c.err == "" {
+			if err != nil {
+				t.Errorf("%s: %v", c.name, err)
+			} else if _, verr := NewDecoder(append([]byte{0x92, 0}, e.Buf...)).Value(); verr != nil {
+				t.Errorf("%s: the reply does not decode: %v", c.name, verr)
+			}
+			continue
+		}
+		if err == nil || err.Error() != c.err {
+			t.Errorf("%s: %v, want %q", c.name, err, c.err)
+		}
+		if len(e.Buf) > 4*MaxDepth {
+			t.Errorf("%s: %d bytes written before the error", c.name, len(e.Buf))
+		}
+	}
+
+	back := " (the wire cannot carry a cyclic value)"
+	self := map[string]any{}
+	self["a"] = []any{1, self}
+	p := new(any)
+	*p = p
+	type node struct {
+		Next *node
+		Kids map[string]*node
+	}
+	mid := &node{}
+	mid.Kids = map[string]*node{"x": {Next: mid}}
+	for _, c := range []struct {
+		name string
+		v    any
+		err  string
+	}{
+		{"map in a list in itself", self, `["a"][1]: cycle: points back to the result itself` + back},
+		{"pointer to itself", p, "cycle: points back to the result itself" + back},
+		{"back to the middle", &node{Next: mid}, `.Next.Kids["x"].Next: cycle: points back to .Next` + back},
+	} {
+		var e Encoder
+		if err := e.Any(c.v, 2); err == nil || err.Error() != c.err {
+			t.Errorf("%s: %v, want %q", c.name, err, c.err)
+		}
 	}
 }

@@ -181,3 +181,23 @@ func (e *Encoder) value(v any, depth int) error {
 	}
 	return nil
 }
+
+// EncodeRequest builds the request [abi, op, target, args] of docs/abi.md section 3, target and
+// args being values Encoder.Value takes. The bridge never sends requests: this is for tools,
+// tests and fuzz harnesses.
+func EncodeRequest(abi, op uint64, target any, args ...any) ([]byte, error) {
+	var e Encoder
+	e.ListLen(4)
+	e.Uint(abi)
+	e.Uint(op)
+	if err := e.Value(target); err != nil {
+		return nil, err
+	}
+	e.ListLen(len(args))
+	for _, a := range args {
+		if err := e.Value(a); err != nil {
+			return nil, err
+		}
+	}
+	return e.Buf, nil
+}

@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/usegolib/usegolib/go/gen"
@@ -59,17 +60,24 @@ type Result struct {
 // Manifest is manifest.json (docs/abi.md section 9), fields in the
 // document's order.
 type Manifest struct {
-	ManifestVersion int             `json:"manifest_version"`
-	ABIVersion      int             `json:"abi_version"`
-	Module          string          `json:"module"`
-	Version         string          `json:"version"`
-	Local           bool            `json:"local"`
-	GoVersion       string          `json:"go_version"`
-	GOOS            string          `json:"goos"`
-	GOARCH          string          `json:"goarch"`
-	Library         Library         `json:"library"`
-	Fingerprint     *string         `json:"fingerprint"` // null for a non-local module
-	Schema          json.RawMessage `json:"schema"`      // the bytes of usegolib_schema
+	ManifestVersion int     `json:"manifest_version"`
+	ABIVersion      int     `json:"abi_version"`
+	Module          string  `json:"module"`
+	Version         string  `json:"version"`
+	Local           bool    `json:"local"`
+	GoVersion       string  `json:"go_version"`
+	GOOS            string  `json:"goos"`
+	GOARCH          string  `json:"goarch"`
+	Library         Library `json:"library"`
+	Fingerprint     *string `json:"fingerprint"` // null for a non-local module
+	// SourceDir is a local module's directory (symbolic links resolved);
+	// null for a non-local module.
+	SourceDir *string `json:"source_dir"`
+	// InputDirs are the directories the fingerprint covers beyond its walk
+	// (embedded files, sources the walk does not select); empty for a
+	// non-local module.
+	InputDirs []InputDir      `json:"input_dirs"`
+	Schema    json.RawMessage `json:"schema"` // the bytes of usegolib_schema
 }
 
 // Library names the library file of an artifact and its SHA-256.
@@ -118,6 +126,11 @@ type build struct {
 	res    *scan.Result
 	lib    string // path of the built library in work
 	result *Result
+
+	// Local modules only.
+	sourceDir    string     // the module directory, symbolic links resolved
+	replaceNames []string   // per target.Replaces: the directory as written, or ""
+	inputs       []InputDir // what the fingerprint covers beyond its walk
 }
 
 // Build builds the artifact for opts.ModuleDir into opts.OutDir.
@@ -131,8 +144,10 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	if opts.ModuleDir == "" || opts.OutDir == "" {
 		return nil, errors.New("the module directory and the output directory are required")
 	}
-	if opts.Version != gen.LocalVersion && !validVersion(opts.Version) {
-		return nil, fmt.Errorf("invalid version %q: want %q or a module version such as v1.2.3", opts.Version, gen.LocalVersion)
+	if opts.Version != gen.LocalVersion {
+		if err := checkVersion(opts.Version); err != nil {
+			return nil, fmt.Errorf("invalid version %q: %v: want %q or a module version such as v1.2.3", opts.Version, err, gen.LocalVersion)
+		}
 	}
 	b := &build{opts: opts}
 	defer b.cleanup()
@@ -189,44 +204,76 @@ func (b *build) resolve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var mod struct {
-		Module struct{ Path string }
-		Go     string
-	}
+	var mod goModJSON
 	if err := json.Unmarshal(out, &mod); err != nil {
 		return fmt.Errorf("reading %s/go.mod: %w", dir, err)
 	}
 	if mod.Module.Path == "" {
 		return fmt.Errorf("%s/go.mod has no module path", dir)
 	}
-	b.target = gen.Target{Path: mod.Module.Path, Version: b.opts.Version, Dir: dir, GoVersion: mod.Go}
-
-	if local {
-		fp, err := Fingerprint(dir)
-		if err != nil {
-			return fmt.Errorf("fingerprint of %s: %w", dir, err)
+	// The module path names directories of the artifact cache: check it as
+	// the loader does (defence in depth), before anything is written.
+	if err := checkModulePath(mod.Module.Path, local); err != nil {
+		return fmt.Errorf("%s/go.mod: %w", dir, err)
+	}
+	if !local {
+		if err := checkModuleVersion(mod.Module.Path, b.opts.Version); err != nil {
+			return err
 		}
-		b.fp = &fp
+	}
+	b.target = gen.Target{Path: mod.Module.Path, Version: b.opts.Version, Dir: dir, GoVersion: mod.Go}
+	if local {
+		if real, err := filepath.EvalSymlinks(dir); err == nil {
+			b.sourceDir = real
+		} else {
+			b.sourceDir = dir
+		}
+		b.carryOver(mod)
 	}
 
 	if b.opts.WorkDir != "" {
 		b.work, err = filepath.Abs(b.opts.WorkDir)
 		if err == nil {
-			err = os.MkdirAll(b.work, 0o755)
+			err = mkdirPrivate(b.work)
 		}
 	} else {
+		// MkdirTemp creates it 0o700.
 		b.work, err = os.MkdirTemp("", "usegolib-build-")
 	}
 	if err != nil {
 		return err
 	}
+	b.target.AbsolutePaths = local && !gen.CanLink(b.work)
 	return gen.WriteModule(b.work, b.target)
 }
 
-// validVersion is a light check of a module version: v, then no spaces or
-// path characters. The go command does the real validation.
-func validVersion(v string) bool {
-	return strings.HasPrefix(v, "v") && len(v) > 1 && !strings.ContainsAny(v, " \t\n/\\@")
+// goModJSON is what the builder reads from `go mod edit -json`.
+type goModJSON struct {
+	Module  struct{ Path string }
+	Go      string
+	Replace []struct{ Old, New gen.ModuleVersion }
+	Exclude []gen.ModuleVersion
+}
+
+// carryOver copies a local module's replace and exclude directives into the
+// bridge module (the go command applies them only in the main module, so a
+// module that builds with `go build` in its own directory would not build
+// as the bridge's dependency without them). A directory replacement is
+// resolved against the module's directory; b.replaceNames keeps it as
+// written, the name of its fingerprint root.
+func (b *build) carryOver(mod goModJSON) {
+	for _, r := range mod.Replace {
+		rep := gen.Replace{Old: r.Old, New: r.New}
+		name := ""
+		if r.New.Version == "" {
+			name = r.New.Path
+			rep.Dir = replaceDir(b.target.Dir, r.New.Path)
+			rep.New = gen.ModuleVersion{}
+		}
+		b.target.Replaces = append(b.target.Replaces, rep)
+		b.replaceNames = append(b.replaceNames, name)
+	}
+	b.target.Excludes = mod.Exclude
 }
 
 // scan lists the module's API. A broken package is skipped with a warning;
@@ -250,7 +297,166 @@ func (b *build) scan(ctx context.Context) (err error) {
 	if len(b.res.Packages) == 0 && len(broken) > 0 {
 		return fmt.Errorf("no package of %s can be used; %s: %s", b.target.Path, broken[0].Path, broken[0].Reason)
 	}
+	if b.target.Local() {
+		return b.fingerprint(ctx)
+	}
 	return nil
+}
+
+// fingerprint computes a local module's fingerprint, after go list has told
+// which files the build reads beyond those the fingerprint's walk selects:
+// embedded files (and the directories //go:embed patterns name) and sources
+// in directories the walk skips. Those directories become b.inputs. It runs
+// before generate and compile, so that a source edited during the build
+// leaves an artifact that looks stale rather than one that looks current.
+func (b *build) fingerprint(ctx context.Context) error {
+	fields := "ImportPath,Dir,Module,EmbedPatterns,EmbedFiles," + strings.Join(sourceFields, ",")
+	out, err := gotool.Output(ctx, b.work, b.env, "list", "-e", "-deps", "-json="+fields, b.target.Path+"/...")
+	if err != nil {
+		return fmt.Errorf("listing the files of %s: %w", b.target.Path, err)
+	}
+	roots, err := fingerprintRoots(b.target.Dir)
+	if err != nil {
+		return fmt.Errorf("fingerprint of %s: %w", b.target.Dir, err)
+	}
+	// Where each root appears to go list: through the links in the work
+	// dir, or (AbsolutePaths) at its own path.
+	rootOf := map[string]int{}
+	bridgeDir := func(dir, link string) string {
+		if b.target.AbsolutePaths {
+			return filepath.Clean(dir)
+		}
+		return filepath.Join(b.work, link)
+	}
+	rootOf[bridgeDir(b.target.Dir, gen.TargetLink)] = 0
+	for i, r := range b.target.Replaces {
+		for j, root := range roots {
+			if j > 0 && r.Dir != "" && root.name == b.replaceNames[i] {
+				rootOf[bridgeDir(r.Dir, gen.ReplaceLink(i))] = j
+			}
+		}
+	}
+	walked := make([]map[string]bool, len(roots))
+	for i, r := range roots {
+		files, err := walkRoot(r.dir, i == 0)
+		if err != nil {
+			return fmt.Errorf("fingerprint of %s: %w", r.dir, err)
+		}
+		walked[i] = map[string]bool{}
+		for _, f := range files {
+			walked[i][f] = true
+		}
+	}
+	inputs, err := inputDirs(out, rootOf, roots, walked)
+	if err != nil {
+		return err
+	}
+	fp, err := Fingerprint(b.target.Dir, inputs)
+	if err != nil {
+		return fmt.Errorf("fingerprint of %s: %w", b.target.Dir, err)
+	}
+	b.fp, b.inputs = &fp, inputs
+	return nil
+}
+
+// sourceFields are the go list fields naming a package's source files.
+var sourceFields = []string{"GoFiles", "CgoFiles", "CFiles", "CXXFiles", "MFiles", "HFiles", "FFiles", "SFiles", "SwigFiles", "SwigCXXFiles", "SysoFiles"}
+
+// listedFiles is what inputDirs reads of one package of go list -json.
+type listedFiles struct {
+	Dir                                                         string
+	Module                                                      *struct{ Dir string }
+	EmbedPatterns, EmbedFiles                                   []string
+	GoFiles, CgoFiles, CFiles, CXXFiles, MFiles, HFiles, FFiles []string
+	SFiles, SwigFiles, SwigCXXFiles, SysoFiles                  []string
+}
+
+// sources are the package's source files (sourceFields), relative to Dir.
+func (p *listedFiles) sources() []string {
+	var out []string
+	for _, l := range [][]string{p.GoFiles, p.CgoFiles, p.CFiles, p.CXXFiles, p.MFiles, p.HFiles, p.FFiles, p.SFiles, p.SwigFiles, p.SwigCXXFiles, p.SysoFiles} {
+		out = append(out, l...)
+	}
+	return out
+}
+
+// inputDirs reads go list -json output and returns the InputDirs of the
+// packages of the fingerprint's roots (rootOf: module directory as go list
+// reports it -> root index): the directory of every embedded file, every
+// directory a //go:embed pattern names (recursive), and the directory of
+// every source file the walk did not select. Sorted, without repeats; a
+// recursive entry replaces a plain one for the same directory.
+func inputDirs(list []byte, rootOf map[string]int, roots []fpRoot, walked []map[string]bool) ([]InputDir, error) {
+	found := map[InputDir]bool{}
+	dec := json.NewDecoder(bytes.NewReader(list))
+	for {
+		var p listedFiles
+		if err := dec.Decode(&p); err == io.EOF {
+			break
+		} else if err != nil {
+			return nil, fmt.Errorf("reading go list output: %w", err)
+		}
+		if p.Module == nil {
+			continue
+		}
+		root, ok := rootOf[filepath.Clean(p.Module.Dir)]
+		if !ok {
+			continue
+		}
+		pkgRel, err := filepath.Rel(p.Module.Dir, p.Dir)
+		if err != nil || pkgRel == ".." || strings.HasPrefix(pkgRel, ".."+string(filepath.Separator)) {
+			continue
+		}
+		rel := func(name string) string {
+			r := filepath.ToSlash(filepath.Join(pkgRel, name))
+			if r == "." {
+				return ""
+			}
+			return r
+		}
+		dirOf := func(r string) string {
+			if i := strings.LastIndex(r, "/"); i >= 0 {
+				return r[:i]
+			}
+			return ""
+		}
+		name := roots[root].name
+		for _, f := range p.EmbedFiles {
+			found[InputDir{Root: name, Dir: dirOf(rel(f))}] = true
+		}
+		for _, pat := range p.EmbedPatterns {
+			pat = strings.TrimPrefix(pat, "all:")
+			if strings.ContainsAny(pat, "*?[\\") {
+				continue // the matches' directories are covered above
+			}
+			if fi, err := os.Stat(filepath.Join(p.Dir, filepath.FromSlash(pat))); err == nil && fi.IsDir() {
+				found[InputDir{Root: name, Dir: rel(pat), Recursive: true}] = true
+			}
+		}
+		for _, f := range p.sources() {
+			if r := rel(f); !walked[root][r] {
+				found[InputDir{Root: name, Dir: dirOf(r)}] = true
+			}
+		}
+	}
+	var out []InputDir
+	for d := range found {
+		if !d.Recursive && found[InputDir{Root: d.Root, Dir: d.Dir, Recursive: true}] {
+			continue
+		}
+		out = append(out, d)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Root != b.Root {
+			return a.Root < b.Root
+		}
+		if a.Dir != b.Dir {
+			return a.Dir < b.Dir
+		}
+		return !a.Recursive && b.Recursive
+	})
+	return out, nil
 }
 
 func (b *build) generate(context.Context) error {
@@ -299,6 +505,14 @@ func (b *build) write(context.Context) error {
 		return err
 	}
 	sum := sha256.Sum256(lib)
+	var sourceDir *string
+	if b.target.Local() {
+		sourceDir = &b.sourceDir
+	}
+	inputs := b.inputs
+	if inputs == nil {
+		inputs = []InputDir{}
+	}
 	m := &Manifest{
 		ManifestVersion: ManifestVersion,
 		ABIVersion:      gen.ABIVersion,
@@ -310,6 +524,8 @@ func (b *build) write(context.Context) error {
 		GOARCH:          b.goenv.GOARCH,
 		Library:         Library{File: filepath.Base(b.lib), SHA256: hex.EncodeToString(sum[:])},
 		Fingerprint:     b.fp,
+		SourceDir:       sourceDir,
+		InputDirs:       inputs,
 		Schema:          json.RawMessage(schema),
 	}
 	var mj bytes.Buffer
@@ -334,10 +550,13 @@ func (b *build) write(context.Context) error {
 // synced in a temporary directory next to dir first, which is then renamed
 // into place; an older dir is first renamed aside and removed afterwards.
 // A reader sees the old artifact, no artifact for a moment, or the new
-// one: never a mix of the two.
+// one: never a mix of the two. Directories are 0o700 and files 0o600 (only
+// this user can read or change them; dlopen needs no more), whatever the
+// umask. What a killed write leaves (.NAME.tmp-*, .NAME.old-*) is removed
+// by the loader under the artifact's lock.
 func writeDirAtomic(dir string, files map[string][]byte) error {
 	parent, base := filepath.Dir(dir), filepath.Base(dir)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
+	if err := mkdirPrivate(parent); err != nil {
 		return err
 	}
 	tmp, err := os.MkdirTemp(parent, "."+base+".tmp-")
@@ -350,7 +569,7 @@ func writeDirAtomic(dir string, files map[string][]byte) error {
 			return err
 		}
 	}
-	if err := os.Chmod(tmp, 0o755); err != nil {
+	if err := os.Chmod(tmp, 0o700); err != nil {
 		return err
 	}
 	if err := syncDir(tmp); err != nil {
@@ -382,9 +601,33 @@ func writeDirAtomic(dir string, files map[string][]byte) error {
 	return syncDir(parent)
 }
 
+// mkdirPrivate is os.MkdirAll with mode 0o700 for the directories it
+// creates, set explicitly so that the umask cannot widen or narrow it.
+func mkdirPrivate(dir string) error {
+	if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
+		return nil
+	}
+	if parent := filepath.Dir(dir); parent != dir {
+		if err := mkdirPrivate(parent); err != nil {
+			return err
+		}
+	}
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return nil
+		}
+		return err
+	}
+	return os.Chmod(dir, 0o700)
+}
+
 func writeFileSync(name string, data []byte) error {
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
+		return err
+	}
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
 		return err
 	}
 	if _, err := f.Write(data); err != nil {

@@ -58,7 +58,7 @@ func TestEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fp, err := Fingerprint(level1Dir)
+	fp, err := Fingerprint(level1Dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +81,7 @@ func TestEndToEnd(t *testing.T) {
 	for k := range m {
 		keys = append(keys, k)
 	}
-	if len(keys) != 11 {
+	if len(keys) != 13 {
 		t.Errorf("manifest keys: %v", keys)
 	}
 	libInfo := m["library"].(map[string]any)
@@ -189,20 +189,20 @@ func checkLevel1Schema(t *testing.T, s map[string]any) {
 	}
 	for _, name := range append(echoes, "AddInt", "EchoInt64Matrix", "Sum", "DivMod", "Triple", "ParseInt", "Check", "Nothing",
 		"NilInts", "EmptyInts", "NilBytes", "EmptyBytes", "NilStrings", "PanicString", "PanicError", "PanicNilDeref",
-		"BadUTF8", "StringBytes", "Spin", "Echo") {
+		"BadUTF8", "StringBytes", "Spin", "Meet", "Echo") {
 		if _, ok := funcs["example.com/level1."+name]; !ok {
 			t.Errorf("level1.%s is missing from the schema", name)
 		}
 	}
-	// 52 Level-1 functions, 4 that Level 2 supports (Ptr, Variadic, Warm,
+	// 53 Level-1 functions, 4 that Level 2 supports (Ptr, Variadic, Warm,
 	// MapLen), and the method and constructor of the handle type CheckError.
 	for _, name := range []string{"Ptr", "Variadic", "Warm", "MapLen", "CheckError.Error", "CheckError.__new__"} {
 		if _, ok := funcs["example.com/level1."+name]; !ok {
 			t.Errorf("level1.%s is missing from the schema", name)
 		}
 	}
-	if len(funcs) != 58 {
-		t.Errorf("schema has %d functions, want 58", len(funcs))
+	if len(funcs) != 59 {
+		t.Errorf("schema has %d functions, want 59", len(funcs))
 	}
 	if f := funcs["example.com/level1.AddInt"]; f.sig != "func AddInt(a int, b int) int" || f.doc != "AddInt returns a+b." || f.errr {
 		t.Errorf("AddInt: %+v", f)

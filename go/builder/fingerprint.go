@@ -11,88 +11,282 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
+// InputDir is a directory of a fingerprint root whose files the fingerprint
+// covers whatever their names: a directory holding embedded files, or a
+// source file the walk does not select. The build finds them with go list
+// and records them in the manifest (input_dirs), so that the loader can
+// recompute the fingerprint without running go.
+type InputDir struct {
+	// Root is the name of the root: "" for the module, else a directory
+	// replacement as its go.mod writes it ("../b").
+	Root string `json:"root"`
+	// Dir is slash-separated and relative to the root; "" is the root.
+	Dir string `json:"dir"`
+	// Recursive also covers every directory below Dir (for a directory
+	// named by a //go:embed pattern).
+	Recursive bool `json:"recursive"`
+}
+
+// fpRoot is one root of the fingerprint: the module or a directory that
+// one of its replace directives names.
+type fpRoot struct {
+	name string // "" or the replacement as written
+	dir  string // the directory
+}
+
+// fingerprintRoots returns the module root, then one root per directory
+// replacement of its go.mod (LocalReplacePaths order).
+func fingerprintRoots(moduleDir string) ([]fpRoot, error) {
+	roots := []fpRoot{{"", moduleDir}}
+	data, err := os.ReadFile(filepath.Join(moduleDir, "go.mod"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return roots, nil
+	} else if err != nil {
+		return nil, err
+	}
+	for _, p := range LocalReplacePaths(data) {
+		roots = append(roots, fpRoot{p, replaceDir(moduleDir, p)})
+	}
+	return roots, nil
+}
+
+// replaceDir is the directory a replacement path names, as the go command
+// resolves it: relative to the module root (joined lexically).
+func replaceDir(moduleDir, p string) string {
+	if filepath.IsAbs(p) {
+		return filepath.Clean(p)
+	}
+	return filepath.Join(moduleDir, p)
+}
+
+// fpFile is one file of the fingerprint.
+type fpFile struct {
+	root int    // index into the roots
+	rel  string // slash-separated, relative to the root
+}
+
 // Fingerprint returns the fingerprint of the local module rooted at dir, as
-// docs/abi.md section 9 defines it: SHA-256 over, for each file in byte-wise
-// sorted order of its slash-separated path relative to the root, the path,
-// a 0 byte, the file's length as 8 big-endian bytes, and its contents.
+// docs/abi.md section 9 defines it: SHA-256 over, for each file in order
+// (root, then byte-wise by path), its name, a 0 byte, the file's length as 8
+// big-endian bytes, and its contents. A file's name is its slash-separated
+// path relative to its root, prefixed by the root's name and a slash for
+// every root but the module's.
 //
-// The files are those named go.mod or go.sum and every file whose name ends
-// in .go. Directories below the root are skipped when they are named vendor
-// or testdata, when their name starts with . or _, and when they hold a
-// go.mod of their own (another module). Symbolic links to directories are
-// not followed; a symbolic link to a regular file counts as that file.
-func Fingerprint(dir string) (string, error) {
-	files, err := fingerprintFiles(dir)
+// The roots are the module directory and each directory its go.mod's
+// replace directives name (LocalReplacePaths). In each root the walk selects
+// go.mod, go.sum, *.go and the cgo source kinds (walkSelects); directories
+// below the root are skipped when they are named vendor or testdata, when
+// their name starts with . or _, and when they hold a go.mod of their own
+// (another module). Symbolic links to directories are not followed; a
+// symbolic link to a regular file counts as that file. A root that does not
+// exist adds nothing. inputs adds every regular file of each InputDir
+// (and, when Recursive, of the directories below it, but not of nested
+// modules), whatever its name.
+func Fingerprint(dir string, inputs []InputDir) (string, error) {
+	roots, err := fingerprintRoots(dir)
+	if err != nil {
+		return "", err
+	}
+	files, err := fingerprintFiles(roots, inputs)
 	if err != nil {
 		return "", err
 	}
 	h := sha256.New()
 	var size [8]byte
-	for _, rel := range files {
-		f, err := os.Open(filepath.Join(dir, filepath.FromSlash(rel)))
+	for _, f := range files {
+		r := roots[f.root]
+		f2, err := os.Open(filepath.Join(r.dir, filepath.FromSlash(f.rel)))
 		if err != nil {
 			return "", err
 		}
-		fi, err := f.Stat()
+		fi, err := f2.Stat()
 		if err != nil {
-			f.Close()
+			f2.Close()
 			return "", err
 		}
-		io.WriteString(h, rel)
+		io.WriteString(h, fileName(r.name, f.rel))
 		h.Write([]byte{0})
 		binary.BigEndian.PutUint64(size[:], uint64(fi.Size()))
 		h.Write(size[:])
-		n, err := io.Copy(h, f)
-		f.Close()
+		n, err := io.Copy(h, f2)
+		f2.Close()
 		if err != nil {
 			return "", err
 		}
 		if n != fi.Size() {
-			return "", errors.New("fingerprint: " + rel + " changed while it was read")
+			return "", errors.New("fingerprint: " + f.rel + " changed while it was read")
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// fingerprintFiles lists the files of the fingerprint, slash-separated and
-// relative to root, sorted byte-wise.
-func fingerprintFiles(root string) ([]string, error) {
-	var files []string
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+// fileName is the name a file is hashed under.
+func fileName(root, rel string) string {
+	if root == "" {
+		return rel
+	}
+	return root + "/" + rel
+}
+
+// fingerprintFiles lists the files of the fingerprint in hashing order,
+// without repeats.
+func fingerprintFiles(roots []fpRoot, inputs []InputDir) ([]fpFile, error) {
+	seen := map[fpFile]bool{}
+	var files []fpFile
+	add := func(root int, rels []string) {
+		for _, rel := range rels {
+			f := fpFile{root, rel}
+			if !seen[f] {
+				seen[f] = true
+				files = append(files, f)
+			}
+		}
+	}
+	for i, r := range roots {
+		rels, err := walkRoot(r.dir, i == 0)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if p == root {
-			return nil
-		}
-		name := d.Name()
-		if d.IsDir() {
-			if name == "vendor" || name == "testdata" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") {
-				return filepath.SkipDir
+		add(i, rels)
+	}
+	for _, in := range inputs {
+		for i, r := range roots {
+			if r.name != in.Root || !validInputDir(in.Dir) {
+				continue
 			}
-			if fi, err := os.Stat(filepath.Join(p, "go.mod")); err == nil && !fi.IsDir() {
-				return filepath.SkipDir // a nested module
+			rels, err := inputFiles(r.dir, in.Dir, in.Recursive)
+			if err != nil {
+				return nil, err
 			}
-			return nil
+			add(i, rels)
 		}
-		if name != "go.mod" && name != "go.sum" && !strings.HasSuffix(name, ".go") {
-			return nil
+	}
+	sort.Slice(files, func(a, b int) bool {
+		if files[a].root != files[b].root {
+			return files[a].root < files[b].root
 		}
-		if !d.Type().IsRegular() {
-			fi, err := os.Stat(p) // follows a symbolic link
-			if err != nil || !fi.Mode().IsRegular() {
-				return nil
-			}
-		}
-		rel, err := filepath.Rel(root, p)
-		if err != nil {
-			return err
-		}
-		files = append(files, filepath.ToSlash(rel))
-		return nil
+		return files[a].rel < files[b].rel
 	})
-	sort.Strings(files)
+	return files, nil
+}
+
+// validInputDir reports whether an InputDir's Dir stays inside its root:
+// relative, slash-separated, without . or .. elements.
+func validInputDir(dir string) bool {
+	if dir == "" {
+		return true
+	}
+	if strings.Contains(dir, `\`) {
+		return false
+	}
+	for _, e := range strings.Split(dir, "/") {
+		if e == "" || e == "." || e == ".." || strings.Contains(e, ":") {
+			return false
+		}
+	}
+	return true
+}
+
+// cgoExts are the file kinds of a package's non-Go sources that go build
+// compiles or links: C, C++, headers, assembly, Objective-C, Fortran, SWIG
+// and .syso objects.
+var cgoExts = []string{".c", ".h", ".cc", ".cpp", ".cxx", ".hh", ".hpp", ".hxx", ".s", ".S", ".sx", ".m", ".f", ".F", ".for", ".f90", ".syso", ".swig", ".swigcxx"}
+
+// walkSelects reports whether the walk hashes a file of this name.
+func walkSelects(name string) bool {
+	if name == "go.mod" || name == "go.sum" || strings.HasSuffix(name, ".go") {
+		return true
+	}
+	for _, ext := range cgoExts {
+		if strings.HasSuffix(name, ext) {
+			return true
+		}
+	}
+	return false
+}
+
+// walkRoot lists the files the walk selects under root, slash-separated and
+// relative to it. A missing root other than the module's has none.
+func walkRoot(root string, module bool) ([]string, error) {
+	if _, err := os.Stat(root); !module && errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	var files []string
+	descend := func(name, p string) bool {
+		return name != "vendor" && name != "testdata" && !strings.HasPrefix(name, ".") && !strings.HasPrefix(name, "_") && !isModuleDir(p)
+	}
+	err := walkFiles(root, "", descend, walkSelects, &files)
 	return files, err
+}
+
+// inputFiles lists every regular file in root/dir (and below it, when
+// recursive, except nested modules), relative to root. A missing dir has
+// none.
+func inputFiles(root, dir string, recursive bool) ([]string, error) {
+	base := filepath.Join(root, filepath.FromSlash(dir))
+	if fi, err := os.Stat(base); errors.Is(err, fs.ErrNotExist) || (err == nil && !fi.IsDir()) {
+		return nil, nil
+	}
+	var files []string
+	descend := func(_, p string) bool { return recursive && !isModuleDir(p) }
+	err := walkFiles(root, dir, descend, func(string) bool { return true }, &files)
+	return files, err
+}
+
+// walkFiles appends to out the files of root/rel (slash-separated, relative
+// to root) that are regular files, or symbolic links to regular files, and
+// whose names keep accepts; it goes into the subdirectories that descend
+// accepts (given the name and the path). Symbolic links to directories are
+// not followed; root/rel itself is read through a link. Names that are not
+// UTF-8 are skipped.
+func walkFiles(root, rel string, descend func(name, path string) bool, keep func(string) bool, out *[]string) error {
+	dir := filepath.Join(root, filepath.FromSlash(rel))
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if !utf8.ValidString(name) {
+			continue // as the Rust loader does: its walk sees only UTF-8 names
+		}
+		p := filepath.Join(dir, name)
+		sub := name
+		if rel != "" {
+			sub = rel + "/" + name
+		}
+		switch {
+		case e.IsDir():
+			if descend(name, p) {
+				if err := walkFiles(root, sub, descend, keep, out); err != nil {
+					return err
+				}
+			}
+		case keep(name) && regularFile(p, e):
+			*out = append(*out, sub)
+		}
+	}
+	return nil
+}
+
+// isModuleDir reports whether dir holds a go.mod file.
+func isModuleDir(dir string) bool {
+	fi, err := os.Stat(filepath.Join(dir, "go.mod"))
+	return err == nil && !fi.IsDir()
+}
+
+// regularFile reports whether the walked entry is a regular file, or a
+// symbolic link to one.
+func regularFile(p string, d fs.DirEntry) bool {
+	if d.Type().IsRegular() {
+		return true
+	}
+	if d.Type()&fs.ModeSymlink == 0 {
+		return false
+	}
+	fi, err := os.Stat(p)
+	return err == nil && fi.Mode().IsRegular()
 }

@@ -48,6 +48,7 @@ func TestLevel3(t *testing.T) {
 	}
 	l := startLoader(t, filepath.Join(res.Dir, "libusegolib.so"), s)
 	level3Calls(t, l)
+	hostileCalls(t, l)
 }
 
 // l3schema is the part of the schema the checks read.
@@ -177,8 +178,13 @@ func checkLevel3Schema(t *testing.T, raw []byte) *l3schema {
 	if want := map[string]string{"Swap": "generic function: no instantiation requested (build with -generic 'Swap[A,B]')"}; !reflect.DeepEqual(skipped, want) {
 		t.Errorf("skipped = %v, want %v", skipped, want)
 	}
-	if len(funcs) != 81 {
-		t.Errorf("%d entries, want 81", len(funcs))
+	if want := 81 + 23 + len(hostileFuncs); len(funcs) != want { // 81, the 23 of fuzz_echo.go and those of hostile.go
+		t.Errorf("%d entries, want %d", len(funcs), want)
+	}
+	for _, name := range hostileFuncs {
+		if _, ok := funcs[name]; !ok {
+			t.Errorf("%s (hostile.go) is not in the schema (skipped: %q)", name, skipped[name])
+		}
 	}
 
 	// Types.
@@ -186,9 +192,11 @@ func checkLevel3Schema(t *testing.T, raw []byte) *l3schema {
 	for k := range s.Types {
 		keys = append(keys, k)
 	}
-	if got, want := strings.Join(sorted(keys), " "), "example.com/level3.Acc example.com/level3.Config example.com/level3.Counter example.com/level3.Item "+
+	if got, want := strings.Join(sorted(keys), " "), "example.com/level3.Acc example.com/level3.Box example.com/level3.Chain example.com/level3.Config "+
+		"example.com/level3.Counter example.com/level3.Graph example.com/level3.Item "+
 		"example.com/level3.Line example.com/level3.Node example.com/level3.Opaque example.com/level3.Point example.com/level3.Polygon "+
-		"example.com/level3.Shape example.com/level3.Square example.com/level3.Stats example.com/level3.Token example.com/level3/geo.Coord"; got != want {
+		"example.com/level3.Shape example.com/level3.Square example.com/level3.Stats example.com/level3.Token example.com/level3.Tree "+
+		"example.com/level3/geo.Coord"; got != want {
 		t.Errorf("types:\n got %s\nwant %s", got, want)
 	}
 	fields := func(key string) string {
@@ -312,20 +320,11 @@ func (l *loader) raw(req []byte) []byte {
 
 // request encodes [1, op, target, args] with Encoder.Value.
 func request(op uint64, target any, args ...any) []byte {
-	var e bridge.Encoder
-	e.ListLen(4)
-	e.Uint(1)
-	e.Uint(op)
-	if err := e.Value(target); err != nil {
+	req, err := bridge.EncodeRequest(1, op, target, args...)
+	if err != nil {
 		panic(err)
 	}
-	e.ListLen(len(args))
-	for _, a := range args {
-		if err := e.Value(a); err != nil {
-			panic(err)
-		}
-	}
-	return e.Buf
+	return req
 }
 
 // reply is a decoded reply.
@@ -561,7 +560,7 @@ func level3Calls(t *testing.T, l *loader) {
 	l.ok("map[k:[1 x <nil>]]", "EchoAny", m{"k": list{1, "x", nil}})
 	l.ok("[a]", "EchoIface", list{"a"})
 	l.ok("[-3 200 [1 2] map[t:true] map[tags:[] x:1 y:0] map[tags:[] x:2 y:0] <nil>]", "AnyValues")
-	l.fails("bad_result", []string{"result 0 cannot be encoded: cannot encode chan int inside any"}, "AnyChan")
+	l.fails("bad_result", []string{"example.com/level3.AnyChan: result 0 cannot be encoded: cannot encode chan int inside any"}, "AnyChan")
 
 	// time.
 	vecTime, err := os.ReadFile(filepath.Join("..", "..", "tests", "fixtures", "abi", "l3_time.msgpack"))

@@ -113,6 +113,11 @@ func mainSource(t Target, res *scan.Result) []byte {
 	g.p("})")
 
 	for _, f := range funcs {
+		for i := range f.f.Results {
+			g.markDeep(&f.f.Results[i].Type, false)
+		}
+	}
+	for _, f := range funcs {
 		g.adapter(f.id, f.alias, f.pkgPath, f.f)
 	}
 	g.sliceHelpers()
@@ -137,7 +142,10 @@ type goGen struct {
 	decHelpers  map[string]string        // dec_<name> helpers (types.go) -> code
 	encHelpers  map[string]string        // enc_<name> helpers -> code
 	helperTypes map[string]string        // helper name -> the type it is for
-	fails       map[string]bool          // record key -> whether writing one can fail
+	nest        map[string]int           // record key -> nesting (-1 while computed)
+	deep        map[string]bool          // typeKey -> the type is deep (takes a depth)
+	shallow     map[string]bool          // typeKey -> markDeep met it outside a deep type
+	takes       map[string]bool          // typeKey -> takesDepth
 	used        map[string]bool          // import paths spell has named
 }
 
@@ -153,7 +161,10 @@ func newGoGen(res *scan.Result) *goGen {
 		decHelpers:  map[string]string{},
 		encHelpers:  map[string]string{},
 		helperTypes: map[string]string{},
-		fails:       map[string]bool{},
+		nest:        map[string]int{},
+		deep:        map[string]bool{},
+		shallow:     map[string]bool{},
+		takes:       map[string]bool{},
 		used:        map[string]bool{},
 	}
 }
@@ -293,8 +304,12 @@ func (g *goGen) adapter(id int, alias, pkgPath string, f *scan.Func) {
 		g.p("return e, bridge.GoError(err)")
 		g.p("}")
 	}
+	depth := "2" // of a result in the reply [0, result]
+	if len(rs) > 1 {
+		depth = "3" // [0, [r0, r1, ...]]
+	}
 	result := func(i int) {
-		stmt, fails := g.encode(&f.Results[i].Type, rs[i], "&e")
+		stmt, fails := g.encode(&f.Results[i].Type, rs[i], "&e", depth)
 		if !fails {
 			g.p("%s", stmt)
 			return

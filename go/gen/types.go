@@ -2,11 +2,13 @@ package gen
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/usegolib/usegolib/go/bridge"
 	"github.com/usegolib/usegolib/go/scan"
 )
 
@@ -134,9 +136,24 @@ func (g *goGen) decode(t *scan.Type, d string) (call string, conv func(string) s
 }
 
 // encode returns the statement that writes x, a value of t, e being the
-// expression of a *bridge.Encoder. When fails is true the statement is an
-// expression of type error instead.
-func (g *goGen) encode(t *scan.Type, x, e string) (stmt string, fails bool) {
+// expression of a *bridge.Encoder and depth the expression of the depth at
+// which x sits in the reply (docs/abi.md section 6: the reply array is depth
+// 1). When fails is true the statement is an expression of type error
+// instead: only the encoders of deep types (takesDepth) fail, when a value
+// nests deeper than bridge.MaxDepth or an `any` holds what the wire cannot
+// carry.
+func (g *goGen) encode(t *scan.Type, x, e, depth string) (stmt string, fails bool) {
+	if g.takesDepth(t) {
+		switch t.Kind {
+		case scan.Any:
+			return "e.Any(" + x + ", " + depth + ")", true
+		case scan.Time:
+			return "e.TimeAt(" + x + ", " + depth + ")", true
+		case scan.Error:
+			return "e.ErrorValueAt(" + x + ", " + depth + ")", true
+		}
+		return "enc_" + g.needEncHelper(t) + "(" + e + ", " + x + ", " + depth + ")", true
+	}
 	if isLevel1(t) {
 		return g.encodeStmt(t.Canon, x, e), false
 	}
@@ -161,35 +178,118 @@ func (g *goGen) encode(t *scan.Type, x, e string) (stmt string, fails bool) {
 		return "e.Time(" + x + ")", false
 	case scan.Error:
 		return "e.ErrorValue(" + x + ")", false
-	case scan.Any:
-		return "e.Any(" + x + ")", true
 	case scan.Handle:
 		return "bridge.EncodeHandle(" + e + ", " + x + ")", false
+	case scan.Any:
+		panic("gen: any is always deep")
 	}
-	return "enc_" + g.needEncHelper(t) + "(" + e + ", " + x + ")", g.mayFail(t)
+	return "enc_" + g.needEncHelper(t) + "(" + e + ", " + x + ")", false
 }
 
-// mayFail reports whether writing a value of t can fail: only an `any`
-// value can hold something the wire cannot carry.
-func (g *goGen) mayFail(t *scan.Type) bool {
+// Depth (docs/abi.md section 6). A reply nests at most bridge.MaxDepth
+// containers. The values of most types nest a fixed, small number of levels,
+// so their encoders need no check; but a recursive record (type Node struct
+// { Next *Node }) can nest without bound, and a cyclic value (a ring of
+// pointers) forever, and so can an `any`. Such a type is deep, and so is
+// every type inside a deep one: their enc_ helpers take the depth at which
+// the value sits and return bridge.TooDeep before opening a container deeper
+// than bridge.MaxDepth. The check costs a compare per container and an int
+// argument; the error path (the path to the value, cycle detection) is in
+// bridge/encerr.go.
+
+// unbounded is the nesting of a type whose values can nest without bound.
+const unbounded = math.MaxInt
+
+// maxStaticNesting is the deepest nesting a result's encoder can write without
+// checking: a single result sits at depth 2, each of several at depth 3.
+const maxStaticNesting = bridge.MaxDepth - 2
+
+// typeKey identifies a type in the maps of goGen.
+func typeKey(t *scan.Type) string { return t.Canon + "|" + t.Wire }
+
+// nesting is the deepest nesting of containers a value of t can have: 0 for
+// a scalar, 1 for []int, unbounded for any and recursive records.
+func (g *goGen) nesting(t *scan.Type) int {
+	add1 := func(n int) int {
+		if n == unbounded {
+			return n
+		}
+		return n + 1
+	}
 	switch t.Kind {
 	case scan.Any:
-		return true
-	case scan.Slice, scan.Array, scan.Map, scan.Pointer:
-		return g.mayFail(t.Elem)
+		return unbounded
+	case scan.Time, scan.Error:
+		return 1
+	case scan.Slice, scan.Array, scan.Map:
+		return add1(g.nesting(t.Elem))
+	case scan.Pointer:
+		return g.nesting(t.Elem)
 	case scan.Record:
-		if v, ok := g.fails[t.Key]; ok {
-			return v
-		}
-		g.fails[t.Key] = false // a cycle adds nothing
-		for i := range g.types[t.Key].Fields {
-			if g.mayFail(&g.types[t.Key].Fields[i].Type) {
-				g.fails[t.Key] = true
-				return true
+		if n, ok := g.nest[t.Key]; ok {
+			if n < 0 { // met again while its fields are looked at: recursive
+				return unbounded
 			}
+			return n
+		}
+		g.nest[t.Key] = -1
+		n := 0
+		for i := range g.types[t.Key].Fields {
+			n = max(n, g.nesting(&g.types[t.Key].Fields[i].Type))
+		}
+		g.nest[t.Key] = add1(n)
+		return g.nest[t.Key]
+	}
+	return 0
+}
+
+// markDeep records, for t (a result type, or a part of one) and the types
+// inside it, whether it is deep: inside a deep type, or one itself.
+func (g *goGen) markDeep(t *scan.Type, inDeep bool) {
+	inDeep = inDeep || g.nesting(t) > maxStaticNesting
+	seen := g.shallow
+	if inDeep {
+		seen = g.deep
+	}
+	if seen[typeKey(t)] {
+		return
+	}
+	seen[typeKey(t)] = true
+	switch t.Kind {
+	case scan.Slice, scan.Array, scan.Map, scan.Pointer:
+		g.markDeep(t.Elem, inDeep)
+	case scan.Record:
+		for i := range g.types[t.Key].Fields {
+			g.markDeep(&g.types[t.Key].Fields[i].Type, inDeep)
 		}
 	}
-	return false
+}
+
+// takesDepth reports whether the encoder of t takes the depth and checks it:
+// its values can hold a container, and t is deep or holds a type that takes
+// the depth (a record returned as a result that also sits inside a deep one).
+func (g *goGen) takesDepth(t *scan.Type) bool {
+	if g.nesting(t) == 0 {
+		return false
+	}
+	k := typeKey(t)
+	if v, ok := g.takes[k]; ok {
+		return v
+	}
+	v := g.deep[k]
+	g.takes[k] = v // a deep type is done; the others are not recursive
+	if !v {
+		switch t.Kind {
+		case scan.Slice, scan.Array, scan.Map, scan.Pointer:
+			v = g.takesDepth(t.Elem)
+		case scan.Record:
+			for i := range g.types[t.Key].Fields {
+				v = v || g.takesDepth(&g.types[t.Key].Fields[i].Type)
+			}
+		}
+		g.takes[k] = v
+	}
+	return v
 }
 
 // claim reserves a helper name in m for t and reports whether the caller must
@@ -316,17 +416,27 @@ func (g *goGen) needEncHelper(t *scan.Type) string {
 		return name
 	}
 	goType := g.spell(t.Canon)
-	fails := g.mayFail(t)
-	ret := ""
-	if fails {
-		ret = " error"
-	}
+	deep := g.takesDepth(t)
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
-	// elem writes the statement for one element; wrap makes the error of a
-	// failing one.
-	elem := func(t *scan.Type, x, wrap string) {
-		stmt, f := g.encode(t, x, "e")
+	// sig writes the signature and, for a deep container, the depth check;
+	// v names the value.
+	sig := func(v string, container bool) {
+		if !deep {
+			w("func enc_%s(e *bridge.Encoder, %s %s) {", name, v, goType)
+			return
+		}
+		w("func enc_%s(e *bridge.Encoder, %s %s, depth int) error {", name, v, goType)
+		if container {
+			w("if depth > bridge.MaxDepth {")
+			w("return bridge.TooDeep()")
+			w("}")
+		}
+	}
+	// elem writes the statement for one element at depth inner; wrap makes
+	// the error of a failing one.
+	elem := func(t *scan.Type, x, inner, wrap string) {
+		stmt, f := g.encode(t, x, "e", inner)
 		if !f {
 			w("%s", stmt)
 			return
@@ -336,65 +446,66 @@ func (g *goGen) needEncHelper(t *scan.Type) string {
 		w("}")
 	}
 	end := func() {
-		if fails {
+		if deep {
 			w("return nil")
 		}
 		w("}")
 	}
+	at := ""
+	if deep {
+		at = " at depth depth"
+	}
 	w("")
 	switch t.Kind {
 	case scan.Slice, scan.Array:
-		what := "nil is written as an empty array"
+		what, wrap := "nil is written as an empty array", "bridge.AtElem(s, i, err)"
 		if t.Kind == scan.Array {
-			what = fmt.Sprintf("an array of %d elements", t.Len)
+			what, wrap = fmt.Sprintf("an array of %d elements", t.Len), "bridge.AtIndex(i, err)"
 		}
-		w("// enc_%s writes a %s: %s.", name, goType, what)
-		w("func enc_%s(e *bridge.Encoder, s %s)%s {", name, goType, ret)
+		w("// enc_%s writes a %s%s: %s.", name, goType, at, what)
+		sig("s", true)
 		w("e.ListLen(len(s))")
 		w("for i := range s {")
-		elem(t.Elem, "s[i]", "bridge.ElemError(i, err)")
+		elem(t.Elem, "s[i]", "depth+1", wrap)
 		w("}")
 		end()
 	case scan.BytesN:
 		w("// enc_%s writes a %s as a bin.", name, goType)
-		w("func enc_%s(e *bridge.Encoder, a %s) {", name, goType)
+		sig("a", false)
 		w("e.Bytes(a[:])")
-		w("}")
+		end()
 	case scan.Map:
 		key := "k"
 		if t.MapKey.Named {
 			key = "string(k)"
 		}
-		w("// enc_%s writes a %s, keys in byte-wise order; nil is written as an empty map.", name, goType)
-		w("func enc_%s(e *bridge.Encoder, m %s)%s {", name, goType, ret)
+		w("// enc_%s writes a %s%s, keys in byte-wise order; nil is written as an empty map.", name, goType, at)
+		sig("m", true)
 		w("e.MapLen(len(m))")
 		w("for _, k := range bridge.SortedKeys(m) {")
 		w("e.String(%s)", key)
 		w("v := m[k]")
-		elem(t.Elem, "v", "bridge.MapKeyError("+key+", err)")
+		elem(t.Elem, "v", "depth+1", "bridge.AtKey(m, k, err)")
 		w("}")
 		end()
 	case scan.Pointer:
-		w("// enc_%s writes a %s: nil, or the value it points to.", name, goType)
-		w("func enc_%s(e *bridge.Encoder, p %s)%s {", name, goType, ret)
+		w("// enc_%s writes a %s%s: nil, or the value it points to.", name, goType, at)
+		sig("p", false)
 		w("if p == nil {")
 		w("e.Nil()")
-		if fails {
+		if deep {
 			w("return nil")
 		} else {
 			w("return")
 		}
 		w("}")
-		stmt, f := g.encode(t.Elem, "*p", "e")
-		if f {
-			w("return %s", stmt)
-			w("}")
-		} else {
-			w("%s", stmt)
-			end()
-		}
+		elem(t.Elem, "*p", "depth", "bridge.AtPointer(p, err)")
+		end()
 	case scan.Record:
-		g.recordEncoder(&b, name, goType, g.types[t.Key], fails)
+		w("// enc_%s writes the record %s%s.", name, g.types[t.Key].Key, at)
+		sig("v", true)
+		g.recordEncoder(&b, g.types[t.Key])
+		end()
 	default:
 		panic(fmt.Sprintf("gen: no encoder helper for %+v", t))
 	}
@@ -469,17 +580,12 @@ func (g *goGen) recordDecoder(b *strings.Builder, name, goType string, d *scan.T
 	w("}")
 }
 
-// recordEncoder writes the encoder of a record: the fields in order, less
-// the empty omitempty ones and those behind a nil embedded pointer.
-func (g *goGen) recordEncoder(b *strings.Builder, name, goType string, d *scan.TypeDef, fails bool) {
+// recordEncoder writes the body of the encoder of a record: the fields in
+// order, less the empty omitempty ones and those behind a nil embedded
+// pointer. In a deep encoder the fields sit at depth+1.
+func (g *goGen) recordEncoder(b *strings.Builder, d *scan.TypeDef) {
 	w := func(format string, args ...any) { fmt.Fprintf(b, format+"\n", args...) }
 	q := strconv.Quote
-	ret := ""
-	if fails {
-		ret = " error"
-	}
-	w("// enc_%s writes the record %s.", name, d.Key)
-	w("func enc_%s(e *bridge.Encoder, v %s)%s {", name, goType, ret)
 	conds := make([]string, len(d.Fields))
 	always := 0
 	for i, f := range d.Fields {
@@ -515,10 +621,10 @@ func (g *goGen) recordEncoder(b *strings.Builder, name, goType string, d *scan.T
 			w("if %s {", conds[i])
 		}
 		w("e.String(%s)", q(f.Key))
-		stmt, fail := g.encode(&f.Type, "v."+f.Sel, "e")
+		stmt, fail := g.encode(&f.Type, "v."+f.Sel, "e", "depth+1")
 		if fail {
 			w("if err := %s; err != nil {", stmt)
-			w("return bridge.FieldError(%s, %s, %s, %s, err)", q(d.Name), q(f.Key), q(f.Name), q(f.Go))
+			w("return bridge.AtField(%s, err)", q(f.Name))
 			w("}")
 		} else {
 			w("%s", stmt)
@@ -527,10 +633,6 @@ func (g *goGen) recordEncoder(b *strings.Builder, name, goType string, d *scan.T
 			w("}")
 		}
 	}
-	if fails {
-		w("return nil")
-	}
-	w("}")
 }
 
 // nonEmpty is the condition under which an omitempty field is written,

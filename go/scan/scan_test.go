@@ -379,12 +379,15 @@ func TestScanRecords(t *testing.T) {
 		"UseHidPtr":  "parameter h has type HidPtr: struct HidPtr: field P is promoted through the unexported embedded pointer inner, which the bridge cannot allocate",
 		"UseUsesBad": "parameter u has type []UsesBad: struct UsesBad: field B has type BadField: struct BadField: field C has type chan int: channels are not supported",
 		"UseWithErr": "result 0 has type WithErr: struct WithErr: field Err has type error: error values are supported only as results",
+		"UseSelfList": "result 0 has type SelfList: type example.com/records.SelfList contains itself: " +
+			"a recursive type is supported only through a struct (type T struct { Kids []T })",
+		"UseSelfMap": "parameter m has type SelfMap: type example.com/records.SelfMap contains itself",
 	} {
 		if got, ok := skipped[name]; !ok || !strings.HasPrefix(got, reason) {
 			t.Errorf("%s: skipped with %q, want %q", name, got, reason)
 		}
 	}
-	if len(skipped) != 12 {
+	if len(skipped) != 14 {
 		t.Errorf("skipped: %v", skipped)
 	}
 	if res.Packages[1].Skipped[0].Reason != "generic function: no instantiation requested (build with -generic 'Max[T]')" {

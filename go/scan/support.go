@@ -41,10 +41,14 @@ type checker struct {
 	named   map[string]*types.Named // a representative of each TypeDef
 	pending []string                // keys of structs whose fields are not analysed yet
 	docs    map[string]string       // "path.Name", "path.Type.Field", "path.Type.Method"
+	// expanding holds the named slice, array and map types whose underlying
+	// type is being looked at: meeting one again means it contains itself.
+	expanding map[types.Object]bool
 }
 
 func newChecker() *checker {
-	return &checker{types: map[string]*TypeDef{}, named: map[string]*types.Named{}, docs: map[string]string{}}
+	return &checker{types: map[string]*TypeDef{}, named: map[string]*types.Named{}, docs: map[string]string{},
+		expanding: map[types.Object]bool{}}
 }
 
 // wireType is wireTypeIn for a parameter.
@@ -295,7 +299,13 @@ func (c *checker) namedType(n *types.Named, u use) (Type, error) {
 		bt.Canon, bt.Named = canon, true
 		return bt, nil
 	case *types.Slice, *types.Array, *types.Map:
+		if c.expanding[obj] {
+			return Type{}, notSupported(fmt.Sprintf("type %s contains itself: a recursive type is supported only through a struct "+
+				"(type T struct { Kids []T })", typeString(n)))
+		}
+		c.expanding[obj] = true
 		st, err := c.wireTypeIn(under, u)
+		delete(c.expanding, obj)
 		if err != nil {
 			return Type{}, err
 		}

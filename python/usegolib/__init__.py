@@ -28,6 +28,7 @@ from usegolib.errors import (
     AmbiguousArtifactError,
     ArtifactNotFoundError,
     BuildError,
+    CacheError,
     GoError,
     GoPanicError,
     LoadError,
@@ -47,6 +48,7 @@ __all__ = [
     "AmbiguousArtifactError",
     "ArtifactNotFoundError",
     "BuildError",
+    "CacheError",
     "GenericFunction",
     "GoDuration",
     "GoError",
@@ -147,6 +149,10 @@ def import_(
     ``generics`` lists instantiations of generic functions to build, as ``"Keys[string,int64]"``
     (or ``"import/path.Keys[string,int64]"``); a local module's ``usegolib.json``
     (``{"generics": [...]}``) adds its own. Call them as ``pkg.Keys[str, int](...)``.
+
+    Ctrl-C while a build runs or waits for another process building the same artifact raises
+    ``KeyboardInterrupt`` at once: the build's ``go`` processes are killed and the cache is left
+    as it was. An untrustworthy cache directory raises ``CacheError``.
     """
     t = os.fspath(target)
     if isinstance(target, Path) or (os.path.isdir(t) and not t.startswith(("./", "/", "."))):

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 from usegolib import _native
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH_NAIVE = datetime(1970, 1, 1)
 
 
 class GoTime(datetime):
@@ -62,7 +63,15 @@ def time_to_wire(dt: object) -> tuple[int, int, int]:
 
 def time_from_wire(sec: int, ns: int, offset: int) -> GoTime:
     tz = timezone.utc if offset == 0 else timezone(timedelta(seconds=offset))
-    dt = (_EPOCH + timedelta(seconds=sec, microseconds=ns // 1000)).astimezone(tz)
+    # The wall time in the value's own zone, reached without passing through UTC: that may be
+    # outside datetime's years 1..9999 when the local time is not (year 1 east of Greenwich).
+    try:
+        dt = _EPOCH_NAIVE + timedelta(seconds=sec + offset, microseconds=ns // 1000)
+    except OverflowError:
+        raise OverflowError(
+            f"the Go time {sec} s after 1970-01-01 UTC (UTC offset {offset} s) is outside the "
+            "years 1..9999 that a Python datetime can hold"
+        ) from None
     t = GoTime(dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second, dt.microsecond, tzinfo=tz)
     t.__dict__["_go_nanos"] = ns
     return t

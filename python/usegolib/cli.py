@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -68,7 +67,14 @@ def cmd_list(args: argparse.Namespace) -> int:
                         "dir": d,
                         **{
                             k: m.get(k)
-                            for k in ("module", "version", "goos", "goarch", "go_version")
+                            for k in (
+                                "module",
+                                "version",
+                                "source_dir",
+                                "goos",
+                                "goarch",
+                                "go_version",
+                            )
                         },
                     }
                     for d, m in rows
@@ -83,12 +89,14 @@ def cmd_list(args: argparse.Namespace) -> int:
     for d, m in rows:
         plat = f"{m.get('goos', '?')}/{m.get('goarch', '?')}"
         name = f"{m.get('module', '?')}@{m.get('version', '?')}"
-        print(f"{name}  {plat}  {m.get('go_version', '?')}  {d}")
+        source = f"  from {m['source_dir']}" if m.get("source_dir") else ""
+        print(f"{name}  {plat}  {m.get('go_version', '?')}  {d}{source}")
     return 0
 
 
-def _module_of(target: str) -> str:
-    """The module path for a local directory target, or the target itself."""
+def _module_of(target: str) -> tuple[str, str | None]:
+    """The module path and module root of a local directory target (the root with symbolic
+    links resolved, as manifests record it), or the target itself and None."""
     if os.path.isdir(target):
         d = Path(target).resolve()
         for p in [d, *d.parents]:
@@ -97,42 +105,47 @@ def _module_of(target: str) -> str:
                 for line in gomod.read_text().splitlines():
                     parts = line.split("//")[0].split()
                     if len(parts) == 2 and parts[0] == "module":
-                        return parts[1].strip('"')
+                        return parts[1].strip('"'), str(p)
         raise CliError(f"{target} is not inside a Go module (no go.mod)")
-    return target
+    return target, None
+
+
+def _label(m: dict) -> str:
+    """A cached artifact's version; a local one also names the directory it was built from."""
+    version = m.get("version") or "?"
+    if version == "local" and m.get("source_dir"):
+        return f"local from {m['source_dir']}"
+    return version
 
 
 def cmd_rm(args: argparse.Namespace) -> int:
     target, version = _split(args.target, args.version)
     if os.path.isdir(target) and version is None:
         version = "local"
-    module = _module_of(target)
+    module, source_dir = _module_of(target)
     matches = [
-        d
+        (d, m)
         for d, m in _artifacts(_root(args))
-        if m.get("module") == module and (version is None or m.get("version") == version)
+        if m.get("module") == module
+        and (version is None or m.get("version") == version)
+        and (source_dir is None or m.get("source_dir") in (None, source_dir))
     ]
     if not matches:
         raise CliError(
             f"no artifact of {module}{'@' + version if version else ''} under {_root(args)}"
         )
-    versions = sorted({_artifacts_version(d) for d in matches})
-    if version is None and len(versions) > 1 and not args.all_versions:
+    labels = sorted({_label(m) for _d, m in matches})
+    if len(labels) > 1 and not args.all_versions:
         raise CliError(
-            f"{module} has several cached versions ({', '.join(versions)}): "
-            "name one (TARGET@VERSION) or pass --all-versions"
+            f"{module} has several cached builds ({', '.join(labels)}): "
+            "name one (TARGET@VERSION, or the module's directory for a local build) "
+            "or pass --all-versions"
         )
-    for d in matches:
-        shutil.rmtree(d)
-        parent = Path(d).parent
-        if parent.is_dir() and not any(parent.iterdir()):
-            parent.rmdir()
+    for d, _m in matches:
+        # In Rust: only a directory inside the root is removed, under the artifact's build lock.
+        _native.remove_artifact(_root(args), d)
         print(f"removed {d}")
     return 0
-
-
-def _artifacts_version(d: str) -> str:
-    return Path(d).parent.name.rpartition("@")[2]
 
 
 def cmd_show(args: argparse.Namespace) -> int:

@@ -1,7 +1,17 @@
 """The usegolib exception hierarchy (all defined in the native module).
 
-``UsegolibError`` is the base of everything usegolib raises, except ``TypeError`` and
-``OverflowError`` for arguments that do not fit their Go parameters.
+``UsegolibError`` is the base of everything usegolib raises, except these, for arguments that
+do not fit their Go parameters (each message names the function, the argument and where in it):
+
+- ``TypeError``: a value of the wrong type (and a handle Go does not know, ``bad_argument``);
+- ``OverflowError``: a number out of the range of its Go type;
+- ``ValueError``: a value nested deeper than the wire's 64 levels (docs/abi.md section 6), or
+  one that contains itself (a cycle; the message shows the path that comes back);
+- ``RuntimeError``: a list or dict that Python code run by the conversion (a ``__float__``
+  method, a property, a time zone) changed in size while it was being converted.
+
+``ObjectClosedError`` is raised for a Go object that was closed, also when another thread
+closed it while a call using it was on its way to Go.
 """
 
 from usegolib._native import (
@@ -9,6 +19,7 @@ from usegolib._native import (
     AmbiguousArtifactError,
     ArtifactNotFoundError,
     BuildError,
+    CacheError,
     GoError,
     GoPanicError,
     LoadError,
@@ -24,6 +35,7 @@ __all__ = [
     "AmbiguousArtifactError",
     "ArtifactNotFoundError",
     "BuildError",
+    "CacheError",
     "GoError",
     "GoPanicError",
     "LoadError",

@@ -1,14 +1,18 @@
 //! Building artifacts: runs the Go builder (`go/cmd/usegolib-build`, embedded in this crate as
 //! source and compiled once per Go version into the cache) with the user's Go toolchain.
 
+use std::cell::Cell;
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader, Read};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::Arc;
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::{mpsc, Arc};
+use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
+use crate::cache::{self, WorkDir};
 use crate::{artifact, Error, Result};
 
 include!(concat!(env!("OUT_DIR"), "/go_sources.rs"));
@@ -16,12 +20,28 @@ include!(concat!(env!("OUT_DIR"), "/go_sources.rs"));
 /// Receives progress lines (`scan`, `generate`, `compile`, ...) while a build runs.
 pub type Progress = Arc<dyn Fn(&str) + Send + Sync>;
 
+/// Asked about every [`POLL`] while a build waits for a lock or runs `go`: `true` stops the wait
+/// or the build at once (its processes are killed) with [`Error::Cancelled`]. The Python binding
+/// checks for Ctrl-C here.
+pub type Cancel = Arc<dyn Fn() -> bool + Send + Sync>;
+
+/// How often a waiting or building [`Builder`] asks its [`Cancel`] check.
+const POLL: Duration = Duration::from_millis(50);
+
+/// The file name of the build tool.
+const TOOL_NAME: &str = if cfg!(windows) {
+    "usegolib-build.exe"
+} else {
+    "usegolib-build"
+};
+
 /// Builds artifacts with the Go toolchain.
 #[derive(Clone)]
 pub struct Builder {
     go: PathBuf,
     progress: Option<Progress>,
     generics: Vec<String>,
+    cancel: Option<Cancel>,
 }
 
 impl std::fmt::Debug for Builder {
@@ -65,37 +85,6 @@ fn lock_timeout() -> std::time::Duration {
     std::time::Duration::from_secs(secs)
 }
 
-/// Takes the OS lock on `file`, waiting while another process holds it, up to
-/// [`lock_timeout`]: a build that hangs elsewhere gives an error here instead of a hang.
-fn wait_for_lock(file: &File, path: &Path, what: &str) -> Result<()> {
-    let deadline = std::time::Instant::now() + lock_timeout();
-    loop {
-        match file.try_lock() {
-            Ok(()) => return Ok(()),
-            Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
-                std::thread::sleep(std::time::Duration::from_millis(50));
-            }
-            Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(Error::Build {
-                    module: what.to_owned(),
-                    phase: "lock".into(),
-                    output: format!(
-                        "another process has been building {what} for {} s (lock {}): wait for it, or stop it and retry; USEGOLIB_LOCK_TIMEOUT sets the wait in seconds",
-                        lock_timeout().as_secs(),
-                        path.display()
-                    ),
-                });
-            }
-            Err(std::fs::TryLockError::Error(source)) => {
-                return Err(Error::Io {
-                    path: path.to_path_buf(),
-                    source,
-                })
-            }
-        }
-    }
-}
-
 /// The module path declared by `dir/go.mod`.
 ///
 /// # Errors
@@ -112,6 +101,9 @@ pub fn module_path_of(dir: &Path) -> Result<String> {
         if let Some(rest) = line.strip_prefix("module") {
             let m = rest.trim().trim_matches('"').trim_matches('`');
             if !m.is_empty() && rest.starts_with(char::is_whitespace) {
+                // Checked before it names anything on disk: `module /abs/dir` or `module ../x`
+                // would otherwise make a build write and delete outside the cache.
+                cache::check_import_path(m)?;
                 return Ok(m.to_owned());
             }
         }
@@ -168,6 +160,7 @@ impl Builder {
             go,
             progress: None,
             generics: Vec::new(),
+            cancel: None,
         }
     }
 
@@ -215,6 +208,152 @@ impl Builder {
         self
     }
 
+    /// Stops waits for a build lock and running builds as soon as `cancel` returns true (it is
+    /// asked every 50 ms): the build's process group is killed, its work directory removed, the
+    /// lock released, and the call returns [`Error::Cancelled`].
+    pub fn with_cancel(mut self, cancel: Cancel) -> Self {
+        self.cancel = Some(cancel);
+        self
+    }
+
+    fn cancelled(&self) -> bool {
+        self.cancel.as_ref().is_some_and(|c| c())
+    }
+
+    /// Takes the OS lock on `file`, waiting while another process holds it, up to
+    /// [`lock_timeout`] (a build that hangs elsewhere gives an error here instead of a hang), or
+    /// until the [`Cancel`] check says stop.
+    fn wait_for_lock(&self, file: &File, path: &Path, what: &str) -> Result<()> {
+        let deadline = Instant::now() + lock_timeout();
+        let mut said = false;
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(()),
+                Err(std::fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
+                    if !said {
+                        said = true;
+                        self.say(&format!(
+                            "waiting for another process building {what} (lock {})",
+                            path.display()
+                        ));
+                    }
+                    if self.cancelled() {
+                        return Err(Error::Cancelled {
+                            what: format!("waiting for another process building {what}"),
+                        });
+                    }
+                    std::thread::sleep(POLL);
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(Error::Build {
+                        module: what.to_owned(),
+                        phase: "lock".into(),
+                        output: format!(
+                            "another process has been building {what} for {} s (lock {}): wait for it, or stop it and retry; USEGOLIB_LOCK_TIMEOUT sets the wait in seconds",
+                            lock_timeout().as_secs(),
+                            path.display()
+                        ),
+                    });
+                }
+                Err(std::fs::TryLockError::Error(source)) => {
+                    return Err(Error::Io {
+                        path: path.to_path_buf(),
+                        source,
+                    })
+                }
+            }
+        }
+    }
+
+    /// Runs `cmd` as the leader of a new process group (a Ctrl-C at the terminal reaches only
+    /// this process, which decides), handing each line of its standard error to `on_line` and
+    /// returning its exit status and standard output. When the [`Cancel`] check says stop, the
+    /// whole group (the command and every `go` process it started) is killed.
+    fn run_group(
+        &self,
+        cmd: &mut Command,
+        on_line: &mut dyn FnMut(&str),
+    ) -> std::result::Result<(ExitStatus, Vec<u8>), RunError> {
+        cmd.process_group(0)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().map_err(RunError::Spawn)?;
+        let stdout = child.stdout.take();
+        let out_thread = std::thread::spawn(move || {
+            let mut v = Vec::new();
+            if let Some(mut o) = stdout {
+                let _ = o.read_to_end(&mut v);
+            }
+            v
+        });
+        let (tx, rx) = mpsc::channel::<String>();
+        let stderr = child.stderr.take();
+        let err_thread = std::thread::spawn(move || {
+            let Some(e) = stderr else { return };
+            let mut r = BufReader::new(e);
+            let mut line = Vec::new();
+            while matches!(r.read_until(b'\n', &mut line), Ok(n) if n > 0) {
+                let text = String::from_utf8_lossy(&line);
+                if tx
+                    .send(text.trim_end_matches(['\n', '\r']).to_owned())
+                    .is_err()
+                {
+                    break;
+                }
+                line.clear();
+            }
+        });
+        let mut asked = Instant::now();
+        let status = loop {
+            match rx.recv_timeout(POLL) {
+                Ok(line) => on_line(&line),
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => match child.try_wait() {
+                    Ok(Some(status)) => break status,
+                    Ok(None) => std::thread::sleep(POLL),
+                    Err(e) => return Err(RunError::Wait(e)),
+                },
+            }
+            if asked.elapsed() >= POLL {
+                asked = Instant::now();
+                if self.cancelled() {
+                    // The child is not reaped yet, so its group id is still its own.
+                    let _ = crate::ffi::kill_process_group(child.id());
+                    let _ = child.wait();
+                    drop(rx);
+                    let _ = err_thread.join();
+                    let _ = out_thread.join();
+                    return Err(RunError::Cancelled);
+                }
+            }
+        };
+        let _ = err_thread.join();
+        Ok((status, out_thread.join().unwrap_or_default()))
+    }
+
+    /// Runs a `go` command like `Command::output`, but cancellable (see [`Builder::run_group`]).
+    pub(crate) fn output(&self, mut cmd: Command, what: &str) -> Result<std::process::Output> {
+        let mut stderr = Vec::new();
+        let r = self.run_group(&mut cmd, &mut |line| {
+            stderr.extend_from_slice(line.as_bytes());
+            stderr.push(b'\n');
+        });
+        match r {
+            Ok((status, stdout)) => Ok(std::process::Output {
+                status,
+                stdout,
+                stderr,
+            }),
+            Err(RunError::Spawn(e)) => Err(self.spawn_error(e)),
+            Err(RunError::Wait(source)) => Err(Error::Io {
+                path: self.go.clone(),
+                source,
+            }),
+            Err(RunError::Cancelled) => Err(Error::Cancelled { what: what.into() }),
+        }
+    }
+
     pub(crate) fn say(&self, line: &str) {
         if let Some(p) = &self.progress {
             p(line);
@@ -245,11 +384,9 @@ impl Builder {
     ///
     /// [`Error::GoNotFound`] when `go` cannot be run.
     pub fn go_version(&self) -> Result<String> {
-        let out = self
-            .go_command()
-            .args(["env", "GOVERSION"])
-            .output()
-            .map_err(|e| self.spawn_error(e))?;
+        let mut cmd = self.go_command();
+        cmd.args(["env", "GOVERSION"]);
+        let out = self.output(cmd, "asking go for its version")?;
         if !out.status.success() {
             return Err(Error::GoNotFound {
                 detail: format!(
@@ -262,52 +399,66 @@ impl Builder {
         Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
     }
 
-    /// The `usegolib-build` binary for this Go version, built into the cache on first use.
-    fn tool(&self) -> Result<PathBuf> {
+    /// The `usegolib-build` binary for this Go version, built into `<cache>/tools/<key>/` on
+    /// first use, opened and verified against the SHA-256 recorded when it was built. A tool that
+    /// does not match is rebuilt, with a warning, instead of run (docs/adr/0002).
+    fn tool(&self) -> Result<Tool> {
         let go_version = self.go_version()?;
-        let key = format!("{}-{go_version}", builder_id());
-        let tools = artifact::cache_dir().join("tools");
-        let dir = tools.join(&key);
-        let exe = dir.join(if cfg!(windows) {
-            "usegolib-build.exe"
-        } else {
-            "usegolib-build"
-        });
-        if exe.is_file() {
-            return Ok(exe);
+        let key: String = format!("{}-{go_version}", builder_id())
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "._+-".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let cache_root = artifact::cache_dir();
+        let tools = cache::inside(&cache_root, "tools")?;
+        cache::private_dir(&cache_root, &tools)?;
+        cache::sweep_tool_leftovers(&tools);
+        let dir = cache::inside(&tools, &key)?;
+        let exe = dir.join(TOOL_NAME);
+        let sum = dir.join(format!("{TOOL_NAME}.sha256"));
+        match Tool::open_verified(&exe, &sum) {
+            Ok(t) => return Ok(t),
+            Err(reason) if exe.exists() => self.say(&format!(
+                "warning: not running the cached usegolib-build tool {}: {reason}; rebuilding it",
+                exe.display()
+            )),
+            Err(_) => {}
         }
+        let lock_path = cache::inside(&tools, format!("{key}.lock"))?;
+        let lock = cache::open_lock(&lock_path)?;
+        self.wait_for_lock(&lock, &lock_path, "the usegolib-build tool")?;
+        if let Ok(t) = Tool::open_verified(&exe, &sum) {
+            return Ok(t);
+        }
+        self.say("building the usegolib-build tool");
+        let work = WorkDir::create(&cache_root)?;
         let io = |path: &Path| {
             let path = path.to_path_buf();
             move |source| Error::Io { path, source }
         };
-        fs::create_dir_all(&tools).map_err(io(&tools))?;
-        let lock_path = tools.join(format!("{key}.lock"));
-        let lock = File::create(&lock_path).map_err(io(&lock_path))?;
-        wait_for_lock(&lock, &lock_path, "the usegolib-build tool")?;
-        if exe.is_file() {
-            return Ok(exe);
-        }
-        self.say("building the usegolib-build tool");
-        let tmp = tools.join(format!("{key}.tmp-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&tmp);
-        let src = tmp.join("src");
+        let src = work.path().join("src");
         for (rel, bytes) in GO_SOURCES {
-            let p = src.join(rel);
+            let p = cache::inside(&src, rel)?;
             if let Some(parent) = p.parent() {
-                fs::create_dir_all(parent).map_err(io(parent))?;
+                cache::private_dir(work.path(), parent)?;
             }
-            fs::write(&p, bytes).map_err(io(&p))?;
+            cache::write_private(&p, bytes, 0o600)?;
         }
-        let out = self
-            .go_command()
-            .current_dir(&src)
+        let built = work.path().join("tool");
+        cache::private_dir(work.path(), &built)?;
+        let mut cmd = self.go_command();
+        cmd.current_dir(&src)
             .env("CGO_ENABLED", "0")
             .env("GOFLAGS", "-mod=mod")
             .args(["build", "-trimpath", "-o"])
-            .arg(tmp.join(exe.file_name().unwrap_or_default()))
-            .arg("./cmd/usegolib-build")
-            .output()
-            .map_err(|e| self.spawn_error(e))?;
+            .arg(built.join(TOOL_NAME))
+            .arg("./cmd/usegolib-build");
+        let out = self.output(cmd, "building the usegolib-build tool")?;
         if !out.status.success() {
             return Err(Error::Build {
                 module: "usegolib-build".into(),
@@ -315,31 +466,61 @@ impl Builder {
                 output: String::from_utf8_lossy(&out.stderr).into_owned(),
             });
         }
-        let _ = fs::remove_dir_all(&src);
+        let built_exe = built.join(TOOL_NAME);
+        {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(&built_exe, fs::Permissions::from_mode(0o700))
+                .map_err(io(&built_exe))?;
+        }
+        let hash = sha256_file(&built_exe).map_err(io(&built_exe))?;
+        cache::write_private(
+            &built.join(format!("{TOOL_NAME}.sha256")),
+            format!("{hash}\n").as_bytes(),
+            0o600,
+        )?;
         let _ = fs::remove_dir_all(&dir);
-        fs::rename(&tmp, &dir).map_err(io(&dir))?;
-        Ok(exe)
+        fs::rename(&built, &dir).map_err(io(&dir))?;
+        Tool::open_verified(&exe, &sum).map_err(|reason| Error::Build {
+            module: "usegolib-build".into(),
+            phase: "tool".into(),
+            output: format!("the tool just built does not verify: {reason}"),
+        })
     }
 
     /// Builds the module whose source is in `src_dir` into the artifact directory `out_dir`.
     /// `version` is `local` for a local module, else the module version being built.
+    ///
+    /// The instantiations of generic functions built are those wanted now (see
+    /// [`Builder::with_generics`]) plus those the artifact in `out_dir` already holds, so that two
+    /// callers asking for different ones never undo each other; when that union does not build
+    /// (an old instantiation no longer compiles), the build is retried with the wanted ones only.
     ///
     /// # Errors
     ///
     /// [`Error::GoNotFound`], or [`Error::Build`] carrying the Go toolchain's output.
     pub fn build(&self, src_dir: &Path, version: &str, out_dir: &Path) -> Result<()> {
         let tool = self.tool()?;
-        let generics = self.generics_for(src_dir)?;
-        let result = self.run_tool(&tool, src_dir, version, out_dir, &generics);
+        let wanted = self.generics_for(src_dir)?;
+        let mut union = wanted.clone();
+        union.extend(read_builder_id(out_dir).map(|(_, g)| g).unwrap_or_default());
+        union.sort();
+        union.dedup();
+        let mut result = self.run_tool(&tool, src_dir, version, out_dir, &union);
+        let mut built = union;
+        if matches!(result, Err(Error::Build { .. })) && built != wanted {
+            self.say("retrying with only the requested generic instantiations");
+            result = self.run_tool(&tool, src_dir, version, out_dir, &wanted);
+            built = wanted;
+        }
         if result.is_ok() {
             // Record which generator and runtime built it (a newer usegolib rebuilds it), and
             // which instantiations it holds.
             let mut id = format!("{}\n", builder_id());
-            for g in &generics {
+            for g in &built {
                 id.push_str(g);
                 id.push('\n');
             }
-            let _ = fs::write(out_dir.join(BUILDER_ID_FILE), id);
+            let _ = cache::write_private(&out_dir.join(BUILDER_ID_FILE), id.as_bytes(), 0o600);
         }
         result
     }
@@ -347,75 +528,88 @@ impl Builder {
     /// Whether the artifact in `dir` was built by this usegolib's builder with every
     /// instantiation this builder wants for the module at `src_dir`.
     fn up_to_date(&self, dir: &Path, src_dir: &Path) -> bool {
-        let Ok(text) = fs::read_to_string(dir.join(BUILDER_ID_FILE)) else {
+        let Some((id, built)) = read_builder_id(dir) else {
             return false;
         };
-        let mut lines = text.lines();
-        if lines.next().map(str::trim) != Some(builder_id()) {
+        if id != builder_id() {
             return false;
         }
-        let built: Vec<&str> = lines.collect();
         match self.generics_for(src_dir) {
-            Ok(want) => want.iter().all(|g| built.contains(&g.as_str())),
+            Ok(want) => want.iter().all(|g| built.contains(g)),
             Err(_) => false,
         }
     }
 
+    /// Whether the library of the artifact in `out` matches `manifest`; says so (once per
+    /// `warned`) when it does not, since the artifact is then rebuilt.
+    fn library_ok(&self, out: &Path, manifest: &crate::Manifest, warned: &Cell<bool>) -> bool {
+        let ok = artifact::library_intact(out, manifest);
+        if !ok && !warned.replace(true) {
+            self.say(&format!(
+                "warning: the library {} is missing or does not match its manifest; rebuilding it",
+                out.join(&manifest.library.file).display()
+            ));
+        }
+        ok
+    }
+
+    /// Runs the verified tool in its own process group, with a private work directory under
+    /// `<cache>/work/` that is removed afterwards whatever happens.
     fn run_tool(
         &self,
-        tool: &Path,
+        tool: &Tool,
         src_dir: &Path,
         version: &str,
         out_dir: &Path,
         generics: &[String],
     ) -> Result<()> {
-        let tool = tool.to_path_buf();
-        let mut child = Command::new(&tool)
-            .env(
-                "GOTOOLCHAIN",
-                std::env::var("USEGOLIB_GOTOOLCHAIN").unwrap_or_else(|_| "local".into()),
-            )
-            .env("USEGOLIB_GO", &self.go)
-            .arg("-module")
-            .arg(src_dir)
-            .arg("-out")
-            .arg(out_dir)
-            .arg("-version")
-            .arg(version)
-            .args(generics.iter().flat_map(|g| ["-generic", g.as_str()]))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|source| Error::Io {
-                path: tool.clone(),
-                source,
-            })?;
-        let mut stdout = child.stdout.take();
-        let out_thread = std::thread::spawn(move || {
-            let mut s = String::new();
-            if let Some(o) = stdout.as_mut() {
-                let _ = o.read_to_string(&mut s);
-            }
-            s
-        });
+        let work = WorkDir::create(&artifact::cache_dir())?;
+        let mut cmd = tool.command();
+        cmd.env(
+            "GOTOOLCHAIN",
+            std::env::var("USEGOLIB_GOTOOLCHAIN").unwrap_or_else(|_| "local".into()),
+        )
+        .env("USEGOLIB_GO", &self.go)
+        // The tool dies with this process (PR_SET_PDEATHSIG, checked against this pid).
+        .env("USEGOLIB_PARENT_PID", std::process::id().to_string())
+        .arg("-module")
+        .arg(src_dir)
+        .arg("-out")
+        .arg(out_dir)
+        .arg("-version")
+        .arg(version)
+        .arg("-work")
+        .arg(work.path().join("bridge"))
+        .args(generics.iter().flat_map(|g| ["-generic", g.as_str()]));
         let mut output = String::new();
         let mut phase = String::from("start");
-        if let Some(err) = child.stderr.take() {
-            for line in BufReader::new(err).lines().map_while(|l| l.ok()) {
-                if let Some(p) = line.strip_prefix("usegolib-build: phase ") {
-                    phase = p.split_whitespace().next().unwrap_or(p).to_owned();
-                    self.say(p);
-                } else {
-                    output.push_str(&line);
-                    output.push('\n');
-                }
+        let r = self.run_group(&mut cmd, &mut |line| {
+            if let Some(p) = line.strip_prefix("usegolib-build: phase ") {
+                phase = p.split_whitespace().next().unwrap_or(p).to_owned();
+                self.say(p);
+            } else {
+                output.push_str(line);
+                output.push('\n');
             }
-        }
-        let status = child.wait().map_err(|source| Error::Io {
-            path: tool.clone(),
-            source,
-        })?;
-        output.push_str(&out_thread.join().unwrap_or_default());
+        });
+        let status = match r {
+            Ok((status, stdout)) => {
+                output.push_str(&String::from_utf8_lossy(&stdout));
+                status
+            }
+            Err(RunError::Spawn(source) | RunError::Wait(source)) => {
+                return Err(Error::Io {
+                    path: tool.path.clone(),
+                    source,
+                })
+            }
+            Err(RunError::Cancelled) => {
+                return Err(Error::Cancelled {
+                    what: format!("building {}", src_dir.display()),
+                })
+            }
+        };
+        drop(work);
         if !status.success() {
             return Err(Error::Build {
                 module: src_dir.display().to_string(),
@@ -428,26 +622,37 @@ impl Builder {
 
     /// Returns the artifact of the local module at `module_dir` under `root`, building it if it
     /// is missing or if the sources changed since (by fingerprint; an unchanged module is reused
-    /// without running `go`). Concurrent callers, in this or other processes, build it once: the
-    /// build runs under an OS file lock and the artifact appears by an atomic rename.
+    /// without running `go`). The artifact is keyed by the module's directory
+    /// ([`artifact::local_artifact_dir`]), so two directories with the same module path keep
+    /// their own. Concurrent callers, in this or other processes, build it once: the build runs
+    /// under an OS file lock and the artifact appears by an atomic rename.
     ///
     /// # Errors
     ///
-    /// See [`Builder::build`].
+    /// [`Error::Io`] when `module_dir` does not exist, and see [`Builder::build`].
     pub fn ensure_local(&self, module_dir: &Path, root: &Path) -> Result<PathBuf> {
+        let module_dir = &module_dir.canonicalize().map_err(|source| Error::Io {
+            path: module_dir.to_path_buf(),
+            source,
+        })?;
         let module = module_path_of(module_dir)?;
-        let out = artifact::artifact_dir(root, &module, "local");
-        let fp = artifact::fingerprint(module_dir)?;
+        let out = artifact::local_artifact_dir(root, &module, module_dir);
+        // The manifest says which directories beyond the walk the fingerprint covers; an
+        // unreadable one, or sources that cannot be read, mean a rebuild (whose errors say why).
+        let warned = Cell::new(false);
         let fresh = |out: &Path| {
             self.up_to_date(out, module_dir)
-                && artifact::read_manifest(out)
-                    .map(|m| m.fingerprint.as_deref() == Some(fp.as_str()))
-                    .unwrap_or(false)
+                && artifact::read_manifest(out).is_ok_and(|m| {
+                    m.fingerprint.is_some()
+                        && artifact::fingerprint_with(module_dir, &m.input_dirs).ok()
+                            == m.fingerprint
+                        && self.library_ok(out, &m, &warned)
+                })
         };
         if fresh(&out) {
             return Ok(out);
         }
-        self.locked(root, &module, "local", || {
+        self.locked(root, &out, || {
             if !fresh(&out) {
                 self.build(module_dir, "local", &out)?;
             }
@@ -456,27 +661,41 @@ impl Builder {
         Ok(out)
     }
 
-    /// Builds `module@version` from `src_dir` into `out` unless a valid artifact is already
-    /// there (or always, with `force`), under the same lock as [`Builder::ensure_local`].
+    /// Builds `module@version` from `src_dir` into `out` (an artifact directory under the
+    /// artifact root `root`) unless a valid artifact with an intact library is already there (or
+    /// always, with `force`), under the same lock as [`Builder::ensure_local`]: one lock per
+    /// artifact directory.
     ///
     /// # Errors
     ///
-    /// See [`Builder::build`].
+    /// See [`Builder::build`]; [`Error::InvalidModulePath`] for a module path or version that Go
+    /// would refuse, [`Error::InsecureCache`] when `out` is not inside `root`.
     pub fn ensure_built(
         &self,
         src_dir: &Path,
         module: &str,
         version: &str,
+        root: &Path,
         out: &Path,
         force: bool,
     ) -> Result<()> {
-        let root = out.parent().and_then(Path::parent).unwrap_or(out);
-        let present =
-            || !force && self.up_to_date(out, src_dir) && artifact::read_manifest(out).is_ok();
+        if version == "local" {
+            cache::check_import_path(module)?;
+        } else {
+            cache::check_module_version(module, version)?;
+        }
+        let warned = Cell::new(false);
+        let present = || {
+            !force
+                && self.up_to_date(out, src_dir)
+                && artifact::read_manifest(out)
+                    .map(|m| self.library_ok(out, &m, &warned))
+                    .unwrap_or(false)
+        };
         if present() {
             return Ok(());
         }
-        self.locked(root, module, version, || {
+        self.locked(root, out, || {
             if !present() {
                 self.build(src_dir, version, out)?;
             }
@@ -484,32 +703,94 @@ impl Builder {
         })
     }
 
-    /// Runs `f` holding the OS file lock of `module@version` under `root` (released by the
-    /// kernel if this process dies).
-    fn locked<T>(
-        &self,
-        root: &Path,
-        module: &str,
-        version: &str,
-        f: impl FnOnce() -> Result<T>,
-    ) -> Result<T> {
-        let locks = root.join(".locks");
-        fs::create_dir_all(&locks).map_err(|source| Error::Io {
-            path: locks.clone(),
-            source,
-        })?;
-        let name = format!(
-            "{}@{version}.lock",
-            artifact::escape_module_path(module).replace('/', "%")
-        );
-        let lock_path = locks.join(name);
-        let lock = File::create(&lock_path).map_err(|source| Error::Io {
-            path: lock_path.clone(),
-            source,
-        })?;
-        wait_for_lock(&lock, &lock_path, &format!("{module}@{version}"))?;
+    /// Runs `f` holding the OS file lock of the artifact directory `out` under `root` (released
+    /// by the kernel if this process dies): `<root>/.locks/<path of out, '/' as '%'>.lock`. The
+    /// root and the directories down to `out`'s parent are created `0700` and checked first, and
+    /// what an interrupted earlier write of `out` left is removed.
+    fn locked<T>(&self, root: &Path, out: &Path, f: impl FnOnce() -> Result<T>) -> Result<T> {
+        cache::private_dir(root, out.parent().unwrap_or(root))?;
+        let lock_path = cache::artifact_lock(root, out)?;
+        cache::private_dir(root, lock_path.parent().unwrap_or(root))?;
+        let lock = cache::open_lock(&lock_path)?;
+        let what = out.strip_prefix(root).unwrap_or(out).display().to_string();
+        self.wait_for_lock(&lock, &lock_path, &what)?;
+        cache::clean_artifact_leftovers(out);
         let r = f();
+        if r.is_err() {
+            cache::clean_artifact_leftovers(out);
+        }
         drop(lock);
         r
     }
+}
+
+/// The builder id of the artifact in `dir` and the generic instantiations it holds, as its
+/// [`BUILDER_ID_FILE`] lists them; `None` when there is no such file.
+fn read_builder_id(dir: &Path) -> Option<(String, Vec<String>)> {
+    let text = fs::read_to_string(dir.join(BUILDER_ID_FILE)).ok()?;
+    let mut lines = text.lines().map(str::trim);
+    let id = lines.next()?.to_owned();
+    Some((
+        id,
+        lines.filter(|l| !l.is_empty()).map(str::to_owned).collect(),
+    ))
+}
+
+/// Why [`Builder::run_group`] gave up.
+enum RunError {
+    Spawn(std::io::Error),
+    Wait(std::io::Error),
+    Cancelled,
+}
+
+/// The SHA-256 of a file, in hex.
+fn sha256_file(path: &Path) -> std::io::Result<String> {
+    let mut f = File::open(path)?;
+    artifact::sha256_hex(&mut f)
+}
+
+/// The build tool, open: the very file whose hash was checked is the one that runs.
+struct Tool {
+    file: File,
+    path: PathBuf,
+}
+
+impl Tool {
+    /// Opens `exe` and hashes it from that open file; the hash must be the one in `sum`,
+    /// written by the loader when it built the tool.
+    fn open_verified(exe: &Path, sum: &Path) -> std::result::Result<Tool, String> {
+        let want = fs::read_to_string(sum).map_err(|e| format!("no recorded hash ({e})"))?;
+        let mut file = File::open(exe).map_err(|e| e.to_string())?;
+        let actual = artifact::sha256_hex(&mut file).map_err(|e| e.to_string())?;
+        if actual != want.trim() {
+            return Err(format!(
+                "its sha256 is {actual}, but {} was recorded when it was built",
+                want.trim()
+            ));
+        }
+        Ok(Tool {
+            file,
+            path: exe.to_path_buf(),
+        })
+    }
+
+    /// A command that runs exactly the hashed content: on Linux through `/proc/self/fd/N` of
+    /// the descriptor that was hashed, so replacing the file after the check changes nothing.
+    fn command(&self) -> Command {
+        let program = fd_path(&self.file).unwrap_or_else(|| self.path.clone());
+        let mut c = Command::new(program);
+        c.arg0(TOOL_NAME);
+        c
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn fd_path(file: &File) -> Option<PathBuf> {
+    use std::os::fd::AsRawFd;
+    Some(PathBuf::from(format!("/proc/self/fd/{}", file.as_raw_fd())))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn fd_path(_file: &File) -> Option<PathBuf> {
+    None
 }

@@ -214,6 +214,40 @@ pub enum Error {
         /// The module.
         module: String,
     },
+    /// A module path or version that Go would not accept, found before it named a directory.
+    #[error("malformed {what} {value:?}: {reason} (Go's rules: https://go.dev/ref/mod#go-mod-file-ident; usegolib checks them before the name becomes a directory in its cache)")]
+    InvalidModulePath {
+        /// "module path" or "version".
+        what: String,
+        /// The rejected text.
+        value: String,
+        /// The rule it breaks.
+        reason: String,
+    },
+    /// A cache directory that could be used against this user: another user owns it or can write
+    /// it, or a path would leave the cache root.
+    #[error("refusing to use {}: {reason}; {fix}", .path.display())]
+    InsecureCache {
+        /// The directory or path.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+        /// How to fix it.
+        fix: String,
+    },
+    /// The caller's cancellation check (Ctrl-C in Python) stopped a wait or a build; the build's
+    /// processes were killed and nothing half-built was left.
+    #[error("interrupted while {what}")]
+    Cancelled {
+        /// What was going on.
+        what: String,
+    },
+    /// The artifact's library file is missing.
+    #[error("the library {} of this artifact is missing: rebuild the artifact (import with build=\"missing\", or usegolib build --force)", .path.display())]
+    LibraryMissing {
+        /// The missing file.
+        path: PathBuf,
+    },
     /// The bridge produced no reply (its allocation failed).
     #[error("{function}: the Go bridge could not allocate its reply")]
     NoReply {

@@ -501,6 +501,61 @@ fn fd_path(_file: &File) -> Option<std::path::PathBuf> {
     None
 }
 
+/// The effective user id of this process.
+pub(crate) fn euid() -> u32 {
+    // SAFETY: geteuid takes no arguments, touches no memory of ours and cannot fail.
+    unsafe { libc::geteuid() }
+}
+
+/// The home directory of the effective user from the password database (`getpwuid_r`), for
+/// when `HOME` is not set.
+pub(crate) fn home_of_euid() -> Option<std::path::PathBuf> {
+    use std::os::unix::ffi::OsStrExt;
+    let uid = euid();
+    let mut buf = vec![0 as libc::c_char; 16 * 1024];
+    loop {
+        // SAFETY: an all-zero `passwd` is a valid value of this plain C struct (null pointers,
+        // zero ids); getpwuid_r only writes into it.
+        let mut pw: libc::passwd = unsafe { std::mem::zeroed() };
+        let mut result: *mut libc::passwd = std::ptr::null_mut();
+        // SAFETY: `pw`, `buf` (with its true length) and `result` are valid for writes for the
+        // whole call; getpwuid_r is the thread-safe variant and keeps no pointer to them.
+        let rc =
+            unsafe { libc::getpwuid_r(uid, &mut pw, buf.as_mut_ptr(), buf.len(), &mut result) };
+        if rc == libc::ERANGE && buf.len() < (1 << 20) {
+            buf.resize(buf.len() * 2, 0);
+            continue;
+        }
+        if rc != 0 || result.is_null() || pw.pw_dir.is_null() {
+            return None;
+        }
+        // SAFETY: on success `pw.pw_dir` points to a NUL-terminated string inside `buf`, which
+        // is alive and unchanged here.
+        let dir = unsafe { std::ffi::CStr::from_ptr(pw.pw_dir) };
+        let dir = std::path::PathBuf::from(std::ffi::OsStr::from_bytes(dir.to_bytes()));
+        return dir.is_absolute().then_some(dir);
+    }
+}
+
+/// Sends SIGKILL to the process group `pgid`: a child started with `process_group(0)` and all
+/// the processes it started (the `go` commands of a build).
+pub(crate) fn kill_process_group(pgid: u32) -> std::io::Result<()> {
+    let Ok(pgid) = libc::pid_t::try_from(pgid) else {
+        return Err(std::io::Error::from(std::io::ErrorKind::InvalidInput));
+    };
+    if pgid <= 1 {
+        return Err(std::io::Error::from(std::io::ErrorKind::InvalidInput));
+    }
+    // SAFETY: kill has no memory-safety preconditions. The caller passes the pid of a child it
+    // started as the leader of its own process group and has not reaped yet, so the group id
+    // cannot have been reused by unrelated processes; `-pgid` (pgid > 1) names that group only.
+    if unsafe { libc::kill(-pgid, libc::SIGKILL) } == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,6 +18,7 @@
 
 mod artifact;
 mod builder;
+mod cache;
 mod error;
 mod ffi;
 mod manifest;
@@ -26,17 +27,20 @@ mod registry;
 mod resolve;
 
 pub use artifact::{
-    artifact_dir, cache_dir, cached_versions, default_artifact_root, escape_module_path,
-    find_artifact, fingerprint, host_platform, list_artifacts, read_manifest,
+    artifact_dir, cache_dir, cached_artifacts, cached_versions, default_artifact_root,
+    escape_module_path, find_artifact, fingerprint, fingerprint_with, host_platform,
+    library_intact, list_artifacts, local_artifact_dir, local_dir_key, local_replace_paths,
+    read_manifest,
 };
 pub use builder::{
-    builder_id, find_module_root, module_path_of, Builder, Progress, BUILDER_ID_FILE,
+    builder_id, find_module_root, module_path_of, Builder, Cancel, Progress, BUILDER_ID_FILE,
 };
+pub use cache::{check_import_path, check_module_path, check_module_version, remove_artifact};
 pub use error::{Error, Result};
 pub use ffi::{restore_go_signal_handlers, FloorI64, RawReply};
 pub use manifest::{
-    check_schema, parse_manifest, FieldInfo, Function, GenericInfo, LibraryInfo, Manifest, Package,
-    Param, Schema, Skipped, SkippedPackage, TypeInfo, MANIFEST_VERSION,
+    check_schema, parse_manifest, FieldInfo, Function, GenericInfo, InputDir, LibraryInfo,
+    Manifest, Package, Param, Schema, Skipped, SkippedPackage, TypeInfo, MANIFEST_VERSION,
 };
 pub use module::{error_from_reply, GoFunction, GoModule, OP_RELEASE};
 pub use registry::{load, load_artifact, loaded, loaded_modules};

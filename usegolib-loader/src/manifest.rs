@@ -189,8 +189,28 @@ pub struct Manifest {
     pub library: LibraryInfo,
     /// For local modules, the fingerprint of the sources (docs/abi.md section 9).
     pub fingerprint: Option<String>,
+    /// For local modules, the module's directory (symbolic links resolved).
+    #[serde(default)]
+    pub source_dir: Option<String>,
+    /// For local modules, the directories the fingerprint covers beyond its walk (embedded
+    /// files, sources the walk does not select), as the build found them with `go list`.
+    #[serde(default)]
+    pub input_dirs: Vec<InputDir>,
     /// The schema, as JSON: compared with the library's own copy at load time.
     pub schema: serde_json::Value,
+}
+
+/// A directory of a fingerprint root whose files the fingerprint covers whatever their names
+/// (docs/abi.md section 9).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputDir {
+    /// The root: `""` for the module, else a directory replacement as its go.mod writes it.
+    pub root: String,
+    /// Slash-separated, relative to the root; `""` is the root itself.
+    pub dir: String,
+    /// Also every directory below `dir` (a directory named by a `//go:embed` pattern).
+    #[serde(default)]
+    pub recursive: bool,
 }
 
 /// The library entry of a manifest.

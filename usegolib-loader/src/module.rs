@@ -77,6 +77,11 @@ impl GoModule {
             usegolib_abi::ABI_VERSION,
         )
         .map_err(|e| match e {
+            OpenError::Io(source) if source.kind() == std::io::ErrorKind::NotFound => {
+                Error::LibraryMissing {
+                    path: lib_path.clone(),
+                }
+            }
             OpenError::Io(source) => Error::Io {
                 path: lib_path.clone(),
                 source,

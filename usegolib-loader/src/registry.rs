@@ -13,6 +13,31 @@ use crate::{artifact, Error, Result};
 /// Loaded modules by module path. Entries are never removed: a Go library cannot be unloaded.
 static LOADED: Lazy<Mutex<HashMap<String, Arc<GoModule>>>> = Lazy::new(Default::default);
 
+/// Refuses a local build of the module from another directory than the loaded one: the same
+/// module path from two directories is two different modules for this process.
+fn check_source(loaded: &GoModule, version: &str, source_dir: Option<&str>) -> Result<()> {
+    let had = loaded.manifest().source_dir.as_deref();
+    match (had, source_dir) {
+        (Some(a), Some(b)) if loaded.version() == "local" && version == "local" && a != b => {
+            Err(Error::VersionConflict {
+                module: loaded.module().to_owned(),
+                loaded: format!("local from {a}"),
+                requested: format!("local from {b}"),
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Refuses to import the local module in `dir` (its module path `module`) when the module is
+/// loaded from another directory (see [`check_source`]).
+pub(crate) fn check_local_dir(module: &str, dir: &Path) -> Result<()> {
+    match loaded(module) {
+        Some(m) => check_source(&m, "local", dir.to_str()),
+        None => Ok(()),
+    }
+}
+
 fn check_same(loaded: &GoModule, version: &str, sha256: Option<&str>) -> Result<()> {
     if loaded.version() != version {
         return Err(Error::VersionConflict {
@@ -38,11 +63,13 @@ fn check_same(loaded: &GoModule, version: &str, sha256: Option<&str>) -> Result<
 /// # Errors
 ///
 /// Every check of the artifact ([`Error::Tampered`], [`Error::AbiMismatch`], ...), and
-/// [`Error::VersionConflict`] when another version of the module is loaded.
+/// [`Error::VersionConflict`] when another version of the module is loaded, or a local build of
+/// it from another directory.
 pub fn load_artifact(dir: &Path) -> Result<Arc<GoModule>> {
     let manifest = artifact::read_manifest(dir)?;
     let mut loaded = LOADED.lock();
     if let Some(m) = loaded.get(&manifest.module) {
+        check_source(m, &manifest.version, manifest.source_dir.as_deref())?;
         check_same(m, &manifest.version, Some(&manifest.library.sha256))?;
         return Ok(m.clone());
     }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::module::GoModule;
-use crate::{artifact, builder, registry, Builder, Error, Result};
+use crate::{artifact, builder, cache, registry, Builder, Error, Result};
 
 /// When [`import`] may build.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,11 +113,27 @@ pub fn locate(target: &str, version: Option<&str>, opts: &ImportOptions) -> Resu
         .artifact_root
         .clone()
         .unwrap_or_else(artifact::default_artifact_root);
+    let located = locate_in(&root, target, version, opts)?;
+    if let Located::Artifact(dir, _) = &located {
+        // Nothing is loaded from a directory another user owns or can write.
+        cache::trusted_dir(&root, dir)?;
+    }
+    Ok(located)
+}
+
+fn locate_in(
+    root: &Path,
+    target: &str,
+    version: Option<&str>,
+    opts: &ImportOptions,
+) -> Result<Located> {
+    let root = root.to_path_buf();
     let (path, version) = split_version(target, version)?;
     if looks_like_dir(&path) {
         return locate_local(&expand_home(&path), version.as_deref(), &root, opts);
     }
     let path = path.trim_end_matches('/').to_owned();
+    cache::check_import_path(&path)?;
     // 1. A module already loaded in this process whose path is a prefix of the target.
     let loaded = registry::loaded_modules()
         .into_iter()
@@ -135,8 +151,12 @@ pub fn locate(target: &str, version: Option<&str>, opts: &ImportOptions) -> Resu
         }
         return Ok(Located::Loaded(m, path));
     }
-    // 2. A cached artifact of the target or of a module containing it.
-    if opts.build != BuildPolicy::Always {
+    // 2. A cached artifact of the target or of a module containing it. Only a version that can
+    // name a directory is looked up (a query such as `latest` or `master` goes to step 3).
+    let exact = version
+        .as_deref()
+        .is_none_or(|v| v == "local" || cache::is_canonical_version(v));
+    if opts.build != BuildPolicy::Always && exact {
         for module in prefixes(&path) {
             let found = match &version {
                 Some(v) => artifact::find_artifact(&root, module, Some(v)).ok(),
@@ -147,7 +167,20 @@ pub fn locate(target: &str, version: Option<&str>, opts: &ImportOptions) -> Resu
                 },
             };
             if let Some(dir) = found {
-                return Ok(Located::Artifact(dir, path.clone()));
+                // A damaged or missing library is rebuilt when building is allowed.
+                let intact = || {
+                    artifact::read_manifest(&dir)
+                        .map(|m| artifact::library_intact(&dir, &m))
+                        .unwrap_or(true)
+                };
+                if opts.build == BuildPolicy::Never || intact() {
+                    return Ok(Located::Artifact(dir, path.clone()));
+                }
+                opts.builder.say(&format!(
+                    "warning: the library of the artifact in {} is missing or does not match its manifest; rebuilding it",
+                    dir.display()
+                ));
+                break;
             }
         }
     }
@@ -165,6 +198,7 @@ pub fn locate(target: &str, version: Option<&str>, opts: &ImportOptions) -> Resu
         &dl.dir,
         &dl.path,
         &dl.version,
+        &root,
         &out,
         opts.build == BuildPolicy::Always,
     )?;
@@ -198,18 +232,30 @@ fn locate_local(
     }
     let (mod_root, rel) = builder::find_module_root(dir)?;
     let module = builder::module_path_of(&mod_root)?;
+    // Before any build: the module may already be loaded from another directory.
+    registry::check_local_dir(&module, &mod_root)?;
     let package = if rel.is_empty() {
         module.clone()
     } else {
         format!("{module}/{rel}")
     };
     let out = match opts.build {
-        BuildPolicy::Never => artifact::find_artifact(root, &module, Some("local"))?,
+        BuildPolicy::Never => {
+            let out = artifact::local_artifact_dir(root, &module, &mod_root);
+            if !out.join("manifest.json").is_file() {
+                return Err(Error::ArtifactNotFound {
+                    module: format!("{module} (from {})", mod_root.display()),
+                    version: Some("local".into()),
+                    root: root.to_path_buf(),
+                });
+            }
+            out
+        }
         BuildPolicy::Missing => opts.builder.ensure_local(&mod_root, root)?,
         BuildPolicy::Always => {
-            let out = artifact::artifact_dir(root, &module, "local");
+            let out = artifact::local_artifact_dir(root, &module, &mod_root);
             opts.builder
-                .ensure_built(&mod_root, &module, "local", &out, true)?;
+                .ensure_built(&mod_root, &module, "local", root, &out, true)?;
             out
         }
     };
@@ -278,17 +324,18 @@ fn download(b: &Builder, path: &str, version: Option<&str>) -> Result<Downloaded
     let tmp = std::env::temp_dir();
     for candidate in prefixes(path) {
         b.say(&format!("download {candidate}@{query}"));
-        let out = b
-            .go_command()
-            .current_dir(&tmp)
+        let mut cmd = b.go_command();
+        cmd.current_dir(&tmp)
             .args(["mod", "download", "-json"])
-            .arg(format!("{candidate}@{query}"))
-            .output()
-            .map_err(|e| b.spawn_error(e))?;
+            .arg(format!("{candidate}@{query}"));
+        let out = b.output(cmd, &format!("downloading {candidate}@{query}"))?;
         let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
         if let (Some(dir), Some(v)) = (json["Dir"].as_str(), json["Version"].as_str()) {
+            let path = json["Path"].as_str().unwrap_or(candidate).to_owned();
+            // What the toolchain (or a proxy) answered names directories of the cache next.
+            cache::check_module_version(&path, v)?;
             return Ok(Downloaded {
-                path: json["Path"].as_str().unwrap_or(candidate).to_owned(),
+                path,
                 version: v.to_owned(),
                 dir: PathBuf::from(dir),
             });

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use pyo3::exceptions::{PyOverflowError, PyTypeError};
+use pyo3::exceptions::{PyOverflowError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{
     PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyMemoryView, PyString, PyTuple,
@@ -18,32 +18,128 @@ use usegolib_abi::{
 use crate::ctx::{helpers, ModuleCtx};
 use crate::handle::PyGoObject;
 
-/// Why an argument could not be converted: a type mismatch, a value out of range, or a Python
-/// exception raised while looking at it (e.g. UnicodeEncodeError).
+/// The deepest container nesting a message may have (docs/abi.md section 6).
+pub const MAX_DEPTH: usize = usegolib_abi::Limits::ABI.max_depth;
+
+/// Containers around every argument: the request array and its argument array.
+pub const ARGS_DEPTH: usize = 2;
+
+/// Why an argument could not be converted.
 pub enum ArgError {
+    /// A type mismatch: `TypeError`.
     Type(String),
+    /// A value out of range: `OverflowError`.
     Overflow(String),
+    /// A list or dict changed size while it was being converted: `RuntimeError`.
+    Changed(String),
+    /// A container nested deeper than the wire allows, or a cycle: `ValueError`.
+    Nested(Box<Nesting>),
+    /// A Python exception raised while looking at the value (e.g. UnicodeEncodeError).
     Py(PyErr),
 }
 
+/// Where a too-deep container is. Each container on the path adds its step and its identity
+/// while the error unwinds, so a path costs nothing until a value is too deep; a cycle always is
+/// (it never ends), and shows as a container met twice on the path.
+pub struct Nesting {
+    /// The steps from the argument down, innermost first.
+    steps: Vec<Step>,
+    /// The identity of each container on the path (one more than the steps), innermost first.
+    ids: Vec<usize>,
+}
+
+enum Step {
+    Index(usize),
+    Key(String),
+    Attr(String),
+}
+
+impl Nesting {
+    /// The message, with `root` naming the argument.
+    fn message(mut self, root: &str) -> String {
+        self.steps.reverse();
+        self.ids.reverse();
+        for j in 1..self.ids.len() {
+            if let Some(i) = self.ids[..j].iter().position(|&id| id == self.ids[j]) {
+                return format!(
+                    "the value refers to itself: {} is the same object as {} (a cycle); Go \
+                     values cannot contain cycles: pass a copy without one",
+                    path(root, &self.steps[..j]),
+                    path(root, &self.steps[..i])
+                );
+            }
+        }
+        format!(
+            "nested too deeply: {} would be a container at depth {} of the request, deeper than \
+             the limit of {MAX_DEPTH} levels (docs/abi.md section 6; the request and its argument \
+             list count as levels 1 and 2): pass a less deeply nested value",
+            path(root, &self.steps),
+            MAX_DEPTH + 1
+        )
+    }
+}
+
+/// `root` followed by `steps`, shortened in the middle when long.
+fn path(root: &str, steps: &[Step]) -> String {
+    let show = |s: &Step| match s {
+        Step::Index(i) => format!("[{i}]"),
+        Step::Key(k) => format!("[{k:?}]"),
+        Step::Attr(a) => format!(".{a}"),
+    };
+    let mut p = root.to_owned();
+    if steps.len() <= 12 {
+        steps.iter().for_each(|s| p.push_str(&show(s)));
+    } else {
+        steps[..6].iter().for_each(|s| p.push_str(&show(s)));
+        p.push('…');
+        steps[steps.len() - 3..]
+            .iter()
+            .for_each(|s| p.push_str(&show(s)));
+        p.push_str(&format!(" ({} levels down)", steps.len()));
+    }
+    p
+}
+
+/// The identity of a Python object (its address), for finding cycles.
+fn identity(obj: &Bound<'_, PyAny>) -> usize {
+    obj.as_ptr() as usize
+}
+
 impl ArgError {
-    fn at(self, index: usize) -> Self {
-        self.prefixed(&format!("element {index}"))
+    /// This error, for the element at `index` of the container `within`.
+    fn at(self, index: usize, within: &Bound<'_, PyAny>) -> Self {
+        self.located(|| format!("element {index}"), Step::Index(index), within)
+    }
+
+    /// This error, for the value of `within` at `step`; `what` prefixes the other messages.
+    fn located(self, what: impl FnOnce() -> String, step: Step, within: &Bound<'_, PyAny>) -> Self {
+        match self {
+            ArgError::Nested(mut n) => {
+                n.steps.push(step);
+                n.ids.push(identity(within));
+                ArgError::Nested(n)
+            }
+            e => e.prefixed(&what()),
+        }
     }
 
     fn prefixed(self, what: &str) -> Self {
         match self {
             ArgError::Type(m) => ArgError::Type(format!("{what}: {m}")),
             ArgError::Overflow(m) => ArgError::Overflow(format!("{what}: {m}")),
+            ArgError::Changed(m) => ArgError::Changed(format!("{what}: {m}")),
             e => e,
         }
     }
 
-    /// The Python exception, prefixed with where the argument is.
-    pub fn into_pyerr(self, prefix: &str) -> PyErr {
+    /// The Python exception, prefixed with where the argument is; `root` names the argument
+    /// in a path (`n`, `xs[2]`).
+    pub fn into_pyerr(self, prefix: &str, root: &str) -> PyErr {
         match self {
             ArgError::Type(m) => PyTypeError::new_err(format!("{prefix}: {m}")),
             ArgError::Overflow(m) => PyOverflowError::new_err(format!("{prefix}: {m}")),
+            ArgError::Changed(m) => PyRuntimeError::new_err(format!("{prefix}: {m}")),
+            ArgError::Nested(n) => PyValueError::new_err(format!("{prefix}: {}", n.message(root))),
             ArgError::Py(e) => e,
         }
     }
@@ -53,6 +149,37 @@ impl From<PyErr> for ArgError {
     fn from(e: PyErr) -> Self {
         ArgError::Py(e)
     }
+}
+
+/// The error for a list or dict whose size changed while it was converted.
+pub fn changed(what: &str) -> ArgError {
+    ArgError::Changed(format!(
+        "{what} changed size during conversion (Python code that the conversion ran, such as a \
+         __float__ method, a property or a time zone, modified it)"
+    ))
+}
+
+/// Calls `f` with every item of `d`. pyo3's dict iterator panics when the dict changes size
+/// under it, and `f` may run Python code that changes it: this never steps more than the
+/// starting size, nor after a change, and reports a change as `changed()`.
+pub fn for_each_item<'py, E>(
+    d: &Bound<'py, PyDict>,
+    changed: impl Fn() -> E,
+    mut f: impl FnMut(Bound<'py, PyAny>, Bound<'py, PyAny>) -> Result<(), E>,
+) -> Result<(), E> {
+    let n = d.len();
+    let mut items = d.iter();
+    for _ in 0..n {
+        let item = if d.len() == n { items.next() } else { None };
+        let Some((k, v)) = item else {
+            return Err(changed());
+        };
+        f(k, v)?;
+    }
+    if d.len() != n {
+        return Err(changed());
+    }
+    Ok(())
 }
 
 fn type_name(obj: &Bound<'_, PyAny>) -> String {
@@ -103,11 +230,28 @@ fn as_f64(obj: &Bound<'_, PyAny>) -> Result<f64, ArgError> {
         return Ok(f.value());
     }
     if is_int(obj) {
-        return obj
-            .extract::<f64>()
-            .map_err(|_| ArgError::Overflow("int too large to convert to float".into()));
+        // An int subclass may have its own __float__: its exceptions pass through.
+        return obj.extract::<f64>().map_err(|e| {
+            if e.is_instance_of::<PyOverflowError>(obj.py()) {
+                ArgError::Overflow("int too large to convert to float".into())
+            } else {
+                ArgError::Py(e)
+            }
+        });
     }
     Err(mismatch("float", obj))
+}
+
+/// `str.encode`, looked up once on the type: a `str` subclass's own `encode` is not called.
+fn str_encode(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+    static ENCODE: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock::new();
+    ENCODE
+        .get_or_try_init(py, || {
+            py.get_type::<PyString>()
+                .getattr("encode")
+                .map(Bound::unbind)
+        })
+        .map(|e| e.bind(py))
 }
 
 /// Writes a Python `str` as Go string bytes: UTF-8, with lone surrogates from
@@ -116,7 +260,7 @@ fn write_py_str(out: &mut Vec<u8>, s: &Bound<'_, PyString>) -> Result<(), ArgErr
     match s.to_str() {
         Ok(text) => write_str(out, text.as_bytes()),
         Err(_) => {
-            let b = s.call_method1("encode", ("utf-8", "surrogateescape"))?;
+            let b = str_encode(s.py())?.call1((s, "utf-8", "surrogateescape"))?;
             let b = b.cast::<PyBytes>().map_err(|e| ArgError::Py(e.into()))?;
             write_str(out, b.as_bytes());
         }
@@ -142,250 +286,8 @@ fn with_bytes<R>(
     }
 }
 
-fn write_sequence(
-    out: &mut Vec<u8>,
-    elem: &WireType,
-    obj: &Bound<'_, PyAny>,
-    len: Option<usize>,
-    ctx: &ModuleCtx,
-) -> Result<(), ArgError> {
-    let check = |n: usize| match len {
-        Some(want) if want != n => {
-            Err(ArgError::Type(format!("expected {want} elements, got {n}")))
-        }
-        _ => Ok(()),
-    };
-    if let Ok(l) = obj.cast::<PyList>() {
-        check(l.len())?;
-        write_array_len(out, l.len());
-        if let WireType::Int(t) = elem {
-            // The common []int64 case, without the per-element dispatch: room for the largest
-            // encoding of every element at once, and no range check where int64 is the range.
-            out.reserve(l.len() * 9);
-            let whole_i64 = t.bits == 64 && t.signed;
-            for (i, item) in l.iter().enumerate() {
-                if !is_int(&item) {
-                    return Err(mismatch("int", &item).at(i));
-                }
-                if whole_i64 {
-                    if let Ok(v) = item.extract::<i64>() {
-                        write_int(out, v);
-                        continue;
-                    }
-                }
-                write_py_int(out, &item, *t).map_err(|e| e.at(i))?;
-            }
-        } else {
-            for (i, item) in l.iter().enumerate() {
-                encode_arg(out, elem, &item, ctx).map_err(|e| e.at(i))?;
-            }
-        }
-        Ok(())
-    } else if let Ok(t) = obj.cast::<PyTuple>() {
-        check(t.len())?;
-        write_array_len(out, t.len());
-        for (i, item) in t.iter().enumerate() {
-            encode_arg(out, elem, &item, ctx).map_err(|e| e.at(i))?;
-        }
-        Ok(())
-    } else if obj.is_none() && len.is_none() {
-        write_nil(out);
-        Ok(())
-    } else {
-        Err(mismatch("list or tuple", obj))
-    }
-}
-
-/// Writes `obj` as wire type `ty`, checking it exactly.
-pub fn encode_arg(
-    out: &mut Vec<u8>,
-    ty: &WireType,
-    obj: &Bound<'_, PyAny>,
-    ctx: &ModuleCtx,
-) -> Result<(), ArgError> {
-    match ty {
-        WireType::Int(t) => {
-            if !is_int(obj) {
-                return Err(mismatch("int", obj));
-            }
-            write_py_int(out, obj, *t)
-        }
-        WireType::F64 => {
-            write_f64(out, as_f64(obj)?);
-            Ok(())
-        }
-        WireType::F32 => {
-            let f = as_f64(obj)?;
-            let r = f as f32;
-            if f.is_finite() && r.is_infinite() {
-                return Err(ArgError::Overflow(format!(
-                    "value {f} is out of range for float32"
-                )));
-            }
-            write_f32(out, r);
-            Ok(())
-        }
-        WireType::Bool => match obj.cast::<PyBool>() {
-            Ok(b) => {
-                write_bool(out, b.is_true());
-                Ok(())
-            }
-            Err(_) => Err(mismatch("bool", obj)),
-        },
-        WireType::Str => match obj.cast::<PyString>() {
-            Ok(s) => write_py_str(out, s),
-            Err(_) => Err(mismatch("str", obj)),
-        },
-        WireType::Bytes => match with_bytes(obj, |b| write_bin(out, b))? {
-            Some(()) => Ok(()),
-            None if obj.is_none() => {
-                write_nil(out);
-                Ok(())
-            }
-            None => Err(mismatch("bytes, bytearray or memoryview", obj)),
-        },
-        WireType::BytesN(n) => {
-            let mut wrong = None;
-            let done = with_bytes(obj, |b| {
-                if b.len() == *n {
-                    write_bin(out, b)
-                } else {
-                    wrong = Some(b.len())
-                }
-            })?;
-            match (done, wrong) {
-                (Some(()), None) => Ok(()),
-                (Some(()), Some(got)) => Err(ArgError::Type(format!(
-                    "expected exactly {n} bytes, got {got}"
-                ))),
-                (None, _) => Err(mismatch("bytes, bytearray or memoryview", obj)),
-            }
-        }
-        WireType::List(elem) => write_sequence(out, elem, obj, None, ctx),
-        WireType::Array(n, elem) => write_sequence(out, elem, obj, Some(*n), ctx),
-        WireType::Map(elem) => {
-            if obj.is_none() {
-                write_nil(out);
-                return Ok(());
-            }
-            let d = obj.cast::<PyDict>().map_err(|_| mismatch("dict", obj))?;
-            write_map_len(out, d.len());
-            for (k, v) in d.iter() {
-                let Ok(ks) = k.cast::<PyString>() else {
-                    return Err(ArgError::Type(format!(
-                        "map keys must be str, got {}",
-                        type_name(&k)
-                    )));
-                };
-                write_py_str(out, ks)?;
-                encode_arg(out, elem, &v, ctx)
-                    .map_err(|e| e.prefixed(&format!("key {}", ks.to_string_lossy())))?;
-            }
-            Ok(())
-        }
-        WireType::Ptr(inner) => {
-            if obj.is_none() {
-                write_nil(out);
-                Ok(())
-            } else {
-                encode_arg(out, inner, obj, ctx)
-            }
-        }
-        WireType::Record(key) => encode_record(out, key, obj, ctx),
-        WireType::Handle(key) => {
-            if obj.is_none() {
-                write_nil(out);
-                return Ok(());
-            }
-            let Ok(h) = obj.cast::<PyGoObject>() else {
-                return Err(ArgError::Type(format!(
-                    "expected a Go object ({}), got {}",
-                    short_key(key),
-                    type_name(obj)
-                )));
-            };
-            let id = h.get().id_for(&ctx.module)?;
-            write_handle(out, id);
-            Ok(())
-        }
-        WireType::Any => encode_any(out, obj, 0),
-        WireType::Time => {
-            let t: (i64, i64, i64) = helpers()?
-                .time_to_wire
-                .bind(obj.py())
-                .call1((obj,))?
-                .extract()?;
-            write_array_len(out, 3);
-            write_int(out, t.0);
-            write_int(out, t.1);
-            write_int(out, t.2);
-            Ok(())
-        }
-        WireType::Duration => {
-            let ns = helpers()?.duration_to_wire.bind(obj.py()).call1((obj,))?;
-            match ns.extract::<i64>() {
-                Ok(n) => {
-                    write_int(out, n);
-                    Ok(())
-                }
-                Err(_) => Err(ArgError::Overflow(
-                    "duration out of range for time.Duration (int64 nanoseconds)".into(),
-                )),
-            }
-        }
-        _ => Err(ArgError::Type(format!(
-            "wire type {ty} cannot be an argument"
-        ))),
-    }
-}
-
 fn short_key(key: &str) -> &str {
     key.rsplit('/').next().unwrap_or(key)
-}
-
-/// Writes a record from a dict (keys: wire keys or Go field names) or an object with the
-/// fields as attributes (the generated classes).
-fn encode_record(
-    out: &mut Vec<u8>,
-    key: &str,
-    obj: &Bound<'_, PyAny>,
-    ctx: &ModuleCtx,
-) -> Result<(), ArgError> {
-    let Some(rec) = ctx.module.records().get(key) else {
-        return Err(ArgError::Type(format!("unknown record type {key}")));
-    };
-    let names = ctx.pynames.get(key);
-    if let Ok(d) = obj.cast::<PyDict>() {
-        return encode_record_dict(out, rec, names, d, ctx);
-    }
-    let py = obj.py();
-    let cache = ctx.record_cache(key);
-    let cls_ok = cache
-        .as_ref()
-        .is_some_and(|c| obj.is_instance(c.cls.bind(py)).unwrap_or(false));
-    let Some(cache) = cache.filter(|_| cls_ok) else {
-        return Err(ArgError::Type(format!(
-            "expected {} or dict, got {}",
-            rec.name,
-            type_name(obj)
-        )));
-    };
-    let mut given: Vec<(usize, Bound<'_, PyAny>)> = Vec::with_capacity(rec.fields.len());
-    for (i, f) in rec.fields.iter().enumerate() {
-        let attr = names.map_or(f.name.as_str(), |n| n[i].as_str());
-        let v = obj.getattr(cache.names[i].bind(py))?;
-        if v.is_none() && !accepts_nil(&f.ty) {
-            if f.required {
-                return Err(ArgError::Type(format!(
-                    "struct {}: field {} ({} {}) is None",
-                    rec.name, attr, f.name, f.go
-                )));
-            }
-            continue;
-        }
-        given.push((i, v));
-    }
-    write_fields(out, rec, names, given, ctx)
 }
 
 /// `object.__new__`, looked up once.
@@ -409,131 +311,470 @@ fn accepts_nil(ty: &WireType) -> bool {
     )
 }
 
-fn encode_record_dict(
-    out: &mut Vec<u8>,
-    rec: &RecordType,
-    names: Option<&Vec<String>>,
-    d: &Bound<'_, PyDict>,
-    ctx: &ModuleCtx,
-) -> Result<(), ArgError> {
-    let mut given: Vec<(usize, Bound<'_, PyAny>)> = Vec::with_capacity(d.len());
-    for (k, v) in d.iter() {
-        let Ok(k) = k.extract::<String>() else {
-            return Err(ArgError::Type(format!(
-                "struct {}: keys must be str, got {}",
-                rec.name,
-                type_name(&k)
-            )));
-        };
-        let pos = rec
-            .fields
-            .iter()
-            .enumerate()
-            .position(|(i, f)| f.key == k || f.name == k || names.is_some_and(|n| n[i] == k));
-        let Some(i) = pos else {
-            let known: Vec<&str> = rec.fields.iter().map(|f| f.key.as_str()).collect();
-            return Err(ArgError::Type(format!(
-                "struct {}: unknown field {k:?} (fields: {})",
-                rec.name,
-                known.join(", ")
-            )));
-        };
-        if given.iter().any(|(j, _)| *j == i) {
-            return Err(ArgError::Type(format!(
-                "struct {}: field {k:?} given twice",
-                rec.name
-            )));
-        }
-        given.push((i, v));
-    }
-    for (i, f) in rec.fields.iter().enumerate() {
-        if f.required && !given.iter().any(|(j, _)| *j == i) {
-            return Err(ArgError::Type(format!(
-                "struct {}: missing required field {} ({} {})",
-                rec.name, f.key, f.name, f.go
-            )));
-        }
-    }
-    given.sort_by_key(|(i, _)| *i);
-    write_fields(out, rec, names, given, ctx)
+/// The Python attribute name of field `i` of a record.
+fn attr_name<'a>(rec: &'a RecordType, names: Option<&'a Vec<String>>, i: usize) -> &'a str {
+    names
+        .and_then(|n| n.get(i))
+        .map_or(rec.fields[i].name.as_str(), String::as_str)
 }
 
-fn write_fields(
-    out: &mut Vec<u8>,
-    rec: &RecordType,
-    names: Option<&Vec<String>>,
-    given: Vec<(usize, Bound<'_, PyAny>)>,
-    ctx: &ModuleCtx,
-) -> Result<(), ArgError> {
-    write_map_len(out, given.len());
-    for (i, v) in given {
-        let f = &rec.fields[i];
-        write_str(out, f.key.as_bytes());
-        let attr = names.map_or(f.name.as_str(), |n| n[i].as_str());
-        encode_arg(out, &f.ty, &v, ctx).map_err(|e| {
-            e.prefixed(&format!(
-                "struct {}: field {} ({} {})",
-                rec.name, attr, f.name, f.go
-            ))
-        })?;
-    }
-    Ok(())
+/// Converts the arguments of one request straight to the wire, checking each exactly: types,
+/// ranges, the nesting depth (docs/abi.md section 6) and cycles.
+pub struct Encoder<'a, 'py> {
+    ctx: &'a ModuleCtx,
+    /// Containers open around the value being written, the request's own included.
+    depth: usize,
+    /// The parameter being written.
+    param: usize,
+    /// The Go objects written, with their parameter: a call that fails because one was closed
+    /// meanwhile (by another thread) raises ObjectClosedError.
+    pub handles: Vec<(usize, Bound<'py, PyGoObject>)>,
 }
 
-/// Writes a dynamic value for `any`: None, bool, int, float, str, bytes-like, list/tuple, dict
-/// with str keys.
-fn encode_any(out: &mut Vec<u8>, obj: &Bound<'_, PyAny>, depth: usize) -> Result<(), ArgError> {
-    if depth > 60 {
-        return Err(ArgError::Type("value nested too deeply".into()));
+impl<'a, 'py> Encoder<'a, 'py> {
+    pub fn new(ctx: &'a ModuleCtx) -> Self {
+        Encoder {
+            ctx,
+            depth: ARGS_DEPTH,
+            param: 0,
+            handles: Vec::new(),
+        }
     }
-    if obj.is_none() {
-        write_nil(out);
-    } else if let Ok(b) = obj.cast::<PyBool>() {
-        write_bool(out, b.is_true());
-    } else if is_int(obj) {
-        if let Ok(v) = obj.extract::<i64>() {
-            write_int(out, v);
-        } else if let Ok(v) = obj.extract::<u64>() {
-            write_uint(out, v);
-        } else {
-            return Err(ArgError::Overflow(
-                "int out of range for a Go integer (int64 or uint64)".into(),
-            ));
+
+    /// Writes `obj` as wire type `ty`: the value of parameter `param`, inside `depth`
+    /// containers (the request and its argument list: [`ARGS_DEPTH`]).
+    pub fn arg(
+        &mut self,
+        out: &mut Vec<u8>,
+        param: usize,
+        depth: usize,
+        ty: &WireType,
+        obj: &Bound<'py, PyAny>,
+    ) -> Result<(), ArgError> {
+        self.param = param;
+        self.depth = depth;
+        self.value(out, ty, obj)
+    }
+
+    /// Enters the container `obj`: an error when it would be deeper than the limit.
+    #[inline]
+    fn open(&mut self, obj: &Bound<'_, PyAny>) -> Result<(), ArgError> {
+        if self.depth >= MAX_DEPTH {
+            return Err(ArgError::Nested(Box::new(Nesting {
+                steps: Vec::new(),
+                ids: vec![identity(obj)],
+            })));
         }
-    } else if let Ok(f) = obj.cast::<PyFloat>() {
-        write_f64(out, f.value());
-    } else if let Ok(s) = obj.cast::<PyString>() {
-        write_py_str(out, s)?;
-    } else if let Some(()) = with_bytes(obj, |b| write_bin(out, b))? {
-    } else if let Ok(l) = obj.cast::<PyList>() {
-        write_array_len(out, l.len());
-        for (i, item) in l.iter().enumerate() {
-            encode_any(out, &item, depth + 1).map_err(|e| e.at(i))?;
+        self.depth += 1;
+        Ok(())
+    }
+
+    #[inline]
+    fn close(&mut self) {
+        self.depth -= 1;
+    }
+
+    fn value(
+        &mut self,
+        out: &mut Vec<u8>,
+        ty: &WireType,
+        obj: &Bound<'py, PyAny>,
+    ) -> Result<(), ArgError> {
+        match ty {
+            WireType::Int(t) => {
+                if !is_int(obj) {
+                    return Err(mismatch("int", obj));
+                }
+                write_py_int(out, obj, *t)
+            }
+            WireType::F64 => {
+                write_f64(out, as_f64(obj)?);
+                Ok(())
+            }
+            WireType::F32 => {
+                let f = as_f64(obj)?;
+                let r = f as f32;
+                if f.is_finite() && r.is_infinite() {
+                    return Err(ArgError::Overflow(format!(
+                        "value {f} is out of range for float32"
+                    )));
+                }
+                write_f32(out, r);
+                Ok(())
+            }
+            WireType::Bool => match obj.cast::<PyBool>() {
+                Ok(b) => {
+                    write_bool(out, b.is_true());
+                    Ok(())
+                }
+                Err(_) => Err(mismatch("bool", obj)),
+            },
+            WireType::Str => match obj.cast::<PyString>() {
+                Ok(s) => write_py_str(out, s),
+                Err(_) => Err(mismatch("str", obj)),
+            },
+            WireType::Bytes => match with_bytes(obj, |b| write_bin(out, b))? {
+                Some(()) => Ok(()),
+                None if obj.is_none() => {
+                    write_nil(out);
+                    Ok(())
+                }
+                None => Err(mismatch("bytes, bytearray or memoryview", obj)),
+            },
+            WireType::BytesN(n) => {
+                let mut wrong = None;
+                let done = with_bytes(obj, |b| {
+                    if b.len() == *n {
+                        write_bin(out, b)
+                    } else {
+                        wrong = Some(b.len())
+                    }
+                })?;
+                match (done, wrong) {
+                    (Some(()), None) => Ok(()),
+                    (Some(()), Some(got)) => Err(ArgError::Type(format!(
+                        "expected exactly {n} bytes, got {got}"
+                    ))),
+                    (None, _) => Err(mismatch("bytes, bytearray or memoryview", obj)),
+                }
+            }
+            WireType::List(elem) => self.sequence(out, elem, obj, None),
+            WireType::Array(n, elem) => self.sequence(out, elem, obj, Some(*n)),
+            WireType::Map(elem) => self.map(out, elem, obj),
+            WireType::Ptr(inner) => {
+                if obj.is_none() {
+                    write_nil(out);
+                    Ok(())
+                } else {
+                    self.value(out, inner, obj)
+                }
+            }
+            WireType::Record(key) => self.record(out, key, obj),
+            WireType::Handle(key) => {
+                if obj.is_none() {
+                    write_nil(out);
+                    return Ok(());
+                }
+                let Ok(h) = obj.cast::<PyGoObject>() else {
+                    return Err(ArgError::Type(format!(
+                        "expected a Go object ({}), got {}",
+                        short_key(key),
+                        type_name(obj)
+                    )));
+                };
+                let id = h.get().id_for(&self.ctx.module)?;
+                write_handle(out, id);
+                self.handles.push((self.param, h.clone()));
+                Ok(())
+            }
+            WireType::Any => self.any(out, obj),
+            WireType::Time => {
+                let t: (i64, i64, i64) = helpers()?
+                    .time_to_wire
+                    .bind(obj.py())
+                    .call1((obj,))?
+                    .extract()?;
+                self.open(obj)?;
+                write_array_len(out, 3);
+                write_int(out, t.0);
+                write_int(out, t.1);
+                write_int(out, t.2);
+                self.close();
+                Ok(())
+            }
+            WireType::Duration => {
+                let ns = helpers()?.duration_to_wire.bind(obj.py()).call1((obj,))?;
+                match ns.extract::<i64>() {
+                    Ok(n) => {
+                        write_int(out, n);
+                        Ok(())
+                    }
+                    Err(_) => Err(ArgError::Overflow(
+                        "duration out of range for time.Duration (int64 nanoseconds)".into(),
+                    )),
+                }
+            }
+            _ => Err(ArgError::Type(format!(
+                "wire type {ty} cannot be an argument"
+            ))),
         }
-    } else if let Ok(t) = obj.cast::<PyTuple>() {
-        write_array_len(out, t.len());
-        for (i, item) in t.iter().enumerate() {
-            encode_any(out, &item, depth + 1).map_err(|e| e.at(i))?;
+    }
+
+    /// Writes a dict with str keys (or None, a nil map) as a map of `elem` values.
+    fn map(
+        &mut self,
+        out: &mut Vec<u8>,
+        elem: &WireType,
+        obj: &Bound<'py, PyAny>,
+    ) -> Result<(), ArgError> {
+        if obj.is_none() {
+            write_nil(out);
+            return Ok(());
         }
-    } else if let Ok(d) = obj.cast::<PyDict>() {
+        let d = obj.cast::<PyDict>().map_err(|_| mismatch("dict", obj))?;
+        self.open(obj)?;
         write_map_len(out, d.len());
-        for (k, v) in d.iter() {
-            let Ok(ks) = k.cast::<PyString>() else {
+        for_each_item(
+            d,
+            || changed("dict"),
+            |k, v| {
+                let Ok(ks) = k.cast::<PyString>() else {
+                    return Err(ArgError::Type(format!(
+                        "map keys must be str, got {}",
+                        type_name(&k)
+                    )));
+                };
+                write_py_str(out, ks)?;
+                self.value(out, elem, &v).map_err(|e| {
+                    let key = ks.to_string_lossy().into_owned();
+                    e.located(|| format!("key {key}"), Step::Key(key.clone()), obj)
+                })
+            },
+        )?;
+        self.close();
+        Ok(())
+    }
+
+    /// Writes a list or tuple (or None for a slice) as an array; `len` is an array type's
+    /// length. A list that changes size meanwhile (Python code run by the conversion of an
+    /// element) is an error, never a short or long array.
+    fn sequence(
+        &mut self,
+        out: &mut Vec<u8>,
+        elem: &WireType,
+        obj: &Bound<'py, PyAny>,
+        len: Option<usize>,
+    ) -> Result<(), ArgError> {
+        let check = |n: usize| match len {
+            Some(want) if want != n => {
+                Err(ArgError::Type(format!("expected {want} elements, got {n}")))
+            }
+            _ => Ok(()),
+        };
+        if let Ok(l) = obj.cast::<PyList>() {
+            let n = l.len();
+            check(n)?;
+            self.open(obj)?;
+            write_array_len(out, n);
+            let mut written = 0;
+            if let WireType::Int(t) = elem {
+                // The common []int64 case, without the per-element dispatch: room for the
+                // largest encoding of every element at once, and no range check where int64 is
+                // the range.
+                out.reserve(n * 9);
+                let whole_i64 = t.bits == 64 && t.signed;
+                for (i, item) in l.iter().enumerate() {
+                    if !is_int(&item) {
+                        return Err(mismatch("int", &item).at(i, obj));
+                    }
+                    written += 1;
+                    if whole_i64 {
+                        if let Ok(v) = item.extract::<i64>() {
+                            write_int(out, v);
+                            continue;
+                        }
+                    }
+                    write_py_int(out, &item, *t).map_err(|e| e.at(i, obj))?;
+                }
+            } else {
+                for (i, item) in l.iter().enumerate() {
+                    written += 1;
+                    self.value(out, elem, &item).map_err(|e| e.at(i, obj))?;
+                }
+            }
+            if written != n || l.len() != n {
+                return Err(changed("list"));
+            }
+            self.close();
+            Ok(())
+        } else if let Ok(t) = obj.cast::<PyTuple>() {
+            check(t.len())?;
+            self.open(obj)?;
+            write_array_len(out, t.len());
+            for (i, item) in t.iter().enumerate() {
+                self.value(out, elem, &item).map_err(|e| e.at(i, obj))?;
+            }
+            self.close();
+            Ok(())
+        } else if obj.is_none() && len.is_none() {
+            write_nil(out);
+            Ok(())
+        } else {
+            Err(mismatch("list or tuple", obj))
+        }
+    }
+
+    /// Writes a record from a dict (keys: wire keys or Go field names) or an object with the
+    /// fields as attributes (the generated classes).
+    fn record(
+        &mut self,
+        out: &mut Vec<u8>,
+        key: &str,
+        obj: &Bound<'py, PyAny>,
+    ) -> Result<(), ArgError> {
+        let ctx = self.ctx;
+        let Some(rec) = ctx.module.records().get(key) else {
+            return Err(ArgError::Type(format!("unknown record type {key}")));
+        };
+        let names = ctx.pynames.get(key);
+        if let Ok(d) = obj.cast::<PyDict>() {
+            return self.record_dict(out, rec, names, d);
+        }
+        let py = obj.py();
+        let cache = ctx.record_cache(key);
+        let cls_ok = cache
+            .as_ref()
+            .is_some_and(|c| obj.is_instance(c.cls.bind(py)).unwrap_or(false));
+        let Some(cache) = cache.filter(|_| cls_ok) else {
+            return Err(ArgError::Type(format!(
+                "expected {} or dict, got {}",
+                rec.name,
+                type_name(obj)
+            )));
+        };
+        let mut given: Vec<(usize, Bound<'py, PyAny>, Option<String>)> =
+            Vec::with_capacity(rec.fields.len());
+        for (i, f) in rec.fields.iter().enumerate() {
+            let Some(name) = cache.names.get(i) else {
                 return Err(ArgError::Type(format!(
-                    "map keys must be str, got {}",
-                    type_name(&k)
+                    "the class registered for {} has no attribute for field {}",
+                    rec.name, f.name
                 )));
             };
-            write_py_str(out, ks)?;
-            encode_any(out, &v, depth + 1)?;
+            let v = obj.getattr(name.bind(py))?;
+            if v.is_none() && !accepts_nil(&f.ty) {
+                if f.required {
+                    return Err(ArgError::Type(format!(
+                        "struct {}: field {} ({} {}) is None",
+                        rec.name,
+                        attr_name(rec, names, i),
+                        f.name,
+                        f.go
+                    )));
+                }
+                continue;
+            }
+            given.push((i, v, None));
         }
-    } else {
-        return Err(mismatch(
-            "None, bool, int, float, str, bytes, list, tuple or dict",
-            obj,
-        ));
+        self.fields(out, rec, names, given, obj)
     }
-    Ok(())
+
+    fn record_dict(
+        &mut self,
+        out: &mut Vec<u8>,
+        rec: &RecordType,
+        names: Option<&Vec<String>>,
+        d: &Bound<'py, PyDict>,
+    ) -> Result<(), ArgError> {
+        let mut given: Vec<(usize, Bound<'py, PyAny>, Option<String>)> =
+            Vec::with_capacity(d.len());
+        for_each_item(
+            d,
+            || changed("dict"),
+            |k, v| {
+                let Ok(k) = k.extract::<String>() else {
+                    return Err(ArgError::Type(format!(
+                        "struct {}: keys must be str, got {}",
+                        rec.name,
+                        type_name(&k)
+                    )));
+                };
+                let pos = rec.fields.iter().enumerate().position(|(i, f)| {
+                    f.key == k || f.name == k || names.and_then(|n| n.get(i)) == Some(&k)
+                });
+                let Some(i) = pos else {
+                    let known: Vec<&str> = rec.fields.iter().map(|f| f.key.as_str()).collect();
+                    return Err(ArgError::Type(format!(
+                        "struct {}: unknown field {k:?} (fields: {})",
+                        rec.name,
+                        known.join(", ")
+                    )));
+                };
+                if given.iter().any(|(j, _, _)| *j == i) {
+                    return Err(ArgError::Type(format!(
+                        "struct {}: field {k:?} given twice",
+                        rec.name
+                    )));
+                }
+                given.push((i, v, Some(k)));
+                Ok(())
+            },
+        )?;
+        for (i, f) in rec.fields.iter().enumerate() {
+            if f.required && !given.iter().any(|(j, _, _)| *j == i) {
+                return Err(ArgError::Type(format!(
+                    "struct {}: missing required field {} ({} {})",
+                    rec.name, f.key, f.name, f.go
+                )));
+            }
+        }
+        given.sort_by_key(|(i, _, _)| *i);
+        self.fields(out, rec, names, given, d.as_any())
+    }
+
+    /// Writes the given fields of a record, read from `obj`: each with its index, value and,
+    /// from a dict, the key it was given under.
+    fn fields(
+        &mut self,
+        out: &mut Vec<u8>,
+        rec: &RecordType,
+        names: Option<&Vec<String>>,
+        given: Vec<(usize, Bound<'py, PyAny>, Option<String>)>,
+        obj: &Bound<'py, PyAny>,
+    ) -> Result<(), ArgError> {
+        self.open(obj)?;
+        write_map_len(out, given.len());
+        for (i, v, key) in given {
+            let f = &rec.fields[i];
+            write_str(out, f.key.as_bytes());
+            self.value(out, &f.ty, &v).map_err(|e| {
+                let attr = attr_name(rec, names, i);
+                let step = match key {
+                    Some(k) => Step::Key(k),
+                    None => Step::Attr(attr.to_owned()),
+                };
+                let what = || format!("struct {}: field {} ({} {})", rec.name, attr, f.name, f.go);
+                e.located(what, step, obj)
+            })?;
+        }
+        self.close();
+        Ok(())
+    }
+
+    /// Writes a dynamic value for `any`: None, bool, int, float, str, bytes-like, list/tuple,
+    /// dict with str keys.
+    fn any(&mut self, out: &mut Vec<u8>, obj: &Bound<'py, PyAny>) -> Result<(), ArgError> {
+        if obj.is_none() {
+            write_nil(out);
+        } else if let Ok(b) = obj.cast::<PyBool>() {
+            write_bool(out, b.is_true());
+        } else if is_int(obj) {
+            if let Ok(v) = obj.extract::<i64>() {
+                write_int(out, v);
+            } else if let Ok(v) = obj.extract::<u64>() {
+                write_uint(out, v);
+            } else {
+                return Err(ArgError::Overflow(
+                    "int out of range for a Go integer (int64 or uint64)".into(),
+                ));
+            }
+        } else if let Ok(f) = obj.cast::<PyFloat>() {
+            write_f64(out, f.value());
+        } else if let Ok(s) = obj.cast::<PyString>() {
+            write_py_str(out, s)?;
+        } else if let Some(()) = with_bytes(obj, |b| write_bin(out, b))? {
+        } else if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+            return self.sequence(out, &WireType::Any, obj, None);
+        } else if obj.is_instance_of::<PyDict>() {
+            return self.map(out, &WireType::Any, obj);
+        } else {
+            return Err(mismatch(
+                "None, bool, int, float, str, bytes, list, tuple or dict",
+                obj,
+            ));
+        }
+        Ok(())
+    }
 }
 
 fn malformed(e: usegolib_abi::DecodeError) -> PyErr {
@@ -718,12 +959,11 @@ fn decode_record(
         };
         let v = decode_typed(py, r, &rec.fields[i].ty, ctx)?;
         match (&obj, &cache) {
-            (Some(o), Some(c)) => o.setattr(c.names[i].bind(py), v)?,
-            _ => {
-                let names = ctx.pynames.get(key);
-                let name = names.map_or(rec.fields[i].name.as_str(), |n| n[i].as_str());
-                dict.set_item(name, v)?
-            }
+            (Some(o), Some(c)) => match c.names.get(i) {
+                Some(name) => o.setattr(name.bind(py), v)?,
+                None => return Err(bad_reply(format!("no attribute for field {i}"))),
+            },
+            _ => dict.set_item(attr_name(rec, ctx.pynames.get(key), i), v)?,
         }
     }
     Ok(match obj {

@@ -78,6 +78,13 @@ create_exception!(
     "The Go object was closed: its handle cannot be used any more."
 );
 
+create_exception!(
+    _native,
+    CacheError,
+    UsegolibError,
+    "The cache or artifact directory cannot be trusted (another user owns it or can write it, or a path would leave it); the message says how to fix it."
+);
+
 /// Registers the exception classes on the module.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
@@ -105,6 +112,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("BuildError", py.get_type::<BuildError>())?;
     m.add("SymbolNotFoundError", py.get_type::<SymbolNotFoundError>())?;
     m.add("ObjectClosedError", py.get_type::<ObjectClosedError>())?;
+    m.add("CacheError", py.get_type::<CacheError>())?;
     Ok(())
 }
 
@@ -143,7 +151,15 @@ pub fn to_py(py: Python<'_>, e: Error) -> PyErr {
         | Error::SchemaMismatch { .. }
         | Error::Load { .. }
         | Error::MissingSymbol { .. }
+        | Error::LibraryMissing { .. }
         | Error::Io { .. } => LoadError::new_err(msg),
+        Error::InsecureCache { .. } => CacheError::new_err(msg),
+        Error::InvalidModulePath { .. } => with_attrs(
+            py,
+            BuildError::new_err(msg),
+            &[("output", s(py, "")), ("phase", s(py, "resolve"))],
+        ),
+        Error::Cancelled { .. } => pyo3::exceptions::PyKeyboardInterrupt::new_err(msg),
         Error::GoNotFound { .. } => with_attrs(
             py,
             BuildError::new_err(msg),

@@ -4,15 +4,16 @@
 use std::cell::Cell;
 use std::sync::Arc;
 
-use pyo3::exceptions::PyTypeError;
+use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 use usegolib_abi::{write_array_len, write_request_header, Target};
 use usegolib_loader::GoFunction;
 
-use crate::convert::{decode_result, encode_arg};
+use crate::convert::{decode_result, for_each_item, Encoder, ARGS_DEPTH};
 use crate::ctx::{ctx_for, ModuleCtx};
-use crate::errors::to_py;
+use crate::errors::{to_py, ObjectClosedError};
+use crate::handle::PyGoObject;
 
 thread_local! {
     /// This thread's reusable request buffer.
@@ -77,15 +78,16 @@ impl PyGoFunction {
     }
 
     /// Encodes the request: `recv` (for a bound method) first, then `args` and `kwargs`.
-    fn encode(
+    /// Returns the Go objects written, with their parameter.
+    fn encode<'py>(
         &self,
         buf: &mut Vec<u8>,
-        recv: Option<&Bound<'_, PyAny>>,
-        args: &Bound<'_, PyTuple>,
-        kwargs: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<()> {
+        recv: Option<&Bound<'py, PyAny>>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Vec<(usize, Bound<'py, PyGoObject>)>> {
         let f = self.f();
-        let ctx = &*self.ctx;
+        let mut enc = Encoder::new(&self.ctx);
         let n = f.params.len();
         buf.clear();
         buf.extend_from_slice(&self.header);
@@ -93,7 +95,7 @@ impl PyGoFunction {
         // The positional arguments are `recv` (a bound method's receiver), then `args`.
         let off = usize::from(recv.is_some());
         let npos = args.len() + off;
-        let get = |i: usize| -> PyResult<Bound<'_, PyAny>> {
+        let get = |i: usize| -> PyResult<Bound<'py, PyAny>> {
             match recv {
                 Some(r) if i == 0 => Ok(r.clone()),
                 _ => args.get_item(i - off),
@@ -108,6 +110,10 @@ impl PyGoFunction {
                 p.go
             )
         };
+        let mut put = |enc: &mut Encoder<'_, 'py>, i: usize, arg: &Bound<'py, PyAny>| {
+            enc.arg(buf, i, ARGS_DEPTH, &f.params[i], arg)
+                .map_err(|e| e.into_pyerr(&prefix(i), &f.schema.params[i].name))
+        };
         if f.schema.variadic {
             // Fixed parameters, then every remaining positional argument into the last one.
             if nkw > 0 {
@@ -120,8 +126,7 @@ impl PyGoFunction {
                 return Err(self.arity_error(npos));
             }
             for i in 0..n - 1 {
-                encode_arg(buf, &f.params[i], &get(i)?, ctx)
-                    .map_err(|e| e.into_pyerr(&prefix(i)))?;
+                put(&mut enc, i, &get(i)?)?;
             }
             let usegolib_abi::WireType::List(elem) = &f.params[n - 1] else {
                 return Err(PyTypeError::new_err(
@@ -129,42 +134,45 @@ impl PyGoFunction {
                 ));
             };
             write_array_len(buf, npos - (n - 1));
+            let name = &f.schema.params[n - 1].name;
             for (j, i) in (n - 1..npos).enumerate() {
-                encode_arg(buf, elem, &get(i)?, ctx).map_err(|e| {
-                    e.into_pyerr(&format!(
-                        "{}() variadic argument {j} (Go {})",
-                        self.short_name(),
-                        f.schema.params[n - 1].go
-                    ))
-                })?;
+                // The elements are inside the variadic list, one level below the arguments.
+                enc.arg(buf, n - 1, ARGS_DEPTH + 1, elem, &get(i)?)
+                    .map_err(|e| {
+                        e.into_pyerr(
+                            &format!(
+                                "{}() variadic argument {j} (Go {})",
+                                self.short_name(),
+                                f.schema.params[n - 1].go
+                            ),
+                            &format!("{name}[{j}]"),
+                        )
+                    })?;
             }
-            return Ok(());
+            return Ok(enc.handles);
         }
         if npos + nkw != n || npos > n {
             return Err(self.arity_error(npos + nkw));
         }
         for i in 0..npos {
-            encode_arg(buf, &f.params[i], &get(i)?, ctx).map_err(|e| e.into_pyerr(&prefix(i)))?;
+            put(&mut enc, i, &get(i)?)?;
         }
         if let Some(kw) = kwargs.filter(|_| nkw > 0) {
-            for (k, _) in kw.iter() {
+            let changed = || PyRuntimeError::new_err("keyword arguments changed during the call");
+            for_each_item(kw, changed, |k, _| {
                 let k: String = k.extract()?;
                 match f.schema.params.iter().position(|p| p.name == k) {
-                    Some(p) if p >= npos => {}
-                    Some(_) => {
-                        return Err(PyTypeError::new_err(format!(
-                            "{}() got multiple values for argument '{k}'",
-                            self.short_name()
-                        )))
-                    }
-                    None => {
-                        return Err(PyTypeError::new_err(format!(
-                            "{}() got an unexpected keyword argument '{k}'",
-                            self.short_name()
-                        )))
-                    }
+                    Some(p) if p >= npos => Ok(()),
+                    Some(_) => Err(PyTypeError::new_err(format!(
+                        "{}() got multiple values for argument '{k}'",
+                        self.short_name()
+                    ))),
+                    None => Err(PyTypeError::new_err(format!(
+                        "{}() got an unexpected keyword argument '{k}'",
+                        self.short_name()
+                    ))),
                 }
-            }
+            })?;
             for i in npos..n {
                 let p = &f.schema.params[i];
                 let Some(arg) = kw.get_item(&p.name)? else {
@@ -175,10 +183,34 @@ impl PyGoFunction {
                         p.go
                     )));
                 };
-                encode_arg(buf, &f.params[i], &arg, ctx).map_err(|e| e.into_pyerr(&prefix(i)))?;
+                put(&mut enc, i, &arg)?;
             }
         }
-        Ok(())
+        Ok(enc.handles)
+    }
+
+    /// The error of a failed call. A bad handle argument whose Go object was closed while the
+    /// call was on its way (by another thread, or by Python code the conversion ran) is an
+    /// ObjectClosedError, as it is when the object was closed before the call.
+    fn call_error(
+        &self,
+        py: Python<'_>,
+        e: usegolib_loader::Error,
+        handles: &[(usize, Bound<'_, PyGoObject>)],
+    ) -> PyErr {
+        if let usegolib_loader::Error::BadArgument { index, .. } = &e {
+            let closed = handles
+                .iter()
+                .find(|(p, h)| p == index && h.get().is_closed());
+            if let Some((_, h)) = closed {
+                return ObjectClosedError::new_err(format!(
+                    "{} was closed during the call to {}(): it cannot be used any more",
+                    h.get().describe(),
+                    self.short_name()
+                ));
+            }
+        }
+        to_py(py, e)
     }
 
     pub fn invoke(
@@ -190,7 +222,7 @@ impl PyGoFunction {
     ) -> PyResult<Py<PyAny>> {
         let mut buf = REQUEST.with(|c| c.take());
         let encoded = self.encode(&mut buf, recv, args, kwargs);
-        let result = encoded.and_then(|()| {
+        let result = encoded.and_then(|handles| {
             let module = &*self.ctx.module;
             let f = self.f();
             let req = &buf;
@@ -200,9 +232,11 @@ impl PyGoFunction {
             let reply = reply.map_err(|e| to_py(py, e))?;
             let (ok, mut r) = module.reply_body(f, &reply).map_err(|e| to_py(py, e))?;
             if ok {
+                // The reply was validated within the limits of docs/abi.md section 6 (depth 64
+                // among them), which bounds the recursion of the typed decoding.
                 decode_result(py, &mut r, &f.results, &self.ctx)
             } else {
-                Err(to_py(py, module.error_from_reader(f, &mut r)))
+                Err(self.call_error(py, module.error_from_reader(f, &mut r), &handles))
             }
         });
         // Keep this thread's request buffer for the next call, unless it grew huge.

@@ -50,7 +50,13 @@ impl PyGoObject {
         Ok(self.id)
     }
 
-    fn describe(&self) -> String {
+    /// Whether `close()` was called (or the object was collected).
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
+    /// `Go object *pkg.Type (handle N)`, for messages.
+    pub fn describe(&self) -> String {
         let short = self.key.rsplit('/').next().unwrap_or(&self.key);
         format!("Go object *{short} (handle {})", self.id)
     }

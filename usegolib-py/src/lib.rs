@@ -20,13 +20,17 @@ use crate::errors::to_py;
 use crate::func::{PyBoundMethod, PyFloor, PyGoFunction, PyGoModule};
 use crate::handle::{HandleToken, PyGoObject};
 
+/// Where the cancellation check keeps the exception a signal handler raised (KeyboardInterrupt
+/// for Ctrl-C), to raise it once the loader has stopped.
+type Interrupt = Arc<parking_lot::Mutex<Option<PyErr>>>;
+
 fn options(
     py: Python<'_>,
     artifact_dir: Option<PathBuf>,
     build: &str,
     progress: Option<Py<PyAny>>,
     generics: Vec<String>,
-) -> PyResult<ImportOptions> {
+) -> PyResult<(ImportOptions, Interrupt)> {
     let build = match build {
         "never" => BuildPolicy::Never,
         "missing" => BuildPolicy::Missing,
@@ -37,23 +41,60 @@ fn options(
             )))
         }
     };
+    // Ctrl-C while waiting for a build lock or during a build: the loader asks every 50 ms;
+    // Python's signal handlers run here (on the main thread), and what they raise stops it. A
+    // handler may also run inside the progress callback: what it raises there (anything that is
+    // not an ordinary Exception, such as KeyboardInterrupt) is kept to stop the build too.
+    let interrupt: Interrupt = Arc::default();
     let mut builder = Builder::new().with_generics(generics);
     if let Some(cb) = progress {
         let cb = Arc::new(cb);
+        let slot = interrupt.clone();
         builder = builder.with_progress(Arc::new(move |line: &str| {
             Python::attach(|py| {
                 if let Err(e) = cb.call1(py, (line,)) {
-                    e.write_unraisable(py, None);
+                    if e.is_instance_of::<pyo3::exceptions::PyException>(py) {
+                        e.write_unraisable(py, None);
+                    } else {
+                        *slot.lock() = Some(e);
+                    }
                 }
             })
         }));
     }
+    let slot = interrupt.clone();
+    builder = builder.with_cancel(Arc::new(move || {
+        if slot.lock().is_some() {
+            return true;
+        }
+        Python::attach(|py| match py.check_signals() {
+            Ok(()) => false,
+            Err(e) => {
+                *slot.lock() = Some(e);
+                true
+            }
+        })
+    }));
     let _ = py;
-    Ok(ImportOptions {
-        artifact_root: artifact_dir,
-        build,
-        builder,
-    })
+    Ok((
+        ImportOptions {
+            artifact_root: artifact_dir,
+            build,
+            builder,
+        },
+        interrupt,
+    ))
+}
+
+/// Maps a loader error; a cancelled build raises what the signal handler raised.
+fn raise(py: Python<'_>, e: usegolib_loader::Error, interrupt: &Interrupt) -> PyErr {
+    if let usegolib_loader::Error::Cancelled { .. } = e {
+        if let Some(err) = interrupt.lock().take() {
+            return err;
+        }
+        return pyo3::exceptions::PyKeyboardInterrupt::new_err(e.to_string());
+    }
+    to_py(py, e)
 }
 
 /// Imports a Go module or package: returns (GoModule, package import path).
@@ -68,10 +109,10 @@ fn import_module(
     progress: Option<Py<PyAny>>,
     generics: Vec<String>,
 ) -> PyResult<(PyGoModule, String)> {
-    let opts = options(py, artifact_dir, build, progress, generics)?;
+    let (opts, interrupt) = options(py, artifact_dir, build, progress, generics)?;
     let imported = py
         .detach(|| usegolib_loader::import(target, version, &opts))
-        .map_err(|e| to_py(py, e))?;
+        .map_err(|e| raise(py, e, &interrupt))?;
     Ok((PyGoModule::new(imported.module), imported.package))
 }
 
@@ -88,7 +129,7 @@ fn build_target(
     progress: Option<Py<PyAny>>,
     generics: Vec<String>,
 ) -> PyResult<(String, String)> {
-    let opts = options(
+    let (opts, interrupt) = options(
         py,
         artifact_dir,
         if force { "always" } else { "missing" },
@@ -97,7 +138,7 @@ fn build_target(
     )?;
     match py
         .detach(|| usegolib_loader::locate(target, version, &opts))
-        .map_err(|e| to_py(py, e))?
+        .map_err(|e| raise(py, e, &interrupt))?
     {
         Located::Artifact(dir, package) => Ok((dir.display().to_string(), package)),
         Located::Loaded(m, package) => Ok((m.artifact_dir().display().to_string(), package)),
@@ -138,6 +179,14 @@ fn list_artifacts(root: PathBuf) -> Vec<(String, Option<String>)> {
             )
         })
         .collect()
+}
+
+/// Removes one artifact directory under an artifact root (`usegolib rm`): only a directory
+/// inside the root, under the artifact's build lock.
+#[pyfunction]
+fn remove_artifact(py: Python<'_>, root: PathBuf, dir: PathBuf) -> PyResult<()> {
+    py.detach(|| usegolib_loader::remove_artifact(&root, &dir))
+        .map_err(|e| to_py(py, e))
 }
 
 /// The fingerprint of a local module's sources.
@@ -185,6 +234,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(load_artifact, m)?)?;
     m.add_function(wrap_pyfunction!(default_artifact_root, m)?)?;
     m.add_function(wrap_pyfunction!(list_artifacts, m)?)?;
+    m.add_function(wrap_pyfunction!(remove_artifact, m)?)?;
     m.add_function(wrap_pyfunction!(fingerprint, m)?)?;
     m.add_function(wrap_pyfunction!(host_platform, m)?)?;
     m.add_function(wrap_pyfunction!(loaded_modules, m)?)?;

@@ -48,6 +48,7 @@ func (l *stringList) Set(s string) error {
 }
 
 func main() {
+	dieWithParent()
 	os.Exit(run(os.Args[1:], os.Stderr))
 }
 

@@ -6,7 +6,9 @@ package gotool
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os/exec"
 	"strings"
 )
@@ -60,6 +62,18 @@ func withModMod(goflags string) string {
 	return strings.Join(append(out, "-mod=mod"), " ")
 }
 
+// Binary is the go command to run with env: $USEGOLIB_GO from env when it is
+// set (the toolchain the user chose, which the loader also builds this tool
+// with), else "go" from PATH. Every go command usegolib runs uses it, so go
+// env, go list and go build all come from one toolchain (its GOROOT, its
+// compiler).
+func Binary(env []string) string {
+	if g := Lookup(env, "USEGOLIB_GO"); g != "" {
+		return g
+	}
+	return "go"
+}
+
 // Error is a failed go command, with everything it wrote to stderr.
 type Error struct {
 	Args   []string
@@ -72,15 +86,18 @@ func (e *Error) Error() string {
 	if msg == "" {
 		msg = e.Err.Error()
 	}
+	if errors.Is(e.Err, exec.ErrNotFound) || errors.Is(e.Err, fs.ErrNotExist) {
+		msg += " (install Go, put it on PATH, or set USEGOLIB_GO to the go binary)"
+	}
 	return fmt.Sprintf("go %s: %s", strings.Join(e.Args, " "), msg)
 }
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// Output runs `go args...` in dir with env and returns its standard output.
+// Output runs `go args...` (Binary(env)) in dir with env and returns its standard output.
 // On failure the error is an *Error holding the standard error.
 func Output(ctx context.Context, dir string, env []string, args ...string) ([]byte, error) {
-	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd := exec.CommandContext(ctx, Binary(env), args...)
 	cmd.Dir = dir
 	cmd.Env = env
 	var stdout, stderr bytes.Buffer
@@ -92,10 +109,10 @@ func Output(ctx context.Context, dir string, env []string, args ...string) ([]by
 	return stdout.Bytes(), nil
 }
 
-// Combined runs `go args...` in dir with env and returns its standard output
+// Combined runs `go args...` (Binary(env)) in dir with env and returns its standard output
 // and standard error interleaved, as a user would see them.
 func Combined(ctx context.Context, dir string, env []string, args ...string) ([]byte, error) {
-	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd := exec.CommandContext(ctx, Binary(env), args...)
 	cmd.Dir = dir
 	cmd.Env = env
 	return cmd.CombinedOutput()

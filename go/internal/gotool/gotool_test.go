@@ -1,6 +1,10 @@
 package gotool
 
 import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -34,5 +38,49 @@ func TestEnv(t *testing.T) {
 	}
 	if got := Lookup(Env(nil, ""), "GOFLAGS"); got != "-mod=mod" {
 		t.Errorf("GOFLAGS = %q", got)
+	}
+}
+
+// TestBinaryFromUsegolibGo runs go env with a PATH that has no go at all:
+// only $USEGOLIB_GO names the toolchain, and every command must use it.
+func TestBinaryFromUsegolibGo(t *testing.T) {
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go on PATH")
+	}
+	goBin, err = filepath.Abs(goBin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var path []string
+	for _, d := range filepath.SplitList(os.Getenv("PATH")) {
+		if _, err := os.Stat(filepath.Join(d, "go")); err != nil {
+			path = append(path, d)
+		}
+	}
+	t.Setenv("PATH", strings.Join(path, string(os.PathListSeparator)))
+	env := Env(os.Environ(), "")
+	if _, err := Output(context.Background(), t.TempDir(), env, "env", "GOVERSION"); err == nil {
+		t.Fatal("go ran without go on PATH and without USEGOLIB_GO: the test cannot tell which go runs")
+	} else if !strings.Contains(err.Error(), "set USEGOLIB_GO") {
+		t.Errorf("missing go: %v", err)
+	}
+	bad := append(env[:len(env):len(env)], "USEGOLIB_GO="+filepath.Join(t.TempDir(), "go"))
+	if _, err := Output(context.Background(), t.TempDir(), bad, "version"); err == nil {
+		t.Error("USEGOLIB_GO names a missing file, yet go ran")
+	}
+	env = append(env, "USEGOLIB_GO="+goBin)
+	if got := Binary(env); got != goBin {
+		t.Errorf("Binary = %q, want %q", got, goBin)
+	}
+	out, err := Output(context.Background(), t.TempDir(), env, "env", "GOROOT")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if root := strings.TrimSpace(string(out)); !strings.HasPrefix(goBin, root+string(filepath.Separator)) {
+		t.Errorf("go env GOROOT = %s: not the toolchain of %s", root, goBin)
+	}
+	if out, err := Combined(context.Background(), t.TempDir(), env, "version"); err != nil || !strings.HasPrefix(string(out), "go version go") {
+		t.Errorf("Combined: %v %s", err, out)
 	}
 }

@@ -95,3 +95,12 @@ type Bag struct {
 
 // Fill round-trips a Bag.
 func Fill(b Bag, bs []Bag) (Bag, map[string][]Bag) { return b, nil }
+
+// Node is recursive: its encoders take the depth and check it.
+type Node struct {
+	Next *Node           `json:"next"`
+	Kids map[string]Node `json:"kids"`
+}
+
+// Walk returns a Node.
+func Walk(n *Node) *Node { return n }

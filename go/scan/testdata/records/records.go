@@ -100,6 +100,13 @@ type Tree struct {
 // Opaque has no exported field and no method.
 type Opaque struct{ x int }
 
+// SelfList and SelfMap contain themselves without a struct between: the
+// scanner must refuse them, not recurse forever.
+type (
+	SelfList []SelfList
+	SelfMap  map[string][]SelfMap
+)
+
 // WithErr has an error field.
 type WithErr struct{ Err error }
 
@@ -118,6 +125,8 @@ func TakeOpaque(o Opaque)             {}
 func OpaquePtr() *Opaque              { return nil }
 func UseWithErr() WithErr             { return WithErr{} }
 func UseURL(u url.URL) string         { return u.String() }
+func UseSelfList() SelfList           { return nil }
+func UseSelfMap(m SelfMap)            {}
 
 // List is generic: its methods are not bridged.
 type List[T any] struct{ items []T }
