@@ -10,7 +10,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-import usegolib
 from conftest import FIXTURES, run_py
 
 
@@ -22,14 +21,32 @@ def ok(proc) -> str:
 
 
 @pytest.fixture(scope="module")
-def other_dir(artifact_root) -> Path:
-    """The built artifact directory of the `other` fixture module."""
-    p = usegolib.import_(FIXTURES / "other", artifact_dir=artifact_root)
-    assert p.AddInt(1, 2) == 1003
-    return Path(next(artifact_root.rglob("example.com/other@local/*/manifest.json"))).parent
+def other_root(tmp_path_factory) -> Path:
+    """An artifact root holding the built `other` fixture module, built in a child process so
+    that this process never loads it (other tests load their own copies of it)."""
+    root = tmp_path_factory.mktemp("other-artifacts")
+    ok(
+        run_py(
+            f"""
+            import usegolib
+            p = usegolib.import_({str(FIXTURES / "other")!r}, artifact_dir={str(root)!r})
+            assert p.AddInt(1, 2) == 1003
+            """
+        )
+    )
+    return root
 
 
-def test_a_module_imported_in_a_forked_child_works_there(artifact_root, level1, other_dir):
+@pytest.fixture(scope="module")
+def other_dir(other_root) -> Path:
+    """The artifact directory of `other` in `other_root`."""
+    for manifest in other_root.rglob("manifest.json"):
+        if json.loads(manifest.read_text()).get("module") == "example.com/other":
+            return manifest.parent
+    raise AssertionError(f"no artifact of example.com/other under {other_root}")
+
+
+def test_a_module_imported_in_a_forked_child_works_there(artifact_root, level1, other_root):
     proc = run_py(
         f"""
         import os, usegolib
@@ -48,7 +65,7 @@ def test_a_module_imported_in_a_forked_child_works_there(artifact_root, level1, 
         if pid == 0:
             code = 0
             try:
-                b = usegolib.import_({str(FIXTURES / "other")!r}, artifact_dir=root)
+                b = usegolib.import_({str(FIXTURES / "other")!r}, artifact_dir={str(other_root)!r})
                 if b.AddInt(1, 2) != 1003:  # B's own runtime starts and answers in the child
                     code |= 1
                 if not refused(lambda: a.AddInt(1, 2)):  # A's runtime stayed in the parent
