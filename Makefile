@@ -54,7 +54,7 @@ bench: venv ## benchmarks: Rust (envelope, calls vs the floor) and Python (vs th
 	cargo bench -p usegolib-benches --bench envelope --bench call
 	$(PY) benches/python/bench_call.py
 
-fuzz: ## run the bridge fuzz targets for a minute each (the generated codecs: FUZZTIME, default 60s)
-	(cd go && go test -run=NONE -fuzz=FuzzHandle -fuzztime=60s -fuzzminimizetime=0 ./bridge/)
-	(cd go && go test -run=NONE -fuzz=FuzzDecodeValue -fuzztime=60s ./bridge/)
-	(cd go && USEGOLIB_FUZZTIME=$${FUZZTIME:-60s} go test -count=1 -timeout=0 -v -run='^TestGeneratedCodecsFuzz$$' ./builder/)
+FUZZ_TIME ?= 60
+
+fuzz: venv ## run every fuzz target (Rust decoders, Go bridge and generated codecs, Python binding) FUZZ_TIME seconds each (default 60)
+	FUZZ_TIME=$(FUZZ_TIME) scripts/fuzz.sh

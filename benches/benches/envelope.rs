@@ -31,12 +31,12 @@ fn benches(c: &mut Criterion) {
     c.bench_function("encode AddInt(1, 2) request", |b| {
         b.iter(|| encode_add(black_box(&mut buf), &int))
     });
-    let reply = encode_reply(&Reply::Ok(Value::Int(3)));
+    let reply = encode_reply(&Reply::Ok(Value::Int(3))).unwrap();
     c.bench_function("decode int reply (zero-copy)", |b| {
         b.iter(|| decode_int_reply(black_box(&reply)))
     });
     let list: Vec<Value> = (0..1000).map(Value::Int).collect();
-    let big = encode_reply(&Reply::Ok(Value::List(list)));
+    let big = encode_reply(&Reply::Ok(Value::List(list))).unwrap();
     c.bench_function("decode 1000-int reply to Value", |b| {
         b.iter(|| decode_reply(black_box(&big), &Limits::ABI).unwrap())
     });
@@ -49,9 +49,9 @@ fn main() {
     Criterion::default().configure_from_args().final_summary();
     let int = WireType::parse("int64").unwrap();
     let mut buf = Vec::with_capacity(64);
-    let reply = encode_reply(&Reply::Ok(Value::Int(3)));
+    let reply = encode_reply(&Reply::Ok(Value::Int(3))).unwrap();
     let list: Vec<Value> = (0..1000).map(Value::Int).collect();
-    let big = encode_reply(&Reply::Ok(Value::List(list)));
+    let big = encode_reply(&Reply::Ok(Value::List(list))).unwrap();
     print_table(
         "usegolib-abi envelope (median of 5 rounds)",
         &[

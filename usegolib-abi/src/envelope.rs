@@ -3,8 +3,24 @@
 use std::fmt;
 
 use crate::read::{validate, Limits, Reader, Token};
-use crate::write::{write_array_len, write_map_len, write_str, write_uint, write_value};
-use crate::{DecodeError, Value, ABI_VERSION};
+use crate::write::{write_array_len, write_map_len, write_str, write_uint, write_value_within};
+use crate::{DecodeError, EncodeError, Value, ABI_VERSION};
+
+/// How deep an argument may nest containers: the request array and its args array take two of
+/// the 64 levels of docs/abi.md section 6.
+pub const ARG_MAX_DEPTH: usize = Limits::ABI.max_depth - 2;
+
+/// How deep a result may nest containers: the reply array takes one of the 64 levels.
+pub const RESULT_MAX_DEPTH: usize = Limits::ABI.max_depth - 1;
+
+/// How deep a value of an error's detail may nest: the reply array, the error map and the
+/// detail map take three of the 64 levels.
+pub const DETAIL_MAX_DEPTH: usize = Limits::ABI.max_depth - 3;
+
+/// Writes `v` allowing `max` levels of nesting, handles included.
+fn write_nested(out: &mut Vec<u8>, v: &Value, max: usize) -> Result<(), EncodeError> {
+    write_value_within(out, v, max, true).map_err(|_| EncodeError::TooDeep { max })
+}
 
 /// The only op of ABI 1: call a function.
 pub const OP_CALL: u32 = 0;
@@ -67,7 +83,11 @@ pub fn write_request_header(out: &mut Vec<u8>, target: &Target, argc: usize) {
 
 /// Encodes a request (values are written canonically, untyped; see [`crate::encode_typed`] for
 /// typed encoding).
-pub fn encode_request(req: &Request) -> Vec<u8> {
+///
+/// # Errors
+///
+/// [`EncodeError::TooDeep`] when an argument nests deeper than [`ARG_MAX_DEPTH`].
+pub fn encode_request(req: &Request) -> Result<Vec<u8>, EncodeError> {
     let mut out = Vec::new();
     out.push(0x94);
     write_uint(&mut out, req.abi as u64);
@@ -78,9 +98,9 @@ pub fn encode_request(req: &Request) -> Vec<u8> {
     }
     write_array_len(&mut out, req.args.len());
     for a in &req.args {
-        write_value(&mut out, a);
+        write_nested(&mut out, a, ARG_MAX_DEPTH)?;
     }
-    out
+    Ok(out)
 }
 
 fn read_u32(r: &mut Reader<'_>, what: &str) -> Result<u32, DecodeError> {
@@ -258,13 +278,18 @@ pub enum Reply {
 }
 
 /// Encodes a reply canonically (detail keys are sorted here).
-pub fn encode_reply(reply: &Reply) -> Vec<u8> {
+///
+/// # Errors
+///
+/// [`EncodeError::TooDeep`] when the result nests deeper than [`RESULT_MAX_DEPTH`], or a detail
+/// value deeper than [`DETAIL_MAX_DEPTH`].
+pub fn encode_reply(reply: &Reply) -> Result<Vec<u8>, EncodeError> {
     let mut out = Vec::new();
     write_array_len(&mut out, 2);
     match reply {
         Reply::Ok(v) => {
             out.push(0x00);
-            write_value(&mut out, v);
+            write_nested(&mut out, v, RESULT_MAX_DEPTH)?;
         }
         Reply::Err(e) => {
             out.push(0x01);
@@ -279,11 +304,11 @@ pub fn encode_reply(reply: &Reply) -> Vec<u8> {
             write_map_len(&mut out, detail.len());
             for (k, v) in detail {
                 write_str(&mut out, k.as_bytes());
-                write_value(&mut out, v);
+                write_nested(&mut out, v, DETAIL_MAX_DEPTH)?;
             }
         }
     }
-    out
+    Ok(out)
 }
 
 /// Validates a reply within `limits` and returns whether it is a success, with a reader
@@ -367,7 +392,7 @@ mod tests {
     #[test]
     fn add_int_request_bytes() {
         let req = Request::call(Target::Id(3), vec![1.into(), 2.into()]);
-        let bytes = encode_request(&req);
+        let bytes = encode_request(&req).unwrap();
         assert_eq!(bytes, [0x94, 0x01, 0x00, 0x03, 0x92, 0x01, 0x02]);
         let mut head = Vec::new();
         write_request_header(&mut head, &Target::Id(3), 2);
@@ -383,7 +408,7 @@ mod tests {
             detail: vec![("type".into(), "*errors.errorString".into())],
         });
         assert_eq!(
-            decode_reply(&encode_reply(&reply), &Limits::ABI).unwrap(),
+            decode_reply(&encode_reply(&reply).unwrap(), &Limits::ABI).unwrap(),
             reply
         );
     }

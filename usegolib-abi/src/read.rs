@@ -381,15 +381,33 @@ impl<'a> Reader<'a> {
         })
     }
 
-    /// Reads one whole value (recursively; [`validate`] has bounded the depth).
+    /// Reads one whole value. [`validate`] bounds the depth of a message; for a reader over bytes
+    /// that were not validated, the reader itself refuses containers nested more than 128 deep
+    /// (its recursion is bounded by that, never by the input).
     ///
     /// # Errors
     ///
     /// [`DecodeError::Malformed`] on a truncated message, an ext value (unused by ABI 1) or a map
-    /// key that is not a str.
+    /// key that is not a str; [`DecodeError::LimitExceeded`] past 128 levels of nesting.
     pub fn read_value(&mut self) -> Result<Value, DecodeError> {
+        self.read_nested(DEPTH_CAP)
+    }
+
+    /// [`Reader::read_value`] with `budget` levels of containers left.
+    fn read_nested(&mut self, budget: usize) -> Result<Value, DecodeError> {
         let at = self.pos;
-        Ok(match self.next_token()? {
+        let token = self.next_token()?;
+        // The budget left for the elements, if this is a container.
+        let inner = match token {
+            Token::Array(_) | Token::Map(_) => {
+                budget.checked_sub(1).ok_or(DecodeError::LimitExceeded {
+                    limit: LimitKind::Depth,
+                    max: DEPTH_CAP as u64,
+                })?
+            }
+            _ => budget,
+        };
+        Ok(match token {
             Token::Nil => Value::Nil,
             Token::Bool(b) => Value::Bool(b),
             Token::Int(i) => Value::Int(i),
@@ -403,7 +421,7 @@ impl<'a> Reader<'a> {
                 let cap = (n as usize).min(self.buf.len() - self.pos);
                 let mut items = Vec::with_capacity(cap);
                 for _ in 0..n {
-                    items.push(self.read_value()?);
+                    items.push(self.read_nested(inner)?);
                 }
                 Value::List(items)
             }
@@ -418,7 +436,7 @@ impl<'a> Reader<'a> {
                         })?,
                         _ => return Err(DecodeError::malformed(key_at, "a map key is not a str")),
                     };
-                    entries.push((key, self.read_value()?));
+                    entries.push((key, self.read_nested(inner)?));
                 }
                 Value::Map(entries)
             }

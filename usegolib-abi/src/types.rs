@@ -7,7 +7,8 @@ use crate::write::{
     write_array_len, write_bin, write_bool, write_f32, write_f64, write_int, write_nil, write_str,
     write_uint,
 };
-use crate::Value;
+use crate::write::{write_value_within, Refused};
+use crate::{Value, ARG_MAX_DEPTH};
 
 /// An integer wire type: its width and signedness.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -101,12 +102,29 @@ pub enum WireType {
 }
 
 impl WireType {
+    /// The most type constructors (`[]`, `[N]`, `map[string]`, `*`) [`WireType::parse`] accepts
+    /// around one another: the parser, and every recursive function over a parsed type, is
+    /// bounded by it.
+    pub const MAX_NESTING: usize = 64;
+
     /// Parses the schema's spelling (`int8`, `bytes`, `[][]int64`, ...).
     ///
     /// # Errors
     ///
-    /// A [`TypeError`] for an unknown spelling.
+    /// A [`TypeError`] for an unknown spelling, or one that nests more than
+    /// [`WireType::MAX_NESTING`] type constructors.
     pub fn parse(s: &str) -> Result<WireType, TypeError> {
+        WireType::parse_nested(s, WireType::MAX_NESTING).map_err(|e| match e {
+            ParseError::Unknown(e) => e,
+            ParseError::TooDeep => TypeError::new(format!(
+                "wire type {:?} nests more than {} type constructors",
+                Shortened(s),
+                WireType::MAX_NESTING
+            )),
+        })
+    }
+
+    fn parse_nested(s: &str, budget: usize) -> Result<WireType, ParseError> {
         let int = |bits, signed| Ok(WireType::Int(IntType { bits, signed }));
         match s {
             "bool" => Ok(WireType::Bool),
@@ -127,8 +145,12 @@ impl WireType {
             "duration" => Ok(WireType::Duration),
             "error" => Ok(WireType::Error),
             _ => {
-                let unknown = || TypeError::new(format!("unknown wire type {s:?}"));
-                let sub = |t: &str| WireType::parse(t).map(Box::new);
+                let unknown =
+                    || ParseError::Unknown(TypeError::new(format!("unknown wire type {s:?}")));
+                let sub = |t: &str| match budget.checked_sub(1) {
+                    Some(inner) => WireType::parse_nested(t, inner).map(Box::new),
+                    None => Err(ParseError::TooDeep),
+                };
                 if let Some(elem) = s.strip_prefix("[]") {
                     Ok(WireType::List(sub(elem)?))
                 } else if let Some(v) = s.strip_prefix("map[string]") {
@@ -151,6 +173,24 @@ impl WireType {
                     Err(unknown())
                 }
             }
+        }
+    }
+}
+
+/// Why [`WireType::parse_nested`] failed.
+enum ParseError {
+    Unknown(TypeError),
+    TooDeep,
+}
+
+/// Debug-prints at most the first 80 characters of a string.
+struct Shortened<'a>(&'a str);
+
+impl fmt::Debug for Shortened<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.char_indices().nth(80) {
+            Some((end, _)) => write!(f, "{:?}...", &self.0[..end]),
+            None => write!(f, "{:?}", self.0),
         }
     }
 }
@@ -259,6 +299,7 @@ fn mismatch(ty: &WireType, v: &Value) -> TypeError {
 
 /// Writes `v` as wire type `ty`, checking it exactly: integers in range (never wrapped), an
 /// integer accepted for a float, `nil` accepted for a list or bytes, a float32 overflow refused.
+/// `v` is an argument, so it may nest containers at most [`ARG_MAX_DEPTH`] (62) deep.
 ///
 /// On error, `out` may hold a partial encoding; callers discard it.
 ///
@@ -271,6 +312,9 @@ pub fn encode_typed(out: &mut Vec<u8>, ty: &WireType, v: &Value) -> Result<(), T
 
 /// [`encode_typed`] for wire types that name records: `types` describes them.
 ///
+/// The encoder stops at [`ARG_MAX_DEPTH`] levels of nesting instead of recursing further, so a
+/// value nested a million levels deep is refused with a [`TypeError`], not a stack overflow.
+///
 /// # Errors
 ///
 /// A [`TypeError`] saying what did not fit and where (for records: the struct, the field and
@@ -281,6 +325,34 @@ pub fn encode_typed_in(
     v: &Value,
     types: &dyn TypeLookup,
 ) -> Result<(), TypeError> {
+    encode_within(out, ty, v, types, ARG_MAX_DEPTH)
+}
+
+fn too_deep() -> TypeError {
+    TypeError::new(format!(
+        "the value nests lists or maps more than {ARG_MAX_DEPTH} deep, the most an argument may \
+         (the ABI's depth limit is 64 for a whole request): flatten it"
+    ))
+}
+
+/// [`encode_typed_in`] with `budget` levels of containers left for `v`.
+fn encode_within(
+    out: &mut Vec<u8>,
+    ty: &WireType,
+    v: &Value,
+    types: &dyn TypeLookup,
+    budget: usize,
+) -> Result<(), TypeError> {
+    // `*T` adds no level on the wire: peel every pointer here, without recursing.
+    let mut ty = ty;
+    while let WireType::Ptr(inner) = ty {
+        if matches!(v, Value::Nil) {
+            write_nil(out);
+            return Ok(());
+        }
+        ty = inner;
+    }
+    let inner = || budget.checked_sub(1).ok_or_else(too_deep);
     match (ty, v) {
         (WireType::Bool, Value::Bool(b)) => write_bool(out, *b),
         (WireType::Int(t), Value::Int(_) | Value::Uint(_)) => {
@@ -309,18 +381,19 @@ pub fn encode_typed_in(
             WireType::Bytes
             | WireType::List(_)
             | WireType::Map(_)
-            | WireType::Ptr(_)
             | WireType::Handle(_)
             | WireType::Any,
             Value::Nil,
         ) => write_nil(out),
         (WireType::List(elem), Value::List(items)) => {
+            let inner = inner()?;
             write_array_len(out, items.len());
             for (i, item) in items.iter().enumerate() {
-                encode_typed_in(out, elem, item, types).map_err(|e| e.at(i))?;
+                encode_within(out, elem, item, types, inner).map_err(|e| e.at(i))?;
             }
         }
         (WireType::Array(n, elem), Value::List(items)) => {
+            let inner = inner()?;
             if items.len() != *n {
                 return Err(TypeError::new(format!(
                     "expected {n} elements, got {}",
@@ -329,7 +402,7 @@ pub fn encode_typed_in(
             }
             write_array_len(out, items.len());
             for (i, item) in items.iter().enumerate() {
-                encode_typed_in(out, elem, item, types).map_err(|e| e.at(i))?;
+                encode_within(out, elem, item, types, inner).map_err(|e| e.at(i))?;
             }
         }
         (WireType::BytesN(n), Value::Bytes(b)) => {
@@ -342,23 +415,27 @@ pub fn encode_typed_in(
             write_bin(out, b);
         }
         (WireType::Map(elem), Value::Map(entries)) => {
+            let inner = inner()?;
             crate::write::write_map_len(out, entries.len());
             for (k, item) in entries {
                 write_str(out, k.as_bytes());
-                encode_typed_in(out, elem, item, types)
+                encode_within(out, elem, item, types, inner)
                     .map_err(|e| TypeError::new(format!("key {k:?}: {e}")))?;
             }
         }
-        (WireType::Ptr(inner), v) => encode_typed_in(out, inner, v, types)?,
-        (WireType::Record(key), Value::Map(entries)) => encode_record(out, key, entries, types)?,
-        (WireType::Handle(_), Value::Handle(id)) => crate::write::write_handle(out, *id),
-        (WireType::Any, v) => {
-            if contains_handle(v) {
-                return Err(TypeError::new("a handle cannot travel inside any"));
-            }
-            crate::write::write_value(out, v)
+        (WireType::Record(key), Value::Map(entries)) => {
+            encode_record(out, key, entries, types, inner()?)?
         }
+        (WireType::Handle(_), Value::Handle(id)) => crate::write::write_handle(out, *id),
+        (WireType::Any, v) => match write_value_within(out, v, budget, false) {
+            Ok(()) => {}
+            Err(Refused::Handle) => {
+                return Err(TypeError::new("a handle cannot travel inside any"))
+            }
+            Err(Refused::TooDeep) => return Err(too_deep()),
+        },
         (WireType::Time, Value::List(items)) => {
+            inner()?;
             let ok = items.len() == 3
                 && items[0].as_i64().is_some()
                 && items[1]
@@ -370,7 +447,10 @@ pub fn encode_typed_in(
                     "expected [unix_seconds, nanoseconds 0..999999999, utc_offset_seconds]",
                 ));
             }
-            crate::write::write_value(out, v)
+            write_array_len(out, 3);
+            for item in items {
+                write_int(out, item.as_i64().unwrap_or_default());
+            }
         }
         (WireType::Duration, Value::Int(i)) => write_int(out, *i),
         _ => return Err(mismatch(ty, v)),
@@ -378,20 +458,13 @@ pub fn encode_typed_in(
     Ok(())
 }
 
-fn contains_handle(v: &Value) -> bool {
-    match v {
-        Value::Handle(_) => true,
-        Value::List(items) => items.iter().any(contains_handle),
-        Value::Map(entries) => entries.iter().any(|(_, v)| contains_handle(v)),
-        _ => false,
-    }
-}
-
+/// Writes a record's map; its values get `budget` levels of containers.
 fn encode_record(
     out: &mut Vec<u8>,
     key: &str,
     entries: &[(String, Value)],
     types: &dyn TypeLookup,
+    budget: usize,
 ) -> Result<(), TypeError> {
     let Some(rec) = types.record(key) else {
         return Err(TypeError::new(format!("unknown record type {key}")));
@@ -427,7 +500,7 @@ fn encode_record(
     crate::write::write_map_len(out, given.len());
     for (f, v) in given {
         write_str(out, f.key.as_bytes());
-        encode_typed_in(out, &f.ty, v, types).map_err(|e| {
+        encode_within(out, &f.ty, v, types, budget).map_err(|e| {
             TypeError::new(format!(
                 "struct {}: field {} ({} {}): {e}",
                 rec.name, f.key, f.name, f.go

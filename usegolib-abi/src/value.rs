@@ -1,10 +1,18 @@
 //! The Level-1 value model.
 
+use std::fmt;
+
 /// A value on the wire (docs/abi.md section 2).
 ///
 /// Integers compare by numeric value whichever variant holds them, and floats by bit pattern (so
 /// `NaN == NaN` and `-0.0 != 0.0`): equality means "encodes to the same wire value".
-#[derive(Debug, Clone)]
+///
+/// A value may be nested arbitrarily deep in memory; only values within the depth limit of
+/// docs/abi.md section 6 can be encoded (the encoders refuse deeper ones with an error). Dropping,
+/// comparing and `Debug`-printing never recurse without bound: drop and `==` walk the tree with
+/// an explicit stack, and `Debug` prints `..` below 128 levels. `Clone` is recursive: do not
+/// clone a value nested thousands of levels deep.
+#[derive(Clone)]
 pub enum Value {
     /// nil: no result, or a nil slice argument.
     Nil,
@@ -102,21 +110,145 @@ impl Value {
     }
 }
 
+fn is_container(v: &Value) -> bool {
+    matches!(v, Value::List(_) | Value::Map(_))
+}
+
+/// Compares two values without looking into containers; `None` when both are containers of the
+/// same kind and length, whose elements must then be compared.
+fn shallow_eq(a: &Value, b: &Value) -> Option<bool> {
+    use Value::*;
+    Some(match (a, b) {
+        (Nil, Nil) => true,
+        (Bool(a), Bool(b)) => a == b,
+        (Int(_) | Uint(_), Int(_) | Uint(_)) => a.as_i128() == b.as_i128(),
+        (F32(a), F32(b)) => a.to_bits() == b.to_bits(),
+        (F64(a), F64(b)) => a.to_bits() == b.to_bits(),
+        (Str(_) | RawStr(_), Str(_) | RawStr(_)) => a.as_str_bytes() == b.as_str_bytes(),
+        (Bytes(a), Bytes(b)) => a == b,
+        (List(x), List(y)) if x.len() == y.len() => return None,
+        (Map(x), Map(y)) if x.len() == y.len() => return None,
+        (Handle(a), Handle(b)) => a == b,
+        _ => false,
+    })
+}
+
 impl PartialEq for Value {
+    /// Compares with an explicit stack of pairs, so equally deep values of any depth compare
+    /// without recursion.
     fn eq(&self, other: &Value) -> bool {
-        use Value::*;
-        match (self, other) {
-            (Nil, Nil) => true,
-            (Bool(a), Bool(b)) => a == b,
-            (Int(_) | Uint(_), Int(_) | Uint(_)) => self.as_i128() == other.as_i128(),
-            (F32(a), F32(b)) => a.to_bits() == b.to_bits(),
-            (F64(a), F64(b)) => a.to_bits() == b.to_bits(),
-            (Str(_) | RawStr(_), Str(_) | RawStr(_)) => self.as_str_bytes() == other.as_str_bytes(),
-            (Bytes(a), Bytes(b)) => a == b,
-            (List(a), List(b)) => a == b,
-            (Map(a), Map(b)) => a == b,
-            (Handle(a), Handle(b)) => a == b,
+        let mut pending: Vec<(&Value, &Value)> = vec![(self, other)];
+        while let Some((a, b)) = pending.pop() {
+            match (a, b) {
+                (Value::List(x), Value::List(y)) if x.len() == y.len() => {
+                    pending.extend(x.iter().zip(y));
+                }
+                (Value::Map(x), Value::Map(y)) if x.len() == y.len() => {
+                    for ((ka, va), (kb, vb)) in x.iter().zip(y) {
+                        if ka != kb {
+                            return false;
+                        }
+                        pending.push((va, vb));
+                    }
+                }
+                _ => {
+                    if shallow_eq(a, b) != Some(true) {
+                        return false;
+                    }
+                }
+            }
+        }
+        true
+    }
+}
+
+impl Drop for Value {
+    /// Dropping a deeply nested value would recurse once per level: take nested containers out
+    /// onto an explicit stack instead, so each one is dropped after its children were moved out.
+    fn drop(&mut self) {
+        let nested = match self {
+            Value::List(items) => items.iter().any(is_container),
+            Value::Map(entries) => entries.iter().any(|(_, v)| is_container(v)),
             _ => false,
+        };
+        if !nested {
+            return;
+        }
+        let mut stack = Vec::new();
+        take_children(self, &mut stack);
+        while let Some(mut v) = stack.pop() {
+            take_children(&mut v, &mut stack);
+            // `v` has no children left: dropping it here does not recurse.
+        }
+    }
+}
+
+/// Moves the containers among `v`'s elements onto `stack`.
+fn take_children(v: &mut Value, stack: &mut Vec<Value>) {
+    match v {
+        Value::List(items) => {
+            for item in items.iter_mut().filter(|i| is_container(i)) {
+                stack.push(std::mem::replace(item, Value::Nil));
+            }
+        }
+        Value::Map(entries) => {
+            for (_, item) in entries.iter_mut().filter(|(_, i)| is_container(i)) {
+                stack.push(std::mem::replace(item, Value::Nil));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// How deep `Debug` prints before writing `..`.
+const DEBUG_DEPTH: usize = 128;
+
+/// `Debug` of a value `depth` levels down.
+struct DebugAt<'a>(&'a Value, usize);
+
+/// `Debug` of a container's elements `depth` levels down.
+struct ItemsAt<'a>(&'a Value, usize);
+
+impl fmt::Debug for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        DebugAt(self, 0).fmt(f)
+    }
+}
+
+impl fmt::Debug for DebugAt<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let DebugAt(v, depth) = *self;
+        match v {
+            Value::Nil => f.write_str("Nil"),
+            Value::Bool(b) => f.debug_tuple("Bool").field(b).finish(),
+            Value::Int(i) => f.debug_tuple("Int").field(i).finish(),
+            Value::Uint(u) => f.debug_tuple("Uint").field(u).finish(),
+            Value::F32(x) => f.debug_tuple("F32").field(x).finish(),
+            Value::F64(x) => f.debug_tuple("F64").field(x).finish(),
+            Value::Str(s) => f.debug_tuple("Str").field(s).finish(),
+            Value::RawStr(b) => f.debug_tuple("RawStr").field(b).finish(),
+            Value::Bytes(b) => f.debug_tuple("Bytes").field(b).finish(),
+            Value::List(_) | Value::Map(_) if depth >= DEBUG_DEPTH => f.write_str(".."),
+            Value::List(_) => f.debug_tuple("List").field(&ItemsAt(v, depth)).finish(),
+            Value::Map(_) => f.debug_tuple("Map").field(&ItemsAt(v, depth)).finish(),
+            Value::Handle(id) => f.debug_tuple("Handle").field(id).finish(),
+        }
+    }
+}
+
+impl fmt::Debug for ItemsAt<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ItemsAt(v, depth) = *self;
+        match v {
+            Value::List(items) => f
+                .debug_list()
+                .entries(items.iter().map(|i| DebugAt(i, depth + 1)))
+                .finish(),
+            Value::Map(entries) => f
+                .debug_list()
+                .entries(entries.iter().map(|(k, i)| (k, DebugAt(i, depth + 1))))
+                .finish(),
+            _ => Ok(()),
         }
     }
 }

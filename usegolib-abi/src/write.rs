@@ -1,6 +1,6 @@
 //! Canonical MessagePack writers (docs/abi.md section 2): every writer picks the shortest form.
 
-use crate::Value;
+use crate::{EncodeError, Value};
 
 /// Writes nil.
 #[inline]
@@ -128,8 +128,38 @@ pub fn write_handle(out: &mut Vec<u8>, id: u64) {
     out.extend_from_slice(&id.to_be_bytes());
 }
 
-/// Writes a [`Value`] in canonical form.
-pub fn write_value(out: &mut Vec<u8>, v: &Value) {
+/// Writes a [`Value`] in canonical form, as a whole message: it may nest containers at most
+/// [`Limits::ABI`](crate::Limits::ABI)`.max_depth` (64) deep.
+///
+/// On error, `out` may hold a partial encoding; callers discard it.
+///
+/// # Errors
+///
+/// [`EncodeError::TooDeep`] for a value nested deeper than that; the writer never recurses
+/// past the limit.
+pub fn write_value(out: &mut Vec<u8>, v: &Value) -> Result<(), EncodeError> {
+    let max = crate::Limits::ABI.max_depth;
+    write_value_within(out, v, max, true).map_err(|_| EncodeError::TooDeep { max })
+}
+
+/// Why [`write_value_within`] refused a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refused {
+    /// It nests deeper than the budget.
+    TooDeep,
+    /// It holds a handle where handles are not allowed.
+    Handle,
+}
+
+/// Writes `v` canonically, allowing containers to nest at most `budget` deep (the outermost
+/// container of `v` is depth 1), and handles only when `handles` is true. The recursion stops at
+/// the budget, so its depth is bounded by the budget, never by the value.
+pub(crate) fn write_value_within(
+    out: &mut Vec<u8>,
+    v: &Value,
+    budget: usize,
+    handles: bool,
+) -> Result<(), Refused> {
     match v {
         Value::Nil => write_nil(out),
         Value::Bool(b) => write_bool(out, *b),
@@ -141,18 +171,22 @@ pub fn write_value(out: &mut Vec<u8>, v: &Value) {
         Value::RawStr(b) => write_str(out, b),
         Value::Bytes(b) => write_bin(out, b),
         Value::List(items) => {
+            let inner = budget.checked_sub(1).ok_or(Refused::TooDeep)?;
             write_array_len(out, items.len());
             for item in items {
-                write_value(out, item);
+                write_value_within(out, item, inner, handles)?;
             }
         }
         Value::Map(entries) => {
+            let inner = budget.checked_sub(1).ok_or(Refused::TooDeep)?;
             write_map_len(out, entries.len());
             for (k, v) in entries {
                 write_str(out, k.as_bytes());
-                write_value(out, v);
+                write_value_within(out, v, inner, handles)?;
             }
         }
+        Value::Handle(_) if !handles => return Err(Refused::Handle),
         Value::Handle(id) => write_handle(out, *id),
     }
+    Ok(())
 }

@@ -550,11 +550,11 @@ fn encode(v: &Vector) -> Vec<u8> {
     match v {
         Vector::Value(v) => {
             let mut out = Vec::new();
-            write_value(&mut out, v);
+            write_value(&mut out, v).unwrap();
             out
         }
-        Vector::Request(r) => encode_request(r),
-        Vector::Reply(r) => encode_reply(r),
+        Vector::Request(r) => encode_request(r).unwrap(),
+        Vector::Reply(r) => encode_reply(r).unwrap(),
         Vector::Invalid { .. } => unreachable!("invalid vectors carry their bytes"),
     }
 }
@@ -671,7 +671,7 @@ fn every_vector_decodes_and_encodes_as_described() {
                 assert_eq!(decode_value(&bytes, &lim).unwrap(), want, "{name}");
                 if canonical {
                     let mut out = Vec::new();
-                    write_value(&mut out, &want);
+                    write_value(&mut out, &want).unwrap();
                     assert_eq!(out, bytes, "{name}: canonical encoding differs");
                 }
             }
@@ -694,7 +694,7 @@ fn every_vector_decodes_and_encodes_as_described() {
                 };
                 assert_eq!(decode_request(&bytes, &lim).unwrap(), want, "{name}");
                 if canonical {
-                    assert_eq!(encode_request(&want), bytes, "{name}");
+                    assert_eq!(encode_request(&want).unwrap(), bytes, "{name}");
                 }
             }
             "reply" => {
@@ -711,7 +711,7 @@ fn every_vector_decodes_and_encodes_as_described() {
                 };
                 assert_eq!(decode_reply(&bytes, &lim).unwrap(), want, "{name}");
                 if canonical {
-                    assert_eq!(encode_reply(&want), bytes, "{name}");
+                    assert_eq!(encode_reply(&want).unwrap(), bytes, "{name}");
                 }
             }
             "invalid" => {

@@ -6,9 +6,8 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
-use usegolib_abi::ABI_VERSION;
 
-use crate::manifest::{InputDir, Manifest, MANIFEST_VERSION};
+use crate::manifest::{InputDir, Manifest};
 use crate::{Error, Result};
 
 /// The usegolib cache directory: `$USEGOLIB_CACHE_DIR`, else the platform's cache directory
@@ -257,42 +256,7 @@ pub fn read_manifest(dir: &Path) -> Result<Manifest> {
         path: path.clone(),
         reason: e.to_string(),
     })?;
-    let raw: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| Error::Manifest {
-        path: path.clone(),
-        reason: format!("not JSON: {e}"),
-    })?;
-    let mv = raw.get("manifest_version").and_then(|v| v.as_u64());
-    if mv != Some(MANIFEST_VERSION as u64) {
-        return Err(Error::Manifest {
-            path,
-            reason: format!(
-                "manifest_version is {}, this usegolib reads {MANIFEST_VERSION}: rebuild the artifact",
-                mv.map(|v| v.to_string()).unwrap_or_else(|| "missing".into())
-            ),
-        });
-    }
-    if let Some(abi) = raw.get("abi_version").and_then(|v| v.as_u64()) {
-        if abi != ABI_VERSION as u64 {
-            return Err(Error::AbiMismatch {
-                path,
-                found: abi as u32,
-                expected: ABI_VERSION,
-            });
-        }
-    }
-    let m: Manifest = serde_json::from_value(raw).map_err(|e| Error::Manifest {
-        path: path.clone(),
-        reason: e.to_string(),
-    })?;
-    let (os, arch) = host_platform();
-    if m.goos != os || m.goarch != arch {
-        return Err(Error::Platform {
-            path,
-            found: format!("{}/{}", m.goos, m.goarch),
-            expected: format!("{os}/{arch}"),
-        });
-    }
-    Ok(m)
+    crate::manifest::parse_manifest(&bytes, &path)
 }
 
 /// Whether the library file of the artifact in `dir` is present and its SHA-256 is the one

@@ -86,13 +86,14 @@ pub enum Error {
         /// The library file.
         path: PathBuf,
     },
-    /// dlopen failed.
-    #[error("cannot load {}: {source}", .path.display())]
+    /// The system's dynamic loader could not load the library (or it is a truncated ELF file,
+    /// which the loader would crash on).
+    #[error("cannot load {}: {reason}", .path.display())]
     Load {
         /// The library file.
         path: PathBuf,
-        /// The loader's error.
-        source: libloading::Error,
+        /// Why: the dynamic loader's own message (dlerror), naming the file.
+        reason: String,
     },
     /// A required symbol is missing: not a usegolib bridge, or a broken one.
     #[error("{} has no symbol {symbol}: not a usegolib bridge library; rebuild it", .path.display())]
@@ -206,8 +207,9 @@ pub enum Error {
         /// The decode error.
         source: usegolib_abi::DecodeError,
     },
-    /// This process was forked after the Go runtime was loaded: Go cannot run in the child.
-    #[error("{module}: this process is a fork() of the one that loaded the Go runtime, which does not survive a fork; start worker processes with multiprocessing's 'spawn' or 'forkserver' method, or import the module only in the child")]
+    /// This process was forked after this module's Go runtime was loaded: that runtime cannot run
+    /// in the child (modules first loaded in the child itself work).
+    #[error("{module}: this process is a fork() of the one that loaded this module's Go runtime, which does not survive a fork; start worker processes with multiprocessing's 'spawn' or 'forkserver' method, or import the module only in the child")]
     Forked {
         /// The module.
         module: String,

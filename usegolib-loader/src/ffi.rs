@@ -16,7 +16,7 @@ use std::cell::Cell;
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use libloading::os::unix::{Library, RTLD_LOCAL, RTLD_NOW};
 use sha2::{Digest, Sha256};
@@ -33,30 +33,27 @@ type CallFn = unsafe extern "C" fn(
 ) -> i32;
 type FloorFn = unsafe extern "C" fn(a: i64, b: i64) -> i64;
 
-/// Set in a child process created by `fork()` after a Go library was loaded: a Go runtime does
-/// not survive a fork (its threads are gone), and the first call would hang.
-static FORKED: AtomicBool = AtomicBool::new(false);
+/// How many times this process's ancestry forked since the first Go library was loaded: the
+/// `pthread_atfork` child handler adds one in every child. A Go runtime does not survive a fork
+/// (its threads are gone, and the first call would hang), but a library loaded in the child
+/// starts its own runtime there and works; so each [`GoLibrary`] remembers the generation it was
+/// loaded in, and only libraries of an earlier generation refuse calls.
+static FORK_GENERATION: AtomicU64 = AtomicU64::new(0);
 
 extern "C" fn note_fork_in_child() {
-    FORKED.store(true, Ordering::SeqCst);
+    FORK_GENERATION.fetch_add(1, Ordering::SeqCst);
 }
 
 /// Registers the fork handler, once per process.
 fn watch_forks() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
-        // SAFETY: `note_fork_in_child` only stores to an atomic, which is async-signal-safe and
+        // SAFETY: `note_fork_in_child` only adds to an atomic, which is async-signal-safe and
         // allowed in a child right after fork; the handler pointers live for the whole process.
         unsafe {
             libc::pthread_atfork(None, None, Some(note_fork_in_child));
         }
     });
-}
-
-/// Whether this process is a fork of the one that loaded the Go libraries.
-#[inline]
-pub(crate) fn forked() -> bool {
-    FORKED.load(Ordering::Relaxed)
 }
 
 /// The signals whose handlers a Go runtime installs to turn faults in Go code into panics.
@@ -119,16 +116,27 @@ pub fn restore_go_signal_handlers() -> usize {
 #[derive(Debug)]
 pub(crate) enum OpenError {
     Io(std::io::Error),
-    Tampered { actual: String },
-    Dlopen(libloading::Error),
-    MissingSymbol { symbol: String },
-    Abi { found: u32 },
+    Tampered {
+        actual: String,
+    },
+    /// The system's dynamic loader refused the file; `reason` is its own message (dlerror).
+    Dlopen {
+        reason: String,
+    },
+    MissingSymbol {
+        symbol: String,
+    },
+    Abi {
+        found: u32,
+    },
 }
 
 /// An opened bridge library with its entry points resolved.
 pub(crate) struct GoLibrary {
     call: CallFn,
     schema: Vec<u8>,
+    /// The [`FORK_GENERATION`] this library was loaded in.
+    generation: u64,
     // The `Library` is deliberately never dropped (see the module docs): `open` forgets it after
     // resolving the symbols, so the function pointers above stay valid for the whole process.
     handle: usize,
@@ -196,6 +204,8 @@ impl GoLibrary {
     /// cannot be loaded. Before anything of the library runs, its ABI version is checked.
     pub(crate) fn open(path: &Path, want_sha256: &str, abi: u32) -> Result<GoLibrary, OpenError> {
         watch_forks();
+        // Read after the handler is registered: a fork from now on is seen by this library.
+        let generation = FORK_GENERATION.load(Ordering::SeqCst);
         let mut file = File::open(path).map_err(OpenError::Io)?;
         let mut hasher = Sha256::new();
         let mut chunk = vec![0u8; 1 << 20];
@@ -210,13 +220,16 @@ impl GoLibrary {
         if actual != want_sha256 {
             return Err(OpenError::Tampered { actual });
         }
+        check_elf_segments(&file).map_err(|reason| OpenError::Dlopen { reason })?;
         let load_path = fd_path(&file).unwrap_or_else(|| path.to_path_buf());
         // SAFETY: loading a library runs its initialisers. This file is a usegolib bridge whose
         // hash matches its manifest; its only initialiser is the Go runtime's start-up, which is
         // designed to run inside a foreign process (c-shared build mode). RTLD_NOW resolves every
         // symbol now so that a broken library fails here, not in the middle of a call.
         let lib = unsafe { Library::open(Some(load_path.as_path()), RTLD_NOW | RTLD_LOCAL) }
-            .map_err(OpenError::Dlopen)?;
+            .map_err(|e| OpenError::Dlopen {
+                reason: dlopen_reason(&e, &load_path, path),
+            })?;
         // Never dlclose a Go library, not even on the error paths below.
         let lib = std::mem::ManuallyDrop::new(lib);
         // Keep the descriptor open for the life of the process: the dynamic loader knows this
@@ -274,8 +287,16 @@ impl GoLibrary {
         Ok(GoLibrary {
             call,
             schema,
+            generation,
             handle,
         })
+    }
+
+    /// Whether this process is a `fork()` of the one that loaded this library (whose Go runtime
+    /// therefore cannot run here). Libraries loaded after the fork, in this process, are fine.
+    #[inline]
+    pub(crate) fn forked_since_load(&self) -> bool {
+        FORK_GENERATION.load(Ordering::Relaxed) != self.generation
     }
 
     /// The schema JSON embedded in the library.
@@ -382,6 +403,90 @@ unsafe fn symbol<T: Copy>(lib: &Library, name: &str) -> Result<T, OpenError> {
         })
 }
 
+/// The system's reason for a failed dlopen (dlerror's text, which libloading keeps as the
+/// error's source), naming `path` where the loader named the `/proc/self/fd` alias it was given.
+fn dlopen_reason(e: &libloading::Error, loaded_as: &Path, path: &Path) -> String {
+    let text = match std::error::Error::source(e) {
+        Some(system) => system.to_string(),
+        None => e.to_string(),
+    };
+    match loaded_as.to_str() {
+        Some(alias) if loaded_as != path => text.replace(alias, &path.display().to_string()),
+        _ => text,
+    }
+}
+
+/// Refuses a 64-bit ELF file whose loadable segments reach past its end. The dynamic loader
+/// maps such a file without complaint and then dies of SIGBUS when it touches the missing pages
+/// (a truncated library whose manifest hash was updated to match). Anything that is not a
+/// 64-bit little-endian ELF file is left to the dynamic loader, which reports it (dlerror).
+fn check_elf_segments(file: &File) -> Result<(), String> {
+    use std::os::unix::fs::FileExt;
+    let len = file.metadata().map_err(|e| e.to_string())?.len();
+    let mut header = [0u8; 64];
+    if file.read_exact_at(&mut header, 0).is_err() || header[..6] != *b"\x7fELF\x02\x01" {
+        return Ok(());
+    }
+    let mut table = Vec::new();
+    let (phoff, entsize, count) = elf_program_table(&header);
+    let size = entsize.checked_mul(count).filter(|&n| n <= 1 << 20);
+    let fits = size.zip(phoff.checked_add(size.unwrap_or(0) as u64));
+    match fits {
+        Some((size, end)) if end <= len => {
+            table.resize(size, 0);
+            file.read_exact_at(&mut table, phoff)
+                .map_err(|e| format!("cannot read the ELF program headers: {e}"))?;
+        }
+        _ => {
+            return Err(format!(
+                "the ELF file is truncated or corrupt: its program headers ({count} of {entsize} \
+                 bytes at offset {phoff}) do not fit its {len} bytes; rebuild the artifact"
+            ))
+        }
+    }
+    elf_segments_fit(&table, entsize, len)
+}
+
+/// `e_phoff`, `e_phentsize` and `e_phnum` of a 64-bit little-endian ELF header.
+fn elf_program_table(h: &[u8; 64]) -> (u64, usize, usize) {
+    let u16_at = |at: usize| u16::from_le_bytes([h[at], h[at + 1]]) as usize;
+    let mut off = [0u8; 8];
+    off.copy_from_slice(&h[0x20..0x28]);
+    (u64::from_le_bytes(off), u16_at(0x36), u16_at(0x38))
+}
+
+/// Checks that every `PT_LOAD` entry of a program header table lies within `len` bytes.
+fn elf_segments_fit(table: &[u8], entsize: usize, len: u64) -> Result<(), String> {
+    if entsize < 56 {
+        return Err(format!(
+            "the ELF file is corrupt: program header entries of {entsize} bytes; rebuild the artifact"
+        ));
+    }
+    for (i, ph) in table.chunks_exact(entsize).enumerate() {
+        let u64_at = |at: usize| {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(&ph[at..at + 8]);
+            u64::from_le_bytes(b)
+        };
+        const PT_LOAD: u32 = 1;
+        if u32::from_le_bytes([ph[0], ph[1], ph[2], ph[3]]) != PT_LOAD {
+            continue;
+        }
+        let (offset, filesz) = (u64_at(8), u64_at(32));
+        match offset.checked_add(filesz) {
+            Some(end) if end <= len => {}
+            _ => {
+                return Err(format!(
+                    "the ELF file is truncated: loadable segment {i} needs bytes {offset}..{} \
+                     but the file has {len}; rebuild the artifact",
+                    offset as u128 + filesz as u128
+                ))
+            }
+        }
+    }
+    Ok(())
+}
+
 #[cfg(target_os = "linux")]
 fn fd_path(file: &File) -> Option<std::path::PathBuf> {
     use std::os::fd::AsRawFd;
@@ -448,5 +553,58 @@ pub(crate) fn kill_process_group(pgid: u32) -> std::io::Result<()> {
         Ok(())
     } else {
         Err(std::io::Error::last_os_error())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A minimal 64-bit little-endian ELF image: the header and one `PT_LOAD` segment covering
+    /// `segment_len` bytes from offset 0.
+    fn elf(segment_len: u64) -> Vec<u8> {
+        let mut b = vec![0u8; 64 + 56];
+        b[..6].copy_from_slice(b"\x7fELF\x02\x01");
+        b[0x20..0x28].copy_from_slice(&64u64.to_le_bytes());
+        b[0x36..0x38].copy_from_slice(&56u16.to_le_bytes());
+        b[0x38..0x3a].copy_from_slice(&1u16.to_le_bytes());
+        b[64..68].copy_from_slice(&1u32.to_le_bytes());
+        b[64 + 32..64 + 40].copy_from_slice(&segment_len.to_le_bytes());
+        b
+    }
+
+    fn check_bytes(name: &str, bytes: &[u8]) -> Result<(), String> {
+        let path = std::env::temp_dir().join(format!("usegolib-elf-{}-{name}", std::process::id()));
+        std::fs::write(&path, bytes).unwrap();
+        let r = check_elf_segments(&File::open(&path).unwrap());
+        std::fs::remove_file(&path).unwrap();
+        r
+    }
+
+    #[test]
+    fn a_truncated_elf_file_is_refused_before_dlopen() {
+        let mut whole = elf(300);
+        whole.resize(300, 0);
+        assert_eq!(check_bytes("whole", &whole), Ok(()));
+        let e = check_bytes("cut", &whole[..299]).unwrap_err();
+        assert!(e.contains("truncated") && e.contains("299"), "{e}");
+        assert!(e.contains("rebuild"), "{e}");
+        // Program headers past the end, and a segment end that overflows u64.
+        let e = check_bytes("headers", &whole[..100]).unwrap_err();
+        assert!(e.contains("program headers"), "{e}");
+        let mut huge = elf(u64::MAX);
+        huge[64 + 8..64 + 16].copy_from_slice(&2u64.to_le_bytes());
+        assert!(check_bytes("overflow", &huge)
+            .unwrap_err()
+            .contains("truncated"));
+    }
+
+    #[test]
+    fn what_is_not_a_64_bit_elf_file_is_left_to_the_dynamic_loader() {
+        assert_eq!(check_bytes("text", b"not an ELF file"), Ok(()));
+        assert_eq!(check_bytes("empty", b""), Ok(()));
+        let mut elf32 = elf(1 << 20);
+        elf32[4] = 1;
+        assert_eq!(check_bytes("elf32", &elf32), Ok(()));
     }
 }

@@ -1,10 +1,170 @@
 //! `manifest.json` and the schema (docs/abi.md sections 5 and 8).
 
+use std::collections::HashMap;
+use std::path::Path;
+
 use serde::{Deserialize, Serialize};
-use usegolib_abi::WireType;
+use usegolib_abi::{RecordField, RecordType, WireType, ABI_VERSION};
+
+use crate::module::GoFunction;
+use crate::{Error, Result};
 
 /// The manifest version this crate reads.
 pub const MANIFEST_VERSION: u32 = 1;
+
+/// Parses the bytes of a `manifest.json` (found at `path`, which errors name) and checks
+/// everything that can be checked without the library: manifest version, ABI version and
+/// platform. The schema inside is checked when the library is loaded (see [`check_schema`]).
+///
+/// Any bytes give a result or an error, never a panic: JSON nesting is bounded by serde_json's
+/// recursion limit (128), and every number is range-checked.
+///
+/// # Errors
+///
+/// [`Error::Manifest`], [`Error::AbiMismatch`] or [`Error::Platform`].
+pub fn parse_manifest(bytes: &[u8], path: &Path) -> Result<Manifest> {
+    let bad = |reason: String| Error::Manifest {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let raw: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| bad(format!("not JSON: {e}")))?;
+    let mv = raw.get("manifest_version").and_then(|v| v.as_u64());
+    if mv != Some(MANIFEST_VERSION as u64) {
+        return Err(bad(format!(
+            "manifest_version is {}, this usegolib reads {MANIFEST_VERSION}: rebuild the artifact",
+            mv.map(|v| v.to_string())
+                .unwrap_or_else(|| "missing".into())
+        )));
+    }
+    if let Some(abi) = raw.get("abi_version").and_then(|v| v.as_u64()) {
+        if abi != ABI_VERSION as u64 {
+            return Err(Error::AbiMismatch {
+                path: path.to_path_buf(),
+                // Never wrapped: a number beyond u32 shows as u32::MAX, still not ours.
+                found: u32::try_from(abi).unwrap_or(u32::MAX),
+                expected: ABI_VERSION,
+            });
+        }
+    }
+    let m: Manifest = serde_json::from_value(raw).map_err(|e| bad(e.to_string()))?;
+    let (os, arch) = crate::host_platform();
+    if m.goos != os || m.goarch != arch {
+        return Err(Error::Platform {
+            path: path.to_path_buf(),
+            found: format!("{}/{}", m.goos, m.goarch),
+            expected: format!("{os}/{arch}"),
+        });
+    }
+    Ok(m)
+}
+
+/// A manifest's schema, checked and indexed for calls.
+pub(crate) struct SchemaIndex {
+    pub(crate) schema: Schema,
+    /// Every supported function, indexed by id.
+    pub(crate) functions: Vec<GoFunction>,
+    /// Function ids by `"<import path>.<Name>"`.
+    pub(crate) by_name: HashMap<String, u32>,
+    /// The reasons of skipped functions, by qualified name.
+    pub(crate) skipped: HashMap<String, String>,
+    /// Record types by key.
+    pub(crate) records: HashMap<String, RecordType>,
+}
+
+/// Reads the schema of `manifest` (at `path`) the way loading does: every wire type parsed,
+/// function ids dense.
+pub(crate) fn index_schema(manifest: &Manifest, path: &Path) -> Result<SchemaIndex> {
+    let bad = |reason: String| Error::Manifest {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let schema: Schema =
+        serde_json::from_value(manifest.schema.clone()).map_err(|e| bad(format!("schema: {e}")))?;
+    let mut functions = Vec::new();
+    let mut skipped = HashMap::new();
+    for pkg in &schema.packages {
+        for f in &pkg.functions {
+            let parse = |ps: &[Param]| {
+                ps.iter()
+                    .map(|p| p.wire_type())
+                    .collect::<Result<Vec<_>, _>>()
+            };
+            let (params, results) = match (parse(&f.params), parse(&f.results)) {
+                (Ok(p), Ok(r)) => (p, r),
+                (Err(e), _) | (_, Err(e)) => {
+                    return Err(bad(format!(
+                        "{}.{}: {e}: upgrade usegolib",
+                        pkg.path, f.name
+                    )))
+                }
+            };
+            if f.id as usize != functions.len() {
+                return Err(bad(format!(
+                    "function ids are not dense at {}.{}",
+                    pkg.path, f.name
+                )));
+            }
+            functions.push(GoFunction {
+                qualified: format!("{}.{}", pkg.path, f.name),
+                package: pkg.path.clone(),
+                schema: f.clone(),
+                params,
+                results,
+            });
+        }
+        for s in &pkg.skipped {
+            skipped.insert(format!("{}.{}", pkg.path, s.name), s.reason.clone());
+        }
+    }
+    let by_name = functions
+        .iter()
+        .map(|f| (f.qualified.clone(), f.id()))
+        .collect();
+    let mut records = HashMap::new();
+    for (key, t) in &schema.types {
+        let mut fields = Vec::new();
+        for f in &t.fields {
+            let ty = WireType::parse(&f.wire).map_err(|e| {
+                bad(format!(
+                    "type {key}, field {}: {e}: upgrade usegolib",
+                    f.name
+                ))
+            })?;
+            fields.push(RecordField {
+                name: f.name.clone(),
+                key: f.key.clone(),
+                go: f.go.clone(),
+                ty,
+                required: f.required,
+            });
+        }
+        records.insert(
+            key.clone(),
+            RecordType {
+                name: t.name.clone(),
+                fields,
+            },
+        );
+    }
+    Ok(SchemaIndex {
+        schema,
+        functions,
+        by_name,
+        skipped,
+        records,
+    })
+}
+
+/// Checks the schema of a manifest (at `path`) as loading the library would, without loading
+/// it: the schema's shape, every wire type, dense function ids. Returns the schema.
+///
+/// # Errors
+///
+/// [`Error::Manifest`] saying what is wrong.
+pub fn check_schema(manifest: &Manifest, path: &Path) -> Result<Schema> {
+    index_schema(manifest, path).map(|index| index.schema)
+}
 
 /// An artifact's `manifest.json`.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use usegolib_abi::{
     encode_typed_in, read_error_body, reply_body, write_request_header, ErrorKind, ErrorReply,
-    Limits, RecordField, RecordType, Target, Value, WireType,
+    Limits, RecordType, Target, Value, WireType,
 };
 
 use crate::ffi::{FloorI64, GoLibrary, OpenError, RawReply};
@@ -91,9 +91,9 @@ impl GoModule {
                 expected: manifest.library.sha256.clone(),
                 actual,
             },
-            OpenError::Dlopen(source) => Error::Load {
+            OpenError::Dlopen { reason } => Error::Load {
                 path: lib_path.clone(),
-                source,
+                reason,
             },
             OpenError::MissingSymbol { symbol, .. } => Error::MissingSymbol {
                 path: lib_path.clone(),
@@ -112,84 +112,16 @@ impl GoModule {
         if embedded != manifest.schema {
             return Err(Error::SchemaMismatch { path: lib_path });
         }
-        let schema: Schema =
-            serde_json::from_value(manifest.schema.clone()).map_err(|e| Error::Manifest {
-                path: dir.join("manifest.json"),
-                reason: format!("schema: {e}"),
-            })?;
-        let mut functions = Vec::new();
-        let mut skipped = HashMap::new();
-        for pkg in &schema.packages {
-            for f in &pkg.functions {
-                let parse = |ps: &[crate::manifest::Param]| {
-                    ps.iter()
-                        .map(|p| p.wire_type())
-                        .collect::<Result<Vec<_>, _>>()
-                };
-                let (params, results) = match (parse(&f.params), parse(&f.results)) {
-                    (Ok(p), Ok(r)) => (p, r),
-                    (Err(e), _) | (_, Err(e)) => {
-                        return Err(Error::Manifest {
-                            path: dir.join("manifest.json"),
-                            reason: format!("{}.{}: {e}: upgrade usegolib", pkg.path, f.name),
-                        })
-                    }
-                };
-                if f.id as usize != functions.len() {
-                    return Err(Error::Manifest {
-                        path: dir.join("manifest.json"),
-                        reason: format!("function ids are not dense at {}.{}", pkg.path, f.name),
-                    });
-                }
-                functions.push(GoFunction {
-                    qualified: format!("{}.{}", pkg.path, f.name),
-                    package: pkg.path.clone(),
-                    schema: f.clone(),
-                    params,
-                    results,
-                });
-            }
-            for s in &pkg.skipped {
-                skipped.insert(format!("{}.{}", pkg.path, s.name), s.reason.clone());
-            }
-        }
-        let by_name = functions
-            .iter()
-            .map(|f| (f.qualified.clone(), f.id()))
-            .collect();
-        let mut records = HashMap::new();
-        for (key, t) in &schema.types {
-            let mut fields = Vec::new();
-            for f in &t.fields {
-                let ty = WireType::parse(&f.wire).map_err(|e| Error::Manifest {
-                    path: dir.join("manifest.json"),
-                    reason: format!("type {key}, field {}: {e}: upgrade usegolib", f.name),
-                })?;
-                fields.push(RecordField {
-                    name: f.name.clone(),
-                    key: f.key.clone(),
-                    go: f.go.clone(),
-                    ty,
-                    required: f.required,
-                });
-            }
-            records.insert(
-                key.clone(),
-                RecordType {
-                    name: t.name.clone(),
-                    fields,
-                },
-            );
-        }
+        let index = crate::manifest::index_schema(&manifest, &dir.join("manifest.json"))?;
         Ok(GoModule {
             manifest,
-            schema,
+            schema: index.schema,
             dir: dir.to_path_buf(),
             lib,
-            functions,
-            by_name,
-            skipped,
-            records,
+            functions: index.functions,
+            by_name: index.by_name,
+            skipped: index.skipped,
+            records: index.records,
             limits: Limits::ABI,
         })
     }
@@ -347,7 +279,7 @@ impl GoModule {
     /// [`Error::NoReply`] when the bridge could not produce a reply.
     #[inline]
     pub fn send(&self, f: &GoFunction, req: &[u8]) -> Result<RawReply> {
-        if crate::ffi::forked() {
+        if self.lib.forked_since_load() {
             return Err(Error::Forked {
                 module: self.module().to_owned(),
             });
@@ -401,7 +333,7 @@ impl GoModule {
     ///
     /// [`Error::Bridge`] with kind `unknown_handle`, or a protocol error.
     pub fn release(&self, id: u64) -> Result<()> {
-        if crate::ffi::forked() {
+        if self.lib.forked_since_load() {
             return Err(Error::Forked {
                 module: self.module().to_owned(),
             });

@@ -160,3 +160,33 @@ fn a_missing_go_toolchain_gives_a_hint() {
         other => panic!("{other:?}"),
     }
 }
+
+/// Replaces the library of the artifact in `dir` with `bytes` and updates the manifest's hash
+/// to match, so that every check before dlopen passes.
+fn replace_library(dir: &Path, bytes: &[u8]) -> std::path::PathBuf {
+    let lib = dir.join("libusegolib.so");
+    std::fs::write(&lib, bytes).unwrap();
+    let sha = usegolib_sha(&lib);
+    common::edit_manifest(dir, |m| m["library"]["sha256"] = sha.into());
+    lib
+}
+
+#[test]
+fn a_library_the_system_cannot_load_gives_the_system_s_reason() {
+    let dir = copy_of_other("not-elf");
+    let garbage = "not an ELF file, but its hash matches the manifest\n".repeat(100);
+    let lib = replace_library(&dir, garbage.as_bytes());
+    match load_artifact(&dir) {
+        Err(e @ Error::Load { .. }) => {
+            let text = e.to_string();
+            // dlerror's own words, naming the real file rather than a /proc/self/fd alias.
+            assert!(text.contains("invalid ELF header"), "{text}");
+            assert!(
+                text.contains(&format!("{}: invalid ELF header", lib.display())),
+                "{text}"
+            );
+            assert!(!text.contains("/proc/self/fd"), "{text}");
+        }
+        other => panic!("{other:?}"),
+    }
+}

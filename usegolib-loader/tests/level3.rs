@@ -138,3 +138,50 @@ fn variadic_generic_and_time() {
         Value::Int(42)
     );
 }
+
+/// `[[...[1]...]]`, `depth` levels deep, built without recursion.
+fn nested(depth: usize) -> Value {
+    let mut v = Value::Int(1);
+    for _ in 0..depth {
+        v = Value::List(vec![v]);
+    }
+    v
+}
+
+#[test]
+fn an_argument_nested_deeper_than_the_abi_allows_is_a_typed_error_not_a_stack_overflow() {
+    let m = m();
+    // A thread with an ordinary stack: recursion over 10^5 levels could not survive in it.
+    // docs/abi.md section 6: 64 levels for the whole request, whose array and args array take
+    // two of them: 62 for an argument.
+    std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || {
+            // The deepest argument the ABI allows reaches Go, which decodes it.
+            let deepest = 62;
+            assert_eq!(
+                m.call(PKG, "Describe", &[nested(deepest)]).unwrap(),
+                Value::from("[]interface {}")
+            );
+            let back = m.call(PKG, "EchoAny", &[nested(20)]).unwrap();
+            assert_eq!(back, nested(20));
+            for depth in [deepest + 1, 100_000] {
+                match m.call(PKG, "EchoAny", &[nested(depth)]) {
+                    Err(e @ Error::BadArgument { index: 0, .. }) => {
+                        let text = e.to_string();
+                        assert!(text.contains("more than 62 deep"), "{text}");
+                        assert!(text.contains("flatten it"), "{text}");
+                    }
+                    other => panic!("depth {depth}: {other:?}"),
+                }
+            }
+            // Nothing stuck: the module still answers.
+            assert_eq!(
+                m.call(PKG, "EchoAny", &[Value::Int(7)]).unwrap(),
+                Value::Int(7)
+            );
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+}
