@@ -14,12 +14,10 @@
 
 use std::cell::Cell;
 use std::fs::File;
-use std::io::Read;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use libloading::os::unix::{Library, RTLD_LOCAL, RTLD_NOW};
-use sha2::{Digest, Sha256};
 
 type AbiVersionFn = unsafe extern "C" fn() -> u32;
 type SchemaFn = unsafe extern "C" fn(len: *mut usize) -> *const u8;
@@ -207,16 +205,7 @@ impl GoLibrary {
         // Read after the handler is registered: a fork from now on is seen by this library.
         let generation = FORK_GENERATION.load(Ordering::SeqCst);
         let mut file = File::open(path).map_err(OpenError::Io)?;
-        let mut hasher = Sha256::new();
-        let mut chunk = vec![0u8; 1 << 20];
-        loop {
-            let n = file.read(&mut chunk).map_err(OpenError::Io)?;
-            if n == 0 {
-                break;
-            }
-            hasher.update(&chunk[..n]);
-        }
-        let actual = hex::encode(hasher.finalize());
+        let actual = crate::artifact::sha256_hex(&mut file).map_err(OpenError::Io)?;
         if actual != want_sha256 {
             return Err(OpenError::Tampered { actual });
         }
