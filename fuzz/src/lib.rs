@@ -134,11 +134,11 @@ pub fn check_error(e: &DecodeError, len: usize, limits: &Limits) {
         DecodeError::LimitExceeded { limit, max } => {
             let want = match limit {
                 LimitKind::Size => limits.max_bytes as u64,
-                LimitKind::Depth => limits.max_depth.min(128) as u64,
+                LimitKind::Depth => limits.max_depth.min(Limits::DEPTH_CAP) as u64,
                 LimitKind::Elements => limits.max_elements,
             };
-            // The reader's own recursion bound (128) may also be reported for depth.
-            let reader_cap = *limit == LimitKind::Depth && *max == 128;
+            // The reader's own recursion bound may also be reported for depth.
+            let reader_cap = *limit == LimitKind::Depth && *max == Limits::DEPTH_CAP as u64;
             assert!(*max == want || reader_cap, "{e}: the limit is {want}");
         }
         _ => {}

@@ -3,7 +3,7 @@
 use std::fmt;
 
 use crate::read::{validate, Limits, Reader, Token};
-use crate::write::{write_array_len, write_map_len, write_str, write_uint, write_value_within};
+use crate::write::{write_array_len, write_map_len, write_str, write_uint, write_value_max};
 use crate::{DecodeError, EncodeError, Value, ABI_VERSION};
 
 /// How deep an argument may nest containers: the request array and its args array take two of
@@ -16,11 +16,6 @@ pub const RESULT_MAX_DEPTH: usize = Limits::ABI.max_depth - 1;
 /// How deep a value of an error's detail may nest: the reply array, the error map and the
 /// detail map take three of the 64 levels.
 pub const DETAIL_MAX_DEPTH: usize = Limits::ABI.max_depth - 3;
-
-/// Writes `v` allowing `max` levels of nesting, handles included.
-fn write_nested(out: &mut Vec<u8>, v: &Value, max: usize) -> Result<(), EncodeError> {
-    write_value_within(out, v, max, true).map_err(|_| EncodeError::TooDeep { max })
-}
 
 /// The only op of ABI 1: call a function.
 pub const OP_CALL: u32 = 0;
@@ -98,7 +93,7 @@ pub fn encode_request(req: &Request) -> Result<Vec<u8>, EncodeError> {
     }
     write_array_len(&mut out, req.args.len());
     for a in &req.args {
-        write_nested(&mut out, a, ARG_MAX_DEPTH)?;
+        write_value_max(&mut out, a, ARG_MAX_DEPTH)?;
     }
     Ok(out)
 }
@@ -289,7 +284,7 @@ pub fn encode_reply(reply: &Reply) -> Result<Vec<u8>, EncodeError> {
     match reply {
         Reply::Ok(v) => {
             out.push(0x00);
-            write_nested(&mut out, v, RESULT_MAX_DEPTH)?;
+            write_value_max(&mut out, v, RESULT_MAX_DEPTH)?;
         }
         Reply::Err(e) => {
             out.push(0x01);
@@ -304,7 +299,7 @@ pub fn encode_reply(reply: &Reply) -> Result<Vec<u8>, EncodeError> {
             write_map_len(&mut out, detail.len());
             for (k, v) in detail {
                 write_str(&mut out, k.as_bytes());
-                write_nested(&mut out, v, DETAIL_MAX_DEPTH)?;
+                write_value_max(&mut out, v, DETAIL_MAX_DEPTH)?;
             }
         }
     }

@@ -66,7 +66,10 @@ pub enum EncodeError {
     /// The value nests containers deeper than a message may (docs/abi.md section 6). The
     /// encoders stop at the limit instead of recursing further, so even a value nested a million
     /// levels deep is refused without exhausting the stack.
-    #[error("the value nests lists or maps more than {max} deep, the most that fits here (the ABI's depth limit is 64 for a whole message): flatten it")]
+    #[error(
+        "the value nests lists or maps more than {max} deep, the most that fits here (the ABI's depth limit is {} for a whole message): flatten it",
+        crate::Limits::ABI.max_depth
+    )]
     TooDeep {
         /// How deep the value itself may nest at this place of the message.
         max: usize,

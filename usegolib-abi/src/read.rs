@@ -3,21 +3,23 @@
 
 use crate::{DecodeError, LimitKind, Value};
 
-/// The deepest nesting any [`Limits`] may allow (it bounds the validator's recursion).
-const DEPTH_CAP: usize = 128;
-
 /// Hard limits for one message (docs/abi.md section 6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Largest message, in bytes.
     pub max_bytes: usize,
-    /// Deepest container nesting; the outermost container is depth 1. At most 128.
+    /// Deepest container nesting; the outermost container is depth 1. At most
+    /// [`Limits::DEPTH_CAP`] (a larger value counts as that).
     pub max_depth: usize,
     /// Most container elements in one message (an array element or a map entry counts one).
     pub max_elements: u64,
 }
 
 impl Limits {
+    /// The deepest nesting any `Limits` may allow, and the bound [`Reader::read_value`] keeps on
+    /// bytes that were not validated: the validator's and the reader's recursion never go deeper.
+    pub const DEPTH_CAP: usize = 128;
+
     /// The limits of docs/abi.md section 6.
     pub const ABI: Limits = Limits {
         max_bytes: 1 << 30,
@@ -163,7 +165,7 @@ pub fn validate(buf: &[u8], limits: &Limits) -> Result<(), DecodeError> {
     }
     let mut v = Validator {
         buf,
-        max_depth: limits.max_depth.min(DEPTH_CAP),
+        max_depth: limits.max_depth.min(Limits::DEPTH_CAP),
         max_elements: limits.max_elements,
         elements: 0,
     };
@@ -178,7 +180,7 @@ pub fn validate(buf: &[u8], limits: &Limits) -> Result<(), DecodeError> {
 }
 
 /// The state of one [`validate`] walk. It recurses once per container level, and the depth limit
-/// (at most [`DEPTH_CAP`]) bounds the recursion before it goes deeper.
+/// (at most [`Limits::DEPTH_CAP`]) bounds the recursion before it goes deeper.
 struct Validator<'a> {
     buf: &'a [u8],
     max_depth: usize,
@@ -382,15 +384,16 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads one whole value. [`validate`] bounds the depth of a message; for a reader over bytes
-    /// that were not validated, the reader itself refuses containers nested more than 128 deep
-    /// (its recursion is bounded by that, never by the input).
+    /// that were not validated, the reader itself refuses containers nested more than
+    /// [`Limits::DEPTH_CAP`] (128) deep (its recursion is bounded by that, never by the input).
     ///
     /// # Errors
     ///
     /// [`DecodeError::Malformed`] on a truncated message, an ext value (unused by ABI 1) or a map
-    /// key that is not a str; [`DecodeError::LimitExceeded`] past 128 levels of nesting.
+    /// key that is not a str; [`DecodeError::LimitExceeded`] past [`Limits::DEPTH_CAP`] levels of
+    /// nesting.
     pub fn read_value(&mut self) -> Result<Value, DecodeError> {
-        self.read_nested(DEPTH_CAP)
+        self.read_nested(Limits::DEPTH_CAP)
     }
 
     /// [`Reader::read_value`] with `budget` levels of containers left.
@@ -402,7 +405,7 @@ impl<'a> Reader<'a> {
             Token::Array(_) | Token::Map(_) => {
                 budget.checked_sub(1).ok_or(DecodeError::LimitExceeded {
                     limit: LimitKind::Depth,
-                    max: DEPTH_CAP as u64,
+                    max: Limits::DEPTH_CAP as u64,
                 })?
             }
             _ => budget,

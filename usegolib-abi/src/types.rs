@@ -331,7 +331,8 @@ pub fn encode_typed_in(
 fn too_deep() -> TypeError {
     TypeError::new(format!(
         "the value nests lists or maps more than {ARG_MAX_DEPTH} deep, the most an argument may \
-         (the ABI's depth limit is 64 for a whole request): flatten it"
+         (the ABI's depth limit is {} for a whole request): flatten it",
+        crate::Limits::ABI.max_depth
     ))
 }
 

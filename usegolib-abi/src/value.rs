@@ -114,11 +114,11 @@ fn is_container(v: &Value) -> bool {
     matches!(v, Value::List(_) | Value::Map(_))
 }
 
-/// Compares two values without looking into containers; `None` when both are containers of the
-/// same kind and length, whose elements must then be compared.
-fn shallow_eq(a: &Value, b: &Value) -> Option<bool> {
+/// Compares two values that are not both containers of the same kind and length (those
+/// [`Value::eq`] compares element by element): scalars by value, anything else as unequal.
+fn scalar_eq(a: &Value, b: &Value) -> bool {
     use Value::*;
-    Some(match (a, b) {
+    match (a, b) {
         (Nil, Nil) => true,
         (Bool(a), Bool(b)) => a == b,
         (Int(_) | Uint(_), Int(_) | Uint(_)) => a.as_i128() == b.as_i128(),
@@ -126,11 +126,9 @@ fn shallow_eq(a: &Value, b: &Value) -> Option<bool> {
         (F64(a), F64(b)) => a.to_bits() == b.to_bits(),
         (Str(_) | RawStr(_), Str(_) | RawStr(_)) => a.as_str_bytes() == b.as_str_bytes(),
         (Bytes(a), Bytes(b)) => a == b,
-        (List(x), List(y)) if x.len() == y.len() => return None,
-        (Map(x), Map(y)) if x.len() == y.len() => return None,
         (Handle(a), Handle(b)) => a == b,
         _ => false,
-    })
+    }
 }
 
 impl PartialEq for Value {
@@ -152,7 +150,7 @@ impl PartialEq for Value {
                     }
                 }
                 _ => {
-                    if shallow_eq(a, b) != Some(true) {
+                    if !scalar_eq(a, b) {
                         return false;
                     }
                 }

@@ -138,7 +138,12 @@ pub fn write_handle(out: &mut Vec<u8>, id: u64) {
 /// [`EncodeError::TooDeep`] for a value nested deeper than that; the writer never recurses
 /// past the limit.
 pub fn write_value(out: &mut Vec<u8>, v: &Value) -> Result<(), EncodeError> {
-    let max = crate::Limits::ABI.max_depth;
+    write_value_max(out, v, crate::Limits::ABI.max_depth)
+}
+
+/// Writes `v` canonically, allowing `max` levels of nesting, handles included: a whole message
+/// ([`write_value`]) or one place of an envelope (an argument, a result, a detail value).
+pub(crate) fn write_value_max(out: &mut Vec<u8>, v: &Value, max: usize) -> Result<(), EncodeError> {
     write_value_within(out, v, max, true).map_err(|_| EncodeError::TooDeep { max })
 }
 

@@ -75,10 +75,18 @@ fn a_value_nested_100000_deep_is_refused_by_every_encoder() {
             let mut out = Vec::new();
             let e = encode_typed(&mut out, &WireType::Any, &deep()).unwrap_err();
             assert!(e.reason.contains("more than 62 deep"), "{e}");
+            assert!(
+                e.reason.contains("depth limit is 64 for a whole request"),
+                "{e}"
+            );
         }
-        // The message says what to do.
+        // The message says what to do, and the limit of a whole message.
         let text = EncodeError::TooDeep { max: 64 }.to_string();
         assert!(text.contains("flatten it"), "{text}");
+        assert!(
+            text.contains("depth limit is 64 for a whole message"),
+            "{text}"
+        );
     });
 }
 
