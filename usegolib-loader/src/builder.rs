@@ -709,9 +709,7 @@ impl Builder {
     /// what an interrupted earlier write of `out` left is removed.
     fn locked<T>(&self, root: &Path, out: &Path, f: impl FnOnce() -> Result<T>) -> Result<T> {
         cache::private_dir(root, out.parent().unwrap_or(root))?;
-        let lock_path = cache::artifact_lock(root, out)?;
-        cache::private_dir(root, lock_path.parent().unwrap_or(root))?;
-        let lock = cache::open_lock(&lock_path)?;
+        let (lock_path, lock) = cache::open_artifact_lock(root, out)?;
         let what = out.strip_prefix(root).unwrap_or(out).display().to_string();
         self.wait_for_lock(&lock, &lock_path, &what)?;
         cache::clean_artifact_leftovers(out);

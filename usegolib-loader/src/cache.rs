@@ -463,6 +463,21 @@ pub(crate) fn artifact_lock(root: &Path, out: &Path) -> Result<PathBuf> {
     inside(&root.join(".locks"), format!("{}.lock", parts.join("%")))
 }
 
+/// Opens (creating it and `<root>/.locks` if needed, both private) the lock file of the artifact
+/// directory `out` under `root` (see [`artifact_lock`]), without taking the lock. Returns its path
+/// and the open file.
+///
+/// # Errors
+///
+/// [`Error::InsecureCache`] when `out` is not inside `root` or `.locks` cannot be trusted,
+/// [`Error::Io`].
+pub(crate) fn open_artifact_lock(root: &Path, out: &Path) -> Result<(PathBuf, File)> {
+    let lock_path = artifact_lock(root, out)?;
+    private_dir(root, lock_path.parent().unwrap_or(root))?;
+    let lock = open_lock(&lock_path)?;
+    Ok((lock_path, lock))
+}
+
 /// Removes what an interrupted atomic write of `out` left next to it (`.<name>.tmp-*`,
 /// `.<name>.old-*`, see go/builder's writeDirAtomic). Call it holding the artifact's lock.
 pub(crate) fn clean_artifact_leftovers(out: &Path) {
@@ -624,9 +639,7 @@ pub fn remove_artifact(root: &Path, dir: &Path) -> Result<()> {
             reason: "missing: not an artifact directory, nothing removed".into(),
         });
     }
-    let lock_path = artifact_lock(&root, &dir)?;
-    private_dir(&root, lock_path.parent().unwrap_or(&root))?;
-    let lock = open_lock(&lock_path)?;
+    let (lock_path, lock) = open_artifact_lock(&root, &dir)?;
     lock.lock().map_err(|source| Error::Io {
         path: lock_path.clone(),
         source,
