@@ -472,7 +472,7 @@ impl Builder {
             fs::set_permissions(&built_exe, fs::Permissions::from_mode(0o700))
                 .map_err(io(&built_exe))?;
         }
-        let hash = sha256_file(&built_exe).map_err(io(&built_exe))?;
+        let hash = artifact::sha256_file(&built_exe).map_err(io(&built_exe))?;
         cache::write_private(
             &built.join(format!("{TOOL_NAME}.sha256")),
             format!("{hash}\n").as_bytes(),
@@ -739,12 +739,6 @@ enum RunError {
     Spawn(std::io::Error),
     Wait(std::io::Error),
     Cancelled,
-}
-
-/// The SHA-256 of a file, in hex.
-fn sha256_file(path: &Path) -> std::io::Result<String> {
-    let mut f = File::open(path)?;
-    artifact::sha256_hex(&mut f)
 }
 
 /// The build tool, open: the very file whose hash was checked is the one that runs.
