@@ -85,6 +85,12 @@ fn lock_timeout() -> std::time::Duration {
     std::time::Duration::from_secs(secs)
 }
 
+/// The `GOTOOLCHAIN` every `go` command of a build runs with: `local` (never download a
+/// toolchain), unless the user sets `USEGOLIB_GOTOOLCHAIN`.
+fn go_toolchain() -> String {
+    std::env::var("USEGOLIB_GOTOOLCHAIN").unwrap_or_else(|_| "local".into())
+}
+
 /// The module path declared by `dir/go.mod`.
 ///
 /// # Errors
@@ -365,8 +371,7 @@ impl Builder {
     /// `USEGOLIB_GOTOOLCHAIN`), `GOWORK=off` and `CGO_ENABLED=1`.
     pub(crate) fn go_command(&self) -> Command {
         let mut c = Command::new(&self.go);
-        let toolchain = std::env::var("USEGOLIB_GOTOOLCHAIN").unwrap_or_else(|_| "local".into());
-        c.env("GOTOOLCHAIN", toolchain)
+        c.env("GOTOOLCHAIN", go_toolchain())
             .env("GOWORK", "off")
             .env("CGO_ENABLED", "1");
         c
@@ -565,22 +570,19 @@ impl Builder {
     ) -> Result<()> {
         let work = WorkDir::create(&artifact::cache_dir())?;
         let mut cmd = tool.command();
-        cmd.env(
-            "GOTOOLCHAIN",
-            std::env::var("USEGOLIB_GOTOOLCHAIN").unwrap_or_else(|_| "local".into()),
-        )
-        .env("USEGOLIB_GO", &self.go)
-        // The tool dies with this process (PR_SET_PDEATHSIG, checked against this pid).
-        .env("USEGOLIB_PARENT_PID", std::process::id().to_string())
-        .arg("-module")
-        .arg(src_dir)
-        .arg("-out")
-        .arg(out_dir)
-        .arg("-version")
-        .arg(version)
-        .arg("-work")
-        .arg(work.path().join("bridge"))
-        .args(generics.iter().flat_map(|g| ["-generic", g.as_str()]));
+        cmd.env("GOTOOLCHAIN", go_toolchain())
+            .env("USEGOLIB_GO", &self.go)
+            // The tool dies with this process (PR_SET_PDEATHSIG, checked against this pid).
+            .env("USEGOLIB_PARENT_PID", std::process::id().to_string())
+            .arg("-module")
+            .arg(src_dir)
+            .arg("-out")
+            .arg(out_dir)
+            .arg("-version")
+            .arg(version)
+            .arg("-work")
+            .arg(work.path().join("bridge"))
+            .args(generics.iter().flat_map(|g| ["-generic", g.as_str()]));
         let mut output = String::new();
         let mut phase = String::from("start");
         let r = self.run_group(&mut cmd, &mut |line| {
