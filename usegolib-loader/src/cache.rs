@@ -801,6 +801,41 @@ mod tests {
     }
 
     #[test]
+    fn remove_artifact_takes_the_artifacts_lock_and_leaves_no_empty_parents() {
+        let base = std::env::temp_dir().join(format!("usegolib-cache-rm-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&base);
+        let root = base.join("root");
+        let art = root.join("example.com/m@v1.0.0/linux-amd64");
+        private_dir(&root, &art).unwrap();
+        fs::write(art.join("manifest.json"), b"{}").unwrap();
+        fs::create_dir(root.join("example.com/m@v1.0.0/.linux-amd64.tmp-1")).unwrap();
+        // Held elsewhere, the artifact's lock keeps the artifact: rm waits for it.
+        let (lock_path, held) = open_artifact_lock(&root, &art).unwrap();
+        assert_eq!(
+            lock_path,
+            root.join(".locks/example.com%m@v1.0.0%linux-amd64.lock")
+        );
+        held.lock().unwrap();
+        let (art2, root2) = (art.clone(), root.clone());
+        let rm = std::thread::spawn(move || remove_artifact(&root2, &art2));
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        assert!(
+            art.join("manifest.json").is_file(),
+            "removed under a held lock"
+        );
+        drop(held);
+        rm.join().unwrap().unwrap();
+        assert!(
+            !root.join("example.com").exists(),
+            "empty parents are removed"
+        );
+        assert!(root.is_dir(), "the root stays");
+        let e = remove_artifact(&root, &root).unwrap_err().to_string();
+        assert!(e.contains("artifact root itself"), "{e}");
+        fs::remove_dir_all(&base).unwrap();
+    }
+
+    #[test]
     fn work_dirs_of_dead_processes_are_swept() {
         let cache =
             std::env::temp_dir().join(format!("usegolib-cache-work-{}", std::process::id()));
