@@ -262,9 +262,12 @@ pub fn read_manifest(dir: &Path) -> Result<Manifest> {
 /// Whether the library file of the artifact in `dir` is present and its SHA-256 is the one
 /// `manifest` records: an artifact whose library is missing, truncated or changed is not fresh.
 pub fn library_intact(dir: &Path, manifest: &Manifest) -> bool {
-    fs::File::open(dir.join(&manifest.library.file))
-        .and_then(|mut f| sha256_hex(&mut f))
-        .is_ok_and(|sum| sum == manifest.library.sha256)
+    sha256_file(&dir.join(&manifest.library.file)).is_ok_and(|sum| sum == manifest.library.sha256)
+}
+
+/// The SHA-256 of the file at `path`, in lowercase hex.
+pub(crate) fn sha256_file(path: &Path) -> std::io::Result<String> {
+    sha256_hex(&mut fs::File::open(path)?)
 }
 
 /// The SHA-256 of everything `r` reads, in lowercase hex.

@@ -85,6 +85,12 @@ fn lock_timeout() -> std::time::Duration {
     std::time::Duration::from_secs(secs)
 }
 
+/// The `GOTOOLCHAIN` every `go` command of a build runs with: `local` (never download a
+/// toolchain), unless the user sets `USEGOLIB_GOTOOLCHAIN`.
+fn go_toolchain() -> String {
+    std::env::var("USEGOLIB_GOTOOLCHAIN").unwrap_or_else(|_| "local".into())
+}
+
 /// The module path declared by `dir/go.mod`.
 ///
 /// # Errors
@@ -365,8 +371,7 @@ impl Builder {
     /// `USEGOLIB_GOTOOLCHAIN`), `GOWORK=off` and `CGO_ENABLED=1`.
     pub(crate) fn go_command(&self) -> Command {
         let mut c = Command::new(&self.go);
-        let toolchain = std::env::var("USEGOLIB_GOTOOLCHAIN").unwrap_or_else(|_| "local".into());
-        c.env("GOTOOLCHAIN", toolchain)
+        c.env("GOTOOLCHAIN", go_toolchain())
             .env("GOWORK", "off")
             .env("CGO_ENABLED", "1");
         c
@@ -472,7 +477,7 @@ impl Builder {
             fs::set_permissions(&built_exe, fs::Permissions::from_mode(0o700))
                 .map_err(io(&built_exe))?;
         }
-        let hash = sha256_file(&built_exe).map_err(io(&built_exe))?;
+        let hash = artifact::sha256_file(&built_exe).map_err(io(&built_exe))?;
         cache::write_private(
             &built.join(format!("{TOOL_NAME}.sha256")),
             format!("{hash}\n").as_bytes(),
@@ -565,22 +570,19 @@ impl Builder {
     ) -> Result<()> {
         let work = WorkDir::create(&artifact::cache_dir())?;
         let mut cmd = tool.command();
-        cmd.env(
-            "GOTOOLCHAIN",
-            std::env::var("USEGOLIB_GOTOOLCHAIN").unwrap_or_else(|_| "local".into()),
-        )
-        .env("USEGOLIB_GO", &self.go)
-        // The tool dies with this process (PR_SET_PDEATHSIG, checked against this pid).
-        .env("USEGOLIB_PARENT_PID", std::process::id().to_string())
-        .arg("-module")
-        .arg(src_dir)
-        .arg("-out")
-        .arg(out_dir)
-        .arg("-version")
-        .arg(version)
-        .arg("-work")
-        .arg(work.path().join("bridge"))
-        .args(generics.iter().flat_map(|g| ["-generic", g.as_str()]));
+        cmd.env("GOTOOLCHAIN", go_toolchain())
+            .env("USEGOLIB_GO", &self.go)
+            // The tool dies with this process (PR_SET_PDEATHSIG, checked against this pid).
+            .env("USEGOLIB_PARENT_PID", std::process::id().to_string())
+            .arg("-module")
+            .arg(src_dir)
+            .arg("-out")
+            .arg(out_dir)
+            .arg("-version")
+            .arg(version)
+            .arg("-work")
+            .arg(work.path().join("bridge"))
+            .args(generics.iter().flat_map(|g| ["-generic", g.as_str()]));
         let mut output = String::new();
         let mut phase = String::from("start");
         let r = self.run_group(&mut cmd, &mut |line| {
@@ -709,9 +711,7 @@ impl Builder {
     /// what an interrupted earlier write of `out` left is removed.
     fn locked<T>(&self, root: &Path, out: &Path, f: impl FnOnce() -> Result<T>) -> Result<T> {
         cache::private_dir(root, out.parent().unwrap_or(root))?;
-        let lock_path = cache::artifact_lock(root, out)?;
-        cache::private_dir(root, lock_path.parent().unwrap_or(root))?;
-        let lock = cache::open_lock(&lock_path)?;
+        let (lock_path, lock) = cache::open_artifact_lock(root, out)?;
         let what = out.strip_prefix(root).unwrap_or(out).display().to_string();
         self.wait_for_lock(&lock, &lock_path, &what)?;
         cache::clean_artifact_leftovers(out);
@@ -741,12 +741,6 @@ enum RunError {
     Spawn(std::io::Error),
     Wait(std::io::Error),
     Cancelled,
-}
-
-/// The SHA-256 of a file, in hex.
-fn sha256_file(path: &Path) -> std::io::Result<String> {
-    let mut f = File::open(path)?;
-    artifact::sha256_hex(&mut f)
 }
 
 /// The build tool, open: the very file whose hash was checked is the one that runs.

@@ -463,6 +463,21 @@ pub(crate) fn artifact_lock(root: &Path, out: &Path) -> Result<PathBuf> {
     inside(&root.join(".locks"), format!("{}.lock", parts.join("%")))
 }
 
+/// Opens (creating it and `<root>/.locks` if needed, both private) the lock file of the artifact
+/// directory `out` under `root` (see [`artifact_lock`]), without taking the lock. Returns its path
+/// and the open file.
+///
+/// # Errors
+///
+/// [`Error::InsecureCache`] when `out` is not inside `root` or `.locks` cannot be trusted,
+/// [`Error::Io`].
+pub(crate) fn open_artifact_lock(root: &Path, out: &Path) -> Result<(PathBuf, File)> {
+    let lock_path = artifact_lock(root, out)?;
+    private_dir(root, lock_path.parent().unwrap_or(root))?;
+    let lock = open_lock(&lock_path)?;
+    Ok((lock_path, lock))
+}
+
 /// Removes what an interrupted atomic write of `out` left next to it (`.<name>.tmp-*`,
 /// `.<name>.old-*`, see go/builder's writeDirAtomic). Call it holding the artifact's lock.
 pub(crate) fn clean_artifact_leftovers(out: &Path) {
@@ -624,9 +639,7 @@ pub fn remove_artifact(root: &Path, dir: &Path) -> Result<()> {
             reason: "missing: not an artifact directory, nothing removed".into(),
         });
     }
-    let lock_path = artifact_lock(&root, &dir)?;
-    private_dir(&root, lock_path.parent().unwrap_or(&root))?;
-    let lock = open_lock(&lock_path)?;
+    let (lock_path, lock) = open_artifact_lock(&root, &dir)?;
     lock.lock().map_err(|source| Error::Io {
         path: lock_path.clone(),
         source,
@@ -784,6 +797,41 @@ mod tests {
                 .to_string();
             assert!(e.contains("belongs to another user (uid 0"), "{e}");
         }
+        fs::remove_dir_all(&base).unwrap();
+    }
+
+    #[test]
+    fn remove_artifact_takes_the_artifacts_lock_and_leaves_no_empty_parents() {
+        let base = std::env::temp_dir().join(format!("usegolib-cache-rm-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&base);
+        let root = base.join("root");
+        let art = root.join("example.com/m@v1.0.0/linux-amd64");
+        private_dir(&root, &art).unwrap();
+        fs::write(art.join("manifest.json"), b"{}").unwrap();
+        fs::create_dir(root.join("example.com/m@v1.0.0/.linux-amd64.tmp-1")).unwrap();
+        // Held elsewhere, the artifact's lock keeps the artifact: rm waits for it.
+        let (lock_path, held) = open_artifact_lock(&root, &art).unwrap();
+        assert_eq!(
+            lock_path,
+            root.join(".locks/example.com%m@v1.0.0%linux-amd64.lock")
+        );
+        held.lock().unwrap();
+        let (art2, root2) = (art.clone(), root.clone());
+        let rm = std::thread::spawn(move || remove_artifact(&root2, &art2));
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        assert!(
+            art.join("manifest.json").is_file(),
+            "removed under a held lock"
+        );
+        drop(held);
+        rm.join().unwrap().unwrap();
+        assert!(
+            !root.join("example.com").exists(),
+            "empty parents are removed"
+        );
+        assert!(root.is_dir(), "the root stays");
+        let e = remove_artifact(&root, &root).unwrap_err().to_string();
+        assert!(e.contains("artifact root itself"), "{e}");
         fs::remove_dir_all(&base).unwrap();
     }
 

@@ -79,8 +79,7 @@ pub(crate) fn index_schema(manifest: &Manifest, path: &Path) -> Result<SchemaInd
         path: path.to_path_buf(),
         reason,
     };
-    let schema: Schema =
-        serde_json::from_value(manifest.schema.clone()).map_err(|e| bad(format!("schema: {e}")))?;
+    let schema = Schema::deserialize(&manifest.schema).map_err(|e| bad(format!("schema: {e}")))?;
     let mut functions = Vec::new();
     let mut skipped = HashMap::new();
     for pkg in &schema.packages {
