@@ -495,3 +495,27 @@ def test_rm_removes_only_inside_the_root(tmp_path):
     _native.remove_artifact(str(root), str(art))
     assert not art.exists() and not art.parent.exists()
     assert (root / "example.com").is_dir(), "the symlink still lives there"
+
+
+def test_rm_waits_for_a_build_lock_as_a_build_does(tmp_path):
+    """`usegolib rm` of an artifact another process is building waits at most
+    USEGOLIB_LOCK_TIMEOUT seconds, then says so (it never hangs), and removes nothing."""
+    mod = copy_module(FIXTURES / "other", tmp_path / "other")
+    root = tmp_path / "root"
+    art = Path(_native.build_target(str(mod), None, str(root), False, None, [])[0])
+    with open(lock_of(root, art), "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # a build in another process
+        proc = run_py(
+            f"""
+            import usegolib
+            from usegolib import _native
+            try:
+                _native.remove_artifact({str(root)!r}, {str(art)!r})
+            except usegolib.BuildError as e:
+                print("refused:", e.phase, e)
+            """,
+            env={"USEGOLIB_LOCK_TIMEOUT": "1"},
+        )
+    out = ok(proc)
+    assert out.startswith("refused: lock") and "USEGOLIB_LOCK_TIMEOUT" in out, out
+    assert (art / "manifest.json").is_file(), "nothing was removed"

@@ -271,6 +271,20 @@ impl Builder {
         }
     }
 
+    /// Removes the artifact directory `dir` under `root` (what `usegolib rm` does): only a
+    /// directory inside the root, under the artifact's build lock, waited for as a build waits
+    /// (at most `USEGOLIB_LOCK_TIMEOUT` seconds, and ended by the [`Cancel`] check).
+    ///
+    /// # Errors
+    ///
+    /// As [`crate::remove_artifact`], and [`Error::Cancelled`] or a `lock` [`Error::Build`]
+    /// when the wait ends.
+    pub fn remove_artifact(&self, root: &Path, dir: &Path) -> Result<()> {
+        cache::remove_artifact_with(root, dir, |lock, path, what| {
+            self.wait_for_lock(lock, path, what)
+        })
+    }
+
     /// Runs `cmd` as the leader of a new process group (a Ctrl-C at the terminal reaches only
     /// this process, which decides), handing each line of its standard error to `on_line` and
     /// returning its exit status and standard output. When the [`Cancel`] check says stop, the

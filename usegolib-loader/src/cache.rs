@@ -617,6 +617,17 @@ pub(crate) fn sweep_tool_leftovers(tools: &Path) {
 /// a directory on the way is not this user's, [`Error::ArtifactNotFound`]-like
 /// [`Error::Manifest`] when `dir` holds no manifest, [`Error::Io`].
 pub fn remove_artifact(root: &Path, dir: &Path) -> Result<()> {
+    crate::Builder::new().remove_artifact(root, dir)
+}
+
+/// [`remove_artifact`], taking the artifact's lock with `wait` (given the lock file, its path
+/// and the artifact's path below the root): a bounded, cancellable wait in
+/// [`crate::Builder::remove_artifact`].
+pub(crate) fn remove_artifact_with(
+    root: &Path,
+    dir: &Path,
+    wait: impl FnOnce(&File, &Path, &str) -> Result<()>,
+) -> Result<()> {
     let canon = |p: &Path| {
         p.canonicalize().map_err(|source| Error::Io {
             path: p.to_path_buf(),
@@ -640,10 +651,8 @@ pub fn remove_artifact(root: &Path, dir: &Path) -> Result<()> {
         });
     }
     let (lock_path, lock) = open_artifact_lock(&root, &dir)?;
-    lock.lock().map_err(|source| Error::Io {
-        path: lock_path.clone(),
-        source,
-    })?;
+    let what = dir.strip_prefix(&root).unwrap_or(&dir).display().to_string();
+    wait(&lock, &lock_path, &what)?;
     let r = fs::remove_dir_all(&dir).map_err(|source| Error::Io {
         path: dir.clone(),
         source,

@@ -182,11 +182,13 @@ fn list_artifacts(root: PathBuf) -> Vec<(String, Option<String>)> {
 }
 
 /// Removes one artifact directory under an artifact root (`usegolib rm`): only a directory
-/// inside the root, under the artifact's build lock.
+/// inside the root, under the artifact's build lock, waited for as a build waits (bounded, and
+/// ended by Ctrl-C).
 #[pyfunction]
 fn remove_artifact(py: Python<'_>, root: PathBuf, dir: PathBuf) -> PyResult<()> {
-    py.detach(|| usegolib_loader::remove_artifact(&root, &dir))
-        .map_err(|e| to_py(py, e))
+    let (opts, interrupt) = options(py, Some(root.clone()), "never", None, Vec::new())?;
+    py.detach(|| opts.builder.remove_artifact(&root, &dir))
+        .map_err(|e| raise(py, e, &interrupt))
 }
 
 /// The fingerprint of a local module's sources.
