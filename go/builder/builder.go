@@ -336,12 +336,12 @@ func (b *build) fingerprint(ctx context.Context) error {
 			}
 		}
 	}
+	walks, err := walkRoots(roots)
+	if err != nil {
+		return fmt.Errorf("fingerprint of %s: %w", b.target.Dir, err)
+	}
 	walked := make([]map[string]bool, len(roots))
-	for i, r := range roots {
-		files, err := walkRoot(r.dir, i == 0)
-		if err != nil {
-			return fmt.Errorf("fingerprint of %s: %w", r.dir, err)
-		}
+	for i, files := range walks {
 		walked[i] = map[string]bool{}
 		for _, f := range files {
 			walked[i][f] = true
@@ -351,7 +351,7 @@ func (b *build) fingerprint(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	fp, err := Fingerprint(b.target.Dir, inputs)
+	fp, err := fingerprintOf(roots, walks, inputs)
 	if err != nil {
 		return fmt.Errorf("fingerprint of %s: %w", b.target.Dir, err)
 	}
