@@ -608,10 +608,10 @@ func mkdirPrivate(dir string) error {
 		}
 	}
 	if err := os.Mkdir(dir, 0o700); err != nil {
-		if errors.Is(err, os.ErrExist) {
-			return nil
+		if fi, serr := os.Stat(dir); errors.Is(err, os.ErrExist) && serr == nil && fi.IsDir() {
+			return nil // made by another process meanwhile
 		}
-		return err
+		return err // a file in the way says so here, not at a later write
 	}
 	return os.Chmod(dir, 0o700)
 }
