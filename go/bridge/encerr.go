@@ -89,23 +89,25 @@ func AtIndex(i int, err error) error {
 
 // AtElem adds the step into element i of slice s to err.
 func AtElem[S ~[]E, E any](s S, i int, err error) error {
-	e := asEncodeError(err)
-	e.push(pathStep{kind: stepIndex, index: i})
-	return e.at(reflect.ValueOf(s))
+	return atValue(reflect.ValueOf(s), pathStep{kind: stepIndex, index: i}, err)
 }
 
 // AtKey adds the step into the value of key k of map m to err.
 func AtKey[M ~map[K]V, K ~string, V any](m M, k K, err error) error {
-	e := asEncodeError(err)
-	e.push(pathStep{kind: stepKey, name: string(k)})
-	return e.at(reflect.ValueOf(m))
+	return atValue(reflect.ValueOf(m), pathStep{kind: stepKey, name: string(k)}, err)
 }
 
 // AtPointer records that the value of err was reached through pointer p.
 func AtPointer[T any](p *T, err error) error {
+	return atValue(reflect.ValueOf(p), pathStep{kind: stepVia}, err)
+}
+
+// atValue adds step s, into v (a pointer, map or slice, whose address it records), to err: the
+// At helpers for the generated encoders and Encoder.Any's reflection alike.
+func atValue(v reflect.Value, s pathStep, err error) error {
 	e := asEncodeError(err)
-	e.push(pathStep{kind: stepVia})
-	return e.at(reflect.ValueOf(p))
+	e.push(s)
+	return e.at(v)
 }
 
 func (e *encodeError) Unwrap() error { return e.err }

@@ -267,9 +267,7 @@ func (e *Encoder) anyValue(v reflect.Value, depth, hops int) error {
 		for _, k := range keys {
 			e.String(k.String())
 			if err := e.anyValue(v.MapIndex(k), depth+1, 0); err != nil {
-				x := asEncodeError(err)
-				x.push(pathStep{kind: stepKey, name: k.String()})
-				return x.at(v)
+				return atValue(v, pathStep{kind: stepKey, name: k.String()}, err)
 			}
 		}
 	case reflect.Pointer, reflect.Interface:
@@ -282,9 +280,7 @@ func (e *Encoder) anyValue(v reflect.Value, depth, hops int) error {
 		}
 		err := e.anyValue(v.Elem(), depth, hops+1)
 		if err != nil && v.Kind() == reflect.Pointer {
-			x := asEncodeError(err)
-			x.push(pathStep{kind: stepVia})
-			return x.at(v)
+			return atValue(v, pathStep{kind: stepVia}, err)
 		}
 		return err
 	case reflect.Struct:
@@ -306,12 +302,10 @@ func (e *Encoder) anyList(v reflect.Value, depth int) error {
 	e.ListLen(n)
 	for i := 0; i < n; i++ {
 		if err := e.anyValue(v.Index(i), depth+1, 0); err != nil {
-			x := asEncodeError(err)
-			x.push(pathStep{kind: stepIndex, index: i})
 			if v.Kind() == reflect.Slice {
-				return x.at(v)
+				return atValue(v, pathStep{kind: stepIndex, index: i}, err)
 			}
-			return x
+			return AtIndex(i, err) // an array: no address to record
 		}
 	}
 	return nil

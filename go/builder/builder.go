@@ -128,9 +128,8 @@ type build struct {
 	result *Result
 
 	// Local modules only.
-	sourceDir    string     // the module directory, symbolic links resolved
-	replaceNames []string   // per target.Replaces: the directory as written, or ""
-	inputs       []InputDir // what the fingerprint covers beyond its walk
+	sourceDir string     // the module directory, symbolic links resolved
+	inputs    []InputDir // what the fingerprint covers beyond its walk
 }
 
 // Build builds the artifact for opts.ModuleDir into opts.OutDir.
@@ -259,19 +258,15 @@ type goModJSON struct {
 // bridge module (the go command applies them only in the main module, so a
 // module that builds with `go build` in its own directory would not build
 // as the bridge's dependency without them). A directory replacement is
-// resolved against the module's directory; b.replaceNames keeps it as
-// written, the name of its fingerprint root.
+// resolved against the module's directory; New.Path keeps it as written,
+// the name of its fingerprint root.
 func (b *build) carryOver(mod goModJSON) {
 	for _, r := range mod.Replace {
 		rep := gen.Replace{Old: r.Old, New: r.New}
-		name := ""
 		if r.New.Version == "" {
-			name = r.New.Path
 			rep.Dir = replaceDir(b.target.Dir, r.New.Path)
-			rep.New = gen.ModuleVersion{}
 		}
 		b.target.Replaces = append(b.target.Replaces, rep)
-		b.replaceNames = append(b.replaceNames, name)
 	}
 	b.target.Excludes = mod.Exclude
 }
@@ -331,17 +326,17 @@ func (b *build) fingerprint(ctx context.Context) error {
 	rootOf[bridgeDir(b.target.Dir, gen.TargetLink)] = 0
 	for i, r := range b.target.Replaces {
 		for j, root := range roots {
-			if j > 0 && r.Dir != "" && root.name == b.replaceNames[i] {
+			if j > 0 && r.Dir != "" && root.name == r.New.Path {
 				rootOf[bridgeDir(r.Dir, gen.ReplaceLink(i))] = j
 			}
 		}
 	}
+	walks, err := walkRoots(roots)
+	if err != nil {
+		return fmt.Errorf("fingerprint of %s: %w", b.target.Dir, err)
+	}
 	walked := make([]map[string]bool, len(roots))
-	for i, r := range roots {
-		files, err := walkRoot(r.dir, i == 0)
-		if err != nil {
-			return fmt.Errorf("fingerprint of %s: %w", r.dir, err)
-		}
+	for i, files := range walks {
 		walked[i] = map[string]bool{}
 		for _, f := range files {
 			walked[i][f] = true
@@ -351,7 +346,7 @@ func (b *build) fingerprint(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	fp, err := Fingerprint(b.target.Dir, inputs)
+	fp, err := fingerprintOf(roots, walks, inputs)
 	if err != nil {
 		return fmt.Errorf("fingerprint of %s: %w", b.target.Dir, err)
 	}
@@ -613,10 +608,10 @@ func mkdirPrivate(dir string) error {
 		}
 	}
 	if err := os.Mkdir(dir, 0o700); err != nil {
-		if errors.Is(err, os.ErrExist) {
-			return nil
+		if fi, serr := os.Stat(dir); errors.Is(err, os.ErrExist) && serr == nil && fi.IsDir() {
+			return nil // made by another process meanwhile
 		}
-		return err
+		return err // a file in the way says so here, not at a later write
 	}
 	return os.Chmod(dir, 0o700)
 }

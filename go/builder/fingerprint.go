@@ -90,7 +90,30 @@ func Fingerprint(dir string, inputs []InputDir) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	files, err := fingerprintFiles(roots, inputs)
+	walks, err := walkRoots(roots)
+	if err != nil {
+		return "", err
+	}
+	return fingerprintOf(roots, walks, inputs)
+}
+
+// walkRoots walks each root (walkRoot): walks[i] are the files of roots[i].
+func walkRoots(roots []fpRoot) ([][]string, error) {
+	walks := make([][]string, len(roots))
+	for i, r := range roots {
+		files, err := walkRoot(r.dir, i == 0)
+		if err != nil {
+			return nil, err
+		}
+		walks[i] = files
+	}
+	return walks, nil
+}
+
+// fingerprintOf is Fingerprint for roots already walked (walkRoots), so that
+// the builder, which needs the walk's files itself, walks only once.
+func fingerprintOf(roots []fpRoot, walks [][]string, inputs []InputDir) (string, error) {
+	files, err := fingerprintFiles(roots, walks, inputs)
 	if err != nil {
 		return "", err
 	}
@@ -132,8 +155,8 @@ func fileName(root, rel string) string {
 }
 
 // fingerprintFiles lists the files of the fingerprint in hashing order,
-// without repeats.
-func fingerprintFiles(roots []fpRoot, inputs []InputDir) ([]fpFile, error) {
+// without repeats: those of the walks, then those of the inputs.
+func fingerprintFiles(roots []fpRoot, walks [][]string, inputs []InputDir) ([]fpFile, error) {
 	seen := map[fpFile]bool{}
 	var files []fpFile
 	add := func(root int, rels []string) {
@@ -145,11 +168,7 @@ func fingerprintFiles(roots []fpRoot, inputs []InputDir) ([]fpFile, error) {
 			}
 		}
 	}
-	for i, r := range roots {
-		rels, err := walkRoot(r.dir, i == 0)
-		if err != nil {
-			return nil, err
-		}
+	for i, rels := range walks {
 		add(i, rels)
 	}
 	for _, in := range inputs {

@@ -72,7 +72,7 @@ type ModuleVersion struct {
 // when Dir is set, by the module in that directory.
 type Replace struct {
 	Old ModuleVersion
-	New ModuleVersion // unused when Dir is set
+	New ModuleVersion // when Dir is set: only New.Path, the directory as go.mod writes it
 	Dir string        // an absolute directory
 }
 
