@@ -651,7 +651,11 @@ pub(crate) fn remove_artifact_with(
         });
     }
     let (lock_path, lock) = open_artifact_lock(&root, &dir)?;
-    let what = dir.strip_prefix(&root).unwrap_or(&dir).display().to_string();
+    let what = dir
+        .strip_prefix(&root)
+        .unwrap_or(&dir)
+        .display()
+        .to_string();
     wait(&lock, &lock_path, &what)?;
     let r = fs::remove_dir_all(&dir).map_err(|source| Error::Io {
         path: dir.clone(),
