@@ -495,8 +495,8 @@ pub(crate) fn clean_artifact_leftovers(out: &Path) {
     }
 }
 
-/// A private work directory of one build, `<cache>/work/<pid>-<n>`, guarded by the lock file
-/// `<cache>/work/<pid>-<n>.lock` that this process holds while it exists. Dropping it removes
+/// A private work directory of one build, `<cache>/work/<pid>-<ns>-<seq>`, guarded by the lock file
+/// `<cache>/work/<pid>-<ns>-<seq>.lock` that this process holds while it exists. Dropping it removes
 /// both; [`sweep_work_dirs`] removes those whose process is gone.
 pub(crate) struct WorkDir {
     dir: PathBuf,
