@@ -495,9 +495,9 @@ pub(crate) fn clean_artifact_leftovers(out: &Path) {
     }
 }
 
-/// A private work directory of one build, `<cache>/work/<pid>-<ns>-<seq>`, guarded by the lock file
-/// `<cache>/work/<pid>-<ns>-<seq>.lock` that this process holds while it exists. Dropping it removes
-/// both; [`sweep_work_dirs`] removes those whose process is gone.
+/// A private work directory of one build, `<cache>/work/<pid>-<ns>-<seq>`, guarded by the lock
+/// file `<cache>/work/<pid>-<ns>-<seq>.lock` that this process holds while it exists. Dropping
+/// it removes both; [`sweep_work_dirs`] removes those whose process is gone.
 pub(crate) struct WorkDir {
     dir: PathBuf,
     lock_path: PathBuf,
