@@ -193,6 +193,11 @@ fn mismatch(want: &str, obj: &Bound<'_, PyAny>) -> ArgError {
     ArgError::Type(format!("expected {want}, got {}", type_name(obj)))
 }
 
+/// The error for a dict key that is not a str; `within` names the dict ("map", "struct T:").
+fn not_str_key(within: &str, k: &Bound<'_, PyAny>) -> ArgError {
+    ArgError::Type(format!("{within} keys must be str, got {}", type_name(k)))
+}
+
 fn is_int(obj: &Bound<'_, PyAny>) -> bool {
     obj.is_exact_instance_of::<PyInt>()
         || (obj.is_instance_of::<PyInt>() && !obj.is_instance_of::<PyBool>())
@@ -571,10 +576,7 @@ impl<'a> Encoder<'a> {
             || changed("dict"),
             |k, v| {
                 let Ok(ks) = k.cast::<PyString>() else {
-                    return Err(ArgError::Type(format!(
-                        "map keys must be str, got {}",
-                        type_name(&k)
-                    )));
+                    return Err(not_str_key("map", &k));
                 };
                 write_py_str(out, ks)?;
                 self.value(out, elem, &v).map_err(|e| {
@@ -725,11 +727,7 @@ impl<'a> Encoder<'a> {
             || changed("dict"),
             |k, v| {
                 let Ok(k) = k.extract::<String>() else {
-                    return Err(ArgError::Type(format!(
-                        "struct {}: keys must be str, got {}",
-                        rec.name,
-                        type_name(&k)
-                    )));
+                    return Err(not_str_key(&format!("struct {}:", rec.name), &k));
                 };
                 let Some(i) = field_index(rec, names, &k) else {
                     let known: Vec<&str> = rec.fields.iter().map(|f| f.key.as_str()).collect();
