@@ -435,6 +435,53 @@ def test_object_closed_during_the_call_is_object_closed_error(l3):
     assert l3.CounterAndFloat(d, 2) == (0, 2.0)
 
 
+def test_closed_during_the_call_as_a_keyword_argument(l3):
+    c = l3.NewCounter("x")
+
+    class Closing(int):
+        def __float__(self) -> float:
+            c.close()
+            return 1.0
+
+    with pytest.raises(usegolib.ObjectClosedError, match="was closed during the call"):
+        l3.CounterAndFloat(f=Closing(1), c=c)
+
+
+def test_closed_during_the_call_inside_a_list(l3):
+    """A Go object inside a list argument, closed by another thread while the call is on its
+    way to Go: ObjectClosedError, found by looking into the argument Go refused."""
+    errors: list[BaseException] = []
+    in_flight = rounds = 0
+    while in_flight < 5 and rounds < 500:
+        rounds += 1
+        c = l3.NewCounter("x")
+        started = threading.Event()
+
+        def work(c=c, started: threading.Event = started) -> None:
+            d = l3.NewCounter("d")
+            xs = [d] * 2000 + [c]
+            while True:
+                try:
+                    l3.EchoCounters(xs)
+                except BaseException as e:  # noqa: BLE001 - every kind is recorded
+                    errors.append(e)
+                    started.set()
+                    return
+                started.set()
+
+        t = threading.Thread(target=work)
+        t.start()
+        started.wait()
+        c.close()
+        t.join()
+        in_flight = sum("during the call" in str(err) for err in errors)
+    assert len(errors) == rounds
+    wrong = [e for e in errors if not isinstance(e, usegolib.ObjectClosedError)]
+    assert not wrong, f"{len(wrong)} calls failed otherwise, e.g. {wrong[0]!r}"
+    assert in_flight > 0, f"no close landed during a call in {rounds} rounds"
+    print(f"{in_flight} of {rounds} closes landed during a call")
+
+
 def test_a_handle_unknown_to_go_is_still_a_bad_argument(l3):
     # Released behind the object's back (not by close()): Go does not know the id, and the
     # binding did not close it, so this is the documented bad_argument, not a closed object.

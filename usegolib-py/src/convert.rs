@@ -193,6 +193,11 @@ fn mismatch(want: &str, obj: &Bound<'_, PyAny>) -> ArgError {
     ArgError::Type(format!("expected {want}, got {}", type_name(obj)))
 }
 
+/// The error for a dict key that is not a str; `within` names the dict ("map", "struct T:").
+fn not_str_key(within: &str, k: &Bound<'_, PyAny>) -> ArgError {
+    ArgError::Type(format!("{within} keys must be str, got {}", type_name(k)))
+}
+
 fn is_int(obj: &Bound<'_, PyAny>) -> bool {
     obj.is_exact_instance_of::<PyInt>()
         || (obj.is_instance_of::<PyInt>() && !obj.is_instance_of::<PyBool>())
@@ -318,40 +323,93 @@ fn attr_name<'a>(rec: &'a RecordType, names: Option<&'a Vec<String>>, i: usize) 
         .map_or(rec.fields[i].name.as_str(), String::as_str)
 }
 
+/// The field of a record that a dict key names: its wire key, Go name or Python name.
+fn field_index(rec: &RecordType, names: Option<&Vec<String>>, k: &str) -> Option<usize> {
+    rec.fields.iter().enumerate().position(|(i, f)| {
+        f.key == k || f.name == k || names.and_then(|n| n.get(i)).is_some_and(|n| n == k)
+    })
+}
+
+/// A closed Go object in `obj`, an argument of wire type `ty`: looked for only after Go refused
+/// the argument (`bad_argument`), so that a close during the call (by another thread, or by
+/// Python code the conversion ran) is an ObjectClosedError. Reads the value again as the
+/// encoder did, within the depth limit.
+pub fn closed_object<'py>(
+    ctx: &ModuleCtx,
+    ty: &WireType,
+    obj: &Bound<'py, PyAny>,
+    depth: usize,
+) -> Option<Bound<'py, PyGoObject>> {
+    if depth > MAX_DEPTH {
+        return None;
+    }
+    let inner = |ty: &WireType, v: &Bound<'py, PyAny>| closed_object(ctx, ty, v, depth + 1);
+    match ty {
+        WireType::Handle(_) => obj
+            .cast::<PyGoObject>()
+            .ok()
+            .filter(|h| h.get().is_closed())
+            .cloned(),
+        WireType::Ptr(t) => closed_object(ctx, t, obj, depth),
+        WireType::List(t) | WireType::Array(_, t) => {
+            if let Ok(l) = obj.cast::<PyList>() {
+                l.iter().find_map(|v| inner(t, &v))
+            } else if let Ok(tu) = obj.cast::<PyTuple>() {
+                tu.iter().find_map(|v| inner(t, &v))
+            } else {
+                None
+            }
+        }
+        WireType::Map(t) => {
+            let d = obj.cast::<PyDict>().ok()?;
+            d.values().iter().find_map(|v| inner(t, &v))
+        }
+        WireType::Record(key) => {
+            let rec = ctx.module.records().get(key)?;
+            if let Ok(d) = obj.cast::<PyDict>() {
+                let names = ctx.pynames.get(key);
+                d.items().iter().find_map(|kv| {
+                    let (k, v): (String, Bound<'py, PyAny>) = kv.extract().ok()?;
+                    inner(&rec.fields[field_index(rec, names, &k)?].ty, &v)
+                })
+            } else {
+                let cache = ctx.record_cache(key)?;
+                let py = obj.py();
+                rec.fields
+                    .iter()
+                    .zip(&cache.names)
+                    .find_map(|(f, name)| inner(&f.ty, &obj.getattr(name.bind(py)).ok()?))
+            }
+        }
+        _ => None,
+    }
+}
+
 /// Converts the arguments of one request straight to the wire, checking each exactly: types,
 /// ranges, the nesting depth (docs/abi.md section 6) and cycles.
-pub struct Encoder<'a, 'py> {
+pub struct Encoder<'a> {
     ctx: &'a ModuleCtx,
     /// Containers open around the value being written, the request's own included.
     depth: usize,
-    /// The parameter being written.
-    param: usize,
-    /// The Go objects written, with their parameter: a call that fails because one was closed
-    /// meanwhile (by another thread) raises ObjectClosedError.
-    pub handles: Vec<(usize, Bound<'py, PyGoObject>)>,
 }
 
-impl<'a, 'py> Encoder<'a, 'py> {
+impl<'a> Encoder<'a> {
     pub fn new(ctx: &'a ModuleCtx) -> Self {
         Encoder {
             ctx,
             depth: ARGS_DEPTH,
-            param: 0,
-            handles: Vec::new(),
         }
     }
 
-    /// Writes `obj` as wire type `ty`: the value of parameter `param`, inside `depth`
-    /// containers (the request and its argument list: [`ARGS_DEPTH`]).
-    pub fn arg(
+    /// Writes `obj` as wire type `ty`, inside `depth` containers (the request and its argument
+    /// list: [`ARGS_DEPTH`]).
+    pub fn arg<'py>(
         &mut self,
         out: &mut Vec<u8>,
-        param: usize,
         depth: usize,
         ty: &WireType,
         obj: &Bound<'py, PyAny>,
     ) -> Result<(), ArgError> {
-        self.param = param;
         self.depth = depth;
         self.value(out, ty, obj)
     }
@@ -374,7 +432,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
         self.depth -= 1;
     }
 
-    fn value(
+    fn value<'py>(
         &mut self,
         out: &mut Vec<u8>,
         ty: &WireType,
@@ -464,7 +522,6 @@ impl<'a, 'py> Encoder<'a, 'py> {
                 };
                 let id = h.get().id_for(&self.ctx.module)?;
                 write_handle(out, id);
-                self.handles.push((self.param, h.clone()));
                 Ok(())
             }
             WireType::Any => self.any(out, obj),
@@ -501,7 +558,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
     }
 
     /// Writes a dict with str keys (or None, a nil map) as a map of `elem` values.
-    fn map(
+    fn map<'py>(
         &mut self,
         out: &mut Vec<u8>,
         elem: &WireType,
@@ -519,10 +576,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
             || changed("dict"),
             |k, v| {
                 let Ok(ks) = k.cast::<PyString>() else {
-                    return Err(ArgError::Type(format!(
-                        "map keys must be str, got {}",
-                        type_name(&k)
-                    )));
+                    return Err(not_str_key("map", &k));
                 };
                 write_py_str(out, ks)?;
                 self.value(out, elem, &v).map_err(|e| {
@@ -538,7 +592,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
     /// Writes a list or tuple (or None for a slice) as an array; `len` is an array type's
     /// length. A list that changes size meanwhile (Python code run by the conversion of an
     /// element) is an error, never a short or long array.
-    fn sequence(
+    fn sequence<'py>(
         &mut self,
         out: &mut Vec<u8>,
         elem: &WireType,
@@ -606,7 +660,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
 
     /// Writes a record from a dict (keys: wire keys or Go field names) or an object with the
     /// fields as attributes (the generated classes).
-    fn record(
+    fn record<'py>(
         &mut self,
         out: &mut Vec<u8>,
         key: &str,
@@ -659,7 +713,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
         self.fields(out, rec, names, given, obj)
     }
 
-    fn record_dict(
+    fn record_dict<'py>(
         &mut self,
         out: &mut Vec<u8>,
         rec: &RecordType,
@@ -673,16 +727,9 @@ impl<'a, 'py> Encoder<'a, 'py> {
             || changed("dict"),
             |k, v| {
                 let Ok(k) = k.extract::<String>() else {
-                    return Err(ArgError::Type(format!(
-                        "struct {}: keys must be str, got {}",
-                        rec.name,
-                        type_name(&k)
-                    )));
+                    return Err(not_str_key(&format!("struct {}:", rec.name), &k));
                 };
-                let pos = rec.fields.iter().enumerate().position(|(i, f)| {
-                    f.key == k || f.name == k || names.and_then(|n| n.get(i)) == Some(&k)
-                });
-                let Some(i) = pos else {
+                let Some(i) = field_index(rec, names, &k) else {
                     let known: Vec<&str> = rec.fields.iter().map(|f| f.key.as_str()).collect();
                     return Err(ArgError::Type(format!(
                         "struct {}: unknown field {k:?} (fields: {})",
@@ -714,7 +761,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
 
     /// Writes the given fields of a record, read from `obj`: each with its index, value and,
     /// from a dict, the key it was given under.
-    fn fields(
+    fn fields<'py>(
         &mut self,
         out: &mut Vec<u8>,
         rec: &RecordType,
@@ -743,7 +790,7 @@ impl<'a, 'py> Encoder<'a, 'py> {
 
     /// Writes a dynamic value for `any`: None, bool, int, float, str, bytes-like, list/tuple,
     /// dict with str keys.
-    fn any(&mut self, out: &mut Vec<u8>, obj: &Bound<'py, PyAny>) -> Result<(), ArgError> {
+    fn any<'py>(&mut self, out: &mut Vec<u8>, obj: &Bound<'py, PyAny>) -> Result<(), ArgError> {
         if obj.is_none() {
             write_nil(out);
         } else if let Ok(b) = obj.cast::<PyBool>() {

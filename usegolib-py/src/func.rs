@@ -7,13 +7,26 @@ use std::sync::Arc;
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
-use usegolib_abi::{write_array_len, write_request_header, Target};
+use usegolib_abi::{write_array_len, write_request_header, Target, WireType};
 use usegolib_loader::GoFunction;
 
-use crate::convert::{decode_result, for_each_item, Encoder, ARGS_DEPTH};
+use crate::convert::{closed_object, decode_result, for_each_item, Encoder, ARGS_DEPTH};
 use crate::ctx::{ctx_for, ModuleCtx};
 use crate::errors::{to_py, ObjectClosedError};
 use crate::handle::PyGoObject;
+
+/// Positional argument `i` of a call: `recv` (a bound method's receiver) first, then `args`.
+fn positional<'py>(
+    recv: Option<&Bound<'py, PyAny>>,
+    args: &Bound<'py, PyTuple>,
+    i: usize,
+) -> PyResult<Bound<'py, PyAny>> {
+    match recv {
+        Some(r) if i == 0 => Ok(r.clone()),
+        Some(_) => args.get_item(i - 1),
+        None => args.get_item(i),
+    }
+}
 
 thread_local! {
     /// This thread's reusable request buffer.
@@ -78,29 +91,21 @@ impl PyGoFunction {
     }
 
     /// Encodes the request: `recv` (for a bound method) first, then `args` and `kwargs`.
-    /// Returns the Go objects written, with their parameter.
     fn encode<'py>(
         &self,
         buf: &mut Vec<u8>,
         recv: Option<&Bound<'py, PyAny>>,
         args: &Bound<'py, PyTuple>,
         kwargs: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Vec<(usize, Bound<'py, PyGoObject>)>> {
+    ) -> PyResult<()> {
         let f = self.f();
         let mut enc = Encoder::new(&self.ctx);
         let n = f.params.len();
         buf.clear();
         buf.extend_from_slice(&self.header);
         let nkw = kwargs.map_or(0, |k| k.len());
-        // The positional arguments are `recv` (a bound method's receiver), then `args`.
-        let off = usize::from(recv.is_some());
-        let npos = args.len() + off;
-        let get = |i: usize| -> PyResult<Bound<'py, PyAny>> {
-            match recv {
-                Some(r) if i == 0 => Ok(r.clone()),
-                _ => args.get_item(i - off),
-            }
-        };
+        let npos = args.len() + usize::from(recv.is_some());
+        let get = |i: usize| positional(recv, args, i);
         let prefix = |i: usize| {
             let p = &f.schema.params[i];
             format!(
@@ -110,8 +115,8 @@ impl PyGoFunction {
                 p.go
             )
         };
-        let mut put = |enc: &mut Encoder<'_, 'py>, i: usize, arg: &Bound<'py, PyAny>| {
-            enc.arg(buf, i, ARGS_DEPTH, &f.params[i], arg)
+        let mut put = |enc: &mut Encoder<'_>, i: usize, arg: &Bound<'py, PyAny>| {
+            enc.arg(buf, ARGS_DEPTH, &f.params[i], arg)
                 .map_err(|e| e.into_pyerr(&prefix(i), &f.schema.params[i].name))
         };
         if f.schema.variadic {
@@ -128,7 +133,7 @@ impl PyGoFunction {
             for i in 0..n - 1 {
                 put(&mut enc, i, &get(i)?)?;
             }
-            let usegolib_abi::WireType::List(elem) = &f.params[n - 1] else {
+            let WireType::List(elem) = &f.params[n - 1] else {
                 return Err(PyTypeError::new_err(
                     "a variadic parameter that is not a list",
                 ));
@@ -137,19 +142,18 @@ impl PyGoFunction {
             let name = &f.schema.params[n - 1].name;
             for (j, i) in (n - 1..npos).enumerate() {
                 // The elements are inside the variadic list, one level below the arguments.
-                enc.arg(buf, n - 1, ARGS_DEPTH + 1, elem, &get(i)?)
-                    .map_err(|e| {
-                        e.into_pyerr(
-                            &format!(
-                                "{}() variadic argument {j} (Go {})",
-                                self.short_name(),
-                                f.schema.params[n - 1].go
-                            ),
-                            &format!("{name}[{j}]"),
-                        )
-                    })?;
+                enc.arg(buf, ARGS_DEPTH + 1, elem, &get(i)?).map_err(|e| {
+                    e.into_pyerr(
+                        &format!(
+                            "{}() variadic argument {j} (Go {})",
+                            self.short_name(),
+                            f.schema.params[n - 1].go
+                        ),
+                        &format!("{name}[{j}]"),
+                    )
+                })?;
             }
-            return Ok(enc.handles);
+            return Ok(());
         }
         if npos + nkw != n || npos > n {
             return Err(self.arity_error(npos + nkw));
@@ -186,23 +190,56 @@ impl PyGoFunction {
                 put(&mut enc, i, &arg)?;
             }
         }
-        Ok(enc.handles)
+        Ok(())
+    }
+
+    /// A closed Go object in the argument(s) of parameter `index` (as encoded from `recv`,
+    /// `args` and `kwargs`): every element, for the variadic parameter.
+    fn closed_argument<'py>(
+        &self,
+        index: usize,
+        recv: Option<&Bound<'py, PyAny>>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> Option<Bound<'py, PyGoObject>> {
+        let f = self.f();
+        let ty = f.params.get(index)?;
+        let npos = args.len() + usize::from(recv.is_some());
+        if f.schema.variadic && index + 1 == f.params.len() {
+            let WireType::List(elem) = ty else {
+                return None;
+            };
+            return (index..npos).find_map(|i| {
+                closed_object(
+                    &self.ctx,
+                    elem,
+                    &positional(recv, args, i).ok()?,
+                    ARGS_DEPTH + 1,
+                )
+            });
+        }
+        let arg = if index < npos {
+            positional(recv, args, index).ok()?
+        } else {
+            kwargs?.get_item(&f.schema.params[index].name).ok()??
+        };
+        closed_object(&self.ctx, ty, &arg, ARGS_DEPTH)
     }
 
     /// The error of a failed call. A bad handle argument whose Go object was closed while the
     /// call was on its way (by another thread, or by Python code the conversion ran) is an
-    /// ObjectClosedError, as it is when the object was closed before the call.
-    fn call_error(
+    /// ObjectClosedError, as it is when the object was closed before the call. The arguments
+    /// are looked at again only then, so that a call pays nothing for this.
+    fn call_error<'py>(
         &self,
-        py: Python<'_>,
+        py: Python<'py>,
         e: usegolib_loader::Error,
-        handles: &[(usize, Bound<'_, PyGoObject>)],
+        recv: Option<&Bound<'py, PyAny>>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyErr {
         if let usegolib_loader::Error::BadArgument { index, .. } = &e {
-            let closed = handles
-                .iter()
-                .find(|(p, h)| p == index && h.get().is_closed());
-            if let Some((_, h)) = closed {
+            if let Some(h) = self.closed_argument(*index, recv, args, kwargs) {
                 return ObjectClosedError::new_err(format!(
                     "{} was closed during the call to {}(): it cannot be used any more",
                     h.get().describe(),
@@ -213,16 +250,16 @@ impl PyGoFunction {
         to_py(py, e)
     }
 
-    pub fn invoke(
+    pub fn invoke<'py>(
         &self,
-        py: Python<'_>,
-        recv: Option<&Bound<'_, PyAny>>,
-        args: &Bound<'_, PyTuple>,
-        kwargs: Option<&Bound<'_, PyDict>>,
+        py: Python<'py>,
+        recv: Option<&Bound<'py, PyAny>>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Py<PyAny>> {
         let mut buf = REQUEST.with(|c| c.take());
         let encoded = self.encode(&mut buf, recv, args, kwargs);
-        let result = encoded.and_then(|handles| {
+        let result = encoded.and_then(|()| {
             let module = &*self.ctx.module;
             let f = self.f();
             let req = &buf;
@@ -236,7 +273,8 @@ impl PyGoFunction {
                 // among them), which bounds the recursion of the typed decoding.
                 decode_result(py, &mut r, &f.results, &self.ctx)
             } else {
-                Err(self.call_error(py, module.error_from_reader(f, &mut r), &handles))
+                let e = module.error_from_reader(f, &mut r);
+                Err(self.call_error(py, e, recv, args, kwargs))
             }
         });
         // Keep this thread's request buffer for the next call, unless it grew huge.

@@ -42,7 +42,7 @@ impl PyGoObject {
                 module.module()
             )));
         }
-        if self.closed.load(Ordering::Acquire) {
+        if self.is_closed() {
             return Err(ArgError::Py(crate::errors::ObjectClosedError::new_err(
                 format!("{} was closed: it cannot be used any more", self.describe()),
             )));
@@ -110,7 +110,7 @@ impl PyGoObject {
     /// Whether `close()` was called.
     #[getter]
     fn closed(&self) -> bool {
-        self.closed.load(Ordering::Acquire)
+        self.is_closed()
     }
 
     fn __repr__(&self) -> String {

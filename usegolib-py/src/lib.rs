@@ -86,13 +86,13 @@ fn options(
     ))
 }
 
-/// Maps a loader error; a cancelled build raises what the signal handler raised.
+/// Maps a loader error; a cancelled build raises what the signal handler raised (else
+/// `to_py`'s KeyboardInterrupt).
 fn raise(py: Python<'_>, e: usegolib_loader::Error, interrupt: &Interrupt) -> PyErr {
     if let usegolib_loader::Error::Cancelled { .. } = e {
         if let Some(err) = interrupt.lock().take() {
             return err;
         }
-        return pyo3::exceptions::PyKeyboardInterrupt::new_err(e.to_string());
     }
     to_py(py, e)
 }
