@@ -138,7 +138,7 @@ func asCompileError(err error, ce **CompileError) bool {
 
 func checkLevel1Schema(t *testing.T, s map[string]any) {
 	t.Helper()
-	if s["schema_version"] != 1.0 || s["abi_version"] != 1.0 || s["module"] != "example.com/level1" || s["version"] != "local" {
+	if s["schema_version"] != 2.0 || s["abi_version"] != 1.0 || s["module"] != "example.com/level1" || s["version"] != "local" {
 		t.Errorf("schema header: %v %v %v %v", s["schema_version"], s["abi_version"], s["module"], s["version"])
 	}
 	pkgs := s["packages"].([]any)

@@ -28,7 +28,7 @@ import (
 const ABIVersion = 1
 
 // SchemaVersion is the version of the schema JSON layout (docs/abi.md section 5).
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // LocalVersion is the version of a module built from a local directory.
 const LocalVersion = "local"

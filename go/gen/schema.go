@@ -51,8 +51,11 @@ type schemaPackage struct {
 }
 
 type schemaFunc struct {
-	ID        int         `json:"id"`
-	Name      string      `json:"name"`
+	ID   int    `json:"id"`
+	Name string `json:"name"`
+	// Kind is what the entry calls: function, method, constructor, var or
+	// generic (docs/abi.md section 5).
+	Kind      string      `json:"kind"`
 	Doc       string      `json:"doc"`
 	Signature string      `json:"signature"`
 	Params    []schemaVar `json:"params"`
@@ -108,6 +111,7 @@ func Schema(t Target, res *scan.Result) ([]byte, error) {
 			sf := schemaFunc{
 				ID:        id,
 				Name:      f.Name,
+				Kind:      funcKind(f),
 				Doc:       f.Doc,
 				Signature: f.Signature,
 				Params:    schemaVars(f.Params),
@@ -173,4 +177,20 @@ func schemaVars(vs []scan.Var) []schemaVar {
 		out = append(out, schemaVar{Name: v.Name, Go: v.Go, Type: v.Type.Wire})
 	}
 	return out
+}
+
+// funcKind names an entry's kind in the schema.
+func funcKind(f *scan.Func) string {
+	switch f.Kind {
+	case scan.KindMethod:
+		return "method"
+	case scan.KindConstructor:
+		return "constructor"
+	case scan.KindVar:
+		return "var"
+	}
+	if f.Generic != nil {
+		return "generic"
+	}
+	return "function"
 }

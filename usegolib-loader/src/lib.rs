@@ -39,8 +39,9 @@ pub use cache::{check_import_path, check_module_path, check_module_version, remo
 pub use error::{Error, Result};
 pub use ffi::{restore_go_signal_handlers, FloorI64, RawReply};
 pub use manifest::{
-    check_schema, parse_manifest, FieldInfo, Function, GenericInfo, InputDir, LibraryInfo,
-    Manifest, Package, Param, Schema, Skipped, SkippedPackage, TypeInfo, MANIFEST_VERSION,
+    check_schema, parse_manifest, FieldInfo, Function, FunctionKind, GenericInfo, InputDir,
+    LibraryInfo, Manifest, Package, Param, Schema, Skipped, SkippedPackage, TypeInfo,
+    MANIFEST_VERSION, SCHEMA_VERSION,
 };
 pub use module::{error_from_reply, GoFunction, GoModule, OP_RELEASE};
 pub use registry::{load, load_artifact, loaded, loaded_modules};

@@ -12,6 +12,9 @@ use crate::{Error, Result};
 /// The manifest version this crate reads.
 pub const MANIFEST_VERSION: u32 = 1;
 
+/// The schema layout version this crate reads (docs/abi.md section 5).
+pub const SCHEMA_VERSION: u32 = 2;
+
 /// Parses the bytes of a `manifest.json` (found at `path`, which errors name) and checks
 /// everything that can be checked without the library: manifest version, ABI version and
 /// platform. The schema inside is checked when the library is loaded (see [`check_schema`]).
@@ -79,6 +82,16 @@ pub(crate) fn index_schema(manifest: &Manifest, path: &Path) -> Result<SchemaInd
         path: path.to_path_buf(),
         reason,
     };
+    let version = manifest
+        .schema
+        .get("schema_version")
+        .and_then(|v| v.as_u64());
+    if version != Some(u64::from(SCHEMA_VERSION)) {
+        return Err(bad(format!(
+            "schema_version is {}, this usegolib reads {SCHEMA_VERSION}: rebuild the artifact",
+            version.map_or_else(|| "missing".into(), |v| v.to_string())
+        )));
+    }
     let schema = Schema::deserialize(&manifest.schema).map_err(|e| bad(format!("schema: {e}")))?;
     let mut functions = Vec::new();
     let mut skipped = HashMap::new();
@@ -98,6 +111,9 @@ pub(crate) fn index_schema(manifest: &Manifest, path: &Path) -> Result<SchemaInd
                     )))
                 }
             };
+            if let Err(reason) = f.check_kind() {
+                return Err(bad(format!("{}.{}: {reason}", pkg.path, f.name)));
+            }
             if f.id as usize != functions.len() {
                 return Err(bad(format!(
                     "function ids are not dense at {}.{}",
@@ -122,6 +138,16 @@ pub(crate) fn index_schema(manifest: &Manifest, path: &Path) -> Result<SchemaInd
         .collect();
     let mut records = HashMap::new();
     for (key, t) in &schema.types {
+        if let Some(c) = t.constructor {
+            let ok = functions
+                .get(c as usize)
+                .is_some_and(|f: &GoFunction| f.schema.kind == FunctionKind::Constructor);
+            if !ok {
+                return Err(bad(format!(
+                    "type {key}: its constructor {c} is not a constructor entry"
+                )));
+            }
+        }
         let mut fields = Vec::new();
         for f in &t.fields {
             let ty = WireType::parse(&f.wire).map_err(|e| {
@@ -331,8 +357,10 @@ pub struct Package {
 pub struct Function {
     /// The function id used in requests.
     pub id: u32,
-    /// The Go name.
+    /// The schema name: `AddInt`, `Counter.Add`, `Counter.__new__`, `Keys[string,int64]`.
     pub name: String,
+    /// What the entry calls.
+    pub kind: FunctionKind,
     /// GoDoc text.
     #[serde(default)]
     pub doc: String,
@@ -356,6 +384,67 @@ pub struct Function {
     /// For an instantiation of a generic function.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generic: Option<GenericInfo>,
+}
+
+/// What a schema function entry calls (docs/abi.md section 5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FunctionKind {
+    /// A top-level function.
+    Function,
+    /// A method: `receiver` names its type and the first parameter is the receiver.
+    Method,
+    /// A struct handle type's constructor `X.__new__`.
+    Constructor,
+    /// The getter of a package variable: `var` names it.
+    Var,
+    /// An instantiation of a generic function: `generic` describes it.
+    Generic,
+}
+
+impl FunctionKind {
+    /// The name the schema gives the kind.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Function => "function",
+            Self::Method => "method",
+            Self::Constructor => "constructor",
+            Self::Var => "var",
+            Self::Generic => "generic",
+        }
+    }
+}
+
+impl Function {
+    /// Checks that the entry's kind agrees with the fields that go with it.
+    fn check_kind(&self) -> std::result::Result<(), String> {
+        let kind = self.kind;
+        let has = |present: bool, field: &str, want: bool| {
+            if present == want {
+                Ok(())
+            } else if want {
+                Err(format!("a {} entry needs \"{field}\"", kind.as_str()))
+            } else {
+                Err(format!("a {} entry cannot have \"{field}\"", kind.as_str()))
+            }
+        };
+        has(
+            self.receiver.is_some(),
+            "receiver",
+            kind == FunctionKind::Method,
+        )?;
+        has(self.var.is_some(), "var", kind == FunctionKind::Var)?;
+        has(
+            self.generic.is_some(),
+            "generic",
+            kind == FunctionKind::Generic,
+        )?;
+        if kind == FunctionKind::Var && !self.params.is_empty() {
+            return Err("a var entry takes no parameters".into());
+        }
+        Ok(())
+    }
 }
 
 /// A parameter or result.

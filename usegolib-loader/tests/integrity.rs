@@ -190,3 +190,37 @@ fn a_library_the_system_cannot_load_gives_the_system_s_reason() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn a_schema_whose_entry_kinds_disagree_with_their_fields_is_refused() {
+    let dir = copy_of_other("kinds");
+    let path = dir.join("manifest.json");
+    let manifest = usegolib_loader::read_manifest(&dir).unwrap();
+    usegolib_loader::check_schema(&manifest, &path).expect("the built schema is consistent");
+    let refused = |edit: &dyn Fn(&mut serde_json::Value), want: &str| {
+        let mut m = manifest.clone();
+        edit(&mut m.schema);
+        match usegolib_loader::check_schema(&m, &path) {
+            Err(e @ Error::Manifest { .. }) => assert!(e.to_string().contains(want), "{e}"),
+            other => panic!("{other:?}"),
+        }
+    };
+    refused(
+        &|s| s["packages"][0]["functions"][0]["kind"] = "method".into(),
+        "a method entry needs \"receiver\"",
+    );
+    refused(
+        &|s| s["packages"][0]["functions"][0]["kind"] = "teleport".into(),
+        "unknown variant",
+    );
+    refused(
+        &|s| {
+            s["packages"][0]["functions"][0]
+                .as_object_mut()
+                .unwrap()
+                .remove("kind");
+        },
+        "missing field `kind`",
+    );
+    refused(&|s| s["schema_version"] = 1.into(), "schema_version is 1");
+}
