@@ -6,7 +6,7 @@ import (
 	"github.com/usegolib/usegolib/go/scan"
 )
 
-// arrayUnit: [N]T, an array of exactly N elements on the wire.
+// arrayUnit: [N]T, an array of exactly N elements on the wire (bridge/array.go).
 type arrayUnit struct{ viaHelpers }
 
 func (arrayUnit) helperName(g *goGen, t *scan.Type) string {
@@ -41,7 +41,7 @@ func (arrayUnit) encHelper(_ *goGen, t *scan.Type, h *helperWriter) {
 	listEncoder(t, h, fmt.Sprintf("an array of %d elements", t.Len), "bridge.AtIndex(i, err)")
 }
 
-// bytesNUnit: [N]byte, a bin of exactly N bytes on the wire.
+// bytesNUnit: [N]byte, a bin of exactly N bytes on the wire (bridge/array.go).
 type bytesNUnit struct {
 	scalar
 	viaHelpers

@@ -3,7 +3,7 @@ package gen
 import "github.com/usegolib/usegolib/go/scan"
 
 // errorUnit: an error value that is not a function's trailing error
-// (results only): nil, or its error fields (bridge/errors.go).
+// (results only): nil, or [message, Go type] (bridge/error_value.go).
 type errorUnit struct{}
 
 func (errorUnit) helperName(*goGen, *scan.Type) string { return "error" }

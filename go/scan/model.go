@@ -115,8 +115,11 @@ const (
 	numKinds // the number of kinds; not a kind
 )
 
-var kindNames = [numKinds]string{"Basic", "Bytes", "Slice", "Array", "BytesN", "Map", "Pointer", "Record", "Handle", "Any", "Time",
+var kindNames = [...]string{"Basic", "Bytes", "Slice", "Array", "BytesN", "Map", "Pointer", "Record", "Handle", "Any", "Time",
 	"Duration", "Error"}
+
+// A compile error here means a Kind was added without its name in kindNames.
+var _ [numKinds]struct{} = [len(kindNames)]struct{}{}
 
 func (k Kind) String() string {
 	if k < 0 || k >= numKinds {
