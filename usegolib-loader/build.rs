@@ -1,5 +1,6 @@
 //! Embeds the Go sources of `../go` (the scanner, generator, bridge runtime and builder) so that
-//! the loader can build the `usegolib-build` tool on any machine that has Go, with no checkout.
+//! the loader can build the `usegolib-build` tool on any machine that has Go, with no checkout:
+//! the non-test `.go` files, the generator's `.tmpl` templates (embedded by `go/gen`) and `go.mod`.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -14,7 +15,10 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
             if name != "testdata" && !name.starts_with('.') {
                 collect(&p, out);
             }
-        } else if (name.ends_with(".go") && !name.ends_with("_test.go")) || name == "go.mod" {
+        } else if (name.ends_with(".go") && !name.ends_with("_test.go"))
+            || name.ends_with(".tmpl")
+            || name == "go.mod"
+        {
             out.push(p);
         }
     }

@@ -100,3 +100,27 @@ func limitFailureAt(limit string, max uint64, off int) *failure {
 	f.message += fmt.Sprintf(" at byte %d", off)
 	return f
 }
+
+// ResultError reports that result index (0-based) could not be encoded: an `any` result holding
+// a value the wire cannot carry (a channel, a function, ...), or a value nested deeper than
+// MaxDepth (a cycle). The generated Call adapters return it; Serve turns it into a bad_result
+// reply.
+func ResultError(index int, err error) error { return &resultError{index: index, err: err} }
+
+type resultError struct {
+	index int
+	err   error
+}
+
+func (e *resultError) Error() string { return fmt.Sprintf("result %d: %v", e.index, e.err) }
+func (e *resultError) Unwrap() error { return e.err }
+
+// resultFailure is the bad_result reply for a ResultError of fn.
+func resultFailure(fn *Func, x *resultError) *failure {
+	reason := fmt.Sprint(x.err)
+	return &failure{
+		kind:    "bad_result",
+		message: fmt.Sprintf("%s: result %d cannot be encoded: %s", fn.Name, x.index, reason),
+		detail:  []field{{"index", x.index}, {"reason", reason}},
+	}
+}

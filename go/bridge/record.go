@@ -85,3 +85,7 @@ func SortedKeys[M ~map[K]V, K ~string, V any](m M) []K {
 	slices.Sort(keys)
 	return keys
 }
+
+// Key reads a str (a map key or a record field key) and returns its bytes without copying:
+// they are valid until the call returns, and must be copied (string(k)) to be kept.
+func (d *Decoder) Key() ([]byte, error) { return d.rawStr() }

@@ -43,7 +43,9 @@ type Options struct {
 	// means quiet.
 	Log io.Writer
 	// Env is the base environment of the go commands; nil means
-	// os.Environ(). The settings of gotool.Env are added to it.
+	// os.Environ(). The settings of gotool.Env are added to it; its
+	// USEGOLIB_GO and USEGOLIB_GOTOOLCHAIN choose the go binary and the
+	// GOTOOLCHAIN (package gotool).
 	Env []string
 	// Generics are the instantiations of generic functions to bridge
 	// (docs/abi.md section 8.4), as scan.ParseGeneric reads them:
@@ -189,8 +191,7 @@ func (b *build) resolve(ctx context.Context) error {
 	local := b.opts.Version == gen.LocalVersion
 
 	// go env with the user's own GOFLAGS (from the environment or go env -w).
-	plain := append(append([]string(nil), b.opts.Env...), "GOTOOLCHAIN=local")
-	out, err := gotool.Output(ctx, dir, plain, "env", "-json", "GOFLAGS", "GOOS", "GOARCH", "GOVERSION")
+	out, err := gotool.Output(ctx, dir, gotool.UserEnv(b.opts.Env), "env", "-json", "GOFLAGS", "GOOS", "GOARCH", "GOVERSION")
 	if err != nil {
 		return err
 	}

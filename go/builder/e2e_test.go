@@ -54,7 +54,7 @@ func TestEndToEnd(t *testing.T) {
 	if err := json.Unmarshal(raw, &m); err != nil {
 		t.Fatal(err)
 	}
-	goVersion, err := gotool.Output(ctx, ".", os.Environ(), "env", "GOVERSION")
+	goVersion, err := gotool.Output(ctx, ".", gotool.UserEnv(os.Environ()), "env", "GOVERSION")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -101,7 +101,7 @@ func TestMonorepo(t *testing.T) {
 		if strings.Contains(string(raw), src) || strings.Contains(string(raw), os.TempDir()) {
 			t.Errorf("the library holds a directory name (%s or %s)", src, os.TempDir())
 		}
-		out, err := gotool.Output(ctx, ".", os.Environ(), "version", "-m", lib)
+		out, err := gotool.Output(ctx, ".", gotool.UserEnv(os.Environ()), "version", "-m", lib)
 		if err != nil {
 			t.Fatal(err)
 		}

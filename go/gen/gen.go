@@ -237,7 +237,7 @@ func Files(t Target, res *scan.Result) ([]usegolib.File, error) {
 		{Name: "main.go", Data: formatted},
 		{Name: "schema.json", Data: schema},
 		{Name: "usegolib_bridge.c", Data: cSource(t, schema)},
-		{Name: "usegolib_bridge.h", Data: []byte(cHeader)},
+		{Name: "usegolib_bridge.h", Data: cHeader()},
 	}, nil
 }
 

@@ -5,7 +5,6 @@ import (
 	"context"
 	"flag"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -161,10 +160,7 @@ func testGeneratedModuleVets(t *testing.T, name string) {
 	if err := Generate(dir, tg, res); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("go", "vet", ".")
-	cmd.Dir = dir
-	cmd.Env = gotool.Env(os.Environ(), os.Getenv("GOFLAGS"))
-	if out, err := cmd.CombinedOutput(); err != nil {
+	if out, err := gotool.Combined(context.Background(), dir, gotool.Env(os.Environ(), os.Getenv("GOFLAGS")), "vet", "."); err != nil {
 		t.Fatalf("go vet on the generated module: %v\n%s", err, out)
 	}
 }

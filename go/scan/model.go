@@ -4,6 +4,8 @@
 // ones and packages are kept with a reason, never dropped silently.
 package scan
 
+import "fmt"
+
 // Result is the exported API of one module.
 type Result struct {
 	Module string // module path
@@ -109,7 +111,31 @@ const (
 	Time                 // time.Time
 	Duration             // time.Duration
 	Error                // error (results only)
+
+	numKinds // the number of kinds; not a kind
 )
+
+var kindNames = [...]string{"Basic", "Bytes", "Slice", "Array", "BytesN", "Map", "Pointer", "Record", "Handle", "Any", "Time",
+	"Duration", "Error"}
+
+// A compile error here means a Kind was added without its name in kindNames.
+var _ [numKinds]struct{} = [len(kindNames)]struct{}{}
+
+func (k Kind) String() string {
+	if k < 0 || k >= numKinds {
+		return fmt.Sprintf("Kind(%d)", int(k))
+	}
+	return kindNames[k]
+}
+
+// Kinds returns every Kind, in order (the generator checks it has a unit for each).
+func Kinds() []Kind {
+	ks := make([]Kind, numKinds)
+	for i := range ks {
+		ks[i] = Kind(i)
+	}
+	return ks
+}
 
 // Type is a supported type.
 type Type struct {

@@ -207,18 +207,31 @@ func (c *checker) pointerType(t *types.Pointer, u use) (Type, error) {
 	return Type{Wire: "*" + et.Wire, Canon: "*" + et.Canon, Kind: Pointer, Elem: &et}, nil
 }
 
-// isTime reports whether n is time.name.
-func isTime(n *types.Named, name string) bool {
+// ownKind holds the defined types that travel as a wire type of their own
+// (docs/abi.md section 8.1), keyed "<import path>.<Name>": one line each.
+// Every place that recognises such a type asks ownWireType.
+var ownKind = map[string]Type{
+	"time.Time":     {Wire: "time", Canon: `"time".Time`, Kind: Time},
+	"time.Duration": {Wire: "duration", Canon: `"time".Duration`, Kind: Duration, Under: "int64", Named: true},
+}
+
+// ownWireType returns the wire type of n if it is in ownKind.
+func ownWireType(n *types.Named) (Type, bool) {
 	obj := n.Obj()
-	return obj.Pkg() != nil && obj.Pkg().Path() == "time" && obj.Name() == name
+	if obj.Pkg() == nil {
+		return Type{}, false
+	}
+	t, ok := ownKind[obj.Pkg().Path()+"."+obj.Name()]
+	return t, ok
 }
 
 // isHandleType reports whether values of n stay in Go behind a handle
 // (docs/abi.md section 8.3): n is an interface with methods, an opaque struct
 // (fields, none exported), or its pointer method set has an exported method.
-// time.Time and time.Duration are wire types of their own, never handles.
+// The types of ownKind (time.Time, time.Duration) are wire types of their
+// own, never handles.
 func isHandleType(n *types.Named) bool {
-	if n.Obj().Pkg() == nil || isTime(n, "Time") || isTime(n, "Duration") {
+	if _, own := ownWireType(n); own || n.Obj().Pkg() == nil {
 		return false
 	}
 	if it, ok := n.Underlying().(*types.Interface); ok {
@@ -280,11 +293,8 @@ func (c *checker) namedType(n *types.Named, u use) (Type, error) {
 		}
 		return Type{}, notSupported(fmt.Sprintf("%s is not supported", n))
 	}
-	if isTime(n, "Time") {
-		return Type{Wire: "time", Canon: `"time".Time`, Kind: Time}, nil
-	}
-	if isTime(n, "Duration") {
-		return Type{Wire: "duration", Canon: `"time".Duration`, Kind: Duration, Under: "int64", Named: true}, nil
+	if t, own := ownWireType(n); own {
+		return t, nil
 	}
 	if err := nameable(n); err != nil {
 		return Type{}, err

@@ -1,6 +1,16 @@
 // Package gotool runs the go command the way every usegolib step needs it:
 // with the user's environment plus the few settings that make bridge builds
-// work offline and repeatably.
+// work offline and repeatably. Every go command of the Go side runs through
+// Output or Combined, so two settings have one owner each:
+//
+//   - the go binary: $USEGOLIB_GO when set, else "go" from PATH (Binary);
+//   - GOTOOLCHAIN: $USEGOLIB_GOTOOLCHAIN when set, else "local", never
+//     downloading a toolchain (Toolchain). A GOTOOLCHAIN of the user's own
+//     environment is replaced, as README.md says.
+//
+// The Rust loader resolves both by the same rule and passes them on (it
+// sets USEGOLIB_GO, and the tool inherits USEGOLIB_GOTOOLCHAIN), so the
+// usegolib-build tool run by hand or by the loader builds alike.
 package gotool
 
 import (
@@ -10,32 +20,59 @@ import (
 	"fmt"
 	"io/fs"
 	"os/exec"
+	"sort"
 	"strings"
 )
 
+// Toolchain is the GOTOOLCHAIN every go command of a build runs with:
+// $USEGOLIB_GOTOOLCHAIN from env when it is set, else "local".
+func Toolchain(env []string) string {
+	if tc := Lookup(env, "USEGOLIB_GOTOOLCHAIN"); tc != "" {
+		return tc
+	}
+	return "local"
+}
+
+// UserEnv returns base with only GOTOOLCHAIN set (Toolchain): the
+// environment in which go env reports the user's own settings (GOFLAGS)
+// that Env then changes.
+func UserEnv(base []string) []string {
+	return override(base, map[string]string{"GOTOOLCHAIN": Toolchain(base)})
+}
+
 // Env returns base (typically os.Environ()) with the settings every usegolib
-// go command runs with: CGO_ENABLED=1 (c-shared needs cgo), GOTOOLCHAIN=local
-// (never download a toolchain), GOWORK=off (a go.work around the work dir must
-// not change the build) and GOFLAGS = goflags plus -mod=mod (the bridge
-// module may add go.sum lines). Any -mod flag in goflags is dropped, since the
-// bridge module has no vendor directory. CC is left untouched.
+// go command runs with: CGO_ENABLED=1 (c-shared needs cgo), GOTOOLCHAIN as
+// Toolchain says, GOWORK=off (a go.work around the work dir must not change
+// the build) and GOFLAGS = goflags plus -mod=mod (the bridge module may add
+// go.sum lines). Any -mod flag in goflags is dropped, since the bridge
+// module has no vendor directory. CC is left untouched.
 func Env(base []string, goflags string) []string {
-	override := map[string]string{
+	return override(base, map[string]string{
 		"CGO_ENABLED": "1",
-		"GOTOOLCHAIN": "local",
+		"GOTOOLCHAIN": Toolchain(base),
 		"GOWORK":      "off",
 		"GOFLAGS":     withModMod(goflags),
-	}
-	env := make([]string, 0, len(base)+len(override))
+	})
+}
+
+// override returns base with the variables of set replaced (or added),
+// once each, in the order of their names.
+func override(base []string, set map[string]string) []string {
+	env := make([]string, 0, len(base)+len(set))
 	for _, kv := range base {
 		k, _, _ := strings.Cut(kv, "=")
-		if _, ok := override[k]; ok {
+		if _, ok := set[k]; ok {
 			continue
 		}
 		env = append(env, kv)
 	}
-	for _, k := range []string{"CGO_ENABLED", "GOTOOLCHAIN", "GOWORK", "GOFLAGS"} {
-		env = append(env, k+"="+override[k])
+	keys := make([]string, 0, len(set))
+	for k := range set {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		env = append(env, k+"="+set[k])
 	}
 	return env
 }

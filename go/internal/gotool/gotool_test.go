@@ -41,6 +41,45 @@ func TestEnv(t *testing.T) {
 	}
 }
 
+// TestToolchain: GOTOOLCHAIN is $USEGOLIB_GOTOOLCHAIN, else local, whatever
+// GOTOOLCHAIN the environment had, and it reaches the go command run.
+func TestToolchain(t *testing.T) {
+	for _, tc := range []struct {
+		base []string
+		want string
+	}{
+		{nil, "local"},
+		{[]string{"GOTOOLCHAIN=auto"}, "local"},
+		{[]string{"GOTOOLCHAIN=auto", "USEGOLIB_GOTOOLCHAIN=local+path"}, "local+path"},
+		{[]string{"USEGOLIB_GOTOOLCHAIN="}, "local"},
+	} {
+		if got := Toolchain(tc.base); got != tc.want {
+			t.Errorf("Toolchain(%q) = %q, want %q", tc.base, got, tc.want)
+		}
+		for name, env := range map[string][]string{"Env": Env(tc.base, ""), "UserEnv": UserEnv(tc.base)} {
+			if got := Lookup(env, "GOTOOLCHAIN"); got != tc.want {
+				t.Errorf("%s(%q): GOTOOLCHAIN = %q, want %q", name, tc.base, got, tc.want)
+			}
+		}
+	}
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go on PATH")
+	}
+	// local+path never downloads: with no go.mod around, the local go runs.
+	for user, want := range map[string]string{"": "local", "local+path": "local+path"} {
+		base := append(os.Environ(), "GOTOOLCHAIN=auto", "USEGOLIB_GOTOOLCHAIN="+user)
+		for name, env := range map[string][]string{"Env": Env(base, ""), "UserEnv": UserEnv(base)} {
+			out, err := Output(context.Background(), t.TempDir(), env, "env", "GOTOOLCHAIN")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.TrimSpace(string(out)); got != want {
+				t.Errorf("USEGOLIB_GOTOOLCHAIN=%q, %s: go env GOTOOLCHAIN = %q, want %q", user, name, got, want)
+			}
+		}
+	}
+}
+
 // TestBinaryFromUsegolibGo runs go env with a PATH that has no go at all:
 // only $USEGOLIB_GO names the toolchain, and every command must use it.
 func TestBinaryFromUsegolibGo(t *testing.T) {

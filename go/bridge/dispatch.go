@@ -6,6 +6,10 @@ import (
 	"sync"
 )
 
+// The dispatcher (docs/abi.md sections 3 and 4): Bridge.Serve reads a request's header, finds
+// the Func by id or name (or releases a handle, op 2), runs its Call adapter under recover and
+// writes the reply. The handle table itself is handle_table.go.
+
 // Param describes one parameter of a bridged function, for arity checks and bad_argument details.
 type Param struct {
 	Name   string // the Go parameter name; argN when blank or missing

@@ -25,9 +25,10 @@ var level3Dir = filepath.Join("..", "..", "tests", "fixtures", "go", "level3")
 // level3Generics are the instantiations the level3 fixture is built with.
 var level3Generics = []string{"Keys[string,int64]", "Identity[int64]", "example.com/level3.Identity[example.com/level3.Point]"}
 
-// TestLevel3 builds tests/fixtures/go/level3 (Levels 2 and 3 of docs/abi.md
-// section 8), checks its schema, and calls the library through the C loader.
-func TestLevel3(t *testing.T) {
+// TestTypesEndToEnd builds tests/fixtures/go/level3 (the wire types, records,
+// handles, methods and generics of docs/abi.md section 8), checks its schema,
+// and calls the library through the C loader.
+func TestTypesEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a c-shared library with go build and gcc; skipped in -short mode")
 	}

@@ -1,0 +1,25 @@
+package gen
+
+import "github.com/usegolib/usegolib/go/scan"
+
+// errorUnit: an error value that is not a function's trailing error
+// (results only): nil, or [message, Go type] (bridge/error_value.go).
+type errorUnit struct{}
+
+func (errorUnit) helperName(*goGen, *scan.Type) string { return "error" }
+
+func (errorUnit) decode(*goGen, *scan.Type, string) (string, func(string) string) {
+	panic("gen: error values are results only")
+}
+
+func (errorUnit) encode(_ *goGen, _ *scan.Type, x, _, depth string) (string, bool) {
+	if depth != "" {
+		return "e.ErrorValueAt(" + x + ", " + depth + ")", true
+	}
+	return "e.ErrorValue(" + x + ")", false
+}
+
+func (errorUnit) nonEmpty(_ *scan.Type, x string) string { return notNil(x) }
+
+func (errorUnit) nesting(*goGen, *scan.Type) int        { return 1 }
+func (errorUnit) inner(*goGen, *scan.Type) []*scan.Type { return nil }

@@ -1,0 +1,32 @@
+package gen
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/usegolib/usegolib/go/scan"
+)
+
+// handleUnit: *X for a handle type X, or an interface with methods; the
+// value stays in Go and an id travels (bridge/handle_table.go).
+type handleUnit struct{ scalar }
+
+func (handleUnit) helperName(g *goGen, t *scan.Type) string { return "h_" + g.aliasName(t.Canon) }
+
+func (handleUnit) decode(g *goGen, t *scan.Type, d string) (string, func(string) string) {
+	return fmt.Sprintf("bridge.DecodeHandle[%s](%s, %s)", g.spell(t.Canon), d, strconv.Quote(g.handleGo(t))), identity
+}
+
+func (handleUnit) encode(_ *goGen, _ *scan.Type, x, e, _ string) (string, bool) {
+	return "bridge.EncodeHandle(" + e + ", " + x + ")", false
+}
+
+func (handleUnit) nonEmpty(_ *scan.Type, x string) string { return notNil(x) }
+
+// handleGo spells a handle type for messages: "*level3.Counter".
+func (g *goGen) handleGo(t *scan.Type) string {
+	if d := g.types[t.Key]; d != nil {
+		return d.Go
+	}
+	return t.Wire
+}
