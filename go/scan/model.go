@@ -121,6 +121,14 @@ var kindNames = [...]string{"Basic", "Bytes", "Slice", "Array", "BytesN", "Map",
 // A compile error here means a Kind was added without its name in kindNames.
 var _ [numKinds]struct{} = [len(kindNames)]struct{}{}
 
+// ownKind holds the defined types that travel as a wire type of their own
+// (docs/abi.md section 8.1), keyed "<import path>.<Name>": one line each.
+// Every place that recognises such a type asks ownWireType.
+var ownKind = map[string]Type{
+	"time.Time":     {Wire: "time", Canon: `"time".Time`, Kind: Time},
+	"time.Duration": {Wire: "duration", Canon: `"time".Duration`, Kind: Duration, Under: "int64", Named: true},
+}
+
 func (k Kind) String() string {
 	if k < 0 || k >= numKinds {
 		return fmt.Sprintf("Kind(%d)", int(k))

@@ -207,14 +207,6 @@ func (c *checker) pointerType(t *types.Pointer, u use) (Type, error) {
 	return Type{Wire: "*" + et.Wire, Canon: "*" + et.Canon, Kind: Pointer, Elem: &et}, nil
 }
 
-// ownKind holds the defined types that travel as a wire type of their own
-// (docs/abi.md section 8.1), keyed "<import path>.<Name>": one line each.
-// Every place that recognises such a type asks ownWireType.
-var ownKind = map[string]Type{
-	"time.Time":     {Wire: "time", Canon: `"time".Time`, Kind: Time},
-	"time.Duration": {Wire: "duration", Canon: `"time".Duration`, Kind: Duration, Under: "int64", Named: true},
-}
-
 // ownWireType returns the wire type of n if it is in ownKind.
 func ownWireType(n *types.Named) (Type, bool) {
 	obj := n.Obj()
