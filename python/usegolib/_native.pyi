@@ -40,6 +40,11 @@ class SymbolNotFoundError(UsegolibError): ...
 class ObjectClosedError(UsegolibError): ...
 class CacheError(UsegolibError): ...
 
+class BadResultError(UsegolibError):
+    function: str
+    index: int
+    reason: str
+
 class GoFunction:
     __name__: str
     __qualname__: str

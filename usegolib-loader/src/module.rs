@@ -12,9 +12,6 @@ use crate::ffi::{FloorI64, GoLibrary, OpenError, RawReply};
 use crate::manifest::{Function, Manifest, Package, Schema};
 use crate::{artifact, Error, Result};
 
-/// The op that releases a handle (docs/abi.md section 8.3).
-pub const OP_RELEASE: u32 = 2;
-
 /// A supported function, ready to call.
 #[derive(Debug, Clone)]
 pub struct GoFunction {
@@ -331,7 +328,7 @@ impl GoModule {
     ///
     /// # Errors
     ///
-    /// [`Error::Bridge`] with kind `unknown_handle`, or a protocol error.
+    /// [`Error::UnknownHandle`], or a protocol error.
     pub fn release(&self, id: u64) -> Result<()> {
         if self.lib.forked_since_load() {
             return Err(Error::Forked {
@@ -341,7 +338,7 @@ impl GoModule {
         let mut req = Vec::with_capacity(16);
         req.push(0x94);
         usegolib_abi::write_uint(&mut req, usegolib_abi::ABI_VERSION as u64);
-        usegolib_abi::write_uint(&mut req, OP_RELEASE as u64);
+        usegolib_abi::write_uint(&mut req, usegolib_abi::OP_RELEASE as u64);
         usegolib_abi::write_uint(&mut req, id);
         usegolib_abi::write_array_len(&mut req, 0);
         let what = || format!("release of handle {id}");
@@ -351,6 +348,12 @@ impl GoModule {
             .ok_or_else(|| Error::NoReply { function: what() })?;
         match usegolib_abi::decode_reply(reply.bytes(), &self.limits) {
             Ok(usegolib_abi::Reply::Ok(_)) => Ok(()),
+            Ok(usegolib_abi::Reply::Err(e)) if e.kind == ErrorKind::UnknownHandle => {
+                Err(Error::UnknownHandle {
+                    id,
+                    message: e.message,
+                })
+            }
             Ok(usegolib_abi::Reply::Err(e)) => Err(Error::Bridge {
                 function: what(),
                 kind: e.kind,
@@ -386,27 +389,36 @@ pub fn error_from_reply(f: &GoFunction, e: ErrorReply) -> Error {
         },
         ErrorKind::BadArgument => Error::BadArgument {
             function,
-            index: e
-                .detail("index")
-                .and_then(Value::as_u64)
-                .unwrap_or_default() as usize,
+            index: e.detail_u64("index") as usize,
             param: e.detail_str("param"),
             go_type: e.detail_str("go_type"),
             reason: e.detail_str("reason"),
         },
         ErrorKind::Arity => Error::Arity {
             function,
-            expected: e
-                .detail("expected")
-                .and_then(Value::as_u64)
-                .unwrap_or_default() as usize,
-            got: e.detail("got").and_then(Value::as_u64).unwrap_or_default() as usize,
+            expected: e.detail_u64("expected") as usize,
+            got: e.detail_u64("got") as usize,
         },
         ErrorKind::SkippedSymbol => Error::Skipped {
             function,
             reason: e.detail_str("reason"),
         },
-        kind => Error::Bridge {
+        ErrorKind::BadResult => Error::BadResult {
+            function,
+            index: e.detail_u64("index") as usize,
+            reason: e.detail_str("reason"),
+            message: e.message,
+        },
+        ErrorKind::UnknownHandle => Error::UnknownHandle {
+            id: e.detail_u64("id"),
+            message: e.message,
+        },
+        kind @ (ErrorKind::UnknownSymbol
+        | ErrorKind::AbiVersion
+        | ErrorKind::UnsupportedOp
+        | ErrorKind::Malformed
+        | ErrorKind::LimitExceeded
+        | ErrorKind::Other(_)) => Error::Bridge {
             function,
             kind,
             message: e.message,
