@@ -27,13 +27,14 @@ mod registry;
 mod resolve;
 
 pub use artifact::{
-    artifact_dir, cache_dir, cached_artifacts, cached_versions, default_artifact_root,
-    escape_module_path, find_artifact, fingerprint, fingerprint_with, host_platform,
-    library_intact, list_artifacts, local_artifact_dir, local_dir_key, local_replace_paths,
-    read_manifest,
+    artifact_dir, artifacts_of, cache_dir, cached_artifacts, cached_versions,
+    default_artifact_root, escape_module_path, find_artifact, fingerprint, fingerprint_with,
+    host_platform, library_intact, list_artifacts, local_artifact_dir, local_dir_key,
+    local_replace_paths, read_manifest,
 };
 pub use builder::{
-    builder_id, find_module_root, module_path_of, Builder, Cancel, Progress, BUILDER_ID_FILE,
+    builder_id, find_module_root, go_binary, go_toolchain, module_path_of, Builder, Cancel,
+    Progress, BUILDER_ID_FILE,
 };
 pub use cache::{check_import_path, check_module_path, check_module_version, remove_artifact};
 pub use error::{Error, Result};
