@@ -38,7 +38,9 @@ pub use builder::{
 };
 pub use cache::{check_import_path, check_module_path, check_module_version, remove_artifact};
 pub use error::{Error, Result};
-pub use ffi::{restore_go_signal_handlers, FloorI64, RawReply};
+#[cfg(feature = "bench")]
+pub use ffi::FloorI64;
+pub use ffi::{restore_go_signal_handlers, RawReply};
 pub use manifest::{
     check_schema, parse_manifest, FieldInfo, Function, FunctionKind, GenericInfo, InputDir,
     LibraryInfo, Manifest, Package, Param, Schema, Skipped, SkippedPackage, TypeInfo,

@@ -8,7 +8,9 @@ use usegolib_abi::{
     Limits, RecordType, Target, Value, WireType,
 };
 
-use crate::ffi::{FloorI64, GoLibrary, OpenError, RawReply};
+#[cfg(feature = "bench")]
+use crate::ffi::FloorI64;
+use crate::ffi::{GoLibrary, OpenError, RawReply};
 use crate::manifest::{Function, Manifest, Package, Schema};
 use crate::{artifact, Error, Result};
 
@@ -366,7 +368,9 @@ impl GoModule {
         }
     }
 
-    /// The benchmark floor: a direct `usegolib_floor_*` export of the library, if it has one.
+    /// The benchmark floor: a direct `usegolib_floor_*` export of the library, if it has one
+    /// (feature `bench`).
+    #[cfg(feature = "bench")]
     pub fn floor_i64_binop(&self, symbol: &str) -> Option<FloorI64> {
         self.lib.floor_i64_binop(symbol)
     }
