@@ -1,6 +1,7 @@
 //! The usegolib wire contract, as Rust types. The normative text is `docs/abi.md`.
 //!
-//! * [`Value`]: the Level-1 value model (nil, bool, 64-bit ints, floats, strings, bytes, lists).
+//! * [`Value`]: the value model (nil, bool, 64-bit ints, floats, strings, bytes, lists, maps,
+//!   handles).
 //! * [`WireType`]: the wire type of a Go parameter or result, as the schema spells it, and
 //!   [`encode_typed`], which writes a [`Value`] as that type with exact range checks.
 //! * [`Request`] and [`Reply`]: the versioned envelope, with [`encode_request`],
