@@ -458,9 +458,18 @@ func checkRequestVector(v *vector, msg []byte) error {
 	d := NewDecoder(msg)
 	d.off = h.args
 	abi, op := uint64(ABIVersion), uint64(0) // what a successful parseHeader has read
-	if rq.ABI != ABIVersion {
-		if f == nil || f.kind != "abi_version" || f.detail[0].val != rq.ABI {
-			return fmt.Errorf("abi %d: parseHeader gives %v, want abi_version", rq.ABI, f)
+	if h.release {
+		op = opRelease
+	}
+	knownOp := rq.Op == 0 || rq.Op == opRelease
+	if rq.ABI != ABIVersion || !knownOp {
+		// parseHeader stops at abi_version, or at unsupported_op for an op ABI 1 lacks.
+		want, got := "abi_version", rq.ABI
+		if rq.ABI == ABIVersion {
+			want, got = "unsupported_op", rq.Op
+		}
+		if f == nil || f.kind != want || f.detail[0].val != got {
+			return fmt.Errorf("abi %d op %d: parseHeader gives %v, want %s", rq.ABI, rq.Op, f, want)
 		}
 		d = NewDecoder(msg) // read the rest generically below
 		d.ListLen()
@@ -615,4 +624,60 @@ func checkInvalidVector(v *vector, msg []byte) error {
 		return fmt.Errorf("rejected as %q, want %q", kind, v.Error)
 	}
 	return nil
+}
+
+// errorKinds is every error kind a bridge sends (docs/abi.md section 4); ops every op of ABI 1.
+var (
+	errorKinds = []string{
+		"go_error", "go_panic", "bad_argument", "arity", "unknown_symbol", "skipped_symbol",
+		"abi_version", "unsupported_op", "malformed", "limit_exceeded", "bad_result", "unknown_handle",
+	}
+	ops = []uint64{0, opRelease}
+)
+
+// TestEveryErrorKindAndOpHasAVector checks that the vectors cover every error kind and op, as
+// the Rust test of the same name does.
+func TestEveryErrorKindAndOpHasAVector(t *testing.T) {
+	names, vecs, _ := loadVectors(t)
+	kinds, seenOps := map[string]bool{}, map[uint64]bool{}
+	for _, name := range names {
+		v := vecs[name]
+		if v.Kind == "reply" && v.Reply != nil && v.Reply.Error != nil {
+			kinds[v.Reply.Error.Kind] = true
+		}
+		if v.Kind == "request" && v.Request.ABI == ABIVersion {
+			seenOps[v.Request.Op] = true
+		}
+	}
+	for _, k := range errorKinds {
+		if !kinds[k] {
+			t.Errorf("no reply vector of kind %s", k)
+		}
+	}
+	for _, op := range ops {
+		if !seenOps[op] {
+			t.Errorf("no request vector of op %d", op)
+		}
+	}
+}
+
+// TestVectorRepliesAreTheBridgeAnswers sends each request vector to the test bridge and checks
+// that it answers with exactly the bytes of the reply vector that describes that answer.
+func TestVectorRepliesAreTheBridgeAnswers(t *testing.T) {
+	_, _, msgs := loadVectors(t)
+	for req, rep := range map[string]string{
+		"request_release":       "reply_unknown_handle",
+		"request_op_1":          "reply_unsupported_op",
+		"request_abi_2":         "reply_abi_version",
+		"request_unknown_name":  "reply_unknown_symbol",
+		"request_skipped_name":  "reply_skipped_symbol",
+		"invalid_request_shape": "reply_malformed",
+	} {
+		out, release := newTestBridge().Handle(msgs[req])
+		got := bytes.Clone(out)
+		release()
+		if !bytes.Equal(got, msgs[rep]) {
+			t.Errorf("%s: the bridge answers % x, %s is % x", req, truncate(got), rep, truncate(msgs[rep]))
+		}
+	}
 }

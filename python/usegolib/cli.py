@@ -2,6 +2,9 @@
 
 Every failure prints one line (``usegolib: error: ...``) and exits non-zero; build output from the
 Go toolchain follows that line when there is any.
+
+The rules of targets, versions, go.mod files, the artifact layout and the Go toolchain are the
+loader's (usegolib-loader, through ``_native``): this module only parses arguments and prints.
 """
 
 from __future__ import annotations
@@ -9,9 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
-from pathlib import Path
 
 from usegolib import _native, _progress_printer, default_artifact_dir, import_
 from usegolib.errors import BuildError, UsegolibError
@@ -25,17 +26,8 @@ def _root(args: argparse.Namespace) -> str:
     return args.artifact_dir or default_artifact_dir()
 
 
-def _split(target: str, version: str | None) -> tuple[str, str | None]:
-    if "@" in target and not os.path.isdir(target):
-        path, _, v = target.rpartition("@")
-        if version and version != v:
-            raise CliError(f"{target} names version {v} but --version {version} was given")
-        return path, v
-    return target, version
-
-
 def cmd_build(args: argparse.Namespace) -> int:
-    target, version = _split(args.target, args.version)
+    target, version = _native.split_version(args.target, args.version)
     if os.path.isdir(target):
         target = os.path.abspath(target)
     directory, package = _native.build_target(
@@ -94,54 +86,27 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _module_of(target: str) -> tuple[str, str | None]:
-    """The module path and module root of a local directory target (the root with symbolic
-    links resolved, as manifests record it), or the target itself and None."""
-    if os.path.isdir(target):
-        d = Path(target).resolve()
-        for p in [d, *d.parents]:
-            gomod = p / "go.mod"
-            if gomod.is_file():
-                for line in gomod.read_text().splitlines():
-                    parts = line.split("//")[0].split()
-                    if len(parts) == 2 and parts[0] == "module":
-                        return parts[1].strip('"'), str(p)
-        raise CliError(f"{target} is not inside a Go module (no go.mod)")
-    return target, None
-
-
-def _label(m: dict) -> str:
-    """A cached artifact's version; a local one also names the directory it was built from."""
-    version = m.get("version") or "?"
-    if version == "local" and m.get("source_dir"):
-        return f"local from {m['source_dir']}"
-    return version
-
-
 def cmd_rm(args: argparse.Namespace) -> int:
-    target, version = _split(args.target, args.version)
-    if os.path.isdir(target) and version is None:
-        version = "local"
-    module, source_dir = _module_of(target)
-    matches = [
-        (d, m)
-        for d, m in _artifacts(_root(args))
-        if m.get("module") == module
-        and (version is None or m.get("version") == version)
-        and (source_dir is None or m.get("source_dir") in (None, source_dir))
-    ]
+    target, version = _native.split_version(args.target, args.version)
+    source_dir = None
+    if os.path.isdir(target):
+        module, source_dir = _native.local_module(target)
+        version = version or "local"
+    else:
+        module = target
+    matches = _native.artifacts_of(_root(args), module, version, source_dir)
     if not matches:
         raise CliError(
             f"no artifact of {module}{'@' + version if version else ''} under {_root(args)}"
         )
-    labels = sorted({_label(m) for _d, m in matches})
+    labels = sorted({label for label, _d in matches})
     if len(labels) > 1 and not args.all_versions:
         raise CliError(
             f"{module} has several cached builds ({', '.join(labels)}): "
             "name one (TARGET@VERSION, or the module's directory for a local build) "
             "or pass --all-versions"
         )
-    for d, _m in matches:
+    for _label, d in matches:
         # In Rust: only a directory inside the root is removed, under the artifact's build lock.
         _native.remove_artifact(_root(args), d)
         print(f"removed {d}")
@@ -149,10 +114,9 @@ def cmd_rm(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    target, version = _split(args.target, args.version)
     pkg = import_(
-        target,
-        version,
+        args.target,
+        args.version,
         artifact_dir=args.artifact_dir,
         build="never" if args.no_build else "missing",
         quiet=args.quiet or None,
@@ -206,10 +170,9 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_stubs(args: argparse.Namespace) -> int:
     from usegolib._stubs import write_stubs
 
-    target, version = _split(args.target, args.version)
     pkg = import_(
-        target,
-        version,
+        args.target,
+        args.version,
         artifact_dir=args.artifact_dir,
         quiet=args.quiet or None,
         generics=args.generic,
@@ -223,14 +186,11 @@ def cmd_stubs(args: argparse.Namespace) -> int:
 
 def cmd_version(args: argparse.Namespace) -> int:
     print(f"usegolib {_native.__version__} (ABI {_native.ABI_VERSION})")
-    go = os.environ.get("USEGOLIB_GO") or "go"
     try:
-        out = subprocess.run(
-            [go, "version"], capture_output=True, text=True, check=False
-        ).stdout.strip()
-    except OSError:
-        out = f"{go} not found (needed to build artifacts)"
-    print(out)
+        go, toolchain, line = _native.go_toolchain()
+        print(f"{line}  ({go}, GOTOOLCHAIN={toolchain})")
+    except BuildError as e:
+        print(f"{' '.join(str(e).split())}")
     return 0
 
 

@@ -1,4 +1,5 @@
-"""The usegolib exception hierarchy (all defined in the native module).
+"""The usegolib exception hierarchy. The classes are made by the native module, but this is
+their home: their ``__module__`` is ``usegolib.errors``, so they pickle and print by this name.
 
 ``UsegolibError`` is the base of everything usegolib raises, except these, for arguments that
 do not fit their Go parameters (each message names the function, the argument and where in it):
@@ -11,13 +12,19 @@ do not fit their Go parameters (each message names the function, the argument an
   method, a property, a time zone) changed in size while it was being converted.
 
 ``ObjectClosedError`` is raised for a Go object that was closed, also when another thread
-closed it while a call using it was on its way to Go.
+closed it while a call using it was on its way to Go, and when Go no longer holds a released
+handle (``unknown_handle``). ``BadResultError`` is raised when Go returns a value the wire
+cannot carry (nested deeper than 64 levels, cyclic, or something inside ``any`` with no wire
+form). ``VersionConflictError`` is raised when two versions of one module are asked for at once:
+one already loaded and another, or ``path@v1`` with ``version="v2"``, or a local directory
+(always version ``"local"``) with a version.
 """
 
 from usegolib._native import (
     AbiVersionError,
     AmbiguousArtifactError,
     ArtifactNotFoundError,
+    BadResultError,
     BuildError,
     CacheError,
     GoError,
@@ -34,6 +41,7 @@ __all__ = [
     "AbiVersionError",
     "AmbiguousArtifactError",
     "ArtifactNotFoundError",
+    "BadResultError",
     "BuildError",
     "CacheError",
     "GoError",

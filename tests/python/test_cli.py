@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -43,6 +44,54 @@ def test_version(tmp_path):
         assert p.returncode == 0
         assert p.stdout.startswith("usegolib 0.1.0 (ABI 1)")
         assert "go version go1." in p.stdout
+        assert "GOTOOLCHAIN=local" in p.stdout
+
+
+def test_version_asks_the_loader_for_the_toolchain():
+    # USEGOLIB_GO has one owner, the loader: an empty value means unset there too.
+    go = shutil.which("go")
+    assert go is not None
+    p = cli("version", env={"USEGOLIB_GO": go})
+    assert p.returncode == 0 and f"({go}, GOTOOLCHAIN=local)" in p.stdout, p.stdout
+    p = cli("version", env={"USEGOLIB_GO": ""})
+    assert p.returncode == 0 and "(go, GOTOOLCHAIN=local)" in p.stdout, p.stdout
+    p = cli("version", env={"USEGOLIB_GO": "/nonexistent/go"})
+    assert p.returncode == 0 and "usegolib 0.1.0 (ABI 1)" in p.stdout
+    assert "the Go toolchain was not found" in p.stdout and "/nonexistent/go" in p.stdout
+
+
+def test_rm_reads_targets_and_go_mod_as_the_loader_does(tmp_path):
+    """The rules where the CLI's own copies differed from the loader's (which builds and
+    imports): Go's block form of the module line, a go.mod without a module line (the CLI
+    used to take the enclosing module's instead), a module path that would leave the cache, and
+    the version split."""
+    root = str(tmp_path / "root")
+    block = tmp_path / "block"
+    block.mkdir()
+    (block / "go.mod").write_text("module (\n\texample.com/block // the path\n)\n\ngo 1.22\n")
+    one_line_error(
+        cli("--artifact-dir", root, "rm", str(block)), "no artifact of example.com/block@local"
+    )
+    outer = tmp_path / "outer"
+    (outer / "inner").mkdir(parents=True)
+    (outer / "go.mod").write_text("module example.com/outer\n")
+    (outer / "inner" / "go.mod").write_text("go 1.22\n")
+    p = cli("--artifact-dir", root, "rm", str(outer / "inner"))
+    one_line_error(p, "has no module line")
+    assert "example.com/outer" not in p.stderr
+    escape = tmp_path / "escape"
+    escape.mkdir()
+    (escape / "go.mod").write_text("module ../escape\n")
+    one_line_error(cli("--artifact-dir", root, "rm", str(escape)), "malformed module path")
+    one_line_error(
+        cli("--artifact-dir", root, "rm", "example.com/m@v1.0.0", "--version", "v1.1.0"),
+        "names version v1.0.0 but version v1.1.0 was given",
+    )
+    # A version never contains "/": this is a module path, not m@"v1/x".
+    one_line_error(
+        cli("--artifact-dir", root, "rm", "example.com/m@v1/x"),
+        "no artifact of example.com/m@v1/x under",
+    )
 
 
 def test_build_list_show_rm(tmp_path):

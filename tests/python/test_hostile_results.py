@@ -64,7 +64,7 @@ def test_hostile_result_is_an_error(artifact_root, l3, call, reason):
     # l3: the artifact is built once, before the children load it.
     name = call.split("(")[0].removeprefix("l3.")
     got = call_in_child(artifact_root, call)
-    assert got.startswith(f"UsegolibError: example.com/level3.{name}: "), got
+    assert got.startswith(f"BadResultError: example.com/level3.{name}: "), got
     assert "(bad_result)" in got, got
     assert got.endswith(f"example.com/level3.{name}: result 0 cannot be encoded: {reason}"), got
 

@@ -191,7 +191,7 @@ def test_replies_are_bounded_before_they_are_decoded(hostile):
     # validator's depth limit is tested in usegolib-abi and fuzzed).
     assert hostile["reply_at_limit"] == ["ok", 63]
     kind, msg = hostile["reply_over_limit"]
-    assert kind == "UsegolibError" and "bad_result" in msg, msg
+    assert kind == "BadResultError" and "bad_result" in msg, msg
     assert "nested deeper than 64 levels" in msg, msg
     assert hostile["alive"] == ["ok", 10]
 

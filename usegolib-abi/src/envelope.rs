@@ -17,8 +17,14 @@ pub const RESULT_MAX_DEPTH: usize = Limits::ABI.max_depth - 1;
 /// detail map take three of the 64 levels.
 pub const DETAIL_MAX_DEPTH: usize = Limits::ABI.max_depth - 3;
 
-/// The only op of ABI 1: call a function.
+/// Op 0: call a function (docs/abi.md section 3).
 pub const OP_CALL: u32 = 0;
+
+/// Op 2: release a handle (docs/abi.md section 8.3); the target is the handle id, args `[]`.
+pub const OP_RELEASE: u32 = 2;
+
+/// Every op of ABI 1, as `(op, name)`.
+pub const OPS: [(u32, &str); 2] = [(OP_CALL, "call"), (OP_RELEASE, "release")];
 
 /// Which function a request calls.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,6 +65,19 @@ impl Request {
             op: OP_CALL,
             target,
             args,
+        }
+    }
+}
+
+impl Request {
+    /// A request releasing handle `id` (ids are 64-bit on the wire; [`Target::Id`] holds the
+    /// ones up to `u32::MAX`, the loader writes larger ones itself).
+    pub fn release(id: u32) -> Self {
+        Request {
+            abi: ABI_VERSION,
+            op: OP_RELEASE,
+            target: Target::Id(id),
+            args: Vec::new(),
         }
     }
 }
@@ -168,8 +187,9 @@ pub fn decode_request(buf: &[u8], limits: &Limits) -> Result<Request, DecodeErro
 }
 
 /// The kind of an error reply (docs/abi.md section 4).
+///
+/// Exhaustive within this workspace: a kind from a newer bridge is [`ErrorKind::Other`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub enum ErrorKind {
     /// The function returned a non-nil `error`.
     GoError,
@@ -191,11 +211,31 @@ pub enum ErrorKind {
     Malformed,
     /// A hard limit was hit.
     LimitExceeded,
+    /// A result the wire cannot carry (too deep, cyclic, or no wire form inside `any`).
+    BadResult,
+    /// A release (op 2) of a handle id the bridge does not hold.
+    UnknownHandle,
     /// A kind this crate does not know (from a newer bridge).
     Other(String),
 }
 
 impl ErrorKind {
+    /// Every kind ABI 1 defines (not [`ErrorKind::Other`]), in the order of docs/abi.md.
+    pub const ALL: [ErrorKind; 12] = [
+        ErrorKind::GoError,
+        ErrorKind::GoPanic,
+        ErrorKind::BadArgument,
+        ErrorKind::Arity,
+        ErrorKind::UnknownSymbol,
+        ErrorKind::SkippedSymbol,
+        ErrorKind::AbiVersion,
+        ErrorKind::UnsupportedOp,
+        ErrorKind::Malformed,
+        ErrorKind::LimitExceeded,
+        ErrorKind::BadResult,
+        ErrorKind::UnknownHandle,
+    ];
+
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
@@ -209,25 +249,18 @@ impl ErrorKind {
             ErrorKind::UnsupportedOp => "unsupported_op",
             ErrorKind::Malformed => "malformed",
             ErrorKind::LimitExceeded => "limit_exceeded",
+            ErrorKind::BadResult => "bad_result",
+            ErrorKind::UnknownHandle => "unknown_handle",
             ErrorKind::Other(s) => s,
         }
     }
 
     /// Parses the wire spelling.
     pub fn parse(s: &str) -> ErrorKind {
-        match s {
-            "go_error" => ErrorKind::GoError,
-            "go_panic" => ErrorKind::GoPanic,
-            "bad_argument" => ErrorKind::BadArgument,
-            "arity" => ErrorKind::Arity,
-            "unknown_symbol" => ErrorKind::UnknownSymbol,
-            "skipped_symbol" => ErrorKind::SkippedSymbol,
-            "abi_version" => ErrorKind::AbiVersion,
-            "unsupported_op" => ErrorKind::UnsupportedOp,
-            "malformed" => ErrorKind::Malformed,
-            "limit_exceeded" => ErrorKind::LimitExceeded,
-            other => ErrorKind::Other(other.to_owned()),
-        }
+        ErrorKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .unwrap_or_else(|| ErrorKind::Other(s.to_owned()))
     }
 }
 
@@ -252,6 +285,11 @@ impl ErrorReply {
     /// A detail entry by key.
     pub fn detail(&self, key: &str) -> Option<&Value> {
         self.detail.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// A detail entry as an unsigned integer, or 0.
+    pub fn detail_u64(&self, key: &str) -> u64 {
+        self.detail(key).and_then(Value::as_u64).unwrap_or_default()
     }
 
     /// A detail entry as text (lossy for invalid UTF-8), or "".
@@ -405,6 +443,17 @@ mod tests {
         assert_eq!(
             decode_reply(&encode_reply(&reply).unwrap(), &Limits::ABI).unwrap(),
             reply
+        );
+    }
+
+    #[test]
+    fn error_kinds_parse_their_spelling() {
+        for k in ErrorKind::ALL {
+            assert_eq!(ErrorKind::parse(k.as_str()), k);
+        }
+        assert_eq!(
+            ErrorKind::parse("from_the_future"),
+            ErrorKind::Other("from_the_future".into())
         );
     }
 

@@ -30,7 +30,6 @@ impl fmt::Display for LimitKind {
 
 /// A message that could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
 pub enum DecodeError {
     /// The bytes are not a well-formed message of the expected shape.
     #[error("malformed MessagePack at byte {offset}: {reason}")]
@@ -61,7 +60,6 @@ impl DecodeError {
 
 /// A value that cannot be written as a message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
 pub enum EncodeError {
     /// The value nests containers deeper than a message may (docs/abi.md section 6). The
     /// encoders stop at the limit instead of recursing further, so even a value nested a million

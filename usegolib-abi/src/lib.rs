@@ -1,6 +1,7 @@
 //! The usegolib wire contract, as Rust types. The normative text is `docs/abi.md`.
 //!
-//! * [`Value`]: the Level-1 value model (nil, bool, 64-bit ints, floats, strings, bytes, lists).
+//! * [`Value`]: the value model (nil, bool, 64-bit ints, floats, strings, bytes, lists, maps,
+//!   handles).
 //! * [`WireType`]: the wire type of a Go parameter or result, as the schema spells it, and
 //!   [`encode_typed`], which writes a [`Value`] as that type with exact range checks.
 //! * [`Request`] and [`Reply`]: the versioned envelope, with [`encode_request`],
@@ -21,7 +22,7 @@ mod write;
 pub use envelope::{
     decode_reply, decode_request, encode_reply, encode_request, read_error_body, reply_body,
     write_request_header, ErrorKind, ErrorReply, Reply, Request, Target, ARG_MAX_DEPTH,
-    DETAIL_MAX_DEPTH, OP_CALL, RESULT_MAX_DEPTH,
+    DETAIL_MAX_DEPTH, OPS, OP_CALL, OP_RELEASE, RESULT_MAX_DEPTH,
 };
 pub use error::{DecodeError, EncodeError, LimitKind};
 pub use read::{decode_value, validate, Limits, Reader, Token};

@@ -62,8 +62,12 @@ impl fmt::Display for IntType {
 }
 
 /// The wire type of a parameter or result.
+///
+/// Exhaustive on purpose: every `match` over it in this workspace lists the variants, so a new
+/// kind is a compile error wherever it must be handled. What a kind *is* (may it be nil, is it a
+/// scalar, what does it contain) is answered by the methods below, not by `matches!` at the
+/// places that need to know.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub enum WireType {
     /// `bool`
     Bool,
@@ -106,6 +110,68 @@ impl WireType {
     /// around one another: the parser, and every recursive function over a parsed type, is
     /// bounded by it.
     pub const MAX_NESTING: usize = 64;
+
+    /// What each kind is, one row per variant: the one place a new variant states its facts.
+    fn facts(&self) -> Facts<'_> {
+        use Shape::{Leaf, Names, Wraps};
+        let (nilable, scalar, shape) = match self {
+            WireType::Bool | WireType::Int(_) | WireType::F32 | WireType::F64 | WireType::Str => {
+                (false, true, Leaf)
+            }
+            WireType::Bytes => (true, true, Leaf),
+            WireType::BytesN(_) => (false, true, Leaf),
+            WireType::List(t) | WireType::Map(t) | WireType::Ptr(t) => (true, false, Wraps(t)),
+            WireType::Array(_, t) => (false, false, Wraps(t)),
+            WireType::Record(k) => (false, false, Names(k, false)),
+            WireType::Handle(k) => (true, false, Names(k, true)),
+            WireType::Time | WireType::Duration => (false, false, Leaf),
+            WireType::Any | WireType::Error => (true, false, Leaf),
+        };
+        Facts {
+            nilable,
+            scalar,
+            shape,
+        }
+    }
+
+    /// Whether nil is a value of this type on the wire (docs/abi.md sections 2 and 8.1): `*T`,
+    /// `[]T`, `map[string]T`, `bytes`, `any`, a handle `&K` (a nil pointer or interface) and
+    /// `error` (results only: nil is "no error"). An encoder accepts nil for exactly these; a
+    /// fixed-size `[N]T` or `bytes[N]`, a record, `time` and `duration` are never nil.
+    pub fn nilable(&self) -> bool {
+        self.facts().nilable
+    }
+
+    /// Whether a value of this type is one MessagePack scalar that means itself: decoding it
+    /// without the schema gives the value (`bool`, the integers, the floats, `string`, `bytes`,
+    /// `bytes[N]`). `duration` is an integer on the wire but not a scalar here (it has its own
+    /// type on each side), and neither is a handle (an ext value naming a Go object).
+    pub fn is_scalar(&self) -> bool {
+        self.facts().scalar
+    }
+
+    /// The type one constructor inside: `T` of `[]T`, `[N]T`, `map[string]T` and `*T`; `None`
+    /// for every other type. Following it from any parsed type ends within
+    /// [`WireType::MAX_NESTING`] steps.
+    pub fn inner(&self) -> Option<&WireType> {
+        match self.facts().shape {
+            Shape::Wraps(t) => Some(t),
+            Shape::Names(..) | Shape::Leaf => None,
+        }
+    }
+
+    /// The schema type this type names at its core (under every `[]`, `[N]`, `map[string]` and
+    /// `*`): the key `K` of a record `@K` or a handle `&K`, with `true` for a handle.
+    pub fn named_type(&self) -> Option<(&str, bool)> {
+        let mut t = self;
+        loop {
+            match t.facts().shape {
+                Shape::Wraps(inner) => t = inner,
+                Shape::Names(key, handle) => return Some((key, handle)),
+                Shape::Leaf => return None,
+            }
+        }
+    }
 
     /// Parses the schema's spelling (`int8`, `bytes`, `[][]int64`, ...).
     ///
@@ -175,6 +241,23 @@ impl WireType {
             }
         }
     }
+}
+
+/// The facts of one kind (see [`WireType::facts`]).
+struct Facts<'a> {
+    nilable: bool,
+    scalar: bool,
+    shape: Shape<'a>,
+}
+
+/// How a type is built from others.
+enum Shape<'a> {
+    /// A constructor around one type: `[]T`, `[N]T`, `map[string]T`, `*T`.
+    Wraps(&'a WireType),
+    /// A type of the schema: a record `@K` (false) or a handle `&K` (true).
+    Names(&'a str, bool),
+    /// Anything else.
+    Leaf,
 }
 
 /// Why [`WireType::parse_nested`] failed.
@@ -353,108 +436,146 @@ fn encode_within(
         }
         ty = inner;
     }
+    if matches!(v, Value::Nil) && ty.nilable() {
+        write_nil(out);
+        return Ok(());
+    }
     let inner = || budget.checked_sub(1).ok_or_else(too_deep);
-    match (ty, v) {
-        (WireType::Bool, Value::Bool(b)) => write_bool(out, *b),
-        (WireType::Int(t), Value::Int(_) | Value::Uint(_)) => {
-            let i = v.as_i128().unwrap_or_default();
-            t.check(i)?;
-            if i < 0 {
-                write_int(out, i as i64);
-            } else {
-                write_uint(out, i as u64);
+    let wrong = || Err(mismatch(ty, v));
+    match ty {
+        WireType::Bool => match v {
+            Value::Bool(b) => write_bool(out, *b),
+            _ => return wrong(),
+        },
+        WireType::Int(t) => match v {
+            Value::Int(_) | Value::Uint(_) => {
+                let i = v.as_i128().unwrap_or_default();
+                t.check(i)?;
+                if i < 0 {
+                    write_int(out, i as i64);
+                } else {
+                    write_uint(out, i as u64);
+                }
             }
-        }
-        (WireType::F64, Value::F64(f)) => write_f64(out, *f),
-        (WireType::F64, Value::F32(f)) => write_f64(out, *f as f64),
-        (WireType::F64, Value::Int(_) | Value::Uint(_)) => {
-            write_f64(out, v.as_i128().unwrap_or_default() as f64)
-        }
-        (WireType::F32, Value::F32(f)) => write_f32(out, *f),
-        (WireType::F32, Value::F64(f)) => write_f32(out, f64_to_f32(*f)?),
-        (WireType::F32, Value::Int(_) | Value::Uint(_)) => {
-            write_f32(out, v.as_i128().unwrap_or_default() as f32)
-        }
-        (WireType::Str, Value::Str(s)) => write_str(out, s.as_bytes()),
-        (WireType::Str, Value::RawStr(b)) => write_str(out, b),
-        (WireType::Bytes, Value::Bytes(b)) => write_bin(out, b),
-        (
-            WireType::Bytes
-            | WireType::List(_)
-            | WireType::Map(_)
-            | WireType::Handle(_)
-            | WireType::Any,
-            Value::Nil,
-        ) => write_nil(out),
-        (WireType::List(elem), Value::List(items)) => {
-            let inner = inner()?;
-            write_array_len(out, items.len());
-            for (i, item) in items.iter().enumerate() {
-                encode_within(out, elem, item, types, inner).map_err(|e| e.at(i))?;
+            _ => return wrong(),
+        },
+        WireType::F64 => match v {
+            Value::F64(f) => write_f64(out, *f),
+            Value::F32(f) => write_f64(out, *f as f64),
+            Value::Int(_) | Value::Uint(_) => {
+                write_f64(out, v.as_i128().unwrap_or_default() as f64)
             }
-        }
-        (WireType::Array(n, elem), Value::List(items)) => {
-            let inner = inner()?;
-            if items.len() != *n {
-                return Err(TypeError::new(format!(
-                    "expected {n} elements, got {}",
-                    items.len()
-                )));
+            _ => return wrong(),
+        },
+        WireType::F32 => match v {
+            Value::F32(f) => write_f32(out, *f),
+            Value::F64(f) => write_f32(out, f64_to_f32(*f)?),
+            Value::Int(_) | Value::Uint(_) => {
+                write_f32(out, v.as_i128().unwrap_or_default() as f32)
             }
-            write_array_len(out, items.len());
-            for (i, item) in items.iter().enumerate() {
-                encode_within(out, elem, item, types, inner).map_err(|e| e.at(i))?;
+            _ => return wrong(),
+        },
+        WireType::Str => match v {
+            Value::Str(s) => write_str(out, s.as_bytes()),
+            Value::RawStr(b) => write_str(out, b),
+            _ => return wrong(),
+        },
+        WireType::Bytes => match v {
+            Value::Bytes(b) => write_bin(out, b),
+            _ => return wrong(),
+        },
+        WireType::List(elem) => match v {
+            Value::List(items) => {
+                let inner = inner()?;
+                write_array_len(out, items.len());
+                for (i, item) in items.iter().enumerate() {
+                    encode_within(out, elem, item, types, inner).map_err(|e| e.at(i))?;
+                }
             }
-        }
-        (WireType::BytesN(n), Value::Bytes(b)) => {
-            if b.len() != *n {
-                return Err(TypeError::new(format!(
-                    "expected {n} bytes, got {}",
-                    b.len()
-                )));
+            _ => return wrong(),
+        },
+        WireType::Array(n, elem) => match v {
+            Value::List(items) => {
+                let inner = inner()?;
+                if items.len() != *n {
+                    return Err(TypeError::new(format!(
+                        "expected {n} elements, got {}",
+                        items.len()
+                    )));
+                }
+                write_array_len(out, items.len());
+                for (i, item) in items.iter().enumerate() {
+                    encode_within(out, elem, item, types, inner).map_err(|e| e.at(i))?;
+                }
             }
-            write_bin(out, b);
-        }
-        (WireType::Map(elem), Value::Map(entries)) => {
-            let inner = inner()?;
-            crate::write::write_map_len(out, entries.len());
-            for (k, item) in entries {
-                write_str(out, k.as_bytes());
-                encode_within(out, elem, item, types, inner)
-                    .map_err(|e| TypeError::new(format!("key {k:?}: {e}")))?;
+            _ => return wrong(),
+        },
+        WireType::BytesN(n) => match v {
+            Value::Bytes(b) => {
+                if b.len() != *n {
+                    return Err(TypeError::new(format!(
+                        "expected {n} bytes, got {}",
+                        b.len()
+                    )));
+                }
+                write_bin(out, b);
             }
-        }
-        (WireType::Record(key), Value::Map(entries)) => {
-            encode_record(out, key, entries, types, inner()?)?
-        }
-        (WireType::Handle(_), Value::Handle(id)) => crate::write::write_handle(out, *id),
-        (WireType::Any, v) => match write_value_within(out, v, budget, false) {
+            _ => return wrong(),
+        },
+        WireType::Map(elem) => match v {
+            Value::Map(entries) => {
+                let inner = inner()?;
+                crate::write::write_map_len(out, entries.len());
+                for (k, item) in entries {
+                    write_str(out, k.as_bytes());
+                    encode_within(out, elem, item, types, inner)
+                        .map_err(|e| TypeError::new(format!("key {k:?}: {e}")))?;
+                }
+            }
+            _ => return wrong(),
+        },
+        WireType::Record(key) => match v {
+            Value::Map(entries) => encode_record(out, key, entries, types, inner()?)?,
+            _ => return wrong(),
+        },
+        WireType::Handle(_) => match v {
+            Value::Handle(id) => crate::write::write_handle(out, *id),
+            _ => return wrong(),
+        },
+        WireType::Any => match write_value_within(out, v, budget, false) {
             Ok(()) => {}
             Err(Refused::Handle) => {
                 return Err(TypeError::new("a handle cannot travel inside any"))
             }
             Err(Refused::TooDeep) => return Err(too_deep()),
         },
-        (WireType::Time, Value::List(items)) => {
-            inner()?;
-            let ok = items.len() == 3
-                && items[0].as_i64().is_some()
-                && items[1]
-                    .as_i64()
-                    .is_some_and(|n| (0..1_000_000_000).contains(&n))
-                && items[2].as_i64().is_some_and(|o| i32::try_from(o).is_ok());
-            if !ok {
-                return Err(TypeError::new(
-                    "expected [unix_seconds, nanoseconds 0..999999999, utc_offset_seconds]",
-                ));
+        WireType::Time => match v {
+            Value::List(items) => {
+                inner()?;
+                let ok = items.len() == 3
+                    && items[0].as_i64().is_some()
+                    && items[1]
+                        .as_i64()
+                        .is_some_and(|n| (0..1_000_000_000).contains(&n))
+                    && items[2].as_i64().is_some_and(|o| i32::try_from(o).is_ok());
+                if !ok {
+                    return Err(TypeError::new(
+                        "expected [unix_seconds, nanoseconds 0..999999999, utc_offset_seconds]",
+                    ));
+                }
+                write_array_len(out, 3);
+                for item in items {
+                    write_int(out, item.as_i64().unwrap_or_default());
+                }
             }
-            write_array_len(out, 3);
-            for item in items {
-                write_int(out, item.as_i64().unwrap_or_default());
-            }
-        }
-        (WireType::Duration, Value::Int(i)) => write_int(out, *i),
-        _ => return Err(mismatch(ty, v)),
+            _ => return wrong(),
+        },
+        WireType::Duration => match v {
+            Value::Int(i) => write_int(out, *i),
+            _ => return wrong(),
+        },
+        // `*T` was peeled above; an `error` is a result, never encoded as an argument.
+        WireType::Ptr(_) | WireType::Error => return wrong(),
     }
     Ok(())
 }
@@ -568,6 +689,63 @@ mod tests {
         assert!(enc("float32", Value::F64(1e39)).is_err());
         assert!(enc("float32", Value::F64(f64::INFINITY)).is_ok());
         assert!(enc("float32", Value::Bool(true)).is_err());
+    }
+
+    #[test]
+    fn facts_of_each_kind() {
+        let every = [
+            "bool",
+            "int8",
+            "uint64",
+            "float32",
+            "float64",
+            "string",
+            "bytes",
+            "[]int8",
+            "[2]bool",
+            "bytes[4]",
+            "map[string]bool",
+            "*int64",
+            "@m.P",
+            "&m.C",
+            "any",
+            "time",
+            "duration",
+            "error",
+        ];
+        let nilable = [
+            "bytes",
+            "[]int8",
+            "map[string]bool",
+            "*int64",
+            "&m.C",
+            "any",
+            "error",
+        ];
+        let scalar = [
+            "bool", "int8", "uint64", "float32", "float64", "string", "bytes", "bytes[4]",
+        ];
+        for s in every {
+            let t = WireType::parse(s).unwrap();
+            assert_eq!(t.nilable(), nilable.contains(&s), "{s} nilable");
+            assert_eq!(t.is_scalar(), scalar.contains(&s), "{s} scalar");
+            // An encoder takes nil for exactly the nilable types (an error is never an argument).
+            if s != "error" {
+                assert_eq!(enc(s, Value::Nil).is_ok(), t.nilable(), "{s} takes nil");
+            }
+        }
+        let t = WireType::parse("map[string][]*[3]@m.P").unwrap();
+        assert_eq!(
+            t.inner().map(ToString::to_string).as_deref(),
+            Some("[]*[3]@m.P")
+        );
+        assert_eq!(t.named_type(), Some(("m.P", false)));
+        assert_eq!(
+            WireType::parse("[]&m.C").unwrap().named_type(),
+            Some(("m.C", true))
+        );
+        assert_eq!(WireType::parse("[]int8").unwrap().named_type(), None);
+        assert!(WireType::Bool.inner().is_none());
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The Level-1 value model.
+//! The value model: every value the wire carries, untyped (docs/abi.md sections 2 and 8).
 
 use std::fmt;
 

@@ -442,6 +442,106 @@ fn definitions() -> Vec<Def> {
                 detail: vec![("limit".into(), "depth".into()), ("max".into(), int(64))],
             })),
         ),
+        def(
+            "request_release",
+            "op 2: release handle 7 ([1, 2, 7, []]); a bridge that does not hold it answers reply_unknown_handle",
+            V::Request(Request::release(7)),
+        ),
+        def(
+            "request_op_1",
+            "op 1, which ABI 1 does not define: decodes; the bridge answers reply_unsupported_op",
+            V::Request(Request {
+                abi: 1,
+                op: 1,
+                target: Target::Id(0),
+                args: vec![],
+            }),
+        ),
+        def(
+            "request_unknown_name",
+            "a call of a name the bridge does not have: it answers reply_unknown_symbol",
+            V::Request(Request::call(
+                Target::Name("example.com/calc.Nope".into()),
+                vec![],
+            )),
+        ),
+        def(
+            "request_skipped_name",
+            "a call of a function the bridge skipped: it answers reply_skipped_symbol",
+            V::Request(Request::call(
+                Target::Name("example.com/calc.Send".into()),
+                vec![],
+            )),
+        ),
+        def(
+            "reply_unknown_symbol",
+            "no function with that name (the answer to request_unknown_name)",
+            V::Reply(Reply::Err(ErrorReply {
+                kind: ErrorKind::UnknownSymbol,
+                message: "no function named \"example.com/calc.Nope\"".into(),
+                detail: vec![("target".into(), "example.com/calc.Nope".into())],
+            })),
+        ),
+        def(
+            "reply_skipped_symbol",
+            "a function the bridge skipped, with the recorded reason (the answer to request_skipped_name)",
+            V::Reply(Reply::Err(ErrorReply {
+                kind: ErrorKind::SkippedSymbol,
+                message: "example.com/calc.Send is not available in this bridge: parameter ch has type chan int: channels are not supported".into(),
+                detail: vec![
+                    ("name".into(), "example.com/calc.Send".into()),
+                    ("reason".into(), "parameter ch has type chan int: channels are not supported".into()),
+                ],
+            })),
+        ),
+        def(
+            "reply_abi_version",
+            "a request of another ABI version (the answer to request_abi_2)",
+            V::Reply(Reply::Err(ErrorReply {
+                kind: ErrorKind::AbiVersion,
+                message: "the request speaks ABI 2, this bridge speaks ABI 1".into(),
+                detail: vec![("got".into(), int(2)), ("want".into(), int(1))],
+            })),
+        ),
+        def(
+            "reply_unsupported_op",
+            "an op ABI 1 does not define (the answer to request_op_1)",
+            V::Reply(Reply::Err(ErrorReply {
+                kind: ErrorKind::UnsupportedOp,
+                message: "op 1 is not supported: ABI 1 bridges know op 0 (call a function) and op 2 (release a handle)".into(),
+                detail: vec![("op".into(), int(1))],
+            })),
+        ),
+        def(
+            "reply_malformed",
+            "a request that is not [abi, op, target, args] (the answer to invalid_request_shape)",
+            V::Reply(Reply::Err(ErrorReply {
+                kind: ErrorKind::Malformed,
+                message: "malformed message at byte 0: a request has 4 elements [abi, op, target, args], got 3".into(),
+                detail: vec![("offset".into(), int(0))],
+            })),
+        ),
+        def(
+            "reply_bad_result",
+            "a result the wire cannot carry: a channel inside any",
+            V::Reply(Reply::Err(ErrorReply {
+                kind: ErrorKind::BadResult,
+                message: "example.com/level3.AnyChan: result 0 cannot be encoded: cannot encode chan int inside any".into(),
+                detail: vec![
+                    ("index".into(), int(0)),
+                    ("reason".into(), "cannot encode chan int inside any".into()),
+                ],
+            })),
+        ),
+        def(
+            "reply_unknown_handle",
+            "a release of a handle the bridge does not hold (the answer to request_release)",
+            V::Reply(Reply::Err(ErrorReply {
+                kind: ErrorKind::UnknownHandle,
+                message: "no handle with id 7 (unknown or released)".into(),
+                detail: vec![("id".into(), int(7))],
+            })),
+        ),
         def("l2_map_empty", "Level 2: an empty map[string]T (also what a nil map from Go becomes)", V::Value(Value::Map(vec![]))),
         def("l2_map_str_int", "Level 2: map[string]int64 {\"a\": 1, \"b\": -2}", V::Value(Value::Map(vec![("a".into(), int(1)), ("b".into(), int(-2))]))),
         def("l2_map_nested", "Level 2: map[string][]map[string]string", V::Value(Value::Map(vec![("k".into(), Value::List(vec![Value::Map(vec![("x".into(), "y".into())])]))]))),
@@ -641,6 +741,47 @@ fn vectors_are_frozen() {
         n += 1;
     }
     assert!(n >= 2 * 70, "expected at least 70 vectors, found {}", n / 2);
+}
+
+/// Every error kind of docs/abi.md section 4 has a reply vector, and every op a request vector:
+/// each decodes to its own [`ErrorKind`] (never `Other`), as the Go test decodes it too.
+#[test]
+fn every_error_kind_and_op_has_a_vector() {
+    let mut kinds = BTreeMap::new();
+    let mut ops = BTreeMap::new();
+    for entry in fs::read_dir(dir()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("msgpack") {
+            continue;
+        }
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let bytes = fs::read(&path).unwrap();
+        if let Ok(Reply::Err(e)) = decode_reply(&bytes, &Limits::ABI) {
+            assert!(
+                !matches!(e.kind, ErrorKind::Other(_)),
+                "{name}: kind {} is not in ErrorKind",
+                e.kind
+            );
+            kinds.entry(e.kind.as_str().to_owned()).or_insert(name);
+        } else if let Ok(r) = decode_request(&bytes, &Limits::ABI) {
+            if r.abi == usegolib_abi::ABI_VERSION {
+                ops.entry(r.op).or_insert(name);
+            }
+        }
+    }
+    for k in ErrorKind::ALL {
+        assert!(
+            kinds.contains_key(k.as_str()),
+            "no reply vector of kind {k}"
+        );
+    }
+    for (op, what) in usegolib_abi::OPS {
+        assert!(
+            ops.contains_key(&op),
+            "no request vector of op {op} ({what})"
+        );
+    }
+    assert_eq!(kinds.len(), ErrorKind::ALL.len(), "{kinds:?}");
 }
 
 fn expect_error(kind: &str, r: Result<(), DecodeError>, name: &str) {

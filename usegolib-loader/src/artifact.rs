@@ -168,15 +168,47 @@ pub fn cached_versions(root: &Path, module: &str) -> Vec<String> {
 /// How [`find_artifact`] names a candidate in [`Error::Ambiguous`]: the version, and for a local
 /// artifact the directory it was built from.
 fn candidate_label(version: &str, dir: &Path) -> String {
+    let manifest = fs::read(dir.join("manifest.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .unwrap_or_default();
+    label(version, dir, &manifest)
+}
+
+/// An artifact's version as people see it: a local one also names the directory it was built
+/// from (its manifest's `source_dir`, else the artifact directory).
+fn label(version: &str, dir: &Path, manifest: &serde_json::Value) -> String {
     if version != "local" {
         return version.to_owned();
     }
-    let source = fs::read(dir.join("manifest.json"))
-        .ok()
-        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-        .and_then(|m| m.get("source_dir")?.as_str().map(str::to_owned))
-        .unwrap_or_else(|| dir.display().to_string());
+    let source = manifest["source_dir"]
+        .as_str()
+        .map_or_else(|| dir.display().to_string(), str::to_owned);
     format!("local from {source}")
+}
+
+/// The artifacts of `module` under `root` for any platform (what `usegolib rm` removes), as
+/// (label, directory) sorted by directory: only `version` when given, and of the local builds
+/// only the one from `source_dir` when given. The label is the version, `local from <dir>` for
+/// a local build.
+pub fn artifacts_of(
+    root: &Path,
+    module: &str,
+    version: Option<&str>,
+    source_dir: Option<&Path>,
+) -> Vec<(String, PathBuf)> {
+    let source_dir = source_dir.map(|d| d.display().to_string());
+    list_artifacts(root)
+        .into_iter()
+        .filter_map(|(dir, m)| {
+            let v = m["version"].as_str().unwrap_or("?");
+            let from = m["source_dir"].as_str();
+            let wanted = m["module"].as_str() == Some(module)
+                && version.is_none_or(|want| want == v)
+                && (source_dir.is_none() || from.is_none() || from == source_dir.as_deref());
+            wanted.then(|| (label(v, &dir, &m), dir))
+        })
+        .collect()
 }
 
 /// Finds the artifact directory of `module` under `root`: the given version, or the only one.

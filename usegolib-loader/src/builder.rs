@@ -85,33 +85,60 @@ fn lock_timeout() -> std::time::Duration {
     std::time::Duration::from_secs(secs)
 }
 
-/// The `GOTOOLCHAIN` every `go` command of a build runs with: `local` (never download a
-/// toolchain), unless the user sets `USEGOLIB_GOTOOLCHAIN`.
-fn go_toolchain() -> String {
-    std::env::var("USEGOLIB_GOTOOLCHAIN").unwrap_or_else(|_| "local".into())
+/// The `GOTOOLCHAIN` every `go` command of a build runs with: `$USEGOLIB_GOTOOLCHAIN` when it
+/// is set and not empty, else `local` (never download a toolchain). The one owner of this rule:
+/// the builder, the Go build tool it runs (given it as `GOTOOLCHAIN`) and `usegolib version`
+/// all ask here.
+pub fn go_toolchain() -> String {
+    std::env::var("USEGOLIB_GOTOOLCHAIN")
+        .ok()
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| "local".into())
 }
 
-/// The module path declared by `dir/go.mod`.
+/// The `go` binary every build runs: `$USEGOLIB_GO` when it is set and not empty, else `go`
+/// from `PATH`. The one owner of this rule: [`Builder::new`], the Go build tool (given it as
+/// `USEGOLIB_GO`) and `usegolib version` all ask here.
+pub fn go_binary() -> PathBuf {
+    std::env::var_os("USEGOLIB_GO")
+        .filter(|g| !g.is_empty())
+        .map_or_else(|| PathBuf::from("go"), PathBuf::from)
+}
+
+/// The module path declared by `dir/go.mod`, read as Go reads it: `module path`, `module
+/// "path"` or the block form `module (` path `)`, with `//` comments.
 ///
 /// # Errors
 ///
-/// [`Error::Io`] when there is no readable go.mod, [`Error::Build`] when it declares no module.
+/// [`Error::Io`] when there is no readable go.mod, [`Error::Build`] when it declares no module,
+/// [`Error::InvalidModulePath`] when the path is not one Go accepts.
 pub fn module_path_of(dir: &Path) -> Result<String> {
     let path = dir.join("go.mod");
     let text = fs::read_to_string(&path).map_err(|source| Error::Io {
         path: path.clone(),
         source,
     })?;
-    for line in text.lines() {
-        let line = line.split("//").next().unwrap_or("").trim();
-        if let Some(rest) = line.strip_prefix("module") {
-            let m = rest.trim().trim_matches('"').trim_matches('`');
-            if !m.is_empty() && rest.starts_with(char::is_whitespace) {
-                // Checked before it names anything on disk: `module /abs/dir` or `module ../x`
-                // would otherwise make a build write and delete outside the cache.
-                cache::check_import_path(m)?;
-                return Ok(m.to_owned());
-            }
+    let mut lines = text
+        .lines()
+        .map(|line| line.split("//").next().unwrap_or("").trim());
+    while let Some(line) = lines.next() {
+        let Some(rest) = line.strip_prefix("module") else {
+            continue;
+        };
+        let mut m = rest.trim();
+        if !rest.starts_with(char::is_whitespace) && !rest.starts_with('(') {
+            continue; // `modulefoo`
+        }
+        if m == "(" {
+            // The block form: the first line inside it.
+            m = lines.by_ref().find(|l| !l.is_empty()).unwrap_or(")");
+        }
+        let m = m.trim_matches('"').trim_matches('`');
+        if !m.is_empty() && m != ")" {
+            // Checked before it names anything on disk: `module /abs/dir` or `module ../x`
+            // would otherwise make a build write and delete outside the cache.
+            cache::check_import_path(m)?;
+            return Ok(m.to_owned());
         }
     }
     Err(Error::Build {
@@ -156,14 +183,10 @@ pub fn find_module_root(dir: &Path) -> Result<(PathBuf, String)> {
 }
 
 impl Builder {
-    /// A builder using `$USEGOLIB_GO`, else `go` from `PATH`.
+    /// A builder using [`go_binary`]: `$USEGOLIB_GO`, else `go` from `PATH`.
     pub fn new() -> Self {
-        let go = std::env::var_os("USEGOLIB_GO")
-            .filter(|g| !g.is_empty())
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("go"));
         Builder {
-            go,
+            go: go_binary(),
             progress: None,
             generics: Vec::new(),
             cancel: None,
@@ -403,14 +426,29 @@ impl Builder {
     ///
     /// [`Error::GoNotFound`] when `go` cannot be run.
     pub fn go_version(&self) -> Result<String> {
+        self.go_says(&["env", "GOVERSION"])
+    }
+
+    /// What `go version` prints, e.g. `go version go1.26.8 linux/amd64`, run as builds run it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::GoNotFound`] when `go` cannot be run or fails.
+    pub fn go_version_line(&self) -> Result<String> {
+        self.go_says(&["version"])
+    }
+
+    /// The trimmed output of `go <args>`, run as builds run it.
+    fn go_says(&self, args: &[&str]) -> Result<String> {
         let mut cmd = self.go_command();
-        cmd.args(["env", "GOVERSION"]);
+        cmd.args(args);
         let out = self.output(cmd, "asking go for its version")?;
         if !out.status.success() {
             return Err(Error::GoNotFound {
                 detail: format!(
-                    "{} env GOVERSION failed: {}",
+                    "{} {} failed: {}",
                     self.go.display(),
+                    args.join(" "),
                     String::from_utf8_lossy(&out.stderr).trim()
                 ),
             });
@@ -801,4 +839,43 @@ fn fd_path(file: &File) -> Option<PathBuf> {
 #[cfg(not(target_os = "linux"))]
 fn fd_path(_file: &File) -> Option<PathBuf> {
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `module_path_of` over a go.mod with this text.
+    fn module_of(gomod: &str) -> Result<String> {
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("usegolib-gomod-{}-{n}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join("go.mod"), gomod).unwrap();
+        let got = module_path_of(&dir);
+        fs::remove_dir_all(&dir).unwrap();
+        got
+    }
+
+    #[test]
+    fn go_mod_module_lines_as_go_reads_them() {
+        for text in [
+            "module example.com/m\n",
+            "// module example.com/fake\nmodule example.com/m // the module\n",
+            "module \"example.com/m\"\n\ngo 1.21\n",
+            "module\t(\n\t// the path\n\texample.com/m\n)\n",
+            "modulex example.com/fake\nmodule example.com/m\n",
+        ] {
+            assert_eq!(module_of(text).unwrap(), "example.com/m", "{text:?}");
+        }
+        assert!(matches!(module_of("go 1.21\n"), Err(Error::Build { .. })));
+        assert!(matches!(
+            module_of("module (\n)\n"),
+            Err(Error::Build { .. })
+        ));
+        assert!(matches!(
+            module_of("module ../escape\n"),
+            Err(Error::InvalidModulePath { .. })
+        ));
+    }
 }

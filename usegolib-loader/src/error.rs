@@ -1,8 +1,10 @@
 use std::path::PathBuf;
 
 /// Everything that can go wrong when finding, building, loading or calling a Go module.
+///
+/// Exhaustive within this workspace: the Python binding maps every variant by name, so a new
+/// one is a compile error there until it has its exception.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub enum Error {
     /// No artifact for the module (and version) under the root.
     #[error("no artifact for {module}{} under {}: build it first (usegolib build)", version_suffix(.version), .root.display())]
@@ -31,6 +33,15 @@ pub enum Error {
         loaded: String,
         /// The version asked for.
         requested: String,
+    },
+    /// A target names one version (`path@v1`) and the caller another (`version=v2`), or a local
+    /// directory (always version `local`) was asked for with a version.
+    #[error("{target}: {reason}")]
+    VersionsDisagree {
+        /// The target as given.
+        target: String,
+        /// Which two versions disagree, and how to fix it.
+        reason: String,
     },
     /// A different build of the same module version is already loaded.
     #[error("a different build of {module} {version} is already loaded in this process (library sha256 {loaded_sha256}); restart the process to load the new one")]
@@ -188,6 +199,29 @@ pub enum Error {
         go_type: String,
         /// The Go stack at the panic.
         stack: String,
+    },
+    /// A result the wire cannot carry (docs/abi.md section 6.1): nested deeper than the depth
+    /// limit (every cyclic value is), or something inside `any` with no wire form.
+    #[error("{function}: the Go bridge cannot send result {index} back (bad_result): {message}")]
+    BadResult {
+        /// Qualified function name.
+        function: String,
+        /// The 0-based result.
+        index: usize,
+        /// Where in the value, and what is wrong with it.
+        reason: String,
+        /// The bridge's message.
+        message: String,
+    },
+    /// A release (op 2) of a handle the bridge does not hold: unknown, or released already.
+    #[error(
+        "release of handle {id}: the Go bridge holds no such handle (unknown_handle): {message}"
+    )]
+    UnknownHandle {
+        /// The handle id.
+        id: u64,
+        /// The bridge's message.
+        message: String,
     },
     /// The bridge answered with another error (a protocol problem: malformed request, limit).
     #[error("{function}: the Go bridge refused the call ({kind}): {message}")]

@@ -29,6 +29,7 @@ type CallFn = unsafe extern "C" fn(
     out: *mut *mut u8,
     out_len: *mut usize,
 ) -> i32;
+#[cfg(feature = "bench")]
 type FloorFn = unsafe extern "C" fn(a: i64, b: i64) -> i64;
 
 /// How many times this process's ancestry forked since the first Go library was loaded: the
@@ -137,6 +138,8 @@ pub(crate) struct GoLibrary {
     generation: u64,
     // The `Library` is deliberately never dropped (see the module docs): `open` forgets it after
     // resolving the symbols, so the function pointers above stay valid for the whole process.
+    // Kept to resolve more symbols later (the bench-only floor call).
+    #[cfg_attr(not(feature = "bench"), allow(dead_code))]
     handle: usize,
 }
 
@@ -342,6 +345,7 @@ impl GoLibrary {
     /// Resolves `usegolib_floor_*`: a plain cgo export `int64_t f(int64_t, int64_t)` that a
     /// benchmark fixture defines to measure a call without the envelope. Only symbols with that
     /// prefix are resolved, and by convention they all have that signature.
+    #[cfg(feature = "bench")]
     pub(crate) fn floor_i64_binop(&self, name: &str) -> Option<FloorI64> {
         if !name.starts_with("usegolib_floor_") {
             return None;
@@ -356,12 +360,14 @@ impl GoLibrary {
     }
 }
 
-/// A direct `int64_t f(int64_t, int64_t)` Go export, for the benchmark floor.
+/// A direct `int64_t f(int64_t, int64_t)` Go export, for the benchmark floor (feature `bench`).
+#[cfg(feature = "bench")]
 #[derive(Clone, Copy)]
 pub struct FloorI64 {
     f: FloorFn,
 }
 
+#[cfg(feature = "bench")]
 impl FloorI64 {
     /// Calls it.
     #[inline]
@@ -372,6 +378,7 @@ impl FloorI64 {
     }
 }
 
+#[cfg(feature = "bench")]
 impl std::fmt::Debug for FloorI64 {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("FloorI64")

@@ -27,26 +27,29 @@ mod registry;
 mod resolve;
 
 pub use artifact::{
-    artifact_dir, cache_dir, cached_artifacts, cached_versions, default_artifact_root,
-    escape_module_path, find_artifact, fingerprint, fingerprint_with, host_platform,
-    library_intact, list_artifacts, local_artifact_dir, local_dir_key, local_replace_paths,
-    read_manifest,
+    artifact_dir, artifacts_of, cache_dir, cached_artifacts, cached_versions,
+    default_artifact_root, escape_module_path, find_artifact, fingerprint, fingerprint_with,
+    host_platform, library_intact, list_artifacts, local_artifact_dir, local_dir_key,
+    local_replace_paths, read_manifest,
 };
 pub use builder::{
-    builder_id, find_module_root, module_path_of, Builder, Cancel, Progress, BUILDER_ID_FILE,
+    builder_id, find_module_root, go_binary, go_toolchain, module_path_of, Builder, Cancel,
+    Progress, BUILDER_ID_FILE,
 };
 pub use cache::{check_import_path, check_module_path, check_module_version, remove_artifact};
 pub use error::{Error, Result};
-pub use ffi::{restore_go_signal_handlers, FloorI64, RawReply};
+#[cfg(feature = "bench")]
+pub use ffi::FloorI64;
+pub use ffi::{restore_go_signal_handlers, RawReply};
 pub use manifest::{
     check_schema, parse_manifest, FieldInfo, Function, FunctionKind, GenericInfo, InputDir,
     LibraryInfo, Manifest, Package, Param, Schema, Skipped, SkippedPackage, TypeInfo,
     MANIFEST_VERSION, SCHEMA_VERSION,
 };
-pub use module::{error_from_reply, GoFunction, GoModule, OP_RELEASE};
+pub use module::{error_from_reply, GoFunction, GoModule};
 pub use registry::{load, load_artifact, loaded, loaded_modules};
 pub use resolve::{import, locate, split_version, BuildPolicy, ImportOptions, Imported, Located};
-pub use usegolib_abi::{Value, WireType};
+pub use usegolib_abi::{Value, WireType, OP_RELEASE};
 
 /// Up to three names from `candidates` close to `name` (same letters ignoring case, a prefix, or
 /// a small edit distance), best first: for "did you mean" hints.

@@ -132,6 +132,20 @@ pub(crate) fn index_schema(manifest: &Manifest, path: &Path) -> Result<SchemaInd
             skipped.insert(format!("{}.{}", pkg.path, s.name), s.reason.clone());
         }
     }
+    for f in &functions {
+        let types = f.params.iter().chain(&f.results);
+        if let Err(reason) = check_named_types(&schema, types) {
+            return Err(bad(format!("{}: {reason}", f.qualified)));
+        }
+        if let Some(key) = &f.schema.receiver {
+            if schema.types.get(key).is_none_or(|t| t.kind != "handle") {
+                return Err(bad(format!(
+                    "{}: its receiver {key} is not a handle type of the schema",
+                    f.qualified
+                )));
+            }
+        }
+    }
     let by_name = functions
         .iter()
         .map(|f| (f.qualified.clone(), f.id()))
@@ -164,6 +178,15 @@ pub(crate) fn index_schema(manifest: &Manifest, path: &Path) -> Result<SchemaInd
                 required: f.required,
             });
         }
+        if let Err(reason) = check_named_types(&schema, fields.iter().map(|f| &f.ty)) {
+            return Err(bad(format!("type {key}: {reason}")));
+        }
+        if t.kind != "record" && t.kind != "handle" {
+            return Err(bad(format!(
+                "type {key}: kind {:?} is neither \"record\" nor \"handle\": upgrade usegolib",
+                t.kind
+            )));
+        }
         records.insert(
             key.clone(),
             RecordType {
@@ -181,8 +204,32 @@ pub(crate) fn index_schema(manifest: &Manifest, path: &Path) -> Result<SchemaInd
     })
 }
 
+/// Checks that every type `@K` or `&K` inside `types` names a type of the schema, and every
+/// `&K` a handle type (docs/abi.md section 8: a record `@K` may also be a handle type used by
+/// value).
+fn check_named_types<'a>(
+    schema: &Schema,
+    types: impl IntoIterator<Item = &'a WireType>,
+) -> std::result::Result<(), String> {
+    for ty in types {
+        let Some((key, handle)) = ty.named_type() else {
+            continue;
+        };
+        match schema.types.get(key) {
+            None => return Err(format!("{ty} names no type of the schema")),
+            Some(t) if handle && t.kind != "handle" => {
+                return Err(format!("{ty} is a handle to the {} type {key}", t.kind))
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
 /// Checks the schema of a manifest (at `path`) as loading the library would, without loading
-/// it: the schema's shape, every wire type, dense function ids. Returns the schema.
+/// it: the schema's shape, every wire type, each entry's kind against its fields, dense function
+/// ids, and that every type a wire type or receiver names is in `types` (a handle `&K` and a
+/// receiver name handle types). Returns the schema.
 ///
 /// # Errors
 ///

@@ -8,12 +8,11 @@ use usegolib_abi::{
     Limits, RecordType, Target, Value, WireType,
 };
 
-use crate::ffi::{FloorI64, GoLibrary, OpenError, RawReply};
+#[cfg(feature = "bench")]
+use crate::ffi::FloorI64;
+use crate::ffi::{GoLibrary, OpenError, RawReply};
 use crate::manifest::{Function, Manifest, Package, Schema};
 use crate::{artifact, Error, Result};
-
-/// The op that releases a handle (docs/abi.md section 8.3).
-pub const OP_RELEASE: u32 = 2;
 
 /// A supported function, ready to call.
 #[derive(Debug, Clone)]
@@ -331,7 +330,7 @@ impl GoModule {
     ///
     /// # Errors
     ///
-    /// [`Error::Bridge`] with kind `unknown_handle`, or a protocol error.
+    /// [`Error::UnknownHandle`], or a protocol error.
     pub fn release(&self, id: u64) -> Result<()> {
         if self.lib.forked_since_load() {
             return Err(Error::Forked {
@@ -341,7 +340,7 @@ impl GoModule {
         let mut req = Vec::with_capacity(16);
         req.push(0x94);
         usegolib_abi::write_uint(&mut req, usegolib_abi::ABI_VERSION as u64);
-        usegolib_abi::write_uint(&mut req, OP_RELEASE as u64);
+        usegolib_abi::write_uint(&mut req, usegolib_abi::OP_RELEASE as u64);
         usegolib_abi::write_uint(&mut req, id);
         usegolib_abi::write_array_len(&mut req, 0);
         let what = || format!("release of handle {id}");
@@ -351,6 +350,12 @@ impl GoModule {
             .ok_or_else(|| Error::NoReply { function: what() })?;
         match usegolib_abi::decode_reply(reply.bytes(), &self.limits) {
             Ok(usegolib_abi::Reply::Ok(_)) => Ok(()),
+            Ok(usegolib_abi::Reply::Err(e)) if e.kind == ErrorKind::UnknownHandle => {
+                Err(Error::UnknownHandle {
+                    id,
+                    message: e.message,
+                })
+            }
             Ok(usegolib_abi::Reply::Err(e)) => Err(Error::Bridge {
                 function: what(),
                 kind: e.kind,
@@ -363,7 +368,9 @@ impl GoModule {
         }
     }
 
-    /// The benchmark floor: a direct `usegolib_floor_*` export of the library, if it has one.
+    /// The benchmark floor: a direct `usegolib_floor_*` export of the library, if it has one
+    /// (feature `bench`).
+    #[cfg(feature = "bench")]
     pub fn floor_i64_binop(&self, symbol: &str) -> Option<FloorI64> {
         self.lib.floor_i64_binop(symbol)
     }
@@ -386,27 +393,36 @@ pub fn error_from_reply(f: &GoFunction, e: ErrorReply) -> Error {
         },
         ErrorKind::BadArgument => Error::BadArgument {
             function,
-            index: e
-                .detail("index")
-                .and_then(Value::as_u64)
-                .unwrap_or_default() as usize,
+            index: e.detail_u64("index") as usize,
             param: e.detail_str("param"),
             go_type: e.detail_str("go_type"),
             reason: e.detail_str("reason"),
         },
         ErrorKind::Arity => Error::Arity {
             function,
-            expected: e
-                .detail("expected")
-                .and_then(Value::as_u64)
-                .unwrap_or_default() as usize,
-            got: e.detail("got").and_then(Value::as_u64).unwrap_or_default() as usize,
+            expected: e.detail_u64("expected") as usize,
+            got: e.detail_u64("got") as usize,
         },
         ErrorKind::SkippedSymbol => Error::Skipped {
             function,
             reason: e.detail_str("reason"),
         },
-        kind => Error::Bridge {
+        ErrorKind::BadResult => Error::BadResult {
+            function,
+            index: e.detail_u64("index") as usize,
+            reason: e.detail_str("reason"),
+            message: e.message,
+        },
+        ErrorKind::UnknownHandle => Error::UnknownHandle {
+            id: e.detail_u64("id"),
+            message: e.message,
+        },
+        kind @ (ErrorKind::UnknownSymbol
+        | ErrorKind::AbiVersion
+        | ErrorKind::UnsupportedOp
+        | ErrorKind::Malformed
+        | ErrorKind::LimitExceeded
+        | ErrorKind::Other(_)) => Error::Bridge {
             function,
             kind,
             message: e.message,

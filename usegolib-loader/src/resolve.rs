@@ -52,16 +52,16 @@ pub struct Imported {
 ///
 /// # Errors
 ///
-/// [`Error::UnknownSymbol`] when both name a version and they differ.
+/// [`Error::VersionsDisagree`] when both name a version and they differ.
 pub fn split_version(target: &str, version: Option<&str>) -> Result<(String, Option<String>)> {
     let (path, inline) = match target.rsplit_once('@') {
         Some((p, v)) if !p.is_empty() && !v.is_empty() && !v.contains('/') => (p, Some(v)),
         _ => (target, None),
     };
     match (inline, version) {
-        (Some(a), Some(b)) if a != b => Err(Error::UnknownSymbol {
-            what: format!("{target} names version {a} but version={b} was given: name one"),
-            suggestions: vec![],
+        (Some(a), Some(b)) if a != b => Err(Error::VersionsDisagree {
+            target: target.to_owned(),
+            reason: format!("it names version {a} but version {b} was given: name one"),
         }),
         (Some(a), _) => Ok((path.to_owned(), Some(a.to_owned()))),
         (None, v) => Ok((path.to_owned(), v.map(str::to_owned))),
@@ -222,12 +222,9 @@ fn locate_local(
     opts: &ImportOptions,
 ) -> Result<Located> {
     if let Some(v) = version.filter(|v| *v != "local") {
-        return Err(Error::UnknownSymbol {
-            what: format!(
-                "{} is a local directory: its version is \"local\", not {v}",
-                dir.display()
-            ),
-            suggestions: vec![],
+        return Err(Error::VersionsDisagree {
+            target: dir.display().to_string(),
+            reason: format!("a local directory's version is \"local\", not {v}"),
         });
     }
     let (mod_root, rel) = builder::find_module_root(dir)?;

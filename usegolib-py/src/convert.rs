@@ -967,7 +967,6 @@ pub fn decode_typed(
             }
             t => Err(bad_reply(format!("expected an error value, got {t:?}"))),
         },
-        _ => decode_value(py, r),
     }
 }
 

@@ -1,4 +1,7 @@
 //! The Python exception hierarchy, and the one mapping from `usegolib_loader::Error`.
+//!
+//! The classes are made here and live in `usegolib.errors` (their `__module__`): that module
+//! re-exports them from `_native`, so `pickle` finds each by its qualified name.
 
 use pyo3::create_exception;
 use pyo3::exceptions::{PyException, PyTypeError};
@@ -6,80 +9,87 @@ use pyo3::prelude::*;
 use usegolib_loader::Error;
 
 create_exception!(
-    _native,
+    usegolib.errors,
     UsegolibError,
     PyException,
     "Base class of every usegolib error."
 );
 create_exception!(
-    _native,
+    usegolib.errors,
     GoError,
     UsegolibError,
     "A Go function returned a non-nil error. `.go_type` is its dynamic Go type."
 );
 create_exception!(
-    _native,
+    usegolib.errors,
     GoPanicError,
     UsegolibError,
     "A Go function panicked. `.value` is the panic value, `.stack` the Go stack."
 );
 create_exception!(
-    _native,
+    usegolib.errors,
     UnsupportedSignatureError,
     UsegolibError,
     "The Go function exists but its signature is not supported; `.reason` says why."
 );
 create_exception!(
-    _native,
+    usegolib.errors,
     ArtifactNotFoundError,
     UsegolibError,
     "No built artifact for the module (and version)."
 );
 create_exception!(
-    _native,
+    usegolib.errors,
     AmbiguousArtifactError,
     UsegolibError,
     "Several versions are cached and none was named."
 );
 create_exception!(
-    _native,
+    usegolib.errors,
     VersionConflictError,
     UsegolibError,
-    "Another version of the module is already loaded in this process."
+    "Two versions of one module at once: another version is already loaded in this process, or the target and `version` name different ones (a local directory's version is always \"local\")."
 );
 create_exception!(
-    _native,
+    usegolib.errors,
     LoadError,
     UsegolibError,
     "The artifact could not be loaded (tampered, other platform, bad manifest, ...)."
 );
 create_exception!(
-    _native,
+    usegolib.errors,
     AbiVersionError,
     LoadError,
     "The artifact speaks another ABI version: rebuild it."
 );
 create_exception!(
-    _native,
+    usegolib.errors,
     BuildError,
     UsegolibError,
     "Building the artifact failed; `.output` holds the Go toolchain's output."
 );
 create_exception!(
-    _native,
+    usegolib.errors,
     SymbolNotFoundError,
     UsegolibError,
     "No such Go package or function."
 );
 create_exception!(
-    _native,
+    usegolib.errors,
     ObjectClosedError,
     UsegolibError,
     "The Go object was closed: its handle cannot be used any more."
 );
 
 create_exception!(
-    _native,
+    usegolib.errors,
+    BadResultError,
+    UsegolibError,
+    "A Go result the wire cannot carry (nested deeper than 64 levels, cyclic, or something inside `any` with no wire form); `.index` is the result, `.reason` says where and what."
+);
+
+create_exception!(
+    usegolib.errors,
     CacheError,
     UsegolibError,
     "The cache or artifact directory cannot be trusted (another user owns it or can write it, or a path would leave it); the message says how to fix it."
@@ -113,6 +123,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("SymbolNotFoundError", py.get_type::<SymbolNotFoundError>())?;
     m.add("ObjectClosedError", py.get_type::<ObjectClosedError>())?;
     m.add("CacheError", py.get_type::<CacheError>())?;
+    m.add("BadResultError", py.get_type::<BadResultError>())?;
     Ok(())
 }
 
@@ -141,9 +152,9 @@ pub fn to_py(py: Python<'_>, e: Error) -> PyErr {
                 Err(_) => err,
             }
         }
-        Error::VersionConflict { .. } | Error::RebuiltWhileLoaded { .. } => {
-            VersionConflictError::new_err(msg)
-        }
+        Error::VersionConflict { .. }
+        | Error::RebuiltWhileLoaded { .. }
+        | Error::VersionsDisagree { .. } => VersionConflictError::new_err(msg),
         Error::AbiMismatch { .. } => AbiVersionError::new_err(msg),
         Error::Manifest { .. }
         | Error::Platform { .. }
@@ -205,6 +216,29 @@ pub fn to_py(py: Python<'_>, e: Error) -> PyErr {
                 ("function", s(py, &function)),
             ],
         ),
-        _ => UsegolibError::new_err(msg),
+        Error::BadResult {
+            function,
+            index,
+            reason,
+            ..
+        } => with_attrs(
+            py,
+            BadResultError::new_err(msg),
+            &[
+                ("function", s(py, &function)),
+                (
+                    "index",
+                    index
+                        .into_pyobject(py)
+                        .map_or_else(|_| py.None(), |i| i.into_any().unbind()),
+                ),
+                ("reason", s(py, &reason)),
+            ],
+        ),
+        Error::UnknownHandle { .. } => ObjectClosedError::new_err(msg),
+        Error::Bridge { .. }
+        | Error::Reply { .. }
+        | Error::Forked { .. }
+        | Error::NoReply { .. } => UsegolibError::new_err(msg),
     }
 }

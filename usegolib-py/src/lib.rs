@@ -210,6 +210,58 @@ fn restore_go_signal_handlers() -> usize {
     usegolib_loader::restore_go_signal_handlers()
 }
 
+/// Splits `path@version` by the loader's rule, checking it against an explicit version:
+/// (path, version or None).
+#[pyfunction]
+#[pyo3(signature = (target, version=None))]
+fn split_version(
+    py: Python<'_>,
+    target: &str,
+    version: Option<&str>,
+) -> PyResult<(String, Option<String>)> {
+    usegolib_loader::split_version(target, version).map_err(|e| to_py(py, e))
+}
+
+/// The Go module a local directory belongs to: (module path as its go.mod declares it, module
+/// root with symbolic links resolved, as manifests record it).
+#[pyfunction]
+fn local_module(py: Python<'_>, dir: PathBuf) -> PyResult<(String, String)> {
+    let (root, _) = usegolib_loader::find_module_root(&dir).map_err(|e| to_py(py, e))?;
+    let module = usegolib_loader::module_path_of(&root).map_err(|e| to_py(py, e))?;
+    Ok((module, root.display().to_string()))
+}
+
+/// The cached artifacts of a module under a root (any platform), as (label, directory): see
+/// `usegolib_loader::artifacts_of`.
+#[pyfunction]
+#[pyo3(signature = (root, module, version=None, source_dir=None))]
+fn artifacts_of(
+    root: PathBuf,
+    module: &str,
+    version: Option<&str>,
+    source_dir: Option<PathBuf>,
+) -> Vec<(String, String)> {
+    usegolib_loader::artifacts_of(&root, module, version, source_dir.as_deref())
+        .into_iter()
+        .map(|(label, d)| (label, d.display().to_string()))
+        .collect()
+}
+
+/// The Go toolchain builds use: (go binary, GOTOOLCHAIN, `go version` output). Raises
+/// BuildError (phase "toolchain") when the binary cannot be run.
+#[pyfunction]
+fn go_toolchain(py: Python<'_>) -> PyResult<(String, String, String)> {
+    let go = usegolib_loader::go_binary();
+    let version = py
+        .detach(|| Builder::new().go_version_line())
+        .map_err(|e| to_py(py, e))?;
+    Ok((
+        go.display().to_string(),
+        usegolib_loader::go_toolchain(),
+        version,
+    ))
+}
+
 /// Modules loaded in this process.
 #[pyfunction]
 fn loaded_modules() -> Vec<PyGoModule> {
@@ -241,6 +293,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(host_platform, m)?)?;
     m.add_function(wrap_pyfunction!(loaded_modules, m)?)?;
     m.add_function(wrap_pyfunction!(restore_go_signal_handlers, m)?)?;
+    m.add_function(wrap_pyfunction!(split_version, m)?)?;
+    m.add_function(wrap_pyfunction!(local_module, m)?)?;
+    m.add_function(wrap_pyfunction!(artifacts_of, m)?)?;
+    m.add_function(wrap_pyfunction!(go_toolchain, m)?)?;
     errors::register(m)?;
     Ok(())
 }

@@ -1,5 +1,6 @@
-//! Builds the level1 fixture module with the real Go toolchain, loads the c-shared library and
-//! calls every Level-1 function shape with exact results, errors and panics included.
+//! Calls of plain functions: builds the level1 fixture module with the real Go toolchain, loads
+//! the c-shared library and calls every scalar and list function shape, with exact results,
+//! errors and panics included.
 
 mod common;
 

@@ -1,5 +1,5 @@
-//! Levels 2 and 3 through the Rust API, over the real built level3 fixture: maps, records,
-//! handles with methods and release, variadics, generics, time.
+//! Go values beyond scalars through the Rust API, over the real built level3 fixture: maps,
+//! records, objects (handles) with methods and release, variadics, generics, time.
 
 mod common;
 
@@ -96,7 +96,10 @@ fn handles_methods_and_release() {
     );
     m.release(id).unwrap();
     match m.release(id) {
-        Err(Error::Bridge { kind, .. }) => assert_eq!(kind.as_str(), "unknown_handle"),
+        Err(e @ Error::UnknownHandle { id: got, .. }) => {
+            assert_eq!(got, id);
+            assert!(e.to_string().contains("(unknown_handle)"), "{e}");
+        }
         other => panic!("{other:?}"),
     }
     match add(1) {
