@@ -267,6 +267,28 @@ def test_remote_module_through_a_file_proxy(proxy, tmp_path):
     assert "ambiguous: ['v1.0.0', 'v1.2.0']" in ok(proc)
 
 
+def test_a_cached_module_version_built_by_another_usegolib_is_rebuilt(proxy, tmp_path):
+    # A cached module@version artifact records the builder that made it; after an upgrade of
+    # usegolib (another generator, runtime or schema) it is rebuilt, not loaded as it is.
+    root = tmp_path / "artifacts"
+    env = proxy_env(proxy, tmp_path)
+    script = f"""
+        import json, logging, usegolib
+        logging.basicConfig(level=logging.INFO)
+        r = usegolib.import_("example.com/remote@v1.0.0", artifact_dir={str(root)!r})
+        print(json.dumps([r.Mul(6, 7), r._go_module.artifact_dir]))
+    """
+    product, art = last_json(run_py(script, env=env))
+    assert product == 42
+    id_file = Path(art) / "usegolib-builder.id"
+    ours = id_file.read_text()
+    id_file.write_text("an-older-usegolib\n")
+    proc = run_py(script, env=env)
+    assert last_json(proc) == [42, art]
+    assert "built by another usegolib version; rebuilding it" in proc.stderr
+    assert id_file.read_text() == ours
+
+
 def test_unknown_remote_module_is_a_build_error(proxy, tmp_path):
     proc = run_py(
         f"""

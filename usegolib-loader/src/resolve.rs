@@ -173,7 +173,19 @@ fn locate_in(
                         .map(|m| artifact::library_intact(&dir, &m))
                         .unwrap_or(true)
                 };
-                if opts.build == BuildPolicy::Never || intact() {
+                if opts.build == BuildPolicy::Never {
+                    return Ok(Located::Artifact(dir, path.clone()));
+                }
+                if crate::builder::built_by_another_builder(&dir) {
+                    // Built by another usegolib (its generator, runtime or schema may differ
+                    // from ours): rebuilt from the module cache, as a local module would be.
+                    opts.builder.say(&format!(
+                        "the artifact in {} was built by another usegolib version; rebuilding it",
+                        dir.display()
+                    ));
+                    break;
+                }
+                if intact() {
                     return Ok(Located::Artifact(dir, path.clone()));
                 }
                 opts.builder.say(&format!(
