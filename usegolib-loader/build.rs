@@ -1,4 +1,4 @@
-//! Embeds the Go sources of `../go` (the scanner, generator, bridge runtime and builder) so that
+//! Embeds the Go sources of `go/` (the scanner, generator, bridge runtime and builder) so that
 //! the loader can build the `usegolib-build` tool on any machine that has Go, with no checkout:
 //! the non-test `.go` files, the generator's `.tmpl` templates (embedded by `go/gen`) and `go.mod`.
 
@@ -27,9 +27,9 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
 fn main() {
     let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
     let go_dir = manifest_dir
-        .join("../go")
+        .join("go")
         .canonicalize()
-        .expect("the go/ directory next to the crate");
+        .expect("the go/ directory of the crate (a symbolic link to the repository's go/)");
     println!("cargo:rerun-if-changed={}", go_dir.display());
     let mut files = Vec::new();
     collect(&go_dir, &mut files);
