@@ -121,7 +121,7 @@ def _record_class(module: _native.GoModule, key: str, name: str, doc: str) -> ty
     cls.__doc__ = doc or f"Go struct {key}"
     cls.__module__ = "usegolib.go"
     cls.__qualname__ = name
-    cls.__usegolib_key__ = key
+    setattr(cls, "__usegolib_key__", key)  # noqa: B010 - a class attribute mypy cannot see
     return cls
 
 
@@ -134,17 +134,19 @@ def _handle_class(module: _native.GoModule, key: str, name: str, doc: str, ctor:
     }
     if ctor is not None:
 
-        def __new__(cls: type, **fields: Any) -> Any:  # noqa: N807
+        def construct(cls: type, **fields: Any) -> Any:
             return ctor(fields or None)
 
-        __new__.__doc__ = f"Create a new Go {name} (fields as keyword arguments)."
-        ns["__new__"] = __new__
+        construct.__name__ = "__new__"
+        construct.__doc__ = f"Create a new Go {name} (fields as keyword arguments)."
+        ns["__new__"] = construct
     else:
 
-        def __new__(cls: type, *args: Any, **kwargs: Any) -> Any:  # noqa: N807
+        def refuse(cls: type, *args: Any, **kwargs: Any) -> Any:
             raise TypeError(f"Go {name} objects are made by Go functions, not constructed")
 
-        ns["__new__"] = __new__
+        refuse.__name__ = "__new__"
+        ns["__new__"] = refuse
     return type(name, (_native.GoObject,), ns)
 
 
