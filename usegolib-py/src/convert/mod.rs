@@ -96,6 +96,9 @@ impl Types {
             .collect();
         let types = Types { records, objects };
         for (key, rec) in module.records() {
+            let Some(info) = types.records.get(key) else {
+                continue;
+            };
             let docs = schema.types.get(key).map(|t| &t.fields);
             let fields = rec
                 .fields
@@ -106,7 +109,7 @@ impl Types {
                     Field::new(f, doc.unwrap_or_default(), types.build(&f.ty))
                 })
                 .collect();
-            types.records[key].set_fields(fields);
+            info.set_fields(fields);
         }
         types
     }
