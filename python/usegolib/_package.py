@@ -14,7 +14,8 @@ from usegolib.errors import UnsupportedSignatureError
 
 def _decorate(fn: _native.GoFunction) -> _native.GoFunction:
     """Sets the docstring (GoDoc and the Go signature) and ``__signature__`` of a function; the
-    parameters' names and annotations come from the binding."""
+    parameters' names and annotations come from the binding. A Go ``error`` among the results
+    (other than the trailing one, which raises) is a value, annotated ``GoError | None``."""
     doc = fn.go_doc.strip()
     sig = f"Go: {fn.go_package}.{fn.go_signature.removeprefix('func ')}"
     fn.__doc__ = f"{doc}\n\n{sig}" if doc else sig
