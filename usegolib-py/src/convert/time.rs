@@ -6,7 +6,7 @@ use usegolib_abi::{write_array_len, write_int, Reader, Token};
 
 use super::{bad_reply, malformed, Encoder};
 use crate::args::ArgError;
-use crate::ctx::helpers;
+use crate::helpers::helpers;
 
 pub(super) const STUB: &str = "GoTime";
 
