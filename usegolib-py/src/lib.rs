@@ -10,7 +10,6 @@ mod ctx;
 mod errors;
 mod func;
 mod handle;
-mod helpers;
 mod module;
 mod naming;
 mod signature;
@@ -245,7 +244,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<GoType>()?;
     m.add_class::<GoSkipped>()?;
     m.add_function(wrap_pyfunction!(bench::_bench_floor, m)?)?;
-    m.add_function(wrap_pyfunction!(helpers::_set_helpers, m)?)?;
     m.add_function(wrap_pyfunction!(import_module, m)?)?;
     m.add_function(wrap_pyfunction!(build_target, m)?)?;
     m.add_function(wrap_pyfunction!(load_artifact, m)?)?;

@@ -2,16 +2,22 @@
 //! the Python side is `usegolib/_types.py`.
 
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use usegolib_abi::{write_int, Reader, Token};
 
-use super::{bad_reply, malformed};
+use super::{bad_reply, malformed, types_attr};
 use crate::args::ArgError;
-use crate::helpers::helpers;
+
+/// `timedelta -> nanoseconds`.
+static TO_WIRE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+/// `nanoseconds -> GoDuration`.
+static FROM_WIRE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static CLASS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 pub(super) const STUB: &str = "GoDuration";
 
 pub(super) fn encode(out: &mut Vec<u8>, obj: &Bound<'_, PyAny>) -> Result<(), ArgError> {
-    let ns = helpers()?.duration_to_wire.bind(obj.py()).call1((obj,))?;
+    let ns = types_attr(obj.py(), &TO_WIRE, "duration_to_wire")?.call1((obj,))?;
     match ns.extract::<i64>() {
         Ok(n) => {
             write_int(out, n);
@@ -25,11 +31,13 @@ pub(super) fn encode(out: &mut Vec<u8>, obj: &Bound<'_, PyAny>) -> Result<(), Ar
 
 pub(super) fn decode(py: Python<'_>, r: &mut Reader<'_>) -> PyResult<Py<PyAny>> {
     match r.next_token().map_err(malformed)? {
-        Token::Int(ns) => helpers()?.duration_from_wire.call1(py, (ns,)),
+        Token::Int(ns) => types_attr(py, &FROM_WIRE, "duration_from_wire")?
+            .call1((ns,))
+            .map(Bound::unbind),
         t => Err(bad_reply(format!("expected a duration, got {t:?}"))),
     }
 }
 
 pub(super) fn annotation(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
-    py.import("usegolib._types")?.getattr("GoDuration")
+    types_attr(py, &CLASS, "GoDuration").cloned()
 }

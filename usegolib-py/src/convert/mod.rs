@@ -393,6 +393,20 @@ impl<'a> Encoder<'a> {
     }
 }
 
+/// A function or class of `usegolib._types` (the Python side of the time kinds), looked up once.
+fn types_attr<'py>(
+    py: Python<'py>,
+    cell: &'static pyo3::sync::PyOnceLock<Py<PyAny>>,
+    name: &str,
+) -> PyResult<&'py Bound<'py, PyAny>> {
+    cell.get_or_try_init(py, || {
+        py.import("usegolib._types")?
+            .getattr(name)
+            .map(Bound::unbind)
+    })
+    .map(|h| h.bind(py))
+}
+
 pub(crate) fn malformed(e: usegolib_abi::DecodeError) -> PyErr {
     crate::errors::UsegolibError::new_err(format!("bad reply from the Go bridge: {e}"))
 }

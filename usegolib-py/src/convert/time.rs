@@ -2,11 +2,17 @@
 //! `[unix_seconds, nanoseconds, utc_offset_seconds]`; the Python side is `usegolib/_types.py`.
 
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use usegolib_abi::{write_array_len, write_int, Reader, Token};
 
-use super::{bad_reply, malformed, Encoder};
+use super::{bad_reply, malformed, types_attr, Encoder};
 use crate::args::ArgError;
-use crate::helpers::helpers;
+
+/// `datetime -> (unix_seconds, nanoseconds, utc_offset_seconds)`.
+static TO_WIRE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+/// `(unix_seconds, nanoseconds, utc_offset_seconds) -> GoTime`.
+static FROM_WIRE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static CLASS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 pub(super) const STUB: &str = "GoTime";
 
@@ -15,9 +21,7 @@ pub(super) fn encode(
     out: &mut Vec<u8>,
     obj: &Bound<'_, PyAny>,
 ) -> Result<(), ArgError> {
-    let t: (i64, i64, i64) = helpers()?
-        .time_to_wire
-        .bind(obj.py())
+    let t: (i64, i64, i64) = types_attr(obj.py(), &TO_WIRE, "time_to_wire")?
         .call1((obj,))?
         .extract()?;
     enc.open(obj)?;
@@ -41,11 +45,11 @@ pub(super) fn decode(py: Python<'_>, r: &mut Reader<'_>) -> PyResult<Py<PyAny>> 
             t => return Err(bad_reply(format!("expected an int in a time, got {t:?}"))),
         };
     }
-    helpers()?
-        .time_from_wire
-        .call1(py, (parts[0], parts[1], parts[2]))
+    types_attr(py, &FROM_WIRE, "time_from_wire")?
+        .call1((parts[0], parts[1], parts[2]))
+        .map(Bound::unbind)
 }
 
 pub(super) fn annotation(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
-    py.import("usegolib._types")?.getattr("GoTime")
+    types_attr(py, &CLASS, "GoTime").cloned()
 }
