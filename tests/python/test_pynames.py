@@ -22,6 +22,8 @@ def test_the_package_imports_with_renamed_names(pn):
     assert {"None_", "True_", "False_", "Span", "Range", "Class"} <= set(dir(pn))
     assert pn.None_.__name__ == "None", "the Go name stays the function's __name__"
     assert pn.None_.py_name == "None_"
+    with pytest.raises(AttributeError, match="did you mean None_"):
+        pn.Nonee  # noqa: B018
 
 
 def test_parameters_take_their_python_names_as_keywords(pn):

@@ -162,7 +162,7 @@ impl PyGoModule {
         Py::new(py, PyGoFunction::new(self.ctx.clone(), f.id() as usize))
     }
 
-    /// Close names among a package's functions.
+    /// Close names among a package's functions, as Python names.
     fn suggest(&self, package: &str, name: &str) -> Vec<String> {
         match self.ctx.module.package(package) {
             Some(p) => usegolib_loader::suggest(
@@ -171,7 +171,10 @@ impl PyGoModule {
                     .iter()
                     .map(|f| f.name.as_str())
                     .chain(p.skipped.iter().map(|s| s.name.as_str())),
-            ),
+            )
+            .iter()
+            .map(|s| py_name(s))
+            .collect(),
             None => Vec::new(),
         }
     }
