@@ -18,16 +18,17 @@ use crate::handle::PyGoObject;
 use crate::signature::Signature;
 use crate::views::GoParam;
 
-/// Positional argument `i` of a call: `recv` (a bound method's receiver) first, then `args`.
-fn positional<'py>(
-    recv: Option<&Bound<'py, PyAny>>,
-    args: &Bound<'py, PyTuple>,
+/// Positional argument `i` of a call: `recv` (a bound method's receiver) first, then `args`;
+/// borrowed, without touching its reference count.
+fn positional<'a, 'py>(
+    recv: Option<&'a Bound<'py, PyAny>>,
+    args: &'a Bound<'py, PyTuple>,
     i: usize,
-) -> PyResult<Bound<'py, PyAny>> {
+) -> PyResult<Borrowed<'a, 'py, PyAny>> {
     match recv {
-        Some(r) if i == 0 => Ok(r.clone()),
-        Some(_) => args.get_item(i - 1),
-        None => args.get_item(i),
+        Some(r) if i == 0 => Ok(r.as_borrowed()),
+        Some(_) => args.get_borrowed_item(i - 1),
+        None => args.get_borrowed_item(i),
     }
 }
 
@@ -130,7 +131,7 @@ impl PyGoFunction {
                 return Err(self.arity_error(npos));
             }
             for i in 0..n - 1 {
-                put(&mut enc, i, &get(i)?)?;
+                put(&mut enc, i, &*get(i)?)?;
             }
             let Converter::List(elem) = &sig.params[n - 1].conv else {
                 return Err(PyTypeError::new_err(
@@ -141,7 +142,7 @@ impl PyGoFunction {
             let name = &sig.params[n - 1].py_name;
             for (j, i) in (n - 1..npos).enumerate() {
                 // The elements are inside the variadic list, one level below the arguments.
-                enc.arg(buf, ARGS_DEPTH + 1, elem, &get(i)?).map_err(|e| {
+                enc.arg(buf, ARGS_DEPTH + 1, elem, &*get(i)?).map_err(|e| {
                     e.into_pyerr(
                         &format!(
                             "{}() variadic argument {j} (Go {})",
@@ -158,7 +159,7 @@ impl PyGoFunction {
             return Err(self.arity_error(npos + nkw));
         }
         for i in 0..npos {
-            put(&mut enc, i, &get(i)?)?;
+            put(&mut enc, i, &*get(i)?)?;
         }
         if let Some(kw) = kwargs.filter(|_| nkw > 0) {
             let changed = || PyRuntimeError::new_err("keyword arguments changed during the call");
@@ -209,11 +210,11 @@ impl PyGoFunction {
                 return None;
             };
             return (index..npos).find_map(|i| {
-                elem.closed_object(&positional(recv, args, i).ok()?, ARGS_DEPTH + 1)
+                elem.closed_object(&positional(recv, args, i).ok()?.to_owned(), ARGS_DEPTH + 1)
             });
         }
         let arg = if index < npos {
-            positional(recv, args, index).ok()?
+            positional(recv, args, index).ok()?.to_owned()
         } else {
             kwargs?.get_item(&p.py_name).ok()??
         };

@@ -15,6 +15,7 @@ use crate::args::{mismatch, ArgError};
 
 pub(super) const STUB: &str = "Any";
 
+#[inline(never)]
 pub(super) fn encode(
     enc: &mut Encoder<'_>,
     out: &mut Vec<u8>,
@@ -53,6 +54,7 @@ pub(super) fn encode(
 }
 
 /// Reads one value from the reply into a Python object, without type guidance.
+#[inline]
 pub(super) fn decode(py: Python<'_>, r: &mut Reader<'_>) -> PyResult<Py<PyAny>> {
     Ok(match r.next_token().map_err(malformed)? {
         Token::Nil => py.None(),

@@ -8,6 +8,7 @@ use crate::args::{mismatch, ArgError};
 
 pub(super) const STUB: &str = "bool";
 
+#[inline]
 pub(super) fn encode(out: &mut Vec<u8>, obj: &Bound<'_, PyAny>) -> Result<(), ArgError> {
     match obj.cast::<PyBool>() {
         Ok(b) => {

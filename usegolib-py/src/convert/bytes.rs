@@ -25,6 +25,7 @@ pub(super) fn with_bytes<R>(
     }
 }
 
+#[inline]
 pub(super) fn encode(out: &mut Vec<u8>, obj: &Bound<'_, PyAny>) -> Result<(), ArgError> {
     match with_bytes(obj, |b| write_bin(out, b))? {
         Some(()) => Ok(()),
@@ -37,6 +38,7 @@ pub(super) fn encode(out: &mut Vec<u8>, obj: &Bound<'_, PyAny>) -> Result<(), Ar
 }
 
 /// Exactly `n` bytes.
+#[inline(never)]
 pub(super) fn encode_n(
     out: &mut Vec<u8>,
     obj: &Bound<'_, PyAny>,

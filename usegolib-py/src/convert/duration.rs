@@ -29,6 +29,7 @@ pub(super) fn encode(out: &mut Vec<u8>, obj: &Bound<'_, PyAny>) -> Result<(), Ar
     }
 }
 
+#[inline(never)]
 pub(super) fn decode(py: Python<'_>, r: &mut Reader<'_>) -> PyResult<Py<PyAny>> {
     match r.next_token().map_err(malformed)? {
         Token::Int(ns) => types_attr(py, &FROM_WIRE, "duration_from_wire")?

@@ -9,6 +9,7 @@ use crate::errors::GoError;
 
 pub(super) const STUB: &str = "GoError | None";
 
+#[inline(never)]
 pub(super) fn decode(py: Python<'_>, r: &mut Reader<'_>) -> PyResult<Py<PyAny>> {
     match r.next_token().map_err(malformed)? {
         Token::Nil => Ok(py.None()),

@@ -27,11 +27,13 @@ fn as_f64(obj: &Bound<'_, PyAny>) -> Result<f64, ArgError> {
     Err(mismatch("float", obj))
 }
 
+#[inline]
 pub(super) fn encode_f64(out: &mut Vec<u8>, obj: &Bound<'_, PyAny>) -> Result<(), ArgError> {
     write_f64(out, as_f64(obj)?);
     Ok(())
 }
 
+#[inline]
 pub(super) fn encode_f32(out: &mut Vec<u8>, obj: &Bound<'_, PyAny>) -> Result<(), ArgError> {
     let f = as_f64(obj)?;
     let r = f as f32;

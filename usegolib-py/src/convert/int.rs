@@ -9,6 +9,7 @@ use crate::args::{mismatch, ArgError};
 pub(super) const STUB: &str = "int";
 
 /// An int, not a bool.
+#[inline]
 pub(super) fn is_int(obj: &Bound<'_, PyAny>) -> bool {
     obj.is_exact_instance_of::<PyInt>()
         || (obj.is_instance_of::<PyInt>() && !obj.is_instance_of::<PyBool>())
@@ -46,6 +47,7 @@ pub(super) fn write_checked(
     }
 }
 
+#[inline]
 pub(super) fn encode(
     out: &mut Vec<u8>,
     obj: &Bound<'_, PyAny>,

@@ -16,6 +16,7 @@ use crate::handle::PyGoObject;
 /// Writes a list or tuple (or None for a slice) as an array; `len` is an array type's length. A
 /// list that changes size meanwhile (Python code run by the conversion of an element) is an
 /// error, never a short or long array.
+#[inline(never)]
 pub(super) fn encode(
     enc: &mut Encoder<'_>,
     out: &mut Vec<u8>,
@@ -82,6 +83,7 @@ pub(super) fn encode(
 }
 
 /// A list (an empty one for nil).
+#[inline(never)]
 pub(super) fn decode(
     py: Python<'_>,
     r: &mut Reader<'_>,

@@ -13,6 +13,7 @@ use crate::args::{changed, for_each_item, mismatch, not_str_key, ArgError, Step}
 use crate::handle::PyGoObject;
 
 /// Writes a dict with str keys (or None, a nil map) as a map of `elem` values.
+#[inline(never)]
 pub(super) fn encode(
     enc: &mut Encoder<'_>,
     out: &mut Vec<u8>,
@@ -45,6 +46,7 @@ pub(super) fn encode(
 }
 
 /// A dict (an empty one for nil).
+#[inline(never)]
 pub(super) fn decode(
     py: Python<'_>,
     r: &mut Reader<'_>,

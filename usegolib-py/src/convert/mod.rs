@@ -38,7 +38,9 @@ pub use object::ObjectInfo;
 pub use record::{Field, RecordInfo};
 
 /// How one wire type is converted, built once; containers hold their element's converter,
-/// records and Go objects their type's prepared info.
+/// records and Go objects their type's prepared info. (`repr(u8)`: a plain tag for the
+/// per-value dispatch, rather than one folded into a field's spare bits.)
+#[repr(u8)]
 pub enum Converter {
     Bool,
     Int(IntType),

@@ -65,6 +65,7 @@ pub(super) fn encode(
     Ok(())
 }
 
+#[inline(never)]
 pub(super) fn decode(
     py: Python<'_>,
     r: &mut Reader<'_>,

@@ -108,6 +108,7 @@ impl RecordInfo {
 
 /// Writes a record from a dict (keys: wire keys, Go or Python field names) or an instance of its
 /// class.
+#[inline(never)]
 pub(super) fn encode<'py>(
     enc: &mut Encoder<'_>,
     out: &mut Vec<u8>,
@@ -237,6 +238,7 @@ fn object_new(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
     .map(|n| n.bind(py))
 }
 
+#[inline(never)]
 pub(super) fn decode(
     py: Python<'_>,
     r: &mut Reader<'_>,

@@ -35,6 +35,7 @@ pub(super) fn write_py_str(out: &mut Vec<u8>, s: &Bound<'_, PyString>) -> Result
     Ok(())
 }
 
+#[inline]
 pub(super) fn encode(out: &mut Vec<u8>, obj: &Bound<'_, PyAny>) -> Result<(), ArgError> {
     match obj.cast::<PyString>() {
         Ok(s) => write_py_str(out, s),

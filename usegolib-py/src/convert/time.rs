@@ -16,6 +16,7 @@ static CLASS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 pub(super) const STUB: &str = "GoTime";
 
+#[inline(never)]
 pub(super) fn encode(
     enc: &mut Encoder<'_>,
     out: &mut Vec<u8>,
@@ -33,6 +34,7 @@ pub(super) fn encode(
     Ok(())
 }
 
+#[inline(never)]
 pub(super) fn decode(py: Python<'_>, r: &mut Reader<'_>) -> PyResult<Py<PyAny>> {
     let mut parts = [0i64; 3];
     match r.next_token().map_err(malformed)? {
