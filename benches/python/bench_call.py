@@ -91,14 +91,15 @@ def _last_json(stdout: str) -> dict:
 
 def measure_ours(counts: dict[str, int]) -> dict:
     import usegolib
+    from usegolib import _native
 
     t0 = time.perf_counter()
     b = usegolib.import_(FIXTURE, quiet=True)
     setup_s = time.perf_counter() - t0
     mod = b._go_module
     add, echo, sum_, spin = b.AddInt, b.Echo, b.Sum, b.Spin
-    floor_free = mod._floor("addint", detach=True)
-    floor_held = mod._floor("addint")
+    floor_free = _native._bench_floor(mod, "addint", detach=True)
+    floor_held = _native._bench_floor(mod, "addint")
     payloads = {k: os.urandom(n) for k, n, _ in PAYLOAD_SIZES}
     xs = list(range(1000))
     out: dict = {"import_s": setup_s}
@@ -510,9 +511,10 @@ def print_notes(ours: dict, peer: dict, missing: dict[str, str], args, counts, p
         + "; peer: "
         + ", ".join(f"{k} {v:,}" for k, v in pcounts.items())
         + ". Spin counts are per thread.",
-        "Floors. AddInt: `_floor('addint', detach=True)`, a direct pyo3 -> cgo call of the "
-        "same Go AddInt with no envelope and the GIL released, as our calls do (the next row: "
-        "the same with the GIL held). Echo: there is no envelope-free floor function, so the "
+        "Floors. AddInt: `_native._bench_floor(module, 'addint', detach=True)`, a direct "
+        "pyo3 -> cgo call of the same Go AddInt with no envelope and the GIL released, as our "
+        "calls do (the next row: the same with the GIL held). Echo: there is no envelope-free "
+        "floor function, so the "
         "floor is the one unavoidable copy measured in Python, `bytes(memoryview(payload))` "
         "(a fresh bytes object of the same size). Sum: Python's own `sum(list)` over the same "
         "1000 ints (no Go at all). Threads: 2.00x, perfect scaling on 2 cores. The import "

@@ -8,79 +8,25 @@ import inspect
 import threading
 from typing import Any
 
-from usegolib import _native, _types
+from usegolib import _native
 from usegolib.errors import UnsupportedSignatureError
 
-_WIRE_TO_PY: dict[str, Any] = {
-    "bool": bool,
-    "string": str,
-    "bytes": bytes,
-    "float32": float,
-    "float64": float,
-    "any": Any,
-    "time": _types.GoTime,
-    "duration": _types.GoDuration,
-    "error": BaseException,
-}
 
-_ZERO: dict[str, Any] = {"bool": False, "string": "", "float32": 0.0, "float64": 0.0}
-
-
-def _annotation(wire: str, classes: dict[str, type] | None = None) -> Any:
-    """The Python type for a wire type (docs/abi.md sections 5 and 8)."""
-    classes = classes or {}
-    if wire.startswith("[]"):
-        return list[_annotation(wire[2:], classes)]  # type: ignore[misc]
-    if wire.startswith("map[string]"):
-        return dict[str, _annotation(wire[len("map[string]") :], classes)]  # type: ignore[misc]
-    if wire.startswith("bytes["):
-        return bytes
-    if wire.startswith("["):
-        return list[_annotation(wire.split("]", 1)[1], classes)]  # type: ignore[misc]
-    if wire.startswith("*"):
-        return _annotation(wire[1:], classes) | None
-    if wire.startswith(("@", "&")):
-        return classes.get(wire[1:], Any)
-    if wire.startswith(("int", "uint")):
-        return int
-    return _WIRE_TO_PY.get(wire, Any)
-
-
-def _default(wire: str) -> Any:
-    """The default of an optional field: None for what may be nil, else the Go zero value."""
-    if wire.startswith(("int", "uint")):
-        return 0
-    return _ZERO.get(wire)
-
-
-def _return_annotation(fn: _native.GoFunction, classes: dict[str, type]) -> Any:
-    results = [_annotation(w, classes) for _, _, w in fn.results]
-    if not results:
-        return None
-    if len(results) == 1:
-        return results[0]
-    return tuple[tuple(results)]  # type: ignore[misc]
-
-
-def _decorate(fn: _native.GoFunction, classes: dict[str, type]) -> _native.GoFunction:
+def _decorate(fn: _native.GoFunction) -> _native.GoFunction:
+    """Sets the docstring (GoDoc and the Go signature) and ``__signature__`` of a function; the
+    parameters' names and annotations come from the binding. A Go ``error`` among the results
+    (other than the trailing one, which raises) is a value, annotated ``GoError | None``."""
     doc = fn.go_doc.strip()
     sig = f"Go: {fn.go_package}.{fn.go_signature.removeprefix('func ')}"
     fn.__doc__ = f"{doc}\n\n{sig}" if doc else sig
     kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
     params = []
-    if fn.receiver is not None:
+    if fn.kind == "method":
         params.append(inspect.Parameter("self", kind))
-    for i, (name, _go, w) in enumerate(fn.params):
-        if fn.variadic and i == len(fn.params) - 1:
-            inner = w[2:] if w.startswith("[]") else w
-            params.append(
-                inspect.Parameter(
-                    name, inspect.Parameter.VAR_POSITIONAL, annotation=_annotation(inner, classes)
-                )
-            )
-        else:
-            params.append(inspect.Parameter(name, kind, annotation=_annotation(w, classes)))
-    fn.__signature__ = inspect.Signature(params, return_annotation=_return_annotation(fn, classes))
+    for p in fn.params:
+        pkind = inspect.Parameter.VAR_POSITIONAL if p.variadic else kind
+        params.append(inspect.Parameter(p.name, pkind, annotation=p.annotation))
+    fn.__signature__ = inspect.Signature(params, return_annotation=fn.return_annotation)
     return fn
 
 
@@ -167,16 +113,16 @@ class GenericFunction:
 
 def _record_class(module: _native.GoModule, key: str, name: str, doc: str) -> type:
     specs = []
-    for pyname, _wkey, _goname, _gotype, wire, required in module.fields(key):
-        if required:
-            specs.append((pyname, Any, dataclasses.field()))
+    for f in module.fields(key):
+        if f.has_default:
+            specs.append((f.name, Any, dataclasses.field(default=f.default)))
         else:
-            specs.append((pyname, Any, dataclasses.field(default=_default(wire))))
+            specs.append((f.name, Any, dataclasses.field()))
     cls = dataclasses.make_dataclass(name, specs, kw_only=True, eq=True, repr=True)
     cls.__doc__ = doc or f"Go struct {key}"
     cls.__module__ = "usegolib.go"
     cls.__qualname__ = name
-    cls.__usegolib_key__ = key
+    setattr(cls, "__usegolib_key__", key)  # noqa: B010 - a class attribute mypy cannot see
     return cls
 
 
@@ -189,17 +135,19 @@ def _handle_class(module: _native.GoModule, key: str, name: str, doc: str, ctor:
     }
     if ctor is not None:
 
-        def __new__(cls: type, **fields: Any) -> Any:  # noqa: N807
+        def construct(cls: type, **fields: Any) -> Any:
             return ctor(fields or None)
 
-        __new__.__doc__ = f"Create a new Go {name} (fields as keyword arguments)."
-        ns["__new__"] = __new__
+        construct.__name__ = "__new__"
+        construct.__doc__ = f"Create a new Go {name} (fields as keyword arguments)."
+        ns["__new__"] = construct
     else:
 
-        def __new__(cls: type, *args: Any, **kwargs: Any) -> Any:  # noqa: N807
+        def refuse(cls: type, *args: Any, **kwargs: Any) -> Any:
             raise TypeError(f"Go {name} objects are made by Go functions, not constructed")
 
-        ns["__new__"] = __new__
+        refuse.__name__ = "__new__"
+        ns["__new__"] = refuse
     return type(name, (_native.GoObject,), ns)
 
 
@@ -220,41 +168,35 @@ class GoPackage:
         d["_go_path"] = path
         d["__doc__"] = module.package_doc(path) or None
         names = []
-        ctor_names = {
-            module.function_by_id(c).go_name
-            for _k, _kind, _n, _d, c in module.types(path)
-            if c is not None
-        }
-        for key, _kind, name, _doc, _ctor in module.types(path):
-            d[name] = classes[key]
-            names.append(name)
+        for t in module.types(path):
+            d[t.name] = classes[t.key]
+            names.append(t.name)
         generics: dict[str, dict[tuple[str, ...], Any]] = {}
         vars_: dict[str, Any] = {}
         for fn in module.functions(path):
-            _decorate(fn, classes)
-            if fn.receiver is not None:
-                cls = classes.get(fn.receiver)
+            _decorate(fn)
+            kind = fn.kind
+            if kind == "method":
+                cls = classes.get(fn.receiver or "")
                 if cls is not None:
-                    setattr(cls, fn.__name__, fn)
-                continue
-            generic = fn.generic
-            if generic is not None:
-                generics.setdefault(generic[0], {})[tuple(generic[1])] = fn
-            elif fn.var is not None:
-                vars_[fn.var] = fn
-                names.append(fn.var)
-            elif fn.go_name in ctor_names:
-                continue  # reached through the class: Type(**fields)
-            else:
-                d[fn.__name__] = fn
-                names.append(fn.__name__)
+                    setattr(cls, fn.py_name, fn)
+            elif kind == "generic":
+                generic = fn.generic or ("", [])
+                generics.setdefault(fn.py_name, {})[tuple(generic[1])] = fn
+            elif kind == "var":
+                vars_[fn.py_name] = fn
+                names.append(fn.py_name)
+            elif kind == "function":
+                d[fn.py_name] = fn
+                names.append(fn.py_name)
+            # A constructor is reached through its class: Type(**fields).
         for name, instances in generics.items():
             d[name] = GenericFunction(name, path, instances)
             names.append(name)
-        for name, signature, reason in module.skipped(path):
-            if name not in d:
-                d[name] = SkippedFunction(path, name, signature, reason)
-                names.append(name)
+        for s in module.skipped(path):
+            if s.name not in d:
+                d[s.name] = SkippedFunction(path, s.go_name, s.signature, s.reason)
+                names.append(s.name)
         d["_go_vars"] = vars_
         d["_go_var_cache"] = {}
         d["_go_names"] = tuple(sorted(set(names)))
@@ -306,27 +248,27 @@ def _module_classes(module: _native.GoModule) -> dict[str, type]:
         return classes
     classes = {}
     for path in module.packages():
-        for key, kind, name, doc, ctor_id in module.types(path):
-            if kind == "record":
-                classes[key] = _record_class(module, key, name, doc)
+        for t in module.types(path):
+            key, name = t.key, t.name
+            if t.kind == "record":
+                classes[key] = _record_class(module, key, name, t.doc)
                 module.register_class(key, classes[key], True)
                 continue
-            else:
-                ctor = module.function_by_id(ctor_id) if ctor_id is not None else None
-                classes[key] = _handle_class(module, key, name, doc, ctor)
-                if module.fields(key):
-                    # The type's fields as a value (e.g. a method returning Counter, not *Counter).
-                    rec = _record_class(module, key, name, f"The fields of Go {name}, as a value.")
-                    rec.__qualname__ = f"{name}.Fields"
-                    classes[key].Fields = rec
-                    classes["@" + key] = rec
-                    module.register_class("@" + key, rec, True)
+            ctor = module.function_by_id(t.constructor) if t.constructor is not None else None
+            classes[key] = _handle_class(module, key, name, t.doc, ctor)
+            if module.fields(key):
+                # The type's fields as a value (e.g. a method returning Counter, not *Counter).
+                rec = _record_class(module, key, name, f"The fields of Go {name}, as a value.")
+                rec.__qualname__ = f"{name}.Fields"
+                classes[key].Fields = rec  # type: ignore[attr-defined]
+                classes["@" + key] = rec
+                module.register_class("@" + key, rec, True)
             module.register_class(key, classes[key])
+    # Annotations once every class is registered (a field may name any of them).
     for key, cls in classes.items():
         if dataclasses.is_dataclass(cls):
             cls.__annotations__ = {
-                pyname: _annotation(wire, classes)
-                for pyname, _k, _g, _t, wire, _r in module.fields(key.removeprefix("@"))
+                f.name: f.annotation for f in module.fields(key.removeprefix("@"))
             }
     _CLASSES[module.path] = classes
     return classes

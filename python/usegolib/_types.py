@@ -3,13 +3,14 @@
 ``GoTime`` is an aware ``datetime`` and ``GoDuration`` a ``timedelta``: they behave as those, and
 remember the nanoseconds below the microsecond that Python's types cannot hold, so that a value
 from Go goes back to Go unchanged. Plain aware datetimes and timedeltas are accepted as input.
+
+The binding's ``time`` and ``duration`` converters call the ``*_to_wire`` and ``*_from_wire``
+functions of this module (looked up once, by name).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-
-from usegolib import _native
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _EPOCH_NAIVE = datetime(1970, 1, 1)
@@ -89,6 +90,3 @@ def duration_from_wire(ns: int) -> GoDuration:
     d = GoDuration(microseconds=_trunc_us(ns))
     d.__dict__["_go_ns"] = ns
     return d
-
-
-_native._set_helpers(time_to_wire, time_from_wire, duration_to_wire, duration_from_wire)

@@ -128,38 +128,29 @@ def cmd_show(args: argparse.Namespace) -> int:
     for path in paths:
         print(f"\npackage {path}")
         funcs = module.functions(path)
-        ctors = {c for _k, _kind, _n, _d, c in module.types(path) if c is not None}
-        ctor_names = {module.function_by_id(c).go_name for c in ctors}
-        for key, kind, name, _doc, ctor in module.types(path):
-            if kind == "record":
-                fields = ", ".join(
-                    f"{k} {gotype}" for _p, k, _g, gotype, _w, _r in module.fields(key)
-                )
-                print(f"  struct {name} {{{fields}}}")
+        for t in module.types(path):
+            fields = ", ".join(f"{f.key} {f.go_type}" for f in module.fields(t.key))
+            if t.kind == "record":
+                print(f"  struct {t.name} {{{fields}}}")
             else:
-                fields = ", ".join(
-                    f"{k} {gotype}" for _p, k, _g, gotype, _w, _r in module.fields(key)
-                )
-                made = f"  (construct: {name}({fields}))" if ctor is not None else ""
-                print(f"  object {name}{made}")
+                made = f"  (construct: {t.name}({fields}))" if t.constructor is not None else ""
+                print(f"  object {t.name}{made}")
                 for fn in funcs:
-                    if fn.receiver == key:
+                    if fn.kind == "method" and fn.receiver == t.key:
                         print(f"    {fn.go_signature}")
         for fn in funcs:
-            if fn.receiver is not None or fn.go_name in ctor_names:
-                continue
-            if fn.var is not None:
-                ret = fn.results[0][1] if fn.results else "?"
+            if fn.kind == "var":
+                ret = fn.results[0].go_type if fn.results else "?"
                 print(f"  var {fn.var} {ret}")
-            elif fn.generic is not None:
+            elif fn.kind == "generic":
                 print(f"  {fn.go_signature}  [instantiated as {fn.go_name}]")
-            else:
+            elif fn.kind == "function":
                 print(f"  {fn.go_signature}")
         skipped = module.skipped(path)
         if skipped:
             print("  skipped:")
-            for name, signature, reason in skipped:
-                print(f"    {signature or name}\n      {reason}")
+            for s in skipped:
+                print(f"    {s.signature or s.go_name}\n      {s.reason}")
     if args.all:
         manifest = json.loads(module.manifest_json())
         for sp in manifest["schema"].get("skipped_packages", []):

@@ -236,7 +236,7 @@ def load(artifacts: str | None = None, generics: list[str] | None = None) -> Env
             if not name.startswith("Echo") or not isinstance(fn, _native.GoFunction):
                 continue
             try:
-                [parse(w) for _, _, w in fn.params]
+                [parse(p.wire) for p in fn.params]
             except ValueError:
                 continue
             targets[f"{short}.{name}"] = fn
@@ -245,7 +245,7 @@ def load(artifacts: str | None = None, generics: list[str] | None = None) -> Env
     for key, t in schema["types"].items():
         if t["kind"] == "record":
             env.records[key] = t["fields"]
-            names = {f[1]: f[0] for f in l3._go_module.fields(key)}
+            names = {f.key: f.name for f in l3._go_module.fields(key)}
             for f in env.records[key]:
                 f["py"] = names[f["key"]]
             env.classes[key] = _package._module_classes(l3._go_module)[key]
@@ -650,7 +650,7 @@ def cases(env: Env) -> st.SearchStrategy[Case]:
         name = draw(st.sampled_from(names))
         fn = env.targets[name]
         mode = draw(st.sampled_from(["valid", "valid", "valid", "invalid"]))
-        tys = [parse(w) for _, _, w in fn.params]
+        tys = [parse(p.wire) for p in fn.params]
         if fn.variadic:
             # The variadic elements are the arguments: one more of the element type each.
             n = draw(st.integers(0, 4))
@@ -663,7 +663,7 @@ def cases(env: Env) -> st.SearchStrategy[Case]:
         ]
         args, kwargs = [p[0] for p in pairs], {}
         if not fn.variadic and draw(st.booleans()):
-            kwargs = {pn: a for (pn, _, _), a in zip(fn.params, args, strict=True)}
+            kwargs = {p.name: a for p, a in zip(fn.params, args, strict=True)}
             args = []
         wants = [p[1] for p in pairs]
         if fn.variadic:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 import usegolib
 from conftest import FIXTURES, run_py
-from test_level3 import GENERICS  # the same build of level3 as test_level3 loads
+from test_records_objects_generics import GENERICS  # the same build of level3
 
 BACK = "cycle: points back to the result itself (the wire cannot carry a cyclic value)"
 TOO_DEEP = "nested deeper than 64 levels (a cycle?)"

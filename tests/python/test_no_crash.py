@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone, tzinfo
 import pytest
 import usegolib
 from conftest import FIXTURES, run_py
-from test_level3 import GENERICS
+from test_records_objects_generics import GENERICS
 
 # The outermost request array is depth 1 and the argument list depth 2 (docs/abi.md section 6),
 # so an argument may hold containers at depths 3..64: 62 levels.

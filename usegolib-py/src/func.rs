@@ -1,5 +1,5 @@
-//! `GoFunction`: one callable Go function (or method), and `GoModule`: a loaded module as Python
-//! sees it.
+//! `GoFunction`: one callable Go function (or method), and `GoMethod`: one bound to a Go
+//! object.
 
 use std::cell::Cell;
 use std::sync::Arc;
@@ -7,24 +7,28 @@ use std::sync::Arc;
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
-use usegolib_abi::{write_array_len, write_request_header, Target, WireType};
+use usegolib_abi::write_array_len;
 use usegolib_loader::GoFunction;
 
-use crate::convert::{closed_object, decode_result, for_each_item, Encoder, ARGS_DEPTH};
-use crate::ctx::{ctx_for, ModuleCtx};
+use crate::args::{for_each_item, ARGS_DEPTH};
+use crate::convert::{decode_result, Converter, Encoder};
+use crate::ctx::ModuleCtx;
 use crate::errors::{to_py, ObjectClosedError};
 use crate::handle::PyGoObject;
+use crate::signature::Signature;
+use crate::views::GoParam;
 
-/// Positional argument `i` of a call: `recv` (a bound method's receiver) first, then `args`.
-fn positional<'py>(
-    recv: Option<&Bound<'py, PyAny>>,
-    args: &Bound<'py, PyTuple>,
+/// Positional argument `i` of a call: `recv` (a bound method's receiver) first, then `args`;
+/// borrowed, without touching its reference count.
+fn positional<'a, 'py>(
+    recv: Option<&'a Bound<'py, PyAny>>,
+    args: &'a Bound<'py, PyTuple>,
     i: usize,
-) -> PyResult<Bound<'py, PyAny>> {
+) -> PyResult<Borrowed<'a, 'py, PyAny>> {
     match recv {
-        Some(r) if i == 0 => Ok(r.clone()),
-        Some(_) => args.get_item(i - 1),
-        None => args.get_item(i),
+        Some(r) if i == 0 => Ok(r.as_borrowed()),
+        Some(_) => args.get_borrowed_item(i - 1),
+        None => args.get_borrowed_item(i),
     }
 }
 
@@ -39,24 +43,19 @@ thread_local! {
 #[pyclass(module = "usegolib._native", name = "GoFunction", frozen, dict)]
 pub struct PyGoFunction {
     ctx: Arc<ModuleCtx>,
-    index: usize,
-    /// The request header for this function (ABI, op, id, argument count), encoded once.
-    header: Vec<u8>,
+    /// Its converters and request header, made once per function of the module.
+    sig: Arc<Signature>,
 }
 
 impl PyGoFunction {
-    pub fn new(ctx: Arc<ModuleCtx>, f: &GoFunction) -> Self {
-        let mut header = Vec::with_capacity(16);
-        write_request_header(&mut header, &Target::Id(f.id()), f.params.len());
-        PyGoFunction {
-            index: f.id() as usize,
-            ctx,
-            header,
-        }
+    /// The function with this id (a valid one).
+    pub fn new(ctx: Arc<ModuleCtx>, id: usize) -> Self {
+        let sig = ctx.functions[id].clone();
+        PyGoFunction { ctx, sig }
     }
 
     fn f(&self) -> &GoFunction {
-        &self.ctx.module.functions()[self.index]
+        &self.ctx.module.functions()[self.sig.id]
     }
 
     fn short_name(&self) -> String {
@@ -66,14 +65,15 @@ impl PyGoFunction {
     }
 
     fn arity_error(&self, got: usize) -> PyErr {
-        let f = self.f();
-        let skip = usize::from(f.schema.receiver.is_some());
-        let params: Vec<String> = f.schema.params[skip..]
+        let skip = usize::from(self.sig.has_receiver());
+        let params: Vec<String> = self
+            .sig
+            .user_params()
             .iter()
-            .map(|p| format!("{} {}", p.name, p.go))
+            .map(|p| format!("{} {}", p.py_name, p.go_type))
             .collect();
         let n = params.len();
-        let takes = if f.schema.variadic {
+        let takes = if self.sig.variadic {
             format!(
                 "at least {} argument{}",
                 n - 1,
@@ -98,28 +98,28 @@ impl PyGoFunction {
         args: &Bound<'py, PyTuple>,
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<()> {
-        let f = self.f();
-        let mut enc = Encoder::new(&self.ctx);
-        let n = f.params.len();
+        let sig = &*self.sig;
+        let mut enc = Encoder::new(&self.ctx.module);
+        let n = sig.params.len();
         buf.clear();
-        buf.extend_from_slice(&self.header);
+        buf.extend_from_slice(&sig.header);
         let nkw = kwargs.map_or(0, |k| k.len());
         let npos = args.len() + usize::from(recv.is_some());
         let get = |i: usize| positional(recv, args, i);
         let prefix = |i: usize| {
-            let p = &f.schema.params[i];
+            let p = &sig.params[i];
             format!(
                 "{}() argument '{}' (Go {})",
                 self.short_name(),
-                p.name,
-                p.go
+                p.py_name,
+                p.go_type
             )
         };
         let mut put = |enc: &mut Encoder<'_>, i: usize, arg: &Bound<'py, PyAny>| {
-            enc.arg(buf, ARGS_DEPTH, &f.params[i], arg)
-                .map_err(|e| e.into_pyerr(&prefix(i), &f.schema.params[i].name))
+            enc.arg(buf, ARGS_DEPTH, &sig.params[i].conv, arg)
+                .map_err(|e| e.into_pyerr(&prefix(i), &sig.params[i].py_name))
         };
-        if f.schema.variadic {
+        if sig.variadic {
             // Fixed parameters, then every remaining positional argument into the last one.
             if nkw > 0 {
                 return Err(PyTypeError::new_err(format!(
@@ -131,23 +131,23 @@ impl PyGoFunction {
                 return Err(self.arity_error(npos));
             }
             for i in 0..n - 1 {
-                put(&mut enc, i, &get(i)?)?;
+                put(&mut enc, i, &*get(i)?)?;
             }
-            let WireType::List(elem) = &f.params[n - 1] else {
+            let Converter::List(elem) = &sig.params[n - 1].conv else {
                 return Err(PyTypeError::new_err(
                     "a variadic parameter that is not a list",
                 ));
             };
             write_array_len(buf, npos - (n - 1));
-            let name = &f.schema.params[n - 1].name;
+            let name = &sig.params[n - 1].py_name;
             for (j, i) in (n - 1..npos).enumerate() {
                 // The elements are inside the variadic list, one level below the arguments.
-                enc.arg(buf, ARGS_DEPTH + 1, elem, &get(i)?).map_err(|e| {
+                enc.arg(buf, ARGS_DEPTH + 1, elem, &*get(i)?).map_err(|e| {
                     e.into_pyerr(
                         &format!(
                             "{}() variadic argument {j} (Go {})",
                             self.short_name(),
-                            f.schema.params[n - 1].go
+                            sig.params[n - 1].go_type
                         ),
                         &format!("{name}[{j}]"),
                     )
@@ -159,13 +159,13 @@ impl PyGoFunction {
             return Err(self.arity_error(npos + nkw));
         }
         for i in 0..npos {
-            put(&mut enc, i, &get(i)?)?;
+            put(&mut enc, i, &*get(i)?)?;
         }
         if let Some(kw) = kwargs.filter(|_| nkw > 0) {
             let changed = || PyRuntimeError::new_err("keyword arguments changed during the call");
             for_each_item(kw, changed, |k, _| {
                 let k: String = k.extract()?;
-                match f.schema.params.iter().position(|p| p.name == k) {
+                match sig.params.iter().position(|p| p.py_name == k) {
                     Some(p) if p >= npos => Ok(()),
                     Some(_) => Err(PyTypeError::new_err(format!(
                         "{}() got multiple values for argument '{k}'",
@@ -178,13 +178,13 @@ impl PyGoFunction {
                 }
             })?;
             for i in npos..n {
-                let p = &f.schema.params[i];
-                let Some(arg) = kw.get_item(&p.name)? else {
+                let p = &sig.params[i];
+                let Some(arg) = kw.get_item(&p.py_name)? else {
                     return Err(PyTypeError::new_err(format!(
                         "{}() missing argument '{}' (Go {})",
                         self.short_name(),
-                        p.name,
-                        p.go
+                        p.py_name,
+                        p.go_type
                     )));
                 };
                 put(&mut enc, i, &arg)?;
@@ -202,28 +202,23 @@ impl PyGoFunction {
         args: &Bound<'py, PyTuple>,
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> Option<Bound<'py, PyGoObject>> {
-        let f = self.f();
-        let ty = f.params.get(index)?;
+        let sig = &*self.sig;
+        let p = sig.params.get(index)?;
         let npos = args.len() + usize::from(recv.is_some());
-        if f.schema.variadic && index + 1 == f.params.len() {
-            let WireType::List(elem) = ty else {
+        if sig.variadic && index + 1 == sig.params.len() {
+            let Converter::List(elem) = &p.conv else {
                 return None;
             };
             return (index..npos).find_map(|i| {
-                closed_object(
-                    &self.ctx,
-                    elem,
-                    &positional(recv, args, i).ok()?,
-                    ARGS_DEPTH + 1,
-                )
+                elem.closed_object(&positional(recv, args, i).ok()?.to_owned(), ARGS_DEPTH + 1)
             });
         }
         let arg = if index < npos {
-            positional(recv, args, index).ok()?
+            positional(recv, args, index).ok()?.to_owned()
         } else {
-            kwargs?.get_item(&f.schema.params[index].name).ok()??
+            kwargs?.get_item(&p.py_name).ok()??
         };
-        closed_object(&self.ctx, ty, &arg, ARGS_DEPTH)
+        p.conv.closed_object(&arg, ARGS_DEPTH)
     }
 
     /// The error of a failed call. A bad handle argument whose Go object was closed while the
@@ -260,7 +255,8 @@ impl PyGoFunction {
         let mut buf = REQUEST.with(|c| c.take());
         let encoded = self.encode(&mut buf, recv, args, kwargs);
         let result = encoded.and_then(|()| {
-            let module = &*self.ctx.module;
+            let module_arc = &self.ctx.module;
+            let module = &**module_arc;
             let f = self.f();
             let req = &buf;
             let reply = py.detach(|| module.send(f, req));
@@ -271,7 +267,7 @@ impl PyGoFunction {
             if ok {
                 // The reply was validated within the limits of docs/abi.md section 6 (depth 64
                 // among them), which bounds the recursion of the typed decoding.
-                decode_result(py, &mut r, &f.results, &self.ctx)
+                decode_result(py, &mut r, &self.sig.results, module_arc)
             } else {
                 let e = module.error_from_reader(f, &mut r);
                 Err(self.call_error(py, e, recv, args, kwargs))
@@ -366,26 +362,67 @@ impl PyGoFunction {
         self.f().schema.doc.clone()
     }
 
-    /// Parameters as (name, Go type, wire type); for a method, without the receiver.
+    /// What the entry calls: "function", "method", "constructor", "var" or "generic".
     #[getter]
-    fn params(&self) -> Vec<(String, String, String)> {
-        let f = self.f();
-        let skip = usize::from(f.schema.receiver.is_some());
-        f.schema.params[skip..]
-            .iter()
-            .map(|p| (p.name.clone(), p.go.clone(), p.wire.clone()))
+    fn kind(&self) -> &'static str {
+        self.sig.kind.as_str()
+    }
+
+    /// The name the package shows it under: the Python name ([`crate::naming`]) of the
+    /// function, the method, the variable or the generic function.
+    #[getter]
+    fn py_name(&self) -> &str {
+        &self.sig.py_name
+    }
+
+    /// The parameters (`GoParam`); for a method, without the receiver.
+    #[getter]
+    fn params(&self) -> Vec<GoParam> {
+        let skip = usize::from(self.sig.has_receiver());
+        let n = self.sig.params.len();
+        (skip..n)
+            .map(|i| GoParam::param(&self.sig, i, self.sig.variadic && i + 1 == n))
             .collect()
     }
 
-    /// Results as (name, Go type, wire type), without a trailing error.
+    /// The results (`GoParam`), without a trailing error.
     #[getter]
-    fn results(&self) -> Vec<(String, String, String)> {
-        self.f()
-            .schema
+    fn results(&self) -> Vec<GoParam> {
+        (0..self.sig.results.len())
+            .map(|i| GoParam::result(&self.sig, i))
+            .collect()
+    }
+
+    /// The return annotation: None, the one result's annotation, or a tuple of them.
+    #[getter]
+    fn return_annotation<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let anns = self
+            .sig
             .results
             .iter()
-            .map(|p| (p.name.clone(), p.go.clone(), p.wire.clone()))
-            .collect()
+            .map(|p| p.conv.annotation(py))
+            .collect::<PyResult<Vec<_>>>()?;
+        match anns.as_slice() {
+            [] => Ok(py.None().into_bound(py)),
+            [one] => Ok(one.clone()),
+            many => py.get_type::<PyTuple>().get_item(PyTuple::new(py, many)?),
+        }
+    }
+
+    /// The return annotation as .pyi text.
+    #[getter]
+    fn return_stub(&self) -> String {
+        let sig = &self.sig;
+        let stubs: Vec<String> = sig
+            .results
+            .iter()
+            .map(|p| p.conv.stub(&sig.package, false))
+            .collect();
+        match stubs.as_slice() {
+            [] => "None".into(),
+            [one] => one.clone(),
+            many => format!("tuple[{}]", many.join(", ")),
+        }
     }
 
     /// Whether the Go function returns a trailing error.
@@ -397,7 +434,7 @@ impl PyGoFunction {
     /// Whether the last parameter is variadic.
     #[getter]
     fn variadic(&self) -> bool {
-        self.f().schema.variadic
+        self.sig.variadic
     }
 
     /// The receiver type key, for a method.
@@ -406,7 +443,7 @@ impl PyGoFunction {
         self.f().schema.receiver.clone()
     }
 
-    /// The variable name, for a package variable's getter.
+    /// The Go variable name, for a package variable's getter.
     #[getter]
     fn var(&self) -> Option<String> {
         self.f().schema.var.clone()
@@ -468,219 +505,5 @@ impl PyBoundMethod {
     #[getter]
     fn __self__(&self, py: Python<'_>) -> Py<PyAny> {
         self.recv.clone_ref(py)
-    }
-}
-
-/// A Go module loaded in this process (one Go runtime).
-#[pyclass(module = "usegolib._native", name = "GoModule", frozen)]
-pub struct PyGoModule {
-    pub ctx: Arc<ModuleCtx>,
-}
-
-impl PyGoModule {
-    pub fn new(module: Arc<usegolib_loader::GoModule>) -> Self {
-        PyGoModule {
-            ctx: ctx_for(module),
-        }
-    }
-}
-
-#[pymethods]
-impl PyGoModule {
-    /// The module path.
-    #[getter]
-    fn path(&self) -> String {
-        self.ctx.module.module().to_owned()
-    }
-
-    /// The version (`local` for a local directory).
-    #[getter]
-    fn version(&self) -> String {
-        self.ctx.module.version().to_owned()
-    }
-
-    /// The artifact directory.
-    #[getter]
-    fn artifact_dir(&self) -> String {
-        self.ctx.module.artifact_dir().display().to_string()
-    }
-
-    /// The manifest, as JSON text.
-    fn manifest_json(&self) -> PyResult<String> {
-        serde_json::to_string(self.ctx.module.manifest())
-            .map_err(|e| PyTypeError::new_err(e.to_string()))
-    }
-
-    /// Import paths of the packages.
-    fn packages(&self) -> Vec<String> {
-        self.ctx
-            .module
-            .packages()
-            .iter()
-            .map(|p| p.path.clone())
-            .collect()
-    }
-
-    /// The functions of a package (plain functions, methods, variable getters, instantiations),
-    /// as `GoFunction` objects.
-    fn functions(&self, py: Python<'_>, package: &str) -> PyResult<Vec<Py<PyGoFunction>>> {
-        self.ctx
-            .module
-            .functions()
-            .iter()
-            .filter(|f| f.package == package)
-            .map(|f| Py::new(py, PyGoFunction::new(self.ctx.clone(), f)))
-            .collect()
-    }
-
-    /// The function with this id.
-    fn function_by_id(&self, py: Python<'_>, id: usize) -> PyResult<Py<PyGoFunction>> {
-        match self.ctx.module.functions().get(id) {
-            Some(f) => Py::new(py, PyGoFunction::new(self.ctx.clone(), f)),
-            None => Err(PyTypeError::new_err(format!("no function #{id}"))),
-        }
-    }
-
-    /// The skipped functions of a package: (name, signature, reason).
-    fn skipped(&self, package: &str) -> Vec<(String, String, String)> {
-        self.ctx
-            .module
-            .package(package)
-            .map(|p| {
-                p.skipped
-                    .iter()
-                    .map(|s| (s.name.clone(), s.signature.clone(), s.reason.clone()))
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-
-    /// The package's documentation.
-    fn package_doc(&self, package: &str) -> String {
-        self.ctx
-            .module
-            .package(package)
-            .map(|p| p.doc.clone())
-            .unwrap_or_default()
-    }
-
-    /// The record and handle types of a package: (key, kind, name, doc, constructor id).
-    fn types(&self, package: &str) -> Vec<(String, String, String, String, Option<u32>)> {
-        self.ctx
-            .module
-            .schema()
-            .types
-            .iter()
-            .filter(|(_, t)| t.package == package)
-            .map(|(k, t)| {
-                (
-                    k.clone(),
-                    t.kind.clone(),
-                    t.name.clone(),
-                    t.doc.clone(),
-                    t.constructor,
-                )
-            })
-            .collect()
-    }
-
-    /// The fields of a type: (python name, key, Go name, Go type, wire type, required).
-    fn fields(&self, key: &str) -> Vec<(String, String, String, String, String, bool)> {
-        let Some(t) = self.ctx.module.schema().types.get(key) else {
-            return Vec::new();
-        };
-        t.fields
-            .iter()
-            .map(|f| {
-                let py = crate::ctx::py_field_name(&f.key, &f.name);
-                (
-                    py,
-                    f.key.clone(),
-                    f.name.clone(),
-                    f.go.clone(),
-                    f.wire.clone(),
-                    f.required,
-                )
-            })
-            .collect()
-    }
-
-    /// Releases a handle id directly (op 2), for tests and tools: raises when Go does not know
-    /// the id (already released, or never handed out).
-    fn _release(&self, py: Python<'_>, id: u64) -> PyResult<()> {
-        let module = &self.ctx.module;
-        py.detach(|| module.release(id)).map_err(|e| to_py(py, e))
-    }
-
-    /// Registers the Python class made for a record or handle type.
-    #[pyo3(signature = (key, cls, record=false))]
-    fn register_class(&self, py: Python<'_>, key: String, cls: Py<PyAny>, record: bool) {
-        self.ctx.register(py, key, cls, record);
-    }
-
-    /// Looks a function up: raises UnsupportedSignatureError (skipped) or SymbolNotFoundError.
-    fn function(&self, py: Python<'_>, package: &str, name: &str) -> PyResult<Py<PyGoFunction>> {
-        let f = self
-            .ctx
-            .module
-            .function(package, name)
-            .map_err(|e| to_py(py, e))?;
-        Py::new(py, PyGoFunction::new(self.ctx.clone(), f))
-    }
-
-    /// Close names among a package's functions.
-    fn suggest(&self, package: &str, name: &str) -> Vec<String> {
-        match self.ctx.module.package(package) {
-            Some(p) => usegolib_loader::suggest(
-                name,
-                p.functions
-                    .iter()
-                    .map(|f| f.name.as_str())
-                    .chain(p.skipped.iter().map(|s| s.name.as_str())),
-            ),
-            None => Vec::new(),
-        }
-    }
-
-    fn __repr__(&self) -> String {
-        let m = self.ctx.module.manifest();
-        format!(
-            "<usegolib module '{}' {} ({}/{}, {})>",
-            m.module, m.version, m.goos, m.goarch, m.go_version
-        )
-    }
-
-    /// The benchmark floor: a callable for `usegolib_floor_<name>(a, b)`, a direct call without
-    /// the envelope, with the GIL held (or released when `detach` is true). Only for benchmarks.
-    #[pyo3(signature = (name, detach=false))]
-    fn _floor(&self, name: &str, detach: bool) -> PyResult<PyFloor> {
-        match self
-            .ctx
-            .module
-            .floor_i64_binop(&format!("usegolib_floor_{name}"))
-        {
-            Some(f) => Ok(PyFloor { f, detach }),
-            None => Err(PyTypeError::new_err(format!(
-                "no usegolib_floor_{name} in this library"
-            ))),
-        }
-    }
-}
-
-/// A direct call of a `usegolib_floor_*` export, for benchmarks only.
-#[pyclass(module = "usegolib._native", name = "FloorFunction", frozen)]
-pub struct PyFloor {
-    f: usegolib_loader::FloorI64,
-    detach: bool,
-}
-
-#[pymethods]
-impl PyFloor {
-    fn __call__(&self, py: Python<'_>, a: i64, b: i64) -> i64 {
-        if self.detach {
-            py.detach(|| self.f.call(a, b))
-        } else {
-            self.f.call(a, b)
-        }
     }
 }

@@ -8,14 +8,13 @@ use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 use usegolib_loader::GoModule;
 
-use crate::convert::ArgError;
-use crate::ctx::ModuleCtx;
+use crate::args::ArgError;
 
 /// The internal token that lets only the binding create Go objects.
 #[pyclass(module = "usegolib._native", frozen)]
 pub struct HandleToken {
-    ctx: Arc<ModuleCtx>,
-    key: String,
+    module: Arc<GoModule>,
+    key: Arc<str>,
     id: u64,
 }
 
@@ -26,8 +25,8 @@ pub struct HandleToken {
 /// a method afterwards raises `ObjectClosedError`.
 #[pyclass(module = "usegolib._native", name = "GoObject", subclass, frozen)]
 pub struct PyGoObject {
-    ctx: Arc<ModuleCtx>,
-    key: String,
+    module: Arc<GoModule>,
+    key: Arc<str>,
     id: u64,
     closed: AtomicBool,
 }
@@ -35,10 +34,10 @@ pub struct PyGoObject {
 impl PyGoObject {
     /// The handle id, for an argument of a call into `module`.
     pub fn id_for(&self, module: &Arc<GoModule>) -> Result<u64, ArgError> {
-        if !Arc::ptr_eq(&self.ctx.module, module) {
+        if !Arc::ptr_eq(&self.module, module) {
             return Err(ArgError::Type(format!(
                 "this Go object belongs to module {}, not {}",
-                self.ctx.module.module(),
+                self.module.module(),
                 module.module()
             )));
         }
@@ -67,7 +66,7 @@ impl PyGoObject {
     #[new]
     fn new(token: PyRef<'_, HandleToken>) -> Self {
         PyGoObject {
-            ctx: token.ctx.clone(),
+            module: token.module.clone(),
             key: token.key.clone(),
             id: token.id,
             closed: AtomicBool::new(false),
@@ -79,7 +78,7 @@ impl PyGoObject {
         if self.closed.swap(true, Ordering::AcqRel) {
             return Ok(());
         }
-        let module = &self.ctx.module;
+        let module = &self.module;
         let id = self.id;
         py.detach(|| module.release(id))
             .map_err(|e| crate::errors::to_py(py, e))
@@ -134,19 +133,25 @@ impl Drop for PyGoObject {
     fn drop(&mut self) {
         if !self.closed.swap(true, Ordering::AcqRel) {
             // Garbage collected while open: release the Go value. Errors cannot be raised here.
-            let _ = self.ctx.module.release(self.id);
+            let _ = self.module.release(self.id);
         }
     }
 }
 
-/// Creates the Python object for a handle of type `key` received from Go.
-pub fn new_object(py: Python<'_>, ctx: &Arc<ModuleCtx>, key: &str, id: u64) -> PyResult<Py<PyAny>> {
-    let cls = ctx.classes.read().get(key).map(|c| c.clone_ref(py));
+/// Creates the Python object for a handle of type `key` received from Go: an instance of
+/// `cls` (the type's registered class) or, before one is registered, a plain `GoObject`.
+pub fn new_object(
+    py: Python<'_>,
+    module: &Arc<GoModule>,
+    key: &Arc<str>,
+    cls: Option<&Bound<'_, PyAny>>,
+    id: u64,
+) -> PyResult<Py<PyAny>> {
     let token = Py::new(
         py,
         HandleToken {
-            ctx: ctx.clone(),
-            key: key.to_owned(),
+            module: module.clone(),
+            key: key.clone(),
             id,
         },
     )?;

@@ -3,11 +3,18 @@
 //! objects and the wire, maps errors, and releases the GIL around Go calls.
 #![forbid(unsafe_code)]
 
+mod args;
+#[cfg(feature = "bench")]
+mod bench;
 mod convert;
 mod ctx;
 mod errors;
 mod func;
 mod handle;
+mod module;
+mod naming;
+mod signature;
+mod views;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -16,9 +23,13 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use usegolib_loader::{BuildPolicy, Builder, ImportOptions, Located};
 
+#[cfg(feature = "bench")]
+use crate::bench::PyFloor;
 use crate::errors::to_py;
-use crate::func::{PyBoundMethod, PyFloor, PyGoFunction, PyGoModule};
+use crate::func::{PyBoundMethod, PyGoFunction};
 use crate::handle::{HandleToken, PyGoObject};
+use crate::module::PyGoModule;
+use crate::views::{GoField, GoParam, GoSkipped, GoType};
 
 /// Where the cancellation check keeps the exception a signal handler raised (KeyboardInterrupt
 /// for Ctrl-C), to raise it once the loader has stopped.
@@ -278,11 +289,17 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("ABI_VERSION", usegolib_abi::ABI_VERSION)?;
     m.add_class::<PyGoModule>()?;
     m.add_class::<PyGoFunction>()?;
+    #[cfg(feature = "bench")]
     m.add_class::<PyFloor>()?;
     m.add_class::<PyBoundMethod>()?;
     m.add_class::<PyGoObject>()?;
     m.add_class::<HandleToken>()?;
-    m.add_function(wrap_pyfunction!(ctx::_set_helpers, m)?)?;
+    m.add_class::<GoParam>()?;
+    m.add_class::<GoField>()?;
+    m.add_class::<GoType>()?;
+    m.add_class::<GoSkipped>()?;
+    #[cfg(feature = "bench")]
+    m.add_function(wrap_pyfunction!(bench::_bench_floor, m)?)?;
     m.add_function(wrap_pyfunction!(import_module, m)?)?;
     m.add_function(wrap_pyfunction!(build_target, m)?)?;
     m.add_function(wrap_pyfunction!(load_artifact, m)?)?;

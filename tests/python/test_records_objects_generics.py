@@ -1,5 +1,6 @@
-"""Levels 2 and 3 from Python, both ways, over the real built level3 fixture: maps, records,
-classes, Go objects and methods, package variables, everyday Go types, variadics, generics."""
+"""Go's richer types from Python, both ways, over the real built level3 fixture: maps, records,
+classes, Go objects and methods, package variables, everyday Go types, variadics, generics, and
+the schema views (kinds, parameters, fields, types) the package is assembled from."""
 
 from __future__ import annotations
 
@@ -426,3 +427,33 @@ def test_stubs_give_mypy_the_real_signatures(l3, artifact_root, tmp_path):
         in errors[0]
     )
     assert "use.py:7: error: Incompatible types in assignment" in errors[1]
+
+
+def test_schema_views(l3):
+    """The binding hands the package frozen views with named attributes; every function says
+    what it is (its kind), and annotations and stub text come computed."""
+    mod, path = l3._go_module, l3._go_path
+    kinds = {fn.go_name: fn.kind for fn in mod.functions(path)}
+    assert kinds["EchoPoint"] == "function"
+    assert kinds["Counter.Add"] == "method"
+    assert kinds["Config.__new__"] == "constructor"
+    assert kinds["Version"] == "var"
+    assert kinds["Keys[string,int64]"] == "generic"
+    join = next(fn for fn in mod.functions(path) if fn.go_name == "Join")
+    sep, parts = join.params
+    assert (sep.name, sep.go_name, sep.go_type, sep.wire) == ("sep", "sep", "string", "string")
+    assert not sep.variadic and parts.variadic
+    assert parts.annotation is str and parts.stub == "str", "a variadic's element"
+    echo = next(fn for fn in mod.functions(path) if fn.go_name == "EchoPoint")
+    (p,) = echo.params
+    assert p.annotation is l3.Point and p.stub == "Point | Mapping[str, Any]"
+    assert echo.results[0].stub == "Point" and echo.return_annotation is l3.Point
+    with pytest.raises(AttributeError):
+        p.name = "other"
+    types = {t.name: t for t in mod.types(path)}
+    assert types["Point"].kind == "record" and types["Point"].constructor is None
+    assert types["Config"].kind == "handle" and types["Config"].constructor is not None
+    fields = {f.name: f for f in mod.fields(types["Point"].key)}
+    assert fields["tags"].stub == "list[str]" and fields["tags"].stub_arg == "Sequence[str]"
+    assert fields["tags"].annotation == list[str] and fields["x"].required
+    assert fields["label"].has_default and fields["label"].default == ""

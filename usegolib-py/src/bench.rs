@@ -1,0 +1,42 @@
+//! For benchmarks only: the floor, a direct call of a `usegolib_floor_*` export of an artifact
+//! (no envelope), to compare a full call with (`benches/python/bench_call.py`).
+
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+
+use crate::module::PyGoModule;
+
+/// A direct call of a `usegolib_floor_*` export.
+#[pyclass(module = "usegolib._native", name = "FloorFunction", frozen)]
+pub struct PyFloor {
+    f: usegolib_loader::FloorI64,
+    detach: bool,
+}
+
+#[pymethods]
+impl PyFloor {
+    fn __call__(&self, py: Python<'_>, a: i64, b: i64) -> i64 {
+        if self.detach {
+            py.detach(|| self.f.call(a, b))
+        } else {
+            self.f.call(a, b)
+        }
+    }
+}
+
+/// The benchmark floor of `module`: a callable for `usegolib_floor_<name>(a, b)`, a direct call
+/// without the envelope, with the GIL held (or released when `detach` is true).
+#[pyfunction]
+#[pyo3(signature = (module, name, detach=false))]
+pub fn _bench_floor(module: &PyGoModule, name: &str, detach: bool) -> PyResult<PyFloor> {
+    match module
+        .ctx
+        .module
+        .floor_i64_binop(&format!("usegolib_floor_{name}"))
+    {
+        Some(f) => Ok(PyFloor { f, detach }),
+        None => Err(PyTypeError::new_err(format!(
+            "no usegolib_floor_{name} in this library"
+        ))),
+    }
+}

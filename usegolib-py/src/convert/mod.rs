@@ -1,0 +1,405 @@
+//! Python objects to wire bytes and back, in one pass each: the only place where Python types
+//! meet ABI types.
+//!
+//! A [`Converter`] is built once per parameter, result and record field, from the wire type of
+//! the schema, by [`Types::build`]: the one `match` over `WireType`. Each kind's encoding,
+//! decoding and Python annotation live together in its own module (`int.rs`, `record.rs`, ...);
+//! the call path runs prepared converters, with no dispatch on wire-type strings and no lookups
+//! by name. Arguments are written straight into the request buffer; replies are read straight
+//! from the reply bytes into Python objects.
+
+mod any;
+mod bool;
+mod bytes;
+mod duration;
+mod error;
+mod float;
+mod int;
+mod list;
+mod map;
+mod object;
+mod pointer;
+mod record;
+mod string;
+mod time;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use pyo3::prelude::*;
+use pyo3::types::PyTuple;
+use usegolib_abi::{IntType, Reader, Token, WireType};
+use usegolib_loader::GoModule;
+
+use crate::args::{ArgError, MAX_DEPTH};
+use crate::handle::PyGoObject;
+
+pub use object::ObjectInfo;
+pub use record::{Field, RecordInfo};
+
+/// How one wire type is converted, built once; containers hold their element's converter,
+/// records and Go objects their type's prepared info. (`repr(u8)`: a plain tag for the
+/// per-value dispatch, rather than one folded into a field's spare bits.)
+#[repr(u8)]
+pub enum Converter {
+    Bool,
+    Int(IntType),
+    F32,
+    F64,
+    Str,
+    Bytes,
+    BytesN(usize),
+    /// `[]T`
+    List(Box<Converter>),
+    /// `[N]T`
+    Array(usize, Box<Converter>),
+    /// `map[string]T`
+    Map(Box<Converter>),
+    /// `*T`
+    Ptr(Box<Converter>),
+    /// `@K`
+    Record(Arc<RecordInfo>),
+    /// `&K`
+    Object(Arc<ObjectInfo>),
+    Any,
+    Time,
+    Duration,
+    /// `error` (results only).
+    Error,
+}
+
+/// The prepared info of a module's record and Go object types, by key: looked up only while
+/// converters are built.
+pub struct Types {
+    records: HashMap<String, Arc<RecordInfo>>,
+    objects: HashMap<String, Arc<ObjectInfo>>,
+}
+
+impl Types {
+    /// The types of `module`, with every record's field converters.
+    pub fn new(module: &GoModule) -> Types {
+        let schema = module.schema();
+        let package = |key: &str| schema.types.get(key).map(|t| t.package.clone());
+        let records = module
+            .records()
+            .iter()
+            .map(|(k, r)| {
+                let info = RecordInfo::new(k, &r.name, package(k).unwrap_or_default());
+                (k.clone(), Arc::new(info))
+            })
+            .collect();
+        let objects = schema
+            .types
+            .iter()
+            .filter(|(_, t)| t.kind == "handle")
+            .map(|(k, t)| (k.clone(), Arc::new(ObjectInfo::new(k, &t.name, &t.package))))
+            .collect();
+        let types = Types { records, objects };
+        for (key, rec) in module.records() {
+            let Some(info) = types.records.get(key) else {
+                continue;
+            };
+            let docs = schema.types.get(key).map(|t| &t.fields);
+            let fields = rec
+                .fields
+                .iter()
+                .enumerate()
+                .map(|(i, f)| {
+                    let doc = docs.and_then(|d| d.get(i)).map(|d| d.doc.clone());
+                    Field::new(f, doc.unwrap_or_default(), types.build(&f.ty))
+                })
+                .collect();
+            info.set_fields(fields);
+        }
+        types
+    }
+
+    /// The record type with this key.
+    pub fn record(&self, key: &str) -> Option<&Arc<RecordInfo>> {
+        self.records.get(key)
+    }
+
+    /// The Go object type with this key.
+    pub fn object(&self, key: &str) -> Option<&Arc<ObjectInfo>> {
+        self.objects.get(key)
+    }
+
+    /// The converter of a wire type: the one place that looks at a `WireType`.
+    pub fn build(&self, ty: &WireType) -> Converter {
+        let sub = |t: &WireType| Box::new(self.build(t));
+        match ty {
+            WireType::Bool => Converter::Bool,
+            WireType::Int(t) => Converter::Int(*t),
+            WireType::F32 => Converter::F32,
+            WireType::F64 => Converter::F64,
+            WireType::Str => Converter::Str,
+            WireType::Bytes => Converter::Bytes,
+            WireType::BytesN(n) => Converter::BytesN(*n),
+            WireType::List(t) => Converter::List(sub(t)),
+            WireType::Array(n, t) => Converter::Array(*n, sub(t)),
+            WireType::Map(t) => Converter::Map(sub(t)),
+            WireType::Ptr(t) => Converter::Ptr(sub(t)),
+            WireType::Record(k) => Converter::Record(match self.records.get(k) {
+                Some(r) => r.clone(),
+                // A key the schema does not describe: every use of it is an error.
+                None => Arc::new(RecordInfo::new(k, k, String::new())),
+            }),
+            WireType::Handle(k) => Converter::Object(match self.objects.get(k) {
+                Some(o) => o.clone(),
+                None => Arc::new(ObjectInfo::new(k, k, "")),
+            }),
+            WireType::Any => Converter::Any,
+            WireType::Time => Converter::Time,
+            WireType::Duration => Converter::Duration,
+            WireType::Error => Converter::Error,
+        }
+    }
+}
+
+impl Converter {
+    /// The default of an optional record field: Go's zero value for a number, bool or string,
+    /// else None.
+    pub fn zero(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        Ok(match self {
+            Converter::Bool => bool::zero(py),
+            Converter::Int(_) => int::zero(py)?,
+            Converter::F32 | Converter::F64 => float::zero(py),
+            Converter::Str => string::zero(py),
+            Converter::Bytes
+            | Converter::BytesN(_)
+            | Converter::List(_)
+            | Converter::Array(..)
+            | Converter::Map(_)
+            | Converter::Ptr(_)
+            | Converter::Record(_)
+            | Converter::Object(_)
+            | Converter::Any
+            | Converter::Time
+            | Converter::Duration
+            | Converter::Error => py.None(),
+        })
+    }
+
+    /// Reads one value of this type from the reply into a Python object.
+    pub fn decode(
+        &self,
+        py: Python<'_>,
+        r: &mut Reader<'_>,
+        module: &Arc<GoModule>,
+    ) -> PyResult<Py<PyAny>> {
+        match self {
+            Converter::Bool
+            | Converter::Int(_)
+            | Converter::F32
+            | Converter::F64
+            | Converter::Str
+            | Converter::Bytes
+            | Converter::BytesN(_)
+            | Converter::Any => any::decode(py, r),
+            Converter::List(e) | Converter::Array(_, e) => list::decode(py, r, e, module),
+            Converter::Map(e) => map::decode(py, r, e, module),
+            Converter::Ptr(e) => pointer::decode(py, r, e, module),
+            Converter::Record(rec) => record::decode(py, r, rec, module),
+            Converter::Object(o) => object::decode(py, r, o, module),
+            Converter::Time => time::decode(py, r),
+            Converter::Duration => duration::decode(py, r),
+            Converter::Error => error::decode(py, r),
+        }
+    }
+
+    /// A closed Go object in `obj`, an argument of this type: looked for only after Go refused
+    /// the argument (`bad_argument`), so that a close during the call (by another thread, or by
+    /// Python code the conversion ran) is an ObjectClosedError. Reads the value again as the
+    /// encoder did, within the depth limit.
+    pub fn closed_object<'py>(
+        &self,
+        obj: &Bound<'py, PyAny>,
+        depth: usize,
+    ) -> Option<Bound<'py, PyGoObject>> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        match self {
+            Converter::Object(_) => object::closed(obj),
+            Converter::Ptr(e) => e.closed_object(obj, depth),
+            Converter::List(e) | Converter::Array(_, e) => list::closed(e, obj, depth),
+            Converter::Map(e) => map::closed(e, obj, depth),
+            Converter::Record(rec) => record::closed(rec, obj, depth),
+            Converter::Bool
+            | Converter::Int(_)
+            | Converter::F32
+            | Converter::F64
+            | Converter::Str
+            | Converter::Bytes
+            | Converter::BytesN(_)
+            | Converter::Any
+            | Converter::Time
+            | Converter::Duration
+            | Converter::Error => None,
+        }
+    }
+
+    /// The Python type of a value of this type (for `__signature__` and record annotations):
+    /// `int`, `list[str]`, `Point | None`, `GoError | None`...
+    pub fn annotation<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match self {
+            Converter::Bool => Ok(bool::annotation(py)),
+            Converter::Int(_) => Ok(int::annotation(py)),
+            Converter::F32 | Converter::F64 => Ok(float::annotation(py)),
+            Converter::Str => Ok(string::annotation(py)),
+            Converter::Bytes | Converter::BytesN(_) => Ok(bytes::annotation(py)),
+            Converter::List(e) | Converter::Array(_, e) => list::annotation(py, e),
+            Converter::Map(e) => map::annotation(py, e),
+            Converter::Ptr(e) => pointer::annotation(py, e),
+            Converter::Record(rec) => record::annotation(py, rec),
+            Converter::Object(o) => object::annotation(py, o),
+            Converter::Any => any::annotation(py),
+            Converter::Time => time::annotation(py),
+            Converter::Duration => duration::annotation(py),
+            Converter::Error => error::annotation(py),
+        }
+    }
+
+    /// The annotation as .pyi text, in a stub of package `pkg` (types of other packages are
+    /// `Any`). `arg`: the form an argument accepts (`Sequence[int]`, `Point | Mapping[str,
+    /// Any]`), else the form a result has (`list[int]`, `Point`).
+    pub fn stub(&self, pkg: &str, arg: bool) -> String {
+        match self {
+            Converter::Bool => bool::STUB.into(),
+            Converter::Int(_) => int::STUB.into(),
+            Converter::F32 | Converter::F64 => float::STUB.into(),
+            Converter::Str => string::STUB.into(),
+            Converter::Bytes => bytes::stub(arg).into(),
+            Converter::BytesN(_) => bytes::stub(false).into(),
+            Converter::List(e) => list::stub(e, pkg, arg, false),
+            Converter::Array(_, e) => list::stub(e, pkg, arg, true),
+            Converter::Map(e) => map::stub(e, pkg, arg),
+            Converter::Ptr(e) => pointer::stub(e, pkg, arg),
+            Converter::Record(rec) => record::stub(rec, pkg, arg),
+            Converter::Object(o) => object::stub(o, pkg),
+            Converter::Any => any::STUB.into(),
+            Converter::Time => time::STUB.into(),
+            Converter::Duration => duration::STUB.into(),
+            Converter::Error => error::STUB.into(),
+        }
+    }
+}
+
+/// Converts the arguments of one request straight to the wire, checking each exactly: types,
+/// ranges, the nesting depth (docs/abi.md section 6) and cycles.
+pub struct Encoder<'a> {
+    module: &'a Arc<GoModule>,
+    /// Containers open around the value being written, the request's own included.
+    depth: usize,
+}
+
+impl<'a> Encoder<'a> {
+    pub fn new(module: &'a Arc<GoModule>) -> Self {
+        Encoder {
+            module,
+            depth: crate::args::ARGS_DEPTH,
+        }
+    }
+
+    /// Writes `obj` with `conv`, inside `depth` containers (the request and its argument list:
+    /// [`crate::args::ARGS_DEPTH`]).
+    pub fn arg(
+        &mut self,
+        out: &mut Vec<u8>,
+        depth: usize,
+        conv: &Converter,
+        obj: &Bound<'_, PyAny>,
+    ) -> Result<(), ArgError> {
+        self.depth = depth;
+        self.value(out, conv, obj)
+    }
+
+    /// Enters the container `obj`: an error when it would be deeper than the limit.
+    #[inline]
+    fn open(&mut self, obj: &Bound<'_, PyAny>) -> Result<(), ArgError> {
+        if self.depth >= MAX_DEPTH {
+            return Err(crate::args::Nesting::at(obj));
+        }
+        self.depth += 1;
+        Ok(())
+    }
+
+    #[inline]
+    fn close(&mut self) {
+        self.depth -= 1;
+    }
+
+    fn value(
+        &mut self,
+        out: &mut Vec<u8>,
+        conv: &Converter,
+        obj: &Bound<'_, PyAny>,
+    ) -> Result<(), ArgError> {
+        match conv {
+            Converter::Bool => bool::encode(out, obj),
+            Converter::Int(t) => int::encode(out, obj, *t),
+            Converter::F32 => float::encode_f32(out, obj),
+            Converter::F64 => float::encode_f64(out, obj),
+            Converter::Str => string::encode(out, obj),
+            Converter::Bytes => bytes::encode(out, obj),
+            Converter::BytesN(n) => bytes::encode_n(out, obj, *n),
+            Converter::List(e) => list::encode(self, out, e, obj, None),
+            Converter::Array(n, e) => list::encode(self, out, e, obj, Some(*n)),
+            Converter::Map(e) => map::encode(self, out, e, obj),
+            Converter::Ptr(e) => pointer::encode(self, out, e, obj),
+            Converter::Record(rec) => record::encode(self, out, rec, obj),
+            Converter::Object(o) => object::encode(self.module, out, o, obj),
+            Converter::Any => any::encode(self, out, obj),
+            Converter::Time => time::encode(self, out, obj),
+            Converter::Duration => duration::encode(out, obj),
+            Converter::Error => Err(ArgError::Type(
+                "wire type error cannot be an argument".into(),
+            )),
+        }
+    }
+}
+
+/// A function or class of `usegolib._types` (the Python side of the time kinds), looked up once.
+fn types_attr<'py>(
+    py: Python<'py>,
+    cell: &'static pyo3::sync::PyOnceLock<Py<PyAny>>,
+    name: &str,
+) -> PyResult<&'py Bound<'py, PyAny>> {
+    cell.get_or_try_init(py, || {
+        py.import("usegolib._types")?
+            .getattr(name)
+            .map(Bound::unbind)
+    })
+    .map(|h| h.bind(py))
+}
+
+pub(crate) fn malformed(e: usegolib_abi::DecodeError) -> PyErr {
+    crate::errors::UsegolibError::new_err(format!("bad reply from the Go bridge: {e}"))
+}
+
+pub(crate) fn bad_reply(what: String) -> PyErr {
+    crate::errors::UsegolibError::new_err(format!("bad reply from the Go bridge: {what}"))
+}
+
+/// Reads the result of a successful call: the value, or a tuple for several results.
+pub fn decode_result(
+    py: Python<'_>,
+    r: &mut Reader<'_>,
+    results: &[impl AsRef<Converter>],
+    module: &Arc<GoModule>,
+) -> PyResult<Py<PyAny>> {
+    match results {
+        [] => any::decode(py, r),
+        [one] => one.as_ref().decode(py, r, module),
+        many => match r.next_token().map_err(malformed)? {
+            Token::Array(n) if n as usize == many.len() => {
+                let mut items = Vec::with_capacity(many.len());
+                for conv in many {
+                    items.push(conv.as_ref().decode(py, r, module)?);
+                }
+                Ok(PyTuple::new(py, items)?.into_any().unbind())
+            }
+            _ => Err(bad_reply(format!("expected {} results", many.len()))),
+        },
+    }
+}

@@ -1,0 +1,111 @@
+//! `&K`: a Go object (a handle to a Go value, docs/abi.md section 8.3): a `GoObject` of this
+//! module in, None for nil; a `GoObject` of the type's registered class out.
+
+use std::sync::{Arc, OnceLock};
+
+use pyo3::prelude::*;
+use usegolib_abi::{write_handle, write_nil, Reader, Token};
+use usegolib_loader::GoModule;
+
+use super::{bad_reply, malformed};
+use crate::args::{type_name, ArgError};
+use crate::handle::PyGoObject;
+
+/// A Go object type, prepared once per module.
+pub struct ObjectInfo {
+    /// `<import path>.<Name>`.
+    pub key: Arc<str>,
+    /// The Go type name.
+    pub name: String,
+    /// The package's import path.
+    pub package: String,
+    /// The class the Python package made for it.
+    class: OnceLock<Py<PyAny>>,
+}
+
+impl ObjectInfo {
+    pub fn new(key: &str, name: &str, package: &str) -> ObjectInfo {
+        ObjectInfo {
+            key: key.into(),
+            name: name.to_owned(),
+            package: package.to_owned(),
+            class: OnceLock::new(),
+        }
+    }
+
+    /// Registers the Python class made for this type (the first registration stays).
+    pub fn set_class(&self, cls: Py<PyAny>) {
+        let _ = self.class.set(cls);
+    }
+
+    fn short_key(&self) -> &str {
+        self.key.rsplit('/').next().unwrap_or(&self.key)
+    }
+}
+
+pub(super) fn encode(
+    module: &Arc<GoModule>,
+    out: &mut Vec<u8>,
+    info: &ObjectInfo,
+    obj: &Bound<'_, PyAny>,
+) -> Result<(), ArgError> {
+    if obj.is_none() {
+        write_nil(out);
+        return Ok(());
+    }
+    let Ok(h) = obj.cast::<PyGoObject>() else {
+        return Err(ArgError::Type(format!(
+            "expected a Go object ({}), got {}",
+            info.short_key(),
+            type_name(obj)
+        )));
+    };
+    let id = h.get().id_for(module)?;
+    write_handle(out, id);
+    Ok(())
+}
+
+#[inline(never)]
+pub(super) fn decode(
+    py: Python<'_>,
+    r: &mut Reader<'_>,
+    info: &ObjectInfo,
+    module: &Arc<GoModule>,
+) -> PyResult<Py<PyAny>> {
+    match r.next_token().map_err(malformed)? {
+        Token::Nil => Ok(py.None()),
+        Token::Ext(1, data) if data.len() == 8 => {
+            let mut id = [0u8; 8];
+            id.copy_from_slice(data);
+            let id = u64::from_be_bytes(id);
+            let cls = info.class.get().map(|c| c.bind(py));
+            crate::handle::new_object(py, module, &info.key, cls, id)
+        }
+        t => Err(bad_reply(format!("expected a handle, got {t:?}"))),
+    }
+}
+
+/// `obj`, when it is a closed Go object.
+pub(super) fn closed<'py>(obj: &Bound<'py, PyAny>) -> Option<Bound<'py, PyGoObject>> {
+    obj.cast::<PyGoObject>()
+        .ok()
+        .filter(|h| h.get().is_closed())
+        .cloned()
+}
+
+/// The type's class, once registered (else `GoObject`).
+pub(super) fn annotation<'py>(py: Python<'py>, info: &ObjectInfo) -> PyResult<Bound<'py, PyAny>> {
+    match info.class.get() {
+        Some(c) => Ok(c.bind(py).clone()),
+        None => super::any::annotation(py),
+    }
+}
+
+/// The class name within its own package, else `Any`.
+pub(super) fn stub(info: &ObjectInfo, pkg: &str) -> String {
+    if info.package == pkg {
+        info.name.clone()
+    } else {
+        super::any::STUB.into()
+    }
+}

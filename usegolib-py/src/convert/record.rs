@@ -1,0 +1,330 @@
+//! `@K`: a Go struct as a record: an instance of its generated class or a dict in, an instance
+//! (or, before the class is registered, a dict) out. Record validation (required fields,
+//! unknown fields, field names, dict or class) lives here and nowhere else.
+
+use std::sync::{Arc, OnceLock};
+
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyString};
+use usegolib_abi::{write_map_len, write_str, Reader, RecordField, Token};
+use usegolib_loader::GoModule;
+
+use super::{bad_reply, malformed, Converter, Encoder};
+use crate::args::{changed, for_each_item, not_str_key, type_name, ArgError, Step};
+use crate::handle::PyGoObject;
+
+/// A record type, prepared once per module.
+pub struct RecordInfo {
+    /// `<import path>.<Name>`.
+    pub key: String,
+    /// The Go type name.
+    pub name: String,
+    /// The package's import path.
+    pub package: String,
+    /// The fields, set once every record of the module has its info (fields may refer to
+    /// records, their own among them); never set for a key the schema does not describe.
+    fields: OnceLock<Vec<Field>>,
+    /// The class the Python package made for it.
+    class: OnceLock<RecordClass>,
+}
+
+/// A field of a record, with its converter.
+pub struct Field {
+    /// The Python attribute name ([`crate::naming::field_name`]).
+    pub py_name: String,
+    /// The key on the wire.
+    pub key: String,
+    /// The Go field name.
+    pub go_name: String,
+    /// The Go type as written.
+    pub go_type: String,
+    /// The wire type as the schema spells it.
+    pub wire: String,
+    /// Whether input must give it.
+    pub required: bool,
+    /// GoDoc text.
+    pub doc: String,
+    /// Whether the field takes None (Go nil): [`WireType::nilable`](usegolib_abi::WireType::nilable).
+    pub nilable: bool,
+    pub conv: Converter,
+}
+
+impl Field {
+    pub fn new(f: &RecordField, doc: String, conv: Converter) -> Field {
+        Field {
+            py_name: crate::naming::field_name(&f.key, &f.name),
+            key: f.key.clone(),
+            go_name: f.name.clone(),
+            go_type: f.go.clone(),
+            wire: f.ty.to_string(),
+            required: f.required,
+            doc,
+            nilable: f.ty.nilable(),
+            conv,
+        }
+    }
+}
+
+/// A registered record class, with the attribute name of each field as a Python string.
+struct RecordClass {
+    cls: Py<PyAny>,
+    names: Vec<Py<PyString>>,
+}
+
+impl RecordInfo {
+    pub fn new(key: &str, name: &str, package: String) -> RecordInfo {
+        RecordInfo {
+            key: key.to_owned(),
+            name: name.to_owned(),
+            package,
+            fields: OnceLock::new(),
+            class: OnceLock::new(),
+        }
+    }
+
+    pub(super) fn set_fields(&self, fields: Vec<Field>) {
+        let _ = self.fields.set(fields);
+    }
+
+    /// The fields (none for a key the schema does not describe).
+    pub fn fields(&self) -> &[Field] {
+        self.fields.get().map_or(&[], Vec::as_slice)
+    }
+
+    /// Registers the Python class made for this record (the first registration stays).
+    pub fn set_class(&self, py: Python<'_>, cls: Py<PyAny>) {
+        let names = self
+            .fields()
+            .iter()
+            .map(|f| PyString::intern(py, &f.py_name).unbind())
+            .collect();
+        let _ = self.class.set(RecordClass { cls, names });
+    }
+
+    /// The field that a dict key names: its wire key, Go name or Python name.
+    fn field_index(&self, k: &str) -> Option<usize> {
+        self.fields()
+            .iter()
+            .position(|f| f.key == k || f.go_name == k || f.py_name == k)
+    }
+}
+
+/// Writes a record from a dict (keys: wire keys, Go or Python field names) or an instance of its
+/// class.
+#[inline(never)]
+pub(super) fn encode<'py>(
+    enc: &mut Encoder<'_>,
+    out: &mut Vec<u8>,
+    rec: &RecordInfo,
+    obj: &Bound<'py, PyAny>,
+) -> Result<(), ArgError> {
+    let Some(fields) = rec.fields.get() else {
+        return Err(ArgError::Type(format!("unknown record type {}", rec.key)));
+    };
+    if let Ok(d) = obj.cast::<PyDict>() {
+        return encode_dict(enc, out, rec, fields, d);
+    }
+    let py = obj.py();
+    let Some(class) = rec
+        .class
+        .get()
+        .filter(|c| obj.is_instance(c.cls.bind(py)).unwrap_or(false))
+    else {
+        return Err(ArgError::Type(format!(
+            "expected {} or dict, got {}",
+            rec.name,
+            type_name(obj)
+        )));
+    };
+    let mut given: Vec<(usize, Bound<'py, PyAny>, Option<String>)> =
+        Vec::with_capacity(fields.len());
+    for (i, (f, name)) in fields.iter().zip(&class.names).enumerate() {
+        let v = obj.getattr(name.bind(py))?;
+        if v.is_none() && !f.nilable {
+            if f.required {
+                return Err(ArgError::Type(format!(
+                    "struct {}: field {} ({} {}) is None",
+                    rec.name, f.py_name, f.go_name, f.go_type
+                )));
+            }
+            continue;
+        }
+        given.push((i, v, None));
+    }
+    write_fields(enc, out, rec, fields, given, obj)
+}
+
+fn encode_dict<'py>(
+    enc: &mut Encoder<'_>,
+    out: &mut Vec<u8>,
+    rec: &RecordInfo,
+    fields: &[Field],
+    d: &Bound<'py, PyDict>,
+) -> Result<(), ArgError> {
+    let mut given: Vec<(usize, Bound<'py, PyAny>, Option<String>)> = Vec::with_capacity(d.len());
+    for_each_item(
+        d,
+        || changed("dict"),
+        |k, v| {
+            let Ok(k) = k.extract::<String>() else {
+                return Err(not_str_key(&format!("struct {}:", rec.name), &k));
+            };
+            let Some(i) = rec.field_index(&k) else {
+                let known: Vec<&str> = fields.iter().map(|f| f.key.as_str()).collect();
+                return Err(ArgError::Type(format!(
+                    "struct {}: unknown field {k:?} (fields: {})",
+                    rec.name,
+                    known.join(", ")
+                )));
+            };
+            if given.iter().any(|(j, _, _)| *j == i) {
+                return Err(ArgError::Type(format!(
+                    "struct {}: field {k:?} given twice",
+                    rec.name
+                )));
+            }
+            given.push((i, v, Some(k)));
+            Ok(())
+        },
+    )?;
+    for (i, f) in fields.iter().enumerate() {
+        if f.required && !given.iter().any(|(j, _, _)| *j == i) {
+            return Err(ArgError::Type(format!(
+                "struct {}: missing required field {} ({} {})",
+                rec.name, f.key, f.go_name, f.go_type
+            )));
+        }
+    }
+    given.sort_by_key(|(i, _, _)| *i);
+    write_fields(enc, out, rec, fields, given, d.as_any())
+}
+
+/// Writes the given fields of a record, read from `obj`: each with its index, value and, from a
+/// dict, the key it was given under.
+fn write_fields<'py>(
+    enc: &mut Encoder<'_>,
+    out: &mut Vec<u8>,
+    rec: &RecordInfo,
+    fields: &[Field],
+    given: Vec<(usize, Bound<'py, PyAny>, Option<String>)>,
+    obj: &Bound<'py, PyAny>,
+) -> Result<(), ArgError> {
+    enc.open(obj)?;
+    write_map_len(out, given.len());
+    for (i, v, key) in given {
+        let f = &fields[i];
+        write_str(out, f.key.as_bytes());
+        enc.value(out, &f.conv, &v).map_err(|e| {
+            let step = match key {
+                Some(k) => Step::Key(k),
+                None => Step::Attr(f.py_name.clone()),
+            };
+            let what = || {
+                format!(
+                    "struct {}: field {} ({} {})",
+                    rec.name, f.py_name, f.go_name, f.go_type
+                )
+            };
+            e.located(what, step, obj)
+        })?;
+    }
+    enc.close();
+    Ok(())
+}
+
+/// `object.__new__`, looked up once.
+fn object_new(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+    static NEW: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock::new();
+    NEW.get_or_try_init(py, || {
+        py.get_type::<PyAny>().getattr("__new__").map(Bound::unbind)
+    })
+    .map(|n| n.bind(py))
+}
+
+#[inline(never)]
+pub(super) fn decode(
+    py: Python<'_>,
+    r: &mut Reader<'_>,
+    rec: &RecordInfo,
+    module: &Arc<GoModule>,
+) -> PyResult<Py<PyAny>> {
+    let n = match r.next_token().map_err(malformed)? {
+        Token::Map(n) => n,
+        Token::Nil => return Ok(py.None()),
+        t => return Err(bad_reply(format!("expected a record, got {t:?}"))),
+    };
+    let Some(fields) = rec.fields.get() else {
+        return Err(bad_reply(format!("unknown record type {}", rec.key)));
+    };
+    let class = rec.class.get();
+    let obj = match class {
+        // object.__new__(cls): the generated classes keep their defaults as class attributes.
+        Some(c) => Some(object_new(py)?.call1((c.cls.bind(py),))?),
+        None => None,
+    };
+    let dict = PyDict::new(py);
+    for _ in 0..n {
+        let k = match r.next_token().map_err(malformed)? {
+            Token::Str(b) => b,
+            t => return Err(bad_reply(format!("expected a field key, got {t:?}"))),
+        };
+        let Some(i) = fields.iter().position(|f| f.key.as_bytes() == k) else {
+            return Err(bad_reply(format!(
+                "record {} has no field {:?}",
+                rec.name,
+                String::from_utf8_lossy(k)
+            )));
+        };
+        let v = fields[i].conv.decode(py, r, module)?;
+        match (&obj, class) {
+            (Some(o), Some(c)) => o.setattr(c.names[i].bind(py), v)?,
+            _ => dict.set_item(&fields[i].py_name, v)?,
+        }
+    }
+    Ok(match obj {
+        Some(o) => o.unbind(),
+        None => dict.into_any().unbind(),
+    })
+}
+
+pub(super) fn closed<'py>(
+    rec: &RecordInfo,
+    obj: &Bound<'py, PyAny>,
+    depth: usize,
+) -> Option<Bound<'py, PyGoObject>> {
+    let fields = rec.fields.get()?;
+    if let Ok(d) = obj.cast::<PyDict>() {
+        d.items().iter().find_map(|kv| {
+            let (k, v): (String, Bound<'py, PyAny>) = kv.extract().ok()?;
+            fields[rec.field_index(&k)?]
+                .conv
+                .closed_object(&v, depth + 1)
+        })
+    } else {
+        let class = rec.class.get()?;
+        let py = obj.py();
+        fields.iter().zip(&class.names).find_map(|(f, name)| {
+            f.conv
+                .closed_object(&obj.getattr(name.bind(py)).ok()?, depth + 1)
+        })
+    }
+}
+
+/// The record class, once registered (else `Any`).
+pub(super) fn annotation<'py>(py: Python<'py>, rec: &RecordInfo) -> PyResult<Bound<'py, PyAny>> {
+    match rec.class.get() {
+        Some(c) => Ok(c.cls.bind(py).clone()),
+        None => super::any::annotation(py),
+    }
+}
+
+/// The class name within its own package (an argument may also be a mapping), else `Any`.
+pub(super) fn stub(rec: &RecordInfo, pkg: &str, arg: bool) -> String {
+    if rec.package != pkg {
+        super::any::STUB.into()
+    } else if arg {
+        format!("{} | Mapping[str, Any]", rec.name)
+    } else {
+        rec.name.clone()
+    }
+}

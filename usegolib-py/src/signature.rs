@@ -1,0 +1,95 @@
+//! A function's parameters and results with their converters, and its request header: built
+//! once per function of a module.
+
+use usegolib_abi::{write_request_header, Target};
+use usegolib_loader::{FunctionKind, GoFunction};
+
+use crate::convert::{Converter, Types};
+use crate::naming::py_name;
+
+/// A parameter or result, with its converter.
+pub struct Param {
+    /// The Python name ([`crate::naming::py_name`] of the Go name).
+    pub py_name: String,
+    /// The Go name (`argN` when blank).
+    pub go_name: String,
+    /// The Go type as written.
+    pub go_type: String,
+    /// The wire type as the schema spells it.
+    pub wire: String,
+    pub conv: Converter,
+}
+
+impl AsRef<Converter> for Param {
+    fn as_ref(&self) -> &Converter {
+        &self.conv
+    }
+}
+
+/// One function, prepared.
+pub struct Signature {
+    /// The function id (its index in the module's functions).
+    pub id: usize,
+    /// What the entry calls.
+    pub kind: FunctionKind,
+    /// The request header (ABI, op, id, argument count), encoded once.
+    pub header: Vec<u8>,
+    /// Every parameter, the receiver of a method first.
+    pub params: Vec<Param>,
+    /// The results, without a trailing error.
+    pub results: Vec<Param>,
+    /// Whether the last parameter is variadic.
+    pub variadic: bool,
+    /// The Python name of what the package shows: the function, the method (without its
+    /// type), the variable, or the generic function.
+    pub py_name: String,
+    /// The import path of the package.
+    pub package: String,
+}
+
+impl Signature {
+    pub fn new(types: &Types, f: &GoFunction) -> Signature {
+        let mut header = Vec::with_capacity(16);
+        write_request_header(&mut header, &Target::Id(f.id()), f.params.len());
+        let prepare = |ps: &[usegolib_loader::Param], tys: &[usegolib_abi::WireType]| {
+            ps.iter()
+                .zip(tys)
+                .map(|(p, ty)| Param {
+                    py_name: py_name(&p.name),
+                    go_name: p.name.clone(),
+                    go_type: p.go.clone(),
+                    wire: p.wire.clone(),
+                    conv: types.build(ty),
+                })
+                .collect()
+        };
+        let params = prepare(&f.schema.params, &f.params);
+        let results = prepare(&f.schema.results, &f.results);
+        let s = &f.schema;
+        let shown = match (s.kind, &s.var, &s.generic) {
+            (FunctionKind::Var, Some(v), _) => v.as_str(),
+            (FunctionKind::Generic, _, Some(g)) => g.name.as_str(),
+            _ => s.name.rsplit('.').next().unwrap_or(&s.name),
+        };
+        Signature {
+            id: f.id() as usize,
+            kind: s.kind,
+            header,
+            params,
+            results,
+            variadic: s.variadic,
+            py_name: py_name(shown),
+            package: f.package.clone(),
+        }
+    }
+
+    /// Whether the first parameter is a method's receiver.
+    pub fn has_receiver(&self) -> bool {
+        self.kind == FunctionKind::Method
+    }
+
+    /// The parameters a caller gives (without a method's receiver).
+    pub fn user_params(&self) -> &[Param] {
+        &self.params[usize::from(self.has_receiver())..]
+    }
+}

@@ -1,0 +1,255 @@
+//! Frozen views of the schema for the Python package: parameters, results, record fields, types
+//! and skipped functions, with their Python names, annotations and stub text computed here (the
+//! Python side only assembles them).
+
+use std::sync::Arc;
+
+use pyo3::prelude::*;
+
+use crate::convert::{Converter, RecordInfo};
+use crate::signature::{Param, Signature};
+
+/// A parameter or result of a Go function.
+#[pyclass(module = "usegolib._native", name = "GoParam", frozen)]
+pub struct GoParam {
+    sig: Arc<Signature>,
+    index: usize,
+    result: bool,
+    variadic: bool,
+}
+
+impl GoParam {
+    /// Parameter `index` (the last one `variadic` or not).
+    pub fn param(sig: &Arc<Signature>, index: usize, variadic: bool) -> Self {
+        GoParam {
+            sig: sig.clone(),
+            index,
+            result: false,
+            variadic,
+        }
+    }
+
+    /// Result `index`.
+    pub fn result(sig: &Arc<Signature>, index: usize) -> Self {
+        GoParam {
+            sig: sig.clone(),
+            index,
+            result: true,
+            variadic: false,
+        }
+    }
+
+    fn p(&self) -> &Param {
+        let all = if self.result {
+            &self.sig.results
+        } else {
+            &self.sig.params
+        };
+        &all[self.index]
+    }
+
+    /// The converter of one value: the element's, for a variadic parameter.
+    fn value_conv(&self) -> &Converter {
+        match &self.p().conv {
+            Converter::List(elem) if self.variadic => elem,
+            c => c,
+        }
+    }
+}
+
+#[pymethods]
+impl GoParam {
+    /// The Python name (a Go name that is a Python keyword gets a trailing underscore).
+    #[getter]
+    fn name(&self) -> &str {
+        &self.p().py_name
+    }
+
+    /// The Go name (`argN` when blank).
+    #[getter]
+    fn go_name(&self) -> &str {
+        &self.p().go_name
+    }
+
+    /// The Go type as written.
+    #[getter]
+    fn go_type(&self) -> &str {
+        &self.p().go_type
+    }
+
+    /// The wire type (docs/abi.md section 5).
+    #[getter]
+    fn wire(&self) -> &str {
+        &self.p().wire
+    }
+
+    /// Whether this is the variadic parameter (its annotation and stub are an element's).
+    #[getter]
+    fn variadic(&self) -> bool {
+        self.variadic
+    }
+
+    /// The Python type, as in `__signature__`.
+    #[getter]
+    fn annotation<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.value_conv().annotation(py)
+    }
+
+    /// The annotation as .pyi text: what an argument accepts (`Sequence[int]`), or what a
+    /// result is (`list[int]`).
+    #[getter]
+    fn stub(&self) -> String {
+        self.value_conv().stub(&self.sig.package, !self.result)
+    }
+
+    fn __repr__(&self) -> String {
+        let p = self.p();
+        format!("<GoParam {} (Go {} {})>", p.py_name, p.go_name, p.go_type)
+    }
+}
+
+/// A field of a record type.
+#[pyclass(module = "usegolib._native", name = "GoField", frozen)]
+pub struct GoField {
+    rec: Arc<RecordInfo>,
+    index: usize,
+}
+
+impl GoField {
+    pub fn new(rec: &Arc<RecordInfo>, index: usize) -> Self {
+        GoField {
+            rec: rec.clone(),
+            index,
+        }
+    }
+
+    fn f(&self) -> &crate::convert::Field {
+        &self.rec.fields()[self.index]
+    }
+}
+
+#[pymethods]
+impl GoField {
+    /// The Python attribute name: the wire key when it is an identifier, else the Go name; a
+    /// Python keyword gets a trailing underscore.
+    #[getter]
+    fn name(&self) -> &str {
+        &self.f().py_name
+    }
+
+    /// The key on the wire.
+    #[getter]
+    fn key(&self) -> &str {
+        &self.f().key
+    }
+
+    /// The Go field name.
+    #[getter]
+    fn go_name(&self) -> &str {
+        &self.f().go_name
+    }
+
+    /// The Go type as written.
+    #[getter]
+    fn go_type(&self) -> &str {
+        &self.f().go_type
+    }
+
+    /// The wire type.
+    #[getter]
+    fn wire(&self) -> &str {
+        &self.f().wire
+    }
+
+    /// Whether input must give it.
+    #[getter]
+    fn required(&self) -> bool {
+        self.f().required
+    }
+
+    /// GoDoc text.
+    #[getter]
+    fn doc(&self) -> &str {
+        &self.f().doc
+    }
+
+    /// Whether the field has a default (it is optional).
+    #[getter]
+    fn has_default(&self) -> bool {
+        !self.f().required
+    }
+
+    /// The default of an optional field: None for what may be nil, else Go's zero value for a
+    /// number, bool or string, else None.
+    #[getter]
+    fn default(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.f().conv.zero(py)
+    }
+
+    /// The Python type of the attribute.
+    #[getter]
+    fn annotation<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.f().conv.annotation(py)
+    }
+
+    /// The attribute's type as .pyi text.
+    #[getter]
+    fn stub(&self) -> String {
+        self.f().conv.stub(&self.rec.package, false)
+    }
+
+    /// What the constructor's keyword argument accepts, as .pyi text.
+    #[getter]
+    fn stub_arg(&self) -> String {
+        self.f().conv.stub(&self.rec.package, true)
+    }
+
+    fn __repr__(&self) -> String {
+        let f = self.f();
+        format!("<GoField {} (Go {} {})>", f.py_name, f.go_name, f.go_type)
+    }
+}
+
+/// A record or Go object type of a package.
+#[pyclass(module = "usegolib._native", name = "GoType", frozen, get_all)]
+pub struct GoType {
+    /// `<import path>.<Name>`.
+    pub key: String,
+    /// `record` or `handle`.
+    pub kind: String,
+    /// The Go type name.
+    pub go_name: String,
+    /// The Python name of the class.
+    pub name: String,
+    /// GoDoc text.
+    pub doc: String,
+    /// The function id of a Go object type's constructor.
+    pub constructor: Option<u32>,
+}
+
+#[pymethods]
+impl GoType {
+    fn __repr__(&self) -> String {
+        format!("<GoType {} {}>", self.kind, self.key)
+    }
+}
+
+/// An exported function the bridge does not support.
+#[pyclass(module = "usegolib._native", name = "GoSkipped", frozen, get_all)]
+pub struct GoSkipped {
+    /// The Go name.
+    pub go_name: String,
+    /// The Python name.
+    pub name: String,
+    /// The Go signature.
+    pub signature: String,
+    /// Why it is not supported.
+    pub reason: String,
+}
+
+#[pymethods]
+impl GoSkipped {
+    fn __repr__(&self) -> String {
+        format!("<GoSkipped {}: {}>", self.go_name, self.reason)
+    }
+}
