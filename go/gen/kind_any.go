@@ -2,6 +2,8 @@ package gen
 
 import "github.com/usegolib/usegolib/go/scan"
 
+var _ = register(scan.Any, anyUnit{})
+
 // anyUnit: any, interface{} and named empty interfaces, written by
 // reflection at run time (bridge/any.go); its values nest without bound.
 type anyUnit struct{}

@@ -6,6 +6,8 @@ import (
 	"github.com/usegolib/usegolib/go/scan"
 )
 
+var _ = register(scan.Array, arrayUnit{})
+
 // arrayUnit: [N]T, an array of exactly N elements on the wire (bridge/array.go).
 type arrayUnit struct{ viaHelpers }
 
@@ -40,6 +42,8 @@ func (arrayUnit) decHelper(g *goGen, t *scan.Type, h *helperWriter) {
 func (arrayUnit) encHelper(_ *goGen, t *scan.Type, h *helperWriter) {
 	listEncoder(t, h, fmt.Sprintf("an array of %d elements", t.Len), "bridge.AtIndex(i, err)")
 }
+
+var _ = register(scan.BytesN, bytesNUnit{})
 
 // bytesNUnit: [N]byte, a bin of exactly N bytes on the wire (bridge/array.go).
 type bytesNUnit struct {

@@ -6,6 +6,8 @@ import (
 	"github.com/usegolib/usegolib/go/scan"
 )
 
+var _ = register(scan.Basic, basicUnit{})
+
 // basicUnit: bool, the integers, the floats and string, and the types
 // defined on them (t.Under names the predeclared type).
 type basicUnit struct{ scalar }

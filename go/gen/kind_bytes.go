@@ -2,6 +2,8 @@ package gen
 
 import "github.com/usegolib/usegolib/go/scan"
 
+var _ = register(scan.Bytes, bytesUnit{})
+
 // bytesUnit: []byte and the types defined on it, a bin on the wire.
 type bytesUnit struct{ scalar }
 

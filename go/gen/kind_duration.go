@@ -2,6 +2,8 @@ package gen
 
 import "github.com/usegolib/usegolib/go/scan"
 
+var _ = register(scan.Duration, durationUnit{})
+
 // durationUnit: time.Duration, on the wire an int64 of nanoseconds.
 type durationUnit struct{ scalar }
 

@@ -2,6 +2,8 @@ package gen
 
 import "github.com/usegolib/usegolib/go/scan"
 
+var _ = register(scan.Error, errorUnit{})
+
 // errorUnit: an error value that is not a function's trailing error
 // (results only): nil, or [message, Go type] (bridge/error_value.go).
 type errorUnit struct{}

@@ -7,6 +7,8 @@ import (
 	"github.com/usegolib/usegolib/go/scan"
 )
 
+var _ = register(scan.Handle, handleUnit{})
+
 // handleUnit: *X for a handle type X, or an interface with methods; the
 // value stays in Go and an id travels (bridge/handle_table.go).
 type handleUnit struct{ scalar }

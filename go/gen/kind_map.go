@@ -2,6 +2,8 @@ package gen
 
 import "github.com/usegolib/usegolib/go/scan"
 
+var _ = register(scan.Map, mapUnit{})
+
 // mapUnit: map[K]T, K a string type; a map on the wire, keys sorted.
 type mapUnit struct{ viaHelpers }
 

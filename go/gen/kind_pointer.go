@@ -2,6 +2,8 @@ package gen
 
 import "github.com/usegolib/usegolib/go/scan"
 
+var _ = register(scan.Pointer, pointerUnit{})
+
 // pointerUnit: *T for T not a handle type; nil or the value on the wire.
 type pointerUnit struct{ viaHelpers }
 

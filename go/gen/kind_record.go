@@ -7,6 +7,8 @@ import (
 	"github.com/usegolib/usegolib/go/scan"
 )
 
+var _ = register(scan.Record, recordUnit{})
+
 // recordUnit: a struct that travels as a record, a map of field keys on the
 // wire (docs/abi.md section 8.2). Its helpers follow the field list the
 // scanner computed, without reflection; a recursive record nests without

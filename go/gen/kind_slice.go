@@ -6,6 +6,8 @@ import (
 	"github.com/usegolib/usegolib/go/scan"
 )
 
+var _ = register(scan.Slice, sliceUnit{})
+
 // sliceUnit: []T, nil or an array on the wire. An unnamed slice of plain
 // values (plainType) has the decSlice_/encSlice_ helpers, named after its
 // spelling (decSlice_int64s reads a [][]int64); any other slice has dec_/enc_

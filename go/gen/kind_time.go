@@ -2,6 +2,8 @@ package gen
 
 import "github.com/usegolib/usegolib/go/scan"
 
+var _ = register(scan.Time, timeUnit{})
+
 // timeUnit: time.Time, the array [unix_seconds, nanoseconds,
 // utc_offset_seconds] on the wire (bridge/time.go).
 type timeUnit struct{}

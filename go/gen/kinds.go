@@ -9,7 +9,7 @@ import (
 // A kind unit is the code generation of one scan.Kind: how generated code
 // reads and writes a value of the kind, the dec_/enc_ helpers it needs, when
 // an omitempty field of the kind is empty, and how deep its values nest.
-// Each kind has its unit in kind_<name>.go and one line in units; goGen
+// Each kind has its unit in kind_<name>.go, registered there in units; goGen
 // dispatches on the kind only through unitOf.
 type kindUnit interface {
 	// helperName names the dec_/enc_ helpers of t, an unnamed type (a
@@ -44,29 +44,26 @@ type helperUnit interface {
 	encHelper(g *goGen, t *scan.Type, h *helperWriter)
 }
 
-// units is the one table of kind units: a kind without a line here is a
-// generator bug, reported by unitOf and by TestEveryKindHasAUnit.
-var units = map[scan.Kind]kindUnit{
-	scan.Basic:    basicUnit{},
-	scan.Bytes:    bytesUnit{},
-	scan.Slice:    sliceUnit{},
-	scan.Array:    arrayUnit{},
-	scan.BytesN:   bytesNUnit{},
-	scan.Map:      mapUnit{},
-	scan.Pointer:  pointerUnit{},
-	scan.Record:   recordUnit{},
-	scan.Handle:   handleUnit{},
-	scan.Any:      anyUnit{},
-	scan.Time:     timeUnit{},
-	scan.Duration: durationUnit{},
-	scan.Error:    errorUnit{},
+// units is the one table of kind units, keyed by scan.Kind: each kind_<name>.go
+// file registers its unit with one line, var _ = register(scan.K, kUnit{}). A
+// kind without a unit is a generator bug, reported by unitOf and by
+// TestEveryKindHasAUnit.
+var units = map[scan.Kind]kindUnit{}
+
+// register adds the unit of kind k to units; a second unit for k is a bug.
+func register(k scan.Kind, u kindUnit) struct{} {
+	if _, dup := units[k]; dup {
+		panic(fmt.Sprintf("gen: two kind units for scan.%s", k))
+	}
+	units[k] = u
+	return struct{}{}
 }
 
 // unitOf returns the unit of kind k; it panics when k has none.
 func unitOf(k scan.Kind) kindUnit {
 	u, ok := units[k]
 	if !ok {
-		panic(fmt.Sprintf("gen: no kind unit for scan.%s (add one to units in kinds.go)", k))
+		panic(fmt.Sprintf("gen: no kind unit for scan.%s (register one in its kind_<name>.go)", k))
 	}
 	return u
 }

@@ -6,12 +6,12 @@ import (
 	"github.com/usegolib/usegolib/go/scan"
 )
 
-// TestEveryKindHasAUnit: a scan.Kind without a line in units would reach
+// TestEveryKindHasAUnit: a scan.Kind without a registered unit would reach
 // generated code only as a panic in the middle of a build.
 func TestEveryKindHasAUnit(t *testing.T) {
 	for _, k := range scan.Kinds() {
 		if _, ok := units[k]; !ok {
-			t.Errorf("scan.%s has no kind unit in units (kinds.go)", k)
+			t.Errorf("scan.%s has no kind unit: register one in its kind_<name>.go", k)
 		}
 	}
 	if len(units) != len(scan.Kinds()) {

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from usegolib import _native
+from usegolib import _native, _types
 
 
 def _signature(fn: _native.GoFunction, *, method: bool = False) -> str:
@@ -26,6 +26,11 @@ def _doc(text: str, indent: str) -> str:
     return f'{indent}"""{text}"""'
 
 
+# What every stub file imports from usegolib: the classes stub texts name, among them the
+# user-facing value classes of _types (a new one is picked up from its __all__).
+_STUB_IMPORTS = sorted(["GenericFunction", "GoError", "GoObject", *_types.__all__])
+
+
 def render(module: _native.GoModule, package: str) -> str:
     """The .pyi text of one package."""
     out = [
@@ -36,7 +41,7 @@ def render(module: _native.GoModule, package: str) -> str:
         "from collections.abc import Mapping, Sequence",
         "from typing import Any",
         "",
-        "from usegolib import GenericFunction, GoDuration, GoError, GoObject, GoTime",
+        f"from usegolib import {', '.join(_STUB_IMPORTS)}",
         "",
     ]
     funcs = module.functions(package)

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+# The user-facing value classes: exported by the package and imported by generated stubs.
+__all__ = ["GoDuration", "GoTime"]
+
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _EPOCH_NAIVE = datetime(1970, 1, 1)
 
