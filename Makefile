@@ -8,7 +8,7 @@ export USEGOLIB_CACHE_DIR ?= $(CURDIR)/target/usegolib-cache
 export GOFLAGS ?= -mod=mod
 GO_FIXTURES := $(patsubst %/go.mod,%,$(wildcard tests/fixtures/go/*/go.mod tests/fixtures/go/*/*/go.mod))
 
-.PHONY: help demo venv test rust-fmt rust-lint rust-test go-fmt go-vet go-test py-lint py-test bench fuzz
+.PHONY: help demo venv test real-modules rust-fmt rust-lint rust-test go-fmt go-vet go-test py-lint py-test bench fuzz
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -42,6 +42,9 @@ go-vet: ## go vet on the tools and the fixtures
 
 go-test: ## Go unit, golden, vector and end-to-end tests (fuzz seed corpora run as tests)
 	cd go && go test ./...
+
+real-modules: ## build every package of five large real modules (pinned; go/builder/realmod_test.go), print bridged/skipped counts and top skip reasons; make test builds only the first
+	cd go && USEGOLIB_REAL_MODULES=all go test -count=1 -timeout 30m -v -run TestRealModules ./builder | grep -v '^=== RUN'
 
 py-lint: ## ruff check and ruff format --check
 	.venv/bin/ruff check python tests/python benches/python examples

@@ -424,7 +424,7 @@ func callLevel1(t *testing.T, lib string, schema []byte) {
 
 // TestEndToEndOtherFixtures builds the other fixture modules: bench (a cgo
 // package whose //export floor function ends up in the library but not in
-// the schema) and other.
+// the schema), other and variadic.
 func TestEndToEndOtherFixtures(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds c-shared libraries; skipped in -short mode")
@@ -436,6 +436,8 @@ func TestEndToEndOtherFixtures(t *testing.T) {
 	}{
 		{"bench", "example.com/bench", []string{"AddInt", "Counter.Inc", "Counter.__new__", "Echo", "EchoPoint", "NewCounter", "Spin", "Sum"}, []string{"usegolib_floor_addint"}},
 		{"other", "example.com/other", []string{"AddInt", "Name"}, nil},
+		// variadic: ...byte (the bytes kind, once a generator crash), ...Octet, ...[]byte, ...rune.
+		{"variadic", "example.com/variadic", []string{"Chunks", "Count", "Join", "Octets", "Runes", "Uint8s"}, nil},
 	} {
 		t.Run(tc.fixture, func(t *testing.T) {
 			res, err := Build(context.Background(), Options{

@@ -157,7 +157,8 @@ func (g *goGen) funcType(f *scan.Func) string {
 	for i, v := range f.Params {
 		t := g.spell(v.Type.Canon)
 		if f.Variadic && i == len(f.Params)-1 {
-			t = "..." + g.spell(v.Type.Elem.Canon)
+			// The last parameter is an unnamed []T; []byte has no Elem (it is the bytes kind).
+			t = "..." + strings.TrimPrefix(t, "[]")
 		}
 		params = append(params, t)
 	}

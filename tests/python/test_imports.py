@@ -289,21 +289,6 @@ def test_a_cached_module_version_built_by_another_usegolib_is_rebuilt(proxy, tmp
     assert id_file.read_text() == ours
 
 
-def test_unknown_remote_module_is_a_build_error(proxy, tmp_path):
-    proc = run_py(
-        f"""
-        import usegolib
-        try:
-            usegolib.import_("example.com/nosuch@v1.0.0", artifact_dir={str(tmp_path)!r})
-        except usegolib.BuildError as e:
-            print("build:", e.phase, e.output.splitlines()[0])
-    """,
-        env=proxy_env(proxy, tmp_path),
-    )
-    out = ok(proc)
-    assert "build: download" in out
-
-
 def test_first_import_of_a_cached_artifact_is_fast(level1, artifact_root):
     """Not a timing assertion: prints the figure so that the test log shows it."""
     code = f"""
@@ -443,3 +428,47 @@ def test_a_build_held_by_another_process_times_out_with_a_clear_error(tmp_path):
         )
     out = ok(proc)
     assert "phase: lock" in out and "another process has been building" in out
+
+
+def test_a_package_path_resolves_to_its_module_when_direct_is_unreachable(proxy, tmp_path):
+    # The proxy has no module example.com/remote/util (only example.com/remote), and its direct
+    # fallback cannot be reached (a dead HTTPS proxy): the package path still resolves.
+    env = {
+        **proxy_env(proxy, tmp_path),
+        "GOPROXY": f"file://{proxy},direct",
+        "HTTPS_PROXY": "http://127.0.0.1:1",
+        "HTTP_PROXY": "http://127.0.0.1:1",
+        "NO_PROXY": "",
+    }
+    out = last_json(
+        run_py(
+            f"""
+        import json, usegolib
+        u = usegolib.import_("example.com/remote/util@v1.0.0", artifact_dir={str(tmp_path / "a")!r})
+        print(json.dumps([u.Shout("x"), u._go_module.path, u._go_module.version]))
+    """,
+            env=env,
+        )
+    )
+    assert out == ["x!", "example.com/remote", "v1.0.0"]
+
+
+def test_a_mistyped_module_is_a_build_error_naming_the_request_and_each_answer(proxy, tmp_path):
+    proc = run_py(
+        f"""
+        import usegolib
+        try:
+            usegolib.import_("example.com/nosuch/pkg@v1.0.0", artifact_dir={str(tmp_path)!r})
+        except usegolib.BuildError as e:
+            print("build:", e.phase)
+            print(str(e))
+    """,
+        env=proxy_env(proxy, tmp_path),
+    )
+    out = ok(proc)
+    assert "build: download" in out
+    assert "no module found for example.com/nosuch/pkg@v1.0.0; tried:" in out
+    tried = [line.strip().split(":")[0] for line in out.splitlines() if line.startswith("  ")]
+    assert tried == ["example.com/nosuch/pkg@v1.0.0", "example.com/nosuch@v1.0.0"], out
+    assert "no such file" in out
+    assert "network" not in out, "no network hint when the proxy answered"

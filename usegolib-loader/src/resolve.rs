@@ -326,12 +326,15 @@ struct Downloaded {
 }
 
 /// Runs `go mod download -json <path>@<version|latest>`, trimming path segments from the right
-/// until a module is found (a package path names a module that contains it).
+/// until a module is found (a package path names a module that contains it). Every candidate
+/// that can be a module path is tried, whatever the previous one answered: a proxy's "not found"
+/// for a package path, followed by an unreachable `direct` fallback, says nothing about the
+/// module that contains it. The error names what was asked for and each answer.
 fn download(b: &Builder, path: &str, version: Option<&str>) -> Result<Downloaded> {
     let query = version.unwrap_or("latest");
-    let mut last_err = String::new();
+    let mut tried = Vec::new();
     let tmp = std::env::temp_dir();
-    for candidate in prefixes(path) {
+    for candidate in module_candidates(path) {
         b.say(&format!("download {candidate}@{query}"));
         let mut cmd = b.go_command();
         cmd.current_dir(&tmp)
@@ -349,29 +352,60 @@ fn download(b: &Builder, path: &str, version: Option<&str>) -> Result<Downloaded
                 dir: PathBuf::from(dir),
             });
         }
-        last_err = json["Error"]
+        let err = json["Error"]
             .as_str()
             .map(str::to_owned)
             .unwrap_or_else(|| String::from_utf8_lossy(&out.stderr).into_owned());
-        let network = [
-            "dial tcp",
-            "i/o timeout",
-            "no such host",
-            "connection refused",
-            "TLS handshake",
-        ];
-        if network.iter().any(|n| last_err.contains(n)) {
-            break;
-        }
+        tried.push((candidate, err));
     }
     Err(Error::Build {
         module: format!("{path}@{query}"),
         phase: "download".into(),
-        output: format!(
-            "{last_err}\n(go mod download uses GOPROXY={}; set GOPROXY, GOPRIVATE, GONOSUMDB or GOFLAGS as your network needs)",
-            std::env::var("GOPROXY").unwrap_or_else(|_| "the default".into())
-        ),
+        output: not_found_report(path, query, &tried),
     })
+}
+
+/// The module paths that may contain package `path`, longest first: a module path has at least
+/// two elements (three on the hosts whose paths are `host/owner/repo`).
+fn module_candidates(path: &str) -> impl Iterator<Item = &str> {
+    let min = match path.split('/').next() {
+        Some("github.com" | "gitlab.com" | "bitbucket.org") => 3,
+        _ => 2,
+    };
+    prefixes(path).filter(move |p| p.split('/').count() >= min)
+}
+
+/// Why no module of `path@query` was found: each candidate tried and what the go command
+/// answered for it, and a hint about GOPROXY only when an answer says the network failed.
+fn not_found_report(path: &str, query: &str, tried: &[(&str, String)]) -> String {
+    let mut out = format!("no module found for {path}@{query}; tried:");
+    for (candidate, err) in tried {
+        let first = err.lines().next().unwrap_or("").trim();
+        let first = first
+            .strip_prefix(&format!("{candidate}@{query}: "))
+            .unwrap_or(first);
+        out.push_str(&format!("\n  {candidate}@{query}: {first}"));
+    }
+    if tried.is_empty() {
+        out.push_str(" nothing: it cannot be a module path or name a package of one");
+    }
+    let network = [
+        "dial tcp",
+        "i/o timeout",
+        "no such host",
+        "connection refused",
+        "TLS handshake",
+    ];
+    if tried
+        .iter()
+        .any(|(_, e)| network.iter().any(|n| e.contains(n)))
+    {
+        out.push_str(&format!(
+            "\n(a network error: go mod download uses GOPROXY={}; set GOPROXY, GOPRIVATE, GONOSUMDB or GOFLAGS as your network needs)",
+            std::env::var("GOPROXY").unwrap_or_else(|_| "the default".into())
+        ));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -394,5 +428,41 @@ mod tests {
             ["a.com/m/sub", "a.com/m", "a.com"]
         );
         assert!(is_within("a.com/m/sub", "a.com/m") && !is_within("a.com/mx", "a.com/m"));
+    }
+
+    #[test]
+    fn module_candidates_are_plausible_module_paths() {
+        let c = |p| module_candidates(p).collect::<Vec<_>>();
+        assert_eq!(
+            c("golang.org/x/crypto/bcrypt"),
+            [
+                "golang.org/x/crypto/bcrypt",
+                "golang.org/x/crypto",
+                "golang.org/x"
+            ]
+        );
+        assert_eq!(
+            c("github.com/o/r/p"),
+            ["github.com/o/r/p", "github.com/o/r"]
+        );
+        assert!(c("github.com/o").is_empty());
+        assert_eq!(c("example.com/m"), ["example.com/m"]);
+    }
+
+    #[test]
+    fn the_not_found_report_names_the_request_and_each_answer() {
+        let tried = [
+            (
+                "a.com/m/p",
+                "a.com/m/p@v1.0.0: reading file:///x/a.com/m/p/@v/v1.0.0.info: no such file".into(),
+            ),
+            (
+                "a.com/m",
+                "a.com/m@v1.0.0: unrecognized import path: dial tcp: no such host\nmore".into(),
+            ),
+        ];
+        let r = not_found_report("a.com/m/p", "v1.0.0", &tried);
+        assert!(r.starts_with("no module found for a.com/m/p@v1.0.0; tried:\n  a.com/m/p@v1.0.0: reading file:///x/a.com/m/p/@v/v1.0.0.info: no such file\n  a.com/m@v1.0.0: unrecognized import path: dial tcp: no such host\n(a network error"), "{r}");
+        assert!(!not_found_report("a.com/m", "v1", &tried[..1]).contains("network"));
     }
 }

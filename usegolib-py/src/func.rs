@@ -7,11 +7,11 @@ use std::sync::Arc;
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
-use usegolib_abi::write_array_len;
+use usegolib_abi::{write_array_len, write_bin};
 use usegolib_loader::GoFunction;
 
 use crate::args::{for_each_item, ARGS_DEPTH};
-use crate::convert::{decode_result, Converter, Encoder};
+use crate::convert::{decode_result, variadic_byte, Converter, Encoder};
 use crate::ctx::ModuleCtx;
 use crate::errors::{to_py, ObjectClosedError};
 use crate::handle::PyGoObject;
@@ -133,25 +133,35 @@ impl PyGoFunction {
             for i in 0..n - 1 {
                 put(&mut enc, i, &*get(i)?)?;
             }
+            let err_at = |j: usize| {
+                format!(
+                    "{}() variadic argument {j} (Go {})",
+                    self.short_name(),
+                    sig.params[n - 1].go_type
+                )
+            };
+            let name = &sig.params[n - 1].py_name;
+            if let Converter::Bytes = &sig.params[n - 1].conv {
+                // `...byte`: each argument one byte, all of them one bytes value.
+                let mut bytes = Vec::with_capacity(npos - (n - 1));
+                for (j, i) in (n - 1..npos).enumerate() {
+                    let b = variadic_byte(&*get(i)?)
+                        .map_err(|e| e.into_pyerr(&err_at(j), &format!("{name}[{j}]")))?;
+                    bytes.push(b);
+                }
+                write_bin(buf, &bytes);
+                return Ok(());
+            }
             let Converter::List(elem) = &sig.params[n - 1].conv else {
                 return Err(PyTypeError::new_err(
                     "a variadic parameter that is not a list",
                 ));
             };
             write_array_len(buf, npos - (n - 1));
-            let name = &sig.params[n - 1].py_name;
             for (j, i) in (n - 1..npos).enumerate() {
                 // The elements are inside the variadic list, one level below the arguments.
-                enc.arg(buf, ARGS_DEPTH + 1, elem, &*get(i)?).map_err(|e| {
-                    e.into_pyerr(
-                        &format!(
-                            "{}() variadic argument {j} (Go {})",
-                            self.short_name(),
-                            sig.params[n - 1].go_type
-                        ),
-                        &format!("{name}[{j}]"),
-                    )
-                })?;
+                enc.arg(buf, ARGS_DEPTH + 1, elem, &*get(i)?)
+                    .map_err(|e| e.into_pyerr(&err_at(j), &format!("{name}[{j}]")))?;
             }
             return Ok(());
         }

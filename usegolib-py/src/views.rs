@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use pyo3::prelude::*;
 
-use crate::convert::{Converter, RecordInfo};
+use crate::convert::{variadic_elem, Converter, RecordInfo};
 use crate::signature::{Param, Signature};
 
 /// A parameter or result of a Go function.
@@ -46,6 +46,12 @@ impl GoParam {
             &self.sig.params
         };
         &all[self.index]
+    }
+
+    /// Whether this is a variadic `...byte` parameter: one int per argument, one bytes value
+    /// on the wire.
+    fn variadic_bytes(&self) -> bool {
+        self.variadic && matches!(self.p().conv, Converter::Bytes)
     }
 
     /// The converter of one value: the element's, for a variadic parameter.
@@ -92,6 +98,9 @@ impl GoParam {
     /// The Python type, as in `__signature__`.
     #[getter]
     fn annotation<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        if self.variadic_bytes() {
+            return variadic_elem().annotation(py);
+        }
         self.value_conv().annotation(py)
     }
 
@@ -99,6 +108,9 @@ impl GoParam {
     /// result is (`list[int]`).
     #[getter]
     fn stub(&self) -> String {
+        if self.variadic_bytes() {
+            return variadic_elem().stub(&self.sig.package, !self.result);
+        }
         self.value_conv().stub(&self.sig.package, !self.result)
     }
 

@@ -3,9 +3,15 @@
 
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyMemoryView};
-use usegolib_abi::{write_bin, write_nil};
+use usegolib_abi::{write_bin, write_nil, IntType};
 
 use crate::args::{mismatch, ArgError};
+
+/// The byte type: one argument of a variadic `...byte` parameter.
+const BYTE: IntType = IntType {
+    bits: 8,
+    signed: false,
+};
 
 /// The bytes of a bytes-like argument (bytes, bytearray, memoryview), handed to `f`.
 pub(super) fn with_bytes<R>(
@@ -59,6 +65,21 @@ pub(super) fn encode_n(
         ))),
         (None, _) => Err(mismatch("bytes, bytearray or memoryview", obj)),
     }
+}
+
+/// One argument of a variadic `...byte` parameter (docs/abi.md 8.4): an int in [0, 255]. The
+/// arguments travel together as one bytes value, as Go's `[]byte` does.
+pub fn variadic_byte(obj: &Bound<'_, PyAny>) -> Result<u8, ArgError> {
+    if !super::int::is_int(obj) {
+        return Err(mismatch("int", obj));
+    }
+    obj.extract::<u8>()
+        .map_err(|_| super::int::out_of_range(obj, BYTE))
+}
+
+/// The converter of one argument of a variadic `...byte` parameter.
+pub fn variadic_elem() -> super::Converter {
+    super::Converter::Int(BYTE)
 }
 
 pub(super) fn annotation(py: Python<'_>) -> Bound<'_, PyAny> {

@@ -15,7 +15,7 @@ pub(super) fn is_int(obj: &Bound<'_, PyAny>) -> bool {
         || (obj.is_instance_of::<PyInt>() && !obj.is_instance_of::<PyBool>())
 }
 
-fn out_of_range(obj: &Bound<'_, PyAny>, t: IntType) -> ArgError {
+pub(super) fn out_of_range(obj: &Bound<'_, PyAny>, t: IntType) -> ArgError {
     let shown = obj.str().map(|s| s.to_string()).unwrap_or_default();
     ArgError::Overflow(format!(
         "value {shown} is out of range for {t} [{}, {}]",

@@ -34,6 +34,7 @@ use usegolib_loader::GoModule;
 use crate::args::{ArgError, MAX_DEPTH};
 use crate::handle::PyGoObject;
 
+pub use bytes::{variadic_byte, variadic_elem};
 pub use object::ObjectInfo;
 pub use record::{Field, RecordInfo};
 
