@@ -195,6 +195,7 @@ func assignGenerics(specs []GenericSpec, checked []*checkedPackage) (map[*checke
 // candidates until finish has seen the records they use.
 func (c *checker) collect(cp *checkedPackage, gens []GenericSpec, imp func(string) (*types.Package, error)) error {
 	pkg := cp.tpkg
+	c.home = pkg.Path()
 	qual := types.RelativeTo(pkg)
 	skip := func(name, sig string, err error) {
 		cp.skipped = append(cp.skipped, &Skipped{Name: name, Signature: sig, Reason: err.Error()})
@@ -327,7 +328,7 @@ func (c *checker) collectVar(cp *checkedPackage, v *types.Var) {
 	qual := types.RelativeTo(pkg)
 	sig := "var " + v.Name() + " " + types.TypeString(v.Type(), qual)
 	f := &Func{Name: v.Name(), Doc: c.docs[pkg.Path()+"."+v.Name()], Signature: sig, Kind: KindVar, GoName: v.Name()}
-	if n, ok := types.Unalias(v.Type()).(*types.Named); ok && isHandleType(n) {
+	if n, ok := types.Unalias(v.Type()).(*types.Named); ok && isHandleType(n) && !isFuncType(n) {
 		if _, isIface := n.Underlying().(*types.Interface); !isIface {
 			def, err := c.def(n)
 			if err != nil {
@@ -377,9 +378,12 @@ func (c *checker) collectMethods(cp *checkedPackage, n *types.Named) {
 	}
 	var recvType types.Type = types.NewPointer(n)
 	recv := Type{Wire: "&" + def.Key, Canon: "*" + def.Canon, Kind: Handle, Key: def.Key}
-	if def.Interface {
+	if def.Interface || def.Func {
 		recvType = n
 		recv.Canon = def.Canon
+	}
+	if def.Func {
+		recv.Kind = FuncValue
 	}
 	ms := types.NewMethodSet(recvType)
 	for i := 0; i < ms.Len(); i++ {
@@ -463,7 +467,7 @@ func (c *checker) reachable(pkgs []*Package) map[string]*TypeDef {
 			return
 		}
 		switch t.Kind {
-		case Record, Handle:
+		case Record, Handle, FuncValue:
 			if d := c.types[t.Key]; d != nil && out[t.Key] == nil {
 				out[t.Key] = d
 				for i := range d.Fields {
@@ -491,7 +495,7 @@ func (c *checker) reachable(pkgs []*Package) map[string]*TypeDef {
 				visit(&f.Results[i].Type)
 			}
 			switch f.Kind {
-			case KindMethod:
+			case KindMethod, KindCall:
 				d := c.types[f.Receiver]
 				d.Methods = append(d.Methods, f.Name)
 			case KindConstructor:
