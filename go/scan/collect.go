@@ -9,6 +9,7 @@ import (
 	"go/token"
 	"go/types"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -481,19 +482,51 @@ func (c *checker) reachable(pkgs []*Package) map[string]*TypeDef {
 	for _, p := range pkgs {
 		modulePkgs[p.Path] = true
 	}
+	// An unnamed func type is declared nowhere: it is in the schema when an
+	// entry (other than its own __call__) or a field uses it, since a skipped
+	// signature may have met it too.
+	unnamed := func(key string) bool { return c.types[key].Func && c.named[key] == nil }
 	for _, key := range sortedKeys(c.types) {
-		if d := c.types[key]; d.Kind == "handle" && modulePkgs[d.Package] {
+		if d := c.types[key]; d.Kind == "handle" && modulePkgs[d.Package] && !unnamed(key) {
 			visit(&Type{Kind: Handle, Key: key})
+		}
+	}
+	visitEntry := func(f *Func) {
+		for i := range f.Params {
+			visit(&f.Params[i].Type)
+		}
+		for i := range f.Results {
+			visit(&f.Results[i].Type)
 		}
 	}
 	for _, p := range pkgs {
 		for _, f := range p.Funcs {
-			for i := range f.Params {
-				visit(&f.Params[i].Type)
+			if f.Kind != KindCall || !unnamed(f.Receiver) {
+				visitEntry(f)
 			}
-			for i := range f.Results {
-				visit(&f.Results[i].Type)
+		}
+	}
+	// Calling a used unnamed func type may use more of them.
+	for grew := true; grew; {
+		n := len(out)
+		for _, p := range pkgs {
+			for _, f := range p.Funcs {
+				if f.Kind == KindCall && unnamed(f.Receiver) && out[f.Receiver] != nil {
+					visitEntry(f)
+				}
 			}
+		}
+		grew = len(out) > n
+	}
+	for _, p := range pkgs {
+		p.Funcs = slices.DeleteFunc(p.Funcs, func(f *Func) bool {
+			return f.Kind == KindCall && unnamed(f.Receiver) && out[f.Receiver] == nil
+		})
+		p.Skipped = slices.DeleteFunc(p.Skipped, func(s *Skipped) bool {
+			key, ok := c.skippedCalls[p.Path+"."+s.Name]
+			return ok && out[key] == nil
+		})
+		for _, f := range p.Funcs {
 			switch f.Kind {
 			case KindMethod, KindCall:
 				d := c.types[f.Receiver]

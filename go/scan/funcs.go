@@ -129,6 +129,9 @@ func (c *checker) collectCalls(pkgs map[string]*checkedPackage) bool {
 		params, results, hasErr, err := c.checkSignature(sig, qual)
 		if err != nil {
 			cp.skipped = append(cp.skipped, &Skipped{Name: name, Signature: msig, Reason: "calling it: " + err.Error()})
+			if c.named[key] == nil {
+				c.skippedCalls[d.Package+"."+name] = key
+			}
 			continue
 		}
 		recv := Var{Name: "recv", Go: types.TypeString(recvType, qual), Type: Type{Wire: "&" + key, Canon: d.Canon, Kind: FuncValue, Key: key}}

@@ -256,11 +256,14 @@ func TestScanSupport(t *testing.T) {
 		"Point.Method":  `func (*Point) Method() int | recv *support.Point &example.com/support.Point *"example.com/support".Point |  int int64 int | false`,
 		"Point.__new__": `func Point.__new__(fields *Point) *Point | fields *Point *@example.com/support.Point *"example.com/support".Point |  *Point &example.com/support.Point *"example.com/support".Point | false`,
 		// Func values are handles; each func type has its __call__ entry.
-		"Func":                   "func Func(f func()) | f func() &func() func() |  | false",
-		"FuncVar":                "var FuncVar func(a int) int |  |  func(a int) int &func(int) int func(int) int | false",
-		"Func_.__call__":         "func (func()) __call__() | recv func() &func() func() |  | false",
-		"Func_int__int.__call__": "func (func(int) int) __call__(int) int | recv func(int) int &func(int) int func(int) int, arg0 int int64 int |  int int64 int | false",
-		"Shape.Area":             `func (Shape) Area() float64 | recv support.Shape &example.com/support.Shape "example.com/support".Shape |  float64 float64 float64 | false`,
+		"Func":                      "func Func(f func()) | f func() &func() func() |  | false",
+		"FuncVar":                   "var FuncVar func(a int) int |  |  func(a int) int &func(int) int func(int) int | false",
+		"Func_.__call__":            "func (func()) __call__() | recv func() &func() func() |  | false",
+		"Maker":                     "func Maker() func() func(int8) |  |  func() func(int8) &func() func(int8) func() func(int8) | false",
+		"Func___func_int8.__call__": "func (func() func(int8)) __call__() func(int8) | recv func() func(int8) &func() func(int8) func() func(int8) |  func(int8) &func(int8) func(int8) | false",
+		"Func_int8.__call__":        "func (func(int8)) __call__(int8) | recv func(int8) &func(int8) func(int8), arg0 int8 int8 int8 |  | false",
+		"Func_int__int.__call__":    "func (func(int) int) __call__(int) int | recv func(int) int &func(int) int func(int) int, arg0 int int64 int |  int int64 int | false",
+		"Shape.Area":                `func (Shape) Area() float64 | recv support.Shape &example.com/support.Shape "example.com/support".Shape |  float64 float64 float64 | false`,
 	} {
 		f := funcs[name]
 		if f == nil {
@@ -276,14 +279,15 @@ func TestScanSupport(t *testing.T) {
 	}
 
 	for name, reason := range map[string]string{
-		"Chan":       "parameter ch has type chan int: channels are not supported",
-		"RecvChan":   "parameter ch has type <-chan int: channels are not supported",
-		"Gen":        "generic function: no instantiation requested (build with -generic 'Gen[T]')",
-		"AnonStruct": "parameter p has type struct{}: anonymous structs are not supported: declare a named struct type",
-		"Uintptr":    "parameter u has type uintptr: uintptr is not supported",
-		"Complex":    "parameter c has type complex128: complex numbers are not supported",
-		"UnsafePtr":  "parameter p has type unsafe.Pointer: unsafe.Pointer is not supported",
-		"ErrParam":   "parameter err has type error: error values are supported only as results",
+		"Chan":        "parameter ch has type chan int: channels are not supported",
+		"FuncAndChan": "parameter ch has type chan int: channels are not supported",
+		"RecvChan":    "parameter ch has type <-chan int: channels are not supported",
+		"Gen":         "generic function: no instantiation requested (build with -generic 'Gen[T]')",
+		"AnonStruct":  "parameter p has type struct{}: anonymous structs are not supported: declare a named struct type",
+		"Uintptr":     "parameter u has type uintptr: uintptr is not supported",
+		"Complex":     "parameter c has type complex128: complex numbers are not supported",
+		"UnsafePtr":   "parameter p has type unsafe.Pointer: unsafe.Pointer is not supported",
+		"ErrParam":    "parameter err has type error: error values are supported only as results",
 	} {
 		s := skipped[name]
 		if s == nil {
@@ -297,7 +301,7 @@ func TestScanSupport(t *testing.T) {
 	if s := skipped["Gen"]; s != nil && s.Signature != "func Gen[T any](v T) T" {
 		t.Errorf("Gen signature %q", s.Signature)
 	}
-	if got, want := len(funcs)+len(skipped), 30+8; got != want {
+	if got, want := len(funcs)+len(skipped), 33+9; got != want {
 		t.Errorf("%d entries seen, want %d (unexported funcs and test files must not count)", got, want)
 	}
 	for _, name := range []string{"Method", "unexported", "OnlyInTests"} {
@@ -308,6 +312,13 @@ func TestScanSupport(t *testing.T) {
 
 	// cgo package: type-checked from CompiledGoFiles; the //export function
 	// is unexported in Go and does not appear.
+	if d := res.Types["func(string) bool"]; d != nil || funcs["Func_string__bool.__call__"] != nil {
+		t.Errorf("a func type met only in a skipped signature is in the schema: %+v", d)
+	}
+	if d := res.Types["func(int8)"]; d == nil || d.Name != "Func_int8" || d.Package != "example.com/support" || d.Go != "func(int8)" ||
+		strings.Join(d.Methods, " ") != "Func_int8.__call__" {
+		t.Errorf("func(int8), reached through calling func() func(int8): %+v", d)
+	}
 	if p := res.Types["example.com/support.Point"]; p == nil || p.Kind != "handle" || p.Constructor != "Point.__new__" || strings.Join(p.Methods, " ") != "Point.Method" {
 		t.Errorf("Point: %+v", p)
 	}

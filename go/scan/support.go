@@ -48,15 +48,18 @@ type checker struct {
 	// __call__ entry is still to be made, the names given to unnamed ones
 	// ("path.Func_int"), and home, the package whose declarations are being
 	// looked at (where an unnamed func type met there lives).
-	sigs      map[string]*types.Signature
-	calls     []string
-	funcNames map[string]bool
-	home      string
+	sigs  map[string]*types.Signature
+	calls []string
+	// skippedCalls: "path.Func_x.__call__" -> the key of its unnamed func type.
+	skippedCalls map[string]string
+	funcNames    map[string]bool
+	home         string
 }
 
 func newChecker() *checker {
 	return &checker{types: map[string]*TypeDef{}, named: map[string]*types.Named{}, docs: map[string]string{},
-		expanding: map[types.Object]bool{}, sigs: map[string]*types.Signature{}, funcNames: map[string]bool{}}
+		expanding: map[types.Object]bool{}, sigs: map[string]*types.Signature{}, funcNames: map[string]bool{},
+		skippedCalls: map[string]string{}}
 }
 
 // wireType is wireTypeIn for a parameter.
