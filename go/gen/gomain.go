@@ -222,7 +222,7 @@ func (g *goGen) adapter(id int, alias, pkgPath string, f *scan.Func) {
 	for i, v := range f.Params {
 		a := "a" + strconv.Itoa(i)
 		call, conv := g.decode(&v.Type, "&d")
-		if f.Kind == scan.KindMethod && i == 0 {
+		if (f.Kind == scan.KindMethod || f.Kind == scan.KindCall) && i == 0 {
 			call = fmt.Sprintf("bridge.DecodeReceiver[%s](&d, %s)", g.spell(v.Type.Canon), strconv.Quote(v.Go))
 		}
 		g.p("%s, err := %s", a, call)
@@ -238,6 +238,8 @@ func (g *goGen) adapter(id int, alias, pkgPath string, f *scan.Func) {
 	switch f.Kind {
 	case scan.KindMethod:
 		call = fmt.Sprintf("%s.%s(%s)", args[0], f.GoName, strings.Join(args[1:], ", "))
+	case scan.KindCall:
+		call = fmt.Sprintf("%s(%s)", args[0], strings.Join(args[1:], ", "))
 	case scan.KindVar:
 		call = alias + "." + f.GoName
 		if f.VarAddr {

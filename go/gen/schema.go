@@ -182,7 +182,7 @@ func schemaVars(vs []scan.Var) []schemaVar {
 // funcKind names an entry's kind in the schema.
 func funcKind(f *scan.Func) string {
 	switch f.Kind {
-	case scan.KindMethod:
+	case scan.KindMethod, scan.KindCall:
 		return "method"
 	case scan.KindConstructor:
 		return "constructor"

@@ -9,6 +9,7 @@ import (
 	"go/token"
 	"go/types"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -195,6 +196,7 @@ func assignGenerics(specs []GenericSpec, checked []*checkedPackage) (map[*checke
 // candidates until finish has seen the records they use.
 func (c *checker) collect(cp *checkedPackage, gens []GenericSpec, imp func(string) (*types.Package, error)) error {
 	pkg := cp.tpkg
+	c.home = pkg.Path()
 	qual := types.RelativeTo(pkg)
 	skip := func(name, sig string, err error) {
 		cp.skipped = append(cp.skipped, &Skipped{Name: name, Signature: sig, Reason: err.Error()})
@@ -327,7 +329,7 @@ func (c *checker) collectVar(cp *checkedPackage, v *types.Var) {
 	qual := types.RelativeTo(pkg)
 	sig := "var " + v.Name() + " " + types.TypeString(v.Type(), qual)
 	f := &Func{Name: v.Name(), Doc: c.docs[pkg.Path()+"."+v.Name()], Signature: sig, Kind: KindVar, GoName: v.Name()}
-	if n, ok := types.Unalias(v.Type()).(*types.Named); ok && isHandleType(n) {
+	if n, ok := types.Unalias(v.Type()).(*types.Named); ok && isHandleType(n) && !isFuncType(n) {
 		if _, isIface := n.Underlying().(*types.Interface); !isIface {
 			def, err := c.def(n)
 			if err != nil {
@@ -377,9 +379,12 @@ func (c *checker) collectMethods(cp *checkedPackage, n *types.Named) {
 	}
 	var recvType types.Type = types.NewPointer(n)
 	recv := Type{Wire: "&" + def.Key, Canon: "*" + def.Canon, Kind: Handle, Key: def.Key}
-	if def.Interface {
+	if def.Interface || def.Func {
 		recvType = n
 		recv.Canon = def.Canon
+	}
+	if def.Func {
+		recv.Kind = FuncValue
 	}
 	ms := types.NewMethodSet(recvType)
 	for i := 0; i < ms.Len(); i++ {
@@ -463,7 +468,7 @@ func (c *checker) reachable(pkgs []*Package) map[string]*TypeDef {
 			return
 		}
 		switch t.Kind {
-		case Record, Handle:
+		case Record, Handle, FuncValue:
 			if d := c.types[t.Key]; d != nil && out[t.Key] == nil {
 				out[t.Key] = d
 				for i := range d.Fields {
@@ -477,21 +482,53 @@ func (c *checker) reachable(pkgs []*Package) map[string]*TypeDef {
 	for _, p := range pkgs {
 		modulePkgs[p.Path] = true
 	}
+	// An unnamed func type is declared nowhere: it is in the schema when an
+	// entry (other than its own __call__) or a field uses it, since a skipped
+	// signature may have met it too.
+	unnamed := func(key string) bool { return c.types[key].Func && c.named[key] == nil }
 	for _, key := range sortedKeys(c.types) {
-		if d := c.types[key]; d.Kind == "handle" && modulePkgs[d.Package] {
+		if d := c.types[key]; d.Kind == "handle" && modulePkgs[d.Package] && !unnamed(key) {
 			visit(&Type{Kind: Handle, Key: key})
+		}
+	}
+	visitEntry := func(f *Func) {
+		for i := range f.Params {
+			visit(&f.Params[i].Type)
+		}
+		for i := range f.Results {
+			visit(&f.Results[i].Type)
 		}
 	}
 	for _, p := range pkgs {
 		for _, f := range p.Funcs {
-			for i := range f.Params {
-				visit(&f.Params[i].Type)
+			if f.Kind != KindCall || !unnamed(f.Receiver) {
+				visitEntry(f)
 			}
-			for i := range f.Results {
-				visit(&f.Results[i].Type)
+		}
+	}
+	// Calling a used unnamed func type may use more of them.
+	for grew := true; grew; {
+		n := len(out)
+		for _, p := range pkgs {
+			for _, f := range p.Funcs {
+				if f.Kind == KindCall && unnamed(f.Receiver) && out[f.Receiver] != nil {
+					visitEntry(f)
+				}
 			}
+		}
+		grew = len(out) > n
+	}
+	for _, p := range pkgs {
+		p.Funcs = slices.DeleteFunc(p.Funcs, func(f *Func) bool {
+			return f.Kind == KindCall && unnamed(f.Receiver) && out[f.Receiver] == nil
+		})
+		p.Skipped = slices.DeleteFunc(p.Skipped, func(s *Skipped) bool {
+			key, ok := c.skippedCalls[p.Path+"."+s.Name]
+			return ok && out[key] == nil
+		})
+		for _, f := range p.Funcs {
 			switch f.Kind {
-			case KindMethod:
+			case KindMethod, KindCall:
 				d := c.types[f.Receiver]
 				d.Methods = append(d.Methods, f.Name)
 			case KindConstructor:

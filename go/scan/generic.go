@@ -224,9 +224,14 @@ func instanceName(name string, targs []types.Type) (string, []string) {
 	return name + "[" + strings.Join(args, ",") + "]", args
 }
 
-// spellable says why generated code cannot spell t (a type argument), or nil.
+// spellable says why generated code cannot spell t (a type argument, or a
+// type in a func type), or nil.
 func spellable(t types.Type) error {
 	switch t := types.Unalias(t).(type) {
+	case *types.Chan:
+		return spellable(t.Elem())
+	case *types.Signature:
+		return funcSpellable(t)
 	case *types.Basic:
 		if t.Kind() == types.UnsafePointer {
 			return notSupported("unsafe.Pointer is not supported")

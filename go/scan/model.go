@@ -41,6 +41,9 @@ const (
 	KindConstructor
 	// KindVar reads a package variable.
 	KindVar
+	// KindCall calls a func value: Params[0] is the func (a handle of the
+	// func type Receiver), the others its arguments ("Option.__call__").
+	KindCall
 )
 
 // Func is one supported entry of the schema: a function, a method, a
@@ -98,25 +101,26 @@ type Var struct {
 type Kind int
 
 const (
-	Basic    Kind = iota // bool, the integers, the floats, string (Under names which)
-	Bytes                // []byte
-	Slice                // []Elem
-	Array                // [Len]Elem
-	BytesN               // [Len]byte
-	Map                  // map[MapKey]Elem; MapKey's underlying type is string
-	Pointer              // *Elem, Elem not a handle type
-	Record               // a struct, Key names it in Result.Types
-	Handle               // *X for a handle type X, or an interface with methods; Key names it
-	Any                  // any, interface{}, or a named empty interface
-	Time                 // time.Time
-	Duration             // time.Duration
-	Error                // error (results only)
+	Basic     Kind = iota // bool, the integers, the floats, string (Under names which)
+	Bytes                 // []byte
+	Slice                 // []Elem
+	Array                 // [Len]Elem
+	BytesN                // [Len]byte
+	Map                   // map[MapKey]Elem; MapKey's underlying type is string
+	Pointer               // *Elem, Elem not a handle type
+	Record                // a struct, Key names it in Result.Types
+	Handle                // *X for a handle type X, or an interface with methods; Key names it
+	Any                   // any, interface{}, or a named empty interface
+	Time                  // time.Time
+	Duration              // time.Duration
+	Error                 // error (results only)
+	FuncValue             // a func value (named func type or func(...)): a handle, Key names it
 
 	numKinds // the number of kinds; not a kind
 )
 
 var kindNames = [...]string{"Basic", "Bytes", "Slice", "Array", "BytesN", "Map", "Pointer", "Record", "Handle", "Any", "Time",
-	"Duration", "Error"}
+	"Duration", "Error", "FuncValue"}
 
 // A compile error here means a Kind was added without its name in kindNames.
 var _ [numKinds]struct{} = [len(kindNames)]struct{}{}
@@ -181,6 +185,7 @@ type TypeDef struct {
 	// Canon spells the named type for generated code: "\"example.com/m\".Point".
 	Canon     string
 	Interface bool // a handle type that is an interface
+	Func      bool // a handle type that is a func type (named, or unnamed: see funcDef)
 	Struct    bool // the type is a struct: Fields is its record form
 	// Fields is the record form of a struct, in output order. For a handle
 	// type every field is optional (it is the input of the constructor).

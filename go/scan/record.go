@@ -21,6 +21,7 @@ func (c *checker) checkRecords() {
 		key := c.pending[0]
 		c.pending = c.pending[1:]
 		d := c.types[key]
+		c.home = d.Package
 		fields, err := c.recordFields(c.named[key], d.Kind == "handle")
 		if err != nil {
 			d.FieldsErr = err.Error()
@@ -198,7 +199,7 @@ func (c *checker) field(n *types.Named, cd candidate, optional bool) (Field, err
 	}
 	f.Sel = sel
 	switch t.Kind {
-	case Pointer, Slice, Bytes, Map, Any, Handle:
+	case Pointer, Slice, Bytes, Map, Any, Handle, FuncValue:
 	default:
 		f.Required = !cd.omit && !optional && len(f.Ptrs) == 0
 	}

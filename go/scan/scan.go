@@ -153,6 +153,13 @@ func Scan(ctx context.Context, cfg Config) (*Result, error) {
 		}
 	}
 	c.checkRecords()
+	byPath := map[string]*checkedPackage{}
+	for _, cp := range checked {
+		byPath[cp.tpkg.Path()] = cp
+	}
+	for c.collectCalls(byPath) {
+		c.checkRecords()
+	}
 	for _, cp := range checked {
 		res.Packages = append(res.Packages, c.finish(cp))
 	}

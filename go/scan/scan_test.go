@@ -122,8 +122,12 @@ func TestWireType(t *testing.T) {
 		{t: types.NewStruct(nil, nil), reason: "anonymous structs are not supported: declare a named struct type"},
 		{t: types.NewInterfaceType([]*types.Func{types.NewFunc(0, pkg, "M", types.NewSignatureType(nil, nil, nil, nil, nil, false))}, nil).Complete(),
 			reason: "interfaces with methods are supported only as named types (handles)"},
-		{t: types.NewSignatureType(nil, nil, nil, nil, nil, false), reason: "function values are not supported"},
-		{t: fn, reason: "function values are not supported"},
+		// Func values: handles (scan/funcs.go).
+		{t: types.NewSignatureType(nil, nil, nil, nil, nil, false), wire: "&func()", canon: "func()"},
+		{t: types.NewSignatureType(nil, nil, nil, types.NewTuple(types.NewParam(0, pkg, "p", types.NewPointer(point))), nil, false),
+			wire: "&func(*example.com/m.Point)", canon: `func(*"example.com/m".Point)`},
+		{t: fn, wire: "&example.com/m.Fn", canon: `"example.com/m".Fn`},
+		{t: types.NewPointer(fn), reason: "pointers to func values are not supported"},
 		{t: namedPtr, reason: "named pointer type example.com/m.IntPtr is not supported"},
 		{t: hidden, reason: "type example.com/m.hidden is not exported: the bridge cannot name it"},
 		{t: internal, reason: "type example.com/m/internal/x.T is declared in an internal package: the bridge cannot import it"},
@@ -251,7 +255,15 @@ func TestScanSupport(t *testing.T) {
 		// Methods (value receivers too) are called through a handle.
 		"Point.Method":  `func (*Point) Method() int | recv *support.Point &example.com/support.Point *"example.com/support".Point |  int int64 int | false`,
 		"Point.__new__": `func Point.__new__(fields *Point) *Point | fields *Point *@example.com/support.Point *"example.com/support".Point |  *Point &example.com/support.Point *"example.com/support".Point | false`,
-		"Shape.Area":    `func (Shape) Area() float64 | recv support.Shape &example.com/support.Shape "example.com/support".Shape |  float64 float64 float64 | false`,
+		// Func values are handles; each func type has its __call__ entry.
+		"Func":                      "func Func(f func()) | f func() &func() func() |  | false",
+		"FuncVar":                   "var FuncVar func(a int) int |  |  func(a int) int &func(int) int func(int) int | false",
+		"Func_.__call__":            "func (func()) __call__() | recv func() &func() func() |  | false",
+		"Maker":                     "func Maker() func() func(int8) |  |  func() func(int8) &func() func(int8) func() func(int8) | false",
+		"Func___func_int8.__call__": "func (func() func(int8)) __call__() func(int8) | recv func() func(int8) &func() func(int8) func() func(int8) |  func(int8) &func(int8) func(int8) | false",
+		"Func_int8.__call__":        "func (func(int8)) __call__(int8) | recv func(int8) &func(int8) func(int8), arg0 int8 int8 int8 |  | false",
+		"Func_int__int.__call__":    "func (func(int) int) __call__(int) int | recv func(int) int &func(int) int func(int) int, arg0 int int64 int |  int int64 int | false",
+		"Shape.Area":                `func (Shape) Area() float64 | recv support.Shape &example.com/support.Shape "example.com/support".Shape |  float64 float64 float64 | false`,
 	} {
 		f := funcs[name]
 		if f == nil {
@@ -267,16 +279,15 @@ func TestScanSupport(t *testing.T) {
 	}
 
 	for name, reason := range map[string]string{
-		"Chan":       "parameter ch has type chan int: channels are not supported",
-		"RecvChan":   "parameter ch has type <-chan int: channels are not supported",
-		"Gen":        "generic function: no instantiation requested (build with -generic 'Gen[T]')",
-		"AnonStruct": "parameter p has type struct{}: anonymous structs are not supported: declare a named struct type",
-		"Func":       "parameter f has type func(): function values are not supported",
-		"Uintptr":    "parameter u has type uintptr: uintptr is not supported",
-		"Complex":    "parameter c has type complex128: complex numbers are not supported",
-		"UnsafePtr":  "parameter p has type unsafe.Pointer: unsafe.Pointer is not supported",
-		"ErrParam":   "parameter err has type error: error values are supported only as results",
-		"FuncVar":    "variable FuncVar has type func(a int) int: function values are not supported",
+		"Chan":        "parameter ch has type chan int: channels are not supported",
+		"FuncAndChan": "parameter ch has type chan int: channels are not supported",
+		"RecvChan":    "parameter ch has type <-chan int: channels are not supported",
+		"Gen":         "generic function: no instantiation requested (build with -generic 'Gen[T]')",
+		"AnonStruct":  "parameter p has type struct{}: anonymous structs are not supported: declare a named struct type",
+		"Uintptr":     "parameter u has type uintptr: uintptr is not supported",
+		"Complex":     "parameter c has type complex128: complex numbers are not supported",
+		"UnsafePtr":   "parameter p has type unsafe.Pointer: unsafe.Pointer is not supported",
+		"ErrParam":    "parameter err has type error: error values are supported only as results",
 	} {
 		s := skipped[name]
 		if s == nil {
@@ -290,7 +301,7 @@ func TestScanSupport(t *testing.T) {
 	if s := skipped["Gen"]; s != nil && s.Signature != "func Gen[T any](v T) T" {
 		t.Errorf("Gen signature %q", s.Signature)
 	}
-	if got, want := len(funcs)+len(skipped), 26+10; got != want {
+	if got, want := len(funcs)+len(skipped), 33+9; got != want {
 		t.Errorf("%d entries seen, want %d (unexported funcs and test files must not count)", got, want)
 	}
 	for _, name := range []string{"Method", "unexported", "OnlyInTests"} {
@@ -301,6 +312,13 @@ func TestScanSupport(t *testing.T) {
 
 	// cgo package: type-checked from CompiledGoFiles; the //export function
 	// is unexported in Go and does not appear.
+	if d := res.Types["func(string) bool"]; d != nil || funcs["Func_string__bool.__call__"] != nil {
+		t.Errorf("a func type met only in a skipped signature is in the schema: %+v", d)
+	}
+	if d := res.Types["func(int8)"]; d == nil || d.Name != "Func_int8" || d.Package != "example.com/support" || d.Go != "func(int8)" ||
+		strings.Join(d.Methods, " ") != "Func_int8.__call__" {
+		t.Errorf("func(int8), reached through calling func() func(int8): %+v", d)
+	}
 	if p := res.Types["example.com/support.Point"]; p == nil || p.Kind != "handle" || p.Constructor != "Point.__new__" || strings.Join(p.Methods, " ") != "Point.Method" {
 		t.Errorf("Point: %+v", p)
 	}

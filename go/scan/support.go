@@ -44,11 +44,22 @@ type checker struct {
 	// expanding holds the named slice, array and map types whose underlying
 	// type is being looked at: meeting one again means it contains itself.
 	expanding map[types.Object]bool
+	// Func types (funcs.go): the signature of each by key, the keys whose
+	// __call__ entry is still to be made, the names given to unnamed ones
+	// ("path.Func_int"), and home, the package whose declarations are being
+	// looked at (where an unnamed func type met there lives).
+	sigs  map[string]*types.Signature
+	calls []string
+	// skippedCalls: "path.Func_x.__call__" -> the key of its unnamed func type.
+	skippedCalls map[string]string
+	funcNames    map[string]bool
+	home         string
 }
 
 func newChecker() *checker {
 	return &checker{types: map[string]*TypeDef{}, named: map[string]*types.Named{}, docs: map[string]string{},
-		expanding: map[types.Object]bool{}}
+		expanding: map[types.Object]bool{}, sigs: map[string]*types.Signature{}, funcNames: map[string]bool{},
+		skippedCalls: map[string]string{}}
 }
 
 // wireType is wireTypeIn for a parameter.
@@ -108,7 +119,7 @@ func (c *checker) wireTypeIn(t types.Type, u use) (Type, error) {
 	case *types.Chan:
 		return Type{}, notSupported("channels are not supported")
 	case *types.Signature:
-		return Type{}, notSupported("function values are not supported")
+		return c.funcType(t)
 	case *types.Struct:
 		return Type{}, notSupported("anonymous structs are not supported: declare a named struct type")
 	case *types.Tuple:
@@ -185,7 +196,7 @@ func byName(p *types.Package) string { return p.Name() }
 
 func (c *checker) pointerType(t *types.Pointer, u use) (Type, error) {
 	elem := types.Unalias(t.Elem())
-	if n, ok := elem.(*types.Named); ok && isHandleType(n) {
+	if n, ok := elem.(*types.Named); ok && isHandleType(n) && !isFuncType(n) {
 		if _, isIface := n.Underlying().(*types.Interface); !isIface {
 			def, err := c.def(n)
 			if err != nil {
@@ -199,6 +210,8 @@ func (c *checker) pointerType(t *types.Pointer, u use) (Type, error) {
 		return Type{}, notSupported("pointers to pointers are not supported")
 	case *types.Interface:
 		return Type{}, notSupported("pointers to interfaces are not supported")
+	case *types.Signature:
+		return Type{}, notSupported("pointers to func values are not supported")
 	}
 	et, err := c.wireTypeIn(elem, u)
 	if err != nil {
@@ -228,6 +241,9 @@ func isHandleType(n *types.Named) bool {
 	}
 	if it, ok := n.Underlying().(*types.Interface); ok {
 		return it.NumMethods() > 0
+	}
+	if isFuncType(n) {
+		return true // a func value stays in Go (funcs.go)
 	}
 	if st, ok := n.Underlying().(*types.Struct); ok && st.NumFields() > 0 && !hasExportedField(st) {
 		// An opaque struct: nothing of it can travel as a record, so *n is a handle.
@@ -337,7 +353,11 @@ func (c *checker) namedType(n *types.Named, u use) (Type, error) {
 	case *types.Chan:
 		return Type{}, notSupported("channels are not supported")
 	case *types.Signature:
-		return Type{}, notSupported("function values are not supported")
+		def, err := c.def(n)
+		if err != nil {
+			return Type{}, err
+		}
+		return Type{Wire: "&" + def.Key, Canon: def.Canon, Kind: FuncValue, Key: def.Key}, nil
 	}
 	return Type{}, notSupported(fmt.Sprintf("type %s is not supported", typeString(n)))
 }
@@ -363,10 +383,15 @@ func (c *checker) def(n *types.Named) (*TypeDef, error) {
 	}
 	_, d.Struct = n.Underlying().(*types.Struct)
 	_, d.Interface = n.Underlying().(*types.Interface)
+	if sig, ok := n.Underlying().(*types.Signature); ok {
+		d.Func = true
+		c.sigs[key] = sig
+		c.calls = append(c.calls, key)
+	}
 	if isHandleType(n) {
 		d.Kind = "handle"
 		d.Go = types.TypeString(types.NewPointer(n), byName)
-		if d.Interface {
+		if d.Interface || d.Func {
 			d.Go = types.TypeString(n, byName)
 		}
 	}

@@ -324,7 +324,7 @@ fn arity_skipped_and_unknown() {
         ),
         other => panic!("{other:?}"),
     }
-    for (name, word) in [("Generic", "instantiation"), ("Apply", "func")] {
+    for (name, word) in [("Generic", "instantiation"), ("Conj", "complex")] {
         match call(name, &[]) {
             Err(Error::Skipped { reason, .. }) => {
                 assert!(reason.to_lowercase().contains(word), "{name}: {reason}")

@@ -56,8 +56,7 @@ impl PyGoObject {
 
     /// `Go object *pkg.Type (handle N)`, for messages.
     pub fn describe(&self) -> String {
-        let short = self.key.rsplit('/').next().unwrap_or(&self.key);
-        format!("Go object *{short} (handle {})", self.id)
+        format!("Go object *{} (handle {})", short_key(&self.key), self.id)
     }
 }
 
@@ -118,8 +117,7 @@ impl PyGoObject {
         } else {
             "alive"
         };
-        let short = self.key.rsplit('/').next().unwrap_or(&self.key);
-        format!("<go *{short} handle={} {state}>", self.id)
+        format!("<go *{} handle={} {state}>", short_key(&self.key), self.id)
     }
 
     fn __reduce__(&self) -> PyResult<()> {
@@ -136,6 +134,25 @@ impl Drop for PyGoObject {
             let _ = self.module.release(self.id);
         }
     }
+}
+
+/// A type key with package names for import paths, for messages: `example.com/m.Counter` is
+/// `m.Counter`, and an unnamed func type's key `func(*example.com/m.Config) int` is
+/// `func(*m.Config) int`.
+pub fn short_key(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    let mut word_start = 0; // in `out`: where the current word (a qualified name) starts
+    for c in key.chars() {
+        if c == '/' {
+            out.truncate(word_start);
+            continue;
+        }
+        out.push(c);
+        if !(c.is_alphanumeric() || c == '_' || c == '.' || c == '-' || c == '~') {
+            word_start = out.len();
+        }
+    }
+    out
 }
 
 /// Creates the Python object for a handle of type `key` received from Go: an instance of
@@ -166,5 +183,21 @@ pub fn new_object(
     match cls {
         Some(c) => Ok(new.bind(py).call1((c, token))?.unbind()),
         None => Ok(py.get_type::<PyGoObject>().call1((token,))?.unbind()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_key;
+
+    #[test]
+    fn short_keys() {
+        assert_eq!(short_key("example.com/m.Counter"), "m.Counter");
+        assert_eq!(short_key("example.com/a/b.T"), "b.T");
+        assert_eq!(short_key("func(int) int"), "func(int) int");
+        assert_eq!(
+            short_key("func(*example.com/m.Config, []example.com/x/y.T) map[string]int"),
+            "func(*m.Config, []y.T) map[string]int"
+        );
     }
 }

@@ -38,8 +38,8 @@ impl ObjectInfo {
         let _ = self.class.set(cls);
     }
 
-    fn short_key(&self) -> &str {
-        self.key.rsplit('/').next().unwrap_or(&self.key)
+    fn short_key(&self) -> String {
+        crate::handle::short_key(&self.key)
     }
 }
 

@@ -38,29 +38,31 @@ func WithErr(s string) (int, bool, error) { return 0, false, nil }
 
 func OnlyErr() error { return nil }
 
-func Chan(ch chan int)                   {}
-func RecvChan(ch <-chan int)             {}
-func Map() map[string]int                { return nil }
-func Ptr(p *int)                         {}
-func Gen[T any](v T) T                   { return v }
-func Var(xs ...int) int                  { return 0 }
-func Named(c Celsius)                    {}
-func Struct(p Point)                     {}
-func AnonStruct(p struct{})              {}
-func Iface(s Shape)                      {}
-func Any(v any)                          {}
-func Func(f func())                      {}
-func Uintptr(u uintptr)                  {}
-func Complex(c complex128)               {}
-func Array(a [4]int)                     {}
-func UnsafePtr(p unsafe.Pointer)         {}
-func ErrParam(err error)                 {}
-func ErrFirst() (error, int)             { return nil, 0 }
-func SliceOfMap(m []map[string]int)      {}
-func Duration(d time.Duration)           {}
-func SliceOfNamed(c []Celsius)           {}
-func TwoErrs() (error, error)            { return nil, nil }
-func ResultPtr(a int) (r int, p *string) { return 0, nil }
+func Chan(ch chan int)                             {}
+func RecvChan(ch <-chan int)                       {}
+func Map() map[string]int                          { return nil }
+func Ptr(p *int)                                   {}
+func Gen[T any](v T) T                             { return v }
+func Var(xs ...int) int                            { return 0 }
+func Named(c Celsius)                              {}
+func Struct(p Point)                               {}
+func AnonStruct(p struct{})                        {}
+func Iface(s Shape)                                {}
+func Any(v any)                                    {}
+func Func(f func())                                {}
+func FuncAndChan(f func(string) bool, ch chan int) {}
+func Maker() func() func(int8)                     { return nil }
+func Uintptr(u uintptr)                            {}
+func Complex(c complex128)                         {}
+func Array(a [4]int)                               {}
+func UnsafePtr(p unsafe.Pointer)                   {}
+func ErrParam(err error)                           {}
+func ErrFirst() (error, int)                       { return nil, 0 }
+func SliceOfMap(m []map[string]int)                {}
+func Duration(d time.Duration)                     {}
+func SliceOfNamed(c []Celsius)                     {}
+func TwoErrs() (error, error)                      { return nil, nil }
+func ResultPtr(a int) (r int, p *string)           { return 0, nil }
 
 func unexported(a int) int { return a }
 
