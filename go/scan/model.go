@@ -115,12 +115,13 @@ const (
 	Duration              // time.Duration
 	Error                 // error (results only)
 	FuncValue             // a func value (named func type or func(...)): a handle, Key names it
+	Reader                // io.Reader as a parameter: bytes, or a handle to a Go io.Reader
 
 	numKinds // the number of kinds; not a kind
 )
 
 var kindNames = [...]string{"Basic", "Bytes", "Slice", "Array", "BytesN", "Map", "Pointer", "Record", "Handle", "Any", "Time",
-	"Duration", "Error", "FuncValue"}
+	"Duration", "Error", "FuncValue", "Reader"}
 
 // A compile error here means a Kind was added without its name in kindNames.
 var _ [numKinds]struct{} = [len(kindNames)]struct{}{}
@@ -131,6 +132,9 @@ var _ [numKinds]struct{} = [len(kindNames)]struct{}{}
 var ownKind = map[string]Type{
 	"time.Time":     {Wire: "time", Canon: `"time".Time`, Kind: Time},
 	"time.Duration": {Wire: "duration", Canon: `"time".Duration`, Kind: Duration, Under: "int64", Named: true},
+	// io.Reader is a kind of its own only as a parameter (ownWireTypeIn); as a result or a
+	// field it stays a handle of the interface.
+	"io.Reader": {Wire: "reader", Canon: `"io".Reader`, Kind: Reader},
 }
 
 func (k Kind) String() string {
@@ -153,7 +157,7 @@ func Kinds() []Kind {
 type Type struct {
 	// Wire is the wire type of docs/abi.md sections 5 and 8.1: bool, int8 ..
 	// int64, uint8 .. uint64, float32, float64, string, bytes, []T, [N]T,
-	// bytes[N], map[string]T, *T, @K, &K, any, time, duration or error.
+	// bytes[N], map[string]T, *T, @K, &K, any, time, duration, reader or error.
 	Wire string
 	// Canon spells the Go type for generated code: predeclared names,
 	// aliases removed, and defined types written "import/path".Name, for

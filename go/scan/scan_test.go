@@ -38,6 +38,11 @@ func TestWireType(t *testing.T) {
 	timePkg := types.NewPackage("time", "time")
 	timeT := types.NewNamed(types.NewTypeName(0, timePkg, "Time", nil), types.NewStruct(nil, nil), nil)
 	duration := types.NewNamed(types.NewTypeName(0, timePkg, "Duration", nil), i64, nil)
+	readFn := types.NewFunc(0, pkg, "Read", types.NewSignatureType(nil, nil, nil,
+		types.NewTuple(types.NewParam(0, pkg, "p", types.NewSlice(types.Typ[types.Byte]))),
+		types.NewTuple(types.NewParam(0, pkg, "n", types.Typ[types.Int]), types.NewParam(0, pkg, "err", errorType)), false))
+	reader := types.NewNamed(types.NewTypeName(0, types.NewPackage("io", "io"), "Reader", nil),
+		types.NewInterfaceType([]*types.Func{readFn}, nil).Complete(), nil)
 	namedPtr := named("IntPtr", types.NewPointer(types.Typ[types.Int]))
 	fn := named("Fn", types.NewSignatureType(nil, nil, nil, nil, nil, false))
 	tparam := types.NewTypeParam(types.NewTypeName(0, pkg, "T", nil), anyType)
@@ -103,6 +108,11 @@ func TestWireType(t *testing.T) {
 		{t: timeT, wire: "time", canon: `"time".Time`},
 		{t: types.NewPointer(timeT), wire: "*time", canon: `*"time".Time`},
 		{t: duration, wire: "duration", canon: `"time".Duration`},
+		// io.Reader: its own kind as a parameter, a handle of the interface elsewhere.
+		{t: reader, wire: "reader", canon: `"io".Reader`},
+		{t: types.NewSlice(reader), wire: "[]reader", canon: `[]"io".Reader`},
+		{t: reader, u: useResult, wire: "&io.Reader", canon: `"io".Reader`},
+		{t: reader, u: useField, wire: "&io.Reader", canon: `"io".Reader`},
 		{t: errorType, reason: "error values are supported only as results"},
 		{t: errorType, u: useResult, wire: "error", canon: "error"},
 		{t: types.NewSlice(errorType), u: useResult, wire: "[]error", canon: "[]error"},

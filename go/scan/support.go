@@ -220,13 +220,20 @@ func (c *checker) pointerType(t *types.Pointer, u use) (Type, error) {
 	return Type{Wire: "*" + et.Wire, Canon: "*" + et.Canon, Kind: Pointer, Elem: &et}, nil
 }
 
-// ownWireType returns the wire type of n if it is in ownKind.
-func ownWireType(n *types.Named) (Type, bool) {
+// ownWireType returns the wire type of n if it is in ownKind, used as a result or a field.
+func ownWireType(n *types.Named) (Type, bool) { return ownWireTypeIn(n, useResult) }
+
+// ownWireTypeIn returns the wire type of n, used as u, if it is in ownKind: io.Reader only
+// as a parameter (or inside one), a handle elsewhere.
+func ownWireTypeIn(n *types.Named, u use) (Type, bool) {
 	obj := n.Obj()
 	if obj.Pkg() == nil {
 		return Type{}, false
 	}
 	t, ok := ownKind[obj.Pkg().Path()+"."+obj.Name()]
+	if ok && t.Kind == Reader && u != useParam {
+		return Type{}, false
+	}
 	return t, ok
 }
 
@@ -234,7 +241,7 @@ func ownWireType(n *types.Named) (Type, bool) {
 // (docs/abi.md section 8.3): n is an interface with methods, an opaque struct
 // (fields, none exported), or its pointer method set has an exported method.
 // The types of ownKind (time.Time, time.Duration) are wire types of their
-// own, never handles.
+// own, never handles; io.Reader is one only as a parameter, a handle elsewhere.
 func isHandleType(n *types.Named) bool {
 	if _, own := ownWireType(n); own || n.Obj().Pkg() == nil {
 		return false
@@ -301,7 +308,7 @@ func (c *checker) namedType(n *types.Named, u use) (Type, error) {
 		}
 		return Type{}, notSupported(fmt.Sprintf("%s is not supported", n))
 	}
-	if t, own := ownWireType(n); own {
+	if t, own := ownWireTypeIn(n, u); own {
 		return t, nil
 	}
 	if err := nameable(n); err != nil {

@@ -101,6 +101,9 @@ pub enum WireType {
     Time,
     /// `duration`: nanoseconds.
     Duration,
+    /// `reader` (Go `io.Reader`, parameters only): the bytes to read, a handle to a Go value
+    /// that implements `io.Reader`, or nil.
+    Reader,
     /// `error` (results only): nil or `[message, go_type]`.
     Error,
 }
@@ -125,7 +128,7 @@ impl WireType {
             WireType::Record(k) => (false, false, Names(k, false)),
             WireType::Handle(k) => (true, false, Names(k, true)),
             WireType::Time | WireType::Duration => (false, false, Leaf),
-            WireType::Any | WireType::Error => (true, false, Leaf),
+            WireType::Any | WireType::Reader | WireType::Error => (true, false, Leaf),
         };
         Facts {
             nilable,
@@ -135,9 +138,10 @@ impl WireType {
     }
 
     /// Whether nil is a value of this type on the wire (docs/abi.md sections 2 and 8.1): `*T`,
-    /// `[]T`, `map[string]T`, `bytes`, `any`, a handle `&K` (a nil pointer or interface) and
-    /// `error` (results only: nil is "no error"). An encoder accepts nil for exactly these; a
-    /// fixed-size `[N]T` or `bytes[N]`, a record, `time` and `duration` are never nil.
+    /// `[]T`, `map[string]T`, `bytes`, `any`, `reader` (a nil `io.Reader`), a handle `&K` (a nil
+    /// pointer or interface) and `error` (results only: nil is "no error"). An encoder accepts
+    /// nil for exactly these; a fixed-size `[N]T` or `bytes[N]`, a record, `time` and `duration`
+    /// are never nil.
     pub fn nilable(&self) -> bool {
         self.facts().nilable
     }
@@ -209,6 +213,7 @@ impl WireType {
             "any" => Ok(WireType::Any),
             "time" => Ok(WireType::Time),
             "duration" => Ok(WireType::Duration),
+            "reader" => Ok(WireType::Reader),
             "error" => Ok(WireType::Error),
             _ => {
                 let unknown =
@@ -297,6 +302,7 @@ impl fmt::Display for WireType {
             WireType::Any => f.write_str("any"),
             WireType::Time => f.write_str("time"),
             WireType::Duration => f.write_str("duration"),
+            WireType::Reader => f.write_str("reader"),
             WireType::Error => f.write_str("error"),
         }
     }
@@ -574,6 +580,11 @@ fn encode_within(
             Value::Int(i) => write_int(out, *i),
             _ => return wrong(),
         },
+        WireType::Reader => match v {
+            Value::Bytes(b) => write_bin(out, b),
+            Value::Handle(id) => crate::write::write_handle(out, *id),
+            _ => return wrong(),
+        },
         // `*T` was peeled above; an `error` is a result, never encoded as an argument.
         WireType::Ptr(_) | WireType::Error => return wrong(),
     }
@@ -711,6 +722,7 @@ mod tests {
             "any",
             "time",
             "duration",
+            "reader",
             "error",
         ];
         let nilable = [
@@ -720,6 +732,7 @@ mod tests {
             "*int64",
             "&m.C",
             "any",
+            "reader",
             "error",
         ];
         let scalar = [
@@ -746,6 +759,21 @@ mod tests {
         );
         assert_eq!(WireType::parse("[]int8").unwrap().named_type(), None);
         assert!(WireType::Bool.inner().is_none());
+    }
+
+    #[test]
+    fn reader_takes_bytes_a_handle_or_nil() {
+        assert_eq!(
+            enc("reader", Value::Bytes(b"hi".to_vec())).unwrap(),
+            [0xc4, 2, b'h', b'i']
+        );
+        assert_eq!(
+            enc("reader", Value::Handle(7)).unwrap(),
+            [0xd7, 1, 0, 0, 0, 0, 0, 0, 0, 7]
+        );
+        assert_eq!(enc("reader", Value::Nil).unwrap(), [0xc0]);
+        assert!(enc("reader", Value::Int(1)).is_err());
+        assert_eq!(WireType::parse("[]reader").unwrap().to_string(), "[]reader");
     }
 
     #[test]

@@ -19,6 +19,7 @@ mod list;
 mod map;
 mod object;
 mod pointer;
+mod reader;
 mod record;
 mod string;
 mod time;
@@ -65,6 +66,8 @@ pub enum Converter {
     Any,
     Time,
     Duration,
+    /// `reader` (Go `io.Reader`, parameters only).
+    Reader,
     /// `error` (results only).
     Error,
 }
@@ -152,6 +155,7 @@ impl Types {
             WireType::Any => Converter::Any,
             WireType::Time => Converter::Time,
             WireType::Duration => Converter::Duration,
+            WireType::Reader => Converter::Reader,
             WireType::Error => Converter::Error,
         }
     }
@@ -177,6 +181,7 @@ impl Converter {
             | Converter::Any
             | Converter::Time
             | Converter::Duration
+            | Converter::Reader
             | Converter::Error => py.None(),
         })
     }
@@ -204,6 +209,8 @@ impl Converter {
             Converter::Object(o) => object::decode(py, r, o, module),
             Converter::Time => time::decode(py, r),
             Converter::Duration => duration::decode(py, r),
+            // Never a result (scan.ownWireTypeIn): read as the bytes or handle it would be.
+            Converter::Reader => any::decode(py, r),
             Converter::Error => error::decode(py, r),
         }
     }
@@ -221,7 +228,7 @@ impl Converter {
             return None;
         }
         match self {
-            Converter::Object(_) => object::closed(obj),
+            Converter::Object(_) | Converter::Reader => object::closed(obj),
             Converter::Ptr(e) => e.closed_object(obj, depth),
             Converter::List(e) | Converter::Array(_, e) => list::closed(e, obj, depth),
             Converter::Map(e) => map::closed(e, obj, depth),
@@ -257,6 +264,7 @@ impl Converter {
             Converter::Any => any::annotation(py),
             Converter::Time => time::annotation(py),
             Converter::Duration => duration::annotation(py),
+            Converter::Reader => reader::annotation(py),
             Converter::Error => error::annotation(py),
         }
     }
@@ -281,6 +289,7 @@ impl Converter {
             Converter::Any => any::STUB.into(),
             Converter::Time => time::STUB.into(),
             Converter::Duration => duration::STUB.into(),
+            Converter::Reader => reader::STUB.into(),
             Converter::Error => error::STUB.into(),
         }
     }
@@ -353,6 +362,7 @@ impl<'a> Encoder<'a> {
             Converter::Any => any::encode(self, out, obj),
             Converter::Time => time::encode(self, out, obj),
             Converter::Duration => duration::encode(out, obj),
+            Converter::Reader => reader::encode(self.module, out, obj),
             Converter::Error => Err(ArgError::Type(
                 "wire type error cannot be an argument".into(),
             )),

@@ -24,15 +24,22 @@ fn str_encode(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
 /// Writes a Python `str` as Go string bytes: UTF-8, with lone surrogates from
 /// `surrogateescape` turned back into the bytes they stand for.
 pub(super) fn write_py_str(out: &mut Vec<u8>, s: &Bound<'_, PyString>) -> Result<(), ArgError> {
+    with_str_bytes(s, |b| write_str(out, b))
+}
+
+/// The Go string bytes of a Python `str` (as [`write_py_str`] writes them), handed to `f`.
+pub(super) fn with_str_bytes<R>(
+    s: &Bound<'_, PyString>,
+    f: impl FnOnce(&[u8]) -> R,
+) -> Result<R, ArgError> {
     match s.to_str() {
-        Ok(text) => write_str(out, text.as_bytes()),
+        Ok(text) => Ok(f(text.as_bytes())),
         Err(_) => {
             let b = str_encode(s.py())?.call1((s, "utf-8", "surrogateescape"))?;
             let b = b.cast::<PyBytes>().map_err(|e| ArgError::Py(e.into()))?;
-            write_str(out, b.as_bytes());
+            Ok(f(b.as_bytes()))
         }
     }
-    Ok(())
 }
 
 #[inline]

@@ -1,0 +1,22 @@
+package gen
+
+import "github.com/usegolib/usegolib/go/scan"
+
+var _ = register(scan.Reader, readerUnit{})
+
+// readerUnit: an io.Reader parameter, on the wire the bytes to read (Go gets a *bytes.Reader),
+// a handle to a Go value that implements io.Reader, or nil (bridge/reader.go). Only parameters
+// have this kind (scan.ownWireTypeIn), so nothing encodes one.
+type readerUnit struct{ scalar }
+
+func (readerUnit) helperName(*goGen, *scan.Type) string { return "reader" }
+
+func (readerUnit) decode(_ *goGen, _ *scan.Type, d string) (string, func(string) string) {
+	return "bridge.DecodeReader(" + d + ")", identity
+}
+
+func (readerUnit) encode(_ *goGen, _ *scan.Type, x, e, _ string) (string, bool) {
+	return "bridge.EncodeHandle(" + e + ", " + x + ")", false
+}
+
+func (readerUnit) nonEmpty(_ *scan.Type, x string) string { return notNil(x) }
