@@ -285,7 +285,15 @@ def test_a_cached_module_version_built_by_another_usegolib_is_rebuilt(proxy, tmp
     id_file.write_text("an-older-usegolib\n")
     proc = run_py(script, env=env)
     assert last_json(proc) == [42, art]
-    assert "built by another usegolib version; rebuilding it" in proc.stderr
+    assert "built by another usegolib version; rebuilding example.com/remote@v1.0.0" in proc.stderr
+    assert id_file.read_text() == ours
+    # Named without a version, the one cached version is rebuilt, not whatever @latest is now
+    # (the proxy has v1.2.0).
+    id_file.write_text("an-older-usegolib\n")
+    unversioned = script.replace("example.com/remote@v1.0.0", "example.com/remote")
+    unversioned = unversioned.replace("r.Mul(6, 7)", "r._go_module.version")
+    proc = run_py(unversioned, env=env)
+    assert last_json(proc) == ["v1.0.0", art]
     assert id_file.read_text() == ours
 
 

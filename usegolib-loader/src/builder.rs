@@ -776,14 +776,14 @@ impl Builder {
     }
 }
 
-/// The builder id of the artifact in `dir` and the generic instantiations it holds, as its
-/// [`BUILDER_ID_FILE`] lists them; `None` when there is no such file.
 /// Whether the artifact in `dir` records a builder other than this usegolib's (an artifact that
 /// records none, such as one copied from elsewhere, is not said to be stale).
 pub(crate) fn built_by_another_builder(dir: &Path) -> bool {
     read_builder_id(dir).is_some_and(|(id, _)| id != builder_id())
 }
 
+/// The builder id of the artifact in `dir` and the generic instantiations it holds, as its
+/// [`BUILDER_ID_FILE`] lists them; `None` when there is no such file.
 fn read_builder_id(dir: &Path) -> Option<(String, Vec<String>)> {
     let text = fs::read_to_string(dir.join(BUILDER_ID_FILE)).ok()?;
     let mut lines = text.lines().map(str::trim);

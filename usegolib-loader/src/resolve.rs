@@ -53,9 +53,14 @@ pub struct Imported {
 /// # Errors
 ///
 /// [`Error::VersionsDisagree`] when both name a version and they differ.
+///
+/// An existing directory (such as `~/go/pkg/mod/example.com/m@v1.2.3`) is never split.
 pub fn split_version(target: &str, version: Option<&str>) -> Result<(String, Option<String>)> {
+    let is_dir = || expand_home(target).is_dir();
     let (path, inline) = match target.rsplit_once('@') {
-        Some((p, v)) if !p.is_empty() && !v.is_empty() && !v.contains('/') => (p, Some(v)),
+        Some((p, v)) if !p.is_empty() && !v.is_empty() && !v.contains('/') && !is_dir() => {
+            (p, Some(v))
+        }
         _ => (target, None),
     };
     match (inline, version) {
@@ -156,6 +161,9 @@ fn locate_in(
     let exact = version
         .as_deref()
         .is_none_or(|v| v == "local" || cache::is_canonical_version(v));
+    // The version of a cached artifact that must be rebuilt (built by another usegolib, or
+    // damaged): the rebuild is of that version, not of whatever `@latest` is now.
+    let mut rebuild: Option<String> = None;
     if opts.build != BuildPolicy::Always && exact {
         for module in prefixes(&path) {
             let found = match &version {
@@ -166,34 +174,46 @@ fn locate_in(
                     Err(_) => None,
                 },
             };
-            if let Some(dir) = found {
-                // A damaged or missing library is rebuilt when building is allowed.
-                let intact = || {
-                    artifact::read_manifest(&dir)
-                        .map(|m| artifact::library_intact(&dir, &m))
-                        .unwrap_or(true)
-                };
-                if opts.build == BuildPolicy::Never {
-                    return Ok(Located::Artifact(dir, path.clone()));
-                }
-                if crate::builder::built_by_another_builder(&dir) {
-                    // Built by another usegolib (its generator, runtime or schema may differ
-                    // from ours): rebuilt from the module cache, as a local module would be.
-                    opts.builder.say(&format!(
-                        "the artifact in {} was built by another usegolib version; rebuilding it",
-                        dir.display()
-                    ));
-                    break;
-                }
-                if intact() {
-                    return Ok(Located::Artifact(dir, path.clone()));
-                }
-                opts.builder.say(&format!(
-                    "warning: the library of the artifact in {} is missing or does not match its manifest; rebuilding it",
-                    dir.display()
-                ));
-                break;
+            let Some(dir) = found else { continue };
+            if opts.build == BuildPolicy::Never {
+                return Ok(Located::Artifact(dir, path.clone()));
             }
+            let Ok(manifest) = artifact::read_manifest(&dir) else {
+                // Unreadable: loading says what is wrong with it.
+                return Ok(Located::Artifact(dir, path.clone()));
+            };
+            let why = if crate::builder::built_by_another_builder(&dir) {
+                // Its generator, runtime or schema may differ from ours.
+                "was built by another usegolib version"
+            } else if !artifact::library_intact(&dir, &manifest) {
+                "has a library that is missing or does not match its manifest"
+            } else {
+                return Ok(Located::Artifact(dir, path.clone()));
+            };
+            if manifest.local {
+                // A local build reached by module path: rebuilt from its directory when that
+                // is still there, else loaded as it is (loading checks it).
+                match manifest.source_dir.as_deref().map(Path::new) {
+                    Some(src) if src.join("go.mod").is_file() => {
+                        opts.builder.say(&format!(
+                            "the artifact in {} {why}; rebuilding it from {}",
+                            dir.display(),
+                            src.display()
+                        ));
+                        let out = opts.builder.ensure_local(src, &root)?;
+                        return Ok(Located::Artifact(out, path.clone()));
+                    }
+                    _ => return Ok(Located::Artifact(dir, path.clone())),
+                }
+            }
+            opts.builder.say(&format!(
+                "the artifact in {} {why}; rebuilding {}@{}",
+                dir.display(),
+                manifest.module,
+                manifest.version
+            ));
+            rebuild = Some(manifest.version);
+            break;
         }
     }
     if opts.build == BuildPolicy::Never {
@@ -204,7 +224,11 @@ fn locate_in(
         });
     }
     // 3. Download with the Go toolchain and build.
-    let dl = download(&opts.builder, &path, version.as_deref())?;
+    let dl = download(
+        &opts.builder,
+        &path,
+        rebuild.as_deref().or(version.as_deref()),
+    )?;
     let out = artifact::artifact_dir(&root, &dl.path, &dl.version);
     opts.builder.ensure_built(
         &dl.dir,
@@ -423,6 +447,16 @@ mod tests {
             ("a.com/m".into(), Some("v1".into()))
         );
         assert!(split_version("a.com/m@v1", Some("v2")).is_err());
+        // A directory whose name has an `@` (a module cache copy) is a directory, not a version.
+        let dir =
+            std::env::temp_dir().join(format!("usegolib-split-{}/m@v1.2.3", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let target = dir.to_str().unwrap();
+        assert_eq!(
+            split_version(target, None).unwrap(),
+            (target.to_owned(), None)
+        );
+        std::fs::remove_dir_all(dir.parent().unwrap()).unwrap();
         assert_eq!(
             prefixes("a.com/m/sub").collect::<Vec<_>>(),
             ["a.com/m/sub", "a.com/m", "a.com"]
