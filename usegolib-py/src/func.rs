@@ -270,18 +270,21 @@ impl PyGoFunction {
             let f = self.f();
             let req = &buf;
             let reply = py.detach(|| module.send(f, req));
-            // A Ctrl-C that arrived during the call takes effect now that it returned.
-            py.check_signals()?;
             let reply = reply.map_err(|e| to_py(py, e))?;
             let (ok, mut r) = module.reply_body(f, &reply).map_err(|e| to_py(py, e))?;
-            if ok {
+            let value = if ok {
                 // The reply was validated within the limits of docs/abi.md section 6 (depth 64
                 // among them), which bounds the recursion of the typed decoding.
                 decode_result(py, &mut r, &self.sig.results, module_arc)
             } else {
                 let e = module.error_from_reader(f, &mut r);
                 Err(self.call_error(py, e, recv, args, kwargs))
-            }
+            };
+            // A Ctrl-C that arrived during the call takes effect now that it returned: after
+            // the reply is decoded, so that Go objects it returned are released when the
+            // decoded value is dropped, not left in Go's handle table.
+            py.check_signals()?;
+            value
         });
         // Keep this thread's request buffer for the next call, unless it grew huge.
         if buf.capacity() <= 16 << 20 {
@@ -309,14 +312,13 @@ impl PyGoFunction {
         py: Python<'_>,
         obj: Option<Py<PyAny>>,
         _owner: Option<Py<PyAny>>,
-    ) -> Py<PyAny> {
-        match obj {
-            Some(o) if !o.is_none(py) => match Py::new(py, PyBoundMethod { func: slf, recv: o }) {
-                Ok(m) => m.into_any(),
-                Err(_) => py.None(),
-            },
+    ) -> PyResult<Py<PyAny>> {
+        Ok(match obj {
+            Some(o) if !o.is_none(py) => {
+                Py::new(py, PyBoundMethod { func: slf, recv: o })?.into_any()
+            }
             _ => slf.into_any(),
-        }
+        })
     }
 
     fn __repr__(&self) -> String {

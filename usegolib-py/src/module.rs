@@ -49,7 +49,7 @@ impl PyGoModule {
     /// The manifest, as JSON text.
     fn manifest_json(&self) -> PyResult<String> {
         serde_json::to_string(self.ctx.module.manifest())
-            .map_err(|e| PyTypeError::new_err(e.to_string()))
+            .map_err(|e| crate::errors::UsegolibError::new_err(e.to_string()))
     }
 
     /// Import paths of the packages.

@@ -262,28 +262,43 @@ pub(super) fn decode(
         Some(c) => Some(object_new(py)?.call1((c.cls.bind(py),))?),
         None => None,
     };
-    let dict = PyDict::new(py);
+    // A dict only when no class is registered.
+    let dict = if obj.is_none() {
+        Some(PyDict::new(py))
+    } else {
+        None
+    };
+    let mut next = 0;
     for _ in 0..n {
         let k = match r.next_token().map_err(malformed)? {
             Token::Str(b) => b,
             t => return Err(bad_reply(format!("expected a field key, got {t:?}"))),
         };
-        let Some(i) = fields.iter().position(|f| f.key.as_bytes() == k) else {
+        // Go writes the fields in schema order (omitted ones aside): try the one after the
+        // last first.
+        let in_order = fields
+            .get(next)
+            .filter(|f| f.key.as_bytes() == k)
+            .map(|_| next);
+        let Some(i) = in_order.or_else(|| fields.iter().position(|f| f.key.as_bytes() == k)) else {
             return Err(bad_reply(format!(
                 "record {} has no field {:?}",
                 rec.name,
                 String::from_utf8_lossy(k)
             )));
         };
+        next = i + 1;
         let v = fields[i].conv.decode(py, r, module)?;
-        match (&obj, class) {
-            (Some(o), Some(c)) => o.setattr(c.names[i].bind(py), v)?,
-            _ => dict.set_item(&fields[i].py_name, v)?,
+        match (&obj, class, &dict) {
+            (Some(o), Some(c), _) => o.setattr(c.names[i].bind(py), v)?,
+            (_, _, Some(d)) => d.set_item(&fields[i].py_name, v)?,
+            _ => unreachable!("a record decodes into its class or into a dict"),
         }
     }
-    Ok(match obj {
-        Some(o) => o.unbind(),
-        None => dict.into_any().unbind(),
+    Ok(match (obj, dict) {
+        (Some(o), _) => o.unbind(),
+        (None, Some(d)) => d.into_any().unbind(),
+        (None, None) => unreachable!("a record decodes into its class or into a dict"),
     })
 }
 
