@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyTuple};
+use pyo3::types::{PyDict, PyString, PyTuple};
 use usegolib_abi::{write_array_len, write_bin};
 use usegolib_loader::GoFunction;
 
@@ -173,10 +173,16 @@ impl PyGoFunction {
         }
         if let Some(kw) = kwargs.filter(|_| nkw > 0) {
             let changed = || PyRuntimeError::new_err("keyword arguments changed during the call");
-            for_each_item(kw, changed, |k, _| {
-                let k: String = k.extract()?;
+            // One pass over the keywords, each borrowed as str and put in its parameter's slot
+            // (no String, no second lookup of the dict by name).
+            let mut slots: Vec<Option<Bound<'py, PyAny>>> = vec![None; n - npos];
+            for_each_item(kw, changed, |k, v| {
+                let k = k.cast::<PyString>()?.to_str()?;
                 match sig.params.iter().position(|p| p.py_name == k) {
-                    Some(p) if p >= npos => Ok(()),
+                    Some(p) if p >= npos => {
+                        slots[p - npos] = Some(v);
+                        Ok(())
+                    }
                     Some(_) => Err(PyTypeError::new_err(format!(
                         "{}() got multiple values for argument '{k}'",
                         self.short_name()
@@ -187,9 +193,9 @@ impl PyGoFunction {
                     ))),
                 }
             })?;
-            for i in npos..n {
+            for (i, slot) in (npos..n).zip(&slots) {
                 let p = &sig.params[i];
-                let Some(arg) = kw.get_item(&p.py_name)? else {
+                let Some(arg) = slot else {
                     return Err(PyTypeError::new_err(format!(
                         "{}() missing argument '{}' (Go {})",
                         self.short_name(),
@@ -197,7 +203,7 @@ impl PyGoFunction {
                         p.go_type
                     )));
                 };
-                put(&mut enc, i, &arg)?;
+                put(&mut enc, i, arg)?;
             }
         }
         Ok(())
