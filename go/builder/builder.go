@@ -240,11 +240,24 @@ func (b *build) resolve(ctx context.Context) error {
 		// MkdirTemp creates it 0o700.
 		b.work, err = os.MkdirTemp("", "usegolib-build-")
 	}
+	if err == nil {
+		// go list reports directories under the resolved path (the go command
+		// gets no PWD from us), and the fingerprint matches its roots by path.
+		b.work, err = filepath.EvalSymlinks(b.work)
+	}
 	if err != nil {
 		return err
 	}
 	b.target.AbsolutePaths = local && !gen.CanLink(b.work)
-	return gen.WriteModule(b.work, b.target)
+	if err := gen.WriteModule(b.work, b.target); err != nil {
+		return err
+	}
+	if local {
+		// Before scan reads the sources: an edit during the build leaves an
+		// artifact that looks stale, never one that looks current.
+		return b.fingerprint(ctx)
+	}
+	return nil
 }
 
 // goModJSON is what the builder reads from `go mod edit -json`.
@@ -293,9 +306,6 @@ func (b *build) scan(ctx context.Context) (err error) {
 	if len(b.res.Packages) == 0 && len(broken) > 0 {
 		return fmt.Errorf("no package of %s can be used; %s: %s", b.target.Path, broken[0].Path, broken[0].Reason)
 	}
-	if b.target.Local() {
-		return b.fingerprint(ctx)
-	}
 	return nil
 }
 
@@ -303,7 +313,7 @@ func (b *build) scan(ctx context.Context) (err error) {
 // which files the build reads beyond those the fingerprint's walk selects:
 // embedded files (and the directories //go:embed patterns name) and sources
 // in directories the walk skips. Those directories become b.inputs. It runs
-// before generate and compile, so that a source edited during the build
+// before scan, generate and compile, so that a source edited during the build
 // leaves an artifact that looks stale rather than one that looks current.
 func (b *build) fingerprint(ctx context.Context) error {
 	fields := "ImportPath,Dir,Module,EmbedPatterns,EmbedFiles," + strings.Join(sourceFields, ",")

@@ -140,7 +140,7 @@ func fingerprintOf(roots []fpRoot, walks [][]string, inputs []InputDir) (string,
 			return "", err
 		}
 		if n != fi.Size() {
-			return "", errors.New("fingerprint: " + f.rel + " changed while it was read")
+			return "", errors.New("fingerprint: " + filepath.Join(r.dir, filepath.FromSlash(f.rel)) + " changed while it was read: build again")
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil

@@ -53,7 +53,17 @@ func TestMonorepo(t *testing.T) {
 		src := filepath.Join(t.TempDir(), name)
 		copyTree(t, monoDir, src)
 		dirs = append(dirs, src)
-		res, err := Build(ctx, Options{ModuleDir: filepath.Join(src, "a"), OutDir: filepath.Join(t.TempDir(), "out")})
+		opts := Options{ModuleDir: filepath.Join(src, "a"), OutDir: filepath.Join(t.TempDir(), "out")}
+		if name == "two/deeper" {
+			// A work directory reached through a symbolic link (as macOS's /var is):
+			// the embedded directory must still be found.
+			link := filepath.Join(t.TempDir(), "link")
+			if err := os.Symlink(t.TempDir(), link); err != nil {
+				t.Fatal(err)
+			}
+			opts.WorkDir = filepath.Join(link, "work")
+		}
+		res, err := Build(ctx, opts)
 		if err != nil {
 			if ce, ok := err.(*CompileError); ok {
 				t.Fatalf("%v\n%s", err, ce.Output)

@@ -15,7 +15,7 @@ import (
 //	import "C"; import (p0 "<pkg>"; ...; "usegolib_bridge/bridge")
 //	var _ func(int, int) int = p0.AddInt          // compile-time signature guards
 //	var usegolibBridge = bridge.New([]bridge.Func{...}, map[string]string{...})
-//	func fn0_AddInt(d *bridge.Decoder, e *bridge.Encoder) error { ... }   // one per function
+//	func fn0_AddInt(d bridge.Decoder, e bridge.Encoder) (bridge.Encoder, error) { ... }  // one per function
 //	func decSlice_int8(d *bridge.Decoder) ([]int8, error) { ... }          // helpers (helpers.go)
 //	func enc_p0_Point(e *bridge.Encoder, v p0.Point) { ... }
 //	//export usegolib_call

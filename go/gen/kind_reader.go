@@ -15,8 +15,12 @@ func (readerUnit) decode(_ *goGen, _ *scan.Type, d string) (string, func(string)
 	return "bridge.DecodeReader(" + d + ")", identity
 }
 
-func (readerUnit) encode(_ *goGen, _ *scan.Type, x, e, _ string) (string, bool) {
-	return "bridge.EncodeHandle(" + e + ", " + x + ")", false
+// A reader is a parameter kind only (scan.ownWireTypeIn): results and
+// fields of type io.Reader are handles, so nothing encodes one.
+func (readerUnit) encode(*goGen, *scan.Type, string, string, string) (string, bool) {
+	panic("gen: reader values are parameters only")
 }
 
-func (readerUnit) nonEmpty(_ *scan.Type, x string) string { return notNil(x) }
+func (readerUnit) nonEmpty(*scan.Type, string) string {
+	panic("gen: reader values are parameters only")
+}

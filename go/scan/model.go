@@ -189,7 +189,7 @@ type TypeDef struct {
 	// Canon spells the named type for generated code: "\"example.com/m\".Point".
 	Canon     string
 	Interface bool // a handle type that is an interface
-	Func      bool // a handle type that is a func type (named, or unnamed: see funcDef)
+	Func      bool // a handle type that is a func type (named, or unnamed: see funcType in funcs.go)
 	Struct    bool // the type is a struct: Fields is its record form
 	// Fields is the record form of a struct, in output order. For a handle
 	// type every field is optional (it is the input of the constructor).
