@@ -174,13 +174,11 @@ class GoPackage:
         generics: dict[str, dict[tuple[str, ...], Any]] = {}
         vars_: dict[str, Any] = {}
         for fn in module.functions(path):
-            _decorate(fn)
             kind = fn.kind
             if kind == "method":
-                cls = classes.get(fn.receiver or "")
-                if cls is not None:
-                    setattr(cls, fn.py_name, fn)
-            elif kind == "generic":
+                continue  # on its class already (_module_classes), whatever package asks
+            _decorate(fn)
+            if kind == "generic":
                 generic = fn.generic or ("", [])
                 generics.setdefault(fn.py_name, {})[tuple(generic[1])] = fn
             elif kind == "var":
@@ -264,6 +262,14 @@ def _module_classes(module: _native.GoModule) -> dict[str, type]:
                 classes["@" + key] = rec
                 module.register_class("@" + key, rec, True)
             module.register_class(key, classes[key])
+    # Methods go on their classes here, for every package: a value of a type declared in a
+    # package the user never imported (cel.Program.Eval returning a ref.Val) has its methods.
+    for path in module.packages():
+        for fn in module.functions(path):
+            if fn.kind == "method":
+                cls = classes.get(fn.receiver or "")
+                if cls is not None:
+                    setattr(cls, fn.py_name, _decorate(fn))
     # Annotations once every class is registered (a field may name any of them).
     for key, cls in classes.items():
         if dataclasses.is_dataclass(cls):

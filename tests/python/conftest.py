@@ -58,3 +58,22 @@ def run_py(
 def copy_module(src: Path, dst: Path) -> Path:
     shutil.copytree(src, dst)
     return dst
+
+
+def require_module(spec: str) -> None:
+    """Fetches a pinned real Go module (``module@version``) into the module cache, or skips the
+    test with the go command's reason when it is neither cached nor reachable (offline)."""
+    go = os.environ.get("USEGOLIB_GO", "go")
+    env = dict(os.environ, GOFLAGS="-mod=mod")
+    r = subprocess.run(
+        [go, "mod", "download", "-json", spec],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO / "go",
+        timeout=600,
+    )
+    if r.returncode != 0:
+        pytest.skip(
+            f"cannot fetch {spec} (offline and not in the module cache?): {r.stdout}{r.stderr}"
+        )

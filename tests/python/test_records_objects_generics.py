@@ -457,3 +457,20 @@ def test_schema_views(l3):
     assert fields["tags"].stub == "list[str]" and fields["tags"].stub_arg == "Sequence[str]"
     assert fields["tags"].annotation == list[str] and fields["x"].required
     assert fields["label"].has_default and fields["label"].default == ""
+
+
+def test_methods_of_types_from_packages_not_imported(artifact_root, l3):
+    # Only the root package is imported in a fresh process: the Go object returned by Plan is
+    # a geo.Grid, and its methods are there although geo was never imported (cel's Eval
+    # returning a ref.Val is the real case).
+    r = run_py(
+        f"""
+        import usegolib
+        l3 = usegolib.import_({str(FIXTURES / "level3")!r}, artifact_dir={str(artifact_root)!r},
+                              generics={GENERICS!r})
+        g = l3.Plan(3)
+        print(type(g).__name__, g.Cells())
+        """
+    )
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["Grid", "6"]
