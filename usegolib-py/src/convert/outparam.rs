@@ -1,0 +1,222 @@
+//! Out-parameters (docs/abi.md section 8.6, docs/adr/0016): a `usegolib.Ref` passed for an `any`
+//! parameter, and a mutable buffer (bytearray, writable memoryview, array.array) passed for a
+//! `[]byte` parameter. Each travels as an out slot (ext type 3, `[wire type, initial value]`);
+//! after the call the reply's outs array holds their final values, in argument order, which
+//! [`apply`] puts back: into `ref.value`, or into the buffer.
+
+use std::sync::Arc;
+
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{
+    PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyList, PyMemoryView, PySlice, PyString,
+    PyTuple, PyType,
+};
+use usegolib_abi::{write_array_len, write_nil, write_out_slot, write_str, Reader, Token};
+use usegolib_loader::GoModule;
+
+use super::int::is_int;
+use super::{any, bad_reply, malformed, record, types_attr, Converter, Encoder, RecordInfo};
+use crate::args::{type_name, ArgError};
+
+/// `usegolib._types.Ref`.
+static REF: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+/// `array.array`.
+static ARRAY: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// One out slot of a call, in argument order: where its final value goes.
+pub enum Out {
+    /// A Ref: `value` is set to the final value, read as a record of this type, or as `any`.
+    Ref {
+        obj: Py<PyAny>,
+        record: Option<Arc<RecordInfo>>,
+    },
+    /// A buffer: a byte-format memoryview of it, held during the call (a bytearray cannot
+    /// change size meanwhile), written with the final bytes.
+    Buffer(Py<PyAny>),
+}
+
+/// Whether `obj` is a `usegolib.Ref`.
+pub(super) fn is_ref(obj: &Bound<'_, PyAny>) -> bool {
+    types_attr(obj.py(), &REF, "Ref").is_ok_and(|cls| obj.is_instance(cls).unwrap_or(false))
+}
+
+/// Writes `obj`, a Ref passed for an `any` parameter, as an out slot, and records it.
+pub(super) fn encode_ref(
+    enc: &mut Encoder<'_>,
+    out: &mut Vec<u8>,
+    obj: &Bound<'_, PyAny>,
+) -> Result<(), ArgError> {
+    let v = obj.getattr("value")?;
+    let mut payload = Vec::with_capacity(16);
+    write_array_len(&mut payload, 2);
+    let mut record = None;
+    let wire: &str = if v.is_none() {
+        "any"
+    } else if v.is_instance_of::<PyBool>() {
+        "bool"
+    } else if is_int(&v) {
+        "int64"
+    } else if v.is_instance_of::<PyFloat>() {
+        "float64"
+    } else if v.is_instance_of::<PyString>() {
+        "string"
+    } else if v.is_instance_of::<PyBytes>() || v.is_instance_of::<PyByteArray>() {
+        "bytes"
+    } else if v.is_instance_of::<PyDict>() {
+        "map[string]any"
+    } else if v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>() {
+        "[]any"
+    } else if let Some(rec) = enc.types.record_of(&v) {
+        record = Some(rec.clone());
+        ""
+    } else {
+        return Err(ArgError::Type(format!(
+            "a usegolib.Ref holding {} cannot be an out-parameter: a Ref holds None (Go *any), \
+             a bool, int, float, str or bytes (*bool, *int, *float64, *string, *[]byte), a \
+             dict (*map[string]any), a list (*[]any), or a record class of this module or an \
+             instance of one (*T)",
+            describe(&v)
+        )));
+    };
+    match &record {
+        Some(rec) => {
+            write_str(&mut payload, format!("@{}", rec.key).as_bytes());
+            if v.is_instance_of::<PyType>() {
+                write_nil(&mut payload);
+            } else {
+                record::encode(enc, &mut payload, rec, &v)?;
+            }
+        }
+        None => {
+            write_str(&mut payload, wire.as_bytes());
+            any::encode(enc, &mut payload, &v)?;
+        }
+    }
+    write_out_slot(out, &payload);
+    enc.outs.push(Out::Ref {
+        obj: obj.clone().unbind(),
+        record,
+    });
+    Ok(())
+}
+
+/// `Ref holding X` text: a class by its name, else the value's type.
+fn describe(v: &Bound<'_, PyAny>) -> String {
+    if let Ok(t) = v.cast::<PyType>() {
+        let name = t.name().map(|n| n.to_string()).unwrap_or_default();
+        return format!("the class {name}");
+    }
+    format!("a {}", type_name(v))
+}
+
+/// A byte-format view of `obj` when it is a mutable buffer (bytearray, a writable memoryview,
+/// array.array) whose writes the caller sees; None for anything else (bytes, a read-only
+/// memoryview: they travel as before).
+pub(super) fn mutable_buffer<'py>(
+    obj: &Bound<'py, PyAny>,
+) -> Result<Option<Bound<'py, PyAny>>, ArgError> {
+    let py = obj.py();
+    let candidate = obj.is_instance_of::<PyByteArray>()
+        || obj.is_instance_of::<PyMemoryView>()
+        || array_type(py).is_ok_and(|a| obj.is_instance(a).unwrap_or(false));
+    if !candidate {
+        return Ok(None);
+    }
+    let mv = py.get_type::<PyMemoryView>().call1((obj,))?;
+    if mv.getattr("readonly")?.is_truthy()? {
+        return Ok(None);
+    }
+    if !mv.getattr("c_contiguous")?.is_truthy()? {
+        return Err(ArgError::Type(
+            "a writable buffer for Go []byte must be C-contiguous".into(),
+        ));
+    }
+    let fmt = mv.getattr("format")?;
+    if fmt.extract::<&str>().ok() != Some("B") {
+        return Ok(Some(mv.call_method1("cast", ("B",))?));
+    }
+    Ok(Some(mv))
+}
+
+fn array_type(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+    ARRAY
+        .get_or_try_init(py, || {
+            py.import("array")?.getattr("array").map(Bound::unbind)
+        })
+        .map(|a| a.bind(py))
+}
+
+/// Writes `mv`, the byte view of a mutable buffer passed for a `[]byte` parameter, as an out
+/// slot `["bytes", its bytes]`, and records it.
+pub(super) fn encode_buffer(
+    enc: &mut Encoder<'_>,
+    out: &mut Vec<u8>,
+    mv: Bound<'_, PyAny>,
+) -> Result<(), ArgError> {
+    let bytes = mv.call_method0("tobytes")?;
+    let bytes = bytes
+        .cast::<PyBytes>()
+        .map_err(|e| ArgError::Py(e.into()))?;
+    let mut payload = Vec::with_capacity(bytes.as_bytes().len() + 16);
+    write_array_len(&mut payload, 2);
+    write_str(&mut payload, b"bytes");
+    usegolib_abi::write_bin(&mut payload, bytes.as_bytes());
+    write_out_slot(out, &payload);
+    enc.outs.push(Out::Buffer(mv.unbind()));
+    Ok(())
+}
+
+/// Reads the outs array of a reply (after its body) and puts each final value where it goes.
+pub fn apply(
+    py: Python<'_>,
+    r: &mut Reader<'_>,
+    outs: &[Out],
+    module: &Arc<GoModule>,
+) -> PyResult<()> {
+    match r.next_token().map_err(malformed)? {
+        Token::Array(n) if n as usize == outs.len() => {}
+        _ => {
+            return Err(bad_reply(format!(
+                "expected {} out-parameter values",
+                outs.len()
+            )))
+        }
+    }
+    // Decode all first, then assign: a bad reply changes nothing.
+    let mut values = Vec::with_capacity(outs.len());
+    for o in outs {
+        values.push(match o {
+            Out::Ref {
+                record: Some(rec), ..
+            } => record::decode(py, r, rec, module)?,
+            Out::Ref { record: None, .. } | Out::Buffer(_) => any::decode(py, r)?,
+        });
+    }
+    for (o, v) in outs.iter().zip(values) {
+        match o {
+            Out::Ref { obj, .. } => obj.bind(py).setattr("value", v)?,
+            Out::Buffer(mv) => {
+                let mv = mv.bind(py);
+                let v = v.bind(py);
+                let b = v
+                    .cast::<PyBytes>()
+                    .map_err(|_| bad_reply("an in/out buffer came back as no bytes".into()))?;
+                let n = mv.len()?;
+                if b.as_bytes().len() != n {
+                    return Err(bad_reply(format!(
+                        "an in/out buffer of {n} bytes came back with {}",
+                        b.as_bytes().len()
+                    )));
+                }
+                mv.set_item(PySlice::full(py), b)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether converter `conv` of a top-level argument takes out slots (docs/abi.md 8.6).
+pub(super) fn takes_outs(conv: &Converter) -> bool {
+    matches!(conv, Converter::Any | Converter::Bytes)
+}
