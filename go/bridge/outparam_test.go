@@ -3,6 +3,8 @@ package bridge
 import (
 	"bytes"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -97,5 +99,24 @@ func TestOutParameterErrors(t *testing.T) {
 		if r.status != 1 || !strings.Contains(r.message, c.want) {
 			t.Errorf("%s: got %s, want an error with %q", name, r, c.want)
 		}
+	}
+}
+
+// TestOutParameterVectors: the test bridge's answers to the out slot vectors are the reply
+// vectors, byte for byte.
+func TestOutParameterVectors(t *testing.T) {
+	read := func(name string) []byte {
+		b, err := os.ReadFile(filepath.Join(vectorsDir, name+".msgpack"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	if got, want := serveOut(t, 0, read("out_slot_any")), read("reply_outs_ok"); !bytes.Equal(got, want) {
+		t.Errorf("answer to out_slot_any: % x, want reply_outs_ok % x", got, want)
+	}
+	refInt := []byte{0xc7, 0x08, 0x03, 0x92, 0xa5, 'i', 'n', 't', '6', '4', 0x01}
+	if got, want := serveOut(t, 1, refInt), read("reply_outs_go_error"); !bytes.Equal(got, want) {
+		t.Errorf("Fail(Ref(1)): % x, want reply_outs_go_error % x", got, want)
 	}
 }
