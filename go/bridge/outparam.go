@@ -206,6 +206,30 @@ func DecodeBytesArg(d *Decoder, outs *Outs, arg int) ([]byte, error) {
 	return b, nil
 }
 
+// DecodeSliceArg reads argument arg of a slice parameter of fixed-width numbers, of wire type
+// wire ("[]int32"): an out slot [wire, array] gives the slice dec reads from the array, whose
+// elements after the call (within its length) enc writes into outs; any other value is read by
+// dec.
+func DecodeSliceArg[S any](d *Decoder, outs *Outs, arg int, wire string, dec func(*Decoder) (S, error), enc func(*Encoder, S, int) error) (S, error) {
+	var zero S
+	what, init, ok, err := d.outSlot()
+	if err != nil {
+		return zero, err
+	}
+	if !ok {
+		return dec(d)
+	}
+	if what != wire {
+		return zero, fmt.Errorf("an in/out buffer for a %s parameter must be [%q, array], got wire type %q", wire, wire, what)
+	}
+	s, err := dec(&init)
+	if err != nil {
+		return zero, fmt.Errorf("an in/out buffer: %w", err)
+	}
+	outs.add(arg, func(e *Encoder, depth int) error { return enc(e, s, depth) })
+	return s, nil
+}
+
 // WithOuts ends a successful call whose adapter holds outs: with no out slot, e is returned as
 // it is; otherwise the reply [0, result] becomes [0, result, outs].
 func WithOuts(e Encoder, outs *Outs) (Encoder, error) {

@@ -232,7 +232,9 @@ func (g *goGen) adapter(id int, alias, pkgPath string, f *scan.Func) {
 		call, conv := g.decode(&v.Type, "&d")
 		if (f.Kind == scan.KindMethod || f.Kind == scan.KindCall) && i == 0 {
 			call = fmt.Sprintf("bridge.DecodeReceiver[%s](&d, %s)", g.spell(v.Type.Canon), strconv.Quote(v.Go))
-		} else if k := outSlotKind(f, i); k != "" {
+		} else if k := outSlotKind(f, i); k == "Slice" {
+			call = g.sliceArg(&v.Type, i)
+		} else if k != "" {
 			call = fmt.Sprintf("bridge.Decode%sArg(&d, &outs, %d)", k, i)
 		}
 		g.p("%s, err := %s", a, call)
@@ -326,13 +328,39 @@ func outSlotKind(f *scan.Func, i int) string {
 	if (f.Kind == scan.KindMethod || f.Kind == scan.KindCall) && i == 0 || f.Variadic && i == len(f.Params)-1 {
 		return ""
 	}
-	switch f.Params[i].Type.Kind {
+	switch t := &f.Params[i].Type; t.Kind {
 	case scan.Any:
 		return "Any"
 	case scan.Bytes:
 		return "Bytes"
+	case scan.Slice:
+		if t.Elem.Kind == scan.Basic && fixedWidthNumbers[t.Elem.Wire] {
+			return "Slice"
+		}
 	}
 	return ""
+}
+
+// fixedWidthNumbers are the element wire types of the slices that take in/out buffers
+// (array.array, memoryview): []byte is the bytes kind.
+var fixedWidthNumbers = map[string]bool{
+	"int8": true, "int16": true, "int32": true, "int64": true,
+	"uint16": true, "uint32": true, "uint64": true, "float32": true, "float64": true,
+}
+
+// sliceArg is the call that reads argument i, a slice of fixed-width numbers t, as plain
+// value or in/out buffer (bridge.DecodeSliceArg), with its decoder and encoder.
+func (g *goGen) sliceArg(t *scan.Type, i int) string {
+	goType := g.spell(t.Canon)
+	call, conv := g.decode(t, "d")
+	enc, fails := g.encode(t, "v", "e", "depth")
+	if !fails {
+		enc += "\nreturn nil"
+	} else {
+		enc = "return " + enc
+	}
+	return fmt.Sprintf("bridge.DecodeSliceArg(&d, &outs, %d, %s, func(d *bridge.Decoder) (%s, error) {\nv, err := %s\nreturn %s, err\n}, func(e *bridge.Encoder, v %s, depth int) error {\n%s\n})",
+		i, strconv.Quote(t.Wire), goType, call, conv("v"), goType, enc)
 }
 
 // hasOutSlots says whether a parameter of f may receive an out slot.

@@ -6,11 +6,14 @@ Go's writes."""
 from __future__ import annotations
 
 import array
+import ast
 import inspect
+import typing
 
 import pytest
 import usegolib
 from conftest import FIXTURES
+from usegolib import _stubs
 
 
 @pytest.fixture(scope="module")
@@ -141,8 +144,12 @@ def test_ref_repr_and_generic():
 
 
 def test_an_any_parameter_s_annotation_admits_ref(op):
-    ann = inspect.signature(op.Decode).parameters["v"].annotation
-    assert ann is not None
+    assert inspect.signature(op.Decode).parameters["v"].annotation is typing.Any
+    stub = _stubs.render(op._go_module, "example.com/outparams")
+    ast.parse(stub)
+    imports = next(line for line in stub.splitlines() if line.startswith("from usegolib import"))
+    assert "Ref" in imports.split("import", 1)[1].replace(",", " ").split()
+    assert "def Decode(data: bytes | bytearray | memoryview, v: Any) -> None:" in stub
 
 
 # Mutable buffers for []byte parameters.
@@ -201,6 +208,37 @@ def test_a_wider_array_is_written_as_its_bytes(op):
     a = array.array("H", [0, 0])
     op.Fill(a)
     assert bytes(a) == bytes(range(4))
+
+
+# Slices of fixed-width numbers: array.array and writable memoryviews of the same item type.
+
+
+def test_numeric_arrays_see_go_s_writes(op):
+    f = array.array("d", [1.0, 2.5, -3.0])
+    op.Scale(f, 2.0)
+    assert f.tolist() == [2.0, 5.0, -6.0]
+    i = array.array("i", [1, -2, 3])
+    assert op.Negate(i) == 2
+    assert i.tolist() == [-1, 2, -3]
+    u = array.array("H", [0] * 4)
+    op.Count(u)
+    assert u.tolist() == [1, 2, 3, 4]
+    h = array.array("f", [1.0, 3.0])
+    op.Halve(h)
+    assert h.tolist() == [0.5, 1.5]
+    view = memoryview(array.array("i", [5, 6, 7, 8]))[1:3]
+    op.Negate(view)
+    assert view.obj.tolist() == [5, -6, -7, 8]
+
+
+def test_lists_and_mismatched_arrays_are_copies_or_errors(op):
+    lst = [1.0, 2.0]
+    op.Scale(lst, 3.0)
+    assert lst == [1.0, 2.0], "a list is converted, as before"
+    with pytest.raises(TypeError, match=r"Negate\(\) argument 'v'"):
+        op.Negate(array.array("d", [1.0]))
+    with pytest.raises(TypeError, match=r"Negate\(\) argument 'v'"):
+        op.Negate(array.array("q", [1]))  # 64-bit items for a []int32
 
 
 # Real modules: YAML and TOML decode through Ref.

@@ -334,15 +334,23 @@ impl<'a> Encoder<'a> {
     ) -> Result<(), ArgError> {
         self.depth = depth;
         if depth == crate::args::ARGS_DEPTH && outparam::takes_outs(conv) {
-            // A whole argument of an `any` or `[]byte` parameter may be an out slot.
-            if let Converter::Any = conv {
-                if outparam::is_ref(obj) {
+            // A whole argument of an `any`, `[]byte` or numbers slice parameter may be an out
+            // slot.
+            match conv {
+                Converter::Any if outparam::is_ref(obj) => {
                     return outparam::encode_ref(self, out, obj);
                 }
-            } else if !obj.is_instance_of::<pyo3::types::PyBytes>() {
-                if let Some(mv) = outparam::mutable_buffer(obj)? {
-                    return outparam::encode_buffer(self, out, mv);
+                Converter::Bytes if !obj.is_instance_of::<pyo3::types::PyBytes>() => {
+                    if let Some(mv) = outparam::mutable_buffer(obj)? {
+                        return outparam::encode_buffer(self, out, mv);
+                    }
                 }
+                Converter::List(e) if !obj.is_instance_of::<pyo3::types::PyList>() => {
+                    if let Some((mv, code)) = outparam::numeric_buffer(obj, e)? {
+                        return outparam::encode_numbers(self, out, mv, code, e);
+                    }
+                }
+                _ => {}
             }
         }
         self.value(out, conv, obj)

@@ -31,9 +31,13 @@ pub enum Out {
         obj: Py<PyAny>,
         record: Option<Arc<RecordInfo>>,
     },
-    /// A buffer: a byte-format memoryview of it, held during the call (a bytearray cannot
-    /// change size meanwhile), written with the final bytes.
-    Buffer(Py<PyAny>),
+    /// A buffer: a memoryview of it, held during the call (a bytearray cannot change size
+    /// meanwhile), written with the final values: bytes for a byte view (`typecode` None),
+    /// else a list of numbers, written as an `array.array` of that typecode.
+    Buffer {
+        view: Py<PyAny>,
+        typecode: Option<char>,
+    },
 }
 
 /// Whether `obj` is a `usegolib.Ref`.
@@ -163,7 +167,83 @@ pub(super) fn encode_buffer(
     write_str(&mut payload, b"bytes");
     usegolib_abi::write_bin(&mut payload, bytes.as_bytes());
     write_out_slot(out, &payload);
-    enc.outs.push(Out::Buffer(mv.unbind()));
+    enc.outs.push(Out::Buffer {
+        view: mv.unbind(),
+        typecode: None,
+    });
+    Ok(())
+}
+
+/// The array typecode of a writable, C-contiguous buffer `obj` (an array.array or a
+/// memoryview) whose items are exactly the Go numbers of `elem`, for a slice parameter of
+/// fixed-width numbers; None when `obj` is no such buffer (it is then converted as usual).
+pub(super) fn numeric_buffer<'py>(
+    obj: &Bound<'py, PyAny>,
+    elem: &Converter,
+) -> Result<Option<(Bound<'py, PyAny>, char)>, ArgError> {
+    let py = obj.py();
+    if !(obj.is_instance_of::<PyMemoryView>()
+        || array_type(py).is_ok_and(|a| obj.is_instance(a).unwrap_or(false)))
+    {
+        return Ok(None);
+    }
+    let mv = py.get_type::<PyMemoryView>().call1((obj,))?;
+    if mv.getattr("readonly")?.is_truthy()? || !mv.getattr("c_contiguous")?.is_truthy()? {
+        return Ok(None);
+    }
+    let fmt: String = mv.getattr("format")?.extract()?;
+    let size: usize = mv.getattr("itemsize")?.extract()?;
+    let code = match fmt.strip_prefix('@').unwrap_or(&fmt).as_bytes() {
+        [c] => char::from(*c),
+        _ => return Ok(None),
+    };
+    let fits = match elem {
+        Converter::Int(t) => {
+            let codes = if t.signed { "bhilq" } else { "BHILQ" };
+            codes.contains(code) && size * 8 == usize::from(t.bits)
+        }
+        Converter::F32 => code == 'f',
+        Converter::F64 => code == 'd',
+        _ => false,
+    };
+    if !fits {
+        return Ok(None);
+    }
+    if fmt.len() == 1 {
+        return Ok(Some((mv, code)));
+    }
+    // "@i": the same items, spelled as array.array spells them (through bytes: memoryview
+    // casts only between a byte format and another).
+    let view = mv
+        .call_method1("cast", ("B",))?
+        .call_method1("cast", (code.to_string(),))?;
+    Ok(Some((view, code)))
+}
+
+/// Writes `mv`, the view of an in/out buffer of numbers passed for a slice parameter of wire
+/// type `[]elem`, as an out slot `[wire, its numbers]`, and records it.
+pub(super) fn encode_numbers(
+    enc: &mut Encoder<'_>,
+    out: &mut Vec<u8>,
+    mv: Bound<'_, PyAny>,
+    code: char,
+    elem: &Converter,
+) -> Result<(), ArgError> {
+    let wire = match elem {
+        Converter::Int(t) => format!("[]{}int{}", if t.signed { "" } else { "u" }, t.bits),
+        Converter::F32 => "[]float32".into(),
+        _ => "[]float64".into(),
+    };
+    let items = mv.call_method0("tolist")?;
+    let mut payload = Vec::with_capacity(16);
+    write_array_len(&mut payload, 2);
+    write_str(&mut payload, wire.as_bytes());
+    super::list::encode(enc, &mut payload, elem, &items, None)?;
+    write_out_slot(out, &payload);
+    enc.outs.push(Out::Buffer {
+        view: mv.unbind(),
+        typecode: Some(code),
+    });
     Ok(())
 }
 
@@ -190,26 +270,29 @@ pub fn apply(
             Out::Ref {
                 record: Some(rec), ..
             } => record::decode(py, r, rec, module)?,
-            Out::Ref { record: None, .. } | Out::Buffer(_) => any::decode(py, r)?,
+            Out::Ref { record: None, .. } | Out::Buffer { .. } => any::decode(py, r)?,
         });
     }
     for (o, v) in outs.iter().zip(values) {
         match o {
             Out::Ref { obj, .. } => obj.bind(py).setattr("value", v)?,
-            Out::Buffer(mv) => {
-                let mv = mv.bind(py);
+            Out::Buffer { view, typecode } => {
+                let mv = view.bind(py);
                 let v = v.bind(py);
-                let b = v
-                    .cast::<PyBytes>()
-                    .map_err(|_| bad_reply("an in/out buffer came back as no bytes".into()))?;
                 let n = mv.len()?;
-                if b.as_bytes().len() != n {
+                let got = v.len().map_err(|_| {
+                    bad_reply("an in/out buffer came back as no bytes or array".into())
+                })?;
+                if got != n {
                     return Err(bad_reply(format!(
-                        "an in/out buffer of {n} bytes came back with {}",
-                        b.as_bytes().len()
+                        "an in/out buffer of {n} items came back with {got}"
                     )));
                 }
-                mv.set_item(PySlice::full(py), b)?;
+                let src = match typecode {
+                    None => v.clone(),
+                    Some(c) => array_type(py)?.call1((c.to_string(), v))?,
+                };
+                mv.set_item(PySlice::full(py), src)?;
             }
         }
     }
@@ -218,5 +301,13 @@ pub fn apply(
 
 /// Whether converter `conv` of a top-level argument takes out slots (docs/abi.md 8.6).
 pub(super) fn takes_outs(conv: &Converter) -> bool {
-    matches!(conv, Converter::Any | Converter::Bytes)
+    match conv {
+        Converter::Any | Converter::Bytes => true,
+        Converter::List(e) => match &**e {
+            Converter::Int(t) => t.bits != 8 || t.signed,
+            Converter::F32 | Converter::F64 => true,
+            _ => false,
+        },
+        _ => false,
+    }
 }
