@@ -130,12 +130,30 @@ func (b *Bridge) Serve(req, buf []byte) (reply []byte) {
 	// The reply prefix [0, is written here; Call writes the result.
 	e, err := f.Call(Decoder{buf: req, off: h.args}, Encoder{append(buf[:0], mFixArray|2, 0), 2})
 	if err != nil {
-		return errorReply(buf, callFailure(f, err))
+		return failedCall(buf, f, err)
 	}
 	if e.elems > MaxElements || e.elems < 0 || len(e.Buf) > MaxMessageBytes {
 		writeLimit(&e)
 	}
 	return e.Buf
+}
+
+// failedCall writes the reply of a call whose adapter returned err: its error reply, followed
+// by the out-parameters (section 8.6) when the Go function returned an error and the call has
+// some.
+func failedCall(buf []byte, f *Func, err error) []byte {
+	reply := errorReply(buf, callFailure(f, err))
+	if ge, ok := err.(*goError); ok && len(ge.outs) > 0 {
+		e := Encoder{Buf: reply}
+		if oerr := writeOuts(&e, ge.outs); oerr != nil {
+			return errorReply(buf, callFailure(f, oerr))
+		}
+		if e.elems > MaxElements || e.elems < 0 || len(e.Buf) > MaxMessageBytes {
+			writeLimit(&e)
+		}
+		return e.Buf
+	}
+	return reply
 }
 
 // errorReply writes the error reply for f to buf[:0].
@@ -402,6 +420,13 @@ func callFailure(fn *Func, err error) *failure {
 		}
 	case *resultError:
 		return resultFailure(fn, x)
+	case *outError:
+		reason := fmt.Sprint(x.err)
+		return &failure{
+			kind:    "bad_result",
+			message: fmt.Sprintf("%s: the out-parameter of argument %d cannot be encoded: %s", fn.Name, x.arg, reason),
+			detail:  []field{{"index", x.arg}, {"reason", reason}},
+		}
 	case *goError:
 		err = x.err
 	}

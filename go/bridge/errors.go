@@ -24,7 +24,10 @@ func (e *argError) Unwrap() error { return e.err }
 // err.Error() and detail type fmt.Sprintf("%T", err).
 func GoError(err error) error { return &goError{err: err} }
 
-type goError struct{ err error }
+type goError struct {
+	err  error
+	outs []outSlot // the out-parameters of the call (GoErrorOuts), written after the error
+}
 
 func (e *goError) Error() string { return fmt.Sprint(e.err) }
 func (e *goError) Unwrap() error { return e.err }

@@ -44,6 +44,12 @@ type vector struct {
 	} `json:"reply"`
 	DecodeAs string `json:"decode_as"`
 	Error    string `json:"error"`
+	// OutSlot and Outs: kinds out_slot and reply_outs (docs/abi.md section 8.6).
+	OutSlot *struct {
+		Wire    string          `json:"wire"`
+		Initial json.RawMessage `json:"initial"`
+	} `json:"out_slot"`
+	Outs []json.RawMessage `json:"outs"`
 }
 
 // typed is a typed value of the vector format: {"int": "-128"}, {"list": [...]}, ...
@@ -344,6 +350,10 @@ func TestVectors(t *testing.T) {
 				err = checkReplyVector(v, msg)
 			case "invalid":
 				err = checkInvalidVector(v, msg)
+			case "out_slot":
+				err = checkOutSlotVector(v, msg)
+			case "reply_outs":
+				err = checkReplyOutsVector(v, msg)
 			default:
 				err = fmt.Errorf("unknown kind %q", v.Kind)
 			}
@@ -680,4 +690,72 @@ func TestVectorRepliesAreTheBridgeAnswers(t *testing.T) {
 			t.Errorf("%s: the bridge answers % x, %s is % x", req, truncate(got), rep, truncate(msgs[rep]))
 		}
 	}
+}
+
+// checkOutSlotVector reads an out slot as DecodeAnyArg and DecodeBytesArg do.
+func checkOutSlotVector(v *vector, msg []byte) error {
+	if v.OutSlot == nil {
+		return fmt.Errorf("no out_slot")
+	}
+	want, err := parseTyped(v.OutSlot.Initial)
+	if err != nil {
+		return err
+	}
+	d := NewDecoder(msg)
+	what, init, ok, err := d.outSlot()
+	if err != nil || !ok {
+		return fmt.Errorf("not an out slot: %v", err)
+	}
+	if d.Remaining() != 0 {
+		return fmt.Errorf("%d bytes left", d.Remaining())
+	}
+	if what != v.OutSlot.Wire {
+		return fmt.Errorf("wire type %q, want %q", what, v.OutSlot.Wire)
+	}
+	got, err := init.Value()
+	if err != nil {
+		return err
+	}
+	return want.match(got)
+}
+
+// checkReplyOutsVector checks [status, body, outs]: the first two as the two-element reply
+// they extend (checkReplyVector), then the outs.
+func checkReplyOutsVector(v *vector, msg []byte) error {
+	if f := validate(msg); f != nil {
+		return f
+	}
+	d := NewDecoder(msg)
+	if n, _, err := d.ListLen(); err != nil || n != 3 {
+		return fmt.Errorf("not a 3-element reply: %d, %v", n, err)
+	}
+	if _, err := d.Uint(64); err != nil {
+		return err
+	}
+	if _, err := d.Value(); err != nil {
+		return err
+	}
+	body := d.Offset()
+	if err := checkReplyVector(v, append([]byte{mFixArray | 2}, msg[1:body]...)); err != nil {
+		return err
+	}
+	outs, err := d.Value()
+	if err != nil {
+		return err
+	}
+	want := typed{kind: "list"}
+	for _, o := range v.Outs {
+		t, err := parseTyped(o)
+		if err != nil {
+			return err
+		}
+		want.list = append(want.list, t)
+	}
+	if err := want.match(outs); err != nil {
+		return err
+	}
+	if d.Remaining() != 0 {
+		return fmt.Errorf("%d bytes left", d.Remaining())
+	}
+	return nil
 }

@@ -3,6 +3,8 @@ package gen
 import (
 	"bytes"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -91,9 +93,11 @@ func mainSource(t Target, res *scan.Result) []byte {
 			g.markDeep(&f.f.Results[i].Type, false)
 		}
 	}
+	refs := g.refRecords()
 	for _, f := range funcs {
 		g.adapter(f.id, f.alias, f.pkgPath, f.f)
 	}
+	g.refTypes(refs)
 	g.writeHelpers()
 	return execute("main.go.tmpl", map[string]any{
 		"Header":  header(t),
@@ -219,11 +223,19 @@ func (g *goGen) adapter(id int, alias, pkgPath string, f *scan.Func) {
 	g.p("// %s calls %s.%s.", adapterName(id, f), pkgPath, f.Name)
 	g.p("func %s(d bridge.Decoder, e bridge.Encoder) (bridge.Encoder, error) {", adapterName(id, f))
 	var args []string
+	outs := hasOutSlots(f)
+	if outs {
+		g.p("var outs bridge.Outs // out-parameters (docs/abi.md section 8.6)")
+	}
 	for i, v := range f.Params {
 		a := "a" + strconv.Itoa(i)
 		call, conv := g.decode(&v.Type, "&d")
 		if (f.Kind == scan.KindMethod || f.Kind == scan.KindCall) && i == 0 {
 			call = fmt.Sprintf("bridge.DecodeReceiver[%s](&d, %s)", g.spell(v.Type.Canon), strconv.Quote(v.Go))
+		} else if k := outSlotKind(f, i); k == "Slice" {
+			call = g.sliceArg(&v.Type, i)
+		} else if k != "" {
+			call = fmt.Sprintf("bridge.Decode%sArg(&d, &outs, %d)", k, i)
 		}
 		g.p("%s, err := %s", a, call)
 		g.p("if err != nil {")
@@ -253,6 +265,10 @@ func (g *goGen) adapter(id int, alias, pkgPath string, f *scan.Func) {
 	default:
 		call = fmt.Sprintf("%s.%s%s(%s)", alias, f.GoName, g.typeArgs(f), strings.Join(args, ", "))
 	}
+	goErr := "bridge.GoError(err)"
+	if outs {
+		goErr = "bridge.GoErrorOuts(err, &outs)"
+	}
 	var rs []string
 	for i := range f.Results {
 		rs = append(rs, "r"+strconv.Itoa(i))
@@ -262,14 +278,14 @@ func (g *goGen) adapter(id int, alias, pkgPath string, f *scan.Func) {
 		g.p("%s", call)
 	case len(rs) == 0:
 		g.p("if err := %s; err != nil {", call)
-		g.p("return e, bridge.GoError(err)")
+		g.p("return e, %s", goErr)
 		g.p("}")
 	case !f.Error:
 		g.p("%s := %s", strings.Join(rs, ", "), call)
 	default:
 		g.p("%s, err := %s", strings.Join(rs, ", "), call)
 		g.p("if err != nil {")
-		g.p("return e, bridge.GoError(err)")
+		g.p("return e, %s", goErr)
 		g.p("}")
 	}
 	depth := "2" // of a result in the reply [0, result]
@@ -297,6 +313,111 @@ func (g *goGen) adapter(id int, alias, pkgPath string, f *scan.Func) {
 			result(i)
 		}
 	}
-	g.p("return e, nil")
+	if outs {
+		g.p("return bridge.WithOuts(e, &outs)")
+	} else {
+		g.p("return e, nil")
+	}
 	g.p("}")
+}
+
+// outSlotKind says whether parameter i of f may receive an out slot (docs/abi.md section 8.6)
+// and how it is read: "Any" for an `any` parameter (a Ref), "Bytes" for a []byte one (an in/out
+// buffer), "" for the others (a receiver and a variadic parameter never do).
+func outSlotKind(f *scan.Func, i int) string {
+	if (f.Kind == scan.KindMethod || f.Kind == scan.KindCall) && i == 0 || f.Variadic && i == len(f.Params)-1 {
+		return ""
+	}
+	switch t := &f.Params[i].Type; t.Kind {
+	case scan.Any:
+		return "Any"
+	case scan.Bytes:
+		return "Bytes"
+	case scan.Slice:
+		if t.Elem.Kind == scan.Basic && fixedWidthNumbers[t.Elem.Wire] {
+			return "Slice"
+		}
+	}
+	return ""
+}
+
+// fixedWidthNumbers are the element wire types of the slices that take in/out buffers
+// (array.array, memoryview): []byte is the bytes kind.
+var fixedWidthNumbers = map[string]bool{
+	"int8": true, "int16": true, "int32": true, "int64": true,
+	"uint16": true, "uint32": true, "uint64": true, "float32": true, "float64": true,
+}
+
+// sliceArg is the call that reads argument i, a slice of fixed-width numbers t, as plain
+// value or in/out buffer (bridge.DecodeSliceArg), with its decoder and encoder.
+func (g *goGen) sliceArg(t *scan.Type, i int) string {
+	goType := g.spell(t.Canon)
+	call, conv := g.decode(t, "d")
+	enc, fails := g.encode(t, "v", "e", "depth")
+	if !fails {
+		enc += "\nreturn nil"
+	} else {
+		enc = "return " + enc
+	}
+	return fmt.Sprintf("bridge.DecodeSliceArg(&d, &outs, %d, %s, func(d *bridge.Decoder) (%s, error) {\nv, err := %s\nreturn %s, err\n}, func(e *bridge.Encoder, v %s, depth int) error {\n%s\n})",
+		i, strconv.Quote(t.Wire), goType, call, conv("v"), goType, enc)
+}
+
+// hasOutSlots says whether a parameter of f may receive an out slot.
+func hasOutSlots(f *scan.Func) bool {
+	for i := range f.Params {
+		if outSlotKind(f, i) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// refRecords returns the record types of the schema, sorted by key, each as the type a Ref of
+// it points to (docs/abi.md section 8.6), marked for the depth facts as results are.
+func (g *goGen) refRecords() []*scan.Type {
+	var out []*scan.Type
+	for _, key := range slices.Sorted(maps.Keys(g.types)) {
+		td := g.types[key]
+		if td.Kind != "record" {
+			continue
+		}
+		t := &scan.Type{Wire: "@" + key, Canon: td.Canon, Kind: scan.Record, Key: key}
+		g.markDeep(t, false)
+		out = append(out, t)
+	}
+	return out
+}
+
+// refTypes writes, for each record type, the maker of its Ref values and its registration
+// with the bridge: a pointer to a fresh value, from nil (the zero value) or the record's map,
+// and the writer of its final value.
+func (g *goGen) refTypes(refs []*scan.Type) {
+	for _, t := range refs {
+		name := "ref_" + g.aliasName(t.Canon)
+		call, conv := g.decode(t, "d")
+		stmt, fails := g.encode(t, "*p", "e", "depth")
+		g.p("")
+		g.p("// %s makes the value of a Ref of the record type %s (docs/abi.md section 8.6).", name, t.Key)
+		g.p("func %s(d *bridge.Decoder) (any, func(*bridge.Encoder, int) error, error) {", name)
+		g.p("p := new(%s)", g.spell(t.Canon))
+		g.p("if !d.Nil() {")
+		g.p("v, err := %s", call)
+		g.p("if err != nil {")
+		g.p("return nil, nil, err")
+		g.p("}")
+		g.p("*p = %s", conv("v"))
+		g.p("}")
+		g.p("return p, func(e *bridge.Encoder, depth int) error {")
+		if fails {
+			g.p("return %s", stmt)
+		} else {
+			g.p("%s", stmt)
+			g.p("return nil")
+		}
+		g.p("}, nil")
+		g.p("}")
+		g.p("")
+		g.p("var _ = bridge.RegisterRefType(%s, %s)", strconv.Quote(t.Key), name)
+	}
 }

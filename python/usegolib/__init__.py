@@ -22,7 +22,7 @@ from typing import Literal
 from usegolib import _native
 from usegolib._native import GoObject
 from usegolib._package import GenericFunction, GoPackage, SkippedFunction, package_for
-from usegolib._types import GoDuration, GoTime
+from usegolib._types import GoDuration, GoTime, Ref
 from usegolib.errors import (
     AbiVersionError,
     AmbiguousArtifactError,
@@ -60,6 +60,7 @@ __all__ = [
     "GoPanicError",
     "LoadError",
     "ObjectClosedError",
+    "Ref",
     "SkippedFunction",
     "SymbolNotFoundError",
     "UnsupportedSignatureError",

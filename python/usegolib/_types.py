@@ -1,4 +1,5 @@
-"""Python values for Go's time.Time and time.Duration, which keep Go's nanoseconds.
+"""Python values for Go's time.Time and time.Duration, which keep Go's nanoseconds, and
+``Ref``, the box for Go's out-parameters.
 
 ``GoTime`` is an aware ``datetime`` and ``GoDuration`` a ``timedelta``: they behave as those, and
 remember the nanoseconds below the microsecond that Python's types cannot hold, so that a value
@@ -11,9 +12,39 @@ functions of this module (looked up once, by name).
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from typing import Generic, TypeVar
 
 # The user-facing value classes: exported by the package and imported by generated stubs.
-__all__ = ["GoDuration", "GoTime"]
+__all__ = ["GoDuration", "GoTime", "Ref"]
+
+T = TypeVar("T")
+
+
+class Ref(Generic[T]):
+    """A box for a Go out-parameter, passed where Go takes ``any`` (docs/abi.md section 8.6).
+
+    Go receives a pointer to a fresh value made from the box's content, and after the call
+    ``value`` holds what Go left there (also when the Go function returned an error)::
+
+        doc = usegolib.Ref()              # Go gets *any
+        yaml.Unmarshal(data, doc)
+        doc.value                         # {'name': ...}
+
+    ``Ref()`` or ``Ref(None)`` gives Go ``*any``; ``Ref({})`` ``*map[string]any``; ``Ref([])``
+    ``*[]any``; ``Ref(False)``, ``Ref(0)``, ``Ref(0.0)``, ``Ref("")``, ``Ref(b"")`` ``*bool``,
+    ``*int``, ``*float64``, ``*string``, ``*[]byte``; ``Ref(pkg.Config)`` (a record class of the
+    module: its zero value) or ``Ref(pkg.Config(...))`` ``*Config``. The content is the initial
+    value Go sees. Anything else is a TypeError naming the parameter, before Go is called.
+    """
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: T | type[T] | None = None) -> None:
+        self.value: T = value  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Ref({self.value!r})"
+
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _EPOCH_NAIVE = datetime(1970, 1, 1)

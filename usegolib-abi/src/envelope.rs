@@ -371,6 +371,31 @@ pub fn reply_body<'a>(buf: &'a [u8], limits: &Limits) -> Result<(bool, Reader<'a
     }
 }
 
+/// [`reply_body`] for a call that may have out-parameters (docs/abi.md section 8.6): a reply of
+/// three elements `[status, body, outs]` is accepted too, and the third result says whether
+/// the outs array follows the body (the reader reaches it once the body is read).
+///
+/// # Errors
+///
+/// A [`DecodeError`] when the bytes break a limit or are not a reply.
+pub fn reply_parts<'a>(
+    buf: &'a [u8],
+    limits: &Limits,
+) -> Result<(bool, Reader<'a>, bool), DecodeError> {
+    if buf.first() != Some(&0x93) {
+        return reply_body(buf, limits).map(|(ok, r)| (ok, r, false));
+    }
+    validate(buf, limits)?;
+    let mut r = Reader::new(buf);
+    expect_array(&mut r, 3, "the reply")?;
+    let at = r.position();
+    match r.next_token()? {
+        Token::Int(0) => Ok((true, r, true)),
+        Token::Int(1) => Ok((false, r, true)),
+        _ => Err(DecodeError::malformed(at, "the reply status is not 0 or 1")),
+    }
+}
+
 /// Reads an error map (the body of a failed reply).
 ///
 /// # Errors

@@ -128,6 +128,36 @@ pub fn write_handle(out: &mut Vec<u8>, id: u64) {
     out.extend_from_slice(&id.to_be_bytes());
 }
 
+/// The ext type of an out slot in a request (docs/abi.md section 8.6).
+pub const EXT_OUT: u8 = 3;
+
+/// Writes an out slot (docs/abi.md section 8.6): ext type 3 whose payload is `payload`, the
+/// encoding of `[wire type, initial value]`, with the shortest ext header (fixext for 1, 2, 4,
+/// 8 and 16 bytes).
+pub fn write_out_slot(out: &mut Vec<u8>, payload: &[u8]) {
+    let n = payload.len();
+    match n {
+        1 => out.push(0xd4),
+        2 => out.push(0xd5),
+        4 => out.push(0xd6),
+        8 => out.push(0xd7),
+        16 => out.push(0xd8),
+        _ => {
+            if let Ok(b) = u8::try_from(n) {
+                out.extend_from_slice(&[0xc7, b]);
+            } else if let Ok(h) = u16::try_from(n) {
+                out.push(0xc8);
+                out.extend_from_slice(&h.to_be_bytes());
+            } else {
+                out.push(0xc9);
+                out.extend_from_slice(&u32::try_from(n).unwrap_or(u32::MAX).to_be_bytes());
+            }
+        }
+    }
+    out.push(EXT_OUT);
+    out.extend_from_slice(payload);
+}
+
 /// Writes a [`Value`] in canonical form, as a whole message: it may nest containers at most
 /// [`Limits::ABI`](crate::Limits::ABI)`.max_depth` (64) deep.
 ///

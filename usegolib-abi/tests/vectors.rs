@@ -11,8 +11,9 @@ use std::path::PathBuf;
 use serde_json::{json, Value as Json};
 use sha2::{Digest, Sha256};
 use usegolib_abi::{
-    decode_reply, decode_request, decode_value, encode_reply, encode_request, write_value,
-    DecodeError, ErrorKind, ErrorReply, LimitKind, Limits, Reply, Request, Target, Value,
+    decode_reply, decode_request, decode_value, encode_reply, encode_request, read_error_body,
+    reply_parts, write_array_len, write_out_slot, write_str, write_value, DecodeError, ErrorKind,
+    ErrorReply, LimitKind, Limits, Reply, Request, Target, Token, Value,
 };
 
 fn dir() -> PathBuf {
@@ -89,6 +90,10 @@ enum Vector {
     Value(Value),
     Request(Request),
     Reply(Reply),
+    /// One out slot argument (docs/abi.md section 8.6): ext type 3, `[wire type, initial]`.
+    OutSlot(&'static str, Value),
+    /// A reply with out-parameters: `[status, body, outs]`.
+    ReplyOuts(Reply, Vec<Value>),
     Invalid {
         decode_as: &'static str,
         error: &'static str,
@@ -641,9 +646,89 @@ fn definitions() -> Vec<Def> {
             },
             vec![0x92, 0x02, 0xc0],
         ),
+        def(
+            "out_slot_any",
+            "out slot (ext 3) of usegolib.Ref(): [\"any\", nil], Go gets a *any",
+            V::OutSlot("any", Value::Nil),
+        ),
+        def(
+            "out_slot_record",
+            "out slot (ext 3) of a Ref of a record: [\"@example.com/m.Point\", {x: 1, y: 2}]",
+            V::OutSlot(
+                "@example.com/m.Point",
+                Value::Map(vec![("x".into(), int(1)), ("y".into(), int(2))]),
+            ),
+        ),
+        def(
+            "out_slot_bytes",
+            "out slot (ext 3) of an in/out buffer for a []byte parameter: [\"bytes\", bin 00 00]",
+            V::OutSlot("bytes", Value::Bytes(vec![0, 0])),
+        ),
+        def(
+            "reply_outs_ok",
+            "success with one out value: [0, nil, [\"hi\"]] (the test bridge's answer to out_slot_any)",
+            V::ReplyOuts(Reply::Ok(Value::Nil), vec![Value::Str("hi".into())]),
+        ),
+        def(
+            "reply_outs_go_error",
+            "a Go error and the out value Go left before it: [1, error, [5]]",
+            V::ReplyOuts(
+                Reply::Err(ErrorReply {
+                    kind: ErrorKind::GoError,
+                    message: "x".into(),
+                    detail: vec![("type".into(), "*errors.errorString".into())],
+                }),
+                vec![int(5)],
+            ),
+        ),
     ];
     d.sort_by_key(|x| x.name);
     d
+}
+
+/// The bytes of an out slot.
+fn out_slot(wire: &str, initial: &Value) -> Vec<u8> {
+    let mut payload = Vec::new();
+    write_array_len(&mut payload, 2);
+    write_str(&mut payload, wire.as_bytes());
+    write_value(&mut payload, initial).unwrap();
+    let mut out = Vec::new();
+    write_out_slot(&mut out, &payload);
+    out
+}
+
+/// The bytes of a reply with out values: the reply's, as three elements, then the outs.
+fn reply_outs(r: &Reply, outs: &[Value]) -> Vec<u8> {
+    let mut out = encode_reply(r).unwrap();
+    assert_eq!(out[0], 0x92);
+    out[0] = 0x93;
+    write_array_len(&mut out, outs.len());
+    for v in outs {
+        write_value(&mut out, v).unwrap();
+    }
+    out
+}
+
+fn json_to_reply(r: &Json) -> Reply {
+    if let Some(ok) = r.get("ok") {
+        Reply::Ok(typed_to_value(ok))
+    } else {
+        let e = &r["error"];
+        Reply::Err(ErrorReply {
+            kind: ErrorKind::parse(e["kind"].as_str().unwrap()),
+            message: e["message"].as_str().unwrap().to_owned(),
+            detail: json_to_detail(&e["detail"]),
+        })
+    }
+}
+
+fn reply_to_json(r: &Reply) -> Json {
+    match r {
+        Reply::Ok(v) => json!({"ok": value_to_typed(v)}),
+        Reply::Err(e) => {
+            json!({"error": {"kind": e.kind.as_str(), "message": e.message, "detail": detail_to_json(&e.detail)}})
+        }
+    }
 }
 
 fn encode(v: &Vector) -> Vec<u8> {
@@ -655,6 +740,8 @@ fn encode(v: &Vector) -> Vec<u8> {
         }
         Vector::Request(r) => encode_request(r).unwrap(),
         Vector::Reply(r) => encode_reply(r).unwrap(),
+        Vector::OutSlot(wire, initial) => out_slot(wire, initial),
+        Vector::ReplyOuts(r, outs) => reply_outs(r, outs),
         Vector::Invalid { .. } => unreachable!("invalid vectors carry their bytes"),
     }
 }
@@ -676,13 +763,24 @@ fn describe(def: &Def) -> Json {
             };
             o.insert("request".into(), json!({"abi": r.abi, "op": r.op, "target": target, "args": r.args.iter().map(value_to_typed).collect::<Vec<_>>()}));
         }
-        Vector::Reply(Reply::Ok(v)) => {
+        Vector::Reply(r) => {
             o.insert("kind".into(), json!("reply"));
-            o.insert("reply".into(), json!({"ok": value_to_typed(v)}));
+            o.insert("reply".into(), reply_to_json(r));
         }
-        Vector::Reply(Reply::Err(e)) => {
-            o.insert("kind".into(), json!("reply"));
-            o.insert("reply".into(), json!({"error": {"kind": e.kind.as_str(), "message": e.message, "detail": detail_to_json(&e.detail)}}));
+        Vector::OutSlot(wire, initial) => {
+            o.insert("kind".into(), json!("out_slot"));
+            o.insert(
+                "out_slot".into(),
+                json!({"wire": wire, "initial": value_to_typed(initial)}),
+            );
+        }
+        Vector::ReplyOuts(r, outs) => {
+            o.insert("kind".into(), json!("reply_outs"));
+            o.insert("reply".into(), reply_to_json(r));
+            o.insert(
+                "outs".into(),
+                json!(outs.iter().map(value_to_typed).collect::<Vec<_>>()),
+            );
         }
         Vector::Invalid { decode_as, error } => {
             o.insert("kind".into(), json!("invalid"));
@@ -839,20 +937,39 @@ fn every_vector_decodes_and_encodes_as_described() {
                 }
             }
             "reply" => {
-                let r = &desc["reply"];
-                let want = if let Some(ok) = r.get("ok") {
-                    Reply::Ok(typed_to_value(ok))
-                } else {
-                    let e = &r["error"];
-                    Reply::Err(ErrorReply {
-                        kind: ErrorKind::parse(e["kind"].as_str().unwrap()),
-                        message: e["message"].as_str().unwrap().to_owned(),
-                        detail: json_to_detail(&e["detail"]),
-                    })
-                };
+                let want = json_to_reply(&desc["reply"]);
                 assert_eq!(decode_reply(&bytes, &lim).unwrap(), want, "{name}");
                 if canonical {
                     assert_eq!(encode_reply(&want).unwrap(), bytes, "{name}");
+                }
+            }
+            "out_slot" => {
+                let o = &desc["out_slot"];
+                let want = out_slot(o["wire"].as_str().unwrap(), &typed_to_value(&o["initial"]));
+                assert_eq!(want, bytes, "{name}: the out slot's bytes differ");
+            }
+            "reply_outs" => {
+                let want = json_to_reply(&desc["reply"]);
+                let outs: Vec<Value> = desc["outs"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(typed_to_value)
+                    .collect();
+                let (ok, mut r, has_outs) = reply_parts(&bytes, &lim).unwrap();
+                assert!(has_outs, "{name}: reply_parts finds no outs");
+                let got = if ok {
+                    Reply::Ok(r.read_value().unwrap())
+                } else {
+                    Reply::Err(read_error_body(&mut r).unwrap())
+                };
+                assert_eq!(got, want, "{name}");
+                assert_eq!(r.next_token().unwrap(), Token::Array(outs.len() as u32));
+                for v in &outs {
+                    assert_eq!(&r.read_value().unwrap(), v, "{name}");
+                }
+                if canonical {
+                    assert_eq!(reply_outs(&want, &outs), bytes, "{name}");
                 }
             }
             "invalid" => {

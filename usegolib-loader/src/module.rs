@@ -305,6 +305,23 @@ impl GoModule {
         })
     }
 
+    /// [`GoModule::reply_body`] for a call that may have out-parameters (docs/abi.md section
+    /// 8.6): the third result says whether an outs array follows the body.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Reply`] when the bytes are not a reply within the limits.
+    pub fn reply_parts<'a>(
+        &self,
+        f: &GoFunction,
+        reply: &'a RawReply,
+    ) -> Result<(bool, usegolib_abi::Reader<'a>, bool)> {
+        usegolib_abi::reply_parts(reply.bytes(), &self.limits).map_err(|source| Error::Reply {
+            function: f.qualified.clone(),
+            source,
+        })
+    }
+
     /// Reads the error map of a failed reply and maps it to an [`Error`].
     pub fn error_from_reader(
         &self,

@@ -11,7 +11,7 @@ use usegolib_abi::{write_array_len, write_bin};
 use usegolib_loader::GoFunction;
 
 use crate::args::{for_each_item, ARGS_DEPTH};
-use crate::convert::{decode_result, variadic_byte, Converter, Encoder};
+use crate::convert::{apply_outs, decode_result, variadic_byte, Converter, Encoder, Out};
 use crate::ctx::ModuleCtx;
 use crate::errors::{to_py, ObjectClosedError};
 use crate::handle::PyGoObject;
@@ -97,9 +97,9 @@ impl PyGoFunction {
         recv: Option<&Bound<'py, PyAny>>,
         args: &Bound<'py, PyTuple>,
         kwargs: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<()> {
+    ) -> PyResult<Vec<Out>> {
         let sig = &*self.sig;
-        let mut enc = Encoder::new(&self.ctx.module);
+        let mut enc = Encoder::new(&self.ctx.module, &self.ctx.types);
         let n = sig.params.len();
         buf.clear();
         buf.extend_from_slice(&sig.header);
@@ -150,7 +150,7 @@ impl PyGoFunction {
                     bytes.push(b);
                 }
                 write_bin(buf, &bytes);
-                return Ok(());
+                return Ok(enc.outs);
             }
             let Converter::List(elem) = &sig.params[n - 1].conv else {
                 return Err(PyTypeError::new_err(
@@ -163,7 +163,7 @@ impl PyGoFunction {
                 enc.arg(buf, ARGS_DEPTH + 1, elem, &*get(i)?)
                     .map_err(|e| e.into_pyerr(&err_at(j), &format!("{name}[{j}]")))?;
             }
-            return Ok(());
+            return Ok(enc.outs);
         }
         if npos + nkw != n || npos > n {
             return Err(self.arity_error(npos + nkw));
@@ -206,7 +206,7 @@ impl PyGoFunction {
                 put(&mut enc, i, arg)?;
             }
         }
-        Ok(())
+        Ok(enc.outs)
     }
 
     /// A closed Go object in the argument(s) of parameter `index` (as encoded from `recv`,
@@ -270,15 +270,15 @@ impl PyGoFunction {
     ) -> PyResult<Py<PyAny>> {
         let mut buf = REQUEST.with(|c| c.take());
         let encoded = self.encode(&mut buf, recv, args, kwargs);
-        let result = encoded.and_then(|()| {
+        let result = encoded.and_then(|outs| {
             let module_arc = &self.ctx.module;
             let module = &**module_arc;
             let f = self.f();
             let req = &buf;
             let reply = py.detach(|| module.send(f, req));
             let reply = reply.map_err(|e| to_py(py, e))?;
-            let (ok, mut r) = module.reply_body(f, &reply).map_err(|e| to_py(py, e))?;
-            let value = if ok {
+            let (ok, mut r, has_outs) = module.reply_parts(f, &reply).map_err(|e| to_py(py, e))?;
+            let mut value = if ok {
                 // The reply was validated within the limits of docs/abi.md section 6 (depth 64
                 // among them), which bounds the recursion of the typed decoding.
                 decode_result(py, &mut r, &self.sig.results, module_arc)
@@ -286,6 +286,13 @@ impl PyGoFunction {
                 let e = module.error_from_reader(f, &mut r);
                 Err(self.call_error(py, e, recv, args, kwargs))
             };
+            // Out-parameters (docs/abi.md section 8.6) follow the result or the Go error:
+            // what Go left in them is seen in both cases, as in Go.
+            if has_outs && (value.is_ok() || !ok) {
+                if let Err(e) = apply_outs(py, &mut r, &outs, module_arc) {
+                    value = Err(e);
+                }
+            }
             // A Ctrl-C that arrived during the call takes effect now that it returned: after
             // the reply is decoded, so that Go objects it returned are released when the
             // decoded value is dropped, not left in Go's handle table.

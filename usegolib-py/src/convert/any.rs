@@ -44,6 +44,12 @@ pub(super) fn encode(
         return list::encode(enc, out, &Converter::Any, obj, None);
     } else if obj.is_instance_of::<PyDict>() {
         return map::encode(enc, out, &Converter::Any, obj);
+    } else if super::outparam::is_ref(obj) {
+        return Err(ArgError::Type(
+            "a usegolib.Ref is an out-parameter: it can only be a whole argument for a Go `any` \
+             parameter, not inside a list, dict or variadic argument, nor inside another Ref"
+                .into(),
+        ));
     } else {
         return Err(mismatch(
             "None, bool, int, float, str, bytes, list, tuple or dict",

@@ -18,6 +18,7 @@ mod int;
 mod list;
 mod map;
 mod object;
+mod outparam;
 mod pointer;
 mod reader;
 mod record;
@@ -37,6 +38,7 @@ use crate::handle::PyGoObject;
 
 pub use bytes::{variadic_byte, variadic_elem};
 pub use object::ObjectInfo;
+pub use outparam::{apply as apply_outs, Out};
 pub use record::{Field, RecordInfo};
 
 /// How one wire type is converted, built once; containers hold their element's converter,
@@ -121,6 +123,11 @@ impl Types {
     /// The record type with this key.
     pub fn record(&self, key: &str) -> Option<&Arc<RecordInfo>> {
         self.records.get(key)
+    }
+
+    /// The record type whose registered class is `v`, or the class of `v` (for a Ref).
+    fn record_of(&self, v: &Bound<'_, PyAny>) -> Option<&Arc<RecordInfo>> {
+        self.records.values().find(|r| r.is_class_or_instance(v))
     }
 
     /// The Go object type with this key.
@@ -299,15 +306,20 @@ impl Converter {
 /// ranges, the nesting depth (docs/abi.md section 6) and cycles.
 pub struct Encoder<'a> {
     module: &'a Arc<GoModule>,
+    types: &'a Types,
     /// Containers open around the value being written, the request's own included.
     depth: usize,
+    /// The out slots written so far (docs/abi.md section 8.6), in argument order.
+    pub outs: Vec<Out>,
 }
 
 impl<'a> Encoder<'a> {
-    pub fn new(module: &'a Arc<GoModule>) -> Self {
+    pub fn new(module: &'a Arc<GoModule>, types: &'a Types) -> Self {
         Encoder {
             module,
+            types,
             depth: crate::args::ARGS_DEPTH,
+            outs: Vec::new(),
         }
     }
 
@@ -321,6 +333,26 @@ impl<'a> Encoder<'a> {
         obj: &Bound<'_, PyAny>,
     ) -> Result<(), ArgError> {
         self.depth = depth;
+        if depth == crate::args::ARGS_DEPTH && outparam::takes_outs(conv) {
+            // A whole argument of an `any`, `[]byte` or numbers slice parameter may be an out
+            // slot.
+            match conv {
+                Converter::Any if outparam::is_ref(obj) => {
+                    return outparam::encode_ref(self, out, obj);
+                }
+                Converter::Bytes if !obj.is_instance_of::<pyo3::types::PyBytes>() => {
+                    if let Some(mv) = outparam::mutable_buffer(obj)? {
+                        return outparam::encode_buffer(self, out, mv);
+                    }
+                }
+                Converter::List(e) if !obj.is_instance_of::<pyo3::types::PyList>() => {
+                    if let Some((mv, code)) = outparam::numeric_buffer(obj, e)? {
+                        return outparam::encode_numbers(self, out, mv, code, e);
+                    }
+                }
+                _ => {}
+            }
+        }
         self.value(out, conv, obj)
     }
 

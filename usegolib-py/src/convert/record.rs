@@ -101,6 +101,14 @@ impl RecordInfo {
         let _ = self.class.set(RecordClass { cls, names });
     }
 
+    /// Whether `v` is this record's registered class or an instance of it.
+    pub(super) fn is_class_or_instance(&self, v: &Bound<'_, PyAny>) -> bool {
+        self.class.get().is_some_and(|c| {
+            let cls = c.cls.bind(v.py());
+            v.is(cls) || v.is_instance(cls).unwrap_or(false)
+        })
+    }
+
     /// The field that a dict key names: its wire key, Go name or Python name.
     fn field_index(&self, k: &str) -> Option<usize> {
         self.fields()
