@@ -11,6 +11,7 @@
 mod any;
 mod bool;
 mod bytes;
+mod context;
 mod duration;
 mod error;
 mod float;
@@ -68,6 +69,8 @@ pub enum Converter {
     Duration,
     /// `reader` (Go `io.Reader`, parameters only).
     Reader,
+    /// `context` (Go `context.Context`, a parameter itself only).
+    Context,
     /// `error` (results only).
     Error,
 }
@@ -156,6 +159,7 @@ impl Types {
             WireType::Time => Converter::Time,
             WireType::Duration => Converter::Duration,
             WireType::Reader => Converter::Reader,
+            WireType::Context => Converter::Context,
             WireType::Error => Converter::Error,
         }
     }
@@ -182,6 +186,7 @@ impl Converter {
             | Converter::Time
             | Converter::Duration
             | Converter::Reader
+            | Converter::Context
             | Converter::Error => py.None(),
         })
     }
@@ -210,7 +215,7 @@ impl Converter {
             Converter::Time => time::decode(py, r),
             Converter::Duration => duration::decode(py, r),
             // Never a result (scan.ownWireTypeIn): read as the bytes or handle it would be.
-            Converter::Reader => any::decode(py, r),
+            Converter::Reader | Converter::Context => any::decode(py, r),
             Converter::Error => error::decode(py, r),
         }
     }
@@ -228,7 +233,7 @@ impl Converter {
             return None;
         }
         match self {
-            Converter::Object(_) | Converter::Reader => object::closed(obj),
+            Converter::Object(_) | Converter::Reader | Converter::Context => object::closed(obj),
             Converter::Ptr(e) => e.closed_object(obj, depth),
             Converter::List(e) | Converter::Array(_, e) => list::closed(e, obj, depth),
             Converter::Map(e) => map::closed(e, obj, depth),
@@ -265,6 +270,7 @@ impl Converter {
             Converter::Time => time::annotation(py),
             Converter::Duration => duration::annotation(py),
             Converter::Reader => reader::annotation(py),
+            Converter::Context => context::annotation(py),
             Converter::Error => error::annotation(py),
         }
     }
@@ -290,6 +296,7 @@ impl Converter {
             Converter::Time => time::STUB.into(),
             Converter::Duration => duration::STUB.into(),
             Converter::Reader => reader::STUB.into(),
+            Converter::Context => context::STUB.into(),
             Converter::Error => error::STUB.into(),
         }
     }
@@ -301,6 +308,10 @@ pub struct Encoder<'a> {
     module: &'a Arc<GoModule>,
     /// Containers open around the value being written, the request's own included.
     depth: usize,
+    /// The timeout of the contexts the bridge makes for this call, in nanoseconds (0: none).
+    pub timeout_ns: u64,
+    /// The tokens of the contexts the bridge makes for this call (`context::encode`).
+    pub contexts: Vec<u64>,
 }
 
 impl<'a> Encoder<'a> {
@@ -308,6 +319,8 @@ impl<'a> Encoder<'a> {
         Encoder {
             module,
             depth: crate::args::ARGS_DEPTH,
+            timeout_ns: 0,
+            contexts: Vec::new(),
         }
     }
 
@@ -363,6 +376,7 @@ impl<'a> Encoder<'a> {
             Converter::Time => time::encode(self, out, obj),
             Converter::Duration => duration::encode(out, obj),
             Converter::Reader => reader::encode(self.module, out, obj),
+            Converter::Context => context::encode(self, out, obj),
             Converter::Error => Err(ArgError::Type(
                 "wire type error cannot be an argument".into(),
             )),
