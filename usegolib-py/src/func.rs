@@ -230,9 +230,10 @@ impl PyGoFunction {
     }
 
     /// [`Self::encode`] for a function with `context.Context` parameters (docs/abi.md section
-    /// 8.6). Each may be left out: when fewer arguments are given than there are parameters,
-    /// the positional ones go to the other parameters in order; in a variadic function a
-    /// context is never positional (it is given by keyword or left out). A context left out
+    /// 8.6). Each may be left out: positional arguments go to the parameters not given by
+    /// keyword, in order, skipping the contexts when they are fewer than those parameters; in
+    /// a variadic function a context is never positional (it is given by keyword or left
+    /// out). A context left out
     /// or None is one the bridge makes; the keyword `sig.timeout_kw` gives it a deadline.
     fn encode_with_context<'py>(
         &self,
@@ -269,19 +270,18 @@ impl PyGoFunction {
                 Ok(())
             })?;
         }
-        // Positional arguments skip the contexts when some argument is left out (always, for a
-        // variadic function).
-        let skip = sig.variadic || npos + nkw < n;
+        // Positional arguments go, in order, to the parameters not given by keyword, skipping
+        // the contexts when fewer are given than those parameters (always, for a variadic
+        // function).
+        let free = (0..fixed).filter(|&i| slots[i].is_none()).count();
+        let skip = sig.variadic || npos < free;
         let order: Vec<usize> = (0..fixed)
-            .filter(|&i| !(skip && sig.is_context(i)))
+            .filter(|&i| slots[i].is_none() && !(skip && sig.is_context(i)))
             .collect();
-        if (!sig.variadic && npos > order.len()) || npos + nkw > n {
+        if !sig.variadic && npos > order.len() {
             return Err(self.arity_error(npos + nkw));
         }
         for (i, &p) in order.iter().enumerate().take(npos) {
-            if slots[p].is_some() {
-                return Err(self.multiple_values(&sig.params[p].py_name));
-            }
             slots[p] = Some(positional(recv, args, i)?.to_owned());
         }
         let mut enc = Encoder::new(&self.ctx.module);
@@ -616,6 +616,13 @@ impl PyGoFunction {
     #[getter]
     fn variadic(&self) -> bool {
         self.sig.variadic
+    }
+
+    /// The keyword of the call's timeout (`timeout`, or `call_timeout` when a Go parameter is
+    /// named timeout), for a function with a `context.Context` parameter; else None.
+    #[getter]
+    fn timeout_keyword(&self) -> Option<&'static str> {
+        (!self.sig.contexts.is_empty()).then_some(self.sig.timeout_kw)
     }
 
     /// The receiver type key, for a method.
