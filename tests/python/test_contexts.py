@@ -251,3 +251,14 @@ def test_signature_and_stubs_show_contexts_as_optional(cx):
     assert "call_timeout: float | None = None" in text
     assert "def SleepPlain(d: GoDuration) -> int:" in text
     compile(text, "contexts.pyi", "exec")
+
+
+def test_context_calls_reuse_their_worker_thread(cx):
+    def threads() -> int:
+        return len(os.listdir("/proc/self/task"))
+
+    cx.Kind()
+    before = threads()
+    for _ in range(300):
+        assert cx.Kind() == "*bridge.callContext"
+    assert threads() <= before + 2, "one worker thread, reused from call to call"
