@@ -262,3 +262,20 @@ def test_context_calls_reuse_their_worker_thread(cx):
     for _ in range(300):
         assert cx.Kind() == "*bridge.callContext"
     assert threads() <= before + 2, "one worker thread, reused from call to call"
+
+
+def test_show_says_which_contexts_may_be_left_out(artifact_root, cx):
+    out = subprocess.run(
+        [sys.executable, "-m", "usegolib", "--artifact-dir", str(artifact_root), "show"]
+        + [str(FIXTURES / "contexts"), "--no-build"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert (
+        "func Sleep(ctx context.Context, d time.Duration) error  "
+        "[ctx may be left out (None); timeout=seconds]" in out.stdout
+    )
+    assert "[ctx may be left out (None); call_timeout=seconds]" in out.stdout
+    assert "  func SleepPlain(d time.Duration) int\n" in out.stdout
