@@ -7,8 +7,8 @@ import (
 )
 
 // The dispatcher (docs/abi.md sections 3 and 4): Bridge.Serve reads a request's header, finds
-// the Func by id or name (or releases a handle, op 2), runs its Call adapter under recover and
-// writes the reply. The handle table itself is handle_table.go.
+// the Func by id or name (or releases a handle, op 2, or cancels a call's context, op 3), runs
+// its Call adapter under recover and writes the reply. The handle table itself is handle_table.go.
 
 // Param describes one parameter of a bridged function, for arity checks and bad_argument details.
 type Param struct {
@@ -112,6 +112,9 @@ func (b *Bridge) Serve(req, buf []byte) (reply []byte) {
 		}
 		if h.release {
 			return release(buf, &h)
+		}
+		if h.cancel {
+			return cancelOp(buf, &h)
 		}
 	}
 	var f *Func
@@ -237,8 +240,11 @@ type header struct {
 	// release is true for op 2: release the handle id (docs/abi.md section 8.3). fastHeader
 	// only accepts op 0 and leaves it false.
 	release bool
-	nargs   int
-	args    int // offset of the first argument
+	// cancel is true for op 3: cancel the bridge-made context whose token is the target
+	// (context.go). fastHeader leaves it false too.
+	cancel bool
+	nargs  int
+	args   int // offset of the first argument
 }
 
 // fastHeader recognises the common request [1, 0, target, [args...]] whose target is a uint id
@@ -346,7 +352,7 @@ func parseHeader(req []byte, h *header) *failure {
 	if err != nil {
 		return malformed(at, "op must be a uint: "+err.Error())
 	}
-	if op != 0 && op != opRelease {
+	if op != 0 && op != opRelease && op != opCancel {
 		return &failure{
 			kind:    "unsupported_op",
 			message: fmt.Sprintf("op %d is not supported: ABI %d bridges know op 0 (call a function) and op 2 (release a handle)", op, ABIVersion),
@@ -354,6 +360,7 @@ func parseHeader(req []byte, h *header) *failure {
 		}
 	}
 	h.release = op == opRelease
+	h.cancel = op == opCancel
 	at = d.Offset()
 	if d.Remaining() > 0 && isStr(d.buf[d.off]) {
 		h.byName = true

@@ -471,7 +471,10 @@ func checkRequestVector(v *vector, msg []byte) error {
 	if h.release {
 		op = opRelease
 	}
-	knownOp := rq.Op == 0 || rq.Op == opRelease
+	if h.cancel {
+		op = opCancel
+	}
+	knownOp := rq.Op == 0 || rq.Op == opRelease || rq.Op == opCancel
 	if rq.ABI != ABIVersion || !knownOp {
 		// parseHeader stops at abi_version, or at unsupported_op for an op ABI 1 lacks.
 		want, got := "abi_version", rq.ABI
@@ -642,7 +645,7 @@ var (
 		"go_error", "go_panic", "bad_argument", "arity", "unknown_symbol", "skipped_symbol",
 		"abi_version", "unsupported_op", "malformed", "limit_exceeded", "bad_result", "unknown_handle",
 	}
-	ops = []uint64{0, opRelease}
+	ops = []uint64{0, opRelease, opCancel}
 )
 
 // TestEveryErrorKindAndOpHasAVector checks that the vectors cover every error kind and op, as
@@ -677,6 +680,7 @@ func TestVectorRepliesAreTheBridgeAnswers(t *testing.T) {
 	_, _, msgs := loadVectors(t)
 	for req, rep := range map[string]string{
 		"request_release":       "reply_unknown_handle",
+		"request_cancel":        "reply_cancel_no_call",
 		"request_op_1":          "reply_unsupported_op",
 		"request_abi_2":         "reply_abi_version",
 		"request_unknown_name":  "reply_unknown_symbol",

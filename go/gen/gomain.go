@@ -241,6 +241,9 @@ func (g *goGen) adapter(id int, alias, pkgPath string, f *scan.Func) {
 		g.p("if err != nil {")
 		g.p("return e, bridge.ArgError(%d, err)", i)
 		g.p("}")
+		if u, ok := unitOf(v.Type.Kind).(endingUnit); ok {
+			g.p("%s", u.end(a))
+		}
 		args = append(args, conv(a))
 	}
 	if f.Variadic {

@@ -116,12 +116,13 @@ const (
 	Error                 // error (results only)
 	FuncValue             // a func value (named func type or func(...)): a handle, Key names it
 	Reader                // io.Reader as a parameter: bytes, or a handle to a Go io.Reader
+	Context               // context.Context as a parameter: one the bridge makes, or a handle
 
 	numKinds // the number of kinds; not a kind
 )
 
 var kindNames = [...]string{"Basic", "Bytes", "Slice", "Array", "BytesN", "Map", "Pointer", "Record", "Handle", "Any", "Time",
-	"Duration", "Error", "FuncValue", "Reader"}
+	"Duration", "Error", "FuncValue", "Reader", "Context"}
 
 // A compile error here means a Kind was added without its name in kindNames.
 var _ [numKinds]struct{} = [len(kindNames)]struct{}{}
@@ -135,6 +136,9 @@ var ownKind = map[string]Type{
 	// io.Reader is a kind of its own only as a parameter (ownWireTypeIn); as a result or a
 	// field it stays a handle of the interface.
 	"io.Reader": {Wire: "reader", Canon: `"io".Reader`, Kind: Reader},
+	// context.Context is a kind of its own only as a parameter itself (not inside one): the
+	// bridge makes the context and ends it when the call returns (bridge/context.go).
+	"context.Context": {Wire: "context", Canon: `"context".Context`, Kind: Context},
 }
 
 func (k Kind) String() string {
@@ -157,7 +161,8 @@ func Kinds() []Kind {
 type Type struct {
 	// Wire is the wire type of docs/abi.md sections 5 and 8.1: bool, int8 ..
 	// int64, uint8 .. uint64, float32, float64, string, bytes, []T, [N]T,
-	// bytes[N], map[string]T, *T, @K, &K, any, time, duration, reader or error.
+	// bytes[N], map[string]T, *T, @K, &K, any, time, duration, reader, context or
+	// error.
 	Wire string
 	// Canon spells the Go type for generated code: predeclared names,
 	// aliases removed, and defined types written "import/path".Name, for

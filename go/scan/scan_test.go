@@ -43,6 +43,10 @@ func TestWireType(t *testing.T) {
 		types.NewTuple(types.NewParam(0, pkg, "n", types.Typ[types.Int]), types.NewParam(0, pkg, "err", errorType)), false))
 	reader := types.NewNamed(types.NewTypeName(0, types.NewPackage("io", "io"), "Reader", nil),
 		types.NewInterfaceType([]*types.Func{readFn}, nil).Complete(), nil)
+	doneFn := types.NewFunc(0, pkg, "Done", types.NewSignatureType(nil, nil, nil, nil,
+		types.NewTuple(types.NewParam(0, pkg, "", types.NewChan(types.RecvOnly, types.NewStruct(nil, nil)))), false))
+	ctxType := types.NewNamed(types.NewTypeName(0, types.NewPackage("context", "context"), "Context", nil),
+		types.NewInterfaceType([]*types.Func{doneFn}, nil).Complete(), nil)
 	namedPtr := named("IntPtr", types.NewPointer(types.Typ[types.Int]))
 	fn := named("Fn", types.NewSignatureType(nil, nil, nil, nil, nil, false))
 	tparam := types.NewTypeParam(types.NewTypeName(0, pkg, "T", nil), anyType)
@@ -113,6 +117,13 @@ func TestWireType(t *testing.T) {
 		{t: types.NewSlice(reader), wire: "[]reader", canon: `[]"io".Reader`},
 		{t: reader, u: useResult, wire: "&io.Reader", canon: `"io".Reader`},
 		{t: reader, u: useField, wire: "&io.Reader", canon: `"io".Reader`},
+		// context.Context: its own kind as a parameter itself, a handle of the interface
+		// elsewhere (inside a parameter too).
+		{t: ctxType, wire: "context", canon: `"context".Context`},
+		{t: types.NewSlice(ctxType), wire: "[]&context.Context", canon: `[]"context".Context`},
+		{t: types.NewMap(types.Typ[types.String], ctxType), wire: "map[string]&context.Context", canon: `map[string]"context".Context`},
+		{t: ctxType, u: useResult, wire: "&context.Context", canon: `"context".Context`},
+		{t: ctxType, u: useField, wire: "&context.Context", canon: `"context".Context`},
 		{t: errorType, reason: "error values are supported only as results"},
 		{t: errorType, u: useResult, wire: "error", canon: "error"},
 		{t: types.NewSlice(errorType), u: useResult, wire: "[]error", canon: "[]error"},

@@ -31,7 +31,18 @@ const (
 	useParam use = iota
 	useResult
 	useField
+	// useParamElem is a type inside a parameter's type (an element, a map value, a pointer's
+	// target): io.Reader is its own kind there too, context.Context only as the parameter.
+	useParamElem
 )
+
+// within is the use of the types inside a type used as u.
+func within(u use) use {
+	if u == useParam {
+		return useParamElem
+	}
+	return u
+}
 
 // checker holds what the scan of one module learns about types: the record
 // and handle types met so far, the structs whose fields are still to be
@@ -80,7 +91,7 @@ func (c *checker) wireTypeIn(t types.Type, u use) (Type, error) {
 		if isByte(elem) {
 			return Type{Wire: "bytes", Canon: "[]byte", Kind: Bytes, Under: "[]byte"}, nil
 		}
-		et, err := c.wireTypeIn(elem, u)
+		et, err := c.wireTypeIn(elem, within(u))
 		if err != nil {
 			return Type{}, err
 		}
@@ -90,7 +101,7 @@ func (c *checker) wireTypeIn(t types.Type, u use) (Type, error) {
 		if isByte(elem) {
 			return Type{Wire: fmt.Sprintf("bytes[%d]", t.Len()), Canon: fmt.Sprintf("[%d]byte", t.Len()), Kind: BytesN, Len: t.Len()}, nil
 		}
-		et, err := c.wireTypeIn(elem, u)
+		et, err := c.wireTypeIn(elem, within(u))
 		if err != nil {
 			return Type{}, err
 		}
@@ -100,7 +111,7 @@ func (c *checker) wireTypeIn(t types.Type, u use) (Type, error) {
 		if err != nil {
 			return Type{}, err
 		}
-		et, err := c.wireTypeIn(t.Elem(), u)
+		et, err := c.wireTypeIn(t.Elem(), within(u))
 		if err != nil {
 			return Type{}, err
 		}
@@ -213,7 +224,7 @@ func (c *checker) pointerType(t *types.Pointer, u use) (Type, error) {
 	case *types.Signature:
 		return Type{}, notSupported("pointers to func values are not supported")
 	}
-	et, err := c.wireTypeIn(elem, u)
+	et, err := c.wireTypeIn(elem, within(u))
 	if err != nil {
 		return Type{}, err
 	}
@@ -224,14 +235,18 @@ func (c *checker) pointerType(t *types.Pointer, u use) (Type, error) {
 func ownWireType(n *types.Named) (Type, bool) { return ownWireTypeIn(n, useResult) }
 
 // ownWireTypeIn returns the wire type of n, used as u, if it is in ownKind: io.Reader only
-// as a parameter (or inside one), a handle elsewhere.
+// as a parameter (or inside one), context.Context only as a parameter itself; a handle
+// elsewhere.
 func ownWireTypeIn(n *types.Named, u use) (Type, bool) {
 	obj := n.Obj()
 	if obj.Pkg() == nil {
 		return Type{}, false
 	}
 	t, ok := ownKind[obj.Pkg().Path()+"."+obj.Name()]
-	if ok && t.Kind == Reader && u != useParam {
+	if ok && t.Kind == Reader && u != useParam && u != useParamElem {
+		return Type{}, false
+	}
+	if ok && t.Kind == Context && u != useParam {
 		return Type{}, false
 	}
 	return t, ok

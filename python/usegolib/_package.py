@@ -23,11 +23,39 @@ def _decorate(fn: _native.GoFunction) -> _native.GoFunction:
     params = []
     if fn.kind == "method":
         params.append(inspect.Parameter("self", kind))
-    for p in fn.params:
-        pkind = inspect.Parameter.VAR_POSITIONAL if p.variadic else kind
-        params.append(inspect.Parameter(p.name, pkind, annotation=p.annotation))
+    for p, shown in _signature_params(fn):
+        if shown == "keyword":
+            pkind, default = inspect.Parameter.KEYWORD_ONLY, None
+        elif p.variadic:
+            pkind, default = inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.empty
+        else:
+            pkind = kind
+            default = None if shown == "optional" else inspect.Parameter.empty
+        params.append(inspect.Parameter(p.name, pkind, default=default, annotation=p.annotation))
+    if fn.timeout_keyword is not None:
+        kw = inspect.Parameter.KEYWORD_ONLY
+        params.append(
+            inspect.Parameter(fn.timeout_keyword, kw, default=None, annotation=float | None)
+        )
     fn.__signature__ = inspect.Signature(params, return_annotation=fn.return_annotation)
     return fn
+
+
+def _signature_params(fn: _native.GoFunction) -> list[tuple[_native.GoParam, str]]:
+    """The parameters as the signature shows them, each with how: "required", "optional" (a
+    context.Context at the end, None by default) or "keyword" (a context.Context before other
+    parameters, or in a variadic function: shown keyword-only, after the others, as when it is
+    left out)."""
+    ps = fn.params
+    last_required = max((i for i, p in enumerate(ps) if not p.optional), default=-1)
+    shown = []
+    for i, p in enumerate(ps):
+        if not p.optional:
+            shown.append((p, "required"))
+        elif i > last_required and not fn.variadic:
+            shown.append((p, "optional"))
+    late = [p for i, p in enumerate(ps) if p.optional and (i < last_required or fn.variadic)]
+    return shown + [(p, "keyword") for p in late]
 
 
 class SkippedFunction:

@@ -9,14 +9,47 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from usegolib import _native, _types
+from usegolib import _native, _package, _types
 
 
-def _signature(fn: _native.GoFunction, *, method: bool = False) -> str:
+def _signatures(fn: _native.GoFunction, *, method: bool = False) -> list[str]:
+    """The stub signatures of fn: one, or two overloads when a context.Context parameter that
+    may be left out stands before others (without it, and with it in its place)."""
     parts = ["self"] if method else []
-    for p in fn.params:
-        parts.append(f"{'*' if p.variadic else ''}{p.name}: {p.stub}")
-    return f"({', '.join(parts)}) -> {fn.return_stub}"
+    keyword = []
+    for p, shown in _package._signature_params(fn):
+        if shown == "keyword":
+            keyword.append(f"{p.name}: {p.stub} = None")
+        elif shown == "optional":
+            parts.append(f"{p.name}: {p.stub} = None")
+        else:
+            parts.append(f"{'*' if p.variadic else ''}{p.name}: {p.stub}")
+    if fn.timeout_keyword is not None:
+        keyword.append(f"{fn.timeout_keyword}: float | None = None")
+    if keyword and not fn.variadic:
+        parts.append("*")
+    sigs = [f"({', '.join(parts + keyword)}) -> {fn.return_stub}"]
+    if any(shown == "keyword" for _, shown in _package._signature_params(fn)) and not fn.variadic:
+        # The overload with every parameter in its place, the contexts positional.
+        full = ["self"] if method else []
+        full += [f"{p.name}: {p.stub}" for p in fn.params]
+        if fn.timeout_keyword is not None:
+            full += ["*", f"{fn.timeout_keyword}: float | None = None"]
+        sigs.append(f"({', '.join(full)}) -> {fn.return_stub}")
+    return sigs
+
+
+def _defs(name: str, fn: _native.GoFunction, indent: str, *, method: bool = False) -> list[str]:
+    """The def line(s) of fn, each with its docstring: @overload before each when several."""
+    doc = fn.go_doc if method else f"{fn.go_doc}\n\nGo: {fn.go_signature}"
+    sigs = _signatures(fn, method=method)
+    out = []
+    for sig in sigs:
+        if len(sigs) > 1:
+            out.append(f"{indent}@overload")
+        out.append(f"{indent}def {name}{sig}:")
+        out.append(_doc(doc, indent + "    "))
+    return out
 
 
 def _doc(text: str, indent: str) -> str:
@@ -39,7 +72,7 @@ def render(module: _native.GoModule, package: str) -> str:
         "from __future__ import annotations",
         "",
         "from collections.abc import Mapping, Sequence",
-        "from typing import Any",
+        "from typing import Any, overload",
         "",
         f"from usegolib import {', '.join(_STUB_IMPORTS)}",
         "",
@@ -66,8 +99,7 @@ def render(module: _native.GoModule, package: str) -> str:
             if t.constructor is not None:
                 out.append(f"    def __new__(cls, **fields: Any) -> {t.name}: ...")
             for m in methods.get(t.key, []):
-                out.append(f"    def {m.py_name}{_signature(m, method=True)}:")
-                out.append(_doc(m.go_doc, "        "))
+                out.extend(_defs(m.py_name, m, "    ", method=True))
         out.append("")
     generics: dict[str, list[str]] = {}
     for fn in funcs:
@@ -78,8 +110,7 @@ def render(module: _native.GoModule, package: str) -> str:
         elif fn.kind == "var":
             out.append(f"{fn.py_name}: {fn.return_stub if fn.results else 'Any'}")
         elif fn.kind == "function":
-            out.append(f"def {fn.py_name}{_signature(fn)}:")
-            out.append(_doc(f"{fn.go_doc}\n\nGo: {fn.go_signature}", "    "))
+            out.extend(_defs(fn.py_name, fn, ""))
     for name, inst in generics.items():
         out.append(f"{name}: GenericFunction  # built: {', '.join(inst)}")
     for s in module.skipped(package):

@@ -113,6 +113,15 @@ def cmd_rm(args: argparse.Namespace) -> int:
     return 0
 
 
+def _context_note(fn: _native.GoFunction) -> str:
+    """For a function with context.Context parameters: they may be left out, and the keyword
+    of the call's timeout."""
+    if fn.timeout_keyword is None:
+        return ""
+    names = ", ".join(p.name for p in fn.params if p.optional)
+    return f"  [{names} may be left out (None); {fn.timeout_keyword}=seconds]"
+
+
 def cmd_show(args: argparse.Namespace) -> int:
     pkg = import_(
         args.target,
@@ -137,7 +146,7 @@ def cmd_show(args: argparse.Namespace) -> int:
                 print(f"  object {t.name}{made}")
                 for fn in funcs:
                     if fn.kind == "method" and fn.receiver == t.key:
-                        print(f"    {fn.go_signature}")
+                        print(f"    {fn.go_signature}{_context_note(fn)}")
         for fn in funcs:
             if fn.kind == "var":
                 ret = fn.results[0].go_type if fn.results else "?"
@@ -145,7 +154,7 @@ def cmd_show(args: argparse.Namespace) -> int:
             elif fn.kind == "generic":
                 print(f"  {fn.go_signature}  [instantiated as {fn.go_name}]")
             elif fn.kind == "function":
-                print(f"  {fn.go_signature}")
+                print(f"  {fn.go_signature}{_context_note(fn)}")
         skipped = module.skipped(path)
         if skipped:
             print("  skipped:")

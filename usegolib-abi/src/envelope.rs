@@ -23,8 +23,17 @@ pub const OP_CALL: u32 = 0;
 /// Op 2: release a handle (docs/abi.md section 8.3); the target is the handle id, args `[]`.
 pub const OP_RELEASE: u32 = 2;
 
+/// Op 3: cancel the context the bridge made for a running call (docs/abi.md section 8.7); the
+/// target is the context's token, args `[]`; the reply is `[0, true]` when a call was running
+/// with it, `[0, false]` when none was.
+pub const OP_CANCEL: u32 = 3;
+
 /// Every op of ABI 1, as `(op, name)`.
-pub const OPS: [(u32, &str); 2] = [(OP_CALL, "call"), (OP_RELEASE, "release")];
+pub const OPS: [(u32, &str); 3] = [
+    (OP_CALL, "call"),
+    (OP_RELEASE, "release"),
+    (OP_CANCEL, "cancel"),
+];
 
 /// Which function a request calls.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,6 +86,18 @@ impl Request {
             abi: ABI_VERSION,
             op: OP_RELEASE,
             target: Target::Id(id),
+            args: Vec::new(),
+        }
+    }
+}
+
+impl Request {
+    /// A request cancelling the bridge-made context with this token (op 3).
+    pub fn cancel(token: u32) -> Self {
+        Request {
+            abi: ABI_VERSION,
+            op: OP_CANCEL,
+            target: Target::Id(token),
             args: Vec::new(),
         }
     }

@@ -22,7 +22,7 @@ mod write;
 pub use envelope::{
     decode_reply, decode_request, encode_reply, encode_request, read_error_body, reply_body,
     reply_parts, write_request_header, ErrorKind, ErrorReply, Reply, Request, Target,
-    ARG_MAX_DEPTH, DETAIL_MAX_DEPTH, OPS, OP_CALL, OP_RELEASE, RESULT_MAX_DEPTH,
+    ARG_MAX_DEPTH, DETAIL_MAX_DEPTH, OPS, OP_CALL, OP_CANCEL, OP_RELEASE, RESULT_MAX_DEPTH,
 };
 pub use error::{DecodeError, EncodeError, LimitKind};
 pub use read::{decode_value, validate, Limits, Reader, Token};
@@ -32,8 +32,9 @@ pub use types::{
 };
 pub use value::Value;
 pub use write::{
-    write_array_len, write_bin, write_bool, write_f32, write_f64, write_handle, write_int,
-    write_map_len, write_nil, write_out_slot, write_str, write_uint, write_value, EXT_OUT,
+    write_array_len, write_bin, write_bool, write_context, write_f32, write_f64, write_handle,
+    write_int, write_map_len, write_nil, write_out_slot, write_str, write_uint, write_value,
+    EXT_OUT,
 };
 
 /// The ABI version this crate speaks (docs/abi.md section 1).

@@ -104,6 +104,10 @@ pub enum WireType {
     /// `reader` (Go `io.Reader`, parameters only): the bytes to read, a handle to a Go value
     /// that implements `io.Reader`, or nil.
     Reader,
+    /// `context` (Go `context.Context`, a parameter itself only): nil (Go gets
+    /// `context.Background()`), a handle to a Go value that implements `context.Context`, or a
+    /// context the bridge makes for the call (ext type 4, [`crate::write_context`]).
+    Context,
     /// `error` (results only): nil or `[message, go_type]`.
     Error,
 }
@@ -128,7 +132,9 @@ impl WireType {
             WireType::Record(k) => (false, false, Names(k, false)),
             WireType::Handle(k) => (true, false, Names(k, true)),
             WireType::Time | WireType::Duration => (false, false, Leaf),
-            WireType::Any | WireType::Reader | WireType::Error => (true, false, Leaf),
+            WireType::Any | WireType::Reader | WireType::Context | WireType::Error => {
+                (true, false, Leaf)
+            }
         };
         Facts {
             nilable,
@@ -214,6 +220,7 @@ impl WireType {
             "time" => Ok(WireType::Time),
             "duration" => Ok(WireType::Duration),
             "reader" => Ok(WireType::Reader),
+            "context" => Ok(WireType::Context),
             "error" => Ok(WireType::Error),
             _ => {
                 let unknown =
@@ -303,6 +310,7 @@ impl fmt::Display for WireType {
             WireType::Time => f.write_str("time"),
             WireType::Duration => f.write_str("duration"),
             WireType::Reader => f.write_str("reader"),
+            WireType::Context => f.write_str("context"),
             WireType::Error => f.write_str("error"),
         }
     }
@@ -585,6 +593,12 @@ fn encode_within(
             Value::Handle(id) => crate::write::write_handle(out, *id),
             _ => return wrong(),
         },
+        // A `Value` is nil (peeled above) or a handle; the bridge-made form is written by
+        // `write_context`, which a `Value` cannot express.
+        WireType::Context => match v {
+            Value::Handle(id) => crate::write::write_handle(out, *id),
+            _ => return wrong(),
+        },
         // `*T` was peeled above; an `error` is a result, never encoded as an argument.
         WireType::Ptr(_) | WireType::Error => return wrong(),
     }
@@ -723,6 +737,7 @@ mod tests {
             "time",
             "duration",
             "reader",
+            "context",
             "error",
         ];
         let nilable = [
@@ -733,6 +748,7 @@ mod tests {
             "&m.C",
             "any",
             "reader",
+            "context",
             "error",
         ];
         let scalar = [
@@ -774,6 +790,23 @@ mod tests {
         assert_eq!(enc("reader", Value::Nil).unwrap(), [0xc0]);
         assert!(enc("reader", Value::Int(1)).is_err());
         assert_eq!(WireType::parse("[]reader").unwrap().to_string(), "[]reader");
+    }
+
+    #[test]
+    fn context_takes_nil_a_handle_or_a_bridge_made_context() {
+        assert_eq!(enc("context", Value::Nil).unwrap(), [0xc0]);
+        assert_eq!(
+            enc("context", Value::Handle(7)).unwrap(),
+            [0xd7, 1, 0, 0, 0, 0, 0, 0, 0, 7]
+        );
+        assert!(enc("context", Value::Int(1)).is_err());
+        let mut out = Vec::new();
+        crate::write_context(&mut out, 42, 200_000_000);
+        let mut want = vec![0xd8, 4];
+        want.extend_from_slice(&42u64.to_be_bytes());
+        want.extend_from_slice(&200_000_000u64.to_be_bytes());
+        assert_eq!(out, want);
+        assert_eq!(WireType::parse("context").unwrap(), WireType::Context);
     }
 
     #[test]

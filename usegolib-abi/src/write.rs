@@ -121,6 +121,15 @@ pub fn write_map_len(out: &mut Vec<u8>, len: usize) {
     write_len(out, len, Some((0x80, 15)), None, 0xde, 0xdf);
 }
 
+/// Writes a context the bridge makes for a call (docs/abi.md section 8.7): ext type 4 with 16
+/// bytes, the token and the timeout in nanoseconds (0: none), both big-endian
+/// (`d8 04 <token> <timeout>`). Op 3 with the token as its target cancels it.
+pub fn write_context(out: &mut Vec<u8>, token: u64, timeout_ns: u64) {
+    out.extend_from_slice(&[0xd8, 0x04]);
+    out.extend_from_slice(&token.to_be_bytes());
+    out.extend_from_slice(&timeout_ns.to_be_bytes());
+}
+
 /// Writes a handle: ext type 1 with the id as 8 big-endian bytes (`d7 01 ...`).
 #[inline]
 pub fn write_handle(out: &mut Vec<u8>, id: u64) {

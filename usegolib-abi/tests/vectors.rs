@@ -453,6 +453,16 @@ fn definitions() -> Vec<Def> {
             V::Request(Request::release(7)),
         ),
         def(
+            "request_cancel",
+            "op 3: cancel the bridge-made context with token 7 ([1, 3, 7, []]); with no call running under it the bridge answers reply_cancel_no_call",
+            V::Request(Request::cancel(7)),
+        ),
+        def(
+            "reply_cancel_no_call",
+            "op 3 found no call running with that token (the answer to request_cancel): [0, false]",
+            V::Reply(Reply::Ok(Value::Bool(false))),
+        ),
+        def(
             "request_op_1",
             "op 1, which ABI 1 does not define: decodes; the bridge answers reply_unsupported_op",
             V::Request(Request {

@@ -49,7 +49,7 @@ pub use manifest::{
 pub use module::{error_from_reply, GoFunction, GoModule};
 pub use registry::{load, load_artifact, loaded, loaded_modules};
 pub use resolve::{import, locate, split_version, BuildPolicy, ImportOptions, Imported, Located};
-pub use usegolib_abi::{Value, WireType, OP_RELEASE};
+pub use usegolib_abi::{Value, WireType, OP_CANCEL, OP_RELEASE};
 
 /// Up to three names from `candidates` close to `name` (same letters ignoring case, a prefix, or
 /// a small edit distance), best first: for "did you mean" hints.

@@ -349,6 +349,47 @@ impl GoModule {
     ///
     /// [`Error::UnknownHandle`], or a protocol error.
     pub fn release(&self, id: u64) -> Result<()> {
+        match self.op(usegolib_abi::OP_RELEASE, id, || {
+            format!("release of handle {id}")
+        })? {
+            Err(e) if e.kind == ErrorKind::UnknownHandle => Err(Error::UnknownHandle {
+                id,
+                message: e.message,
+            }),
+            Err(e) => Err(e.into_bridge()),
+            Ok(_) => Ok(()),
+        }
+    }
+
+    /// Cancels the context the bridge made for a running call (op 3, docs/abi.md section 8.7),
+    /// named by the token the request gave it. Returns whether a call was running with it
+    /// (false once the call returned, or before it has read its arguments). Safe from any
+    /// thread while the call runs.
+    ///
+    /// # Errors
+    ///
+    /// A protocol error, or [`Error::Forked`].
+    pub fn cancel(&self, token: u64) -> Result<bool> {
+        let what = || format!("cancel of context {token}");
+        match self.op(usegolib_abi::OP_CANCEL, token, what)? {
+            Ok(Value::Bool(b)) => Ok(b),
+            Ok(v) => Err(Error::Bridge {
+                function: what(),
+                kind: ErrorKind::Malformed,
+                message: format!("op 3 answered {v:?}, not a bool"),
+            }),
+            Err(e) => Err(e.into_bridge()),
+        }
+    }
+
+    /// Sends op `op` (not a call) with this target and no arguments: the value of a success
+    /// reply, or the error reply with `what` names the request, for the caller to map.
+    fn op(
+        &self,
+        op: u32,
+        target: u64,
+        what: impl Fn() -> String,
+    ) -> Result<std::result::Result<Value, OpError>> {
         if self.lib.forked_since_load() {
             return Err(Error::Forked {
                 module: self.module().to_owned(),
@@ -357,27 +398,20 @@ impl GoModule {
         let mut req = Vec::with_capacity(16);
         req.push(0x94);
         usegolib_abi::write_uint(&mut req, usegolib_abi::ABI_VERSION as u64);
-        usegolib_abi::write_uint(&mut req, usegolib_abi::OP_RELEASE as u64);
-        usegolib_abi::write_uint(&mut req, id);
+        usegolib_abi::write_uint(&mut req, op as u64);
+        usegolib_abi::write_uint(&mut req, target);
         usegolib_abi::write_array_len(&mut req, 0);
-        let what = || format!("release of handle {id}");
         let reply = self
             .lib
             .call(&req)
             .ok_or_else(|| Error::NoReply { function: what() })?;
         match usegolib_abi::decode_reply(reply.bytes(), &self.limits) {
-            Ok(usegolib_abi::Reply::Ok(_)) => Ok(()),
-            Ok(usegolib_abi::Reply::Err(e)) if e.kind == ErrorKind::UnknownHandle => {
-                Err(Error::UnknownHandle {
-                    id,
-                    message: e.message,
-                })
-            }
-            Ok(usegolib_abi::Reply::Err(e)) => Err(Error::Bridge {
+            Ok(usegolib_abi::Reply::Ok(v)) => Ok(Ok(v)),
+            Ok(usegolib_abi::Reply::Err(e)) => Ok(Err(OpError {
                 function: what(),
                 kind: e.kind,
                 message: e.message,
-            }),
+            })),
             Err(source) => Err(Error::Reply {
                 function: what(),
                 source,
@@ -390,6 +424,23 @@ impl GoModule {
     #[cfg(feature = "bench")]
     pub fn floor_i64_binop(&self, symbol: &str) -> Option<FloorI64> {
         self.lib.floor_i64_binop(symbol)
+    }
+}
+
+/// The error reply to an op other than a call ([`GoModule::op`]).
+struct OpError {
+    function: String,
+    kind: ErrorKind,
+    message: String,
+}
+
+impl OpError {
+    fn into_bridge(self) -> Error {
+        Error::Bridge {
+            function: self.function,
+            kind: self.kind,
+            message: self.message,
+        }
     }
 }
 

@@ -3,20 +3,22 @@
 
 use std::cell::Cell;
 use std::sync::Arc;
+use std::time::Instant;
 
-use pyo3::exceptions::{PyRuntimeError, PyTypeError};
+use pyo3::exceptions::{PyRuntimeError, PyTimeoutError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString, PyTuple};
 use usegolib_abi::{write_array_len, write_bin};
 use usegolib_loader::GoFunction;
 
 use crate::args::{for_each_item, ARGS_DEPTH};
-use crate::convert::{apply_outs, decode_result, variadic_byte, Converter, Encoder, Out};
+use crate::convert::{apply_outs, decode_result, variadic_byte, Converter, Encoder};
 use crate::ctx::ModuleCtx;
 use crate::errors::{to_py, ObjectClosedError};
 use crate::handle::PyGoObject;
 use crate::signature::Signature;
 use crate::views::GoParam;
+use crate::watch::{timeout_ns, Made};
 
 /// Positional argument `i` of a call: `recv` (a bound method's receiver) first, then `args`;
 /// borrowed, without touching its reference count.
@@ -82,8 +84,13 @@ impl PyGoFunction {
         } else {
             format!("{n} argument{}", if n == 1 { "" } else { "s" })
         };
+        let ctx = match self.sig.contexts.as_slice() {
+            [] => String::new(),
+            [i] => format!("; {} may be left out", self.sig.params[*i].py_name),
+            _ => "; its contexts may be left out".into(),
+        };
         PyTypeError::new_err(format!(
-            "{}() takes {takes} ({}), got {}",
+            "{}() takes {takes} ({}{ctx}), got {}",
             self.short_name(),
             params.join(", "),
             got.saturating_sub(skip)
@@ -91,14 +98,19 @@ impl PyGoFunction {
     }
 
     /// Encodes the request: `recv` (for a bound method) first, then `args` and `kwargs`.
+    /// Returns the contexts the bridge makes for the call, with its timeout (none for a
+    /// function without a `context.Context` parameter).
     fn encode<'py>(
         &self,
         buf: &mut Vec<u8>,
         recv: Option<&Bound<'py, PyAny>>,
         args: &Bound<'py, PyTuple>,
         kwargs: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Vec<Out>> {
+    ) -> PyResult<Made> {
         let sig = &*self.sig;
+        if !sig.contexts.is_empty() {
+            return self.encode_with_context(buf, recv, args, kwargs);
+        }
         let mut enc = Encoder::new(&self.ctx.module, &self.ctx.types);
         let n = sig.params.len();
         buf.clear();
@@ -106,19 +118,6 @@ impl PyGoFunction {
         let nkw = kwargs.map_or(0, |k| k.len());
         let npos = args.len() + usize::from(recv.is_some());
         let get = |i: usize| positional(recv, args, i);
-        let prefix = |i: usize| {
-            let p = &sig.params[i];
-            format!(
-                "{}() argument '{}' (Go {})",
-                self.short_name(),
-                p.py_name,
-                p.go_type
-            )
-        };
-        let mut put = |enc: &mut Encoder<'_>, i: usize, arg: &Bound<'py, PyAny>| {
-            enc.arg(buf, ARGS_DEPTH, &sig.params[i].conv, arg)
-                .map_err(|e| e.into_pyerr(&prefix(i), &sig.params[i].py_name))
-        };
         if sig.variadic {
             // Fixed parameters, then every remaining positional argument into the last one.
             if nkw > 0 {
@@ -131,45 +130,16 @@ impl PyGoFunction {
                 return Err(self.arity_error(npos));
             }
             for i in 0..n - 1 {
-                put(&mut enc, i, &*get(i)?)?;
+                self.put(&mut enc, buf, i, &*get(i)?)?;
             }
-            let err_at = |j: usize| {
-                format!(
-                    "{}() variadic argument {j} (Go {})",
-                    self.short_name(),
-                    sig.params[n - 1].go_type
-                )
-            };
-            let name = &sig.params[n - 1].py_name;
-            if let Converter::Bytes = &sig.params[n - 1].conv {
-                // `...byte`: each argument one byte, all of them one bytes value.
-                let mut bytes = Vec::with_capacity(npos - (n - 1));
-                for (j, i) in (n - 1..npos).enumerate() {
-                    let b = variadic_byte(&*get(i)?)
-                        .map_err(|e| e.into_pyerr(&err_at(j), &format!("{name}[{j}]")))?;
-                    bytes.push(b);
-                }
-                write_bin(buf, &bytes);
-                return Ok(enc.outs);
-            }
-            let Converter::List(elem) = &sig.params[n - 1].conv else {
-                return Err(PyTypeError::new_err(
-                    "a variadic parameter that is not a list",
-                ));
-            };
-            write_array_len(buf, npos - (n - 1));
-            for (j, i) in (n - 1..npos).enumerate() {
-                // The elements are inside the variadic list, one level below the arguments.
-                enc.arg(buf, ARGS_DEPTH + 1, elem, &*get(i)?)
-                    .map_err(|e| e.into_pyerr(&err_at(j), &format!("{name}[{j}]")))?;
-            }
-            return Ok(enc.outs);
+            self.put_variadic(&mut enc, buf, (n - 1..npos).map(get))?;
+            return Ok(Made::from_outs(enc.outs));
         }
         if npos + nkw != n || npos > n {
             return Err(self.arity_error(npos + nkw));
         }
         for i in 0..npos {
-            put(&mut enc, i, &*get(i)?)?;
+            self.put(&mut enc, buf, i, &*get(i)?)?;
         }
         if let Some(kw) = kwargs.filter(|_| nkw > 0) {
             let changed = || PyRuntimeError::new_err("keyword arguments changed during the call");
@@ -183,30 +153,200 @@ impl PyGoFunction {
                         slots[p - npos] = Some(v);
                         Ok(())
                     }
-                    Some(_) => Err(PyTypeError::new_err(format!(
-                        "{}() got multiple values for argument '{k}'",
-                        self.short_name()
-                    ))),
-                    None => Err(PyTypeError::new_err(format!(
-                        "{}() got an unexpected keyword argument '{k}'",
-                        self.short_name()
-                    ))),
+                    Some(_) => Err(self.multiple_values(k)),
+                    None => Err(self.unexpected_keyword(k)),
                 }
             })?;
             for (i, slot) in (npos..n).zip(&slots) {
-                let p = &sig.params[i];
                 let Some(arg) = slot else {
-                    return Err(PyTypeError::new_err(format!(
-                        "{}() missing argument '{}' (Go {})",
-                        self.short_name(),
-                        p.py_name,
-                        p.go_type
-                    )));
+                    return Err(self.missing(i));
                 };
-                put(&mut enc, i, arg)?;
+                self.put(&mut enc, buf, i, arg)?;
             }
         }
-        Ok(enc.outs)
+        Ok(Made::from_outs(enc.outs))
+    }
+
+    /// Writes the argument of parameter `i`.
+    fn put(
+        &self,
+        enc: &mut Encoder<'_>,
+        buf: &mut Vec<u8>,
+        i: usize,
+        arg: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        let p = &self.sig.params[i];
+        enc.arg(buf, ARGS_DEPTH, &p.conv, arg).map_err(|e| {
+            let at = format!(
+                "{}() argument '{}' (Go {})",
+                self.short_name(),
+                p.py_name,
+                p.go_type
+            );
+            e.into_pyerr(&at, &p.py_name)
+        })
+    }
+
+    /// Writes the arguments of the variadic (last) parameter.
+    fn put_variadic<'a, 'py: 'a>(
+        &self,
+        enc: &mut Encoder<'_>,
+        buf: &mut Vec<u8>,
+        items: impl ExactSizeIterator<Item = PyResult<Borrowed<'a, 'py, PyAny>>>,
+    ) -> PyResult<()> {
+        let sig = &*self.sig;
+        let last = &sig.params[sig.params.len() - 1];
+        let err_at = |j: usize| {
+            format!(
+                "{}() variadic argument {j} (Go {})",
+                self.short_name(),
+                last.go_type
+            )
+        };
+        let name = &last.py_name;
+        if let Converter::Bytes = &last.conv {
+            // `...byte`: each argument one byte, all of them one bytes value.
+            let mut bytes = Vec::with_capacity(items.len());
+            for (j, item) in items.enumerate() {
+                let b = variadic_byte(&*item?)
+                    .map_err(|e| e.into_pyerr(&err_at(j), &format!("{name}[{j}]")))?;
+                bytes.push(b);
+            }
+            write_bin(buf, &bytes);
+            return Ok(());
+        }
+        let Converter::List(elem) = &last.conv else {
+            return Err(PyTypeError::new_err(
+                "a variadic parameter that is not a list",
+            ));
+        };
+        write_array_len(buf, items.len());
+        for (j, item) in items.enumerate() {
+            // The elements are inside the variadic list, one level below the arguments.
+            enc.arg(buf, ARGS_DEPTH + 1, elem, &*item?)
+                .map_err(|e| e.into_pyerr(&err_at(j), &format!("{name}[{j}]")))?;
+        }
+        Ok(())
+    }
+
+    /// [`Self::encode`] for a function with `context.Context` parameters (docs/abi.md section
+    /// 8.7). Each may be left out: positional arguments go to the parameters not given by
+    /// keyword, in order, skipping the contexts when they are fewer than those parameters; in
+    /// a variadic function a context is never positional (it is given by keyword or left
+    /// out). A context left out
+    /// or None is one the bridge makes; the keyword `sig.timeout_kw` gives it a deadline.
+    fn encode_with_context<'py>(
+        &self,
+        buf: &mut Vec<u8>,
+        recv: Option<&Bound<'py, PyAny>>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Made> {
+        let sig = &*self.sig;
+        let n = sig.params.len();
+        let fixed = n - usize::from(sig.variadic);
+        let first = usize::from(sig.has_receiver());
+        let npos = args.len() + usize::from(recv.is_some());
+        let mut slots: Vec<Option<Bound<'py, PyAny>>> = vec![None; n];
+        let mut timeout = None;
+        let mut nkw = 0;
+        if let Some(kw) = kwargs {
+            let changed = || PyRuntimeError::new_err("keyword arguments changed during the call");
+            for_each_item(kw, changed, |k, v| {
+                let k = k.cast::<PyString>()?.to_str()?;
+                if k == sig.timeout_kw {
+                    timeout = Some(v);
+                    return Ok(());
+                }
+                let p = sig.params[..fixed]
+                    .iter()
+                    .position(|p| p.py_name == k)
+                    .filter(|&p| p >= first && (!sig.variadic || sig.is_context(p)));
+                let Some(p) = p else {
+                    return Err(self.unexpected_keyword(k));
+                };
+                slots[p] = Some(v);
+                nkw += 1;
+                Ok(())
+            })?;
+        }
+        // Positional arguments go, in order, to the parameters not given by keyword, skipping
+        // the contexts when fewer are given than those parameters (always, for a variadic
+        // function).
+        let free = (0..fixed).filter(|&i| slots[i].is_none()).count();
+        let skip = sig.variadic || npos < free;
+        let order: Vec<usize> = (0..fixed)
+            .filter(|&i| slots[i].is_none() && !(skip && sig.is_context(i)))
+            .collect();
+        if !sig.variadic && npos > order.len() {
+            return Err(self.arity_error(npos + nkw));
+        }
+        for (i, &p) in order.iter().enumerate().take(npos) {
+            slots[p] = Some(positional(recv, args, i)?.to_owned());
+        }
+        let mut enc = Encoder::new(&self.ctx.module, &self.ctx.types);
+        if let Some(t) = timeout {
+            enc.timeout_ns = timeout_ns(sig.timeout_kw, &t)?;
+        }
+        buf.clear();
+        buf.extend_from_slice(&sig.header);
+        let none = args.py().None().into_bound(args.py());
+        for (i, slot) in slots.iter().enumerate().take(fixed) {
+            match slot {
+                Some(arg) => self.put(&mut enc, buf, i, arg)?,
+                None if sig.is_context(i) => self.put(&mut enc, buf, i, &none)?,
+                None => return Err(self.missing(i)),
+            }
+        }
+        if sig.variadic {
+            let rest = order.len().min(npos)..npos;
+            self.put_variadic(&mut enc, buf, rest.map(|i| positional(recv, args, i)))?;
+        }
+        if enc.timeout_ns != 0 && enc.contexts.is_empty() {
+            return Err(PyTypeError::new_err(format!(
+                "{}() got {}= with a Go object for its context: the timeout applies to a \
+                 context the bridge makes (leave the context out or pass None)",
+                self.short_name(),
+                sig.timeout_kw
+            )));
+        }
+        Ok(Made {
+            timeout: (enc.timeout_ns != 0).then(|| std::time::Duration::from_nanos(enc.timeout_ns)),
+            contexts: enc.contexts,
+            outs: enc.outs,
+        })
+    }
+
+    fn multiple_values(&self, k: &str) -> PyErr {
+        PyTypeError::new_err(format!(
+            "{}() got multiple values for argument '{k}'",
+            self.short_name()
+        ))
+    }
+
+    fn unexpected_keyword(&self, k: &str) -> PyErr {
+        if self.sig.variadic {
+            return PyTypeError::new_err(format!(
+                "{}() got an unexpected keyword argument '{k}' (it is variadic: only its \
+                 context and {} are keywords)",
+                self.short_name(),
+                self.sig.timeout_kw
+            ));
+        }
+        PyTypeError::new_err(format!(
+            "{}() got an unexpected keyword argument '{k}'",
+            self.short_name()
+        ))
+    }
+
+    fn missing(&self, i: usize) -> PyErr {
+        let p = &self.sig.params[i];
+        PyTypeError::new_err(format!(
+            "{}() missing argument '{}' (Go {})",
+            self.short_name(),
+            p.py_name,
+            p.go_type
+        ))
     }
 
     /// A closed Go object in the argument(s) of parameter `index` (as encoded from `recv`,
@@ -270,12 +410,17 @@ impl PyGoFunction {
     ) -> PyResult<Py<PyAny>> {
         let mut buf = REQUEST.with(|c| c.take());
         let encoded = self.encode(&mut buf, recv, args, kwargs);
-        let result = encoded.and_then(|outs| {
+        let result = encoded.and_then(|made| {
             let module_arc = &self.ctx.module;
             let module = &**module_arc;
             let f = self.f();
-            let req = &buf;
-            let reply = py.detach(|| module.send(f, req));
+            let start = Instant::now();
+            let (reply, raised) = if made.contexts.is_empty() {
+                let req = &buf;
+                (py.detach(|| module.send(f, req)), None)
+            } else {
+                crate::watch::send(py, module_arc, self.sig.id, &mut buf, &made.contexts)
+            };
             let reply = reply.map_err(|e| to_py(py, e))?;
             let (ok, mut r, has_outs) = module.reply_parts(f, &reply).map_err(|e| to_py(py, e))?;
             let mut value = if ok {
@@ -287,10 +432,30 @@ impl PyGoFunction {
                 Err(self.call_error(py, e, recv, args, kwargs))
             };
             // Out-parameters (docs/abi.md section 8.6) follow the result or the Go error:
-            // what Go left in them is seen in both cases, as in Go.
+            // what Go left in them is seen in both cases, as in Go (also
+            // when Ctrl-C or the timeout ends the call).
             if has_outs && (value.is_ok() || !ok) {
-                if let Err(e) = apply_outs(py, &mut r, &outs, module_arc) {
+                if let Err(e) = apply_outs(py, &mut r, &made.outs, module_arc) {
                     value = Err(e);
+                }
+            }
+            if let Some(signal) = raised {
+                // Ctrl-C cancelled the call: its exception, caused by Go's error if any.
+                if let Err(go) = value {
+                    signal.set_cause(py, Some(go));
+                }
+                return Err(signal);
+            }
+            if let (Err(go), Some(t)) = (&value, made.timeout) {
+                if start.elapsed() >= t {
+                    let e = PyTimeoutError::new_err(format!(
+                        "{}() did not finish within its timeout of {} s: {}",
+                        self.short_name(),
+                        t.as_secs_f64(),
+                        go.value(py)
+                    ));
+                    e.set_cause(py, Some(go.clone_ref(py)));
+                    return Err(e);
                 }
             }
             // A Ctrl-C that arrived during the call takes effect now that it returned: after
@@ -460,6 +625,13 @@ impl PyGoFunction {
     #[getter]
     fn variadic(&self) -> bool {
         self.sig.variadic
+    }
+
+    /// The keyword of the call's timeout (`timeout`, or `call_timeout` when a Go parameter is
+    /// named timeout), for a function with a `context.Context` parameter; else None.
+    #[getter]
+    fn timeout_keyword(&self) -> Option<&'static str> {
+        (!self.sig.contexts.is_empty()).then_some(self.sig.timeout_kw)
     }
 
     /// The receiver type key, for a method.

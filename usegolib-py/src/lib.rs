@@ -15,6 +15,7 @@ mod module;
 mod naming;
 mod signature;
 mod views;
+mod watch;
 
 use std::path::PathBuf;
 use std::sync::Arc;

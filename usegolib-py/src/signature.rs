@@ -45,6 +45,12 @@ pub struct Signature {
     pub py_name: String,
     /// The import path of the package.
     pub package: String,
+    /// The indices of the `context.Context` parameters (docs/abi.md section 8.7): each may be
+    /// left out, and the call then takes the keyword [`Signature::timeout_kw`].
+    pub contexts: Vec<usize>,
+    /// The keyword of a call's timeout: `timeout`, or `call_timeout` when a Go parameter's
+    /// Python name is `timeout` (that keyword stays the parameter's).
+    pub timeout_kw: &'static str,
 }
 
 impl Signature {
@@ -63,13 +69,24 @@ impl Signature {
                 })
                 .collect()
         };
-        let params = prepare(&f.schema.params, &f.params);
+        let params: Vec<Param> = prepare(&f.schema.params, &f.params);
         let results = prepare(&f.schema.results, &f.results);
         let s = &f.schema;
         let shown = match (s.kind, &s.var, &s.generic) {
             (FunctionKind::Var, Some(v), _) => v.as_str(),
             (FunctionKind::Generic, _, Some(g)) => g.name.as_str(),
             _ => s.name.rsplit('.').next().unwrap_or(&s.name),
+        };
+        let contexts = params
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| matches!(p.conv, Converter::Context))
+            .map(|(i, _)| i)
+            .collect();
+        let timeout_kw = if params.iter().any(|p| p.py_name == "timeout") {
+            "call_timeout"
+        } else {
+            "timeout"
         };
         Signature {
             id: f.id() as usize,
@@ -80,12 +97,19 @@ impl Signature {
             variadic: s.variadic,
             py_name: py_name(shown),
             package: f.package.clone(),
+            contexts,
+            timeout_kw,
         }
     }
 
     /// Whether the first parameter is a method's receiver.
     pub fn has_receiver(&self) -> bool {
         self.kind == FunctionKind::Method
+    }
+
+    /// Whether parameter `i` is a `context.Context`.
+    pub fn is_context(&self, i: usize) -> bool {
+        self.contexts.contains(&i)
     }
 
     /// The parameters a caller gives (without a method's receiver).

@@ -95,6 +95,13 @@ impl GoParam {
         self.variadic
     }
 
+    /// Whether the caller may leave the parameter out: a `context.Context` (docs/abi.md
+    /// section 8.7), None by default.
+    #[getter]
+    fn optional(&self) -> bool {
+        !self.result && matches!(self.p().conv, Converter::Context)
+    }
+
     /// The Python type, as in `__signature__`.
     #[getter]
     fn annotation<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {

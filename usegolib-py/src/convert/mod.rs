@@ -11,6 +11,7 @@
 mod any;
 mod bool;
 mod bytes;
+mod context;
 mod duration;
 mod error;
 mod float;
@@ -70,6 +71,8 @@ pub enum Converter {
     Duration,
     /// `reader` (Go `io.Reader`, parameters only).
     Reader,
+    /// `context` (Go `context.Context`, a parameter itself only).
+    Context,
     /// `error` (results only).
     Error,
 }
@@ -163,6 +166,7 @@ impl Types {
             WireType::Time => Converter::Time,
             WireType::Duration => Converter::Duration,
             WireType::Reader => Converter::Reader,
+            WireType::Context => Converter::Context,
             WireType::Error => Converter::Error,
         }
     }
@@ -189,6 +193,7 @@ impl Converter {
             | Converter::Time
             | Converter::Duration
             | Converter::Reader
+            | Converter::Context
             | Converter::Error => py.None(),
         })
     }
@@ -217,7 +222,7 @@ impl Converter {
             Converter::Time => time::decode(py, r),
             Converter::Duration => duration::decode(py, r),
             // Never a result (scan.ownWireTypeIn): read as the bytes or handle it would be.
-            Converter::Reader => any::decode(py, r),
+            Converter::Reader | Converter::Context => any::decode(py, r),
             Converter::Error => error::decode(py, r),
         }
     }
@@ -235,7 +240,7 @@ impl Converter {
             return None;
         }
         match self {
-            Converter::Object(_) | Converter::Reader => object::closed(obj),
+            Converter::Object(_) | Converter::Reader | Converter::Context => object::closed(obj),
             Converter::Ptr(e) => e.closed_object(obj, depth),
             Converter::List(e) | Converter::Array(_, e) => list::closed(e, obj, depth),
             Converter::Map(e) => map::closed(e, obj, depth),
@@ -272,6 +277,7 @@ impl Converter {
             Converter::Time => time::annotation(py),
             Converter::Duration => duration::annotation(py),
             Converter::Reader => reader::annotation(py),
+            Converter::Context => context::annotation(py),
             Converter::Error => error::annotation(py),
         }
     }
@@ -297,6 +303,7 @@ impl Converter {
             Converter::Time => time::STUB.into(),
             Converter::Duration => duration::STUB.into(),
             Converter::Reader => reader::STUB.into(),
+            Converter::Context => context::STUB.into(),
             Converter::Error => error::STUB.into(),
         }
     }
@@ -311,6 +318,10 @@ pub struct Encoder<'a> {
     depth: usize,
     /// The out slots written so far (docs/abi.md section 8.6), in argument order.
     pub outs: Vec<Out>,
+    /// The timeout of the contexts the bridge makes for this call, in nanoseconds (0: none).
+    pub timeout_ns: u64,
+    /// The tokens of the contexts the bridge makes for this call (`context::encode`).
+    pub contexts: Vec<u64>,
 }
 
 impl<'a> Encoder<'a> {
@@ -320,6 +331,8 @@ impl<'a> Encoder<'a> {
             types,
             depth: crate::args::ARGS_DEPTH,
             outs: Vec::new(),
+            timeout_ns: 0,
+            contexts: Vec::new(),
         }
     }
 
@@ -395,6 +408,7 @@ impl<'a> Encoder<'a> {
             Converter::Time => time::encode(self, out, obj),
             Converter::Duration => duration::encode(out, obj),
             Converter::Reader => reader::encode(self.module, out, obj),
+            Converter::Context => context::encode(self, out, obj),
             Converter::Error => Err(ArgError::Type(
                 "wire type error cannot be an argument".into(),
             )),
