@@ -8,7 +8,7 @@ export USEGOLIB_CACHE_DIR ?= $(CURDIR)/target/usegolib-cache
 export GOFLAGS ?= -mod=mod
 GO_FIXTURES := $(patsubst %/go.mod,%,$(wildcard tests/fixtures/go/*/go.mod tests/fixtures/go/*/*/go.mod))
 
-.PHONY: help demo venv test real-modules rust-fmt rust-lint rust-test go-fmt go-vet go-test py-lint py-test bench fuzz
+.PHONY: help demo venv test real-modules std-build rust-fmt rust-lint rust-test go-fmt go-vet go-test py-lint py-test bench fuzz
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -40,11 +40,14 @@ go-vet: ## go vet on the tools and the fixtures
 	(cd go && go vet ./...)
 	for d in $(GO_FIXTURES); do (cd $$d && go vet ./...); done
 
-go-test: ## Go unit, golden, vector and end-to-end tests (fuzz seed corpora run as tests)
-	cd go && go test ./...
+go-test: ## Go unit, golden, vector and end-to-end tests (fuzz seed corpora run as tests; builds the whole standard library)
+	cd go && go test -timeout 20m ./...
 
 real-modules: ## build every package of five large real modules (pinned; go/builder/realmod_test.go), print bridged/skipped counts and top skip reasons; make test builds only the first
 	cd go && USEGOLIB_REAL_MODULES=all go test -count=1 -timeout 30m -v -run TestRealModules ./builder | grep -v '^=== RUN'
+
+std-build: ## scan and build every importable package of the Go standard library into one artifact (go/builder/std_test.go, also in make test), print bridged/skipped counts per package, build time and the top skip reasons
+	cd go && go test -count=1 -timeout 20m -v -run TestStdBuild ./builder | grep -v '^=== RUN'
 
 py-lint: ## ruff check and ruff format --check
 	.venv/bin/ruff check python tests/python benches/python examples

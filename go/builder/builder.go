@@ -51,6 +51,12 @@ type Options struct {
 	// (docs/abi.md section 8.4), as scan.ParseGeneric reads them:
 	// "Keys[string,int64]" or "example.com/m.Keys[string,int64]".
 	Generics []string
+	// Std, when set, builds a bridge over standard-library packages instead
+	// of a module: go list patterns ("std", "fmt", "encoding/..."); only
+	// the standard-library packages they match are bridged. ModuleDir and
+	// Version are then empty: the module is scan.StdModule ("std") and the
+	// version the toolchain's (go env GOVERSION, "go1.26.8").
+	Std []string
 }
 
 // Result is a finished build.
@@ -136,11 +142,14 @@ type build struct {
 
 // Build builds the artifact for opts.ModuleDir into opts.OutDir.
 func Build(ctx context.Context, opts Options) (*Result, error) {
-	if opts.Version == "" {
-		opts.Version = gen.LocalVersion
-	}
 	if opts.Env == nil {
 		opts.Env = os.Environ()
+	}
+	if len(opts.Std) > 0 {
+		return buildStd(ctx, opts)
+	}
+	if opts.Version == "" {
+		opts.Version = gen.LocalVersion
 	}
 	if opts.ModuleDir == "" || opts.OutDir == "" {
 		return nil, errors.New("the module directory and the output directory are required")
@@ -151,12 +160,18 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 		}
 	}
 	b := &build{opts: opts}
+	return b.run(ctx, b.resolve)
+}
+
+// run runs the phases of a build, resolve being the given one.
+func (b *build) run(ctx context.Context, resolve func(context.Context) error) (*Result, error) {
+	opts := b.opts
 	defer b.cleanup()
 	for _, ph := range []struct {
 		name string
 		run  func(context.Context) error
 	}{
-		{"resolve", b.resolve},
+		{"resolve", resolve},
 		{"scan", b.scan},
 		{"generate", b.generate},
 		{"compile", b.compile},
@@ -231,6 +246,24 @@ func (b *build) resolve(ctx context.Context) error {
 		b.carryOver(mod)
 	}
 
+	if err := b.makeWork(); err != nil {
+		return err
+	}
+	b.target.AbsolutePaths = local && !gen.CanLink(b.work)
+	if err := gen.WriteModule(b.work, b.target); err != nil {
+		return err
+	}
+	if local {
+		// Before scan reads the sources: an edit during the build leaves an
+		// artifact that looks stale, never one that looks current.
+		return b.fingerprint(ctx)
+	}
+	return nil
+}
+
+// makeWork makes the work directory b.work: Options.WorkDir, or a new
+// temporary directory.
+func (b *build) makeWork() (err error) {
 	if b.opts.WorkDir != "" {
 		b.work, err = filepath.Abs(b.opts.WorkDir)
 		if err == nil {
@@ -245,19 +278,7 @@ func (b *build) resolve(ctx context.Context) error {
 		// gets no PWD from us), and the fingerprint matches its roots by path.
 		b.work, err = filepath.EvalSymlinks(b.work)
 	}
-	if err != nil {
-		return err
-	}
-	b.target.AbsolutePaths = local && !gen.CanLink(b.work)
-	if err := gen.WriteModule(b.work, b.target); err != nil {
-		return err
-	}
-	if local {
-		// Before scan reads the sources: an edit during the build leaves an
-		// artifact that looks stale, never one that looks current.
-		return b.fingerprint(ctx)
-	}
-	return nil
+	return err
 }
 
 // goModJSON is what the builder reads from `go mod edit -json`.
@@ -290,7 +311,7 @@ func (b *build) carryOver(mod goModJSON) {
 // empty bridge then most likely hides a broken checkout or a missing
 // dependency.
 func (b *build) scan(ctx context.Context) (err error) {
-	b.res, err = scan.Scan(ctx, scan.Config{Dir: b.work, Module: b.target.Path, Env: b.env, GOARCH: b.goenv.GOARCH, Generics: b.opts.Generics})
+	b.res, err = scan.Scan(ctx, scan.Config{Dir: b.work, Module: b.target.Path, Packages: b.opts.Std, Env: b.env, GOARCH: b.goenv.GOARCH, Generics: b.opts.Generics})
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -132,12 +133,27 @@ func envValue(env []string, key string) string {
 }
 
 // reasonKind is a skip reason without the names that lead to it: its last
-// clause ("function values are not supported").
+// clause ("function values are not supported"), with the names it still
+// holds replaced by T or dropped, so that a kind of reason is counted once.
 func reasonKind(reason string) string {
 	if i := strings.LastIndex(reason, ": "); i >= 0 {
-		return reason[i+2:]
+		reason = reason[i+2:]
+	}
+	for _, r := range reasonNames {
+		reason = r.re.ReplaceAllString(reason, r.with)
 	}
 	return reason
+}
+
+// reasonNames are the names in the last clause of a skip reason.
+var reasonNames = []struct {
+	re   *regexp.Regexp
+	with string
+}{
+	{regexp.MustCompile(` \(build with -generic [^)]*\)$`), ""},
+	{regexp.MustCompile(`^generic type .+ is not supported$`), "generic type T is not supported"},
+	{regexp.MustCompile(`^type \S+ is `), "type T is "},
+	{regexp.MustCompile(`^(map keys must be strings), not .+$`), "$1"},
 }
 
 // topReasons are the n most frequent keys of counts, most frequent first.

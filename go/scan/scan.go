@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"go/importer"
 	"go/token"
@@ -22,8 +23,13 @@ type Config struct {
 	// Dir is the bridge work directory: its go.mod requires Module (with a
 	// replace for a local module). go list runs there.
 	Dir string
-	// Module is the import path of the target module.
+	// Module is the import path of the target module, or StdModule with
+	// Packages.
 	Module string
+	// Packages, for Module == StdModule only, are the go list patterns of
+	// the standard-library packages to scan ("std", "fmt", "encoding/...").
+	// Only standard-library packages they match are scanned.
+	Packages []string
 	// Env is the complete environment of the go command, normally
 	// gotool.Env(os.Environ(), goflags): exactly the env of the final build,
 	// since build tags, GOOS and GOARCH change the API.
@@ -43,6 +49,7 @@ type listPackage struct {
 	CompiledGoFiles []string
 	Export          string
 	DepOnly         bool
+	Standard        bool
 	ImportMap       map[string]string
 	Module          *struct {
 		Path      string
@@ -75,8 +82,12 @@ func Scan(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, fmt.Errorf("scan: GOARCH=%s has %d-bit int; usegolib needs a 64-bit target (int and uint are 64-bit on the wire)", goarch, 8*s)
 	}
 
+	patterns, err := listPatterns(cfg)
+	if err != nil {
+		return nil, err
+	}
 	out, err := gotool.Output(ctx, cfg.Dir, cfg.Env,
-		"list", "-e", "-json", "-export", "-deps", "-compiled", cfg.Module+"/...")
+		append([]string{"list", "-e", "-json", "-export", "-deps", "-compiled"}, patterns...)...)
 	if err != nil {
 		return nil, fmt.Errorf("scan: %w", err)
 	}
@@ -116,10 +127,10 @@ func Scan(ctx context.Context, cfg Config) (*Result, error) {
 	c := newChecker()
 	var checked []*checkedPackage
 	for _, p := range pkgs {
-		if p.Module == nil || p.Module.Path != cfg.Module || p.DepOnly {
+		if !cfg.targets(p) {
 			continue
 		}
-		if res.GoVersion == "" {
+		if res.GoVersion == "" && p.Module != nil {
 			res.GoVersion = p.Module.GoVersion
 		}
 		reason, broken := skipReason(p)
@@ -131,7 +142,9 @@ func Scan(ctx context.Context, cfg Config) (*Result, error) {
 			}
 		}
 		if reason != "" {
-			reason = trimModuleDir(reason, p.Module.Dir, cfg.Dir)
+			if p.Module != nil {
+				reason = trimModuleDir(reason, p.Module.Dir, cfg.Dir)
+			}
 			res.SkippedPackages = append(res.SkippedPackages, SkippedPackage{Path: p.ImportPath, Reason: reason, Broken: broken})
 			continue
 		}
@@ -165,6 +178,43 @@ func Scan(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	res.Types = c.reachable(res.Packages)
 	return res, nil
+}
+
+// StdModule is the module path of the Go standard library: a Config with
+// this Module scans the standard-library packages its Packages name.
+const StdModule = "std"
+
+// listPatterns are the go list patterns of the packages cfg scans.
+func listPatterns(cfg Config) ([]string, error) {
+	if cfg.Module != StdModule {
+		if len(cfg.Packages) > 0 {
+			return nil, fmt.Errorf("scan: package patterns are for the standard library (module %q) only", StdModule)
+		}
+		return []string{cfg.Module + "/..."}, nil
+	}
+	if len(cfg.Packages) == 0 {
+		return nil, errors.New("scan: the standard library needs a list of packages (or \"std\")")
+	}
+	for _, p := range cfg.Packages {
+		if p == "" || strings.HasPrefix(p, "-") {
+			return nil, fmt.Errorf("scan: %q is not a standard-library package pattern", p)
+		}
+	}
+	return cfg.Packages, nil
+}
+
+// targets reports whether go list's package p is one of the packages cfg
+// scans (not a dependency listed only for its export data).
+func (cfg Config) targets(p *listPackage) bool {
+	if p.DepOnly {
+		return false
+	}
+	if cfg.Module == StdModule {
+		// A pattern naming no standard package (a typo) lists with an error
+		// and without Standard: it is reported as a skipped package.
+		return p.Standard || p.Error != nil
+	}
+	return p.Module != nil && p.Module.Path == cfg.Module
 }
 
 // trimModuleDir makes the file names in an error message relative to the
@@ -206,12 +256,22 @@ func skipReason(p *listPackage) (reason string, broken bool) {
 		return "package has errors: " + firstLine(p.Error.Err), true
 	case p.Name == "main":
 		return "main package: cannot be imported", false
+	case p.Standard && p.ImportPath == "unsafe":
+		return "package unsafe is built into the compiler: it has nothing to call", false
 	case isInternal(p.ImportPath):
 		return "internal package: cannot be imported from the bridge module", false
+	case isVendored(p.ImportPath):
+		return "vendored package: cannot be imported from the bridge module", false
 	case len(p.DepsErrors) > 0:
 		return "a dependency has errors: " + firstLine(p.DepsErrors[0].Err), true
 	}
 	return "", false
+}
+
+// isVendored reports whether path is a vendored copy of a package
+// (vendor/golang.org/x/net/...): only its own module can import it.
+func isVendored(path string) bool {
+	return strings.HasPrefix(path, "vendor/") || strings.Contains(path, "/vendor/")
 }
 
 func isInternal(path string) bool {

@@ -300,7 +300,7 @@ func nameable(n *types.Named) error {
 	if !obj.Exported() {
 		return notSupported(fmt.Sprintf("type %s is not exported: the bridge cannot name it", typeString(n)))
 	}
-	if path := obj.Pkg().Path(); strings.HasPrefix(path, "vendor/") || strings.Contains(path, "/vendor/") {
+	if isVendored(obj.Pkg().Path()) {
 		return notSupported(fmt.Sprintf("type %s is declared in a vendored package: the bridge cannot import it", typeString(n)))
 	}
 	if isInternal(obj.Pkg().Path()) {
@@ -309,7 +309,36 @@ func nameable(n *types.Named) error {
 	if obj.Parent() != nil && obj.Parent() != obj.Pkg().Scope() {
 		return notSupported(fmt.Sprintf("type %s is declared inside a function", obj.Name()))
 	}
+	if notInHeap(n.Underlying(), map[types.Type]bool{}) {
+		return notSupported(fmt.Sprintf("type %s is not-in-heap (the runtime's NotInHeap marker): Go code cannot allocate it", typeString(n)))
+	}
 	return nil
+}
+
+// notInHeap reports whether values of t hold the runtime's not-in-heap
+// marker (internal/runtime/sys.nih, which runtime/cgo.Incomplete embeds):
+// the compiler refuses to allocate such a type, on the heap or the stack.
+func notInHeap(t types.Type, seen map[types.Type]bool) bool {
+	if seen[t] {
+		return false
+	}
+	seen[t] = true
+	switch t := t.(type) {
+	case *types.Named:
+		if obj := t.Obj(); obj.Pkg() != nil && obj.Name() == "nih" && (obj.Pkg().Path() == "internal/runtime/sys" || obj.Pkg().Path() == "runtime/internal/sys") {
+			return true
+		}
+		return notInHeap(t.Underlying(), seen)
+	case *types.Struct:
+		for i := 0; i < t.NumFields(); i++ {
+			if notInHeap(t.Field(i).Type(), seen) {
+				return true
+			}
+		}
+	case *types.Array:
+		return notInHeap(t.Elem(), seen)
+	}
+	return false
 }
 
 func (c *checker) namedType(n *types.Named, u use) (Type, error) {

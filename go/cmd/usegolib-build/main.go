@@ -62,8 +62,11 @@ func run(args []string, stderr io.Writer) int {
 	quiet := fs.Bool("quiet", false, "do not announce the phases")
 	var generics stringList
 	fs.Var(&generics, "generic", "an instantiation of a generic function to bridge, as 'Name[T1,T2]' or 'import/path.Name[T1,T2]' (repeatable)")
+	var std stringList
+	fs.Var(&std, "std", "instead of -module: a standard-library package or pattern to bridge ('fmt', 'encoding/...', 'std'; repeatable); the version is the Go toolchain's")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: usegolib-build -module DIR -out OUTDIR [-version local|vX.Y.Z] [-work DIR] [-quiet] [-generic 'Name[T1,T2]' ...]")
+		fmt.Fprintln(stderr, "       usegolib-build -std PKG [-std PKG ...] -out OUTDIR [-work DIR] [-quiet]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -72,9 +75,14 @@ func run(args []string, stderr io.Writer) int {
 		}
 		return 1
 	}
-	if *module == "" || *out == "" || fs.NArg() > 0 {
+	versionSet := false
+	fs.Visit(func(f *flag.Flag) { versionSet = versionSet || f.Name == "version" })
+	if (*module == "") == (len(std) == 0) || *out == "" || fs.NArg() > 0 || (len(std) > 0 && versionSet) {
 		fs.Usage()
 		return 1
+	}
+	if len(std) > 0 {
+		*version = "" // the toolchain's
 	}
 	for _, g := range generics {
 		if _, err := scan.ParseGeneric(g); err != nil {
@@ -85,7 +93,7 @@ func run(args []string, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	opts := builder.Options{ModuleDir: *module, OutDir: *out, Version: *version, WorkDir: *work, Generics: generics}
+	opts := builder.Options{ModuleDir: *module, OutDir: *out, Version: *version, WorkDir: *work, Generics: generics, Std: std}
 	if !*quiet {
 		opts.Log = stderr
 	}

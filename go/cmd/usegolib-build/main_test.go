@@ -34,6 +34,39 @@ func TestUsage(t *testing.T) {
 	}
 }
 
+// TestStdFlag builds a bridge over two standard-library packages; -std
+// takes neither -module nor -version.
+func TestStdFlag(t *testing.T) {
+	var stderr bytes.Buffer
+	for _, args := range [][]string{
+		{"-std", "fmt", "-module", ".", "-out", "x"},
+		{"-std", "fmt", "-version", "v1.0.0", "-out", "x"},
+		{"-std", "fmt"},
+	} {
+		stderr.Reset()
+		if code := run(args, &stderr); code != 1 || !strings.Contains(stderr.String(), "usegolib-build -std PKG [-std PKG ...] -out OUTDIR") {
+			t.Errorf("%v: exit %d\n%s", args, code, stderr.String())
+		}
+	}
+	if testing.Short() {
+		t.Skip("runs go build; skipped in -short mode")
+	}
+	out := filepath.Join(t.TempDir(), "art")
+	stderr.Reset()
+	if code := run([]string{"-std", "strings", "-std", "unicode/utf8", "-out", out, "-quiet"}, &stderr); code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr.String())
+	}
+	m, err := os.ReadFile(filepath.Join(out, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"module": "std"`, `"version": "go1.`, `"local": false`, `"path": "strings"`, `"path": "unicode/utf8"`, `"name": "ToUpper"`} {
+		if !bytes.Contains(m, []byte(want)) {
+			t.Errorf("manifest lacks %s", want)
+		}
+	}
+}
+
 // TestGenericFlag builds a module with two -generic flags.
 func TestGenericFlag(t *testing.T) {
 	if testing.Short() {
