@@ -149,7 +149,11 @@ func failedCall(buf []byte, f *Func, err error) []byte {
 	if ge, ok := err.(*goError); ok && len(ge.outs) > 0 {
 		e := Encoder{Buf: reply}
 		if oerr := writeOuts(&e, ge.outs); oerr != nil {
-			return errorReply(buf, callFailure(f, oerr))
+			// The bad_result reply keeps the function's own error in its message: it is the
+			// cause of the call's failure, and would otherwise be lost.
+			fl := callFailure(f, oerr)
+			fl.message += "; the function had returned the error: " + ge.Error()
+			return errorReply(buf, fl)
 		}
 		if e.elems > MaxElements || e.elems < 0 || len(e.Buf) > MaxMessageBytes {
 			writeLimit(&e)

@@ -47,6 +47,17 @@ var outFuncs = []Func{
 		e.Nil()
 		return WithOuts(e, &outs)
 	}},
+	{Name: "t.FailBadOut", Params: []Param{{"v", "any"}}, Call: func(d Decoder, e Encoder) (Encoder, error) {
+		var outs Outs
+		v, err := DecodeAnyArg(&d, &outs, 0)
+		if err != nil {
+			return e, ArgError(0, err)
+		}
+		if p, ok := v.(*any); ok {
+			*p = make(chan int) // no wire form
+		}
+		return e, GoErrorOuts(errors.New("boom"), &outs)
+	}},
 }
 
 func serveOut(t *testing.T, id byte, arg []byte) []byte {
@@ -98,6 +109,24 @@ func TestOutParameterErrors(t *testing.T) {
 		}
 		if r.status != 1 || !strings.Contains(r.message, c.want) {
 			t.Errorf("%s: got %s, want an error with %q", name, r, c.want)
+		}
+	}
+}
+
+// TestOutParameterUnencodableAfterGoError: an out value that cannot be encoded after the
+// function returned an error gives bad_result, whose message keeps the function's error.
+func TestOutParameterUnencodableAfterGoError(t *testing.T) {
+	refAny := []byte{0xc7, 0x06, 0x03, 0x92, 0xa3, 'a', 'n', 'y', 0xc0}
+	r, err := parseReply(serveOut(t, 3, refAny))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.status != 1 || r.kind != "bad_result" {
+		t.Fatalf("got %s, want a bad_result error", r)
+	}
+	for _, want := range []string{"argument 0 cannot be encoded", "the function had returned the error: boom"} {
+		if !strings.Contains(r.message, want) {
+			t.Errorf("message %q lacks %q", r.message, want)
 		}
 	}
 }

@@ -222,6 +222,47 @@ def test_ctrl_c_on_a_call_without_a_context_is_as_before(artifact_root, cx):
     assert float(out[0].split()[1]) >= 1.5, "KeyboardInterrupt once the call returned"
 
 
+def test_out_parameters_are_written_back_when_the_timeout_ends_the_call(cx):
+    buf, state = bytearray(3), usegolib.Ref()
+    with pytest.raises(TimeoutError) as ei:
+        cx.Fill(buf, state, timeout=0.1)
+    assert isinstance(ei.value.__cause__, usegolib.GoError)
+    assert buf == b"\x01\x01\x01", "Go's writes to the buffer are seen"
+    assert state.value == "context deadline exceeded", "and what Go left in the Ref"
+
+
+CHILD_OUTS = """
+import sys, usegolib
+c = usegolib.import_(sys.argv[1], artifact_dir=sys.argv[2])
+buf, state = bytearray(2), usegolib.Ref()
+print("ready", flush=True)
+try:
+    c.Fill(buf, state)
+except KeyboardInterrupt:
+    print("caught", bytes(buf).hex(), state.value, flush=True)
+"""
+
+
+def test_out_parameters_are_written_back_when_ctrl_c_ends_the_call(artifact_root, cx):
+    proc = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(CHILD_OUTS), str(FIXTURES / "contexts")]
+        + [str(artifact_root)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "ready"
+        time.sleep(0.3)  # the call is under way
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    assert out.splitlines() == ["caught 0101 context canceled"]
+
+
 def test_signature_and_stubs_show_contexts_as_optional(cx):
     sig = inspect.signature(cx.Sleep)
     assert str(sig).startswith("(d: usegolib._types.GoDuration, *, ctx: ")

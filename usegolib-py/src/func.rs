@@ -414,7 +414,8 @@ impl PyGoFunction {
             let module_arc = &self.ctx.module;
             let module = &**module_arc;
             let f = self.f();
-            let start = Instant::now();
+            // The clock is read only for a call with a timeout: a plain call pays nothing.
+            let timed = made.timeout.map(|t| (Instant::now(), t));
             let (reply, raised) = if made.contexts.is_empty() {
                 let req = &buf;
                 (py.detach(|| module.send(f, req)), None)
@@ -446,7 +447,7 @@ impl PyGoFunction {
                 }
                 return Err(signal);
             }
-            if let (Err(go), Some(t)) = (&value, made.timeout) {
+            if let (Err(go), Some((start, t))) = (&value, timed) {
                 if start.elapsed() >= t {
                     let e = PyTimeoutError::new_err(format!(
                         "{}() did not finish within its timeout of {} s: {}",
