@@ -60,6 +60,13 @@ def test_methods_and_variables_are_renamed(pn):
     assert pn.False_ == 7
 
 
+def test_a_method_parameter_named_self_is_self_(pn):
+    a, b = pn.NewClass(3), pn.NewClass(4)
+    assert a.Adopt(b) == 7
+    assert a.Adopt(self_=b) == 7
+    assert list(inspect.signature(pn.Class.Adopt).parameters) == ["self", "self_"]
+
+
 def test_error_values_are_goerror_or_none(pn):
     """A Go `error` that is not the trailing one is a result: a GoError instance (not raised)
     or None, annotated `GoError | None` in both the signature and the stubs."""

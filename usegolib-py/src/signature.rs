@@ -69,9 +69,16 @@ impl Signature {
                 })
                 .collect()
         };
-        let params: Vec<Param> = prepare(&f.schema.params, &f.params);
+        let mut params: Vec<Param> = prepare(&f.schema.params, &f.params);
         let results = prepare(&f.schema.results, &f.results);
         let s = &f.schema;
+        if s.kind == FunctionKind::Method {
+            // Python binds the receiver as `self`: a Go parameter of that name (goldmark's
+            // `AppendChild(self, v Node)`) is `self_`, as a keyword would be.
+            for p in params.iter_mut().skip(1).filter(|p| p.py_name == "self") {
+                p.py_name = "self_".into();
+            }
+        }
         let shown = match (s.kind, &s.var, &s.generic) {
             (FunctionKind::Var, Some(v), _) => v.as_str(),
             (FunctionKind::Generic, _, Some(g)) => g.name.as_str(),
