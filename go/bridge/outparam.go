@@ -230,6 +230,33 @@ func DecodeSliceArg[S any](d *Decoder, outs *Outs, arg int, wire string, dec fun
 	return s, nil
 }
 
+// DecodePointerArg reads argument arg of a *T parameter (T not a handle type), whose pointee
+// has wire type wire ("@<key>", "int64"): an out slot [wire, initial value] (a Ref) gives a
+// pointer to a fresh T made from the initial value (nil: the zero value), whose value after
+// the call enc writes into outs; any other value is read by dec (nil, or a copy Go's writes
+// do not reach).
+func DecodePointerArg[T any](d *Decoder, outs *Outs, arg int, wire string, dec func(*Decoder) (*T, error), enc func(*Encoder, T, int) error) (*T, error) {
+	what, init, ok, err := d.outSlot()
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return dec(d)
+	}
+	if what != wire {
+		return nil, fmt.Errorf("an out-parameter for a pointer to %s must be [%q, initial value], got wire type %q", wire, wire, what)
+	}
+	p, err := dec(&init)
+	if err != nil {
+		return nil, fmt.Errorf("the initial value of an out-parameter: %w", err)
+	}
+	if p == nil {
+		p = new(T)
+	}
+	outs.add(arg, func(e *Encoder, depth int) error { return enc(e, *p, depth) })
+	return p, nil
+}
+
 // WithOuts ends a successful call whose adapter holds outs: with no out slot, e is returned as
 // it is; otherwise the reply [0, result] becomes [0, result, outs].
 func WithOuts(e Encoder, outs *Outs) (Encoder, error) {

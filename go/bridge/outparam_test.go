@@ -58,6 +58,25 @@ var outFuncs = []Func{
 		}
 		return e, GoErrorOuts(errors.New("boom"), &outs)
 	}},
+	{Name: "t.Bump", Params: []Param{{"n", "*int64"}}, Call: func(d Decoder, e Encoder) (Encoder, error) {
+		var outs Outs
+		dec := func(d *Decoder) (*int64, error) {
+			if d.Nil() {
+				return nil, nil
+			}
+			v, err := d.Int(64)
+			return &v, err
+		}
+		p, err := DecodePointerArg(&d, &outs, 0, "int64", dec, func(e *Encoder, v int64, _ int) error { e.Int(v); return nil })
+		if err != nil {
+			return e, ArgError(0, err)
+		}
+		if p != nil {
+			*p++
+		}
+		e.Nil()
+		return WithOuts(e, &outs)
+	}},
 }
 
 func serveOut(t *testing.T, id byte, arg []byte) []byte {
@@ -87,6 +106,20 @@ func TestOutParameters(t *testing.T) {
 	if got, want := serveOut(t, 2, buf), []byte{0x93, 0x00, 0xc0, 0x91, 0xc4, 0x02, 0x07, 0x00}; !bytes.Equal(got, want) {
 		t.Errorf("in/out buffer: reply % x, want % x", got, want)
 	}
+	// ["int64", 41] for a *int64 parameter: Go's pointer, and its final value.
+	refPtr := []byte{0xc7, 0x08, 0x03, 0x92, 0xa5, 'i', 'n', 't', '6', '4', 41}
+	if got, want := serveOut(t, 4, refPtr), []byte{0x93, 0x00, 0xc0, 0x91, 42}; !bytes.Equal(got, want) {
+		t.Errorf("Ref(41) for *int64: reply % x, want % x", got, want)
+	}
+	// ["int64", nil]: a pointer to a fresh zero.
+	refZero := []byte{0xc7, 0x08, 0x03, 0x92, 0xa5, 'i', 'n', 't', '6', '4', 0xc0}
+	if got, want := serveOut(t, 4, refZero), []byte{0x93, 0x00, 0xc0, 0x91, 1}; !bytes.Equal(got, want) {
+		t.Errorf("Ref() for *int64: reply % x, want % x", got, want)
+	}
+	// A plain value is a copy: two elements.
+	if got, want := serveOut(t, 4, []byte{0x05}), []byte{0x92, 0x00, 0xc0}; !bytes.Equal(got, want) {
+		t.Errorf("plain *int64: reply % x, want % x", got, want)
+	}
 }
 
 func TestOutParameterErrors(t *testing.T) {
@@ -95,13 +128,14 @@ func TestOutParameterErrors(t *testing.T) {
 		arg  []byte
 		want string
 	}{
-		"unknown wire type": {0, []byte{0xc7, 0x06, 0x03, 0x92, 0xa3, 'x', 'y', 'z', 0xc0}, `wire type "xyz" is not supported`},
-		"unknown record":    {0, []byte{0xc7, 0x06, 0x03, 0x92, 0xa3, '@', 'n', 'o', 0xc0}, "no such record type"},
-		"not a pair":        {0, []byte{0xd4, 0x03, 0xc0}, "expected [wire type, initial value]"},
-		"truncated payload": {0, []byte{0xc7, 0x06, 0x03, 0x92, 0xa3, 'a', 'n', 'y'}, "malformed"},
-		"wrong initial":     {0, []byte{0xc7, 0x11, 0x03, 0x92, 0xae, 'm', 'a', 'p', '[', 's', 't', 'r', 'i', 'n', 'g', ']', 'a', 'n', 'y', 0x01}, "expected a map"},
-		"buffer not bytes":  {2, []byte{0xc7, 0x06, 0x03, 0x92, 0xa3, 'a', 'n', 'y', 0xc0}, "must be [\"bytes\", bin]"},
-		"other ext type":    {0, []byte{0xd4, 0x05, 0x00}, "ext"},
+		"unknown wire type":       {0, []byte{0xc7, 0x06, 0x03, 0x92, 0xa3, 'x', 'y', 'z', 0xc0}, `wire type "xyz" is not supported`},
+		"unknown record":          {0, []byte{0xc7, 0x06, 0x03, 0x92, 0xa3, '@', 'n', 'o', 0xc0}, "no such record type"},
+		"not a pair":              {0, []byte{0xd4, 0x03, 0xc0}, "expected [wire type, initial value]"},
+		"truncated payload":       {0, []byte{0xc7, 0x06, 0x03, 0x92, 0xa3, 'a', 'n', 'y'}, "malformed"},
+		"wrong initial":           {0, []byte{0xc7, 0x11, 0x03, 0x92, 0xae, 'm', 'a', 'p', '[', 's', 't', 'r', 'i', 'n', 'g', ']', 'a', 'n', 'y', 0x01}, "expected a map"},
+		"buffer not bytes":        {2, []byte{0xc7, 0x06, 0x03, 0x92, 0xa3, 'a', 'n', 'y', 0xc0}, "must be [\"bytes\", bin]"},
+		"other ext type":          {0, []byte{0xd4, 0x05, 0x00}, "ext"},
+		"pointer of another type": {4, []byte{0xc7, 0x08, 0x03, 0x92, 0xa5, 'i', 'n', 't', '3', '2', 0x01}, `must be ["int64", initial value], got wire type "int32"`},
 	} {
 		r, err := parseReply(New(outFuncs, nil).Serve(append([]byte{0x94, 1, 0, c.id, 0x91}, c.arg...), nil))
 		if err != nil {

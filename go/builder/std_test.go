@@ -55,6 +55,7 @@ func TestStdBuild(t *testing.T) {
 			Skipped   []struct{ Name, Reason string }
 		}
 		SkippedPackages []struct{ Path, Reason string } `json:"skipped_packages"`
+		Types           map[string]struct{ Kind string }
 	}
 	if err := json.Unmarshal(m.Schema, &s); err != nil {
 		t.Fatal(err)
@@ -82,6 +83,16 @@ func TestStdBuild(t *testing.T) {
 		t.Error("std: nothing bridged")
 	}
 	t.Logf("std@%s: %d packages, %d bridged, %d skipped, built in %s", m.Version, len(s.Packages), bridged, skipped, elapsed.Round(time.Second))
+	records := 0
+	for _, d := range s.Types {
+		if d.Kind == "record" {
+			records++
+		}
+	}
+	lib, _ := os.Stat(filepath.Join(res.Dir, m.Library.File))
+	if lib != nil {
+		t.Logf("  %d types in the schema (%d records), schema %d KiB, library %d MiB", len(s.Types), records, len(m.Schema)>>10, lib.Size()>>20)
+	}
 	for _, r := range topReasons(reasons, 10) {
 		t.Logf("  %5d  %s", reasons[r], r)
 	}

@@ -92,6 +92,11 @@ func mainSource(t Target, res *scan.Result) []byte {
 		for i := range f.f.Results {
 			g.markDeep(&f.f.Results[i].Type, false)
 		}
+		for i := range f.f.Params {
+			if outSlotKind(f.f, i) == "Pointer" {
+				g.markDeep(f.f.Params[i].Type.Elem, false) // written back as a result is
+			}
+		}
 	}
 	refs := g.refRecords()
 	for _, f := range funcs {
@@ -234,6 +239,8 @@ func (g *goGen) adapter(id int, alias, pkgPath string, f *scan.Func) {
 			call = fmt.Sprintf("bridge.DecodeReceiver[%s](&d, %s)", g.spell(v.Type.Canon), strconv.Quote(v.Go))
 		} else if k := outSlotKind(f, i); k == "Slice" {
 			call = g.sliceArg(&v.Type, i)
+		} else if k == "Pointer" {
+			call = g.pointerArg(&v.Type, i)
 		} else if k != "" {
 			call = fmt.Sprintf("bridge.Decode%sArg(&d, &outs, %d)", k, i)
 		}
@@ -326,7 +333,8 @@ func (g *goGen) adapter(id int, alias, pkgPath string, f *scan.Func) {
 
 // outSlotKind says whether parameter i of f may receive an out slot (docs/abi.md section 8.6)
 // and how it is read: "Any" for an `any` parameter (a Ref), "Bytes" for a []byte one (an in/out
-// buffer), "" for the others (a receiver and a variadic parameter never do).
+// buffer), "Pointer" for a *T one (a Ref of T), "" for the others (a receiver, a variadic
+// parameter and a constructor's fields never do).
 func outSlotKind(f *scan.Func, i int) string {
 	if (f.Kind == scan.KindMethod || f.Kind == scan.KindCall) && i == 0 || f.Variadic && i == len(f.Params)-1 {
 		return ""
@@ -334,6 +342,10 @@ func outSlotKind(f *scan.Func, i int) string {
 	switch t := &f.Params[i].Type; t.Kind {
 	case scan.Any:
 		return "Any"
+	case scan.Pointer:
+		if f.Kind != scan.KindConstructor {
+			return "Pointer"
+		}
 	case scan.Bytes:
 		return "Bytes"
 	case scan.Slice:
@@ -364,6 +376,20 @@ func (g *goGen) sliceArg(t *scan.Type, i int) string {
 	}
 	return fmt.Sprintf("bridge.DecodeSliceArg(&d, &outs, %d, %s, func(d *bridge.Decoder) (%s, error) {\nv, err := %s\nreturn %s, err\n}, func(e *bridge.Encoder, v %s, depth int) error {\n%s\n})",
 		i, strconv.Quote(t.Wire), goType, call, conv("v"), goType, enc)
+}
+
+// pointerArg is the call that reads argument i, a *T, as plain value or Ref of T
+// (bridge.DecodePointerArg), with the pointer's decoder and T's encoder.
+func (g *goGen) pointerArg(t *scan.Type, i int) string {
+	call, conv := g.decode(t, "d")
+	enc, fails := g.encode(t.Elem, "v", "e", "depth")
+	if !fails {
+		enc += "\nreturn nil"
+	} else {
+		enc = "return " + enc
+	}
+	return fmt.Sprintf("bridge.DecodePointerArg(&d, &outs, %d, %s, func(d *bridge.Decoder) (%s, error) {\nv, err := %s\nreturn %s, err\n}, func(e *bridge.Encoder, v %s, depth int) error {\n%s\n})",
+		i, strconv.Quote(t.Elem.Wire), g.spell(t.Canon), call, conv("v"), g.spell(t.Elem.Canon), enc)
 }
 
 // hasOutSlots says whether a parameter of f may receive an out slot.

@@ -237,9 +237,26 @@ func (c *checker) collect(cp *checkedPackage, gens []GenericSpec, imp func(strin
 				continue
 			}
 			c.collectMethods(cp, n)
+			c.collectDeclared(n)
 		}
 	}
 	return nil
+}
+
+// collectDeclared registers n, an exported type of a scanned package, when it is a struct that
+// travels as a record (not generic, not a handle type): it is in the schema even when no
+// bridged entry uses it, if its fields all travel (reachable), so that Python can name it in
+// Ref(pkg.T) (docs/abi.md section 8.6).
+func (c *checker) collectDeclared(n *types.Named) {
+	if n.TypeParams().Len() > 0 || !isStruct(n) || isHandleType(n) {
+		return
+	}
+	if _, own := ownWireType(n); own {
+		return
+	}
+	if d, err := c.def(n); err == nil {
+		c.declared = append(c.declared, d.Key)
+	}
 }
 
 // collectGeneric adds the requested instantiations of the generic fn, or
@@ -456,9 +473,10 @@ func (c *checker) finish(cp *checkedPackage) *Package {
 	return p
 }
 
-// reachable returns the types of the schema: the handle types declared in
-// the module's packages, and every record and handle type a supported entry
-// uses, directly or through the fields of records. It fills in the methods
+// reachable returns the types of the schema: the handle types and the
+// record structs (those whose fields all travel) declared in the module's
+// packages, and every record and handle type a supported entry uses,
+// directly or through the fields of records. It fills in the methods
 // and constructors of handle types.
 func (c *checker) reachable(pkgs []*Package) map[string]*TypeDef {
 	out := map[string]*TypeDef{}
@@ -504,6 +522,13 @@ func (c *checker) reachable(pkgs []*Package) map[string]*TypeDef {
 			if f.Kind != KindCall || !unnamed(f.Receiver) {
 				visitEntry(f)
 			}
+		}
+	}
+	// The module's own record structs, used or not; one whose fields do not all travel is left
+	// out silently, as it is today when no entry uses it.
+	for _, key := range c.declared {
+		if d := c.types[key]; d.FieldsErr == "" {
+			visit(&Type{Kind: Record, Key: key})
 		}
 	}
 	// Calling a used unnamed func type may use more of them.

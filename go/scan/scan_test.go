@@ -465,6 +465,8 @@ func TestScanRecords(t *testing.T) {
 		"Tree":      "record Kids:Kids Val:Val!",
 		"Svc":       "handle N:N", // a handle's fields are optional: they are the constructor's input
 		"Sealed":    "handle ",
+		"L1a":       "record X:X!",      // no entry uses it: declared in the module, it is in the schema
+		"Deep":      "record X:X! Z:Z!", // only embedded, likewise
 	} {
 		if got := fields("example.com/records." + key); got != want {
 			t.Errorf("%s: %s, want %s", key, got, want)
@@ -475,7 +477,7 @@ func TestScanRecords(t *testing.T) {
 	}
 	for _, key := range []string{"BadField", "UsesBad", "CycA", "CycB", "WithErr", "HidPtr"} {
 		if res.Types["example.com/records."+key] != nil {
-			t.Errorf("%s is in Types, but no supported entry uses it", key)
+			t.Errorf("%s is in Types, but its fields do not all travel", key)
 		}
 	}
 	// A struct of a dependency: url.URL has pointer methods, so it is a

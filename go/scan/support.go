@@ -65,6 +65,9 @@ type checker struct {
 	skippedCalls map[string]string
 	funcNames    map[string]bool
 	home         string
+	// declared: the keys of the exported, non-generic record structs declared in the module's
+	// packages (collectDeclared); reachable puts those whose fields all travel in the schema.
+	declared []string
 }
 
 func newChecker() *checker {

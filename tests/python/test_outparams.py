@@ -152,6 +152,100 @@ def test_an_any_parameter_s_annotation_admits_ref(op):
     assert "def Decode(data: bytes | bytearray | memoryview, v: Any) -> None:" in stub
 
 
+# Records no function mentions, and Refs for *T parameters.
+
+
+def test_a_record_no_function_mentions_can_be_decoded_into(op):
+    # Settings and Inner are declared in the package but used by no bridged function: they are
+    # in the schema, with a class on the package, and a Ref of them decodes as in Go.
+    data = b'{"theme": "dark", "limits": {"a": 1}, "nested": {"depth": 3}, "enabled": true}'
+    cfg = usegolib.Ref(op.Settings)
+    assert op.Describe(cfg) == "*outparams.Settings"
+    op.Decode(data, cfg)
+    assert cfg.value == op.Settings(
+        theme="dark", limits={"a": 1}, nested=op.Inner(depth=3), enabled=True
+    )
+    assert isinstance(cfg.value.nested, op.Inner)
+    # Differential: Go encodes what it decoded back to the same JSON document.
+    assert op.Encode(cfg).decode() == (
+        '{"theme":"dark","limits":{"a":1},"nested":{"depth":3},"enabled":true}'
+    )
+
+
+def test_declared_records_are_in_show_and_the_stubs_and_unbridgeable_ones_are_not(op):
+    names = {t.name: t.kind for t in op._go_module.types("example.com/outparams")}
+    assert names["Settings"] == "record" and names["Inner"] == "record"
+    assert "Unbridgeable" not in names, "a struct whose fields cannot travel stays out"
+    assert not hasattr(op, "Unbridgeable")
+    stub = _stubs.render(op._go_module, "example.com/outparams")
+    ast.parse(stub)
+    assert "class Settings" in stub and "class Inner" in stub
+
+
+def test_a_ref_for_a_pointer_parameter_sees_go_s_writes(op):
+    start = op.Config(name="a", port=1, tags=["t"])
+    r = usegolib.Ref(op.Config(name="a", port=1, tags=["t"]))
+    assert op.FillConfig(r) is None
+    assert isinstance(r.value, op.Config)
+    # Differential: what a Go caller passing &c sees in c.
+    assert r.value == op.FilledLocally(start)
+    assert r.value == op.Config(name="afilled", port=2, tags=["t", "filled"])
+    zero = op.FilledLocally(op.Config(name="", port=0))
+    for empty in (usegolib.Ref(op.Config), usegolib.Ref()):
+        op.FillConfig(empty)
+        assert empty.value == zero
+    d = usegolib.Ref({"name": "d", "port": 7})
+    op.FillConfig(d)
+    assert d.value == op.Config(name="dfilled", port=8, tags=["filled"])
+
+
+def test_a_plain_record_for_a_pointer_parameter_is_a_copy(op):
+    c = op.Config(name="a", port=1)
+    assert op.FillConfig(c) is None
+    assert c == op.Config(name="a", port=1)
+
+
+def test_a_pointer_ref_holds_what_go_left_when_it_returns_an_error(op):
+    r = usegolib.Ref(op.Config)
+    with pytest.raises(usegolib.GoError, match="failed after writing the config"):
+        op.FillConfigThenFail(r)
+    assert r.value.name == "written"
+
+
+def test_refs_of_scalars_for_pointer_parameters(op):
+    n = usegolib.Ref(41)
+    op.Bump(n)
+    assert n.value == 42
+    fresh = usegolib.Ref()
+    op.Bump(fresh)
+    assert fresh.value == 1
+    small = usegolib.Ref(21)
+    assert op.BumpSmall(small) is False
+    assert small.value == 42
+    assert op.BumpSmall(None) is True
+    assert op.BumpSmall(5) is False, "a plain int is a copy"
+    s, b = usegolib.Ref("hi"), usegolib.Ref(False)
+    op.Shout(s, b)
+    assert (s.value, b.value) == ("hi!", True)
+
+
+def test_a_ref_of_the_wrong_type_for_a_pointer_parameter_is_an_error_before_go(op):
+    other = usegolib.Ref(op.Other)
+    with pytest.raises(TypeError, match=r"FillConfig\(\) argument 'c' .*the class Other.*\*Config"):
+        op.FillConfig(other)
+    assert other.value is op.Other
+    with pytest.raises(TypeError, match=r"argument 'c' .*expected Config or dict, got Other"):
+        op.FillConfig(usegolib.Ref(op.Other(x=1)))
+    with pytest.raises(TypeError, match=r"argument 'n' .*Ref"):
+        op.Bump(usegolib.Ref("s"))
+    big = usegolib.Ref(2**40)
+    with pytest.raises(OverflowError, match=r"argument 'n'"):
+        op.BumpSmall(big)
+    assert big.value == 2**40
+    with pytest.raises(TypeError, match=r"argument 'c'"):
+        op.FillConfig([usegolib.Ref(op.Config)])
+
+
 # Mutable buffers for []byte parameters.
 
 

@@ -347,11 +347,14 @@ impl<'a> Encoder<'a> {
     ) -> Result<(), ArgError> {
         self.depth = depth;
         if depth == crate::args::ARGS_DEPTH && outparam::takes_outs(conv) {
-            // A whole argument of an `any`, `[]byte` or numbers slice parameter may be an out
-            // slot.
+            // A whole argument of an `any`, `*T`, `[]byte` or numbers slice parameter may be an
+            // out slot.
             match conv {
                 Converter::Any if outparam::is_ref(obj) => {
                     return outparam::encode_ref(self, out, obj);
+                }
+                Converter::Ptr(e) if outparam::is_ref(obj) => {
+                    return outparam::encode_pointer_ref(self, out, e, obj);
                 }
                 Converter::Bytes if !obj.is_instance_of::<pyo3::types::PyBytes>() => {
                     if let Some(mv) = outparam::mutable_buffer(obj)? {

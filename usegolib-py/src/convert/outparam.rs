@@ -105,6 +105,76 @@ pub(super) fn encode_ref(
     Ok(())
 }
 
+/// Writes `obj`, a Ref passed for a `*T` parameter (`elem` converts T), as an out slot
+/// `[T's wire type, initial value]`, and records it: Go gets a pointer to a fresh T made from
+/// the Ref's content (None: T's zero value; a record class of T: likewise), and `value` gets
+/// what Go left there. T is a record or a scalar (bool, integer, float, string, []byte).
+pub(super) fn encode_pointer_ref(
+    enc: &mut Encoder<'_>,
+    out: &mut Vec<u8>,
+    elem: &Converter,
+    obj: &Bound<'_, PyAny>,
+) -> Result<(), ArgError> {
+    let v = obj.getattr("value")?;
+    let record = match elem {
+        Converter::Record(rec) => Some(rec.clone()),
+        _ => None,
+    };
+    let wire = match &record {
+        Some(rec) => format!("@{}", rec.key),
+        None => scalar_wire(elem).ok_or_else(|| {
+            ArgError::Type(
+                "a usegolib.Ref is accepted for a pointer parameter only when it points to a \
+                 record, a bool, an integer, a float, a string or []byte: pass the value itself \
+                 (Go gets a copy)"
+                    .into(),
+            )
+        })?,
+    };
+    let mut payload = Vec::with_capacity(16);
+    write_array_len(&mut payload, 2);
+    write_str(&mut payload, wire.as_bytes());
+    match &record {
+        _ if v.is_none() => write_nil(&mut payload),
+        Some(rec) if v.is_instance_of::<PyType>() => {
+            if !rec.is_class_or_instance(&v) {
+                return Err(ArgError::Type(format!(
+                    "a usegolib.Ref holding {} cannot be a *{}: pass Ref({}), Ref({}(...)) or Ref()",
+                    describe(&v),
+                    rec.name,
+                    rec.name,
+                    rec.name
+                )));
+            }
+            write_nil(&mut payload);
+        }
+        _ => enc.value(&mut payload, elem, &v).map_err(|e| match e {
+            ArgError::Type(m) => ArgError::Type(format!("the value of its usegolib.Ref: {m}")),
+            e => e,
+        })?,
+    }
+    write_out_slot(out, &payload);
+    enc.outs.push(Out::Ref {
+        obj: obj.clone().unbind(),
+        record,
+    });
+    Ok(())
+}
+
+/// The wire type of a scalar converter (`int32`, `float64`, `string`, `bytes`), None for the
+/// others.
+fn scalar_wire(conv: &Converter) -> Option<String> {
+    Some(match conv {
+        Converter::Bool => "bool".into(),
+        Converter::Int(t) => format!("{}int{}", if t.signed { "" } else { "u" }, t.bits),
+        Converter::F32 => "float32".into(),
+        Converter::F64 => "float64".into(),
+        Converter::Str => "string".into(),
+        Converter::Bytes => "bytes".into(),
+        _ => return None,
+    })
+}
+
 /// `Ref holding X` text: a class by its name, else the value's type.
 fn describe(v: &Bound<'_, PyAny>) -> String {
     if let Ok(t) = v.cast::<PyType>() {
@@ -229,11 +299,7 @@ pub(super) fn encode_numbers(
     code: char,
     elem: &Converter,
 ) -> Result<(), ArgError> {
-    let wire = match elem {
-        Converter::Int(t) => format!("[]{}int{}", if t.signed { "" } else { "u" }, t.bits),
-        Converter::F32 => "[]float32".into(),
-        _ => "[]float64".into(),
-    };
+    let wire = format!("[]{}", scalar_wire(elem).unwrap_or_default());
     let items = mv.call_method0("tolist")?;
     let mut payload = Vec::with_capacity(16);
     write_array_len(&mut payload, 2);
@@ -302,7 +368,7 @@ pub fn apply(
 /// Whether converter `conv` of a top-level argument takes out slots (docs/abi.md 8.6).
 pub(super) fn takes_outs(conv: &Converter) -> bool {
     match conv {
-        Converter::Any | Converter::Bytes => true,
+        Converter::Any | Converter::Bytes | Converter::Ptr(_) => true,
         Converter::List(e) => match &**e {
             Converter::Int(t) => t.bits != 8 || t.signed,
             Converter::F32 | Converter::F64 => true,
