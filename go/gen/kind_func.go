@@ -2,6 +2,7 @@ package gen
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/usegolib/usegolib/go/scan"
@@ -34,4 +35,114 @@ func (funcUnit) helperName(g *goGen, t *scan.Type) string {
 
 func (funcUnit) encode(_ *goGen, _ *scan.Type, x, e, _ string) (string, bool) {
 	return fmt.Sprintf("bridge.EncodeFunc(%s, %s, %s == nil)", e, x, x), false
+}
+
+// decode reads a func value: nil, a handle, or a host callable (ext 2),
+// which the host_ maker of the type wraps (bridge/host.go); the maker is
+// nil when the schema says a host callable cannot be one.
+func (funcUnit) decode(g *goGen, t *scan.Type, d string) (string, func(string) string) {
+	mk := "nil"
+	if def := g.types[t.Key]; def != nil && def.Callback != nil {
+		mk = g.hostMaker(t, def.Callback)
+	}
+	return fmt.Sprintf("bridge.DecodeFunc[%s](%s, %s, %s)", g.spell(t.Canon), d, strconv.Quote(g.handleGo(t)), mk), identity
+}
+
+// hostMaker writes, once, the host_ function that wraps a host object as a
+// func of type t, and returns its name. The func sends its arguments in a
+// host request and reads its results from the reply (docs/abi.md section
+// 10); a failure is its error result, else a *bridge.HostPanic when the host
+// asks for one, else zero values.
+func (g *goGen) hostMaker(t *scan.Type, cb *scan.Callback) string {
+	name := "host_" + g.helperName(t)
+	if !g.claim(g.hostMakers, name, t) {
+		return name
+	}
+	var b strings.Builder
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+	var params, rdecl, rnames []string
+	for i, p := range cb.Params {
+		ty := g.spell(p.Type.Canon)
+		if cb.Variadic && i == len(cb.Params)-1 {
+			ty = "..." + strings.TrimPrefix(ty, "[]")
+		}
+		params = append(params, fmt.Sprintf("a%d %s", i, ty))
+	}
+	for i, r := range cb.Results {
+		rdecl = append(rdecl, fmt.Sprintf("r%d %s", i, g.spell(r.Type.Canon)))
+		rnames = append(rnames, fmt.Sprintf("r%d", i))
+	}
+	if cb.Error {
+		rdecl = append(rdecl, "err error")
+	}
+	results := ""
+	if len(rdecl) > 0 {
+		results = " (" + strings.Join(rdecl, ", ") + ")"
+	}
+	w("")
+	w("// %s wraps a host callable as a %s (docs/abi.md section 10).", name, g.handleGo(t))
+	w("func %s(h *bridge.HostObject) %s {", name, g.spell(t.Canon))
+	w("return func(%s)%s {", strings.Join(params, ", "), results)
+	w("c := h.Call(%d)", len(cb.Params))
+	w("if ferr := func() error {")
+	if len(cb.Params) > 0 {
+		w("e := c.Enc()")
+	}
+	for i, p := range cb.Params {
+		stmt, fails := g.encode(&p.Type, fmt.Sprintf("a%d", i), "e", "3")
+		if !fails {
+			w("%s", stmt)
+			continue
+		}
+		w("if err := %s; err != nil {", stmt)
+		w("return err")
+		w("}")
+	}
+	w("d, err := c.Send()")
+	w("if err != nil {")
+	w("return err")
+	w("}")
+	switch len(cb.Results) {
+	case 0:
+		w("if err := c.NoResult(d); err != nil {")
+		w("return err")
+		w("}")
+	case 1:
+	default:
+		w("if err := c.Results(d, %d); err != nil {", len(cb.Results))
+		w("return err")
+		w("}")
+	}
+	var vs []string
+	for i, r := range cb.Results {
+		call, conv := g.decode(&r.Type, "d")
+		w("v%d, err := %s", i, call)
+		w("if err != nil {")
+		w("return c.ResultError(%d, err)", i)
+		w("}")
+		vs = append(vs, conv(fmt.Sprintf("v%d", i)))
+	}
+	w("if err := c.End(); err != nil {")
+	w("return err")
+	w("}")
+	if len(rnames) > 0 {
+		w("%s = %s", strings.Join(rnames, ", "), strings.Join(vs, ", "))
+	}
+	w("return nil")
+	w("}(); ferr != nil {")
+	if cb.Error {
+		w("err = c.Err(ferr)")
+	} else {
+		w("c.Fail(ferr)")
+	}
+	w("return")
+	w("}")
+	w("c.Ok()")
+	if len(rdecl) > 0 {
+		w("return")
+	}
+	w("}")
+	w("}")
+	g.hostMakers[name] = b.String()
+	return name
 }

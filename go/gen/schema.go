@@ -30,6 +30,18 @@ type schemaType struct {
 	Fields      *[]schemaField `json:"fields,omitempty"`      // structs: their record form
 	Constructor *int           `json:"constructor,omitempty"` // handles
 	Methods     *[]int         `json:"methods,omitempty"`     // handles
+	// Callback: func types, as a host callable implements them (section 10).
+	Callback *schemaCallback `json:"callback,omitempty"`
+}
+
+// schemaCallback is a func type's signature as Go calls a host callable,
+// or why a host callable cannot be one (Reason, the rest empty).
+type schemaCallback struct {
+	Params   []schemaVar `json:"params"`
+	Results  []schemaVar `json:"results"`
+	Error    bool        `json:"error"`
+	Variadic bool        `json:"variadic,omitempty"`
+	Reason   string      `json:"reason,omitempty"`
 }
 
 type schemaField struct {
@@ -158,6 +170,13 @@ func Schema(t Target, res *scan.Result) ([]byte, error) {
 			}
 			sort.Ints(methods)
 			st.Methods = &methods
+		}
+		if d.Func {
+			st.Callback = &schemaCallback{Params: []schemaVar{}, Results: []schemaVar{}, Reason: d.CallbackErr}
+			if cb := d.Callback; cb != nil {
+				st.Callback = &schemaCallback{Params: schemaVars(cb.Params), Results: schemaVars(cb.Results),
+					Error: cb.Error, Variadic: cb.Variadic}
+			}
 		}
 		doc.Types[key] = st
 	}

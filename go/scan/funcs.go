@@ -112,11 +112,12 @@ func (c *checker) collectCalls(pkgs map[string]*checkedPackage) bool {
 		key := c.calls[0]
 		c.calls = c.calls[1:]
 		d := c.types[key]
+		added = true
+		c.callback(d, c.sigs[key])
 		cp := pkgs[d.Package]
 		if cp == nil {
 			continue
 		}
-		added = true
 		c.home = d.Package
 		sig := c.sigs[key]
 		qual := types.RelativeTo(cp.tpkg)
@@ -142,4 +143,55 @@ func (c *checker) collectCalls(pkgs map[string]*checkedPackage) bool {
 		})
 	}
 	return added
+}
+
+// callback decides whether a host callable can be a value of the func type
+// d (signature sig), as Go calls it: the parameters go to the host as
+// results do, the results come back as parameters do.
+func (c *checker) callback(d *TypeDef, sig *types.Signature) {
+	cb := &Callback{Variadic: sig.Variadic()}
+	fail := func(err error) { d.Callback, d.CallbackErr = nil, err.Error() }
+	for i := 0; i < sig.Params().Len(); i++ {
+		p := sig.Params().At(i)
+		goType := types.TypeString(p.Type(), byName)
+		if sig.Variadic() && i == sig.Params().Len()-1 {
+			goType = "..." + types.TypeString(p.Type().(*types.Slice).Elem(), byName)
+		}
+		t, err := c.wireTypeIn(p.Type(), useResult)
+		if err != nil {
+			fail(fmt.Errorf("parameter %s has type %s: %w", paramName(p.Name(), i), goType, err))
+			return
+		}
+		cb.Params = append(cb.Params, Var{Name: paramName(p.Name(), i), Go: goType, Type: t})
+	}
+	n := sig.Results().Len()
+	if n > 0 && types.Identical(sig.Results().At(n-1).Type(), errorType) {
+		cb.Error = true
+		n--
+	}
+	for i := 0; i < n; i++ {
+		r := sig.Results().At(i)
+		goType := types.TypeString(r.Type(), byName)
+		t, err := c.wireTypeIn(r.Type(), useParam)
+		if err != nil {
+			fail(fmt.Errorf("result %d has type %s: %w", i, goType, err))
+			return
+		}
+		cb.Results = append(cb.Results, Var{Go: goType, Type: t})
+	}
+	d.Callback = cb
+}
+
+// callbackFailures drops the callbacks whose signature uses a record that
+// is not supported, once every record is checked.
+func (c *checker) callbackFailures() {
+	for _, d := range c.types {
+		if d.Callback == nil {
+			continue
+		}
+		f := &Func{Params: d.Callback.Params, Results: d.Callback.Results}
+		if err := c.entryFailure(f); err != nil {
+			d.Callback, d.CallbackErr = nil, err.Error()
+		}
+	}
 }

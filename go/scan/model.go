@@ -201,6 +201,21 @@ type TypeDef struct {
 	Constructor string
 	// Methods are the names of the method entries in the type's package.
 	Methods []string
+	// Callback is a func type's signature as a host callable implements it
+	// (docs/abi.md section 10): nil when a host callable cannot be one,
+	// CallbackErr saying why.
+	Callback    *Callback
+	CallbackErr string
+}
+
+// Callback is the signature of a func type called from Go into the host:
+// Params travel Go -> host (checked as results are), Results host -> Go
+// (checked as parameters are), without a trailing error.
+type Callback struct {
+	Params   []Var
+	Results  []Var
+	Error    bool
+	Variadic bool
 }
 
 // Field is one field of a record, after embedded structs are flattened.

@@ -339,6 +339,30 @@ pub struct TypeInfo {
     /// The function ids of a handle type's methods.
     #[serde(default)]
     pub methods: Vec<u32>,
+    /// A func type's signature as Go calls a host callable (docs/abi.md section 10).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback: Option<CallbackInfo>,
+}
+
+/// A func type as Go calls a host callable: parameters Go -> host, results host -> Go; or,
+/// with `reason`, why a host callable cannot be one.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CallbackInfo {
+    /// The parameters, by their wire types from Go.
+    #[serde(default)]
+    pub params: Vec<Param>,
+    /// The results without a trailing error, by their wire types to Go.
+    #[serde(default)]
+    pub results: Vec<Param>,
+    /// The func type returns a trailing error.
+    #[serde(default)]
+    pub error: bool,
+    /// The last parameter is `...T`, carried as one list.
+    #[serde(default)]
+    pub variadic: bool,
+    /// Why a host callable cannot be this func type ("" when it can).
+    #[serde(default)]
+    pub reason: String,
 }
 
 /// A field of a record type.

@@ -74,6 +74,7 @@ impl GoModule {
             &lib_path,
             &manifest.library.sha256,
             usegolib_abi::ABI_VERSION,
+            &manifest.module,
         )
         .map_err(|e| match e {
             OpenError::Io(source) if source.kind() == std::io::ErrorKind::NotFound => {

@@ -11,6 +11,7 @@
 mod any;
 mod bool;
 mod bytes;
+mod callback;
 mod duration;
 mod error;
 mod float;
@@ -36,6 +37,7 @@ use crate::args::{ArgError, MAX_DEPTH};
 use crate::handle::PyGoObject;
 
 pub use bytes::{variadic_byte, variadic_elem};
+pub use callback::{Callback, CallbackSig};
 pub use object::ObjectInfo;
 pub use record::{Field, RecordInfo};
 
@@ -114,6 +116,11 @@ impl Types {
                 })
                 .collect();
             info.set_fields(fields);
+        }
+        for (key, t) in &schema.types {
+            if let (Some(cb), Some(info)) = (&t.callback, types.objects.get(key)) {
+                info.set_callback(Callback::new(&types, cb, &t.go));
+            }
         }
         types
     }

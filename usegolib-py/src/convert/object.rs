@@ -7,7 +7,7 @@ use pyo3::prelude::*;
 use usegolib_abi::{write_handle, write_nil, Reader, Token};
 use usegolib_loader::GoModule;
 
-use super::{bad_reply, malformed};
+use super::{bad_reply, malformed, Callback};
 use crate::args::{type_name, ArgError};
 use crate::handle::PyGoObject;
 
@@ -21,6 +21,8 @@ pub struct ObjectInfo {
     pub package: String,
     /// The class the Python package made for it.
     class: OnceLock<Py<PyAny>>,
+    /// A func type's signature as Go calls a Python callable (docs/abi.md section 10).
+    callback: OnceLock<Arc<Callback>>,
 }
 
 impl ObjectInfo {
@@ -30,7 +32,18 @@ impl ObjectInfo {
             name: name.to_owned(),
             package: package.to_owned(),
             class: OnceLock::new(),
+            callback: OnceLock::new(),
         }
+    }
+
+    /// Sets a func type's callback signature (once, when the module's types are prepared).
+    pub fn set_callback(&self, cb: Callback) {
+        let _ = self.callback.set(Arc::new(cb));
+    }
+
+    /// A func type's callback signature.
+    pub fn callback(&self) -> Option<&Arc<Callback>> {
+        self.callback.get()
     }
 
     /// Registers the Python class made for this type (the first registration stays).
@@ -54,6 +67,9 @@ pub(super) fn encode(
         return Ok(());
     }
     let Ok(h) = obj.cast::<PyGoObject>() else {
+        if let Some(cb) = info.callback() {
+            return callable(module, out, info, cb, obj);
+        }
         return Err(ArgError::Type(format!(
             "expected a Go object ({}), got {}",
             info.short_key(),
@@ -63,6 +79,39 @@ pub(super) fn encode(
     let id = h.get().id_for(module)?;
     write_handle(out, id);
     Ok(())
+}
+
+/// A Python callable for a func type: registered in the host-object table, written as ext 2.
+#[inline(never)]
+fn callable(
+    module: &Arc<GoModule>,
+    out: &mut Vec<u8>,
+    info: &ObjectInfo,
+    cb: &Arc<Callback>,
+    obj: &Bound<'_, PyAny>,
+) -> Result<(), ArgError> {
+    if !obj.is_callable() {
+        return Err(ArgError::Type(format!(
+            "expected a callable or a Go func object ({}), got {}",
+            info.short_key(),
+            type_name(obj)
+        )));
+    }
+    if let Err(reason) = &cb.sig {
+        return Err(ArgError::Type(format!(
+            "a Python callable cannot be a {}: {reason}",
+            info.short_key()
+        )));
+    }
+    let id = crate::host::register(obj, cb.clone(), module);
+    write_host_object(out, id);
+    Ok(())
+}
+
+/// Writes host object `id`: ext type 2, 8 big-endian bytes (docs/abi.md section 10).
+fn write_host_object(out: &mut Vec<u8>, id: u64) {
+    out.extend_from_slice(&[0xd7, 0x02]);
+    out.extend_from_slice(&id.to_be_bytes());
 }
 
 #[inline(never)]

@@ -1,0 +1,404 @@
+//! Python callables called from Go (docs/abi.md section 10, docs/adr/0010): the host-object
+//! table, the call records that carry a callback's exception back to the caller of the outer Go
+//! function, and the process's host handler.
+//!
+//! * **Table.** A callable passed for a func parameter gets an id (from 1, never reused) and an
+//!   entry holding it, its converters and the call record it was registered in; the table's
+//!   reference keeps it alive until Go releases the id (op 2). Releases take no GIL: the
+//!   entries' Python references are dropped through pyo3's pending-decref pool.
+//! * **Call records.** Each Go call pushes a slot on its thread's stack; a callback's exception
+//!   goes to the record of the call it belongs to (the innermost one of the thread it runs on,
+//!   else the one its callable was registered in, while that call runs), and the call raises
+//!   it when Go returns. Outside any call it goes to `sys.unraisablehook`.
+//! * **Shutdown.** `host_close` (an atexit hook) refuses new host requests and waits, at most
+//!   1 s, for those inside Python.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, LazyLock};
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
+use pyo3::prelude::*;
+use pyo3::types::{PyList, PySequence, PyTuple};
+use usegolib_abi::{validate, write_array_len, write_nil, Limits, Reader, Token, Value};
+use usegolib_loader::{host_error, GoModule, HostHandler};
+
+use crate::convert::{Callback, CallbackSig, Encoder};
+
+/// One host object: a Python callable Go holds.
+struct Entry {
+    obj: Py<PyAny>,
+    cb: Arc<Callback>,
+    module: Arc<GoModule>,
+    /// The call it was registered in (for a callback from another thread during that call).
+    call: Option<Arc<CallRecord>>,
+}
+
+static TABLE: LazyLock<Mutex<HashMap<u64, Arc<Entry>>>> = LazyLock::new(Default::default);
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+static CLOSED: AtomicBool = AtomicBool::new(false);
+static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
+
+/// The state of one Go call, as its callbacks see it.
+pub struct CallRecord {
+    /// The first exception a callback of this call raised.
+    exc: Mutex<Option<PyErr>>,
+    /// The call has returned: later callbacks are outside any call.
+    returned: AtomicBool,
+    /// Host objects registered while the call's arguments were converted.
+    registered: Mutex<Vec<u64>>,
+}
+
+thread_local! {
+    /// The Go calls this thread is in, innermost last; a record is made when first needed.
+    static CALLS: RefCell<Vec<Option<Arc<CallRecord>>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The innermost call of this thread, made on first need.
+fn current() -> Option<Arc<CallRecord>> {
+    CALLS.with(|c| {
+        c.borrow_mut().last_mut().map(|slot| {
+            slot.get_or_insert_with(|| {
+                Arc::new(CallRecord {
+                    exc: Mutex::new(None),
+                    returned: AtomicBool::new(false),
+                    registered: Mutex::new(Vec::new()),
+                })
+            })
+            .clone()
+        })
+    })
+}
+
+/// Registers `obj` (a callable) for the func type `cb` and returns its id.
+pub fn register(obj: &Bound<'_, PyAny>, cb: Arc<Callback>, module: &Arc<GoModule>) -> u64 {
+    let call = current();
+    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+    if let Some(rec) = &call {
+        rec.registered.lock().push(id);
+    }
+    let entry = Arc::new(Entry {
+        obj: obj.clone().unbind(),
+        cb,
+        module: module.clone(),
+        call,
+    });
+    TABLE.lock().insert(id, entry);
+    id
+}
+
+/// The number of host objects Go holds (or may still hold).
+pub fn live() -> usize {
+    TABLE.lock().len()
+}
+
+/// One Go call of this thread, from before its arguments are converted until its reply is read.
+pub struct CallScope(());
+
+impl CallScope {
+    pub fn enter() -> CallScope {
+        CALLS.with(|c| c.borrow_mut().push(None));
+        CallScope(())
+    }
+
+    /// Ends the call: `ran` is false when Go never ran the function (its arguments were refused),
+    /// so the callables registered for it are dropped at once. A callback's exception replaces
+    /// the call's own result, with what Go made of it in its notes.
+    pub fn finish<T>(self, py: Python<'_>, result: PyResult<T>, ran: bool) -> PyResult<T> {
+        let rec = CALLS.with(|c| c.borrow_mut().pop()).flatten();
+        std::mem::forget(self);
+        let Some(rec) = rec else {
+            return result;
+        };
+        rec.returned.store(true, Ordering::SeqCst);
+        if !ran {
+            let ids = std::mem::take(&mut *rec.registered.lock());
+            let mut table = TABLE.lock();
+            let dropped: Vec<_> = ids.iter().filter_map(|id| table.remove(id)).collect();
+            drop(table);
+            drop(dropped);
+        }
+        let Some(exc) = rec.exc.lock().take() else {
+            return result;
+        };
+        let note = match &result {
+            Ok(_) => "the Go function returned normally after this callback raised".to_owned(),
+            Err(e) => format!("the Go function then failed: {e}"),
+        };
+        let _ = exc.value(py).call_method1("add_note", (note,));
+        Err(exc)
+    }
+}
+
+impl Drop for CallScope {
+    fn drop(&mut self) {
+        CALLS.with(|c| {
+            if let Some(Some(rec)) = c.borrow_mut().pop() {
+                rec.returned.store(true, Ordering::SeqCst);
+            }
+        });
+    }
+}
+
+/// Marks the host closed (at interpreter exit) and waits, with the GIL released, at most 1 s
+/// for the host requests already inside Python.
+#[pyfunction]
+pub fn host_close(py: Python<'_>) {
+    CLOSED.store(true, Ordering::SeqCst);
+    py.detach(|| {
+        let until = Instant::now() + Duration::from_secs(1);
+        while IN_FLIGHT.load(Ordering::SeqCst) > 0 && Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    });
+}
+
+/// The number of Python callables Go holds (host objects not yet released).
+#[pyfunction]
+pub fn host_objects_live() -> usize {
+    live()
+}
+
+/// The binding's host handler.
+pub struct PyHost;
+
+/// Decrements [`IN_FLIGHT`] when a request leaves.
+struct InFlight;
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        IN_FLIGHT.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+fn uint(r: &mut Reader<'_>) -> Option<u64> {
+    match r.next_token().ok()? {
+        Token::Int(i) => u64::try_from(i).ok(),
+        Token::Uint(u) => Some(u),
+        _ => None,
+    }
+}
+
+fn array(r: &mut Reader<'_>) -> Option<u32> {
+    match r.next_token().ok()? {
+        Token::Array(n) => Some(n),
+        _ => None,
+    }
+}
+
+impl HostHandler for PyHost {
+    fn call(&self, _module: &str, req: &[u8], out: &mut Vec<u8>) {
+        if let Err(e) = validate(req, &Limits::ABI) {
+            return host_error(out, "malformed", &format!("bad host request: {e}"), vec![]);
+        }
+        let mut r = Reader::new(req);
+        let header = (|| {
+            if array(&mut r)? != 5 || uint(&mut r)? != 1 {
+                return None;
+            }
+            Some((uint(&mut r)?, uint(&mut r)?, uint(&mut r)?, array(&mut r)?))
+        })();
+        let Some((op, id, _method, nargs)) = header else {
+            return host_error(
+                out,
+                "malformed",
+                "bad host request: not [1, op, id, method, args]",
+                vec![],
+            );
+        };
+        match op {
+            2 => {
+                let mut ids = Vec::with_capacity(nargs as usize);
+                for _ in 0..nargs {
+                    match uint(&mut r) {
+                        Some(id) => ids.push(id),
+                        None => return host_error(out, "malformed", "bad release", vec![]),
+                    }
+                }
+                // Dropped after the lock, without the GIL: pyo3 queues the decrefs.
+                let mut table = TABLE.lock();
+                let dropped: Vec<_> = ids.iter().filter_map(|id| table.remove(id)).collect();
+                drop(table);
+                drop(dropped);
+                out.clear();
+                write_array_len(out, 2);
+                out.push(0);
+                write_nil(out);
+            }
+            0 => {
+                let entry = TABLE.lock().get(&id).cloned();
+                let Some(entry) = entry else {
+                    return host_error(
+                        out,
+                        "unknown_host_object",
+                        &format!("no Python callable with id {id}: it was released"),
+                        vec![("id".into(), Value::Int(id as i64))],
+                    );
+                };
+                IN_FLIGHT.fetch_add(1, Ordering::SeqCst);
+                let _leave = InFlight;
+                if CLOSED.load(Ordering::SeqCst) {
+                    return unavailable(out);
+                }
+                let done = Python::try_attach(|py| run(py, &entry, &mut r, nargs, out));
+                if done.is_none() {
+                    unavailable(out);
+                }
+            }
+            _ => host_error(
+                out,
+                "unsupported_op",
+                &format!("host op {op} is not supported"),
+                vec![("op".into(), Value::Int(op as i64))],
+            ),
+        }
+    }
+}
+
+fn unavailable(out: &mut Vec<u8>) {
+    host_error(
+        out,
+        "host_unavailable",
+        "the Python interpreter is shutting down",
+        vec![],
+    );
+}
+
+/// Calls the entry's callable with the request's arguments and writes the reply.
+fn run(py: Python<'_>, entry: &Entry, r: &mut Reader<'_>, nargs: u32, out: &mut Vec<u8>) {
+    let Ok(sig) = &entry.cb.sig else {
+        return host_error(out, "bad_argument", "not a callable func type", vec![]);
+    };
+    if nargs as usize != sig.params.len() {
+        return host_error(
+            out,
+            "arity",
+            &format!("{} takes {} arguments", entry.cb.go, sig.params.len()),
+            vec![],
+        );
+    }
+    let result = args(py, sig, entry, r).and_then(|args| {
+        let v = entry.obj.bind(py).call1(args)?;
+        out.clear();
+        write_array_len(out, 2);
+        out.push(0);
+        results(sig, entry, &v, out)
+    });
+    if let Err(e) = result {
+        failed(py, entry, e, out);
+    }
+}
+
+/// The Python arguments: each converted as a result is; a variadic list spread.
+fn args<'py>(
+    py: Python<'py>,
+    sig: &CallbackSig,
+    entry: &Entry,
+    r: &mut Reader<'_>,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let mut args = Vec::with_capacity(sig.params.len());
+    for conv in &sig.params {
+        args.push(conv.decode(py, r, &entry.module)?.into_bound(py));
+    }
+    if sig.variadic {
+        if let Some(last) = args.pop() {
+            if let Ok(list) = last.cast::<PyList>() {
+                args.extend(list.iter());
+            } else if !last.is_none() {
+                args.push(last);
+            }
+        }
+    }
+    PyTuple::new(py, args)
+}
+
+/// Writes the callable's return value `v` as the func's results.
+fn results(
+    sig: &CallbackSig,
+    entry: &Entry,
+    v: &Bound<'_, PyAny>,
+    out: &mut Vec<u8>,
+) -> PyResult<()> {
+    let mut enc = Encoder::new(&entry.module);
+    let what = |i: usize| format!("result {i} of the Python callable for {}", entry.cb.go);
+    match sig.results.as_slice() {
+        [] => {
+            write_nil(out);
+            Ok(())
+        }
+        [one] => enc
+            .arg(out, 2, one, v)
+            .map_err(|e| e.into_pyerr(&what(0), "result")),
+        many => {
+            let seq = v.cast::<PySequence>().ok().filter(|s| {
+                !v.is_instance_of::<pyo3::types::PyString>() && s.len().ok() == Some(many.len())
+            });
+            let Some(seq) = seq else {
+                return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+                    "the Python callable for {} must return a tuple of {} values, got {}",
+                    entry.cb.go,
+                    many.len(),
+                    crate::args::type_name(v)
+                )));
+            };
+            write_array_len(out, many.len());
+            for (i, conv) in many.iter().enumerate() {
+                let item = seq.get_item(i)?;
+                enc.arg(out, 3, conv, &item)
+                    .map_err(|e| e.into_pyerr(&what(i), "result"))?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// A callback raised `e` (or its results did not convert): the exception goes to its call, or
+/// to `sys.unraisablehook`; Go gets `python_exception`.
+fn failed(py: Python<'_>, entry: &Entry, e: PyErr, out: &mut Vec<u8>) {
+    let ty = e.get_type(py);
+    let type_name = ty
+        .qualname()
+        .map(|q| q.to_string())
+        .unwrap_or_else(|_| "Exception".into());
+    let text = e.value(py).str().map(|s| s.to_string()).unwrap_or_default();
+    let message = if text.is_empty() {
+        type_name.clone()
+    } else {
+        format!("{type_name}: {text}")
+    };
+    // The innermost call of this thread: the request runs on the caller's thread, so a panic
+    // unwinds to that call's recover. Else the call the callable was registered in.
+    let (rec, unwind) = match current() {
+        Some(rec) => (Some(rec), true),
+        None => (
+            entry
+                .call
+                .clone()
+                .filter(|c| !c.returned.load(Ordering::SeqCst)),
+            false,
+        ),
+    };
+    match rec {
+        Some(rec) => {
+            let mut slot = rec.exc.lock();
+            if slot.is_none() {
+                *slot = Some(e);
+            } else {
+                drop(slot);
+                e.write_unraisable(py, Some(entry.obj.bind(py)));
+            }
+        }
+        None => e.write_unraisable(py, Some(entry.obj.bind(py))),
+    }
+    host_error(
+        out,
+        "python_exception",
+        &message,
+        vec![
+            ("type".into(), Value::Str(type_name)),
+            ("unwind".into(), Value::Bool(unwind)),
+        ],
+    );
+}
