@@ -114,6 +114,7 @@ def cmd_rm(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    from usegolib._stubs import _signature
     pkg = import_(
         args.target,
         args.version,
@@ -146,6 +147,8 @@ def cmd_show(args: argparse.Namespace) -> int:
                 print(f"  {fn.go_signature}  [instantiated as {fn.go_name}]")
             elif fn.kind == "function":
                 print(f"  {fn.go_signature}")
+                if any("Callable[" in p.stub for p in fn.params):
+                    print(f"    python: {fn.py_name}{_signature(fn)}")
         skipped = module.skipped(path)
         if skipped:
             print("  skipped:")

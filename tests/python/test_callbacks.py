@@ -215,3 +215,31 @@ def test_a_goroutine_calling_back_while_the_interpreter_exits():
     )
     assert r.returncode == 0, r.stderr
     assert r.stdout == "exiting\n"
+
+
+def test_stubs_and_show_annotate_func_parameters(cb, artifact_root, tmp_path):
+    from usegolib import _stubs
+
+    text = _stubs.render(cb._go_module, cb._go_path)
+    assert "from collections.abc import Callable, Mapping, Sequence" in text
+    assert "def Apply(f: Callable[[int], int] | Func_int__int, x: int) -> int:" in text
+    assert "def Register(h: Callable[[str], str] | Handler) -> None:" in text
+    assert (
+        "def Lookup(get: Callable[[str], tuple[int, bool]] | Func_string__int_bool, key: str)"
+        in text
+    )
+    assert "visit: Callable[[int, str], None] | Func_int_string__error" in text
+    assert "def Adder(n: int) -> Func_int__int:" in text, "a result is the Go func class only"
+    r = run_py(
+        f"""
+        import sys
+        from usegolib.cli import main
+        sys.exit(main(["--artifact-dir", {str(artifact_root)!r}, "show",
+                       {str(FIXTURES / "callbacks")!r}]))
+        """
+    )
+    assert r.returncode == 0, r.stderr
+    assert (
+        "  func Apply(f func(int) int, x int) int\n"
+        "    python: Apply(f: Callable[[int], int] | Func_int__int, x: int) -> int\n"
+    ) in r.stdout, r.stdout

@@ -440,10 +440,10 @@ extern "C" fn host_trampoline(
     }
     // SAFETY: `ctx` is the leaked `HostCtx` given to `usegolib_set_host`, never freed.
     let module: &str = unsafe { &(*ctx.cast::<HostCtx>()).module };
-    // SAFETY: Go lends `req_len` bytes at `req` for the duration of this call.
     let req: &[u8] = if req_len == 0 {
         &[]
     } else {
+        // SAFETY: Go lends `req_len` bytes at `req` (not null) for the duration of this call.
         unsafe { std::slice::from_raw_parts(req, req_len) }
     };
     let mut reply = HOST_REPLY.with(|c| c.take());

@@ -423,6 +423,10 @@ pub fn error_from_reply(f: &GoFunction, e: ErrorReply) -> Error {
         | ErrorKind::UnsupportedOp
         | ErrorKind::Malformed
         | ErrorKind::LimitExceeded
+        // Host replies (docs/abi.md section 10): a bridge never sends them.
+        | ErrorKind::PythonException
+        | ErrorKind::UnknownHostObject
+        | ErrorKind::HostUnavailable
         | ErrorKind::Other(_)) => Error::Bridge {
             function,
             kind,

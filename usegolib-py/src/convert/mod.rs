@@ -292,7 +292,7 @@ impl Converter {
             Converter::Map(e) => map::stub(e, pkg, arg),
             Converter::Ptr(e) => pointer::stub(e, pkg, arg),
             Converter::Record(rec) => record::stub(rec, pkg, arg),
-            Converter::Object(o) => object::stub(o, pkg),
+            Converter::Object(o) => object::stub(o, pkg, arg),
             Converter::Any => any::STUB.into(),
             Converter::Time => time::STUB.into(),
             Converter::Duration => duration::STUB.into(),

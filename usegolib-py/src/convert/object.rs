@@ -150,11 +150,32 @@ pub(super) fn annotation<'py>(py: Python<'py>, info: &ObjectInfo) -> PyResult<Bo
     }
 }
 
-/// The class name within its own package, else `Any`.
-pub(super) fn stub(info: &ObjectInfo, pkg: &str) -> String {
-    if info.package == pkg {
+/// The class name within its own package, else `Any`. As an argument, a func type that a
+/// Python callable can be is also `Callable[[params], result]` (docs/abi.md section 10).
+pub(super) fn stub(info: &ObjectInfo, pkg: &str, arg: bool) -> String {
+    let class = if info.package == pkg {
         info.name.clone()
     } else {
         super::any::STUB.into()
+    };
+    let Some(Ok(sig)) = info.callback().filter(|_| arg).map(|c| c.sig.as_ref()) else {
+        return class;
+    };
+    // Go passes what a call returns; the callable returns what a call accepts.
+    let params: Vec<String> = sig.params.iter().map(|c| c.stub(pkg, false)).collect();
+    let results: Vec<String> = sig.results.iter().map(|c| c.stub(pkg, true)).collect();
+    let result = match results.as_slice() {
+        [] => "None".to_owned(),
+        [one] => one.clone(),
+        many => format!("tuple[{}]", many.join(", ")),
+    };
+    let params = if sig.variadic {
+        "...".to_owned()
+    } else {
+        format!("[{}]", params.join(", "))
+    };
+    if class == super::any::STUB {
+        return format!("Callable[{params}, {result}] | Any");
     }
+    format!("Callable[{params}, {result}] | {class}")
 }
