@@ -115,6 +115,7 @@ def cmd_rm(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     from usegolib._stubs import _signature
+
     pkg = import_(
         args.target,
         args.version,
