@@ -41,10 +41,13 @@ func SetHostCaller(f HostCaller) { hostCaller.Store(&f) }
 
 // HostObject is the Go side of a host object: its id, released when the HostObject becomes
 // unreachable. The pointer field keeps it out of the tiny allocator, for which cleanups may
-// never run (runtime.AddCleanup).
+// never run (runtime.AddCleanup). The padding puts few of them in one span: the runtime keeps
+// a span's cleanups in a list sorted by offset and walks it to add one, so 16-byte objects
+// (512 a span) made that walk the dearest step of a short-lived callback.
 type HostObject struct {
 	id   uint64
 	self *HostObject
+	_    [30]uint64
 }
 
 // hostLive counts the HostObjects whose cleanup has not run; hostAfterGC is the count after the
@@ -137,22 +140,34 @@ func sendReleases() {
 	}
 }
 
-// DecodeFunc reads an argument of a func type T (docs/abi.md sections 8.5 and 10): nil, a
-// handle to a Go func value, or a host object, which mk wraps in a func of type T; mk is nil
-// when a host callable cannot be a T (the schema says why). goType spells T for messages.
+// DecodeFunc reads an argument of a func type or interface T (docs/abi.md sections 8.5 and
+// 10): nil, a handle to a Go value, or a host object, which mk wraps in a func of type T (or a
+// value implementing the interface T); mk is nil when a host object cannot be a T (the schema
+// says why). goType spells T for messages.
 func DecodeFunc[T any](d *Decoder, goType string, mk func(*HostObject) T) (T, error) {
 	var zero T
-	if d.off+2 < len(d.buf) && d.buf[d.off] == mFixExt8 && d.buf[d.off+1] == extHost {
-		if mk == nil {
-			return zero, fmt.Errorf("a host callable cannot be a %s", goType)
-		}
-		b, err := d.take(1, 9)
-		if err != nil {
-			return zero, err
-		}
-		return mk(NewHostObject(binary.BigEndian.Uint64(b[1:]))), nil
+	h, ok, err := d.hostObject()
+	switch {
+	case !ok:
+		return DecodeHandle[T](d, goType)
+	case err != nil:
+		return zero, err
+	case mk == nil:
+		return zero, fmt.Errorf("a host callable cannot be a %s", goType)
 	}
-	return DecodeHandle[T](d, goType)
+	return mk(h), nil
+}
+
+// hostObject reads a host object (d7 02 and 8 bytes) when one is next: ok says whether it was.
+func (d *Decoder) hostObject() (h *HostObject, ok bool, err error) {
+	if d.off+2 >= len(d.buf) || d.buf[d.off] != mFixExt8 || d.buf[d.off+1] != extHost {
+		return nil, false, nil
+	}
+	b, err := d.take(1, 9)
+	if err != nil {
+		return nil, true, err
+	}
+	return NewHostObject(binary.BigEndian.Uint64(b[1:])), true, nil
 }
 
 // HostError is the error a func returns when the host callable it calls failed: a Python
@@ -200,6 +215,12 @@ func newHostCall(id uint64, op, method uint64, nargs int) *HostCall {
 // Call starts a call of h with nargs arguments, which the caller writes to Enc() (each at depth
 // 3: the request and its argument list are two levels).
 func (h *HostObject) Call(nargs int) *HostCall { return newHostCall(h.id, hostOpCall, 0, nargs) }
+
+// CallMethod is Call for method i of an interface the host object implements (docs/abi.md
+// section 10.7).
+func (h *HostObject) CallMethod(i, nargs int) *HostCall {
+	return newHostCall(h.id, hostOpCall, uint64(i), nargs)
+}
 
 // Enc is the encoder of the arguments.
 func (c *HostCall) Enc() *Encoder { return &c.e }

@@ -95,7 +95,7 @@ func mainSource(t Target, res *scan.Result) []byte {
 	}
 	// A host callable's arguments are written as results are.
 	for _, key := range slices.Sorted(maps.Keys(res.Types)) {
-		if cb := res.Types[key].Callback; cb != nil {
+		for _, cb := range res.Types[key].Callbacks() {
 			for i := range cb.Params {
 				g.markDeep(&cb.Params[i].Type, false)
 			}

@@ -138,7 +138,7 @@ func referencedPaths(res *scan.Result) []string {
 		for i := range d.Fields {
 			visit(&d.Fields[i].Type)
 		}
-		if cb := d.Callback; cb != nil {
+		for _, cb := range d.Callbacks() {
 			for _, vs := range [][]scan.Var{cb.Params, cb.Results} {
 				for i := range vs {
 					visit(&vs[i].Type)

@@ -59,8 +59,55 @@ func (g *goGen) hostMaker(t *scan.Type, cb *scan.Callback) string {
 		return name
 	}
 	var b strings.Builder
-	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
-	var params, rdecl, rnames []string
+	sig := g.hostSignature(cb)
+	fmt.Fprintf(&b, "\n// %s wraps a host callable as a %s (docs/abi.md section 10).\n", name, g.handleGo(t))
+	fmt.Fprintf(&b, "func %s(h *bridge.HostObject) %s {\nreturn func%s {\n", name, g.spell(t.Canon), sig)
+	g.hostBody(&b, cb, fmt.Sprintf("h.Call(%d)", len(cb.Params)))
+	b.WriteString("}\n}\n")
+	g.hostMakers[name] = b.String()
+	return name
+}
+
+// hostImpl writes, once, the host_ function that wraps a host object as a
+// value of the interface t, and returns its name: a struct whose methods
+// send host requests with their index (docs/abi.md section 10.7).
+func (g *goGen) hostImpl(t *scan.Type, ms []scan.ImplMethod) string {
+	name := "host_" + g.helperName(t)
+	if !g.claim(g.hostMakers, name, t) {
+		return name
+	}
+	impl := "hostImpl_" + g.helperName(t)
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n// %s is a %s implemented by a host object (docs/abi.md section 10.7).\n", impl, g.handleGo(t))
+	fmt.Fprintf(&b, "type %s struct{ h *bridge.HostObject }\n", impl)
+	fmt.Fprintf(&b, "\nfunc %s(h *bridge.HostObject) %s { return &%s{h} }\n", name, g.spell(t.Canon), impl)
+	for i, m := range ms {
+		fmt.Fprintf(&b, "\nfunc (o *%s) %s%s {\n", impl, m.Name, g.hostSignature(&m.Callback))
+		switch {
+		case isStreamMethod(m, "Read"):
+			fmt.Fprintf(&b, "return bridge.HostRead(o.h, %d, a0)\n", i)
+		case isStreamMethod(m, "Write"):
+			fmt.Fprintf(&b, "return bridge.HostWrite(o.h, %d, a0)\n", i)
+		default:
+			g.hostBody(&b, &m.Callback, fmt.Sprintf("o.h.CallMethod(%d, %d)", i, len(m.Params)))
+		}
+		b.WriteString("}\n")
+	}
+	g.hostMakers[name] = b.String()
+	return name
+}
+
+// isStreamMethod reports whether m is io.Reader's Read or io.Writer's Write
+// (name([]byte) (int, error)): they move bytes as the reader and writer kinds do.
+func isStreamMethod(m scan.ImplMethod, name string) bool {
+	return m.Name == name && len(m.Params) == 1 && m.Params[0].Type.Kind == scan.Bytes &&
+		len(m.Results) == 1 && m.Results[0].Type.Canon == "int" && m.Error
+}
+
+// hostSignature spells the parameters and named results of a host callback:
+// (a0 int, a1 string) (r0 int, err error).
+func (g *goGen) hostSignature(cb *scan.Callback) string {
+	var params, rdecl []string
 	for i, p := range cb.Params {
 		ty := g.spell(p.Type.Canon)
 		if cb.Variadic && i == len(cb.Params)-1 {
@@ -70,7 +117,6 @@ func (g *goGen) hostMaker(t *scan.Type, cb *scan.Callback) string {
 	}
 	for i, r := range cb.Results {
 		rdecl = append(rdecl, fmt.Sprintf("r%d %s", i, g.spell(r.Type.Canon)))
-		rnames = append(rnames, fmt.Sprintf("r%d", i))
 	}
 	if cb.Error {
 		rdecl = append(rdecl, "err error")
@@ -79,11 +125,18 @@ func (g *goGen) hostMaker(t *scan.Type, cb *scan.Callback) string {
 	if len(rdecl) > 0 {
 		results = " (" + strings.Join(rdecl, ", ") + ")"
 	}
-	w("")
-	w("// %s wraps a host callable as a %s (docs/abi.md section 10).", name, g.handleGo(t))
-	w("func %s(h *bridge.HostObject) %s {", name, g.spell(t.Canon))
-	w("return func(%s)%s {", strings.Join(params, ", "), results)
-	w("c := h.Call(%d)", len(cb.Params))
+	return "(" + strings.Join(params, ", ") + ")" + results
+}
+
+// hostBody writes the body of a host callback whose signature hostSignature
+// spelled; call starts the request (a *bridge.HostCall).
+func (g *goGen) hostBody(b *strings.Builder, cb *scan.Callback, call string) {
+	w := func(format string, args ...any) { fmt.Fprintf(b, format+"\n", args...) }
+	var rnames []string
+	for i := range cb.Results {
+		rnames = append(rnames, fmt.Sprintf("r%d", i))
+	}
+	w("c := %s", call)
 	w("if ferr := func() error {")
 	if len(cb.Params) > 0 {
 		w("e := c.Enc()")
@@ -138,11 +191,7 @@ func (g *goGen) hostMaker(t *scan.Type, cb *scan.Callback) string {
 	w("return")
 	w("}")
 	w("c.Ok()")
-	if len(rdecl) > 0 {
+	if len(cb.Results) > 0 || cb.Error {
 		w("return")
 	}
-	w("}")
-	w("}")
-	g.hostMakers[name] = b.String()
-	return name
 }

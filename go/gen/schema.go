@@ -32,6 +32,20 @@ type schemaType struct {
 	Methods     *[]int         `json:"methods,omitempty"`     // handles
 	// Callback: func types, as a host callable implements them (section 10).
 	Callback *schemaCallback `json:"callback,omitempty"`
+	// Implement: interfaces, as a host object implements them (section 10.7).
+	Implement *schemaImplement `json:"implement,omitempty"`
+}
+
+// schemaImplement is an interface's method set as a host object implements
+// it (methods sorted by name, each a callback), or why it cannot (Reason).
+type schemaImplement struct {
+	Methods []schemaMethod `json:"methods"`
+	Reason  string         `json:"reason,omitempty"`
+}
+
+type schemaMethod struct {
+	Name string `json:"name"`
+	schemaCallback
 }
 
 // schemaCallback is a func type's signature as Go calls a host callable,
@@ -170,6 +184,13 @@ func Schema(t Target, res *scan.Result) ([]byte, error) {
 			}
 			sort.Ints(methods)
 			st.Methods = &methods
+		}
+		if d.Interface && d.Kind == "handle" {
+			st.Implement = &schemaImplement{Methods: []schemaMethod{}, Reason: d.ImplementErr}
+			for _, m := range d.Implement {
+				st.Implement.Methods = append(st.Implement.Methods, schemaMethod{Name: m.Name, schemaCallback: schemaCallback{
+					Params: schemaVars(m.Params), Results: schemaVars(m.Results), Error: m.Error, Variadic: m.Variadic}})
+			}
 		}
 		if d.Func {
 			st.Callback = &schemaCallback{Params: []schemaVar{}, Results: []schemaVar{}, Reason: d.CallbackErr}

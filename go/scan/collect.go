@@ -474,7 +474,7 @@ func (c *checker) reachable(pkgs []*Package) map[string]*TypeDef {
 				for i := range d.Fields {
 					visit(&d.Fields[i].Type)
 				}
-				if cb := d.Callback; cb != nil {
+				for _, cb := range d.Callbacks() {
 					for i := range cb.Params {
 						visit(&cb.Params[i].Type)
 					}

@@ -108,6 +108,12 @@ func isFuncType(n *types.Named) bool {
 // and structs; it reports whether it added anything.
 func (c *checker) collectCalls(pkgs map[string]*checkedPackage) bool {
 	added := false
+	for len(c.ifaces) > 0 {
+		key := c.ifaces[0]
+		c.ifaces = c.ifaces[1:]
+		added = true
+		c.implement(c.types[key], c.named[key].Underlying().(*types.Interface))
+	}
 	for len(c.calls) > 0 {
 		key := c.calls[0]
 		c.calls = c.calls[1:]
@@ -149,37 +155,33 @@ func (c *checker) collectCalls(pkgs map[string]*checkedPackage) bool {
 // d (signature sig), as Go calls it: the parameters go to the host as
 // results do, the results come back as parameters do.
 func (c *checker) callback(d *TypeDef, sig *types.Signature) {
-	cb := &Callback{Variadic: sig.Variadic()}
-	fail := func(err error) { d.Callback, d.CallbackErr = nil, err.Error() }
-	for i := 0; i < sig.Params().Len(); i++ {
-		p := sig.Params().At(i)
-		goType := types.TypeString(p.Type(), byName)
-		if sig.Variadic() && i == sig.Params().Len()-1 {
-			goType = "..." + types.TypeString(p.Type().(*types.Slice).Elem(), byName)
-		}
-		t, err := c.wireTypeIn(p.Type(), useResult)
-		if err != nil {
-			fail(fmt.Errorf("parameter %s has type %s: %w", paramName(p.Name(), i), goType, err))
+	params, results, hasErr, err := c.checkSignatureAs(sig, byName, useResult, useParam)
+	if err != nil {
+		d.Callback, d.CallbackErr = nil, err.Error()
+		return
+	}
+	d.Callback = &Callback{Params: params, Results: results, Error: hasErr, Variadic: sig.Variadic()}
+}
+
+// implement decides whether a host object can implement the interface d:
+// each method as a callback (Go names sorted, as the interface lists them).
+func (c *checker) implement(d *TypeDef, it *types.Interface) {
+	var ms []ImplMethod
+	for i := 0; i < it.NumMethods(); i++ {
+		m := it.Method(i)
+		if !m.Exported() {
+			d.ImplementErr = fmt.Sprintf("it has the unexported method %s", m.Name())
 			return
 		}
-		cb.Params = append(cb.Params, Var{Name: paramName(p.Name(), i), Go: goType, Type: t})
-	}
-	n := sig.Results().Len()
-	if n > 0 && types.Identical(sig.Results().At(n-1).Type(), errorType) {
-		cb.Error = true
-		n--
-	}
-	for i := 0; i < n; i++ {
-		r := sig.Results().At(i)
-		goType := types.TypeString(r.Type(), byName)
-		t, err := c.wireTypeIn(r.Type(), useParam)
+		sig := m.Type().(*types.Signature)
+		params, results, hasErr, err := c.checkSignatureAs(sig, byName, useResult, useParam)
 		if err != nil {
-			fail(fmt.Errorf("result %d has type %s: %w", i, goType, err))
+			d.ImplementErr = fmt.Sprintf("method %s: %v", m.Name(), err)
 			return
 		}
-		cb.Results = append(cb.Results, Var{Go: goType, Type: t})
+		ms = append(ms, ImplMethod{Name: m.Name(), Callback: Callback{Params: params, Results: results, Error: hasErr, Variadic: sig.Variadic()}})
 	}
-	d.Callback = cb
+	d.Implement = ms
 }
 
 // callbackFailures drops the callbacks whose signature uses a record that
@@ -192,6 +194,15 @@ func (c *checker) callbackFailures() {
 		f := &Func{Params: d.Callback.Params, Results: d.Callback.Results}
 		if err := c.entryFailure(f); err != nil {
 			d.Callback, d.CallbackErr = nil, err.Error()
+		}
+	}
+	for _, d := range c.types {
+		for _, m := range d.Implement {
+			f := &Func{Params: m.Params, Results: m.Results}
+			if err := c.entryFailure(f); err != nil {
+				d.Implement, d.ImplementErr = nil, fmt.Sprintf("method %s: %v", m.Name, err)
+				break
+			}
 		}
 	}
 }

@@ -116,12 +116,13 @@ const (
 	Error                 // error (results only)
 	FuncValue             // a func value (named func type or func(...)): a handle, Key names it
 	Reader                // io.Reader as a parameter: bytes, or a handle to a Go io.Reader
+	Writer                // io.Writer as a parameter: a host object with write, or a handle to a Go io.Writer
 
 	numKinds // the number of kinds; not a kind
 )
 
 var kindNames = [...]string{"Basic", "Bytes", "Slice", "Array", "BytesN", "Map", "Pointer", "Record", "Handle", "Any", "Time",
-	"Duration", "Error", "FuncValue", "Reader"}
+	"Duration", "Error", "FuncValue", "Reader", "Writer"}
 
 // A compile error here means a Kind was added without its name in kindNames.
 var _ [numKinds]struct{} = [len(kindNames)]struct{}{}
@@ -135,6 +136,9 @@ var ownKind = map[string]Type{
 	// io.Reader is a kind of its own only as a parameter (ownWireTypeIn); as a result or a
 	// field it stays a handle of the interface.
 	"io.Reader": {Wire: "reader", Canon: `"io".Reader`, Kind: Reader},
+	// io.Writer likewise: a parameter takes a host object whose write Go calls (docs/abi.md
+	// section 10).
+	"io.Writer": {Wire: "writer", Canon: `"io".Writer`, Kind: Writer},
 }
 
 func (k Kind) String() string {
@@ -206,6 +210,30 @@ type TypeDef struct {
 	// CallbackErr saying why.
 	Callback    *Callback
 	CallbackErr string
+	// Implement is an interface's method set as a host object implements it
+	// (docs/abi.md section 10.7), sorted by name: nil when a host object
+	// cannot be one, ImplementErr saying why.
+	Implement    []ImplMethod
+	ImplementErr string
+}
+
+// Callbacks returns the signatures Go calls a host object with, for d: its
+// Callback (a func type) and its Implement methods (an interface).
+func (d *TypeDef) Callbacks() []*Callback {
+	var cbs []*Callback
+	if d.Callback != nil {
+		cbs = append(cbs, d.Callback)
+	}
+	for i := range d.Implement {
+		cbs = append(cbs, &d.Implement[i].Callback)
+	}
+	return cbs
+}
+
+// ImplMethod is one method of an interface a host object implements.
+type ImplMethod struct {
+	Name string
+	Callback
 }
 
 // Callback is the signature of a func type called from Go into the host:

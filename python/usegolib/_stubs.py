@@ -41,6 +41,8 @@ def render(module: _native.GoModule, package: str) -> str:
         "from collections.abc import Callable, Mapping, Sequence",
         "from typing import Any",
         "",
+        "from _typeshed import SupportsRead, SupportsWrite",
+        "",
         f"from usegolib import {', '.join(_STUB_IMPORTS)}",
         "",
     ]

@@ -104,6 +104,10 @@ pub enum WireType {
     /// `reader` (Go `io.Reader`, parameters only): the bytes to read, a handle to a Go value
     /// that implements `io.Reader`, or nil.
     Reader,
+    /// `writer` (Go `io.Writer`, parameters only): a host object whose `write` Go calls
+    /// (ext type 2, docs/abi.md section 10), a handle to a Go value that implements `io.Writer`,
+    /// or nil.
+    Writer,
     /// `error` (results only): nil or `[message, go_type]`.
     Error,
 }
@@ -128,7 +132,9 @@ impl WireType {
             WireType::Record(k) => (false, false, Names(k, false)),
             WireType::Handle(k) => (true, false, Names(k, true)),
             WireType::Time | WireType::Duration => (false, false, Leaf),
-            WireType::Any | WireType::Reader | WireType::Error => (true, false, Leaf),
+            WireType::Any | WireType::Reader | WireType::Writer | WireType::Error => {
+                (true, false, Leaf)
+            }
         };
         Facts {
             nilable,
@@ -214,6 +220,7 @@ impl WireType {
             "time" => Ok(WireType::Time),
             "duration" => Ok(WireType::Duration),
             "reader" => Ok(WireType::Reader),
+            "writer" => Ok(WireType::Writer),
             "error" => Ok(WireType::Error),
             _ => {
                 let unknown =
@@ -303,6 +310,7 @@ impl fmt::Display for WireType {
             WireType::Time => f.write_str("time"),
             WireType::Duration => f.write_str("duration"),
             WireType::Reader => f.write_str("reader"),
+            WireType::Writer => f.write_str("writer"),
             WireType::Error => f.write_str("error"),
         }
     }
@@ -582,6 +590,11 @@ fn encode_within(
         },
         WireType::Reader => match v {
             Value::Bytes(b) => write_bin(out, b),
+            Value::Handle(id) => crate::write::write_handle(out, *id),
+            _ => return wrong(),
+        },
+        // A host object is written by the host's own converters (docs/abi.md section 10).
+        WireType::Writer => match v {
             Value::Handle(id) => crate::write::write_handle(out, *id),
             _ => return wrong(),
         },

@@ -342,6 +342,31 @@ pub struct TypeInfo {
     /// A func type's signature as Go calls a host callable (docs/abi.md section 10).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub callback: Option<CallbackInfo>,
+    /// An interface's method set as a host object implements it (docs/abi.md section 10.7).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub implement: Option<ImplementInfo>,
+}
+
+/// An interface's methods as a host object implements them (sorted by name, each a callback),
+/// or, with `reason`, why a host object cannot.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ImplementInfo {
+    /// The methods, by their index in host requests.
+    #[serde(default)]
+    pub methods: Vec<MethodInfo>,
+    /// Why a host object cannot implement the interface ("" when it can).
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// One method of [`ImplementInfo`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MethodInfo {
+    /// The Go method name.
+    pub name: String,
+    /// Its signature as Go calls the host.
+    #[serde(flatten)]
+    pub callback: CallbackInfo,
 }
 
 /// A func type as Go calls a host callable: parameters Go -> host, results host -> Go; or,

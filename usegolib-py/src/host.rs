@@ -27,10 +27,10 @@ use usegolib_loader::{host_error, GoModule, HostHandler};
 
 use crate::convert::{Callback, CallbackSig, Encoder};
 
-/// One host object: a Python callable Go holds.
+/// One host object: a Python callable Go holds, or the methods of an object implementing a Go
+/// interface (by method index, docs/abi.md section 10.7).
 struct Entry {
-    obj: Py<PyAny>,
-    cb: Arc<Callback>,
+    methods: Vec<(Py<PyAny>, Arc<Callback>)>,
     module: Arc<GoModule>,
     /// The call it was registered in (for a callback from another thread during that call).
     call: Option<Arc<CallRecord>>,
@@ -94,14 +94,18 @@ fn current() -> Option<Arc<CallRecord>> {
 
 /// Registers `obj` (a callable) for the func type `cb` and returns its id.
 pub fn register(obj: &Bound<'_, PyAny>, cb: Arc<Callback>, module: &Arc<GoModule>) -> u64 {
+    register_methods(vec![(obj.clone().unbind(), cb)], module)
+}
+
+/// Registers callables for the methods of an interface, by method index, and returns the id.
+pub fn register_methods(methods: Vec<(Py<PyAny>, Arc<Callback>)>, module: &Arc<GoModule>) -> u64 {
     let call = current();
     let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
     if let Some(rec) = &call {
         rec.registered.lock().push(id);
     }
     let entry = Arc::new(Entry {
-        obj: obj.clone().unbind(),
-        cb,
+        methods,
         module: module.clone(),
         call,
     });
@@ -220,7 +224,7 @@ impl HostHandler for PyHost {
             }
             Some((uint(&mut r)?, uint(&mut r)?, uint(&mut r)?, array(&mut r)?))
         })();
-        let Some((op, id, _method, nargs)) = header else {
+        let Some((op, id, method, nargs)) = header else {
             return host_error(
                 out,
                 "malformed",
@@ -262,7 +266,7 @@ impl HostHandler for PyHost {
                 if CLOSED.load(Ordering::SeqCst) {
                     return unavailable(out);
                 }
-                let done = Python::try_attach(|py| run(py, &entry, &mut r, nargs, out));
+                let done = Python::try_attach(|py| run(py, &entry, method, &mut r, nargs, out));
                 if done.is_none() {
                     unavailable(out);
                 }
@@ -287,27 +291,40 @@ fn unavailable(out: &mut Vec<u8>) {
 }
 
 /// Calls the entry's callable with the request's arguments and writes the reply.
-fn run(py: Python<'_>, entry: &Entry, r: &mut Reader<'_>, nargs: u32, out: &mut Vec<u8>) {
-    let Ok(sig) = &entry.cb.sig else {
+fn run(
+    py: Python<'_>,
+    entry: &Entry,
+    method: u64,
+    r: &mut Reader<'_>,
+    nargs: u32,
+    out: &mut Vec<u8>,
+) {
+    let Some((obj, cb)) = usize::try_from(method)
+        .ok()
+        .and_then(|m| entry.methods.get(m))
+    else {
+        return host_error(out, "bad_argument", &format!("no method {method}"), vec![]);
+    };
+    let Ok(sig) = &cb.sig else {
         return host_error(out, "bad_argument", "not a callable func type", vec![]);
     };
     if nargs as usize != sig.params.len() {
         return host_error(
             out,
             "arity",
-            &format!("{} takes {} arguments", entry.cb.go, sig.params.len()),
+            &format!("{} takes {} arguments", cb.go, sig.params.len()),
             vec![],
         );
     }
     let result = args(py, sig, entry, r).and_then(|args| {
-        let v = entry.obj.bind(py).call1(args)?;
+        let v = obj.bind(py).call1(args)?;
         out.clear();
         write_array_len(out, 2);
         out.push(0);
-        results(sig, entry, &v, out)
+        results(sig, cb, entry, &v, out)
     });
     if let Err(e) = result {
-        failed(py, entry, e, out);
+        failed(py, entry, obj.bind(py), e, out);
     }
 }
 
@@ -337,12 +354,13 @@ fn args<'py>(
 /// Writes the callable's return value `v` as the func's results.
 fn results(
     sig: &CallbackSig,
+    cb: &Callback,
     entry: &Entry,
     v: &Bound<'_, PyAny>,
     out: &mut Vec<u8>,
 ) -> PyResult<()> {
     let mut enc = Encoder::new(&entry.module);
-    let what = |i: usize| format!("result {i} of the Python callable for {}", entry.cb.go);
+    let what = |i: usize| format!("result {i} of the Python callable for {}", cb.go);
     match sig.results.as_slice() {
         [] => {
             write_nil(out);
@@ -358,7 +376,7 @@ fn results(
             let Some(seq) = seq else {
                 return Err(pyo3::exceptions::PyTypeError::new_err(format!(
                     "the Python callable for {} must return a tuple of {} values, got {}",
-                    entry.cb.go,
+                    cb.go,
                     many.len(),
                     crate::args::type_name(v)
                 )));
@@ -376,7 +394,7 @@ fn results(
 
 /// A callback raised `e` (or its results did not convert): the exception goes to its call, or
 /// to `sys.unraisablehook`; Go gets `python_exception`.
-fn failed(py: Python<'_>, entry: &Entry, e: PyErr, out: &mut Vec<u8>) {
+fn failed(py: Python<'_>, entry: &Entry, obj: &Bound<'_, PyAny>, e: PyErr, out: &mut Vec<u8>) {
     let ty = e.get_type(py);
     let type_name = ty
         .qualname()
@@ -407,10 +425,10 @@ fn failed(py: Python<'_>, entry: &Entry, e: PyErr, out: &mut Vec<u8>) {
                 *slot = Some(e);
             } else {
                 drop(slot);
-                e.write_unraisable(py, Some(entry.obj.bind(py)));
+                e.write_unraisable(py, Some(obj));
             }
         }
-        None => e.write_unraisable(py, Some(entry.obj.bind(py))),
+        None => e.write_unraisable(py, Some(obj)),
     }
     host_error(
         out,

@@ -2,7 +2,7 @@
 //! parameters (Go -> Python, read as results are) and results (Python -> Go, written as
 //! arguments are), built once per module.
 
-use usegolib_loader::CallbackInfo;
+use usegolib_loader::{CallbackInfo, ImplementInfo};
 
 use super::{Converter, Types};
 
@@ -49,6 +49,68 @@ impl Callback {
         Callback {
             sig,
             go: go.to_owned(),
+        }
+    }
+}
+
+/// An interface as a Python object implements it: each method's Go name, the Python names
+/// looked for (the Go name, then its snake_case), and its callback; or why it cannot be.
+pub struct Implement {
+    pub methods: Result<Vec<(String, String, std::sync::Arc<Callback>)>, String>,
+}
+
+impl Implement {
+    pub fn new(types: &Types, info: &ImplementInfo) -> Implement {
+        if !info.reason.is_empty() {
+            return Implement {
+                methods: Err(info.reason.clone()),
+            };
+        }
+        let methods = info
+            .methods
+            .iter()
+            .map(|m| {
+                let cb = Callback::new(types, &m.callback, &m.name);
+                (m.name.clone(), snake_case(&m.name), std::sync::Arc::new(cb))
+            })
+            .collect();
+        Implement {
+            methods: Ok(methods),
+        }
+    }
+}
+
+/// `WriteString` -> `write_string`, `ServeHTTP` -> `serve_http`.
+pub fn snake_case(go: &str) -> String {
+    let cs: Vec<char> = go.chars().collect();
+    let mut out = String::new();
+    for (i, &c) in cs.iter().enumerate() {
+        if c.is_uppercase() {
+            let prev_lower = i > 0 && !cs[i - 1].is_uppercase();
+            let next_lower = cs.get(i + 1).is_some_and(|n| n.is_lowercase());
+            if i > 0 && (prev_lower || (next_lower && cs[i - 1].is_uppercase())) {
+                out.push('_');
+            }
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn snake_case() {
+        for (go, py) in [
+            ("Write", "write"),
+            ("WriteString", "write_string"),
+            ("ServeHTTP", "serve_http"),
+            ("HTTPServer", "http_server"),
+            ("Area", "area"),
+        ] {
+            assert_eq!(super::snake_case(go), py);
         }
     }
 }

@@ -22,6 +22,7 @@ mod object;
 mod pointer;
 mod reader;
 mod record;
+mod stream;
 mod string;
 mod time;
 
@@ -37,7 +38,7 @@ use crate::args::{ArgError, MAX_DEPTH};
 use crate::handle::PyGoObject;
 
 pub use bytes::{variadic_byte, variadic_elem};
-pub use callback::{Callback, CallbackSig};
+pub use callback::{Callback, CallbackSig, Implement};
 pub use object::ObjectInfo;
 pub use record::{Field, RecordInfo};
 
@@ -70,6 +71,8 @@ pub enum Converter {
     Duration,
     /// `reader` (Go `io.Reader`, parameters only).
     Reader,
+    /// `writer` (Go `io.Writer`, parameters only).
+    Writer,
     /// `error` (results only).
     Error,
 }
@@ -121,6 +124,9 @@ impl Types {
             if let (Some(cb), Some(info)) = (&t.callback, types.objects.get(key)) {
                 info.set_callback(Callback::new(&types, cb, &t.go));
             }
+            if let (Some(im), Some(info)) = (&t.implement, types.objects.get(key)) {
+                info.set_implement(Implement::new(&types, im));
+            }
         }
         types
     }
@@ -163,6 +169,7 @@ impl Types {
             WireType::Time => Converter::Time,
             WireType::Duration => Converter::Duration,
             WireType::Reader => Converter::Reader,
+            WireType::Writer => Converter::Writer,
             WireType::Error => Converter::Error,
         }
     }
@@ -189,6 +196,7 @@ impl Converter {
             | Converter::Time
             | Converter::Duration
             | Converter::Reader
+            | Converter::Writer
             | Converter::Error => py.None(),
         })
     }
@@ -217,7 +225,7 @@ impl Converter {
             Converter::Time => time::decode(py, r),
             Converter::Duration => duration::decode(py, r),
             // Never a result (scan.ownWireTypeIn): read as the bytes or handle it would be.
-            Converter::Reader => any::decode(py, r),
+            Converter::Reader | Converter::Writer => any::decode(py, r),
             Converter::Error => error::decode(py, r),
         }
     }
@@ -235,7 +243,7 @@ impl Converter {
             return None;
         }
         match self {
-            Converter::Object(_) | Converter::Reader => object::closed(obj),
+            Converter::Object(_) | Converter::Reader | Converter::Writer => object::closed(obj),
             Converter::Ptr(e) => e.closed_object(obj, depth),
             Converter::List(e) | Converter::Array(_, e) => list::closed(e, obj, depth),
             Converter::Map(e) => map::closed(e, obj, depth),
@@ -272,6 +280,7 @@ impl Converter {
             Converter::Time => time::annotation(py),
             Converter::Duration => duration::annotation(py),
             Converter::Reader => reader::annotation(py),
+            Converter::Writer => any::annotation(py),
             Converter::Error => error::annotation(py),
         }
     }
@@ -297,6 +306,7 @@ impl Converter {
             Converter::Time => time::STUB.into(),
             Converter::Duration => duration::STUB.into(),
             Converter::Reader => reader::STUB.into(),
+            Converter::Writer => stream::WRITER_STUB.into(),
             Converter::Error => error::STUB.into(),
         }
     }
@@ -370,6 +380,7 @@ impl<'a> Encoder<'a> {
             Converter::Time => time::encode(self, out, obj),
             Converter::Duration => duration::encode(out, obj),
             Converter::Reader => reader::encode(self.module, out, obj),
+            Converter::Writer => stream::encode_writer(self.module, out, obj),
             Converter::Error => Err(ArgError::Type(
                 "wire type error cannot be an argument".into(),
             )),

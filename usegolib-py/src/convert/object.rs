@@ -7,7 +7,7 @@ use pyo3::prelude::*;
 use usegolib_abi::{write_handle, write_nil, Reader, Token};
 use usegolib_loader::GoModule;
 
-use super::{bad_reply, malformed, Callback};
+use super::{bad_reply, malformed, Callback, Implement};
 use crate::args::{type_name, ArgError};
 use crate::handle::PyGoObject;
 
@@ -23,6 +23,8 @@ pub struct ObjectInfo {
     class: OnceLock<Py<PyAny>>,
     /// A func type's signature as Go calls a Python callable (docs/abi.md section 10).
     callback: OnceLock<Arc<Callback>>,
+    /// An interface's methods as a Python object implements them (docs/abi.md section 10.7).
+    implement: OnceLock<Implement>,
 }
 
 impl ObjectInfo {
@@ -33,7 +35,13 @@ impl ObjectInfo {
             package: package.to_owned(),
             class: OnceLock::new(),
             callback: OnceLock::new(),
+            implement: OnceLock::new(),
         }
+    }
+
+    /// Sets an interface's implementation info (once, when the module's types are prepared).
+    pub fn set_implement(&self, im: Implement) {
+        let _ = self.implement.set(im);
     }
 
     /// Sets a func type's callback signature (once, when the module's types are prepared).
@@ -69,6 +77,9 @@ pub(super) fn encode(
     let Ok(h) = obj.cast::<PyGoObject>() else {
         if let Some(cb) = info.callback() {
             return callable(module, out, info, cb, obj);
+        }
+        if let Some(im) = info.implement.get() {
+            return implementation(module, out, info, im, obj);
         }
         return Err(ArgError::Type(format!(
             "expected a Go object ({}), got {}",
@@ -108,8 +119,57 @@ fn callable(
     Ok(())
 }
 
+/// A Python object for an interface: each method of the interface (by its Go name, else its
+/// snake_case) a callback, all in one host object; a missing method is a TypeError naming the
+/// interface and the method, before anything reaches Go.
+#[inline(never)]
+fn implementation(
+    module: &Arc<GoModule>,
+    out: &mut Vec<u8>,
+    info: &ObjectInfo,
+    im: &Implement,
+    obj: &Bound<'_, PyAny>,
+) -> Result<(), ArgError> {
+    let methods = match &im.methods {
+        Ok(ms) => ms,
+        Err(reason) => {
+            return Err(ArgError::Type(format!(
+                "expected a Go object ({}), got {} (a Python object cannot implement {}: {reason})",
+                info.short_key(),
+                type_name(obj),
+                info.short_key()
+            )))
+        }
+    };
+    let mut found = Vec::with_capacity(methods.len());
+    for (go, py, cb) in methods {
+        // io.StringWriter's WriteString is a text stream's write.
+        let alias = if go == "WriteString" {
+            "write"
+        } else {
+            py.as_str()
+        };
+        let names = [go.as_str(), py.as_str(), alias];
+        let Some(name) = names.into_iter().find(|n| obj.hasattr(*n).unwrap_or(false)) else {
+            return Err(ArgError::Type(format!(
+                "expected a Go object or a Python object implementing {}, got {}: missing \
+                 method {go} (or {py})",
+                info.short_key(),
+                type_name(obj)
+            )));
+        };
+        if let Some(m) = super::stream::stream_method(obj, go, name, cb)? {
+            found.push(m);
+            continue;
+        }
+        found.push((obj.getattr(name)?.unbind(), cb.clone()));
+    }
+    write_host_object(out, crate::host::register_methods(found, module));
+    Ok(())
+}
+
 /// Writes host object `id`: ext type 2, 8 big-endian bytes (docs/abi.md section 10).
-fn write_host_object(out: &mut Vec<u8>, id: u64) {
+pub(super) fn write_host_object(out: &mut Vec<u8>, id: u64) {
     out.extend_from_slice(&[0xd7, 0x02]);
     out.extend_from_slice(&id.to_be_bytes());
 }
