@@ -67,24 +67,25 @@ pub struct CallRecord {
     exc: Mutex<Option<PyErr>>,
     /// The call has returned: later callbacks are outside any call.
     returned: AtomicBool,
-    /// Host objects registered while the call's arguments were converted.
-    registered: Mutex<Vec<u64>>,
 }
 
 thread_local! {
-    /// The Go calls this thread is in, innermost last; a record is made when first needed.
-    static CALLS: RefCell<Vec<Option<Arc<CallRecord>>>> = const { RefCell::new(Vec::new()) };
+    /// The Go calls this thread is in, innermost last: the call's record (made when first
+    /// needed) and where its registered ids start in [`REGISTERED`].
+    static CALLS: RefCell<Vec<(Option<Arc<CallRecord>>, usize)>> = const { RefCell::new(Vec::new()) };
+    /// The host objects registered while this thread's calls converted their arguments, the
+    /// innermost call's last (no allocation per call).
+    static REGISTERED: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
 }
 
 /// The innermost call of this thread, made on first need.
 fn current() -> Option<Arc<CallRecord>> {
     CALLS.with(|c| {
-        c.borrow_mut().last_mut().map(|slot| {
+        c.borrow_mut().last_mut().map(|(slot, _)| {
             slot.get_or_insert_with(|| {
                 Arc::new(CallRecord {
                     exc: Mutex::new(None),
                     returned: AtomicBool::new(false),
-                    registered: Mutex::new(Vec::new()),
                 })
             })
             .clone()
@@ -101,8 +102,8 @@ pub fn register(obj: &Bound<'_, PyAny>, cb: Arc<Callback>, module: &Arc<GoModule
 pub fn register_methods(methods: Vec<(Py<PyAny>, Arc<Callback>)>, module: &Arc<GoModule>) -> u64 {
     let call = current();
     let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-    if let Some(rec) = &call {
-        rec.registered.lock().push(id);
+    if call.is_some() {
+        REGISTERED.with(|r| r.borrow_mut().push(id));
     }
     let entry = Arc::new(Entry {
         methods,
@@ -123,7 +124,8 @@ pub struct CallScope(());
 
 impl CallScope {
     pub fn enter() -> CallScope {
-        CALLS.with(|c| c.borrow_mut().push(None));
+        let start = REGISTERED.with(|r| r.borrow().len());
+        CALLS.with(|c| c.borrow_mut().push((None, start)));
         CallScope(())
     }
 
@@ -131,14 +133,23 @@ impl CallScope {
     /// so the callables registered for it are dropped at once. A callback's exception replaces
     /// the call's own result, with what Go made of it in its notes.
     pub fn finish<T>(self, py: Python<'_>, result: PyResult<T>, ran: bool) -> PyResult<T> {
-        let rec = CALLS.with(|c| c.borrow_mut().pop()).flatten();
+        let (rec, start) = CALLS.with(|c| c.borrow_mut().pop()).unwrap_or((None, 0));
         std::mem::forget(self);
         let Some(rec) = rec else {
             return result;
         };
         rec.returned.store(true, Ordering::SeqCst);
-        if !ran {
-            let ids = std::mem::take(&mut *rec.registered.lock());
+        let ids: Vec<u64> = REGISTERED.with(|r| {
+            let mut r = r.borrow_mut();
+            let start = start.min(r.len());
+            if ran {
+                r.truncate(start);
+                Vec::new()
+            } else {
+                r.drain(start..).collect()
+            }
+        });
+        if !ids.is_empty() {
             let mut table = TABLE.lock();
             let dropped: Vec<_> = ids.iter().filter_map(|id| table.remove(id)).collect();
             drop(table);
@@ -159,8 +170,11 @@ impl CallScope {
 impl Drop for CallScope {
     fn drop(&mut self) {
         CALLS.with(|c| {
-            if let Some(Some(rec)) = c.borrow_mut().pop() {
-                rec.returned.store(true, Ordering::SeqCst);
+            if let Some((rec, start)) = c.borrow_mut().pop() {
+                REGISTERED.with(|r| r.borrow_mut().truncate(start));
+                if let Some(rec) = rec {
+                    rec.returned.store(true, Ordering::SeqCst);
+                }
             }
         });
     }
@@ -317,7 +331,14 @@ fn run(
         );
     }
     let result = args(py, sig, entry, r).and_then(|args| {
-        let v = obj.bind(py).call1(args)?;
+        let f = obj.bind(py);
+        // One or two arguments: a vectorcall, no argument tuple.
+        let v = match args.as_slice() {
+            [] => f.call0()?,
+            [a] => f.call1((a,))?,
+            [a, b] => f.call1((a, b))?,
+            _ => f.call1(PyTuple::new(py, args)?)?,
+        };
         out.clear();
         write_array_len(out, 2);
         out.push(0);
@@ -334,7 +355,7 @@ fn args<'py>(
     sig: &CallbackSig,
     entry: &Entry,
     r: &mut Reader<'_>,
-) -> PyResult<Bound<'py, PyTuple>> {
+) -> PyResult<Vec<Bound<'py, PyAny>>> {
     let mut args = Vec::with_capacity(sig.params.len());
     for conv in &sig.params {
         args.push(conv.decode(py, r, &entry.module)?.into_bound(py));
@@ -348,7 +369,7 @@ fn args<'py>(
             }
         }
     }
-    PyTuple::new(py, args)
+    Ok(args)
 }
 
 /// Writes the callable's return value `v` as the func's results.
