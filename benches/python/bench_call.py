@@ -7,12 +7,16 @@ Prints one table of medians (5 rounds after warm-up), measured in one run:
 1. ``AddInt(1, 2)``, against a direct pyo3 -> cgo call of the same Go function (no envelope)
 2. ``Echo`` of 1 KiB, 64 KiB and 1 MiB of bytes
 3. ``Sum`` of a list of 1000 ints
-4. two Python threads calling ``Spin(50)`` (a ~50 us Go busy loop) against one: throughput ratio
-5. the first ``import_`` of an already-built artifact in a fresh process
-6. ``import_`` of an unchanged local module dir in a fresh process (the fingerprint-based reuse
+4. ``Apply(lambda x: x + 1, 1)``: a Go -> Python callback round trip, beside ``AddInt``; and the
+   same callback called from a goroutine (a thread Go created, a Python thread state per call)
+   ``WriteN(io.BytesIO(), 100 MiB)``: Go writing 100 MiB into a Python ``io.BytesIO`` in 64 KiB
+   chunks, against one 100 MiB copy in Python
+5. two Python threads calling ``Spin(50)`` (a ~50 us Go busy loop) against one: throughput ratio
+6. the first ``import_`` of an already-built artifact in a fresh process
+7. ``import_`` of an unchanged local module dir in a fresh process (the fingerprint-based reuse
    check), and ``_native.fingerprint(dir)`` alone
 
-Our side runs in this process (cases 5-6 in fresh subprocesses of this interpreter). The peer is
+Our side runs in this process (cases 6-7 in fresh subprocesses of this interpreter). The peer is
 the pure-Python ``usegolib`` 0.1.0 from PyPI; it shares our import name, so it lives in its own
 virtualenv (target/peer-venv, created here when missing) and is driven through
 ``peer_driver.py`` in subprocesses. If the peer cannot be set up, its column reads n/a.
@@ -21,6 +25,7 @@ virtualenv (target/peer-venv, created here when missing) and is driven through
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import operator
 import os
@@ -53,6 +58,9 @@ OURS_COUNTS = {
     "struct": 100_000,
     "method": 300_000,
     "spin": 3_000,
+    "callback": 200_000,
+    "callback_thread": 20_000,
+    "writer": 5,
 }
 PEER_COUNTS = {
     "addint": 40_000,
@@ -66,6 +74,7 @@ PEER_COUNTS = {
 }
 SUBPROCESSES = 7  # fresh processes per import case
 QUICK_DIVISOR = 10
+WRITER_BYTES = 100 << 20
 PAYLOAD_SIZES = (("1k", 1024, "1 KiB"), ("64k", 64 * 1024, "64 KiB"), ("1m", 1 << 20, "1 MiB"))
 
 
@@ -146,6 +155,31 @@ def measure_ours(counts: dict[str, int]) -> dict:
     before = counter.Inc(0)
     if counter.Inc(1) != before + 1:
         raise AssertionError("Counter.Inc(1) did not add one")
+
+    inc = lambda x: x + 1  # noqa: E731 - the callable a user would pass
+    out["callback_ns"], out["callback_addint_ns"] = _timing.interleaved(
+        [(b.Apply, (inc, 1), counts["callback"]), (add, (1, 2), counts["callback"])]
+    )
+    (out["callback_thread_ns"],) = _timing.interleaved(
+        [(b.ApplyOnGoThread, (inc, 1), counts["callback_thread"])]
+    )
+    if b.Apply(inc, 1) != 2 or b.ApplyOnGoThread(inc, 41) != 42:
+        raise AssertionError("Apply(lambda x: x + 1, ...) did not add one")
+
+    total, chunk = WRITER_BYTES, 64 << 10
+    big = memoryview(bytes(total))
+
+    def write_all(size: int) -> None:
+        out = io.BytesIO()
+        b.WriteN(out, size, chunk)
+        if out.getbuffer().nbytes != size:
+            raise AssertionError("WriteN did not write every byte")
+
+    n = max(1, counts["writer"])
+    out["writer_ns"], out["floor_writer_ns"] = _timing.interleaved(
+        [(write_all, (total,), n), (bytes, (big,), n)]
+    )
+    del big
 
     if not (isinstance(spin(50), int) and spin(50) > 0):
         raise AssertionError("Spin(50) returned no iterations")
@@ -420,6 +454,42 @@ def build_rows(ours: dict, peer: dict) -> list[Row]:
             peer_none="-",
         )
     )
+    cb, cb_add = _med(ours, "callback_ns"), _med(ours, "callback_addint_ns")
+    rows.append(
+        Row(
+            "Apply(lambda x: x + 1, 1): callback",
+            "ns",
+            cb,
+            cb_add,
+            None,
+            "<= 3x AddInt (floor)",
+            _yes(cb is not None and cb_add is not None and cb <= 3 * cb_add),
+            peer_none="-",
+        )
+    )
+    rows.append(
+        Row(
+            "  same, callback on a Go thread",
+            "ns",
+            _med(ours, "callback_thread_ns"),
+            None,
+            None,
+            peer_none="-",
+        )
+    )
+    wr, wf = _med(ours, "writer_ns", 1e-6), _med(ours, "floor_writer_ns", 1e-6)
+    rows.append(
+        Row(
+            "io.Writer: 100 MiB into io.BytesIO",
+            "ms",
+            wr,
+            wf,
+            None,
+            "<= 2x one copy (floor)",
+            _yes(wr is not None and wf is not None and wr <= 2 * wf),
+            peer_none="-",
+        )
+    )
     t = _med(ours, "threads_ratio")
     rows.append(
         Row(
@@ -517,8 +587,12 @@ def print_notes(ours: dict, peer: dict, missing: dict[str, str], args, counts, p
         "floor function, so the "
         "floor is the one unavoidable copy measured in Python, `bytes(memoryview(payload))` "
         "(a fresh bytes object of the same size). Sum: Python's own `sum(list)` over the same "
-        "1000 ints (no Go at all). Threads: 2.00x, perfect scaling on 2 cores. The import "
-        "rows have no floor.",
+        "1000 ints (no Go at all). Callback: its floor column is AddInt(1, 2) measured "
+        "interleaved with it (the target is 3x that); the peer has no callbacks. io.Writer: Go "
+        "writes 100 MiB in 64 KiB chunks (one write() each, into the BytesIO that holds the "
+        "one copy; no chunk is kept), against `bytes(memoryview(100 MiB))`, one copy in "
+        "Python. Threads: "
+        "2.00x, perfect scaling on 2 cores. The import rows have no floor.",
         "Threads row: both columns are speedups (throughput of 2 threads over 1, each making "
         f"the same number of Spin(50) calls), so there ours/floor < 1 and peer/ours < 1 mean "
         f"less parallel. One thread, us per Spin(50) call: ours "

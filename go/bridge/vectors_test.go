@@ -644,6 +644,8 @@ var (
 	errorKinds = []string{
 		"go_error", "go_panic", "bad_argument", "arity", "unknown_symbol", "skipped_symbol",
 		"abi_version", "unsupported_op", "malformed", "limit_exceeded", "bad_result", "unknown_handle",
+		// Host replies (docs/abi.md section 10).
+		"python_exception", "unknown_host_object", "host_unavailable",
 	}
 	ops = []uint64{0, opRelease, opCancel}
 )

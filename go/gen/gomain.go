@@ -98,6 +98,14 @@ func mainSource(t Target, res *scan.Result) []byte {
 			}
 		}
 	}
+	// A host callable's arguments are written as results are.
+	for _, key := range slices.Sorted(maps.Keys(res.Types)) {
+		for _, cb := range res.Types[key].Callbacks() {
+			for i := range cb.Params {
+				g.markDeep(&cb.Params[i].Type, false)
+			}
+		}
+	}
 	refs := g.refRecords()
 	for _, f := range funcs {
 		g.adapter(f.id, f.alias, f.pkgPath, f.f)
@@ -120,6 +128,7 @@ type goGen struct {
 	encSlices   map[string]string // encSlice_<name> helpers -> code
 	decHelpers  map[string]string // dec_<name> helpers (helpers.go) -> code
 	encHelpers  map[string]string // enc_<name> helpers -> code
+	hostMakers  map[string]string // host_<name> func wrappers of host callables (kind_func.go) -> code
 	helperTypes map[string]string // helper name -> the type it is for
 	nest        map[string]int    // record key -> nesting (-1 while computed)
 	deep        map[string]bool   // typeKey -> the type is deep (takes a depth)
@@ -135,6 +144,7 @@ func newGoGen(res *scan.Result) *goGen {
 		encSlices:   map[string]string{},
 		decHelpers:  map[string]string{},
 		encHelpers:  map[string]string{},
+		hostMakers:  map[string]string{},
 		helperTypes: map[string]string{},
 		nest:        map[string]int{},
 		deep:        map[string]bool{},

@@ -133,11 +133,11 @@ func (g *goGen) encHelper(t *scan.Type, x, e, depth string) (string, bool) {
 	return "enc_" + name + "(" + e + ", " + x + ")", false
 }
 
-// writeHelpers writes every helper: decSlice_, encSlice_, dec_ and enc_,
-// each group sorted by name. Writing one never asks for a new one: each
-// helper's body is built when it is first asked for.
+// writeHelpers writes every helper: decSlice_, encSlice_, dec_, enc_ and
+// host_, each group sorted by name. Writing one never asks for a new one:
+// each helper's body is built when it is first asked for.
 func (g *goGen) writeHelpers() {
-	for _, m := range []map[string]string{g.decSlices, g.encSlices, g.decHelpers, g.encHelpers} {
+	for _, m := range []map[string]string{g.decSlices, g.encSlices, g.decHelpers, g.encHelpers, g.hostMakers} {
 		names := make([]string, 0, len(m))
 		for n := range m {
 			names = append(names, n)

@@ -138,6 +138,13 @@ func referencedPaths(res *scan.Result) []string {
 		for i := range d.Fields {
 			visit(&d.Fields[i].Type)
 		}
+		for _, cb := range d.Callbacks() {
+			for _, vs := range [][]scan.Var{cb.Params, cb.Results} {
+				for i := range vs {
+					visit(&vs[i].Type)
+				}
+			}
+		}
 	}
 	paths := make([]string, 0, len(seen))
 	for p := range seen {

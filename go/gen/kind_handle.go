@@ -16,6 +16,11 @@ type handleUnit struct{ scalar }
 func (handleUnit) helperName(g *goGen, t *scan.Type) string { return "h_" + g.aliasName(t.Canon) }
 
 func (handleUnit) decode(g *goGen, t *scan.Type, d string) (string, func(string) string) {
+	if def := g.types[t.Key]; def != nil && def.Implement != nil {
+		// An interface a host object may implement (docs/abi.md section 10.7).
+		mk := g.hostImpl(t, def.Implement)
+		return fmt.Sprintf("bridge.DecodeFunc[%s](%s, %s, %s)", g.spell(t.Canon), d, strconv.Quote(g.handleGo(t)), mk), identity
+	}
 	return fmt.Sprintf("bridge.DecodeHandle[%s](%s, %s)", g.spell(t.Canon), d, strconv.Quote(g.handleGo(t))), identity
 }
 

@@ -30,6 +30,32 @@ type schemaType struct {
 	Fields      *[]schemaField `json:"fields,omitempty"`      // structs: their record form
 	Constructor *int           `json:"constructor,omitempty"` // handles
 	Methods     *[]int         `json:"methods,omitempty"`     // handles
+	// Callback: func types, as a host callable implements them (section 10).
+	Callback *schemaCallback `json:"callback,omitempty"`
+	// Implement: interfaces, as a host object implements them (section 10.7).
+	Implement *schemaImplement `json:"implement,omitempty"`
+}
+
+// schemaImplement is an interface's method set as a host object implements
+// it (methods sorted by name, each a callback), or why it cannot (Reason).
+type schemaImplement struct {
+	Methods []schemaMethod `json:"methods"`
+	Reason  string         `json:"reason,omitempty"`
+}
+
+type schemaMethod struct {
+	Name string `json:"name"`
+	schemaCallback
+}
+
+// schemaCallback is a func type's signature as Go calls a host callable,
+// or why a host callable cannot be one (Reason, the rest empty).
+type schemaCallback struct {
+	Params   []schemaVar `json:"params"`
+	Results  []schemaVar `json:"results"`
+	Error    bool        `json:"error"`
+	Variadic bool        `json:"variadic,omitempty"`
+	Reason   string      `json:"reason,omitempty"`
 }
 
 type schemaField struct {
@@ -158,6 +184,20 @@ func Schema(t Target, res *scan.Result) ([]byte, error) {
 			}
 			sort.Ints(methods)
 			st.Methods = &methods
+		}
+		if d.Interface && d.Kind == "handle" {
+			st.Implement = &schemaImplement{Methods: []schemaMethod{}, Reason: d.ImplementErr}
+			for _, m := range d.Implement {
+				st.Implement.Methods = append(st.Implement.Methods, schemaMethod{Name: m.Name, schemaCallback: schemaCallback{
+					Params: schemaVars(m.Params), Results: schemaVars(m.Results), Error: m.Error, Variadic: m.Variadic}})
+			}
+		}
+		if d.Func {
+			st.Callback = &schemaCallback{Params: []schemaVar{}, Results: []schemaVar{}, Reason: d.CallbackErr}
+			if cb := d.Callback; cb != nil {
+				st.Callback = &schemaCallback{Params: schemaVars(cb.Params), Results: schemaVars(cb.Results),
+					Error: cb.Error, Variadic: cb.Variadic}
+			}
 		}
 		doc.Types[key] = st
 	}

@@ -492,6 +492,14 @@ func (c *checker) reachable(pkgs []*Package) map[string]*TypeDef {
 				for i := range d.Fields {
 					visit(&d.Fields[i].Type)
 				}
+				for _, cb := range d.Callbacks() {
+					for i := range cb.Params {
+						visit(&cb.Params[i].Type)
+					}
+					for i := range cb.Results {
+						visit(&cb.Results[i].Type)
+					}
+				}
 			}
 		}
 		visit(t.Elem)

@@ -108,15 +108,22 @@ func isFuncType(n *types.Named) bool {
 // and structs; it reports whether it added anything.
 func (c *checker) collectCalls(pkgs map[string]*checkedPackage) bool {
 	added := false
+	for len(c.ifaces) > 0 {
+		key := c.ifaces[0]
+		c.ifaces = c.ifaces[1:]
+		added = true
+		c.implement(c.types[key], c.named[key].Underlying().(*types.Interface))
+	}
 	for len(c.calls) > 0 {
 		key := c.calls[0]
 		c.calls = c.calls[1:]
 		d := c.types[key]
+		added = true
+		c.callback(d, c.sigs[key])
 		cp := pkgs[d.Package]
 		if cp == nil {
 			continue
 		}
-		added = true
 		c.home = d.Package
 		sig := c.sigs[key]
 		qual := types.RelativeTo(cp.tpkg)
@@ -142,4 +149,60 @@ func (c *checker) collectCalls(pkgs map[string]*checkedPackage) bool {
 		})
 	}
 	return added
+}
+
+// callback decides whether a host callable can be a value of the func type
+// d (signature sig), as Go calls it: the parameters go to the host as
+// results do, the results come back as parameters do.
+func (c *checker) callback(d *TypeDef, sig *types.Signature) {
+	params, results, hasErr, err := c.checkSignatureAs(sig, byName, useResult, useParam)
+	if err != nil {
+		d.Callback, d.CallbackErr = nil, err.Error()
+		return
+	}
+	d.Callback = &Callback{Params: params, Results: results, Error: hasErr, Variadic: sig.Variadic()}
+}
+
+// implement decides whether a host object can implement the interface d:
+// each method as a callback (Go names sorted, as the interface lists them).
+func (c *checker) implement(d *TypeDef, it *types.Interface) {
+	var ms []ImplMethod
+	for i := 0; i < it.NumMethods(); i++ {
+		m := it.Method(i)
+		if !m.Exported() {
+			d.ImplementErr = fmt.Sprintf("it has the unexported method %s", m.Name())
+			return
+		}
+		sig := m.Type().(*types.Signature)
+		params, results, hasErr, err := c.checkSignatureAs(sig, byName, useResult, useParam)
+		if err != nil {
+			d.ImplementErr = fmt.Sprintf("method %s: %v", m.Name(), err)
+			return
+		}
+		ms = append(ms, ImplMethod{Name: m.Name(), Callback: Callback{Params: params, Results: results, Error: hasErr, Variadic: sig.Variadic()}})
+	}
+	d.Implement = ms
+}
+
+// callbackFailures drops the callbacks whose signature uses a record that
+// is not supported, once every record is checked.
+func (c *checker) callbackFailures() {
+	for _, d := range c.types {
+		if d.Callback == nil {
+			continue
+		}
+		f := &Func{Params: d.Callback.Params, Results: d.Callback.Results}
+		if err := c.entryFailure(f); err != nil {
+			d.Callback, d.CallbackErr = nil, err.Error()
+		}
+	}
+	for _, d := range c.types {
+		for _, m := range d.Implement {
+			f := &Func{Params: m.Params, Results: m.Results}
+			if err := c.entryFailure(f); err != nil {
+				d.Implement, d.ImplementErr = nil, fmt.Sprintf("method %s: %v", m.Name, err)
+				break
+			}
+		}
+	}
 }

@@ -117,12 +117,13 @@ const (
 	FuncValue             // a func value (named func type or func(...)): a handle, Key names it
 	Reader                // io.Reader as a parameter: bytes, or a handle to a Go io.Reader
 	Context               // context.Context as a parameter: one the bridge makes, or a handle
+	Writer                // io.Writer as a parameter: a host object with write, or a handle to a Go io.Writer
 
 	numKinds // the number of kinds; not a kind
 )
 
 var kindNames = [...]string{"Basic", "Bytes", "Slice", "Array", "BytesN", "Map", "Pointer", "Record", "Handle", "Any", "Time",
-	"Duration", "Error", "FuncValue", "Reader", "Context"}
+	"Duration", "Error", "FuncValue", "Reader", "Context", "Writer"}
 
 // A compile error here means a Kind was added without its name in kindNames.
 var _ [numKinds]struct{} = [len(kindNames)]struct{}{}
@@ -139,6 +140,9 @@ var ownKind = map[string]Type{
 	// context.Context is a kind of its own only as a parameter itself (not inside one): the
 	// bridge makes the context and ends it when the call returns (bridge/context.go).
 	"context.Context": {Wire: "context", Canon: `"context".Context`, Kind: Context},
+	// io.Writer likewise: a parameter takes a host object whose write Go calls (docs/abi.md
+	// section 10).
+	"io.Writer": {Wire: "writer", Canon: `"io".Writer`, Kind: Writer},
 }
 
 func (k Kind) String() string {
@@ -206,6 +210,45 @@ type TypeDef struct {
 	Constructor string
 	// Methods are the names of the method entries in the type's package.
 	Methods []string
+	// Callback is a func type's signature as a host callable implements it
+	// (docs/abi.md section 10): nil when a host callable cannot be one,
+	// CallbackErr saying why.
+	Callback    *Callback
+	CallbackErr string
+	// Implement is an interface's method set as a host object implements it
+	// (docs/abi.md section 10.7), sorted by name: nil when a host object
+	// cannot be one, ImplementErr saying why.
+	Implement    []ImplMethod
+	ImplementErr string
+}
+
+// Callbacks returns the signatures Go calls a host object with, for d: its
+// Callback (a func type) and its Implement methods (an interface).
+func (d *TypeDef) Callbacks() []*Callback {
+	var cbs []*Callback
+	if d.Callback != nil {
+		cbs = append(cbs, d.Callback)
+	}
+	for i := range d.Implement {
+		cbs = append(cbs, &d.Implement[i].Callback)
+	}
+	return cbs
+}
+
+// ImplMethod is one method of an interface a host object implements.
+type ImplMethod struct {
+	Name string
+	Callback
+}
+
+// Callback is the signature of a func type called from Go into the host:
+// Params travel Go -> host (checked as results are), Results host -> Go
+// (checked as parameters are), without a trailing error.
+type Callback struct {
+	Params   []Var
+	Results  []Var
+	Error    bool
+	Variadic bool
 }
 
 // Field is one field of a record, after embedded structs are flattened.

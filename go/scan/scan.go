@@ -173,6 +173,7 @@ func Scan(ctx context.Context, cfg Config) (*Result, error) {
 	for c.collectCalls(byPath) {
 		c.checkRecords()
 	}
+	c.callbackFailures()
 	for _, cp := range checked {
 		res.Packages = append(res.Packages, c.finish(cp))
 	}

@@ -12,6 +12,7 @@ per Go module per process; calls cross a versioned MessagePack ABI (docs/abi.md)
 
 from __future__ import annotations
 
+import atexit
 import faulthandler
 import logging
 import os
@@ -68,6 +69,7 @@ __all__ = [
     "VersionConflictError",
     "__version__",
     "default_artifact_dir",
+    "host_objects_live",
     "import_",
     "load_artifact",
 ]
@@ -94,6 +96,17 @@ def _keep_go_fault_handlers() -> None:
 
 
 _keep_go_fault_handlers()
+
+# At interpreter exit, Go goroutines that still call Python callables get an error (or zero
+# values) instead of entering a finalizing interpreter (docs/abi.md section 10).
+atexit.register(_native.host_close)
+
+
+def host_objects_live() -> int:
+    """How many Python callables (host objects) Go holds now: passed for func parameters and
+    not yet released. Go releases them when its collector finds their wrappers unreachable."""
+    return _native.host_objects_live()
+
 
 BuildMode = Literal["never", "missing", "always"]
 

@@ -123,6 +123,8 @@ def _context_note(fn: _native.GoFunction) -> str:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    from usegolib._stubs import _signature
+
     pkg = import_(
         args.target,
         args.version,
@@ -155,6 +157,8 @@ def cmd_show(args: argparse.Namespace) -> int:
                 print(f"  {fn.go_signature}  [instantiated as {fn.go_name}]")
             elif fn.kind == "function":
                 print(f"  {fn.go_signature}{_context_note(fn)}")
+                if any("Callable[" in p.stub for p in fn.params):
+                    print(f"    python: {fn.py_name}{_signature(fn)}")
         skipped = module.skipped(path)
         if skipped:
             print("  skipped:")

@@ -91,8 +91,11 @@ def test_bad_func_arguments(fo):
         fo.ApplyOne(cfg, fo.Upper())  # a Handler where an Option is expected
     with pytest.raises(TypeError, match="opts"):
         fo.New(fo.WithLevel(1), 5)
-    with pytest.raises(TypeError, match="opt"):
-        fo.ApplyOne(cfg, lambda c: None)
+    with pytest.raises(TypeError, match="opt.*expected a callable or a Go func object"):
+        fo.ApplyOne(cfg, 5)
+    seen = []  # a Python callable is a func too (callbacks, test_callbacks.py)
+    assert fo.ApplyOne(cfg, seen.append) == cfg
+    assert seen == [cfg]
     opt = fo.WithLevel(4)
     opt.close()
     with pytest.raises(usegolib.ObjectClosedError):
@@ -106,5 +109,5 @@ def test_stubs_show_call(fo):
     assert "class Option(GoObject):" in text
     assert "    def __call__(self, arg0: Config" in text
     assert "class Func_int__int(GoObject):" in text
-    assert "def New(*opts: Option" in text
+    assert "def New(*opts: Callable[[Config | None], None] | Option" in text
     assert "# skipped: func (ChanOption) __call__(chan int): calling it:" in text

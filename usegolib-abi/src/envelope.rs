@@ -236,13 +236,19 @@ pub enum ErrorKind {
     BadResult,
     /// A release (op 2) of a handle id the bridge does not hold.
     UnknownHandle,
+    /// A host callable raised (a host reply, docs/abi.md section 10).
+    PythonException,
+    /// A host request for a host object the host does not hold (section 10).
+    UnknownHostObject,
+    /// No host answers: none is set, or it is shutting down (section 10).
+    HostUnavailable,
     /// A kind this crate does not know (from a newer bridge).
     Other(String),
 }
 
 impl ErrorKind {
     /// Every kind ABI 1 defines (not [`ErrorKind::Other`]), in the order of docs/abi.md.
-    pub const ALL: [ErrorKind; 12] = [
+    pub const ALL: [ErrorKind; 15] = [
         ErrorKind::GoError,
         ErrorKind::GoPanic,
         ErrorKind::BadArgument,
@@ -255,6 +261,9 @@ impl ErrorKind {
         ErrorKind::LimitExceeded,
         ErrorKind::BadResult,
         ErrorKind::UnknownHandle,
+        ErrorKind::PythonException,
+        ErrorKind::UnknownHostObject,
+        ErrorKind::HostUnavailable,
     ];
 
     /// The wire spelling.
@@ -272,6 +281,9 @@ impl ErrorKind {
             ErrorKind::LimitExceeded => "limit_exceeded",
             ErrorKind::BadResult => "bad_result",
             ErrorKind::UnknownHandle => "unknown_handle",
+            ErrorKind::PythonException => "python_exception",
+            ErrorKind::UnknownHostObject => "unknown_host_object",
+            ErrorKind::HostUnavailable => "host_unavailable",
             ErrorKind::Other(s) => s,
         }
     }

@@ -108,6 +108,10 @@ pub enum WireType {
     /// `context.Background()`), a handle to a Go value that implements `context.Context`, or a
     /// context the bridge makes for the call (ext type 4, [`crate::write_context`]).
     Context,
+    /// `writer` (Go `io.Writer`, parameters only): a host object whose `write` Go calls
+    /// (ext type 2, docs/abi.md section 10), a handle to a Go value that implements `io.Writer`,
+    /// or nil.
+    Writer,
     /// `error` (results only): nil or `[message, go_type]`.
     Error,
 }
@@ -132,9 +136,11 @@ impl WireType {
             WireType::Record(k) => (false, false, Names(k, false)),
             WireType::Handle(k) => (true, false, Names(k, true)),
             WireType::Time | WireType::Duration => (false, false, Leaf),
-            WireType::Any | WireType::Reader | WireType::Context | WireType::Error => {
-                (true, false, Leaf)
-            }
+            WireType::Any
+            | WireType::Reader
+            | WireType::Context
+            | WireType::Writer
+            | WireType::Error => (true, false, Leaf),
         };
         Facts {
             nilable,
@@ -221,6 +227,7 @@ impl WireType {
             "duration" => Ok(WireType::Duration),
             "reader" => Ok(WireType::Reader),
             "context" => Ok(WireType::Context),
+            "writer" => Ok(WireType::Writer),
             "error" => Ok(WireType::Error),
             _ => {
                 let unknown =
@@ -311,6 +318,7 @@ impl fmt::Display for WireType {
             WireType::Duration => f.write_str("duration"),
             WireType::Reader => f.write_str("reader"),
             WireType::Context => f.write_str("context"),
+            WireType::Writer => f.write_str("writer"),
             WireType::Error => f.write_str("error"),
         }
     }
@@ -593,9 +601,10 @@ fn encode_within(
             Value::Handle(id) => crate::write::write_handle(out, *id),
             _ => return wrong(),
         },
-        // A `Value` is nil (peeled above) or a handle; the bridge-made form is written by
-        // `write_context`, which a `Value` cannot express.
-        WireType::Context => match v {
+        // A `Value` is nil (peeled above) or a handle; a bridge-made context is written by
+        // `write_context`, a host object by the host's own converters (docs/abi.md section 10):
+        // neither is a `Value`.
+        WireType::Context | WireType::Writer => match v {
             Value::Handle(id) => crate::write::write_handle(out, *id),
             _ => return wrong(),
         },

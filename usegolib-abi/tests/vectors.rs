@@ -557,6 +557,36 @@ fn definitions() -> Vec<Def> {
                 detail: vec![("id".into(), int(7))],
             })),
         ),
+        def(
+            "reply_python_exception",
+            "a host reply (docs/abi.md section 10): the Python callable raised, on the thread of its call",
+            V::Reply(Reply::Err(ErrorReply {
+                kind: ErrorKind::PythonException,
+                message: "ValueError: no stop".into(),
+                detail: vec![
+                    ("type".into(), "ValueError".into()),
+                    ("unwind".into(), Value::Bool(true)),
+                ],
+            })),
+        ),
+        def(
+            "reply_unknown_host_object",
+            "a host reply (section 10): a call of host object 9, which the host no longer holds",
+            V::Reply(Reply::Err(ErrorReply {
+                kind: ErrorKind::UnknownHostObject,
+                message: "no Python callable with id 9: it was released".into(),
+                detail: vec![("id".into(), int(9))],
+            })),
+        ),
+        def(
+            "reply_host_unavailable",
+            "a host reply (section 10): the interpreter is shutting down",
+            V::Reply(Reply::Err(ErrorReply {
+                kind: ErrorKind::HostUnavailable,
+                message: "the Python interpreter is shutting down".into(),
+                detail: vec![],
+            })),
+        ),
         def("l2_map_empty", "Level 2: an empty map[string]T (also what a nil map from Go becomes)", V::Value(Value::Map(vec![]))),
         def("l2_map_str_int", "Level 2: map[string]int64 {\"a\": 1, \"b\": -2}", V::Value(Value::Map(vec![("a".into(), int(1)), ("b".into(), int(-2))]))),
         def("l2_map_nested", "Level 2: map[string][]map[string]string", V::Value(Value::Map(vec![("k".into(), Value::List(vec![Value::Map(vec![("x".into(), "y".into())])]))]))),

@@ -29,6 +29,17 @@ type CallFn = unsafe extern "C" fn(
     out: *mut *mut u8,
     out_len: *mut usize,
 ) -> i32;
+/// `usegolib_host_fn` (docs/abi.md section 10).
+type HostFn = extern "C" fn(
+    ctx: *mut libc::c_void,
+    req: *const u8,
+    req_len: usize,
+    buf: *mut u8,
+    buf_cap: usize,
+    out: *mut *mut u8,
+    out_len: *mut usize,
+) -> i32;
+type SetHostFn = unsafe extern "C" fn(f: HostFn, ctx: *mut libc::c_void);
 #[cfg(feature = "bench")]
 type FloorFn = unsafe extern "C" fn(a: i64, b: i64) -> i64;
 
@@ -203,7 +214,12 @@ impl GoLibrary {
     /// On Linux the file is opened once; the hash is computed from that open file and the library
     /// is then loaded through `/proc/self/fd/N`, so a file swapped between the check and the load
     /// cannot be loaded. Before anything of the library runs, its ABI version is checked.
-    pub(crate) fn open(path: &Path, want_sha256: &str, abi: u32) -> Result<GoLibrary, OpenError> {
+    pub(crate) fn open(
+        path: &Path,
+        want_sha256: &str,
+        abi: u32,
+        module: &str,
+    ) -> Result<GoLibrary, OpenError> {
         watch_forks();
         // Read after the handler is registered: a fork from now on is seen by this library.
         let generation = FORK_GENERATION.load(Ordering::SeqCst);
@@ -241,6 +257,16 @@ impl GoLibrary {
         let call: CallFn = unsafe { symbol(&lib, "usegolib_call")? };
         // SAFETY: as above; resolved only to prove it exists, callers free with libc directly.
         let _free: unsafe extern "C" fn(*mut u8) = unsafe { symbol(&lib, "usegolib_free")? };
+        // SAFETY: `usegolib_set_host` is declared `void(usegolib_host_fn, void *)` (docs/abi.md
+        // section 10); a plain C function that stores both in atomics. The context is a leaked
+        // string (the module path), alive for the process, as the library is.
+        unsafe {
+            let set_host: SetHostFn = symbol(&lib, "usegolib_set_host")?;
+            let ctx: &'static mut HostCtx = Box::leak(Box::new(HostCtx {
+                module: module.to_owned(),
+            }));
+            set_host(host_trampoline, (ctx as *mut HostCtx).cast());
+        }
         let mut len = 0usize;
         // SAFETY: `usegolib_schema` writes the length and returns a pointer to static storage of
         // that many bytes, valid for the life of the library (which is never unloaded).
@@ -383,6 +409,85 @@ impl std::fmt::Debug for FloorI64 {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("FloorI64")
     }
+}
+
+/// What a library's host entry point knows of it: the `ctx` given to `usegolib_set_host`.
+struct HostCtx {
+    module: String,
+}
+
+thread_local! {
+    /// This thread's reusable host reply buffer; taken out while a request is answered, so that
+    /// a nested request (a host callable calling Go, which calls the host) gets its own.
+    static HOST_REPLY: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+}
+
+/// The host entry point every library calls (through its C trampoline `usegolib_host_call`):
+/// the mirror image of `usegolib_call`. The handler's reply goes into Go's buffer when it fits,
+/// else into memory from `malloc` that Go copies and frees. A panic of the handler never
+/// unwinds into C or Go: it becomes a `host_unavailable` reply.
+extern "C" fn host_trampoline(
+    ctx: *mut libc::c_void,
+    req: *const u8,
+    req_len: usize,
+    buf: *mut u8,
+    buf_cap: usize,
+    out: *mut *mut u8,
+    out_len: *mut usize,
+) -> i32 {
+    if ctx.is_null() || out.is_null() || out_len.is_null() || (req.is_null() && req_len > 0) {
+        return -1;
+    }
+    // SAFETY: `ctx` is the leaked `HostCtx` given to `usegolib_set_host`, never freed.
+    let module: &str = unsafe { &(*ctx.cast::<HostCtx>()).module };
+    let req: &[u8] = if req_len == 0 {
+        &[]
+    } else {
+        // SAFETY: Go lends `req_len` bytes at `req` (not null) for the duration of this call.
+        unsafe { std::slice::from_raw_parts(req, req_len) }
+    };
+    let mut reply = HOST_REPLY.with(|c| c.take());
+    reply.clear();
+    let answered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        crate::host::answer(module, req, &mut reply)
+    }));
+    if answered.is_err() || reply.is_empty() {
+        crate::host::host_error(
+            &mut reply,
+            "host_unavailable",
+            "the host handler failed (a Rust panic)",
+            vec![],
+        );
+    }
+    let n = reply.len();
+    let rc = if !buf.is_null() && n <= buf_cap {
+        // SAFETY: Go lends `buf_cap` writable bytes at `buf` for the call; `n` fits.
+        unsafe {
+            std::ptr::copy_nonoverlapping(reply.as_ptr(), buf, n);
+            *out = buf;
+            *out_len = n;
+        }
+        0
+    } else {
+        // SAFETY: a fresh block of `n` bytes (at least 1) that Go copies and frees with free.
+        unsafe {
+            let p = libc::malloc(n.max(1)).cast::<u8>();
+            if p.is_null() {
+                *out = std::ptr::null_mut();
+                *out_len = 0;
+                -1
+            } else {
+                std::ptr::copy_nonoverlapping(reply.as_ptr(), p, n);
+                *out = p;
+                *out_len = n;
+                0
+            }
+        }
+    };
+    if reply.capacity() <= 1 << 20 {
+        HOST_REPLY.with(|c| c.set(reply));
+    }
+    rc
 }
 
 /// Resolves a symbol as a function pointer of type `T`.

@@ -21,6 +21,7 @@ mod builder;
 mod cache;
 mod error;
 mod ffi;
+mod host;
 mod manifest;
 mod module;
 mod registry;
@@ -41,10 +42,11 @@ pub use error::{Error, Result};
 #[cfg(feature = "bench")]
 pub use ffi::FloorI64;
 pub use ffi::{restore_go_signal_handlers, RawReply};
+pub use host::{host_error, set_host_handler, HostHandler};
 pub use manifest::{
-    check_schema, parse_manifest, FieldInfo, Function, FunctionKind, GenericInfo, InputDir,
-    LibraryInfo, Manifest, Package, Param, Schema, Skipped, SkippedPackage, TypeInfo,
-    MANIFEST_VERSION, SCHEMA_VERSION,
+    check_schema, parse_manifest, CallbackInfo, FieldInfo, Function, FunctionKind, GenericInfo,
+    ImplementInfo, InputDir, LibraryInfo, Manifest, MethodInfo, Package, Param, Schema, Skipped,
+    SkippedPackage, TypeInfo, MANIFEST_VERSION, SCHEMA_VERSION,
 };
 pub use module::{error_from_reply, GoFunction, GoModule};
 pub use registry::{load, load_artifact, loaded, loaded_modules};

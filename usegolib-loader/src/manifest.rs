@@ -339,6 +339,55 @@ pub struct TypeInfo {
     /// The function ids of a handle type's methods.
     #[serde(default)]
     pub methods: Vec<u32>,
+    /// A func type's signature as Go calls a host callable (docs/abi.md section 10).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback: Option<CallbackInfo>,
+    /// An interface's method set as a host object implements it (docs/abi.md section 10.7).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub implement: Option<ImplementInfo>,
+}
+
+/// An interface's methods as a host object implements them (sorted by name, each a callback),
+/// or, with `reason`, why a host object cannot.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ImplementInfo {
+    /// The methods, by their index in host requests.
+    #[serde(default)]
+    pub methods: Vec<MethodInfo>,
+    /// Why a host object cannot implement the interface ("" when it can).
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// One method of [`ImplementInfo`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MethodInfo {
+    /// The Go method name.
+    pub name: String,
+    /// Its signature as Go calls the host.
+    #[serde(flatten)]
+    pub callback: CallbackInfo,
+}
+
+/// A func type as Go calls a host callable: parameters Go -> host, results host -> Go; or,
+/// with `reason`, why a host callable cannot be one.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CallbackInfo {
+    /// The parameters, by their wire types from Go.
+    #[serde(default)]
+    pub params: Vec<Param>,
+    /// The results without a trailing error, by their wire types to Go.
+    #[serde(default)]
+    pub results: Vec<Param>,
+    /// The func type returns a trailing error.
+    #[serde(default)]
+    pub error: bool,
+    /// The last parameter is `...T`, carried as one list.
+    #[serde(default)]
+    pub variadic: bool,
+    /// Why a host callable cannot be this func type ("" when it can).
+    #[serde(default)]
+    pub reason: String,
 }
 
 /// A field of a record type.

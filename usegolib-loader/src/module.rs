@@ -74,6 +74,7 @@ impl GoModule {
             &lib_path,
             &manifest.library.sha256,
             usegolib_abi::ABI_VERSION,
+            &manifest.module,
         )
         .map_err(|e| match e {
             OpenError::Io(source) if source.kind() == std::io::ErrorKind::NotFound => {
@@ -490,6 +491,10 @@ pub fn error_from_reply(f: &GoFunction, e: ErrorReply) -> Error {
         | ErrorKind::UnsupportedOp
         | ErrorKind::Malformed
         | ErrorKind::LimitExceeded
+        // Host replies (docs/abi.md section 10): a bridge never sends them.
+        | ErrorKind::PythonException
+        | ErrorKind::UnknownHostObject
+        | ErrorKind::HostUnavailable
         | ErrorKind::Other(_)) => Error::Bridge {
             function,
             kind,

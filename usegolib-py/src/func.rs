@@ -408,8 +408,11 @@ impl PyGoFunction {
         args: &Bound<'py, PyTuple>,
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Py<PyAny>> {
+        // Python callables passed in this call, and their exceptions (host.rs).
+        let scope = crate::host::CallScope::enter();
         let mut buf = REQUEST.with(|c| c.take());
         let encoded = self.encode(&mut buf, recv, args, kwargs);
+        let mut ran = encoded.is_ok();
         let result = encoded.and_then(|made| {
             let module_arc = &self.ctx.module;
             let module = &**module_arc;
@@ -430,6 +433,13 @@ impl PyGoFunction {
                 decode_result(py, &mut r, &self.sig.results, module_arc)
             } else {
                 let e = module.error_from_reader(f, &mut r);
+                if matches!(
+                    e,
+                    usegolib_loader::Error::BadArgument { .. }
+                        | usegolib_loader::Error::Arity { .. }
+                ) {
+                    ran = false; // Go refused the arguments: it holds none of their callables
+                }
                 Err(self.call_error(py, e, recv, args, kwargs))
             };
             // Out-parameters (docs/abi.md section 8.6) follow the result or the Go error:
@@ -469,7 +479,7 @@ impl PyGoFunction {
         if buf.capacity() <= 16 << 20 {
             REQUEST.with(|c| c.set(buf));
         }
-        result
+        scope.finish(py, result, ran)
     }
 }
 

@@ -11,6 +11,7 @@ mod ctx;
 mod errors;
 mod func;
 mod handle;
+mod host;
 mod module;
 mod naming;
 mod signature;
@@ -315,6 +316,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(local_module, m)?)?;
     m.add_function(wrap_pyfunction!(artifacts_of, m)?)?;
     m.add_function(wrap_pyfunction!(go_toolchain, m)?)?;
+    m.add_function(wrap_pyfunction!(host::host_objects_live, m)?)?;
+    m.add_function(wrap_pyfunction!(host::host_close, m)?)?;
+    // Python callables for Go func parameters: this process's host handler (host.rs).
+    usegolib_loader::set_host_handler(Box::new(host::PyHost));
     errors::register(m)?;
     Ok(())
 }

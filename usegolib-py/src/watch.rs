@@ -51,6 +51,7 @@ pub fn send(
         fid,
         req: std::mem::take(req),
         done,
+        call: crate::host::current_call(),
     };
     let (reply, buf, raised) = py.detach(move || {
         dispatch(job);
@@ -90,6 +91,8 @@ struct Job {
     fid: usize,
     req: Vec<u8>,
     done: SyncSender<(usegolib_loader::Result<RawReply>, Vec<u8>)>,
+    /// The caller's call record: callbacks on the worker belong to the caller's call.
+    call: Option<Arc<crate::host::CallRecord>>,
 }
 
 /// Idle worker threads, each waiting for its next job, and the process they belong to (after
@@ -130,9 +133,9 @@ fn dispatch(job: Job) {
 
 /// A worker thread: runs the jobs it is given, one at a time, and waits in [`IDLE`] between.
 fn worker(jobs: &Receiver<Job>, me: &Sender<Job>) {
-    while let Ok(job) = jobs.recv() {
+    while let Ok(mut job) = jobs.recv() {
         let f = &job.module.functions()[job.fid];
-        let reply = job.module.send(f, &job.req);
+        let reply = crate::host::within_call(job.call.take(), || job.module.send(f, &job.req));
         // Idle again before the reply goes: the caller's next call finds this thread (its
         // job waits in the channel until the loop comes back to it).
         {

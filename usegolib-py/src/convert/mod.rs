@@ -11,6 +11,7 @@
 mod any;
 mod bool;
 mod bytes;
+mod callback;
 mod context;
 mod duration;
 mod error;
@@ -23,6 +24,7 @@ mod outparam;
 mod pointer;
 mod reader;
 mod record;
+mod stream;
 mod string;
 mod time;
 
@@ -38,6 +40,7 @@ use crate::args::{ArgError, MAX_DEPTH};
 use crate::handle::PyGoObject;
 
 pub use bytes::{variadic_byte, variadic_elem};
+pub use callback::{Callback, CallbackSig, Implement};
 pub use object::ObjectInfo;
 pub use outparam::{apply as apply_outs, Out};
 pub use record::{Field, RecordInfo};
@@ -73,6 +76,8 @@ pub enum Converter {
     Reader,
     /// `context` (Go `context.Context`, a parameter itself only).
     Context,
+    /// `writer` (Go `io.Writer`, parameters only).
+    Writer,
     /// `error` (results only).
     Error,
 }
@@ -119,6 +124,14 @@ impl Types {
                 })
                 .collect();
             info.set_fields(fields);
+        }
+        for (key, t) in &schema.types {
+            if let (Some(cb), Some(info)) = (&t.callback, types.objects.get(key)) {
+                info.set_callback(Callback::new(&types, cb, &t.go));
+            }
+            if let (Some(im), Some(info)) = (&t.implement, types.objects.get(key)) {
+                info.set_implement(Implement::new(&types, im));
+            }
         }
         types
     }
@@ -167,6 +180,7 @@ impl Types {
             WireType::Duration => Converter::Duration,
             WireType::Reader => Converter::Reader,
             WireType::Context => Converter::Context,
+            WireType::Writer => Converter::Writer,
             WireType::Error => Converter::Error,
         }
     }
@@ -194,6 +208,7 @@ impl Converter {
             | Converter::Duration
             | Converter::Reader
             | Converter::Context
+            | Converter::Writer
             | Converter::Error => py.None(),
         })
     }
@@ -222,7 +237,7 @@ impl Converter {
             Converter::Time => time::decode(py, r),
             Converter::Duration => duration::decode(py, r),
             // Never a result (scan.ownWireTypeIn): read as the bytes or handle it would be.
-            Converter::Reader | Converter::Context => any::decode(py, r),
+            Converter::Reader | Converter::Context | Converter::Writer => any::decode(py, r),
             Converter::Error => error::decode(py, r),
         }
     }
@@ -240,7 +255,9 @@ impl Converter {
             return None;
         }
         match self {
-            Converter::Object(_) | Converter::Reader | Converter::Context => object::closed(obj),
+            Converter::Object(_) | Converter::Reader | Converter::Context | Converter::Writer => {
+                object::closed(obj)
+            }
             Converter::Ptr(e) => e.closed_object(obj, depth),
             Converter::List(e) | Converter::Array(_, e) => list::closed(e, obj, depth),
             Converter::Map(e) => map::closed(e, obj, depth),
@@ -278,6 +295,7 @@ impl Converter {
             Converter::Duration => duration::annotation(py),
             Converter::Reader => reader::annotation(py),
             Converter::Context => context::annotation(py),
+            Converter::Writer => any::annotation(py),
             Converter::Error => error::annotation(py),
         }
     }
@@ -298,12 +316,13 @@ impl Converter {
             Converter::Map(e) => map::stub(e, pkg, arg),
             Converter::Ptr(e) => pointer::stub(e, pkg, arg),
             Converter::Record(rec) => record::stub(rec, pkg, arg),
-            Converter::Object(o) => object::stub(o, pkg),
+            Converter::Object(o) => object::stub(o, pkg, arg),
             Converter::Any => any::STUB.into(),
             Converter::Time => time::STUB.into(),
             Converter::Duration => duration::STUB.into(),
             Converter::Reader => reader::STUB.into(),
             Converter::Context => context::STUB.into(),
+            Converter::Writer => stream::WRITER_STUB.into(),
             Converter::Error => error::STUB.into(),
         }
     }
@@ -313,7 +332,9 @@ impl Converter {
 /// ranges, the nesting depth (docs/abi.md section 6) and cycles.
 pub struct Encoder<'a> {
     module: &'a Arc<GoModule>,
-    types: &'a Types,
+    /// The module's types, for out slots; None when writing a callback's results (out slots
+    /// are arguments of calls only).
+    types: Option<&'a Types>,
     /// Containers open around the value being written, the request's own included.
     depth: usize,
     /// The out slots written so far (docs/abi.md section 8.6), in argument order.
@@ -326,6 +347,16 @@ pub struct Encoder<'a> {
 
 impl<'a> Encoder<'a> {
     pub fn new(module: &'a Arc<GoModule>, types: &'a Types) -> Self {
+        Encoder::with_types(module, Some(types))
+    }
+
+    /// An encoder of a Python callable's results for Go (docs/abi.md section 10): a
+    /// `usegolib.Ref` there is an ordinary value, never an out slot.
+    pub fn for_results(module: &'a Arc<GoModule>) -> Self {
+        Encoder::with_types(module, None)
+    }
+
+    fn with_types(module: &'a Arc<GoModule>, types: Option<&'a Types>) -> Self {
         Encoder {
             module,
             types,
@@ -346,7 +377,7 @@ impl<'a> Encoder<'a> {
         obj: &Bound<'_, PyAny>,
     ) -> Result<(), ArgError> {
         self.depth = depth;
-        if depth == crate::args::ARGS_DEPTH && outparam::takes_outs(conv) {
+        if depth == crate::args::ARGS_DEPTH && self.types.is_some() && outparam::takes_outs(conv) {
             // A whole argument of an `any`, `*T`, `[]byte` or numbers slice parameter may be an
             // out slot.
             match conv {
@@ -412,6 +443,7 @@ impl<'a> Encoder<'a> {
             Converter::Duration => duration::encode(out, obj),
             Converter::Reader => reader::encode(self.module, out, obj),
             Converter::Context => context::encode(self, out, obj),
+            Converter::Writer => stream::encode_writer(self.module, out, obj),
             Converter::Error => Err(ArgError::Type(
                 "wire type error cannot be an argument".into(),
             )),

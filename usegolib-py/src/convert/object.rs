@@ -7,7 +7,7 @@ use pyo3::prelude::*;
 use usegolib_abi::{write_handle, write_nil, Reader, Token};
 use usegolib_loader::GoModule;
 
-use super::{bad_reply, malformed};
+use super::{bad_reply, malformed, Callback, Implement};
 use crate::args::{type_name, ArgError};
 use crate::handle::PyGoObject;
 
@@ -21,6 +21,10 @@ pub struct ObjectInfo {
     pub package: String,
     /// The class the Python package made for it.
     class: OnceLock<Py<PyAny>>,
+    /// A func type's signature as Go calls a Python callable (docs/abi.md section 10).
+    callback: OnceLock<Arc<Callback>>,
+    /// An interface's methods as a Python object implements them (docs/abi.md section 10.7).
+    implement: OnceLock<Implement>,
 }
 
 impl ObjectInfo {
@@ -30,7 +34,24 @@ impl ObjectInfo {
             name: name.to_owned(),
             package: package.to_owned(),
             class: OnceLock::new(),
+            callback: OnceLock::new(),
+            implement: OnceLock::new(),
         }
+    }
+
+    /// Sets an interface's implementation info (once, when the module's types are prepared).
+    pub fn set_implement(&self, im: Implement) {
+        let _ = self.implement.set(im);
+    }
+
+    /// Sets a func type's callback signature (once, when the module's types are prepared).
+    pub fn set_callback(&self, cb: Callback) {
+        let _ = self.callback.set(Arc::new(cb));
+    }
+
+    /// A func type's callback signature.
+    pub fn callback(&self) -> Option<&Arc<Callback>> {
+        self.callback.get()
     }
 
     /// Registers the Python class made for this type (the first registration stays).
@@ -54,6 +75,12 @@ pub(super) fn encode(
         return Ok(());
     }
     let Ok(h) = obj.cast::<PyGoObject>() else {
+        if let Some(cb) = info.callback() {
+            return callable(module, out, info, cb, obj);
+        }
+        if let Some(im) = info.implement.get() {
+            return implementation(module, out, info, im, obj);
+        }
         return Err(ArgError::Type(format!(
             "expected a Go object ({}), got {}",
             info.short_key(),
@@ -63,6 +90,88 @@ pub(super) fn encode(
     let id = h.get().id_for(module)?;
     write_handle(out, id);
     Ok(())
+}
+
+/// A Python callable for a func type: registered in the host-object table, written as ext 2.
+#[inline(never)]
+fn callable(
+    module: &Arc<GoModule>,
+    out: &mut Vec<u8>,
+    info: &ObjectInfo,
+    cb: &Arc<Callback>,
+    obj: &Bound<'_, PyAny>,
+) -> Result<(), ArgError> {
+    if !obj.is_callable() {
+        return Err(ArgError::Type(format!(
+            "expected a callable or a Go func object ({}), got {}",
+            info.short_key(),
+            type_name(obj)
+        )));
+    }
+    if let Err(reason) = &cb.sig {
+        return Err(ArgError::Type(format!(
+            "a Python callable cannot be a {}: {reason}",
+            info.short_key()
+        )));
+    }
+    let id = crate::host::register(obj, cb.clone(), module);
+    write_host_object(out, id);
+    Ok(())
+}
+
+/// A Python object for an interface: each method of the interface (by its Go name, else its
+/// snake_case) a callback, all in one host object; a missing method is a TypeError naming the
+/// interface and the method, before anything reaches Go.
+#[inline(never)]
+fn implementation(
+    module: &Arc<GoModule>,
+    out: &mut Vec<u8>,
+    info: &ObjectInfo,
+    im: &Implement,
+    obj: &Bound<'_, PyAny>,
+) -> Result<(), ArgError> {
+    let methods = match &im.methods {
+        Ok(ms) => ms,
+        Err(reason) => {
+            return Err(ArgError::Type(format!(
+                "expected a Go object ({}), got {} (a Python object cannot implement {}: {reason})",
+                info.short_key(),
+                type_name(obj),
+                info.short_key()
+            )))
+        }
+    };
+    let mut found = Vec::with_capacity(methods.len());
+    for (go, py, cb) in methods {
+        // io.StringWriter's WriteString is a text stream's write.
+        let alias = if go == "WriteString" {
+            "write"
+        } else {
+            py.as_str()
+        };
+        let names = [go.as_str(), py.as_str(), alias];
+        let Some(name) = names.into_iter().find(|n| obj.hasattr(*n).unwrap_or(false)) else {
+            return Err(ArgError::Type(format!(
+                "expected a Go object or a Python object implementing {}, got {}: missing \
+                 method {go} (or {py})",
+                info.short_key(),
+                type_name(obj)
+            )));
+        };
+        if let Some(m) = super::stream::stream_method(obj, go, name, cb)? {
+            found.push(m);
+            continue;
+        }
+        found.push((obj.getattr(name)?.unbind(), cb.clone()));
+    }
+    write_host_object(out, crate::host::register_methods(found, module));
+    Ok(())
+}
+
+/// Writes host object `id`: ext type 2, 8 big-endian bytes (docs/abi.md section 10).
+pub(super) fn write_host_object(out: &mut Vec<u8>, id: u64) {
+    out.extend_from_slice(&[0xd7, 0x02]);
+    out.extend_from_slice(&id.to_be_bytes());
 }
 
 #[inline(never)]
@@ -101,11 +210,32 @@ pub(super) fn annotation<'py>(py: Python<'py>, info: &ObjectInfo) -> PyResult<Bo
     }
 }
 
-/// The class name within its own package, else `Any`.
-pub(super) fn stub(info: &ObjectInfo, pkg: &str) -> String {
-    if info.package == pkg {
+/// The class name within its own package, else `Any`. As an argument, a func type that a
+/// Python callable can be is also `Callable[[params], result]` (docs/abi.md section 10).
+pub(super) fn stub(info: &ObjectInfo, pkg: &str, arg: bool) -> String {
+    let class = if info.package == pkg {
         info.name.clone()
     } else {
         super::any::STUB.into()
+    };
+    let Some(Ok(sig)) = info.callback().filter(|_| arg).map(|c| c.sig.as_ref()) else {
+        return class;
+    };
+    // Go passes what a call returns; the callable returns what a call accepts.
+    let params: Vec<String> = sig.params.iter().map(|c| c.stub(pkg, false)).collect();
+    let results: Vec<String> = sig.results.iter().map(|c| c.stub(pkg, true)).collect();
+    let result = match results.as_slice() {
+        [] => "None".to_owned(),
+        [one] => one.clone(),
+        many => format!("tuple[{}]", many.join(", ")),
+    };
+    let params = if sig.variadic {
+        "...".to_owned()
+    } else {
+        format!("[{}]", params.join(", "))
+    };
+    if class == super::any::STUB {
+        return format!("Callable[{params}, {result}] | Any");
     }
+    format!("Callable[{params}, {result}] | {class}")
 }

@@ -71,7 +71,7 @@ pub(super) fn encode_ref(
         "map[string]any"
     } else if v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>() {
         "[]any"
-    } else if let Some(rec) = enc.types.record_of(&v) {
+    } else if let Some(rec) = enc.types.and_then(|t| t.record_of(&v)) {
         record = Some(rec.clone());
         ""
     } else {

@@ -1,6 +1,7 @@
 //! `reader` (Go `io.Reader`, parameters only): bytes, bytearray, memoryview or str (as UTF-8)
 //! travel as their bytes, and Go reads them from a `*bytes.Reader`; a Go object passes as
-//! itself (Go checks that it implements `io.Reader`); None is a nil reader.
+//! itself (Go checks that it implements `io.Reader`); None is a nil reader; an object with
+//! `readinto` or `read` is a host object Go reads through (stream.rs).
 
 use std::sync::Arc;
 
@@ -13,7 +14,8 @@ use crate::args::{type_name, ArgError};
 use crate::handle::PyGoObject;
 
 /// What a `reader` argument accepts, as the stub writes it.
-pub(super) const STUB: &str = "bytes | bytearray | memoryview | str | GoObject | None";
+pub(super) const STUB: &str =
+    "bytes | bytearray | memoryview | str | SupportsRead[bytes] | GoObject | None";
 
 pub(super) fn encode(
     module: &Arc<GoModule>,
@@ -34,9 +36,15 @@ pub(super) fn encode(
         write_nil(out);
         return Ok(());
     }
+    // An object with readinto() or read(): Go calls it for each chunk (docs/abi.md section 10).
+    if let Some(id) = super::stream::reader(module, obj)? {
+        super::object::write_host_object(out, id);
+        return Ok(());
+    }
     Err(ArgError::Type(format!(
-        "expected bytes, bytearray, memoryview, str, a Go object implementing io.Reader, or \
-         None, got {} (objects with a read() method are not supported yet)",
+        "expected bytes, bytearray, memoryview, str, an object with a read() or readinto() \
+         method (io.Reader: missing method read), a Go object implementing io.Reader, or None, \
+         got {}",
         type_name(obj)
     )))
 }

@@ -1,0 +1,348 @@
+package bridge
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Host calls (docs/abi.md section 10, docs/adr/0010): a host object (a Python callable) passed
+// for a func parameter travels as ext type 2 with its id in 8 big-endian bytes (d7 02 <id>).
+// Go wraps the id in a HostObject and gives the library a func of the parameter's type that
+// sends a host request [1, 0, id, 0, [args...]] through the C trampoline the generated main.go
+// installs (SetHostCaller) and reads the host's reply [0, result] or [1, {kind, message,
+// detail}]. When the wrapper becomes unreachable, a cleanup queues its id, and the queued ids
+// go to the host in one release request [1, 2, 0, 0, [ids...]].
+
+// extHost is the ext type of a host object.
+const extHost = 2
+
+// Host request ops (docs/abi.md section 10).
+const (
+	hostOpCall    = 0
+	hostOpRelease = 2
+)
+
+// HostCaller sends one host request req and returns the host's reply, written into buf when it
+// fits, else in fresh memory; ok is false when the host produced no reply (no host installed,
+// or it failed). The generated main.go supplies it (the C trampoline); tests may install their
+// own.
+type HostCaller func(req, buf []byte) (reply []byte, ok bool)
+
+var hostCaller atomic.Pointer[HostCaller]
+
+// SetHostCaller installs the function that sends host requests; the generated main.go calls it
+// from init, before any request can arrive.
+func SetHostCaller(f HostCaller) { hostCaller.Store(&f) }
+
+// HostObject is the Go side of a host object: its id, released when the HostObject becomes
+// unreachable. The pointer field keeps it out of the tiny allocator, for which cleanups may
+// never run (runtime.AddCleanup). The padding puts few of them in one span: the runtime keeps
+// a span's cleanups in a list sorted by offset and walks it to add one, so 16-byte objects
+// (512 a span) made that walk the dearest step of a short-lived callback.
+type HostObject struct {
+	id   uint64
+	self *HostObject
+	_    [30]uint64
+}
+
+// hostLive counts the HostObjects whose cleanup has not run; hostAfterGC is the count after the
+// last collection the pacing asked for.
+var (
+	hostLive    atomic.Int64
+	hostAfterGC atomic.Int64
+	hostGCBusy  atomic.Bool
+)
+
+// hostPaceMin is the live count under which the pacing never asks for a collection.
+const hostPaceMin = 1024
+
+// HostLive returns the number of host objects Go still holds (for tests and statistics).
+func HostLive() int64 { return hostLive.Load() }
+
+// NewHostObject wraps the host object id; its cleanup releases the id. Many short-lived host
+// objects make little Go garbage, so the collector may not run for a long time while the host
+// keeps their callables: past hostPaceMin live wrappers and twice the count after the last
+// collection asked for here, a collection is started in a goroutine.
+func NewHostObject(id uint64) *HostObject {
+	h := &HostObject{id: id}
+	h.self = h
+	runtime.AddCleanup(h, releaseHostID, id)
+	n := hostLive.Add(1)
+	if n > hostPaceMin && n > 2*hostAfterGC.Load() && hostGCBusy.CompareAndSwap(false, true) {
+		go func() {
+			runtime.GC()
+			// Cleanups run after the collection, on the runtime's goroutine: wait until the
+			// count stops falling, so that the next threshold is measured from what is left.
+			for last := int64(-1); ; {
+				time.Sleep(time.Millisecond)
+				n := hostLive.Load()
+				if n == last {
+					break
+				}
+				last = n
+			}
+			hostAfterGC.Store(hostLive.Load())
+			hostGCBusy.Store(false)
+		}()
+	}
+	return h
+}
+
+// The ids whose HostObject was collected, sent to the host by one goroutine at a time.
+var (
+	releaseMu      sync.Mutex
+	releasePending []uint64
+	releasing      bool
+)
+
+// releaseHostID is the cleanup of a HostObject: it queues id and starts the sender if it is
+// not running. It never calls the host itself (cleanups must not block).
+func releaseHostID(id uint64) {
+	hostLive.Add(-1)
+	releaseMu.Lock()
+	releasePending = append(releasePending, id)
+	start := !releasing
+	releasing = true
+	releaseMu.Unlock()
+	if start {
+		go sendReleases()
+	}
+}
+
+// sendReleases sends the queued ids in release requests until none is left. The host removes
+// them without taking the GIL, so this never waits for Python code.
+func sendReleases() {
+	for {
+		releaseMu.Lock()
+		ids := releasePending
+		releasePending = nil
+		if len(ids) == 0 {
+			releasing = false
+			releaseMu.Unlock()
+			return
+		}
+		releaseMu.Unlock()
+		for len(ids) > 0 {
+			n := min(len(ids), 1<<16)
+			c := newHostCall(0, hostOpRelease, 0, n)
+			for _, id := range ids[:n] {
+				c.e.Uint(id)
+			}
+			_, _ = c.send() // nothing to do when the host is gone
+			c.free()
+			ids = ids[n:]
+		}
+	}
+}
+
+// DecodeFunc reads an argument of a func type or interface T (docs/abi.md sections 8.5 and
+// 10): nil, a handle to a Go value, or a host object, which mk wraps in a func of type T (or a
+// value implementing the interface T); mk is nil when a host object cannot be a T (the schema
+// says why). goType spells T for messages.
+func DecodeFunc[T any](d *Decoder, goType string, mk func(*HostObject) T) (T, error) {
+	var zero T
+	h, ok, err := d.hostObject()
+	switch {
+	case !ok:
+		return DecodeHandle[T](d, goType)
+	case err != nil:
+		return zero, err
+	case mk == nil:
+		return zero, fmt.Errorf("a host callable cannot be a %s", goType)
+	}
+	return mk(h), nil
+}
+
+// hostObject reads a host object (d7 02 and 8 bytes) when one is next: ok says whether it was.
+func (d *Decoder) hostObject() (h *HostObject, ok bool, err error) {
+	if d.off+2 >= len(d.buf) || d.buf[d.off] != mFixExt8 || d.buf[d.off+1] != extHost {
+		return nil, false, nil
+	}
+	b, err := d.take(1, 9)
+	if err != nil {
+		return nil, true, err
+	}
+	return NewHostObject(binary.BigEndian.Uint64(b[1:])), true, nil
+}
+
+// HostError is the error a func returns when the host callable it calls failed: a Python
+// exception (Message starts with its type name), an unknown host object, no host.
+type HostError struct {
+	Kind    string // python_exception, unknown_host_object, host_unavailable, bad_argument...
+	Message string
+	// Unwind: the host asked for a panic where the func type has no error result, because the
+	// request ran on the thread of the host call it belongs to (docs/abi.md section 10).
+	Unwind bool
+}
+
+func (e *HostError) Error() string { return e.Message }
+
+// HostPanic is the panic value of a func without an error result whose host callable failed
+// during a call from the host: it unwinds through the library to the bridge's recover, which
+// replies go_panic.
+type HostPanic struct{ Err *HostError }
+
+func (p *HostPanic) Error() string  { return "host callback failed: " + p.Err.Message }
+func (p *HostPanic) String() string { return p.Error() }
+
+// HostCall is one host request being made by a generated func wrapper.
+type HostCall struct {
+	e     Encoder
+	reply []byte
+	d     Decoder
+}
+
+var hostCalls = sync.Pool{New: func() any { return &HostCall{reply: make([]byte, 0, 512)} }}
+
+func newHostCall(id uint64, op, method uint64, nargs int) *HostCall {
+	c := hostCalls.Get().(*HostCall)
+	c.e.Buf = c.e.Buf[:0]
+	c.e.elems = 0
+	c.e.ListLen(5)
+	c.e.Uint(1)
+	c.e.Uint(op)
+	c.e.Uint(id)
+	c.e.Uint(method)
+	c.e.ListLen(nargs)
+	return c
+}
+
+// Call starts a call of h with nargs arguments, which the caller writes to Enc() (each at depth
+// 3: the request and its argument list are two levels).
+func (h *HostObject) Call(nargs int) *HostCall { return newHostCall(h.id, hostOpCall, 0, nargs) }
+
+// CallMethod is Call for method i of an interface the host object implements (docs/abi.md
+// section 10.7).
+func (h *HostObject) CallMethod(i, nargs int) *HostCall {
+	return newHostCall(h.id, hostOpCall, uint64(i), nargs)
+}
+
+// Enc is the encoder of the arguments.
+func (c *HostCall) Enc() *Encoder { return &c.e }
+
+// Send sends the request and returns a decoder positioned at the result: nil for no results,
+// the value for one, an array of n for n >= 2. A failure of the host is a *HostError.
+func (c *HostCall) Send() (*Decoder, error) {
+	if c.e.elems > MaxElements || c.e.over() || len(c.e.Buf) > MaxMessageBytes {
+		return nil, &HostError{Kind: "limit_exceeded", Message: "the arguments exceed the limits of docs/abi.md section 6"}
+	}
+	reply, err := c.send()
+	if err != nil {
+		return nil, err
+	}
+	if f := validate(reply); f != nil {
+		return nil, &HostError{Kind: "malformed", Message: "bad reply from the host: " + f.message}
+	}
+	c.d.Reset(reply)
+	d := &c.d
+	n, _, err := d.ListLen()
+	if err != nil || n != 2 {
+		return nil, &HostError{Kind: "malformed", Message: "bad reply from the host: not [status, body]"}
+	}
+	status, err := d.Uint(8)
+	if err != nil || status > 1 {
+		return nil, &HostError{Kind: "malformed", Message: "bad reply from the host: bad status"}
+	}
+	if status == 1 {
+		return nil, hostFailure(d)
+	}
+	return d, nil
+}
+
+// send sends the request as it is and returns the raw reply.
+func (c *HostCall) send() ([]byte, error) {
+	f := hostCaller.Load()
+	if f == nil {
+		return nil, &HostError{Kind: "host_unavailable", Message: "no host to call (the library was not loaded by usegolib)"}
+	}
+	reply, ok := (*f)(c.e.Buf, c.reply[:0])
+	if !ok {
+		return nil, &HostError{Kind: "host_unavailable", Message: "the host did not answer (it is shutting down, or has no handler)"}
+	}
+	if cap(reply) <= 1<<20 {
+		c.reply = reply[:0]
+	}
+	return reply, nil
+}
+
+// hostFailure reads the error map of a host reply.
+func hostFailure(d *Decoder) *HostError {
+	v, err := d.Value()
+	m, ok := v.(map[string]any)
+	if err != nil || !ok {
+		return &HostError{Kind: "malformed", Message: "bad reply from the host: the error is not a map"}
+	}
+	e := &HostError{}
+	e.Kind, _ = m["kind"].(string)
+	e.Message, _ = m["message"].(string)
+	if detail, ok := m["detail"].(map[string]any); ok {
+		e.Unwind, _ = detail["unwind"].(bool)
+	}
+	if e.Kind == "" {
+		e.Kind = "malformed"
+	}
+	return e
+}
+
+// NoResult reads the result of a func type without results: nil.
+func (c *HostCall) NoResult(d *Decoder) error {
+	if !d.Nil() {
+		return &HostError{Kind: "bad_result", Message: "bad reply from the host: a result for a func without results"}
+	}
+	return nil
+}
+
+// Results reads the array of n results.
+func (c *HostCall) Results(d *Decoder, n int) error {
+	got, _, err := d.ListLen()
+	if err != nil || got != n {
+		return &HostError{Kind: "bad_result", Message: fmt.Sprintf("bad reply from the host: expected %d results", n)}
+	}
+	return nil
+}
+
+// End checks that the reply holds nothing after the result.
+func (c *HostCall) End() error {
+	if c.d.Remaining() != 0 {
+		return &HostError{Kind: "malformed", Message: "bad reply from the host: bytes after the result"}
+	}
+	return nil
+}
+
+// Ok ends a successful call.
+func (c *HostCall) Ok() { c.free() }
+
+// ResultError is the error of result i of a host reply that Go could not convert.
+func (c *HostCall) ResultError(i int, err error) error {
+	return &HostError{Kind: "bad_result", Message: fmt.Sprintf("result %d of the host callable: %v", i, err)}
+}
+
+// Err ends a failed call of a func type with an error result: the error to return.
+func (c *HostCall) Err(err error) error {
+	c.free()
+	return err
+}
+
+// Fail ends a failed call of a func type without an error result: it panics with a *HostPanic
+// when the host asked for it (the call runs under the bridge's recover, docs/abi.md section
+// 10), else it returns and the func returns zero values.
+func (c *HostCall) Fail(err error) {
+	c.free()
+	var he *HostError
+	if errors.As(err, &he) && he.Unwind {
+		panic(&HostPanic{Err: he})
+	}
+}
+
+func (c *HostCall) free() {
+	if cap(c.e.Buf) > 1<<20 {
+		c.e.Buf = nil
+	}
+	c.d.Reset(nil)
+	hostCalls.Put(c)
+}

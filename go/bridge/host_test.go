@@ -1,0 +1,190 @@
+package bridge
+
+import (
+	"errors"
+	"io"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Host calls (docs/abi.md section 10) against a host written in Go: what a func wrapper sees of
+// each kind of reply, and the release of collected host objects. The real host (the Python
+// binding, through the C trampoline) is tested in tests/python/test_callbacks.py.
+
+// testHost answers host requests with reply and records the ids released.
+type testHost struct {
+	mu       sync.Mutex
+	reply    func(req []any) []byte
+	released map[uint64]bool
+}
+
+func (h *testHost) call(req, buf []byte) ([]byte, bool) {
+	v, err := NewDecoder(req).Value()
+	if err != nil {
+		panic(err)
+	}
+	r := v.([]any)
+	if r[1] == uint64(hostOpRelease) || r[1] == int64(hostOpRelease) {
+		h.mu.Lock()
+		for _, id := range r[4].([]any) {
+			h.released[toU64(id)] = true
+		}
+		h.mu.Unlock()
+		return append(buf[:0], 0x92, 0, 0xc0), true
+	}
+	return append(buf[:0], h.reply(r)...), true
+}
+
+func toU64(v any) uint64 {
+	switch x := v.(type) {
+	case int64:
+		return uint64(x)
+	case uint64:
+		return x
+	}
+	panic(v)
+}
+
+func encodeReply(t *testing.T, status uint64, body any) []byte {
+	t.Helper()
+	var e Encoder
+	e.ListLen(2)
+	e.Uint(status)
+	if err := e.Value(body); err != nil {
+		t.Fatal(err)
+	}
+	return e.Buf
+}
+
+func TestHostCallRepliesAndFailures(t *testing.T) {
+	host := &testHost{released: map[uint64]bool{}}
+	SetHostCaller(host.call)
+	defer hostCaller.Store(nil)
+	h := NewHostObject(7)
+	call := func() (*Decoder, error) {
+		c := h.Call(1)
+		c.Enc().Int(41)
+		d, err := c.Send()
+		if err != nil {
+			c.Err(err)
+			return nil, err
+		}
+		return d, nil
+	}
+
+	host.reply = func(req []any) []byte {
+		if toU64(req[2]) != 7 || toU64(req[3]) != 0 || toU64(req[4].([]any)[0]) != 41 {
+			t.Errorf("request %v, want [1 0 7 0 [41]]", req)
+		}
+		return encodeReply(t, 0, int64(42))
+	}
+	d, err := call()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := d.Int(64); err != nil || n != 42 {
+		t.Fatalf("result %d, %v", n, err)
+	}
+
+	fail := func(unwind bool) []byte {
+		return encodeReply(t, 1, map[string]any{"kind": "python_exception", "message": "ValueError: no",
+			"detail": map[string]any{"type": "ValueError", "unwind": unwind}})
+	}
+	host.reply = func([]any) []byte { return fail(false) }
+	_, err = call()
+	var he *HostError
+	if !errors.As(err, &he) || he.Kind != "python_exception" || he.Message != "ValueError: no" || he.Unwind {
+		t.Fatalf("error %#v", err)
+	}
+
+	// Fail: zero values without unwind, a *HostPanic with it.
+	c := h.Call(0)
+	c.Fail(he)
+	host.reply = func([]any) []byte { return fail(true) }
+	_, err = call()
+	func() {
+		defer func() {
+			p, ok := recover().(*HostPanic)
+			if !ok || p.Error() != "host callback failed: ValueError: no" {
+				t.Errorf("recovered %v, want a *HostPanic", p)
+			}
+		}()
+		c := h.Call(0)
+		c.Fail(err)
+		t.Error("Fail with unwind returned")
+	}()
+
+	host.reply = func([]any) []byte { return []byte{0x93, 0, 0, 0} }
+	if _, err := call(); !errors.As(err, &he) || he.Kind != "malformed" {
+		t.Errorf("a bad reply: %v", err)
+	}
+	hostCaller.Store(nil)
+	if _, err := call(); !errors.As(err, &he) || he.Kind != "host_unavailable" {
+		t.Errorf("no host: %v", err)
+	}
+	runtime.KeepAlive(h)
+}
+
+func TestHostStreams(t *testing.T) {
+	var got []byte
+	host := &testHost{released: map[uint64]bool{}}
+	host.reply = func(req []any) []byte {
+		switch a := req[4].([]any)[0].(type) {
+		case []byte: // a write
+			got = append(got, a...)
+			return encodeReply(t, 0, int64(len(a)))
+		default: // a read of at most a bytes: two, then the end
+			if len(got) >= 4 {
+				return encodeReply(t, 0, []byte{})
+			}
+			got = append(got, 'r', 'r')
+			return encodeReply(t, 0, []byte("ab"))
+		}
+	}
+	SetHostCaller(host.call)
+	defer hostCaller.Store(nil)
+	w := &hostWriter{h: NewHostObject(1)}
+	if n, err := w.Write([]byte("hello")); n != 5 || err != nil || string(got) != "hello" {
+		t.Fatalf("Write: %d, %v, host got %q", n, err, got)
+	}
+	got = nil
+	b, err := io.ReadAll(&hostReader{h: NewHostObject(2)})
+	if err != nil || string(b) != "abab" {
+		t.Fatalf("ReadAll: %q, %v", b, err)
+	}
+}
+
+func TestCollectedHostObjectsAreReleased(t *testing.T) {
+	host := &testHost{released: map[uint64]bool{}}
+	SetHostCaller(host.call)
+	defer hostCaller.Store(nil)
+	for id := uint64(1000); id < 1100; id++ {
+		NewHostObject(id)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		runtime.GC()
+		host.mu.Lock()
+		n := 0
+		for id := uint64(1000); id < 1100; id++ {
+			if host.released[id] {
+				n++
+			}
+		}
+		host.mu.Unlock()
+		if n == 100 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of 100 collected host objects released", n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	for id := uint64(1000); id < 1100; id++ {
+		if !host.released[id] {
+			t.Errorf("id %d not released", id)
+		}
+	}
+}

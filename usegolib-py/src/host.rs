@@ -1,0 +1,489 @@
+//! Python callables called from Go (docs/abi.md section 10, docs/adr/0010): the host-object
+//! table, the call records that carry a callback's exception back to the caller of the outer Go
+//! function, and the process's host handler.
+//!
+//! * **Table.** A callable passed for a func parameter gets an id (from 1, never reused) and an
+//!   entry holding it, its converters and the call record it was registered in; the table's
+//!   reference keeps it alive until Go releases the id (op 2). Releases take no GIL: the
+//!   entries' Python references are dropped through pyo3's pending-decref pool.
+//! * **Call records.** Each Go call pushes a slot on its thread's stack; a callback's exception
+//!   goes to the record of the call it belongs to (the innermost one of the thread it runs on,
+//!   else the one its callable was registered in, while that call runs), and the call raises
+//!   it when Go returns. Outside any call it goes to `sys.unraisablehook`.
+//! * **Shutdown.** `host_close` (an atexit hook) refuses new host requests and waits, at most
+//!   1 s, for those inside Python.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, LazyLock};
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
+use pyo3::prelude::*;
+use pyo3::types::{PyList, PySequence, PyTuple};
+use usegolib_abi::{validate, write_array_len, write_nil, Limits, Reader, Token, Value};
+use usegolib_loader::{host_error, GoModule, HostHandler};
+
+use crate::convert::{Callback, CallbackSig, Encoder};
+
+/// One host object: a Python callable Go holds, or the methods of an object implementing a Go
+/// interface (by method index, docs/abi.md section 10.7).
+struct Entry {
+    methods: Vec<(Py<PyAny>, Arc<Callback>)>,
+    module: Arc<GoModule>,
+    /// The call it was registered in (for a callback from another thread during that call).
+    call: Option<Arc<CallRecord>>,
+}
+
+/// Ids are sequential, so a multiplicative hash spreads them (no SipHash per lookup).
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8 | u64::from(*b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    fn write_u64(&mut self, id: u64) {
+        self.0 = id.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+type Table = HashMap<u64, Arc<Entry>, std::hash::BuildHasherDefault<IdHasher>>;
+
+static TABLE: LazyLock<Mutex<Table>> = LazyLock::new(Default::default);
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+static CLOSED: AtomicBool = AtomicBool::new(false);
+static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
+
+/// The state of one Go call, as its callbacks see it.
+pub struct CallRecord {
+    /// The first exception a callback of this call raised.
+    exc: Mutex<Option<PyErr>>,
+    /// The call has returned: later callbacks are outside any call.
+    returned: AtomicBool,
+}
+
+thread_local! {
+    /// The Go calls this thread is in, innermost last: the call's record (made when first
+    /// needed) and where its registered ids start in [`REGISTERED`].
+    static CALLS: RefCell<Vec<(Option<Arc<CallRecord>>, usize)>> = const { RefCell::new(Vec::new()) };
+    /// The host objects registered while this thread's calls converted their arguments, the
+    /// innermost call's last (no allocation per call).
+    static REGISTERED: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The innermost call of this thread, made on first need.
+fn current() -> Option<Arc<CallRecord>> {
+    CALLS.with(|c| {
+        c.borrow_mut().last_mut().map(|(slot, _)| {
+            slot.get_or_insert_with(|| {
+                Arc::new(CallRecord {
+                    exc: Mutex::new(None),
+                    returned: AtomicBool::new(false),
+                })
+            })
+            .clone()
+        })
+    })
+}
+
+/// The record of this thread's innermost call, made now if need be: for the worker thread that
+/// runs a call on its caller's behalf (`watch.rs`, a call with a bridge-made context).
+pub fn current_call() -> Option<Arc<CallRecord>> {
+    current()
+}
+
+/// Runs `f` (a worker thread sending its caller's request) as part of call `rec`: a callback
+/// that arrives on this thread meanwhile belongs to that call, and may unwind to its recover,
+/// as on the caller's own thread.
+pub fn within_call<R>(rec: Option<Arc<CallRecord>>, f: impl FnOnce() -> R) -> R {
+    struct Pop(usize);
+    impl Drop for Pop {
+        fn drop(&mut self) {
+            CALLS.with(|c| c.borrow_mut().pop());
+            REGISTERED.with(|r| r.borrow_mut().truncate(self.0));
+        }
+    }
+    let Some(rec) = rec else {
+        return f();
+    };
+    let start = REGISTERED.with(|r| r.borrow().len());
+    CALLS.with(|c| c.borrow_mut().push((Some(rec), start)));
+    let _pop = Pop(start);
+    f()
+}
+
+/// Registers `obj` (a callable) for the func type `cb` and returns its id.
+pub fn register(obj: &Bound<'_, PyAny>, cb: Arc<Callback>, module: &Arc<GoModule>) -> u64 {
+    register_methods(vec![(obj.clone().unbind(), cb)], module)
+}
+
+/// Registers callables for the methods of an interface, by method index, and returns the id.
+pub fn register_methods(methods: Vec<(Py<PyAny>, Arc<Callback>)>, module: &Arc<GoModule>) -> u64 {
+    let call = current();
+    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+    if call.is_some() {
+        REGISTERED.with(|r| r.borrow_mut().push(id));
+    }
+    let entry = Arc::new(Entry {
+        methods,
+        module: module.clone(),
+        call,
+    });
+    TABLE.lock().insert(id, entry);
+    id
+}
+
+/// The number of host objects Go holds (or may still hold).
+pub fn live() -> usize {
+    TABLE.lock().len()
+}
+
+/// One Go call of this thread, from before its arguments are converted until its reply is read.
+pub struct CallScope(());
+
+impl CallScope {
+    pub fn enter() -> CallScope {
+        let start = REGISTERED.with(|r| r.borrow().len());
+        CALLS.with(|c| c.borrow_mut().push((None, start)));
+        CallScope(())
+    }
+
+    /// Ends the call: `ran` is false when Go never ran the function (its arguments were refused),
+    /// so the callables registered for it are dropped at once. A callback's exception replaces
+    /// the call's own result, with what Go made of it in its notes.
+    pub fn finish<T>(self, py: Python<'_>, result: PyResult<T>, ran: bool) -> PyResult<T> {
+        let (rec, start) = CALLS.with(|c| c.borrow_mut().pop()).unwrap_or((None, 0));
+        std::mem::forget(self);
+        let Some(rec) = rec else {
+            return result;
+        };
+        rec.returned.store(true, Ordering::SeqCst);
+        let ids: Vec<u64> = REGISTERED.with(|r| {
+            let mut r = r.borrow_mut();
+            let start = start.min(r.len());
+            if ran {
+                r.truncate(start);
+                Vec::new()
+            } else {
+                r.drain(start..).collect()
+            }
+        });
+        if !ids.is_empty() {
+            let mut table = TABLE.lock();
+            let dropped: Vec<_> = ids.iter().filter_map(|id| table.remove(id)).collect();
+            drop(table);
+            drop(dropped);
+        }
+        let Some(exc) = rec.exc.lock().take() else {
+            return result;
+        };
+        let note = match &result {
+            Ok(_) => "the Go function returned normally after this callback raised".to_owned(),
+            Err(e) => format!("the Go function then failed: {e}"),
+        };
+        let _ = exc.value(py).call_method1("add_note", (note,));
+        Err(exc)
+    }
+}
+
+impl Drop for CallScope {
+    fn drop(&mut self) {
+        CALLS.with(|c| {
+            if let Some((rec, start)) = c.borrow_mut().pop() {
+                REGISTERED.with(|r| r.borrow_mut().truncate(start));
+                if let Some(rec) = rec {
+                    rec.returned.store(true, Ordering::SeqCst);
+                }
+            }
+        });
+    }
+}
+
+/// Marks the host closed (at interpreter exit) and waits, with the GIL released, at most 1 s
+/// for the host requests already inside Python.
+#[pyfunction]
+pub fn host_close(py: Python<'_>) {
+    CLOSED.store(true, Ordering::SeqCst);
+    py.detach(|| {
+        let until = Instant::now() + Duration::from_secs(1);
+        while IN_FLIGHT.load(Ordering::SeqCst) > 0 && Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    });
+}
+
+/// The number of Python callables Go holds (host objects not yet released).
+#[pyfunction]
+pub fn host_objects_live() -> usize {
+    live()
+}
+
+/// The binding's host handler.
+pub struct PyHost;
+
+/// Decrements [`IN_FLIGHT`] when a request leaves.
+struct InFlight;
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        IN_FLIGHT.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+fn uint(r: &mut Reader<'_>) -> Option<u64> {
+    match r.next_token().ok()? {
+        Token::Int(i) => u64::try_from(i).ok(),
+        Token::Uint(u) => Some(u),
+        _ => None,
+    }
+}
+
+fn array(r: &mut Reader<'_>) -> Option<u32> {
+    match r.next_token().ok()? {
+        Token::Array(n) => Some(n),
+        _ => None,
+    }
+}
+
+impl HostHandler for PyHost {
+    fn call(&self, _module: &str, req: &[u8], out: &mut Vec<u8>) {
+        if let Err(e) = validate(req, &Limits::ABI) {
+            return host_error(out, "malformed", &format!("bad host request: {e}"), vec![]);
+        }
+        let mut r = Reader::new(req);
+        let header = (|| {
+            if array(&mut r)? != 5 || uint(&mut r)? != 1 {
+                return None;
+            }
+            Some((uint(&mut r)?, uint(&mut r)?, uint(&mut r)?, array(&mut r)?))
+        })();
+        let Some((op, id, method, nargs)) = header else {
+            return host_error(
+                out,
+                "malformed",
+                "bad host request: not [1, op, id, method, args]",
+                vec![],
+            );
+        };
+        match op {
+            2 => {
+                let mut ids = Vec::with_capacity(nargs as usize);
+                for _ in 0..nargs {
+                    match uint(&mut r) {
+                        Some(id) => ids.push(id),
+                        None => return host_error(out, "malformed", "bad release", vec![]),
+                    }
+                }
+                // Dropped after the lock, without the GIL: pyo3 queues the decrefs.
+                let mut table = TABLE.lock();
+                let dropped: Vec<_> = ids.iter().filter_map(|id| table.remove(id)).collect();
+                drop(table);
+                drop(dropped);
+                out.clear();
+                write_array_len(out, 2);
+                out.push(0);
+                write_nil(out);
+            }
+            0 => {
+                let entry = TABLE.lock().get(&id).cloned();
+                let Some(entry) = entry else {
+                    return host_error(
+                        out,
+                        "unknown_host_object",
+                        &format!("no Python callable with id {id}: it was released"),
+                        vec![("id".into(), Value::Int(id as i64))],
+                    );
+                };
+                IN_FLIGHT.fetch_add(1, Ordering::SeqCst);
+                let _leave = InFlight;
+                if CLOSED.load(Ordering::SeqCst) {
+                    return unavailable(out);
+                }
+                let done = Python::try_attach(|py| run(py, &entry, method, &mut r, nargs, out));
+                if done.is_none() {
+                    unavailable(out);
+                }
+            }
+            _ => host_error(
+                out,
+                "unsupported_op",
+                &format!("host op {op} is not supported"),
+                vec![("op".into(), Value::Int(op as i64))],
+            ),
+        }
+    }
+}
+
+fn unavailable(out: &mut Vec<u8>) {
+    host_error(
+        out,
+        "host_unavailable",
+        "the Python interpreter is shutting down",
+        vec![],
+    );
+}
+
+/// Calls the entry's callable with the request's arguments and writes the reply.
+fn run(
+    py: Python<'_>,
+    entry: &Entry,
+    method: u64,
+    r: &mut Reader<'_>,
+    nargs: u32,
+    out: &mut Vec<u8>,
+) {
+    let Some((obj, cb)) = usize::try_from(method)
+        .ok()
+        .and_then(|m| entry.methods.get(m))
+    else {
+        return host_error(out, "bad_argument", &format!("no method {method}"), vec![]);
+    };
+    let Ok(sig) = &cb.sig else {
+        return host_error(out, "bad_argument", "not a callable func type", vec![]);
+    };
+    if nargs as usize != sig.params.len() {
+        return host_error(
+            out,
+            "arity",
+            &format!("{} takes {} arguments", cb.go, sig.params.len()),
+            vec![],
+        );
+    }
+    let result = args(py, sig, entry, r).and_then(|args| {
+        let f = obj.bind(py);
+        // One or two arguments: a vectorcall, no argument tuple.
+        let v = match args.as_slice() {
+            [] => f.call0()?,
+            [a] => f.call1((a,))?,
+            [a, b] => f.call1((a, b))?,
+            _ => f.call1(PyTuple::new(py, args)?)?,
+        };
+        out.clear();
+        write_array_len(out, 2);
+        out.push(0);
+        results(sig, cb, entry, &v, out)
+    });
+    if let Err(e) = result {
+        failed(py, entry, obj.bind(py), e, out);
+    }
+}
+
+/// The Python arguments: each converted as a result is; a variadic list spread.
+fn args<'py>(
+    py: Python<'py>,
+    sig: &CallbackSig,
+    entry: &Entry,
+    r: &mut Reader<'_>,
+) -> PyResult<Vec<Bound<'py, PyAny>>> {
+    let mut args = Vec::with_capacity(sig.params.len());
+    for conv in &sig.params {
+        args.push(conv.decode(py, r, &entry.module)?.into_bound(py));
+    }
+    if sig.variadic {
+        if let Some(last) = args.pop() {
+            if let Ok(list) = last.cast::<PyList>() {
+                args.extend(list.iter());
+            } else if !last.is_none() {
+                args.push(last);
+            }
+        }
+    }
+    Ok(args)
+}
+
+/// Writes the callable's return value `v` as the func's results.
+fn results(
+    sig: &CallbackSig,
+    cb: &Callback,
+    entry: &Entry,
+    v: &Bound<'_, PyAny>,
+    out: &mut Vec<u8>,
+) -> PyResult<()> {
+    let mut enc = Encoder::for_results(&entry.module);
+    let what = |i: usize| format!("result {i} of the Python callable for {}", cb.go);
+    match sig.results.as_slice() {
+        [] => {
+            write_nil(out);
+            Ok(())
+        }
+        [one] => enc
+            .arg(out, 2, one, v)
+            .map_err(|e| e.into_pyerr(&what(0), "result")),
+        many => {
+            let seq = v.cast::<PySequence>().ok().filter(|s| {
+                !v.is_instance_of::<pyo3::types::PyString>() && s.len().ok() == Some(many.len())
+            });
+            let Some(seq) = seq else {
+                return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+                    "the Python callable for {} must return a tuple of {} values, got {}",
+                    cb.go,
+                    many.len(),
+                    crate::args::type_name(v)
+                )));
+            };
+            write_array_len(out, many.len());
+            for (i, conv) in many.iter().enumerate() {
+                let item = seq.get_item(i)?;
+                enc.arg(out, 3, conv, &item)
+                    .map_err(|e| e.into_pyerr(&what(i), "result"))?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// A callback raised `e` (or its results did not convert): the exception goes to its call, or
+/// to `sys.unraisablehook`; Go gets `python_exception`.
+fn failed(py: Python<'_>, entry: &Entry, obj: &Bound<'_, PyAny>, e: PyErr, out: &mut Vec<u8>) {
+    let ty = e.get_type(py);
+    let type_name = ty
+        .qualname()
+        .map(|q| q.to_string())
+        .unwrap_or_else(|_| "Exception".into());
+    let text = e.value(py).str().map(|s| s.to_string()).unwrap_or_default();
+    let message = if text.is_empty() {
+        type_name.clone()
+    } else {
+        format!("{type_name}: {text}")
+    };
+    // The innermost call of this thread: the request runs on the caller's thread, so a panic
+    // unwinds to that call's recover. Else the call the callable was registered in.
+    let (rec, unwind) = match current() {
+        Some(rec) => (Some(rec), true),
+        None => (
+            entry
+                .call
+                .clone()
+                .filter(|c| !c.returned.load(Ordering::SeqCst)),
+            false,
+        ),
+    };
+    match rec {
+        Some(rec) => {
+            let mut slot = rec.exc.lock();
+            if slot.is_none() {
+                *slot = Some(e);
+            } else {
+                drop(slot);
+                e.write_unraisable(py, Some(obj));
+            }
+        }
+        None => e.write_unraisable(py, Some(obj)),
+    }
+    host_error(
+        out,
+        "python_exception",
+        &message,
+        vec![
+            ("type".into(), Value::Str(type_name)),
+            ("unwind".into(), Value::Bool(unwind)),
+        ],
+    );
+}
