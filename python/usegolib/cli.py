@@ -123,7 +123,7 @@ def _context_note(fn: _native.GoFunction) -> str:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from usegolib._stubs import _signature
+    from usegolib._stubs import _signatures
 
     pkg = import_(
         args.target,
@@ -158,7 +158,7 @@ def cmd_show(args: argparse.Namespace) -> int:
             elif fn.kind == "function":
                 print(f"  {fn.go_signature}{_context_note(fn)}")
                 if any("Callable[" in p.stub for p in fn.params):
-                    print(f"    python: {fn.py_name}{_signature(fn)}")
+                    print(f"    python: {fn.py_name}{_signatures(fn)[0]}")
         skipped = module.skipped(path)
         if skipped:
             print("  skipped:")
