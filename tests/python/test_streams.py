@@ -233,8 +233,27 @@ def test_small_io_interfaces(cb):
     cb.Shout(rw)
     assert rw.getvalue() == b"helloHELLO"
     text = io.StringIO()
-    cb.WriteText(text, "héllo")  # io.StringWriter: a text stream's write
+    assert cb.WriteText(text, "héllo") == 6, "io.StringWriter: a stream's write, bytes counted"
     assert text.getvalue() == "héllo"
+    raw = io.BytesIO()
+    assert cb.WriteText(raw, "héllo") == 6
+    assert raw.getvalue() == "héllo".encode()
+    cb.WriteBytes(raw, "!?")  # io.ByteWriter: a stream's write, one byte each
+    assert raw.getvalue() == "héllo!?".encode()
+    utf8 = io.StringIO()
+    cb.WriteBytes(utf8, "é")  # two WriteByte calls, one character
+    assert utf8.getvalue() == "é"
+
+    class Own:
+        def __init__(self):
+            self.got = []
+
+        def write_byte(self, c):  # an object's own method wins over the stream alias
+            self.got.append(c)
+
+    own = Own()
+    cb.WriteBytes(own, "ab")
+    assert own.got == [97, 98]
 
     class Closable:
         closed = False

@@ -143,14 +143,13 @@ fn implementation(
     };
     let mut found = Vec::with_capacity(methods.len());
     for (go, py, cb) in methods {
-        // io.StringWriter's WriteString is a text stream's write.
-        let alias = if go == "WriteString" {
-            "write"
-        } else {
-            py.as_str()
-        };
-        let names = [go.as_str(), py.as_str(), alias];
+        let names = [go.as_str(), py.as_str()];
         let Some(name) = names.into_iter().find(|n| obj.hasattr(*n).unwrap_or(false)) else {
+            // io.StringWriter's WriteString and io.ByteWriter's WriteByte: a stream's write.
+            if let Some(m) = super::stream::write_alias(obj, go, cb)? {
+                found.push(m);
+                continue;
+            }
             return Err(ArgError::Type(format!(
                 "expected a Go object or a Python object implementing {}, got {}: missing \
                  method {go} (or {py})",

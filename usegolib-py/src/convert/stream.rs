@@ -240,6 +240,64 @@ pub(super) fn stream_method(
     })
 }
 
+/// `WriteString(s string) (int, error)` or `WriteByte(c byte) error` of an object that has only
+/// `write` (a stream): the string or byte goes to `write` as a writer's chunk does, and
+/// `WriteString` reports the UTF-8 bytes written, as Go counts them.
+pub(super) fn write_alias(
+    obj: &Bound<'_, PyAny>,
+    go_name: &str,
+    cb: &Arc<Callback>,
+) -> PyResult<Option<(Py<PyAny>, Arc<Callback>)>> {
+    let Ok(sig) = &cb.sig else {
+        return Ok(None);
+    };
+    let string = go_name == "WriteString"
+        && sig.error
+        && matches!(sig.params.as_slice(), [Converter::Str])
+        && matches!(sig.results.as_slice(), [Converter::Int(_)]);
+    let byte = go_name == "WriteByte"
+        && sig.error
+        && matches!(sig.params.as_slice(), [Converter::Int(t)] if t.bits == 8 && !t.signed)
+        && sig.results.is_empty();
+    if !(string || byte) {
+        return Ok(None);
+    }
+    let Some(target) = writer_target(obj, "write")? else {
+        return Ok(None);
+    };
+    let adapter = Bound::new(
+        obj.py(),
+        HostWriteVia {
+            target: target.unbind(),
+            byte,
+        },
+    )?;
+    Ok(Some((adapter.into_any().unbind(), cb.clone())))
+}
+
+/// `WriteString`/`WriteByte` through a stream's `write` (see [`write_alias`]).
+#[pyclass(module = "usegolib._native", name = "_GoWriteVia", frozen)]
+pub struct HostWriteVia {
+    target: Py<HostWriter>,
+    /// `WriteByte` (an int), else `WriteString` (a str).
+    byte: bool,
+}
+
+#[pymethods]
+impl HostWriteVia {
+    fn __call__(&self, py: Python<'_>, arg: Bound<'_, PyAny>) -> PyResult<Option<usize>> {
+        let bytes = if self.byte {
+            PyBytes::new(py, &[arg.extract::<u8>()?])
+        } else {
+            let s = arg.cast::<PyString>()?;
+            let encoded = s.call_method1("encode", ("utf-8", "surrogateescape"))?;
+            encoded.cast_into::<PyBytes>()?
+        };
+        let n = self.target.get().__call__(py, bytes)?;
+        Ok((!self.byte).then_some(n))
+    }
+}
+
 /// Registers `obj` as a host writer, or says it has no `write`.
 pub(super) fn writer(
     module: &Arc<GoModule>,
