@@ -320,3 +320,23 @@ def test_show_says_which_contexts_may_be_left_out(artifact_root, cx):
     )
     assert "[ctx may be left out (None); call_timeout=seconds]" in out.stdout
     assert "  func SleepPlain(d time.Duration) int\n" in out.stdout
+
+
+def test_callbacks_during_a_context_call_belong_to_it(cx):
+    # The call runs on a worker thread (from the main thread); its callbacks run there too and
+    # belong to the caller's call: an exception unwinds Go at once (no further callbacks) and
+    # is raised here, with what Go made of it in its notes.
+    assert threading.current_thread() is threading.main_thread()
+    seen = []
+
+    def f(i):
+        seen.append(i)
+        if i == 2:
+            raise ValueError("two")
+        return i * 10
+
+    with pytest.raises(ValueError, match="two") as e:
+        cx.Each(n=5, f=f)
+    assert seen == [0, 1, 2]
+    assert any("panic" in n for n in getattr(e.value, "__notes__", [])), e.value.__notes__
+    assert cx.Each(n=4, f=lambda i: i * 10, timeout=5) == 60
