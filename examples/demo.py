@@ -1,6 +1,7 @@
 """The usegolib demo: import a local Go module and call it like a Python module."""
 
 import inspect
+import io
 import pathlib
 import time
 
@@ -36,6 +37,13 @@ except usegolib.UnsupportedSignatureError as e:
 
 text = usegolib.import_(HERE / "gocalc" / "textutil")  # a second package, same Go runtime
 print("textutil.Title(...)    =", text.Title("call go from python"))
+print("MapWords(s, str.upper) =", text.MapWords("a python callback", str.upper))
+out = io.BytesIO()  # any object with write() is an io.Writer
+text.WriteNumbered(out, ["go", "python"])
+print("WriteNumbered(BytesIO) =", out.getvalue())
+doc = usegolib.Ref()  # an out-parameter: json.Unmarshal(data, &doc)
+text.Decode(b'{"langs": ["go", "python"]}', doc)
+print("Decode(data, Ref())    =", doc.value)
 
 geo = usegolib.import_(HERE / "gocalc" / "geo")  # structs and Go objects
 p = geo.Point(x=1, y=2)
