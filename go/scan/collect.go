@@ -346,6 +346,14 @@ func (c *checker) collectVar(cp *checkedPackage, v *types.Var) {
 	qual := types.RelativeTo(pkg)
 	sig := "var " + v.Name() + " " + types.TypeString(v.Type(), qual)
 	f := &Func{Name: v.Name(), Doc: c.docs[pkg.Path()+"."+v.Name()], Signature: sig, Kind: KindVar, GoName: v.Name()}
+	if def := c.unexportedDef(v.Type()); def != nil {
+		// Held as a pointer, to the variable itself when it is not one (methods of *T too).
+		_, isPtr := types.Unalias(v.Type()).(*types.Pointer)
+		f.VarAddr = !isPtr
+		f.Results = []Var{{Go: def.Go, Type: Type{Wire: "&" + def.Key, Canon: "any", Kind: Handle, Key: def.Key}}}
+		cp.entries = append(cp.entries, f)
+		return
+	}
 	if n, ok := types.Unalias(v.Type()).(*types.Named); ok && isHandleType(n) && !isFuncType(n) {
 		if _, isIface := n.Underlying().(*types.Interface); !isIface {
 			def, err := c.def(n)
@@ -366,6 +374,45 @@ func (c *checker) collectVar(cp *checkedPackage, v *types.Var) {
 	}
 	f.Results = []Var{{Go: types.TypeString(v.Type(), qual), Type: t}}
 	cp.entries = append(cp.entries, f)
+}
+
+// unexportedDef returns the handle TypeDef of t when t is T or *T for an unexported,
+// non-generic type T declared at the top level of a package, with an exported method in the
+// method set of *T; else nil. Such a variable (goldmark's extension.GFM is a *gfm) is read as
+// an opaque Go object holding a *T: generated code cannot spell T, so the handle holds it as
+// any, it has no methods in Python, and it passes back wherever Go takes an interface *T
+// implements (bridge.DecodeHandle asserts the interface; docs/abi.md section 8.3).
+func (c *checker) unexportedDef(t types.Type) *TypeDef {
+	t = types.Unalias(t)
+	if p, ok := t.(*types.Pointer); ok {
+		t = types.Unalias(p.Elem())
+	}
+	n, ok := t.(*types.Named)
+	if !ok || n.Obj().Pkg() == nil || n.Obj().Exported() || n.TypeParams().Len() > 0 || n.TypeArgs().Len() > 0 ||
+		n.Obj().Parent() != n.Obj().Pkg().Scope() {
+		return nil
+	}
+	if _, iface := n.Underlying().(*types.Interface); iface {
+		return nil
+	}
+	if _, fn := n.Underlying().(*types.Signature); fn {
+		return nil
+	}
+	exported := false
+	ms := types.NewMethodSet(types.NewPointer(n))
+	for i := 0; i < ms.Len(); i++ {
+		exported = exported || ms.At(i).Obj().Exported()
+	}
+	if !exported {
+		return nil
+	}
+	key := n.Obj().Pkg().Path() + "." + n.Obj().Name()
+	if d, ok := c.types[key]; ok {
+		return d
+	}
+	d := &TypeDef{Key: key, Kind: "handle", Name: n.Obj().Name(), Package: n.Obj().Pkg().Path(), Go: types.TypeString(types.NewPointer(n), byName), Canon: "any"}
+	c.types[key] = d
+	return d
 }
 
 // collectMethods adds the methods (and, for a struct, the constructor) of

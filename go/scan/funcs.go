@@ -44,6 +44,46 @@ func (c *checker) funcType(sig *types.Signature) (Type, error) {
 	return Type{Wire: "&" + key, Canon: d.Canon, Kind: FuncValue, Key: key}, nil
 }
 
+// unnamedInterface returns the wire type of the unnamed interface type it with methods, as a
+// result Go writes (goldmark's html.WithUnsafe returns interface{renderer.Option; Option}):
+// a handle type whose key is its spelling with full import paths, named Interface_ and the
+// words of that spelling in the package whose declarations meet it first. Its value passes
+// back wherever Go takes an interface it implements; it has no methods in Python.
+func (c *checker) unnamedInterface(it *types.Interface) (Type, error) {
+	for i := 0; i < it.NumExplicitMethods(); i++ {
+		m := it.ExplicitMethod(i)
+		if !m.Exported() {
+			return Type{}, notSupported(fmt.Sprintf("interface %s: method %s is not exported", typeString(it), m.Name()))
+		}
+		if err := funcSpellable(m.Type().(*types.Signature)); err != nil {
+			return Type{}, err
+		}
+	}
+	for i := 0; i < it.NumEmbeddeds(); i++ {
+		n, ok := types.Unalias(it.EmbeddedType(i)).(*types.Named)
+		if !ok {
+			return Type{}, notSupported(fmt.Sprintf("interface %s: a type set is not supported", typeString(it)))
+		}
+		if err := nameable(n); err != nil {
+			return Type{}, err
+		}
+	}
+	key := types.TypeString(it, nil)
+	d, ok := c.types[key]
+	if !ok {
+		bare := func(*types.Package) string { return "" }
+		name := "Interface_" + strings.Join(identWord.FindAllString(strings.TrimPrefix(types.TypeString(it, bare), "interface"), -1), "_")
+		base := name
+		for i := 2; c.funcNames[c.home+"."+name]; i++ {
+			name = fmt.Sprintf("%s_%d", base, i)
+		}
+		c.funcNames[c.home+"."+name] = true
+		d = &TypeDef{Key: key, Kind: "handle", Name: name, Package: c.home, Go: types.TypeString(it, byName), Canon: types.TypeString(it, quoted)}
+		c.types[key] = d
+	}
+	return Type{Wire: "&" + key, Canon: d.Canon, Kind: Handle, Key: key}, nil
+}
+
 // unnamedSignature is sig without parameter and result names, nor receiver:
 // the spelling of a func type.
 func unnamedSignature(sig *types.Signature) *types.Signature {

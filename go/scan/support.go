@@ -513,6 +513,9 @@ func (c *checker) checkSignatureAs(sig *types.Signature, qual types.Qualifier, p
 		r := sig.Results().At(i)
 		goType := types.TypeString(r.Type(), qual)
 		t, err := c.wireTypeIn(r.Type(), ru)
+		if it, ok := types.Unalias(r.Type()).(*types.Interface); ok && !it.Empty() && ru == useResult {
+			t, err = c.unnamedInterface(it)
+		}
 		if err != nil {
 			return nil, nil, false, fmt.Errorf("result %d has type %s: %w", i, goType, err)
 		}

@@ -77,3 +77,31 @@ def require_module(spec: str) -> None:
         pytest.skip(
             f"cannot fetch {spec} (offline and not in the module cache?): {r.stdout}{r.stderr}"
         )
+
+
+def go_output(tmp_path, requires: dict[str, str], imports: str, body: str, stdin: bytes) -> bytes:
+    """What a Go program prints: ``body`` runs in main with ``src`` (stdin's bytes) and ``b`` (a
+    bytes.Buffer written to stdout at the end), in a temp module requiring ``requires``."""
+    go = os.environ.get("USEGOLIB_GO", "go")
+    mod = tmp_path / "gomain"
+    mod.mkdir(exist_ok=True)
+    reqs = "".join(f"\t{m} {v}\n" for m, v in requires.items())
+    (mod / "go.mod").write_text(f"module diff\n\ngo 1.22\n\nrequire (\n{reqs})\n")
+    (mod / "main.go").write_text(
+        'package main\n\nimport (\n\t"bytes"\n\t"io"\n\t"os"\n\n'
+        + "".join(f'\t"{i}"\n' for i in imports.split())
+        + ")\n\nfunc main() {\n\tsrc, _ := io.ReadAll(os.Stdin)\n\tvar b bytes.Buffer\n"
+        + textwrap.indent(textwrap.dedent(body), "\t")
+        + "\tos.Stdout.Write(b.Bytes())\n}\n"
+    )
+    env = dict(os.environ, GOFLAGS="-mod=mod", GOSUMDB="off", GOTOOLCHAIN="local")
+    r = subprocess.run(
+        [shutil.which(go) or go, "run", "."],
+        input=stdin,
+        capture_output=True,
+        cwd=mod,
+        env=env,
+        timeout=600,
+    )
+    assert r.returncode == 0, r.stderr.decode(errors="replace")
+    return r.stdout

@@ -111,3 +111,28 @@ def test_stubs_show_call(fo):
     assert "class Func_int__int(GoObject):" in text
     assert "def New(*opts: Callable[[Config | None], None] | Option" in text
     assert "# skipped: func (ChanOption) __call__(chan int): calling it:" in text
+
+
+def test_variables_of_unexported_types_are_opaque_go_objects(fo):
+    # goldmark's extension.GFM is a *gfm: the bridge cannot name the type, so the variable is
+    # an opaque Go object, passed back wherever Go takes an interface the value implements.
+    assert isinstance(fo.Loud, usegolib.GoObject)
+    assert fo.Loud.go_type == "example.com/funcopts.loud"
+    assert not hasattr(fo.Loud, "Name"), "the methods of an unexported type are not bridged"
+    assert fo.WithExtensions(fo.Loud).Describe() == "default@10"
+    assert fo.WithExtensions(fo.Loud, fo.Quiet, fo.Loud).Describe() == "quiet@100"
+    with pytest.raises(
+        TypeError, match=r"argument 1 \(opt Option\): handle \d+ holds a \*funcopts.loud"
+    ):
+        fo.ApplyOne(fo.Config(Level=0, Name=""), fo.Loud)
+
+
+def test_unnamed_interface_results_are_opaque_go_objects(fo):
+    # goldmark's html.WithUnsafe() returns interface{renderer.Option; Option}.
+    s = fo.Shout(2)
+    assert isinstance(s, usegolib.GoObject)
+    assert s.go_type == "interface{example.com/funcopts.Extender; fmt.Stringer}"
+    assert fo.WithExtensions(s, fo.Shout(1)).Describe() == "default!!!@1"
+    text = _stubs.render(fo._go_module, fo._go_path)
+    assert "def Shout(by: int) -> Interface_Extender_Stringer" in text, text
+    assert "Loud: loud" in text and "Quiet: quiet" in text

@@ -5,13 +5,10 @@ goldmark (its output compared byte for byte with a Go program writing to a bytes
 from __future__ import annotations
 
 import io
-import os
-import shutil
-import subprocess
 
 import pytest
 import usegolib
-from conftest import FIXTURES, run_py
+from conftest import FIXTURES, go_output, run_py
 
 GOLDMARK = "github.com/yuin/goldmark@v1.8.7"  # pinned, as in go/builder/realmod_test.go
 
@@ -123,28 +120,10 @@ def goldmark(artifact_root):
 
 def go_goldmark(tmp_path, source: bytes) -> bytes:
     """What goldmark.Convert writes to a bytes.Buffer, from a Go program."""
-    go = os.environ.get("USEGOLIB_GO", "go")
-    (tmp_path / "go.mod").write_text(
-        "module diff\n\ngo 1.22\n\nrequire github.com/yuin/goldmark v1.8.7\n"
+    body = "if err := goldmark.Convert(src, &b); err != nil {\n\tpanic(err)\n}\n"
+    return go_output(
+        tmp_path, {"github.com/yuin/goldmark": "v1.8.7"}, "github.com/yuin/goldmark", body, source
     )
-    (tmp_path / "main.go").write_text(
-        'package main\n\nimport (\n\t"bytes"\n\t"io"\n\t"os"\n\n'
-        '\t"github.com/yuin/goldmark"\n)\n\n'
-        "func main() {\n\tsrc, _ := io.ReadAll(os.Stdin)\n\tvar b bytes.Buffer\n"
-        "\tif err := goldmark.Convert(src, &b); err != nil {\n\t\tpanic(err)\n\t}\n"
-        "\tos.Stdout.Write(b.Bytes())\n}\n"
-    )
-    env = dict(os.environ, GOFLAGS="-mod=mod", GOSUMDB="off", GOTOOLCHAIN="local")
-    r = subprocess.run(
-        [shutil.which(go) or go, "run", "."],
-        input=source,
-        capture_output=True,
-        cwd=tmp_path,
-        env=env,
-        timeout=600,
-    )
-    assert r.returncode == 0, r.stderr.decode(errors="replace")
-    return r.stdout
 
 
 def test_goldmark_writes_into_bytesio_exactly_what_go_writes(goldmark, tmp_path):
