@@ -217,6 +217,20 @@ def test_python_objects_implement_go_interfaces(cb):
     assert e.value.__notes__ == ["the Go function then failed: GoError: walk: KeyError: 'nope'"]
 
 
+def test_a_method_whose_result_does_not_convert_names_the_interface_and_method(cb):
+    class BadShape:
+        def area(self):
+            return "four"
+
+        def name(self):
+            return "bad"
+
+    with pytest.raises(
+        TypeError, match=r"result 0 of the Python callable for callbacks\.Shape\.Area: "
+    ):
+        cb.Describe(BadShape())
+
+
 def test_a_missing_method_is_a_type_error_before_go_runs(cb):
     class HalfShape:
         def area(self):
