@@ -112,6 +112,21 @@ def test_bad_streams_name_the_parameter_and_the_method(cb):
     with pytest.raises(TypeError, match="read\\(\\) returned int, not bytes"):
         cb.ReadAll(Bad())
 
+    # A count that is not one: the error names the method and what it returned.
+    for count, exc in [(-1, ValueError), ("3", TypeError), (2.0, TypeError)]:
+
+        class BadCount:
+            def write(self, b, count=count):
+                return count
+
+            def readinto(self, b, count=count):
+                return count
+
+        with pytest.raises(exc, match=rf"write\(\) of io.Writer returned {count!r}: expected"):
+            cb.Greet(BadCount(), "x")
+        with pytest.raises(exc, match=rf"readinto\(\) of io.Reader returned {count!r}: expected"):
+            cb.ReadAll(BadCount())
+
 
 @pytest.fixture(scope="module")
 def goldmark(artifact_root):
