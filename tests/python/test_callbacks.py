@@ -101,6 +101,16 @@ def test_an_exception_reaches_the_caller_with_what_go_saw(cb):
     assert cb.Recover(lambda: None) == "returned"
 
 
+def test_a_go_object_made_by_the_callable_reaches_go(cb):
+    # The callable keeps no reference to the Go object it returns: it must not be released
+    # before Go has read the reply (it was: Go got nil).
+    assert cb.CountOf(lambda: cb.NewCounter(7)) == 7
+    kept = cb.NewCounter(4)
+    assert cb.CountOf(lambda: kept) == 4
+    assert cb.CountOf(lambda: None) == -1
+    assert [cb.CountOf(lambda i=i: cb.NewCounter(i)) for i in range(50)] == list(range(50))
+
+
 def test_reentrancy(cb):
     assert cb.Apply(lambda x: cb.Apply(lambda y: y + 1, x) * 2, 1) == 4
     assert cb.Apply(lambda x: cb.Twice(lambda y: cb.Apply(abs, -y), x), -3) == 3

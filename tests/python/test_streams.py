@@ -109,6 +109,21 @@ def test_bad_streams_name_the_parameter_and_the_method(cb):
     with pytest.raises(TypeError, match="read\\(\\) returned int, not bytes"):
         cb.ReadAll(Bad())
 
+    # A count that is not one: the error names the method and what it returned.
+    for count, exc in [(-1, ValueError), ("3", TypeError), (2.0, TypeError)]:
+
+        class BadCount:
+            def write(self, b, count=count):
+                return count
+
+            def readinto(self, b, count=count):
+                return count
+
+        with pytest.raises(exc, match=rf"write\(\) of io.Writer returned {count!r}: expected"):
+            cb.Greet(BadCount(), "x")
+        with pytest.raises(exc, match=rf"readinto\(\) of io.Reader returned {count!r}: expected"):
+            cb.ReadAll(BadCount())
+
 
 @pytest.fixture(scope="module")
 def goldmark(artifact_root):
@@ -194,6 +209,20 @@ def test_python_objects_implement_go_interfaces(cb):
     with pytest.raises(KeyError) as e:
         cb.Walk(Failing())
     assert e.value.__notes__ == ["the Go function then failed: GoError: walk: KeyError: 'nope'"]
+
+
+def test_a_method_whose_result_does_not_convert_names_the_interface_and_method(cb):
+    class BadShape:
+        def area(self):
+            return "four"
+
+        def name(self):
+            return "bad"
+
+    with pytest.raises(
+        TypeError, match=r"result 0 of the Python callable for callbacks\.Shape\.Area: "
+    ):
+        cb.Describe(BadShape())
 
 
 def test_a_missing_method_is_a_type_error_before_go_runs(cb):

@@ -76,6 +76,28 @@ thread_local! {
     /// The host objects registered while this thread's calls converted their arguments, the
     /// innermost call's last (no allocation per call).
     static REGISTERED: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
+    /// The last return value of a callable run on this thread whose reply may name Go objects
+    /// (handles): kept until Go has read that reply, since dropping a `GoObject` releases its
+    /// handle. Go reads a reply before its goroutine sends another request, so the value is
+    /// dropped when the next request on this thread has its own, or when this thread's Go call
+    /// returns.
+    static KEPT: RefCell<Option<Py<PyAny>>> = const { RefCell::new(None) };
+}
+
+/// Keeps `v`, the return value whose conversion is `reply`, while Go reads the reply (see
+/// [`KEPT`]), and drops the one kept before. Values that cannot hold a Go object are not kept;
+/// others are when the reply has the bytes of a handle (`d7 01`, maybe by chance).
+fn keep_result(v: Bound<'_, PyAny>, reply: &[u8]) {
+    use pyo3::types::{PyBool, PyBytes, PyFloat, PyInt, PyString};
+    let scalar = v.is_none()
+        || v.is_instance_of::<PyBool>()
+        || v.is_instance_of::<PyInt>()
+        || v.is_instance_of::<PyFloat>()
+        || v.is_instance_of::<PyString>()
+        || v.is_instance_of::<PyBytes>();
+    let keep = !scalar && reply.windows(2).any(|w| w == [0xd7, 0x01]);
+    let before = KEPT.with(|k| k.replace(keep.then(|| v.unbind())));
+    drop(before);
 }
 
 /// The innermost call of this thread, made on first need.
@@ -108,6 +130,9 @@ pub fn within_call<R>(rec: Option<Arc<CallRecord>>, f: impl FnOnce() -> R) -> R 
         fn drop(&mut self) {
             CALLS.with(|c| c.borrow_mut().pop());
             REGISTERED.with(|r| r.borrow_mut().truncate(self.0));
+            // Go has read the replies of this worker's callbacks (dropped without the GIL:
+            // pyo3 queues the decref).
+            drop(KEPT.with(|k| k.take()));
         }
     }
     let Some(rec) = rec else {
@@ -161,6 +186,8 @@ impl CallScope {
     pub fn finish<T>(self, py: Python<'_>, result: PyResult<T>, ran: bool) -> PyResult<T> {
         let (rec, start) = CALLS.with(|c| c.borrow_mut().pop()).unwrap_or((None, 0));
         std::mem::forget(self);
+        // Go has read every reply of this call's callbacks on this thread.
+        drop(KEPT.with(|k| k.take()));
         let Some(rec) = rec else {
             return result;
         };
@@ -368,7 +395,9 @@ fn run(
         out.clear();
         write_array_len(out, 2);
         out.push(0);
-        results(sig, cb, entry, &v, out)
+        results(sig, cb, entry, &v, out)?;
+        keep_result(v, out);
+        Ok(())
     });
     if let Err(e) = result {
         failed(py, entry, obj.bind(py), e, out);

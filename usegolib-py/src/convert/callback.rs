@@ -60,7 +60,9 @@ pub struct Implement {
 }
 
 impl Implement {
-    pub fn new(types: &Types, info: &ImplementInfo) -> Implement {
+    /// `go` spells the interface (`pkg.Shape`): a method's callback is `pkg.Shape.Area` in
+    /// messages.
+    pub fn new(types: &Types, info: &ImplementInfo, go: &str) -> Implement {
         if !info.reason.is_empty() {
             return Implement {
                 methods: Err(info.reason.clone()),
@@ -70,7 +72,7 @@ impl Implement {
             .methods
             .iter()
             .map(|m| {
-                let cb = Callback::new(types, &m.callback, &m.name);
+                let cb = Callback::new(types, &m.callback, &format!("{go}.{}", m.name));
                 (m.name.clone(), snake_case(&m.name), std::sync::Arc::new(cb))
             })
             .collect();

@@ -130,7 +130,7 @@ impl Types {
                 info.set_callback(Callback::new(&types, cb, &t.go));
             }
             if let (Some(im), Some(info)) = (&t.implement, types.objects.get(key)) {
-                info.set_implement(Implement::new(&types, im));
+                info.set_implement(Implement::new(&types, im, &t.go));
             }
         }
         types

@@ -9,7 +9,7 @@ use std::sync::{Arc, LazyLock};
 
 use parking_lot::Mutex;
 use pyo3::prelude::*;
-use pyo3::types::{PyByteArray, PyBytes, PyString};
+use pyo3::types::{PyByteArray, PyBytes, PyInt, PyString};
 use usegolib_abi::IntType;
 use usegolib_loader::GoModule;
 
@@ -84,17 +84,39 @@ impl HostWriter {
         loop {
             let n = write.call1((&rest,))?;
             let left = len - done;
-            let took = if n.is_none() {
-                left
-            } else {
-                n.extract::<usize>()?.min(left)
-            };
+            let took =
+                count(&n, "write", "io.Writer", "bytes taken")?.map_or(left, |n| n.min(left));
             done += took;
             if done >= len || took == 0 {
                 return Ok(done);
             }
             rest = PyBytes::new(py, &chunk_bytes(&rest)?[took..]).into_any();
         }
+    }
+}
+
+/// The count a stream's `write` or `readinto` returned: None, or an int from 0; anything else is
+/// an error naming the method, the interface and the value.
+fn count(n: &Bound<'_, PyAny>, method: &str, iface: &str, what: &str) -> PyResult<Option<usize>> {
+    if n.is_none() {
+        return Ok(None);
+    }
+    let fail = |exc: fn(String) -> PyErr| {
+        let shown = n
+            .repr()
+            .map(|r| r.to_string())
+            .unwrap_or_else(|_| type_name(n));
+        Err(exc(format!(
+            "{method}() of {iface} returned {shown}: expected the number of {what} (an int \
+             from 0) or None"
+        )))
+    };
+    if !n.is_instance_of::<PyInt>() {
+        return fail(pyo3::exceptions::PyTypeError::new_err);
+    }
+    match n.extract::<usize>() {
+        Ok(n) => Ok(Some(n)),
+        Err(_) => fail(pyo3::exceptions::PyValueError::new_err),
     }
 }
 
@@ -132,11 +154,7 @@ impl HostReader {
         if self.readinto {
             let buf = PyByteArray::new(py, &vec![0u8; max]);
             let n = read.call1((&buf,))?;
-            let n = if n.is_none() {
-                0
-            } else {
-                n.extract::<usize>()?.min(max)
-            };
+            let n = count(&n, "readinto", "io.Reader", "bytes read")?.map_or(0, |n| n.min(max));
             let bytes = buf.to_vec();
             return Ok(PyBytes::new(py, &bytes[..n]));
         }
