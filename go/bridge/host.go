@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"weak"
 )
 
 // Host calls (docs/abi.md section 10, docs/adr/0010): a host object (a Python callable) passed
@@ -40,15 +41,31 @@ var hostCaller atomic.Pointer[HostCaller]
 func SetHostCaller(f HostCaller) { hostCaller.Store(&f) }
 
 // HostObject is the Go side of a host object: its id, released when the HostObject becomes
-// unreachable. The pointer field keeps it out of the tiny allocator, for which cleanups may
-// never run (runtime.AddCleanup). The padding puts few of them in one span: the runtime keeps
-// a span's cleanups in a list sorted by offset and walks it to add one, so 16-byte objects
-// (512 a span) made that walk the dearest step of a short-lived callback.
+// unreachable. The host passes the same id again for the same callable while Go holds it
+// (docs/abi.md section 10.4), and Go reuses the HostObject it has for the id: passes counts the
+// times it was received, and the release says how many passes it ends. The pointer field keeps
+// it out of the tiny allocator, for which cleanups may never run (runtime.AddCleanup). The
+// padding puts few of them in one span: the runtime keeps a span's cleanups in a list sorted by
+// offset and walks it to add one, so 16-byte objects (512 a span) made that walk the dearest
+// step of a short-lived callback.
 type HostObject struct {
-	id   uint64
-	self *HostObject
-	_    [30]uint64
+	id     uint64
+	passes *atomic.Uint64
+	_      [30]uint64
 }
+
+// hostRef is what the cleanup of a HostObject knows of it.
+type hostRef struct {
+	id     uint64
+	passes *atomic.Uint64
+	wp     weak.Pointer[HostObject]
+}
+
+// hostObjects maps each id to the HostObject Go has for it, while that one is reachable.
+var hostObjects = struct {
+	sync.Mutex
+	m map[uint64]weak.Pointer[HostObject]
+}{m: map[uint64]weak.Pointer[HostObject]{}}
 
 // hostLive counts the HostObjects whose cleanup has not run; hostAfterGC is the count after the
 // last collection the pacing asked for.
@@ -64,14 +81,24 @@ const hostPaceMin = 1024
 // HostLive returns the number of host objects Go still holds (for tests and statistics).
 func HostLive() int64 { return hostLive.Load() }
 
-// NewHostObject wraps the host object id; its cleanup releases the id. Many short-lived host
+// NewHostObject returns the HostObject of the host object id received once more: the one Go
+// still has for id, else a new one whose cleanup releases the id. Many short-lived host
 // objects make little Go garbage, so the collector may not run for a long time while the host
 // keeps their callables: past hostPaceMin live wrappers and twice the count after the last
 // collection asked for here, a collection is started in a goroutine.
 func NewHostObject(id uint64) *HostObject {
-	h := &HostObject{id: id}
-	h.self = h
-	runtime.AddCleanup(h, releaseHostID, id)
+	hostObjects.Lock()
+	if h := hostObjects.m[id].Value(); h != nil {
+		h.passes.Add(1) // h is reachable here, so its cleanup has not read passes yet
+		hostObjects.Unlock()
+		return h
+	}
+	h := &HostObject{id: id, passes: new(atomic.Uint64)}
+	h.passes.Store(1)
+	wp := weak.Make(h)
+	hostObjects.m[id] = wp
+	hostObjects.Unlock()
+	runtime.AddCleanup(h, releaseHostID, hostRef{id: id, passes: h.passes, wp: wp})
 	n := hostLive.Add(1)
 	if n > hostPaceMin && n > 2*hostAfterGC.Load() && hostGCBusy.CompareAndSwap(false, true) {
 		go func() {
@@ -93,19 +120,28 @@ func NewHostObject(id uint64) *HostObject {
 	return h
 }
 
-// The ids whose HostObject was collected, sent to the host by one goroutine at a time.
+// hostRelease is one queued release: id, for n passes.
+type hostRelease struct{ id, n uint64 }
+
+// The releases of collected HostObjects, sent to the host by one goroutine at a time.
 var (
 	releaseMu      sync.Mutex
-	releasePending []uint64
+	releasePending []hostRelease
 	releasing      bool
 )
 
-// releaseHostID is the cleanup of a HostObject: it queues id and starts the sender if it is
-// not running. It never calls the host itself (cleanups must not block).
-func releaseHostID(id uint64) {
+// releaseHostID is the cleanup of a HostObject: it forgets the object (unless the id has a
+// newer one), queues its release and starts the sender if it is not running. It never calls
+// the host itself (cleanups must not block).
+func releaseHostID(r hostRef) {
 	hostLive.Add(-1)
+	hostObjects.Lock()
+	if hostObjects.m[r.id] == r.wp {
+		delete(hostObjects.m, r.id)
+	}
+	hostObjects.Unlock()
 	releaseMu.Lock()
-	releasePending = append(releasePending, id)
+	releasePending = append(releasePending, hostRelease{r.id, r.passes.Load()})
 	start := !releasing
 	releasing = true
 	releaseMu.Unlock()
@@ -114,28 +150,35 @@ func releaseHostID(id uint64) {
 	}
 }
 
-// sendReleases sends the queued ids in release requests until none is left. The host removes
-// them without taking the GIL, so this never waits for Python code.
+// sendReleases sends the queued releases in release requests until none is left: an id alone
+// ends one pass, [id, n] n passes. The host removes them without taking the GIL, so this never
+// waits for Python code.
 func sendReleases() {
 	for {
 		releaseMu.Lock()
-		ids := releasePending
+		rs := releasePending
 		releasePending = nil
-		if len(ids) == 0 {
+		if len(rs) == 0 {
 			releasing = false
 			releaseMu.Unlock()
 			return
 		}
 		releaseMu.Unlock()
-		for len(ids) > 0 {
-			n := min(len(ids), 1<<16)
+		for len(rs) > 0 {
+			n := min(len(rs), 1<<16)
 			c := newHostCall(0, hostOpRelease, 0, n)
-			for _, id := range ids[:n] {
-				c.e.Uint(id)
+			for _, r := range rs[:n] {
+				if r.n == 1 {
+					c.e.Uint(r.id)
+				} else {
+					c.e.ListLen(2)
+					c.e.Uint(r.id)
+					c.e.Uint(r.n)
+				}
 			}
 			_, _ = c.send() // nothing to do when the host is gone
 			c.free()
-			ids = ids[n:]
+			rs = rs[n:]
 		}
 	}
 }
