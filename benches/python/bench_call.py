@@ -157,9 +157,24 @@ def measure_ours(counts: dict[str, int]) -> dict:
         raise AssertionError("Counter.Inc(1) did not add one")
 
     inc = lambda x: x + 1  # noqa: E731 - the callable a user would pass
-    out["callback_ns"], out["callback_addint_ns"] = _timing.interleaved(
-        [(b.Apply, (inc, 1), counts["callback"]), (add, (1, 2), counts["callback"])]
+    # The callback's floor, measured in the same rounds: the detached AddInt floor, plus one
+    # cgo call Go -> C, one GIL release and re-take, and the Python call of inc itself.
+    gotoc = _native._bench_floor(mod, "gotoc")
+    per = 1000  # Go -> C calls, GIL round trips per timed call
+    r = _timing.interleaved(
+        [
+            (b.Apply, (inc, 1), counts["callback"]),
+            (add, (1, 2), counts["callback"]),
+            (floor_free, (1, 2), counts["callback"]),
+            (gotoc, (1, per), counts["callback"] // per),
+            (_native._bench_detach, (per,), counts["callback"] // per),
+            (inc, (1,), counts["callback"]),
+        ]
     )
+    out["callback_ns"], out["callback_addint_ns"] = r[0], r[1]
+    parts = list(zip(r[2], [x / per for x in r[3]], [x / per for x in r[4]], r[5], strict=True))
+    out["floor_callback_ns"] = [sum(p) for p in parts]
+    out["floor_callback_parts_ns"] = parts
     (out["callback_thread_ns"],) = _timing.interleaved(
         [(b.ApplyOnGoThread, (inc, 1), counts["callback_thread"])]
     )
@@ -469,6 +484,16 @@ def build_rows(ours: dict, peer: dict) -> list[Row]:
     )
     rows.append(
         Row(
+            "  same, against the callback's floor",
+            "ns",
+            cb,
+            _med(ours, "floor_callback_ns"),
+            None,
+            peer_none="-",
+        )
+    )
+    rows.append(
+        Row(
             "  same, callback on a Go thread",
             "ns",
             _med(ours, "callback_thread_ns"),
@@ -588,7 +613,12 @@ def print_notes(ours: dict, peer: dict, missing: dict[str, str], args, counts, p
         "floor is the one unavoidable copy measured in Python, `bytes(memoryview(payload))` "
         "(a fresh bytes object of the same size). Sum: Python's own `sum(list)` over the same "
         "1000 ints (no Go at all). Callback: its floor column is AddInt(1, 2) measured "
-        "interleaved with it (the target is 3x that); the peer has no callbacks. io.Writer: Go "
+        "interleaved with it (the target is 3x that); the next row's floor is the sum, measured in "
+        "the same rounds, of the detached AddInt floor, one cgo call Go -> C "
+        "(`usegolib_floor_gotoc`, n calls of a trivial C function), one GIL release and "
+        "re-take (`_native._bench_detach`, n `py.detach(|| ())`) and the Python call "
+        "`inc(1)`: what a callback costs with no envelope, no host table and no conversion; "
+        "the peer has no callbacks. io.Writer: Go "
         "writes 100 MiB in 64 KiB chunks (one write() each, into the BytesIO that holds the "
         "one copy; no chunk is kept), against `bytes(memoryview(100 MiB))`, one copy in "
         "Python. Threads: "

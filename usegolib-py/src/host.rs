@@ -46,7 +46,8 @@ struct Entry {
 /// it keeps its id (docs/abi.md section 10.4).
 type ReuseKey = (usize, usize, usize);
 
-/// Ids are sequential, so a multiplicative hash spreads them (no SipHash per lookup).
+/// Ids are sequential and addresses aligned, so a multiplicative hash spreads them (no SipHash
+/// per lookup).
 #[derive(Default)]
 struct IdHasher(u64);
 
@@ -62,6 +63,10 @@ impl std::hash::Hasher for IdHasher {
     fn write_u64(&mut self, id: u64) {
         self.0 = id.wrapping_mul(0x9e37_79b9_7f4a_7c15);
     }
+    /// The addresses of a [`ReuseKey`], mixed in turn.
+    fn write_usize(&mut self, a: usize) {
+        self.0 = (self.0.rotate_left(26) ^ a as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
 }
 
 type Table = HashMap<u64, Arc<Entry>, std::hash::BuildHasherDefault<IdHasher>>;
@@ -70,7 +75,7 @@ type Table = HashMap<u64, Arc<Entry>, std::hash::BuildHasherDefault<IdHasher>>;
 struct Tables {
     entries: Table,
     /// The id of each callable Go holds for a func type, to pass again.
-    reuse: HashMap<ReuseKey, u64>,
+    reuse: HashMap<ReuseKey, u64, std::hash::BuildHasherDefault<IdHasher>>,
 }
 
 impl Tables {
