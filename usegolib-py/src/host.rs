@@ -15,7 +15,7 @@
 //! * **Shutdown.** `host_close` (an atexit hook) refuses new host requests and waits, at most
 //!   1 s, for those inside Python.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock};
@@ -115,6 +115,8 @@ thread_local! {
     /// The Go calls this thread is in, innermost last: the call's record (made when first
     /// needed) and where its registered ids start in [`REGISTERED`].
     static CALLS: RefCell<Vec<(Option<Arc<CallRecord>>, usize)>> = const { RefCell::new(Vec::new()) };
+    /// A record no one holds any more, for this thread's next call (no allocation per call).
+    static SPARE: Cell<Option<Arc<CallRecord>>> = const { Cell::new(None) };
     /// The host objects passed while this thread's calls converted their arguments, the
     /// innermost call's last (no allocation per call), and whether each was new.
     static REGISTERED: RefCell<Vec<(u64, bool)>> = const { RefCell::new(Vec::new()) };
@@ -125,9 +127,11 @@ fn current() -> Option<Arc<CallRecord>> {
     CALLS.with(|c| {
         c.borrow_mut().last_mut().map(|(slot, _)| {
             slot.get_or_insert_with(|| {
-                Arc::new(CallRecord {
-                    exc: Mutex::new(None),
-                    returned: AtomicBool::new(false),
+                SPARE.take().unwrap_or_else(|| {
+                    Arc::new(CallRecord {
+                        exc: Mutex::new(None),
+                        returned: AtomicBool::new(false),
+                    })
                 })
             })
             .clone()
@@ -181,8 +185,9 @@ pub fn register(obj: &Bound<'_, PyAny>, cb: Arc<Callback>, module: &Arc<GoModule
                 (Some(l), _) => l.returned.load(Ordering::SeqCst),
             };
             if free {
-                *last = call.clone();
+                let old = std::mem::replace(&mut *last, call.clone());
                 drop(last);
+                spare(old);
                 e.passes.fetch_add(1, Ordering::Relaxed);
                 let id = table.reuse[&key];
                 if call.is_some() {
@@ -193,6 +198,18 @@ pub fn register(obj: &Bound<'_, PyAny>, cb: Arc<Callback>, module: &Arc<GoModule
         }
     }
     insert(vec![(obj.clone().unbind(), cb)], module, call, Some(key))
+}
+
+/// Keeps `rec`, a record of a call that returned, for this thread's next call when no one else
+/// holds it (its exception was taken when the call returned).
+fn spare(rec: Option<Arc<CallRecord>>) {
+    let Some(mut rec) = rec else { return };
+    if let Some(r) = Arc::get_mut(&mut rec) {
+        if r.returned.load(Ordering::SeqCst) && r.exc.get_mut().is_none() {
+            *r.returned.get_mut() = false;
+            SPARE.set(Some(rec));
+        }
+    }
 }
 
 /// Registers callables for the methods of an interface, by method index, and returns the id.
@@ -468,8 +485,22 @@ fn run(
             vec![],
         );
     }
+    let f = obj.bind(py);
+    if let ([conv], false) = (sig.params.as_slice(), sig.variadic) {
+        // One argument (the common case): no argument vector.
+        let result = conv.decode(py, r, &entry.module).and_then(|a| {
+            let v = f.call1((a.into_bound(py),))?;
+            out.clear();
+            write_array_len(out, 2);
+            out.push(0);
+            results(sig, cb, entry, &v, out)
+        });
+        if let Err(e) = result {
+            failed(py, entry, f, e, out);
+        }
+        return;
+    }
     let result = args(py, sig, entry, r).and_then(|args| {
-        let f = obj.bind(py);
         // One or two arguments: a vectorcall, no argument tuple.
         let v = match args.as_slice() {
             [] => f.call0()?,
