@@ -19,8 +19,12 @@ import (
 // detail}]. When the wrapper becomes unreachable, a cleanup queues its id, and the queued ids
 // go to the host in one release request [1, 2, 0, 0, [ids...]].
 
-// extHost is the ext type of a host object.
-const extHost = 2
+// extHost is the ext type of a host object; extHostAgain of one the host passed before (Go
+// looks for the HostObject it may still have for the id).
+const (
+	extHost      = 2
+	extHostAgain = 3
+)
 
 // Host request ops (docs/abi.md section 10).
 const (
@@ -81,24 +85,34 @@ const hostPaceMin = 1024
 // HostLive returns the number of host objects Go still holds (for tests and statistics).
 func HostLive() int64 { return hostLive.Load() }
 
-// NewHostObject returns the HostObject of the host object id received once more: the one Go
-// still has for id, else a new one whose cleanup releases the id. Many short-lived host
-// objects make little Go garbage, so the collector may not run for a long time while the host
-// keeps their callables: past hostPaceMin live wrappers and twice the count after the last
-// collection asked for here, a collection is started in a goroutine.
-func NewHostObject(id uint64) *HostObject {
+// HostObjectAgain returns the HostObject of the host object id passed again: the one Go still
+// has for id (one more pass on it), else a new one, kept in the weak map for the next pass.
+func HostObjectAgain(id uint64) *HostObject {
 	hostObjects.Lock()
+	defer hostObjects.Unlock()
 	if h := hostObjects.m[id].Value(); h != nil {
 		h.passes.Add(1) // h is reachable here, so its cleanup has not read passes yet
-		hostObjects.Unlock()
 		return h
 	}
 	h := &HostObject{id: id, passes: new(atomic.Uint64)}
-	h.passes.Store(1)
 	wp := weak.Make(h)
 	hostObjects.m[id] = wp
-	hostObjects.Unlock()
-	runtime.AddCleanup(h, releaseHostID, hostRef{id: id, passes: h.passes, wp: wp})
+	return newHostObject(h, wp)
+}
+
+// NewHostObject returns a new HostObject for the host object id, passed for the first time
+// (not kept in the weak map: most ids are never passed again).
+func NewHostObject(id uint64) *HostObject {
+	return newHostObject(&HostObject{id: id, passes: new(atomic.Uint64)}, weak.Pointer[HostObject]{})
+}
+
+// newHostObject sets up h, with one pass, whose cleanup releases the id. Many short-lived host
+// objects make little Go garbage, so the collector may not run for a long time while the host
+// keeps their callables: past hostPaceMin live wrappers and twice the count after the last
+// collection asked for here, a collection is started in a goroutine.
+func newHostObject(h *HostObject, wp weak.Pointer[HostObject]) *HostObject {
+	h.passes.Store(1)
+	runtime.AddCleanup(h, releaseHostID, hostRef{id: h.id, passes: h.passes, wp: wp})
 	n := hostLive.Add(1)
 	if n > hostPaceMin && n > 2*hostAfterGC.Load() && hostGCBusy.CompareAndSwap(false, true) {
 		go func() {
@@ -135,11 +149,13 @@ var (
 // the host itself (cleanups must not block).
 func releaseHostID(r hostRef) {
 	hostLive.Add(-1)
-	hostObjects.Lock()
-	if hostObjects.m[r.id] == r.wp {
-		delete(hostObjects.m, r.id)
+	if r.wp != (weak.Pointer[HostObject]{}) {
+		hostObjects.Lock()
+		if hostObjects.m[r.id] == r.wp {
+			delete(hostObjects.m, r.id)
+		}
+		hostObjects.Unlock()
 	}
-	hostObjects.Unlock()
 	releaseMu.Lock()
 	releasePending = append(releasePending, hostRelease{r.id, r.passes.Load()})
 	start := !releasing
@@ -201,16 +217,21 @@ func DecodeFunc[T any](d *Decoder, goType string, mk func(*HostObject) T) (T, er
 	return mk(h), nil
 }
 
-// hostObject reads a host object (d7 02 and 8 bytes) when one is next: ok says whether it was.
+// hostObject reads a host object (d7 02 or d7 03, and 8 bytes) when one is next: ok says whether
+// it was.
 func (d *Decoder) hostObject() (h *HostObject, ok bool, err error) {
-	if d.off+2 >= len(d.buf) || d.buf[d.off] != mFixExt8 || d.buf[d.off+1] != extHost {
+	if d.off+2 >= len(d.buf) || d.buf[d.off] != mFixExt8 || (d.buf[d.off+1] != extHost && d.buf[d.off+1] != extHostAgain) {
 		return nil, false, nil
 	}
 	b, err := d.take(1, 9)
 	if err != nil {
 		return nil, true, err
 	}
-	return NewHostObject(binary.BigEndian.Uint64(b[1:])), true, nil
+	id := binary.BigEndian.Uint64(b[1:])
+	if b[0] == extHostAgain {
+		return HostObjectAgain(id), true, nil
+	}
+	return NewHostObject(id), true, nil
 }
 
 // HostError is the error a func returns when the host callable it calls failed: a Python

@@ -198,9 +198,9 @@ func TestAHostObjectPassedAgainIsOneObjectReleasedWithItsPasses(t *testing.T) {
 	SetHostCaller(host.call)
 	defer hostCaller.Store(nil)
 	const id = 3000
-	h := NewHostObject(id)
+	h := HostObjectAgain(id)
 	for range 4 {
-		if again := NewHostObject(id); again != h {
+		if again := HostObjectAgain(id); again != h {
 			t.Fatal("the id passed again while Go holds it gave a second HostObject")
 		}
 	}
@@ -224,7 +224,7 @@ func TestAHostObjectPassedAgainIsOneObjectReleasedWithItsPasses(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	// Passed again after the release was queued: a new HostObject, released on its own.
-	h2 := NewHostObject(id)
+	h2 := HostObjectAgain(id)
 	if n := h2.passes.Load(); n != 1 {
 		t.Fatalf("a new HostObject for a released id has %d passes, want 1", n)
 	}

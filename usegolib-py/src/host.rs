@@ -165,9 +165,12 @@ pub fn within_call<R>(rec: Option<Arc<CallRecord>>, f: impl FnOnce() -> R) -> R 
     f()
 }
 
+/// Set in an id [`register`] returns when the id is passed again (written as ext type 3).
+pub const AGAIN: u64 = 1 << 63;
+
 /// Registers `obj` (a callable) for the func type `cb` and returns its id: the id it already
 /// has for that type when Go still holds it and no other running call passed it (one more pass
-/// of the id, docs/abi.md section 10.4), else a new one.
+/// of the id, docs/abi.md section 10.4; returned with [`AGAIN`]), else a new one.
 pub fn register(obj: &Bound<'_, PyAny>, cb: Arc<Callback>, module: &Arc<GoModule>) -> u64 {
     let key = (
         obj.as_ptr() as usize,
@@ -193,7 +196,7 @@ pub fn register(obj: &Bound<'_, PyAny>, cb: Arc<Callback>, module: &Arc<GoModule
                 if call.is_some() {
                     REGISTERED.with(|r| r.borrow_mut().push((id, false)));
                 }
-                return id;
+                return id | AGAIN;
             }
         }
     }
