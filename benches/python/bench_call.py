@@ -7,8 +7,9 @@ Prints one table of medians (5 rounds after warm-up), measured in one run:
 1. ``AddInt(1, 2)``, against a direct pyo3 -> cgo call of the same Go function (no envelope)
 2. ``Echo`` of 1 KiB, 64 KiB and 1 MiB of bytes
 3. ``Sum`` of a list of 1000 ints
-4. ``Apply(lambda x: x + 1, 1)``: a Go -> Python callback round trip, beside ``AddInt``; and the
-   same callback called from a goroutine (a thread Go created, a Python thread state per call)
+4. ``Apply(lambda x: x + 1, 1)``: a Go -> Python callback round trip, beside ``AddInt`` and the
+   callback's floor; the same with a new lambda each call; the same callback called from a
+   goroutine (a thread Go created, a Python thread state per call)
    ``WriteN(io.BytesIO(), 100 MiB)``: Go writing 100 MiB into a Python ``io.BytesIO`` in 64 KiB
    chunks, against one 100 MiB copy in Python
 5. two Python threads calling ``Spin(50)`` (a ~50 us Go busy loop) against one: throughput ratio
@@ -157,13 +158,34 @@ def measure_ours(counts: dict[str, int]) -> dict:
         raise AssertionError("Counter.Inc(1) did not add one")
 
     inc = lambda x: x + 1  # noqa: E731 - the callable a user would pass
-    out["callback_ns"], out["callback_addint_ns"] = _timing.interleaved(
-        [(b.Apply, (inc, 1), counts["callback"]), (add, (1, 2), counts["callback"])]
+    # The callback's floor, measured in the same rounds: the detached AddInt floor, plus one
+    # cgo call Go -> C, one GIL release and re-take, and the Python call of inc itself.
+    gotoc = _native._bench_floor(mod, "gotoc")
+    per = 1000  # Go -> C calls, GIL round trips per timed call
+    r = _timing.interleaved(
+        [
+            (b.Apply, (inc, 1), counts["callback"]),
+            (add, (1, 2), counts["callback"]),
+            (floor_free, (1, 2), counts["callback"]),
+            (gotoc, (1, per), counts["callback"] // per),
+            (_native._bench_detach, (per,), counts["callback"] // per),
+            (inc, (1,), counts["callback"]),
+        ]
     )
+    out["callback_ns"], out["callback_addint_ns"] = r[0], r[1]
+    parts = list(zip(r[2], [x / per for x in r[3]], [x / per for x in r[4]], r[5], strict=True))
+    out["floor_callback_ns"] = [sum(p) for p in parts]
+    out["floor_callback_parts_ns"] = parts
+    apply = b.Apply
+
+    def fresh(x: int) -> int:  # a new callable each call: registered, then released by Go's GC
+        return apply(lambda y: y + 1, x)
+
+    (out["callback_fresh_ns"],) = _timing.interleaved([(fresh, (1,), counts["callback"])])
     (out["callback_thread_ns"],) = _timing.interleaved(
         [(b.ApplyOnGoThread, (inc, 1), counts["callback_thread"])]
     )
-    if b.Apply(inc, 1) != 2 or b.ApplyOnGoThread(inc, 41) != 42:
+    if b.Apply(inc, 1) != 2 or fresh(1) != 2 or b.ApplyOnGoThread(inc, 41) != 42:
         raise AssertionError("Apply(lambda x: x + 1, ...) did not add one")
 
     total, chunk = WRITER_BYTES, 64 << 10
@@ -469,6 +491,26 @@ def build_rows(ours: dict, peer: dict) -> list[Row]:
     )
     rows.append(
         Row(
+            "  same, against the callback's floor",
+            "ns",
+            cb,
+            _med(ours, "floor_callback_ns"),
+            None,
+            peer_none="-",
+        )
+    )
+    rows.append(
+        Row(
+            "  same, a new lambda each call",
+            "ns",
+            _med(ours, "callback_fresh_ns"),
+            None,
+            None,
+            peer_none="-",
+        )
+    )
+    rows.append(
+        Row(
             "  same, callback on a Go thread",
             "ns",
             _med(ours, "callback_thread_ns"),
@@ -588,7 +630,16 @@ def print_notes(ours: dict, peer: dict, missing: dict[str, str], args, counts, p
         "floor is the one unavoidable copy measured in Python, `bytes(memoryview(payload))` "
         "(a fresh bytes object of the same size). Sum: Python's own `sum(list)` over the same "
         "1000 ints (no Go at all). Callback: its floor column is AddInt(1, 2) measured "
-        "interleaved with it (the target is 3x that); the peer has no callbacks. io.Writer: Go "
+        "interleaved with it (the target is 3x that); the next row's floor is the sum, measured in "
+        "the same rounds, of the detached AddInt floor, one cgo call Go -> C "
+        "(`usegolib_floor_gotoc`, n calls of a trivial C function), one GIL release and "
+        "re-take (`_native._bench_detach`, n `py.detach(|| ())`) and the Python call "
+        "`inc(1)`: what a callback costs with no envelope, no host table and no conversion. "
+        "The callable passed in these rows is the same each call, as in a loop over a prebuilt "
+        "callable: it keeps its host-object id while Go holds it. The row after passes a new "
+        "lambda each call (made by a Python wrapper, `apply(lambda y: y + 1, x)`, whose own cost "
+        "is in the figure), registered each time and released by Go's collector; "
+        "the peer has no callbacks. io.Writer: Go "
         "writes 100 MiB in 64 KiB chunks (one write() each, into the BytesIO that holds the "
         "one copy; no chunk is kept), against `bytes(memoryview(100 MiB))`, one copy in "
         "Python. Threads: "

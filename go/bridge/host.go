@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"weak"
 )
 
 // Host calls (docs/abi.md section 10, docs/adr/0010): a host object (a Python callable) passed
@@ -18,8 +19,12 @@ import (
 // detail}]. When the wrapper becomes unreachable, a cleanup queues its id, and the queued ids
 // go to the host in one release request [1, 2, 0, 0, [ids...]].
 
-// extHost is the ext type of a host object.
-const extHost = 2
+// extHost is the ext type of a host object; extHostAgain of one the host passed before (Go
+// looks for the HostObject it may still have for the id).
+const (
+	extHost      = 2
+	extHostAgain = 5
+)
 
 // Host request ops (docs/abi.md section 10).
 const (
@@ -40,15 +45,31 @@ var hostCaller atomic.Pointer[HostCaller]
 func SetHostCaller(f HostCaller) { hostCaller.Store(&f) }
 
 // HostObject is the Go side of a host object: its id, released when the HostObject becomes
-// unreachable. The pointer field keeps it out of the tiny allocator, for which cleanups may
-// never run (runtime.AddCleanup). The padding puts few of them in one span: the runtime keeps
-// a span's cleanups in a list sorted by offset and walks it to add one, so 16-byte objects
-// (512 a span) made that walk the dearest step of a short-lived callback.
+// unreachable. The host passes the same id again for the same callable while Go holds it
+// (docs/abi.md section 10.4), and Go reuses the HostObject it has for the id: passes counts the
+// times it was received, and the release says how many passes it ends. The pointer field keeps
+// it out of the tiny allocator, for which cleanups may never run (runtime.AddCleanup). The
+// padding puts few of them in one span: the runtime keeps a span's cleanups in a list sorted by
+// offset and walks it to add one, so 16-byte objects (512 a span) made that walk the dearest
+// step of a short-lived callback.
 type HostObject struct {
-	id   uint64
-	self *HostObject
-	_    [30]uint64
+	id     uint64
+	passes *atomic.Uint64
+	_      [30]uint64
 }
+
+// hostRef is what the cleanup of a HostObject knows of it.
+type hostRef struct {
+	id     uint64
+	passes *atomic.Uint64
+	wp     weak.Pointer[HostObject]
+}
+
+// hostObjects maps each id to the HostObject Go has for it, while that one is reachable.
+var hostObjects = struct {
+	sync.Mutex
+	m map[uint64]weak.Pointer[HostObject]
+}{m: map[uint64]weak.Pointer[HostObject]{}}
 
 // hostLive counts the HostObjects whose cleanup has not run; hostAfterGC is the count after the
 // last collection the pacing asked for.
@@ -64,14 +85,34 @@ const hostPaceMin = 1024
 // HostLive returns the number of host objects Go still holds (for tests and statistics).
 func HostLive() int64 { return hostLive.Load() }
 
-// NewHostObject wraps the host object id; its cleanup releases the id. Many short-lived host
+// HostObjectAgain returns the HostObject of the host object id passed again: the one Go still
+// has for id (one more pass on it), else a new one, kept in the weak map for the next pass.
+func HostObjectAgain(id uint64) *HostObject {
+	hostObjects.Lock()
+	defer hostObjects.Unlock()
+	if h := hostObjects.m[id].Value(); h != nil {
+		h.passes.Add(1) // h is reachable here, so its cleanup has not read passes yet
+		return h
+	}
+	h := &HostObject{id: id, passes: new(atomic.Uint64)}
+	wp := weak.Make(h)
+	hostObjects.m[id] = wp
+	return newHostObject(h, wp)
+}
+
+// NewHostObject returns a new HostObject for the host object id, passed for the first time
+// (not kept in the weak map: most ids are never passed again).
+func NewHostObject(id uint64) *HostObject {
+	return newHostObject(&HostObject{id: id, passes: new(atomic.Uint64)}, weak.Pointer[HostObject]{})
+}
+
+// newHostObject sets up h, with one pass, whose cleanup releases the id. Many short-lived host
 // objects make little Go garbage, so the collector may not run for a long time while the host
 // keeps their callables: past hostPaceMin live wrappers and twice the count after the last
 // collection asked for here, a collection is started in a goroutine.
-func NewHostObject(id uint64) *HostObject {
-	h := &HostObject{id: id}
-	h.self = h
-	runtime.AddCleanup(h, releaseHostID, id)
+func newHostObject(h *HostObject, wp weak.Pointer[HostObject]) *HostObject {
+	h.passes.Store(1)
+	runtime.AddCleanup(h, releaseHostID, hostRef{id: h.id, passes: h.passes, wp: wp})
 	n := hostLive.Add(1)
 	if n > hostPaceMin && n > 2*hostAfterGC.Load() && hostGCBusy.CompareAndSwap(false, true) {
 		go func() {
@@ -93,19 +134,30 @@ func NewHostObject(id uint64) *HostObject {
 	return h
 }
 
-// The ids whose HostObject was collected, sent to the host by one goroutine at a time.
+// hostRelease is one queued release: id, for n passes.
+type hostRelease struct{ id, n uint64 }
+
+// The releases of collected HostObjects, sent to the host by one goroutine at a time.
 var (
 	releaseMu      sync.Mutex
-	releasePending []uint64
+	releasePending []hostRelease
 	releasing      bool
 )
 
-// releaseHostID is the cleanup of a HostObject: it queues id and starts the sender if it is
-// not running. It never calls the host itself (cleanups must not block).
-func releaseHostID(id uint64) {
+// releaseHostID is the cleanup of a HostObject: it forgets the object (unless the id has a
+// newer one), queues its release and starts the sender if it is not running. It never calls
+// the host itself (cleanups must not block).
+func releaseHostID(r hostRef) {
 	hostLive.Add(-1)
+	if r.wp != (weak.Pointer[HostObject]{}) {
+		hostObjects.Lock()
+		if hostObjects.m[r.id] == r.wp {
+			delete(hostObjects.m, r.id)
+		}
+		hostObjects.Unlock()
+	}
 	releaseMu.Lock()
-	releasePending = append(releasePending, id)
+	releasePending = append(releasePending, hostRelease{r.id, r.passes.Load()})
 	start := !releasing
 	releasing = true
 	releaseMu.Unlock()
@@ -114,28 +166,35 @@ func releaseHostID(id uint64) {
 	}
 }
 
-// sendReleases sends the queued ids in release requests until none is left. The host removes
-// them without taking the GIL, so this never waits for Python code.
+// sendReleases sends the queued releases in release requests until none is left: an id alone
+// ends one pass, [id, n] n passes. The host removes them without taking the GIL, so this never
+// waits for Python code.
 func sendReleases() {
 	for {
 		releaseMu.Lock()
-		ids := releasePending
+		rs := releasePending
 		releasePending = nil
-		if len(ids) == 0 {
+		if len(rs) == 0 {
 			releasing = false
 			releaseMu.Unlock()
 			return
 		}
 		releaseMu.Unlock()
-		for len(ids) > 0 {
-			n := min(len(ids), 1<<16)
+		for len(rs) > 0 {
+			n := min(len(rs), 1<<16)
 			c := newHostCall(0, hostOpRelease, 0, n)
-			for _, id := range ids[:n] {
-				c.e.Uint(id)
+			for _, r := range rs[:n] {
+				if r.n == 1 {
+					c.e.Uint(r.id)
+				} else {
+					c.e.ListLen(2)
+					c.e.Uint(r.id)
+					c.e.Uint(r.n)
+				}
 			}
 			_, _ = c.send() // nothing to do when the host is gone
 			c.free()
-			ids = ids[n:]
+			rs = rs[n:]
 		}
 	}
 }
@@ -158,16 +217,21 @@ func DecodeFunc[T any](d *Decoder, goType string, mk func(*HostObject) T) (T, er
 	return mk(h), nil
 }
 
-// hostObject reads a host object (d7 02 and 8 bytes) when one is next: ok says whether it was.
+// hostObject reads a host object (d7 02 or d7 05, and 8 bytes) when one is next: ok says whether
+// it was.
 func (d *Decoder) hostObject() (h *HostObject, ok bool, err error) {
-	if d.off+2 >= len(d.buf) || d.buf[d.off] != mFixExt8 || d.buf[d.off+1] != extHost {
+	if d.off+2 >= len(d.buf) || d.buf[d.off] != mFixExt8 || (d.buf[d.off+1] != extHost && d.buf[d.off+1] != extHostAgain) {
 		return nil, false, nil
 	}
 	b, err := d.take(1, 9)
 	if err != nil {
 		return nil, true, err
 	}
-	return NewHostObject(binary.BigEndian.Uint64(b[1:])), true, nil
+	id := binary.BigEndian.Uint64(b[1:])
+	if b[0] == extHostAgain {
+		return HostObjectAgain(id), true, nil
+	}
+	return NewHostObject(id), true, nil
 }
 
 // HostError is the error a func returns when the host callable it calls failed: a Python

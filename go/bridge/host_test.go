@@ -13,11 +13,11 @@ import (
 // each kind of reply, and the release of collected host objects. The real host (the Python
 // binding, through the C trampoline) is tested in tests/python/test_callbacks.py.
 
-// testHost answers host requests with reply and records the ids released.
+// testHost answers host requests with reply and records the passes released per id.
 type testHost struct {
 	mu       sync.Mutex
 	reply    func(req []any) []byte
-	released map[uint64]bool
+	released map[uint64]uint64
 }
 
 func (h *testHost) call(req, buf []byte) ([]byte, bool) {
@@ -28,8 +28,12 @@ func (h *testHost) call(req, buf []byte) ([]byte, bool) {
 	r := v.([]any)
 	if r[1] == uint64(hostOpRelease) || r[1] == int64(hostOpRelease) {
 		h.mu.Lock()
-		for _, id := range r[4].([]any) {
-			h.released[toU64(id)] = true
+		for _, x := range r[4].([]any) {
+			if pair, ok := x.([]any); ok { // [id, passes]
+				h.released[toU64(pair[0])] += toU64(pair[1])
+			} else {
+				h.released[toU64(x)]++
+			}
 		}
 		h.mu.Unlock()
 		return append(buf[:0], 0x92, 0, 0xc0), true
@@ -59,7 +63,7 @@ func encodeReply(t *testing.T, status uint64, body any) []byte {
 }
 
 func TestHostCallRepliesAndFailures(t *testing.T) {
-	host := &testHost{released: map[uint64]bool{}}
+	host := &testHost{released: map[uint64]uint64{}}
 	SetHostCaller(host.call)
 	defer hostCaller.Store(nil)
 	h := NewHostObject(7)
@@ -129,7 +133,7 @@ func TestHostCallRepliesAndFailures(t *testing.T) {
 
 func TestHostStreams(t *testing.T) {
 	var got []byte
-	host := &testHost{released: map[uint64]bool{}}
+	host := &testHost{released: map[uint64]uint64{}}
 	host.reply = func(req []any) []byte {
 		switch a := req[4].([]any)[0].(type) {
 		case []byte: // a write
@@ -157,7 +161,7 @@ func TestHostStreams(t *testing.T) {
 }
 
 func TestCollectedHostObjectsAreReleased(t *testing.T) {
-	host := &testHost{released: map[uint64]bool{}}
+	host := &testHost{released: map[uint64]uint64{}}
 	SetHostCaller(host.call)
 	defer hostCaller.Store(nil)
 	for id := uint64(1000); id < 1100; id++ {
@@ -169,7 +173,7 @@ func TestCollectedHostObjectsAreReleased(t *testing.T) {
 		host.mu.Lock()
 		n := 0
 		for id := uint64(1000); id < 1100; id++ {
-			if host.released[id] {
+			if host.released[id] == 1 {
 				n++
 			}
 		}
@@ -183,8 +187,45 @@ func TestCollectedHostObjectsAreReleased(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	for id := uint64(1000); id < 1100; id++ {
-		if !host.released[id] {
-			t.Errorf("id %d not released", id)
+		if host.released[id] != 1 {
+			t.Errorf("id %d: %d passes released, want 1", id, host.released[id])
 		}
+	}
+}
+
+func TestAHostObjectPassedAgainIsOneObjectReleasedWithItsPasses(t *testing.T) {
+	host := &testHost{released: map[uint64]uint64{}}
+	SetHostCaller(host.call)
+	defer hostCaller.Store(nil)
+	const id = 3000
+	h := HostObjectAgain(id)
+	for range 4 {
+		if again := HostObjectAgain(id); again != h {
+			t.Fatal("the id passed again while Go holds it gave a second HostObject")
+		}
+	}
+	runtime.KeepAlive(h)
+	h = nil
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		runtime.GC()
+		host.mu.Lock()
+		n := host.released[id]
+		host.mu.Unlock()
+		if n != 0 {
+			if n != 5 {
+				t.Fatalf("released %d passes of %d, want 5", n, id)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the collected host object was not released")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// Passed again after the release was queued: a new HostObject, released on its own.
+	h2 := HostObjectAgain(id)
+	if n := h2.passes.Load(); n != 1 {
+		t.Fatalf("a new HostObject for a released id has %d passes, want 1", n)
 	}
 }

@@ -188,6 +188,40 @@ def test_short_lived_callbacks_are_released(cb):
     assert grown < 32 * 1024, f"RSS grew by {grown} KiB over 100,000 callbacks"
 
 
+def _settled_live(cb) -> int:
+    """host_objects_live() once Go's collections stop releasing anything."""
+    last = -1
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        cb.GC()
+        time.sleep(0.05)
+        n = usegolib.host_objects_live()
+        if n == last:
+            return n
+        last = n
+    return last
+
+
+def test_a_callable_passed_again_while_go_holds_it_is_one_host_object(cb):
+    cb.Clear()
+    base = _settled_live(cb)
+
+    def shout(event):
+        return event.upper()
+
+    cb.Register(shout)
+    cb.Register(shout)  # the same callable for the same func type: its id again
+    f = lambda x: x * 2  # noqa: E731
+    for i in range(1000):
+        assert cb.Apply(f, i) == 2 * i
+    assert usegolib.host_objects_live() <= base + 2, "f passed 1000 times: one host object"
+    assert cb.Fire("a") == ["A", "A"], "both funcs Go made call the one callable"
+    held = _settled_live(cb)
+    assert held == base + 1, "kept: shout (held twice by Go), nothing for Apply's callables"
+    cb.Clear()  # Go drops both funcs of shout: its passes all end, so it is released
+    assert _settled_live(cb) == base
+
+
 def test_after_shutdown_go_gets_an_error_not_a_crash():
     r = run_py(
         f"""

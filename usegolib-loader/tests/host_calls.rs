@@ -30,10 +30,15 @@ impl HostHandler for Times10 {
         };
         match (op, id) {
             (Some(2), _) => {
+                // Each release an id (one pass) or [id, passes] (docs/abi.md section 10.4):
+                // id 7 was passed twice, so Go may release both passes at once.
                 RELEASED
                     .lock()
                     .unwrap()
-                    .extend(args.iter().filter_map(Value::as_u64));
+                    .extend(args.iter().filter_map(|v| match v {
+                        Value::List(pair) if pair.len() == 2 => pair[0].as_u64(),
+                        v => v.as_u64(),
+                    }));
                 *out = encode_reply(&Reply::Ok(Value::Nil)).unwrap();
             }
             (Some(0), Some(7)) => match args.as_slice() {

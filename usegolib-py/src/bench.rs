@@ -40,3 +40,12 @@ pub fn _bench_floor(module: &PyGoModule, name: &str, detach: bool) -> PyResult<P
         ))),
     }
 }
+
+/// Releases and re-takes the GIL `n` times (`py.detach(|| ())`): a part of the callback row's
+/// floor, what re-attaching the calling thread to run a callback costs at least.
+#[pyfunction]
+pub fn _bench_detach(py: Python<'_>, n: u64) {
+    for _ in 0..n {
+        py.detach(|| ());
+    }
+}

@@ -412,7 +412,8 @@ impl PyGoFunction {
         let scope = crate::host::CallScope::enter();
         let mut buf = REQUEST.with(|c| c.take());
         let encoded = self.encode(&mut buf, recv, args, kwargs);
-        let mut ran = encoded.is_ok();
+        let sent = encoded.is_ok();
+        let mut ran = sent;
         let result = encoded.and_then(|made| {
             let module_arc = &self.ctx.module;
             let module = &**module_arc;
@@ -479,7 +480,7 @@ impl PyGoFunction {
         if buf.capacity() <= 16 << 20 {
             REQUEST.with(|c| c.set(buf));
         }
-        scope.finish(py, result, ran)
+        scope.finish(py, result, ran, sent)
     }
 }
 

@@ -5,7 +5,9 @@
 //! * **Table.** A callable passed for a func parameter gets an id (from 1, never reused) and an
 //!   entry holding it, its converters and the call record it was registered in; the table's
 //!   reference keeps it alive until Go releases the id (op 2). Releases take no GIL: the
-//!   entries' Python references are dropped through pyo3's pending-decref pool.
+//!   entries' Python references are dropped through pyo3's pending-decref pool. The same
+//!   callable passed again for the same func type while Go holds it keeps its id (one more
+//!   pass; Go's release says how many passes it ends, docs/abi.md section 10.4).
 //! * **Call records.** Each Go call pushes a slot on its thread's stack; a callback's exception
 //!   goes to the record of the call it belongs to (the innermost one of the thread it runs on,
 //!   else the one its callable was registered in, while that call runs), and the call raises
@@ -13,7 +15,7 @@
 //! * **Shutdown.** `host_close` (an atexit hook) refuses new host requests and waits, at most
 //!   1 s, for those inside Python.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock};
@@ -32,11 +34,20 @@ use crate::convert::{Callback, CallbackSig, Encoder};
 struct Entry {
     methods: Vec<(Py<PyAny>, Arc<Callback>)>,
     module: Arc<GoModule>,
-    /// The call it was registered in (for a callback from another thread during that call).
-    call: Option<Arc<CallRecord>>,
+    /// The last call it was passed in (for a callback from another thread during that call).
+    call: Mutex<Option<Arc<CallRecord>>>,
+    /// The times its id was sent to Go and not yet released (under the table's lock).
+    passes: AtomicU64,
+    /// Its key in [`Tables::reuse`] (a callable for a func type), else none.
+    key: Option<ReuseKey>,
 }
 
-/// Ids are sequential, so a multiplicative hash spreads them (no SipHash per lookup).
+/// A callable, the func type it is passed for and the module: passed again while Go holds it,
+/// it keeps its id (docs/abi.md section 10.4).
+type ReuseKey = (usize, usize, usize);
+
+/// Ids are sequential and addresses aligned, so a multiplicative hash spreads them (no SipHash
+/// per lookup).
 #[derive(Default)]
 struct IdHasher(u64);
 
@@ -52,11 +63,42 @@ impl std::hash::Hasher for IdHasher {
     fn write_u64(&mut self, id: u64) {
         self.0 = id.wrapping_mul(0x9e37_79b9_7f4a_7c15);
     }
+    /// The addresses of a [`ReuseKey`], mixed in turn.
+    fn write_usize(&mut self, a: usize) {
+        self.0 = (self.0.rotate_left(26) ^ a as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
 }
 
 type Table = HashMap<u64, Arc<Entry>, std::hash::BuildHasherDefault<IdHasher>>;
 
-static TABLE: LazyLock<Mutex<Table>> = LazyLock::new(Default::default);
+#[derive(Default)]
+struct Tables {
+    entries: Table,
+    /// The id of each callable Go holds for a func type, to pass again.
+    reuse: HashMap<ReuseKey, u64, std::hash::BuildHasherDefault<IdHasher>>,
+}
+
+impl Tables {
+    /// Ends `n` passes of `id`; the entry goes when none is left, and is returned to be
+    /// dropped after the lock.
+    fn release(&mut self, id: u64, n: u64) -> Option<Arc<Entry>> {
+        let e = self.entries.get(&id)?;
+        let left = e.passes.load(Ordering::Relaxed).saturating_sub(n);
+        e.passes.store(left, Ordering::Relaxed);
+        if left > 0 {
+            return None;
+        }
+        let e = self.entries.remove(&id)?;
+        if let Some(key) = e.key {
+            if self.reuse.get(&key) == Some(&id) {
+                self.reuse.remove(&key);
+            }
+        }
+        Some(e)
+    }
+}
+
+static TABLE: LazyLock<Mutex<Tables>> = LazyLock::new(Default::default);
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 static CLOSED: AtomicBool = AtomicBool::new(false);
 static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
@@ -73,9 +115,11 @@ thread_local! {
     /// The Go calls this thread is in, innermost last: the call's record (made when first
     /// needed) and where its registered ids start in [`REGISTERED`].
     static CALLS: RefCell<Vec<(Option<Arc<CallRecord>>, usize)>> = const { RefCell::new(Vec::new()) };
-    /// The host objects registered while this thread's calls converted their arguments, the
-    /// innermost call's last (no allocation per call).
-    static REGISTERED: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
+    /// A record no one holds any more, for this thread's next call (no allocation per call).
+    static SPARE: Cell<Option<Arc<CallRecord>>> = const { Cell::new(None) };
+    /// The host objects passed while this thread's calls converted their arguments, the
+    /// innermost call's last (no allocation per call), and whether each was new.
+    static REGISTERED: RefCell<Vec<(u64, bool)>> = const { RefCell::new(Vec::new()) };
     /// The last return value of a callable run on this thread whose reply may name Go objects
     /// (handles): kept until Go has read that reply, since dropping a `GoObject` releases its
     /// handle. Go reads a reply before its goroutine sends another request, so the value is
@@ -105,9 +149,11 @@ fn current() -> Option<Arc<CallRecord>> {
     CALLS.with(|c| {
         c.borrow_mut().last_mut().map(|(slot, _)| {
             slot.get_or_insert_with(|| {
-                Arc::new(CallRecord {
-                    exc: Mutex::new(None),
-                    returned: AtomicBool::new(false),
+                SPARE.take().unwrap_or_else(|| {
+                    Arc::new(CallRecord {
+                        exc: Mutex::new(None),
+                        returned: AtomicBool::new(false),
+                    })
                 })
             })
             .clone()
@@ -144,30 +190,89 @@ pub fn within_call<R>(rec: Option<Arc<CallRecord>>, f: impl FnOnce() -> R) -> R 
     f()
 }
 
-/// Registers `obj` (a callable) for the func type `cb` and returns its id.
+/// Set in an id [`register`] returns when the id is passed again (written as ext type 5).
+pub const AGAIN: u64 = 1 << 63;
+
+/// Registers `obj` (a callable) for the func type `cb` and returns its id: the id it already
+/// has for that type when Go still holds it and no other running call passed it (one more pass
+/// of the id, docs/abi.md section 10.4; returned with [`AGAIN`]), else a new one.
 pub fn register(obj: &Bound<'_, PyAny>, cb: Arc<Callback>, module: &Arc<GoModule>) -> u64 {
-    register_methods(vec![(obj.clone().unbind(), cb)], module)
+    let key = (
+        obj.as_ptr() as usize,
+        Arc::as_ptr(&cb) as usize,
+        Arc::as_ptr(module) as usize,
+    );
+    let call = current();
+    {
+        let table = TABLE.lock();
+        if let Some(e) = table.reuse.get(&key).and_then(|id| table.entries.get(id)) {
+            let mut last = e.call.lock();
+            let free = match (&*last, &call) {
+                (None, _) => true,
+                (Some(l), Some(c)) if Arc::ptr_eq(l, c) => true,
+                (Some(l), _) => l.returned.load(Ordering::SeqCst),
+            };
+            if free {
+                let old = std::mem::replace(&mut *last, call.clone());
+                drop(last);
+                spare(old);
+                e.passes.fetch_add(1, Ordering::Relaxed);
+                let id = table.reuse[&key];
+                if call.is_some() {
+                    REGISTERED.with(|r| r.borrow_mut().push((id, false)));
+                }
+                return id | AGAIN;
+            }
+        }
+    }
+    insert(vec![(obj.clone().unbind(), cb)], module, call, Some(key))
+}
+
+/// Keeps `rec`, a record of a call that returned, for this thread's next call when no one else
+/// holds it (its exception was taken when the call returned).
+fn spare(rec: Option<Arc<CallRecord>>) {
+    let Some(mut rec) = rec else { return };
+    if let Some(r) = Arc::get_mut(&mut rec) {
+        if r.returned.load(Ordering::SeqCst) && r.exc.get_mut().is_none() {
+            *r.returned.get_mut() = false;
+            SPARE.set(Some(rec));
+        }
+    }
 }
 
 /// Registers callables for the methods of an interface, by method index, and returns the id.
 pub fn register_methods(methods: Vec<(Py<PyAny>, Arc<Callback>)>, module: &Arc<GoModule>) -> u64 {
-    let call = current();
+    insert(methods, module, current(), None)
+}
+
+fn insert(
+    methods: Vec<(Py<PyAny>, Arc<Callback>)>,
+    module: &Arc<GoModule>,
+    call: Option<Arc<CallRecord>>,
+    key: Option<ReuseKey>,
+) -> u64 {
     let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
     if call.is_some() {
-        REGISTERED.with(|r| r.borrow_mut().push(id));
+        REGISTERED.with(|r| r.borrow_mut().push((id, true)));
     }
     let entry = Arc::new(Entry {
         methods,
         module: module.clone(),
-        call,
+        call: Mutex::new(call),
+        passes: AtomicU64::new(1),
+        key,
     });
-    TABLE.lock().insert(id, entry);
+    let mut table = TABLE.lock();
+    table.entries.insert(id, entry);
+    if let Some(key) = key {
+        table.reuse.insert(key, id);
+    }
     id
 }
 
 /// The number of host objects Go holds (or may still hold).
 pub fn live() -> usize {
-    TABLE.lock().len()
+    TABLE.lock().entries.len()
 }
 
 /// One Go call of this thread, from before its arguments are converted until its reply is read.
@@ -180,10 +285,19 @@ impl CallScope {
         CallScope(())
     }
 
-    /// Ends the call: `ran` is false when Go never ran the function (its arguments were refused),
-    /// so the callables registered for it are dropped at once. A callback's exception replaces
-    /// the call's own result, with what Go made of it in its notes.
-    pub fn finish<T>(self, py: Python<'_>, result: PyResult<T>, ran: bool) -> PyResult<T> {
+    /// Ends the call: `ran` is false when Go never ran the function (its arguments were refused
+    /// by Go, or were never sent when `sent` is false), so the callables registered for it are
+    /// dropped at once. A callable passed again (an id Go already held) loses this pass only
+    /// when it was never sent: when Go refused the arguments, it may have read it (and counts
+    /// the pass in its release). A callback's exception replaces the call's own result, with
+    /// what Go made of it in its notes.
+    pub fn finish<T>(
+        self,
+        py: Python<'_>,
+        result: PyResult<T>,
+        ran: bool,
+        sent: bool,
+    ) -> PyResult<T> {
         let (rec, start) = CALLS.with(|c| c.borrow_mut().pop()).unwrap_or((None, 0));
         std::mem::forget(self);
         // Go has read every reply of this call's callbacks on this thread.
@@ -191,8 +305,7 @@ impl CallScope {
         let Some(rec) = rec else {
             return result;
         };
-        rec.returned.store(true, Ordering::SeqCst);
-        let ids: Vec<u64> = REGISTERED.with(|r| {
+        let ids: Vec<(u64, bool)> = REGISTERED.with(|r| {
             let mut r = r.borrow_mut();
             let start = start.min(r.len());
             if ran {
@@ -204,10 +317,19 @@ impl CallScope {
         });
         if !ids.is_empty() {
             let mut table = TABLE.lock();
-            let dropped: Vec<_> = ids.iter().filter_map(|id| table.remove(id)).collect();
+            let dropped: Vec<_> = ids
+                .iter()
+                .filter_map(|&(id, new)| match (new, sent) {
+                    (true, _) => table.release(id, u64::MAX),
+                    (false, false) => table.release(id, 1),
+                    (false, true) => None,
+                })
+                .collect();
             drop(table);
             drop(dropped);
         }
+        // After the refused ids are gone: until now no other call may pass them again.
+        rec.returned.store(true, Ordering::SeqCst);
         let Some(exc) = rec.exc.lock().take() else {
             return result;
         };
@@ -301,16 +423,26 @@ impl HostHandler for PyHost {
         };
         match op {
             2 => {
+                // Each an id (one pass) or [id, n] (n passes).
                 let mut ids = Vec::with_capacity(nargs as usize);
                 for _ in 0..nargs {
-                    match uint(&mut r) {
-                        Some(id) => ids.push(id),
+                    let one = match r.next_token() {
+                        Ok(Token::Uint(id)) => Some((id, 1)),
+                        Ok(Token::Int(id)) => u64::try_from(id).ok().map(|id| (id, 1)),
+                        Ok(Token::Array(2)) => uint(&mut r).zip(uint(&mut r)),
+                        _ => None,
+                    };
+                    match one {
+                        Some(one) => ids.push(one),
                         None => return host_error(out, "malformed", "bad release", vec![]),
                     }
                 }
                 // Dropped after the lock, without the GIL: pyo3 queues the decrefs.
                 let mut table = TABLE.lock();
-                let dropped: Vec<_> = ids.iter().filter_map(|id| table.remove(id)).collect();
+                let dropped: Vec<_> = ids
+                    .iter()
+                    .filter_map(|&(id, n)| table.release(id, n))
+                    .collect();
                 drop(table);
                 drop(dropped);
                 out.clear();
@@ -319,7 +451,7 @@ impl HostHandler for PyHost {
                 write_nil(out);
             }
             0 => {
-                let entry = TABLE.lock().get(&id).cloned();
+                let entry = TABLE.lock().entries.get(&id).cloned();
                 let Some(entry) = entry else {
                     return host_error(
                         out,
@@ -383,8 +515,22 @@ fn run(
             vec![],
         );
     }
+    let f = obj.bind(py);
+    if let ([conv], false) = (sig.params.as_slice(), sig.variadic) {
+        // One argument (the common case): no argument vector.
+        let result = conv.decode(py, r, &entry.module).and_then(|a| {
+            let v = f.call1((a.into_bound(py),))?;
+            out.clear();
+            write_array_len(out, 2);
+            out.push(0);
+            results(sig, cb, entry, &v, out)
+        });
+        if let Err(e) = result {
+            failed(py, entry, f, e, out);
+        }
+        return;
+    }
     let result = args(py, sig, entry, r).and_then(|args| {
-        let f = obj.bind(py);
         // One or two arguments: a vectorcall, no argument tuple.
         let v = match args.as_slice() {
             [] => f.call0()?,
@@ -489,6 +635,7 @@ fn failed(py: Python<'_>, entry: &Entry, obj: &Bound<'_, PyAny>, e: PyErr, out: 
         None => (
             entry
                 .call
+                .lock()
                 .clone()
                 .filter(|c| !c.returned.load(Ordering::SeqCst)),
             false,

@@ -167,10 +167,12 @@ fn implementation(
     Ok(())
 }
 
-/// Writes host object `id`: ext type 2, 8 big-endian bytes (docs/abi.md section 10).
+/// Writes host object `id`: ext type 2, 8 big-endian bytes (docs/abi.md section 10), or ext
+/// type 3 when `id` carries [`crate::host::AGAIN`] (an id passed again).
 pub(super) fn write_host_object(out: &mut Vec<u8>, id: u64) {
-    out.extend_from_slice(&[0xd7, 0x02]);
-    out.extend_from_slice(&id.to_be_bytes());
+    let again = id & crate::host::AGAIN != 0;
+    out.extend_from_slice(&[0xd7, if again { 0x05 } else { 0x02 }]);
+    out.extend_from_slice(&(id & !crate::host::AGAIN).to_be_bytes());
 }
 
 #[inline(never)]
