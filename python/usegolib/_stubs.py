@@ -17,7 +17,8 @@ def _signatures(fn: _native.GoFunction, *, method: bool = False) -> list[str]:
     may be left out stands before others (without it, and with it in its place)."""
     parts = ["self"] if method else []
     keyword = []
-    for p, shown in _package._signature_params(fn):
+    params = _package._signature_params(fn)
+    for p, shown in params:
         if shown == "keyword":
             keyword.append(f"{p.name}: {p.stub} = None")
         elif shown == "optional":
@@ -29,7 +30,7 @@ def _signatures(fn: _native.GoFunction, *, method: bool = False) -> list[str]:
     if keyword and not fn.variadic:
         parts.append("*")
     sigs = [f"({', '.join(parts + keyword)}) -> {fn.return_stub}"]
-    if any(shown == "keyword" for _, shown in _package._signature_params(fn)) and not fn.variadic:
+    if any(shown == "keyword" for _, shown in params) and not fn.variadic:
         # The overload with every parameter in its place, the contexts positional.
         full = ["self"] if method else []
         full += [f"{p.name}: {p.stub}" for p in fn.params]

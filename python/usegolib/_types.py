@@ -21,7 +21,8 @@ T = TypeVar("T")
 
 
 class Ref(Generic[T]):
-    """A box for a Go out-parameter, passed where Go takes ``any`` (docs/abi.md section 8.6).
+    """A box for a Go out-parameter, passed where Go takes ``any`` or a pointer ``*T`` (T a
+    record or a scalar, as ``&v`` in Go; docs/abi.md section 8.6).
 
     Go receives a pointer to a fresh value made from the box's content, and after the call
     ``value`` holds what Go left there (also when the Go function returned an error)::
