@@ -169,18 +169,24 @@ func adapterName(id int, f *scan.Func) string {
 	return fmt.Sprintf("fn%d_%s", id, name)
 }
 
+// paramTypes spells the types of params, the last one ...T when variadic.
+func (g *goGen) paramTypes(params []scan.Var, variadic bool) []string {
+	out := make([]string, len(params))
+	for i, v := range params {
+		out[i] = g.spell(v.Type.Canon)
+		if variadic && i == len(params)-1 {
+			// The last parameter is an unnamed []T; []byte has no Elem (it is the bytes kind).
+			out[i] = "..." + strings.TrimPrefix(out[i], "[]")
+		}
+	}
+	return out
+}
+
 // funcType spells f's type for the signature guard: func(int, int) int. A
 // method's type has its receiver first, as a method expression has.
 func (g *goGen) funcType(f *scan.Func) string {
-	var params, results []string
-	for i, v := range f.Params {
-		t := g.spell(v.Type.Canon)
-		if f.Variadic && i == len(f.Params)-1 {
-			// The last parameter is an unnamed []T; []byte has no Elem (it is the bytes kind).
-			t = "..." + strings.TrimPrefix(t, "[]")
-		}
-		params = append(params, t)
-	}
+	params := g.paramTypes(f.Params, f.Variadic)
+	var results []string
 	for _, v := range f.Results {
 		results = append(results, g.spell(v.Type.Canon))
 	}
