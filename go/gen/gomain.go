@@ -379,17 +379,22 @@ var fixedWidthNumbers = map[string]bool{
 	"uint16": true, "uint32": true, "uint64": true, "float32": true, "float64": true,
 }
 
+// encodeReturn is the body of a func(e *bridge.Encoder, ..., depth int) error that encodes x,
+// of type t, and returns its error (nil when encoding t cannot fail).
+func (g *goGen) encodeReturn(t *scan.Type, x string) string {
+	stmt, fails := g.encode(t, x, "e", "depth")
+	if fails {
+		return "return " + stmt
+	}
+	return stmt + "\nreturn nil"
+}
+
 // sliceArg is the call that reads argument i, a slice of fixed-width numbers t, as plain
 // value or in/out buffer (bridge.DecodeSliceArg), with its decoder and encoder.
 func (g *goGen) sliceArg(t *scan.Type, i int) string {
 	goType := g.spell(t.Canon)
 	call, conv := g.decode(t, "d")
-	enc, fails := g.encode(t, "v", "e", "depth")
-	if !fails {
-		enc += "\nreturn nil"
-	} else {
-		enc = "return " + enc
-	}
+	enc := g.encodeReturn(t, "v")
 	return fmt.Sprintf("bridge.DecodeSliceArg(&d, &outs, %d, %s, func(d *bridge.Decoder) (%s, error) {\nv, err := %s\nreturn %s, err\n}, func(e *bridge.Encoder, v %s, depth int) error {\n%s\n})",
 		i, strconv.Quote(t.Wire), goType, call, conv("v"), goType, enc)
 }
@@ -398,12 +403,7 @@ func (g *goGen) sliceArg(t *scan.Type, i int) string {
 // (bridge.DecodePointerArg), with the pointer's decoder and T's encoder.
 func (g *goGen) pointerArg(t *scan.Type, i int) string {
 	call, conv := g.decode(t, "d")
-	enc, fails := g.encode(t.Elem, "v", "e", "depth")
-	if !fails {
-		enc += "\nreturn nil"
-	} else {
-		enc = "return " + enc
-	}
+	enc := g.encodeReturn(t.Elem, "v")
 	return fmt.Sprintf("bridge.DecodePointerArg(&d, &outs, %d, %s, func(d *bridge.Decoder) (%s, error) {\nv, err := %s\nreturn %s, err\n}, func(e *bridge.Encoder, v %s, depth int) error {\n%s\n})",
 		i, strconv.Quote(t.Elem.Wire), g.spell(t.Canon), call, conv("v"), g.spell(t.Elem.Canon), enc)
 }
@@ -441,7 +441,6 @@ func (g *goGen) refTypes(refs []*scan.Type) {
 	for _, t := range refs {
 		name := "ref_" + g.aliasName(t.Canon)
 		call, conv := g.decode(t, "d")
-		stmt, fails := g.encode(t, "*p", "e", "depth")
 		g.p("")
 		g.p("// %s makes the value of a Ref of the record type %s (docs/abi.md section 8.6).", name, t.Key)
 		g.p("func %s(d *bridge.Decoder) (any, func(*bridge.Encoder, int) error, error) {", name)
@@ -454,12 +453,7 @@ func (g *goGen) refTypes(refs []*scan.Type) {
 		g.p("*p = %s", conv("v"))
 		g.p("}")
 		g.p("return p, func(e *bridge.Encoder, depth int) error {")
-		if fails {
-			g.p("return %s", stmt)
-		} else {
-			g.p("%s", stmt)
-			g.p("return nil")
-		}
+		g.p("%s", g.encodeReturn(t, "*p"))
 		g.p("}, nil")
 		g.p("}")
 		g.p("")
