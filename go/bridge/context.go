@@ -116,15 +116,8 @@ func cancelCall(token uint64) bool {
 // cancelled, [0, false] when none runs with that token (it returned already, or has not
 // decoded its context yet).
 func cancelOp(buf []byte, h *header) []byte {
-	if h.byName {
-		return errorReply(buf, malformed(0, "op 3 (cancel) takes a context token (uint) as its target"))
-	}
-	if h.nargs != 0 {
-		return errorReply(buf, &failure{
-			kind:    "arity",
-			message: fmt.Sprintf("op 3 (cancel) takes 0 arguments, got %d", h.nargs),
-			detail:  []field{{"expected", uint64(0)}, {"got", uint64(h.nargs)}},
-		})
+	if f := idOpHeader(h, "op 3 (cancel)", "a context token"); f != nil {
+		return errorReply(buf, f)
 	}
 	if cancelCall(h.id) {
 		return append(buf[:0], mFixArray|2, 0, mTrue)

@@ -93,10 +93,10 @@ func TestContextTimeout(t *testing.T) {
 
 func TestCancelOpErrors(t *testing.T) {
 	b := waitBridge()
-	if r := handle(t, b, encodeRequest(1, opCancel, 7, 1)); r.kind != "arity" {
+	if r := handle(t, b, encodeRequest(1, opCancel, 7, 1)); r.kind != "arity" || r.message != "op 3 (cancel) takes 0 arguments, got 1" {
 		t.Errorf("cancel with an argument: %v", r)
 	}
-	if r := handle(t, b, encodeRequest(1, opCancel, "example.com/ctx.Wait")); r.kind != "malformed" {
+	if r := handle(t, b, encodeRequest(1, opCancel, "example.com/ctx.Wait")); r.kind != "malformed" || r.message != "malformed message at byte 0: op 3 (cancel) takes a context token (uint) as its target" {
 		t.Errorf("cancel by name: %v", r)
 	}
 	// The exact reply of a cancel that found no call: [0, false].

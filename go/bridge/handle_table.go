@@ -151,17 +151,26 @@ func EncodeHandle[T comparable](e *Encoder, v T) {
 // opRelease is the op that releases a handle: [1, 2, id, []].
 const opRelease = 2
 
-// release answers op 2 for the request header h: [0, nil], or an unknown_handle error.
-func release(buf []byte, h *header) []byte {
+// idOpHeader checks the header h of an op that takes an id (target, "a handle id") as its
+// target and no arguments: a malformed or arity failure, or nil.
+func idOpHeader(h *header, op, target string) *failure {
 	if h.byName {
-		return errorReply(buf, malformed(0, "op 2 (release) takes a handle id (uint) as its target"))
+		return malformed(0, op+" takes "+target+" (uint) as its target")
 	}
 	if h.nargs != 0 {
-		return errorReply(buf, &failure{
+		return &failure{
 			kind:    "arity",
-			message: fmt.Sprintf("op 2 (release) takes 0 arguments, got %d", h.nargs),
+			message: fmt.Sprintf("%s takes 0 arguments, got %d", op, h.nargs),
 			detail:  []field{{"expected", uint64(0)}, {"got", uint64(h.nargs)}},
-		})
+		}
+	}
+	return nil
+}
+
+// release answers op 2 for the request header h: [0, nil], or an unknown_handle error.
+func release(buf []byte, h *header) []byte {
+	if f := idOpHeader(h, "op 2 (release)", "a handle id"); f != nil {
+		return errorReply(buf, f)
 	}
 	if !handles.Release(h.id) {
 		return errorReply(buf, &failure{

@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"runtime"
 	"sync"
@@ -157,6 +158,33 @@ func TestHostStreams(t *testing.T) {
 	b, err := io.ReadAll(&hostReader{h: NewHostObject(2)})
 	if err != nil || string(b) != "abab" {
 		t.Fatalf("ReadAll: %q, %v", b, err)
+	}
+}
+
+// A host whose read returns more bytes than asked, or whose write reports a count outside the
+// chunk, gets a bad_result error that says both numbers.
+func TestHostStreamsBadCounts(t *testing.T) {
+	host := &testHost{released: map[uint64]uint64{}}
+	var count int64
+	host.reply = func(req []any) []byte {
+		if _, ok := req[4].([]any)[0].([]byte); ok {
+			return encodeReply(t, 0, count)
+		}
+		return encodeReply(t, 0, []byte("abc"))
+	}
+	SetHostCaller(host.call)
+	defer hostCaller.Store(nil)
+	var he *HostError
+	_, err := (&hostReader{h: NewHostObject(1)}).Read(make([]byte, 2))
+	if !errors.As(err, &he) || he.Kind != "bad_result" || he.Message != "the host's read returned 3 bytes, more than the 2 asked for; read(n) must return at most n bytes" {
+		t.Errorf("read of 3 bytes for 2: %v", err)
+	}
+	for _, count = range []int64{-1, 6} {
+		_, err := (&hostWriter{h: NewHostObject(2)}).Write([]byte("hello"))
+		want := fmt.Sprintf("the host's write of 5 bytes reported %d written; write(b) must return a count from 0 to len(b)", count)
+		if !errors.As(err, &he) || he.Kind != "bad_result" || he.Message != want {
+			t.Errorf("write reporting %d: %v", count, err)
+		}
 	}
 }
 

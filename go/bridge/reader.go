@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 )
 
@@ -52,8 +53,9 @@ func (r *hostReader) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
+	asked := min(len(p), maxWriteChunk)
 	c := r.h.CallMethod(r.method, 1)
-	c.Enc().Int(int64(min(len(p), maxWriteChunk)))
+	c.Enc().Int(int64(asked))
 	d, err := c.Send()
 	if err != nil {
 		return 0, c.Err(err)
@@ -66,8 +68,8 @@ func (r *hostReader) Read(p []byte) (int, error) {
 		return 0, c.Err(c.ResultError(0, err))
 	}
 	c.Ok()
-	if len(b) > len(p) {
-		return 0, &HostError{Kind: "bad_result", Message: "the host's read returned more bytes than asked"}
+	if len(b) > asked {
+		return 0, &HostError{Kind: "bad_result", Message: fmt.Sprintf("the host's read returned %d bytes, more than the %d asked for; read(n) must return at most n bytes", len(b), asked)}
 	}
 	if len(b) == 0 {
 		r.eof = true

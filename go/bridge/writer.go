@@ -1,6 +1,9 @@
 package bridge
 
-import "io"
+import (
+	"fmt"
+	"io"
+)
 
 // DecodeWriter reads an argument of wire type writer (docs/abi.md section 10): nil gives a nil
 // io.Writer; a host object gives a writer whose Write sends each chunk to the host's write
@@ -70,7 +73,7 @@ func (w *hostWriter) write(p []byte) (int, error) {
 	}
 	c.Ok()
 	if n < 0 || n > int64(len(p)) {
-		return 0, &HostError{Kind: "bad_result", Message: "the host's write reported a count outside the chunk"}
+		return 0, &HostError{Kind: "bad_result", Message: fmt.Sprintf("the host's write of %d bytes reported %d written; write(b) must return a count from 0 to len(b)", len(p), n)}
 	}
 	return int(n), nil
 }

@@ -169,18 +169,24 @@ func adapterName(id int, f *scan.Func) string {
 	return fmt.Sprintf("fn%d_%s", id, name)
 }
 
+// paramTypes spells the types of params, the last one ...T when variadic.
+func (g *goGen) paramTypes(params []scan.Var, variadic bool) []string {
+	out := make([]string, len(params))
+	for i, v := range params {
+		out[i] = g.spell(v.Type.Canon)
+		if variadic && i == len(params)-1 {
+			// The last parameter is an unnamed []T; []byte has no Elem (it is the bytes kind).
+			out[i] = "..." + strings.TrimPrefix(out[i], "[]")
+		}
+	}
+	return out
+}
+
 // funcType spells f's type for the signature guard: func(int, int) int. A
 // method's type has its receiver first, as a method expression has.
 func (g *goGen) funcType(f *scan.Func) string {
-	var params, results []string
-	for i, v := range f.Params {
-		t := g.spell(v.Type.Canon)
-		if f.Variadic && i == len(f.Params)-1 {
-			// The last parameter is an unnamed []T; []byte has no Elem (it is the bytes kind).
-			t = "..." + strings.TrimPrefix(t, "[]")
-		}
-		params = append(params, t)
-	}
+	params := g.paramTypes(f.Params, f.Variadic)
+	var results []string
 	for _, v := range f.Results {
 		results = append(results, g.spell(v.Type.Canon))
 	}
@@ -373,17 +379,22 @@ var fixedWidthNumbers = map[string]bool{
 	"uint16": true, "uint32": true, "uint64": true, "float32": true, "float64": true,
 }
 
+// encodeReturn is the body of a func(e *bridge.Encoder, ..., depth int) error that encodes x,
+// of type t, and returns its error (nil when encoding t cannot fail).
+func (g *goGen) encodeReturn(t *scan.Type, x string) string {
+	stmt, fails := g.encode(t, x, "e", "depth")
+	if fails {
+		return "return " + stmt
+	}
+	return stmt + "\nreturn nil"
+}
+
 // sliceArg is the call that reads argument i, a slice of fixed-width numbers t, as plain
 // value or in/out buffer (bridge.DecodeSliceArg), with its decoder and encoder.
 func (g *goGen) sliceArg(t *scan.Type, i int) string {
 	goType := g.spell(t.Canon)
 	call, conv := g.decode(t, "d")
-	enc, fails := g.encode(t, "v", "e", "depth")
-	if !fails {
-		enc += "\nreturn nil"
-	} else {
-		enc = "return " + enc
-	}
+	enc := g.encodeReturn(t, "v")
 	return fmt.Sprintf("bridge.DecodeSliceArg(&d, &outs, %d, %s, func(d *bridge.Decoder) (%s, error) {\nv, err := %s\nreturn %s, err\n}, func(e *bridge.Encoder, v %s, depth int) error {\n%s\n})",
 		i, strconv.Quote(t.Wire), goType, call, conv("v"), goType, enc)
 }
@@ -392,12 +403,7 @@ func (g *goGen) sliceArg(t *scan.Type, i int) string {
 // (bridge.DecodePointerArg), with the pointer's decoder and T's encoder.
 func (g *goGen) pointerArg(t *scan.Type, i int) string {
 	call, conv := g.decode(t, "d")
-	enc, fails := g.encode(t.Elem, "v", "e", "depth")
-	if !fails {
-		enc += "\nreturn nil"
-	} else {
-		enc = "return " + enc
-	}
+	enc := g.encodeReturn(t.Elem, "v")
 	return fmt.Sprintf("bridge.DecodePointerArg(&d, &outs, %d, %s, func(d *bridge.Decoder) (%s, error) {\nv, err := %s\nreturn %s, err\n}, func(e *bridge.Encoder, v %s, depth int) error {\n%s\n})",
 		i, strconv.Quote(t.Elem.Wire), g.spell(t.Canon), call, conv("v"), g.spell(t.Elem.Canon), enc)
 }
@@ -435,7 +441,6 @@ func (g *goGen) refTypes(refs []*scan.Type) {
 	for _, t := range refs {
 		name := "ref_" + g.aliasName(t.Canon)
 		call, conv := g.decode(t, "d")
-		stmt, fails := g.encode(t, "*p", "e", "depth")
 		g.p("")
 		g.p("// %s makes the value of a Ref of the record type %s (docs/abi.md section 8.6).", name, t.Key)
 		g.p("func %s(d *bridge.Decoder) (any, func(*bridge.Encoder, int) error, error) {", name)
@@ -448,12 +453,7 @@ func (g *goGen) refTypes(refs []*scan.Type) {
 		g.p("*p = %s", conv("v"))
 		g.p("}")
 		g.p("return p, func(e *bridge.Encoder, depth int) error {")
-		if fails {
-			g.p("return %s", stmt)
-		} else {
-			g.p("%s", stmt)
-			g.p("return nil")
-		}
+		g.p("%s", g.encodeReturn(t, "*p"))
 		g.p("}, nil")
 		g.p("}")
 		g.p("")

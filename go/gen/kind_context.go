@@ -7,7 +7,7 @@ var _ = register(scan.Context, contextUnit{})
 // contextUnit: a context.Context parameter (only the parameter itself has this kind,
 // scan.ownWireTypeIn), on the wire nil, a handle, or a context the bridge makes for the call
 // (bridge/context.go). The adapter ends a bridge-made context when the call returns.
-type contextUnit struct{ scalar }
+type contextUnit struct{ paramOnly }
 
 // endingUnit is a kind unit whose decoded argument must be ended when the call returns: end
 // gives the statement, run right after a is decoded.
@@ -19,16 +19,6 @@ func (contextUnit) helperName(*goGen, *scan.Type) string { return "context" }
 
 func (contextUnit) decode(_ *goGen, _ *scan.Type, d string) (string, func(string) string) {
 	return "bridge.DecodeContext(" + d + ")", identity
-}
-
-// A context is a parameter kind only (scan.ownWireTypeIn): results and fields of type
-// context.Context are handles, so nothing encodes one.
-func (contextUnit) encode(*goGen, *scan.Type, string, string, string) (string, bool) {
-	panic("gen: context values are parameters only")
-}
-
-func (contextUnit) nonEmpty(*scan.Type, string) string {
-	panic("gen: context values are parameters only")
 }
 
 func (contextUnit) end(a string) string { return "defer bridge.EndContext(" + a + ")" }

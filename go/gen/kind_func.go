@@ -108,11 +108,7 @@ func isStreamMethod(m scan.ImplMethod, name string) bool {
 // (a0 int, a1 string) (r0 int, err error).
 func (g *goGen) hostSignature(cb *scan.Callback) string {
 	var params, rdecl []string
-	for i, p := range cb.Params {
-		ty := g.spell(p.Type.Canon)
-		if cb.Variadic && i == len(cb.Params)-1 {
-			ty = "..." + strings.TrimPrefix(ty, "[]")
-		}
+	for i, ty := range g.paramTypes(cb.Params, cb.Variadic) {
 		params = append(params, fmt.Sprintf("a%d %s", i, ty))
 	}
 	for i, r := range cb.Results {

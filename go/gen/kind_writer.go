@@ -7,18 +7,10 @@ var _ = register(scan.Writer, writerUnit{})
 // writerUnit: an io.Writer parameter, on the wire a host object whose write Go calls, a handle
 // to a Go value that implements io.Writer, or nil (bridge/writer.go). Only parameters have this
 // kind (scan.ownWireTypeIn), so nothing encodes one.
-type writerUnit struct{ scalar }
+type writerUnit struct{ paramOnly }
 
 func (writerUnit) helperName(*goGen, *scan.Type) string { return "writer" }
 
 func (writerUnit) decode(_ *goGen, _ *scan.Type, d string) (string, func(string) string) {
 	return "bridge.DecodeWriter(" + d + ")", identity
-}
-
-func (writerUnit) encode(*goGen, *scan.Type, string, string, string) (string, bool) {
-	panic("gen: writer values are parameters only")
-}
-
-func (writerUnit) nonEmpty(*scan.Type, string) string {
-	panic("gen: writer values are parameters only")
 }

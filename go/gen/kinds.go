@@ -74,6 +74,18 @@ type scalar struct{}
 func (scalar) nesting(*goGen, *scan.Type) int        { return 0 }
 func (scalar) inner(*goGen, *scan.Type) []*scan.Type { return nil }
 
+// paramOnly is a scalar kind that only parameters have (scan.ownWireTypeIn: results and
+// fields of its Go type are handles), so nothing encodes one.
+type paramOnly struct{ scalar }
+
+func (paramOnly) encode(_ *goGen, t *scan.Type, _, _, _ string) (string, bool) {
+	panic("gen: " + t.Kind.String() + " values are parameters only")
+}
+
+func (paramOnly) nonEmpty(t *scan.Type, _ string) string {
+	panic("gen: " + t.Kind.String() + " values are parameters only")
+}
+
 // viaHelpers reads and writes the values of a helperUnit's kind with its
 // dec_ and enc_ helpers.
 type viaHelpers struct{}
