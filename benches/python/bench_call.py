@@ -385,6 +385,11 @@ def _yes(ok: bool) -> str:
     return "yes" if ok else "NO"
 
 
+def _within(a: float | None, b: float | None, k: float) -> bool:
+    """Whether both were measured and a is at most k times b (a target row's check)."""
+    return a is not None and b is not None and a <= k * b
+
+
 def _med(d: dict, key: str, scale: float = 1.0) -> float | None:
     xs = d.get(key)
     return _timing.median(xs) * scale if xs else None
@@ -395,7 +400,7 @@ def build_rows(ours: dict, peer: dict) -> list[Row]:
     rows = []
     add = _med(ours, "addint_ns")
     floor = _med(ours, "floor_addint_ns")
-    aim = add is not None and floor is not None and add <= 1.5 * floor
+    aim = _within(add, floor, 1.5)
     rows.append(
         Row(
             "AddInt(1, 2)",
@@ -485,7 +490,7 @@ def build_rows(ours: dict, peer: dict) -> list[Row]:
             cb_add,
             None,
             "<= 3x AddInt (floor)",
-            _yes(cb is not None and cb_add is not None and cb <= 3 * cb_add),
+            _yes(_within(cb, cb_add, 3)),
             peer_none="-",
         )
     )
@@ -528,7 +533,7 @@ def build_rows(ours: dict, peer: dict) -> list[Row]:
             wf,
             None,
             "<= 2x one copy (floor)",
-            _yes(wr is not None and wf is not None and wr <= 2 * wf),
+            _yes(_within(wr, wf, 2)),
             peer_none="-",
         )
     )

@@ -108,6 +108,15 @@ struct Def {
     bytes: Option<Vec<u8>>,
 }
 
+/// A failed reply `[1, {kind, message, detail}]`.
+fn error_reply(kind: ErrorKind, message: &str, detail: Vec<(String, Value)>) -> Vector {
+    Vector::Reply(Reply::Err(ErrorReply {
+        kind,
+        message: message.to_owned(),
+        detail,
+    }))
+}
+
 fn def(name: &'static str, description: &'static str, vector: Vector) -> Def {
     Def {
         name,
@@ -392,33 +401,32 @@ fn definitions() -> Vec<Def> {
         def(
             "reply_go_error",
             "a Go error",
-            V::Reply(Reply::Err(ErrorReply {
-                kind: ErrorKind::GoError,
-                message: "strconv.ParseInt: parsing \"x\": invalid syntax".into(),
-                detail: vec![("type".into(), "*strconv.NumError".into())],
-            })),
+            error_reply(
+                ErrorKind::GoError,
+                "strconv.ParseInt: parsing \"x\": invalid syntax",
+                vec![("type".into(), "*strconv.NumError".into())],
+            ),
         ),
         def(
             "reply_go_panic",
             "a Go panic",
-            V::Reply(Reply::Err(ErrorReply {
-                kind: ErrorKind::GoPanic,
-                message: "Go panic: boom".into(),
-                detail: vec![
+            error_reply(
+                ErrorKind::GoPanic,
+                "Go panic: boom",
+                vec![
                     ("stack".into(), "goroutine 1 [running]:\n...".into()),
                     ("type".into(), "string".into()),
                     ("value".into(), "boom".into()),
                 ],
-            })),
+            ),
         ),
         def(
             "reply_bad_argument",
             "an argument out of range",
-            V::Reply(Reply::Err(ErrorReply {
-                kind: ErrorKind::BadArgument,
-                message: "argument 0 (v int8): value 128 is out of range for int8 [-128, 127]"
-                    .into(),
-                detail: vec![
+            error_reply(
+                ErrorKind::BadArgument,
+                "argument 0 (v int8): value 128 is out of range for int8 [-128, 127]",
+                vec![
                     ("go_type".into(), "int8".into()),
                     ("index".into(), int(0)),
                     ("param".into(), "v".into()),
@@ -427,25 +435,25 @@ fn definitions() -> Vec<Def> {
                         "value 128 is out of range for int8 [-128, 127]".into(),
                     ),
                 ],
-            })),
+            ),
         ),
         def(
             "reply_arity",
             "wrong number of arguments",
-            V::Reply(Reply::Err(ErrorReply {
-                kind: ErrorKind::Arity,
-                message: "example.com/level1.AddInt takes 2 arguments, got 1".into(),
-                detail: vec![("expected".into(), int(2)), ("got".into(), int(1))],
-            })),
+            error_reply(
+                ErrorKind::Arity,
+                "example.com/level1.AddInt takes 2 arguments, got 1",
+                vec![("expected".into(), int(2)), ("got".into(), int(1))],
+            ),
         ),
         def(
             "reply_limit",
             "a limit was hit",
-            V::Reply(Reply::Err(ErrorReply {
-                kind: ErrorKind::LimitExceeded,
-                message: "the request exceeds the depth limit of 64".into(),
-                detail: vec![("limit".into(), "depth".into()), ("max".into(), int(64))],
-            })),
+            error_reply(
+                ErrorKind::LimitExceeded,
+                "the request exceeds the depth limit of 64",
+                vec![("limit".into(), "depth".into()), ("max".into(), int(64))],
+            ),
         ),
         def(
             "request_release",
@@ -491,101 +499,101 @@ fn definitions() -> Vec<Def> {
         def(
             "reply_unknown_symbol",
             "no function with that name (the answer to request_unknown_name)",
-            V::Reply(Reply::Err(ErrorReply {
-                kind: ErrorKind::UnknownSymbol,
-                message: "no function named \"example.com/calc.Nope\"".into(),
-                detail: vec![("target".into(), "example.com/calc.Nope".into())],
-            })),
+            error_reply(
+                ErrorKind::UnknownSymbol,
+                "no function named \"example.com/calc.Nope\"",
+                vec![("target".into(), "example.com/calc.Nope".into())],
+            ),
         ),
         def(
             "reply_skipped_symbol",
             "a function the bridge skipped, with the recorded reason (the answer to request_skipped_name)",
-            V::Reply(Reply::Err(ErrorReply {
-                kind: ErrorKind::SkippedSymbol,
-                message: "example.com/calc.Send is not available in this bridge: parameter ch has type chan int: channels are not supported".into(),
-                detail: vec![
+            error_reply(
+                ErrorKind::SkippedSymbol,
+                "example.com/calc.Send is not available in this bridge: parameter ch has type chan int: channels are not supported",
+                vec![
                     ("name".into(), "example.com/calc.Send".into()),
                     ("reason".into(), "parameter ch has type chan int: channels are not supported".into()),
                 ],
-            })),
+            ),
         ),
         def(
             "reply_abi_version",
             "a request of another ABI version (the answer to request_abi_2)",
-            V::Reply(Reply::Err(ErrorReply {
-                kind: ErrorKind::AbiVersion,
-                message: "the request speaks ABI 2, this bridge speaks ABI 1".into(),
-                detail: vec![("got".into(), int(2)), ("want".into(), int(1))],
-            })),
+            error_reply(
+                ErrorKind::AbiVersion,
+                "the request speaks ABI 2, this bridge speaks ABI 1",
+                vec![("got".into(), int(2)), ("want".into(), int(1))],
+            ),
         ),
         def(
             "reply_unsupported_op",
             "an op ABI 1 does not define (the answer to request_op_1)",
-            V::Reply(Reply::Err(ErrorReply {
-                kind: ErrorKind::UnsupportedOp,
-                message: "op 1 is not supported: ABI 1 bridges know op 0 (call a function) and op 2 (release a handle)".into(),
-                detail: vec![("op".into(), int(1))],
-            })),
+            error_reply(
+                ErrorKind::UnsupportedOp,
+                "op 1 is not supported: ABI 1 bridges know op 0 (call a function) and op 2 (release a handle)",
+                vec![("op".into(), int(1))],
+            ),
         ),
         def(
             "reply_malformed",
             "a request that is not [abi, op, target, args] (the answer to invalid_request_shape)",
-            V::Reply(Reply::Err(ErrorReply {
-                kind: ErrorKind::Malformed,
-                message: "malformed message at byte 0: a request has 4 elements [abi, op, target, args], got 3".into(),
-                detail: vec![("offset".into(), int(0))],
-            })),
+            error_reply(
+                ErrorKind::Malformed,
+                "malformed message at byte 0: a request has 4 elements [abi, op, target, args], got 3",
+                vec![("offset".into(), int(0))],
+            ),
         ),
         def(
             "reply_bad_result",
             "a result the wire cannot carry: a channel inside any",
-            V::Reply(Reply::Err(ErrorReply {
-                kind: ErrorKind::BadResult,
-                message: "example.com/level3.AnyChan: result 0 cannot be encoded: cannot encode chan int inside any".into(),
-                detail: vec![
+            error_reply(
+                ErrorKind::BadResult,
+                "example.com/level3.AnyChan: result 0 cannot be encoded: cannot encode chan int inside any",
+                vec![
                     ("index".into(), int(0)),
                     ("reason".into(), "cannot encode chan int inside any".into()),
                 ],
-            })),
+            ),
         ),
         def(
             "reply_unknown_handle",
             "a release of a handle the bridge does not hold (the answer to request_release)",
-            V::Reply(Reply::Err(ErrorReply {
-                kind: ErrorKind::UnknownHandle,
-                message: "no handle with id 7 (unknown or released)".into(),
-                detail: vec![("id".into(), int(7))],
-            })),
+            error_reply(
+                ErrorKind::UnknownHandle,
+                "no handle with id 7 (unknown or released)",
+                vec![("id".into(), int(7))],
+            ),
         ),
         def(
             "reply_python_exception",
             "a host reply (docs/abi.md section 10): the Python callable raised, on the thread of its call",
-            V::Reply(Reply::Err(ErrorReply {
-                kind: ErrorKind::PythonException,
-                message: "ValueError: no stop".into(),
-                detail: vec![
+            error_reply(
+                ErrorKind::PythonException,
+                "ValueError: no stop",
+                vec![
                     ("type".into(), "ValueError".into()),
                     ("unwind".into(), Value::Bool(true)),
                 ],
-            })),
+            ),
         ),
         def(
             "reply_unknown_host_object",
             "a host reply (section 10): a call of host object 9, which the host no longer holds",
-            V::Reply(Reply::Err(ErrorReply {
-                kind: ErrorKind::UnknownHostObject,
-                message: "no Python callable with id 9: it was released".into(),
-                detail: vec![("id".into(), int(9))],
-            })),
+            error_reply(
+                ErrorKind::UnknownHostObject,
+                "no Python callable with id 9: it was released",
+                vec![("id".into(), int(9))],
+            ),
         ),
         def(
             "reply_host_unavailable",
             "a host reply (section 10): the interpreter is shutting down",
-            V::Reply(Reply::Err(ErrorReply {
-                kind: ErrorKind::HostUnavailable,
-                message: "the Python interpreter is shutting down".into(),
-                detail: vec![],
-            })),
+            error_reply(
+                ErrorKind::HostUnavailable,
+                "the Python interpreter is shutting down",
+                vec![],
+            ),
         ),
         def("l2_map_empty", "Level 2: an empty map[string]T (also what a nil map from Go becomes)", V::Value(Value::Map(vec![]))),
         def("l2_map_str_int", "Level 2: map[string]int64 {\"a\": 1, \"b\": -2}", V::Value(Value::Map(vec![("a".into(), int(1)), ("b".into(), int(-2))]))),

@@ -451,13 +451,15 @@ extern "C" fn host_trampoline(
     let answered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         crate::host::answer(module, req, &mut reply)
     }));
-    if answered.is_err() || reply.is_empty() {
-        crate::host::host_error(
-            &mut reply,
-            "host_unavailable",
-            "the host handler failed (a Rust panic)",
-            vec![],
-        );
+    let failed = if answered.is_err() {
+        Some("the host handler failed (a Rust panic)")
+    } else if reply.is_empty() {
+        Some("the host handler wrote no reply")
+    } else {
+        None
+    };
+    if let Some(message) = failed {
+        crate::host::host_error(&mut reply, "host_unavailable", message, vec![]);
     }
     let n = reply.len();
     let rc = if !buf.is_null() && n <= buf_cap {
@@ -660,6 +662,58 @@ pub(crate) fn kill_process_group(pgid: u32) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A handler that writes nothing for module "silent" and panics for any other.
+    struct Faulty;
+
+    impl crate::host::HostHandler for Faulty {
+        fn call(&self, module: &str, _req: &[u8], _out: &mut Vec<u8>) {
+            assert_eq!(module, "silent", "a panicking host handler");
+        }
+    }
+
+    /// Calls the trampoline as a library would, for `module`, and returns the reply's message.
+    fn trampoline_message(module: &str) -> String {
+        let ctx = Box::into_raw(Box::new(HostCtx {
+            module: module.to_owned(),
+        }));
+        let mut buf = [0u8; 256];
+        let (mut out, mut out_len) = (std::ptr::null_mut(), 0usize);
+        let rc = host_trampoline(
+            ctx.cast(),
+            std::ptr::null(),
+            0,
+            buf.as_mut_ptr(),
+            buf.len(),
+            &mut out,
+            &mut out_len,
+        );
+        // SAFETY: made by Box::into_raw above, no longer used by the trampoline.
+        drop(unsafe { Box::from_raw(ctx) });
+        assert_eq!(rc, 0);
+        // SAFETY: the reply fits the 256 bytes lent, so `out` is `buf` and `out_len` is in it.
+        let bytes = unsafe { std::slice::from_raw_parts(out, out_len) };
+        match usegolib_abi::decode_reply(bytes, &usegolib_abi::Limits::default()).unwrap() {
+            usegolib_abi::Reply::Err(e) => {
+                assert_eq!(e.kind, usegolib_abi::ErrorKind::HostUnavailable);
+                e.message
+            }
+            r => panic!("not an error reply: {r:?}"),
+        }
+    }
+
+    #[test]
+    fn a_host_handler_that_writes_no_reply_is_not_called_a_panic() {
+        assert!(crate::host::set_host_handler(Box::new(Faulty)));
+        assert_eq!(
+            trampoline_message("silent"),
+            "the host handler wrote no reply"
+        );
+        assert_eq!(
+            trampoline_message("loud"),
+            "the host handler failed (a Rust panic)"
+        );
+    }
 
     /// A minimal 64-bit little-endian ELF image: the header and one `PT_LOAD` segment covering
     /// `segment_len` bytes from offset 0.

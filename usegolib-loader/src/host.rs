@@ -14,6 +14,7 @@ pub trait HostHandler: Send + Sync + 'static {
     /// sent by the library of Go module `module`, writing the whole reply (`[0, result]` or
     /// `[1, {kind, message, detail}]`) into `out`, which is empty on entry. It may run on any
     /// thread, Go's included, concurrently and re-entrantly (a host callable that calls Go).
+    /// Leaving `out` empty, or panicking, answers `host_unavailable` saying which of the two.
     fn call(&self, module: &str, req: &[u8], out: &mut Vec<u8>);
 }
 
