@@ -109,6 +109,9 @@ def test_a_go_object_made_by_the_callable_reaches_go(cb):
     assert cb.CountOf(lambda: kept) == 4
     assert cb.CountOf(lambda: None) == -1
     assert [cb.CountOf(lambda i=i: cb.NewCounter(i)) for i in range(50)] == list(range(50))
+    # Likewise for a callable of one argument (a call path of its own).
+    assert cb.CountOfN(lambda n: cb.NewCounter(n), 7) == 7
+    assert [cb.CountOfN(lambda n: cb.NewCounter(n), i) for i in range(50)] == list(range(50))
 
 
 def test_reentrancy(cb):

@@ -523,7 +523,9 @@ fn run(
             out.clear();
             write_array_len(out, 2);
             out.push(0);
-            results(sig, cb, entry, &v, out)
+            results(sig, cb, entry, &v, out)?;
+            keep_result(v, out);
+            Ok(())
         });
         if let Err(e) = result {
             failed(py, entry, f, e, out);

@@ -168,7 +168,7 @@ fn implementation(
 }
 
 /// Writes host object `id`: ext type 2, 8 big-endian bytes (docs/abi.md section 10), or ext
-/// type 3 when `id` carries [`crate::host::AGAIN`] (an id passed again).
+/// type 5 when `id` carries [`crate::host::AGAIN`] (an id passed again).
 pub(super) fn write_host_object(out: &mut Vec<u8>, id: u64) {
     let again = id & crate::host::AGAIN != 0;
     out.extend_from_slice(&[0xd7, if again { 0x05 } else { 0x02 }]);

@@ -9,7 +9,8 @@ use std::sync::{Arc, LazyLock};
 
 use parking_lot::Mutex;
 use pyo3::prelude::*;
-use pyo3::types::{PyByteArray, PyBytes, PyInt, PyString};
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyByteArray, PyBytes, PyInt, PyString, PyType};
 use usegolib_abi::IntType;
 use usegolib_loader::GoModule;
 
@@ -48,10 +49,10 @@ static READ: LazyLock<Arc<Callback>> = LazyLock::new(|| {
     })
 });
 
-/// Whether `obj` is a text stream.
+/// Whether `obj` is a text stream (`io.TextIOBase`, looked up once).
 fn is_text(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
-    let text = obj.py().import("io")?.getattr("TextIOBase")?;
-    obj.is_instance(&text)
+    static TEXT: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+    obj.is_instance(TEXT.import(obj.py(), "io", "TextIOBase")?)
 }
 
 fn utf8_coder(py: Python<'_>, which: &str) -> PyResult<Py<PyAny>> {
@@ -90,7 +91,7 @@ impl HostWriter {
             if done >= len || took == 0 {
                 return Ok(done);
             }
-            rest = PyBytes::new(py, &chunk_bytes(&rest)?[took..]).into_any();
+            rest = PyBytes::new(py, &rest.cast::<PyBytes>()?.as_bytes()[took..]).into_any();
         }
     }
 }
@@ -118,10 +119,6 @@ fn count(n: &Bound<'_, PyAny>, method: &str, iface: &str, what: &str) -> PyResul
         Ok(n) => Ok(Some(n)),
         Err(_) => fail(pyo3::exceptions::PyValueError::new_err),
     }
-}
-
-fn chunk_bytes(b: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
-    Ok(b.cast::<PyBytes>()?.as_bytes().to_vec())
 }
 
 /// A Python object Go reads from.
