@@ -329,37 +329,38 @@ pub fn apply(
             )))
         }
     }
-    // Decode all first, then assign: a bad reply changes nothing.
+    // Decode and check all first, then assign: a bad reply changes nothing.
     let mut values = Vec::with_capacity(outs.len());
     for o in outs {
-        values.push(match o {
+        let v = match o {
             Out::Ref {
                 record: Some(rec), ..
             } => record::decode(py, r, rec, module)?,
             Out::Ref { record: None, .. } | Out::Buffer { .. } => any::decode(py, r)?,
-        });
+        };
+        if let Out::Buffer { view, typecode } = o {
+            let n = view.bind(py).len()?;
+            let got = v
+                .bind(py)
+                .len()
+                .map_err(|_| bad_reply("an in/out buffer came back as no bytes or array".into()))?;
+            if got != n {
+                return Err(bad_reply(format!(
+                    "an in/out buffer of {n} items came back with {got}"
+                )));
+            }
+            values.push(match typecode {
+                None => v,
+                Some(c) => array_type(py)?.call1((c.to_string(), v))?.unbind(),
+            });
+        } else {
+            values.push(v);
+        }
     }
     for (o, v) in outs.iter().zip(values) {
         match o {
             Out::Ref { obj, .. } => obj.bind(py).setattr("value", v)?,
-            Out::Buffer { view, typecode } => {
-                let mv = view.bind(py);
-                let v = v.bind(py);
-                let n = mv.len()?;
-                let got = v.len().map_err(|_| {
-                    bad_reply("an in/out buffer came back as no bytes or array".into())
-                })?;
-                if got != n {
-                    return Err(bad_reply(format!(
-                        "an in/out buffer of {n} items came back with {got}"
-                    )));
-                }
-                let src = match typecode {
-                    None => v.clone(),
-                    Some(c) => array_type(py)?.call1((c.to_string(), v))?,
-                };
-                mv.set_item(PySlice::full(py), src)?;
-            }
+            Out::Buffer { view, .. } => view.bind(py).set_item(PySlice::full(py), v)?,
         }
     }
     Ok(())
