@@ -70,12 +70,14 @@ __all__ = [
 
 # GoError's methods (the class is made by the native module, which gives each instance its
 # fields, its chain and, for an error from Go, ``_go``: the Go object holding the error value).
-GoError.message = ""  # type: ignore[attr-defined]
-GoError.go_type = ""  # type: ignore[attr-defined]
-GoError.function = ""  # type: ignore[attr-defined]
-GoError.wrapped = ()  # type: ignore[attr-defined]
-GoError._go = None  # type: ignore[attr-defined]
-GoError._key = ""  # type: ignore[attr-defined]
+_DEFAULTS: dict[str, Any] = {
+    "message": "",
+    "go_type": "",
+    "function": "",
+    "wrapped": (),
+    "_go": None,
+    "_key": "",
+}
 
 
 def _walk(err: Any) -> list[Any]:
@@ -102,14 +104,15 @@ def _is(self: Any, target: Any) -> bool:
             f"is_() takes a Go error (a GoError, such as a package's sentinel error), "
             f"got {type(target).__name__}"
         )
-    if target._go is None:
+    go: Any = target._go  # type: ignore[attr-defined]
+    if go is None:
         raise TypeError(
             f"the target error {target.go_type} {str(target)!r} holds no Go value (it was "
             f"unpickled or not made by Go): errors.Is needs the sentinel itself"
         )
     if self._go is None:
         return any(e.go_type == target.go_type and e.message == target.message for e in _walk(self))
-    return _native._error_is(self._go, target._go)
+    return _native._error_is(self._go, go)
 
 
 def _go_value(self: Any) -> Any:
@@ -165,9 +168,9 @@ def _chain_data(err: Any) -> list[tuple[str, str, str, str, int]]:
 
 def _restore(args: tuple[Any, ...], chain: list[tuple[str, str, str, str, int]]) -> Any:
     """Unpickles a GoError: its fields and its chain, without Go values."""
-    errs = []
+    errs: list[Any] = []
     for message, go_type, key, function, _ in chain:
-        e = GoError(*args) if not errs else GoError(message)
+        e: Any = GoError(*args) if not errs else GoError(message)
         e.message, e.go_type, e._key, e.function = message, go_type, key, function
         errs.append(e)
     for i, e in enumerate(errs):
@@ -182,8 +185,12 @@ def _reduce(self: Any) -> tuple[Any, ...]:
     return (_restore, (self.args, _chain_data(self)))
 
 
-GoError.is_ = _is  # type: ignore[attr-defined]
-GoError.as_ = _as  # type: ignore[attr-defined]
-GoError.unwrap = _unwrap  # type: ignore[attr-defined]
-GoError.go_value = property(_go_value)  # type: ignore[attr-defined]
-GoError.__reduce__ = _reduce  # type: ignore[method-assign,assignment]
+for _name, _value in {
+    **_DEFAULTS,
+    "is_": _is,
+    "as_": _as,
+    "unwrap": _unwrap,
+    "go_value": property(_go_value),
+    "__reduce__": _reduce,
+}.items():
+    setattr(GoError, _name, _value)
