@@ -165,24 +165,28 @@ def test_errors_pickle_with_their_chain(errs):
         err.is_(back)
 
 
-def test_every_exception_pickles_with_its_fields(errs):
-    for call, cls in [
-        (lambda: errs.Find("missing"), usegolib.GoError),
-        (lambda: errs.Nope, AttributeError),
-        (
-            lambda: usegolib.import_("example.com/nope@v9.9.9", build="never"),
-            usegolib.UsegolibError,
-        ),
-    ]:
-        with pytest.raises(cls) as e:
-            call()
-        back = pickle.loads(pickle.dumps(e.value))
-        assert type(back) is type(e.value) and back.args == e.value.args
-        assert {k: v for k, v in vars(back).items() if not k.startswith("_")} == {
-            k: v
-            for k, v in vars(e.value).items()
-            if not k.startswith("_") and k not in ("wrapped",)
-        } | ({"wrapped": back.wrapped} if "wrapped" in vars(back) else {})
+def test_every_exception_pickles_with_its_fields(errs, level1):
+    """The exceptions of real failures keep their class, args and fields through pickle."""
+    failures = [
+        (errs.Find, "missing"),
+        (level1.PanicError,),
+        (level1.Send, None),
+        (lambda: usegolib.import_("example.com/bad path@v1.0.0"),),
+        (level1._go_module.function, "example.com/level1", "Nope"),
+    ]
+    seen = set()
+    for fn, *args in failures:
+        with pytest.raises(usegolib.UsegolibError) as e:
+            fn(*args)
+        err = e.value
+        seen.add(type(err))
+        back = pickle.loads(pickle.dumps(err))
+        assert type(back) is type(err) and back.args == err.args and str(back) == str(err)
+        fields = {k: v for k, v in vars(err).items() if not k.startswith("_")}
+        for k, v in fields.items():
+            if k != "wrapped":
+                assert getattr(back, k) == v, (type(err), k)
+    assert len(seen) == len(failures), seen
 
 
 def test_a_spawn_pool_carries_go_errors_back(tmp_path, artifact_root, errs):
