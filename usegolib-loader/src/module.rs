@@ -475,6 +475,7 @@ impl GoModule {
             Ok(usegolib_abi::Reply::Ok(v)) => Ok(Ok(v)),
             Ok(usegolib_abi::Reply::Err(e)) => Ok(Err(OpError {
                 function: what(),
+                id: e.detail_u64("id"),
                 kind: e.kind,
                 message: e.message,
             })),
@@ -497,6 +498,8 @@ impl GoModule {
 struct OpError {
     function: String,
     kind: ErrorKind,
+    /// The detail `id` of an `unknown_handle` reply (0 for other kinds).
+    id: u64,
     message: String,
 }
 
@@ -506,7 +509,7 @@ impl OpError {
     fn into_handle_error(self) -> Error {
         if self.kind == ErrorKind::UnknownHandle {
             return Error::UnknownHandle {
-                id: 0,
+                id: self.id,
                 message: self.message,
             };
         }

@@ -60,7 +60,7 @@ fn chains_errors_is_and_values() {
     }
     assert!(matches!(
         m.error_is(sentinel, sentinel),
-        Err(Error::UnknownHandle { .. })
+        Err(Error::UnknownHandle { id, .. }) if id == sentinel
     ));
     // call_function gives the error without its chain: it released the handles itself.
     let Err(Error::Go { chain, .. }) = m.call_function(find, &["missing".into()]) else {
