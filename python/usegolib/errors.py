@@ -95,10 +95,13 @@ def _is(self: Any, target: Any) -> bool:
     such as ``io.EOF`` or ``pkg.ErrNotFound``), run in Go, so wrapping (``%w``,
     ``errors.Join``) and custom ``Is`` methods behave exactly as in Go.
 
-    ``target`` must be a ``GoError`` from the same Go module (runtime): anything else is a
-    TypeError. A ``GoError`` that was unpickled holds no Go value; it then compares the Go type
-    and message of each error of its chain with the target's (custom ``Is`` methods cannot
+    ``target`` must be a ``GoError`` from the same Go module (runtime), or None (a nil
+    sentinel: False, as errors.Is(err, nil) is for an error): anything else is a TypeError.
+    A ``GoError`` that was unpickled holds no Go value; it then compares the Go type and
+    message of each error of its chain with the target's (custom ``Is`` methods cannot
     run)."""
+    if target is None:
+        return False
     if not isinstance(target, GoError):
         raise TypeError(
             f"is_() takes a Go error (a GoError, such as a package's sentinel error), "

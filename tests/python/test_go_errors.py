@@ -5,8 +5,10 @@ values, the wrapped chain, pickling through a spawn pool, and no leak of the Go 
 from __future__ import annotations
 
 import gc
+import os
 import pickle
 import resource
+import subprocess
 import textwrap
 
 import pytest
@@ -74,7 +76,8 @@ def test_sentinels_are_package_attributes(errs):
 
 def test_a_target_that_is_not_a_sentinel_is_a_type_error(errs, level1):
     err = raised(errs.Find, "missing")
-    for bad in ["not found", 3, None, ValueError("x"), errs.Count]:
+    assert err.is_(None) is False  # errors.Is(err, nil): a nil sentinel
+    for bad in ["not found", 3, ValueError("x"), errs.Count]:
         with pytest.raises(TypeError, match="is_\\(\\) takes a Go error"):
             err.is_(bad)
     # A GoError from another module's runtime.
@@ -259,3 +262,39 @@ def test_go_values_are_released_with_their_errors(errs):
     burst(100_000)
     grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
     assert grown < 32 * 1024, f"RSS grew by {grown} KiB over 100,000 errors"
+
+
+def test_stubs_let_mypy_check_error_handling(errs, artifact_root, tmp_path):
+    """The stubs type sentinels as GoError and GoError's methods: mypy accepts errors.Is and
+    errors.As written correctly and reports is_ of something that is not an error."""
+    import sys
+    from pathlib import Path
+
+    bindir = Path(sys.executable).parent
+    stubs = tmp_path / "stubs"
+    cmd = [str(bindir / "usegolib"), "--artifact-dir", str(artifact_root), "stubs"]
+    p = subprocess.run(
+        [*cmd, str(ERRS), "--out", str(stubs)], capture_output=True, text=True, timeout=300
+    )
+    assert p.returncode == 0, p.stderr
+    use = tmp_path / "use.py"
+    use.write_text(
+        textwrap.dedent("""
+        import errs
+        import usegolib
+
+        try:
+            errs.Find("missing")
+        except usegolib.GoError as e:
+            ok: bool = e.is_(errs.ErrNotFound)
+            nf = e.as_(errs.NotFoundError)
+            d: str = nf.Describe() if nf is not None else ""
+            w: usegolib.GoError | None = e.unwrap()
+            e.is_("not found")
+        """)
+    )
+    mypy = [str(bindir / "mypy"), "--follow-imports=silent", "--no-incremental"]
+    env = {**os.environ, "MYPYPATH": str(stubs)}
+    r = subprocess.run([*mypy, str(use)], capture_output=True, text=True, env=env, timeout=300)
+    errors = [line for line in r.stdout.splitlines() if ": error:" in line]
+    assert len(errors) == 1 and 'Argument 1 to "is_" of "GoError"' in errors[0], r.stdout
