@@ -139,6 +139,36 @@ def test_typed_errors_go_value_and_as(errs):
         err.as_(ValueError)
 
 
+def test_as_matches_go(errs, tmp_path):
+    """err.as_(cls) finds what errors.As finds in Go, for a pointer and a value type."""
+    got = []
+    for name in NAMES:
+        err = raised(errs.Find, name)
+        nf, code = err.as_(errs.NotFoundError), err.as_(errs.CodeError)
+        got.append(
+            f"{name} {nf is not None} {nf.Describe() if nf else '-'} "
+            f"{code is not None} {code.Double() if code else '-'}"
+        )
+    body = f"""
+    for _, name := range []string{{{", ".join(f'"{n}"' for n in NAMES)}}} {{
+        _, err := errs.Find(name)
+        var nf *errs.NotFoundError
+        var code errs.CodeError
+        okNF, okCode := errors.As(err, &nf), errors.As(err, &code)
+        d, c := "-", "-"
+        if okNF {{
+            d = nf.Describe()
+        }}
+        if okCode {{
+            c = fmt.Sprint(code.Double())
+        }}
+        fmt.Fprintln(&b, name, okNF, d, okCode, c)
+    }}
+    """
+    want = go_prints(tmp_path, body).replace(" true ", " True ").replace(" false ", " False ")
+    assert "\n".join(got) + "\n" == want
+
+
 def test_error_values_that_are_results(errs):
     err, n = errs.Last("missing")
     assert isinstance(err, usegolib.GoError) and n == 7
