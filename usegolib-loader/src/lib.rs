@@ -38,7 +38,7 @@ pub use builder::{
     Progress, BUILDER_ID_FILE,
 };
 pub use cache::{check_import_path, check_module_path, check_module_version, remove_artifact};
-pub use error::{Error, Result};
+pub use error::{Error, ErrorNode, Result};
 #[cfg(feature = "bench")]
 pub use ffi::FloorI64;
 pub use ffi::{restore_go_signal_handlers, RawReply};

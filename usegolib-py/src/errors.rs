@@ -192,6 +192,7 @@ pub fn to_py(py: Python<'_>, e: Error) -> PyErr {
             message,
             go_type,
             function,
+            ..
         } => with_attrs(
             py,
             GoError::new_err(message.clone()),

@@ -8,6 +8,7 @@ mod args;
 mod bench;
 mod convert;
 mod ctx;
+mod error_values;
 mod errors;
 mod func;
 mod handle;
@@ -323,5 +324,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // Python callables for Go func parameters: this process's host handler (host.rs).
     usegolib_loader::set_host_handler(Box::new(host::PyHost));
     errors::register(m)?;
+    error_values::register(m)?;
     Ok(())
 }

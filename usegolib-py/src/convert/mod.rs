@@ -238,7 +238,7 @@ impl Converter {
             Converter::Duration => duration::decode(py, r),
             // Never a result (scan.ownWireTypeIn): read as the bytes or handle it would be.
             Converter::Reader | Converter::Context | Converter::Writer => any::decode(py, r),
-            Converter::Error => error::decode(py, r),
+            Converter::Error => error::decode(py, r, module),
         }
     }
 
