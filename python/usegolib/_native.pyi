@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 __version__: str
 ABI_VERSION: int
+DEFAULT_STD_PACKAGES: tuple[str, ...]
 
 class UsegolibError(Exception): ...
 
@@ -216,6 +217,7 @@ def import_module(
     build: str = "missing",
     progress: Callable[[str], None] | None = None,
     generics: list[str] = ...,
+    also: list[str] = ...,
 ) -> tuple[GoModule, str]: ...
 def build_target(
     target: str,
@@ -224,6 +226,7 @@ def build_target(
     force: bool = False,
     progress: Callable[[str], None] | None = None,
     generics: list[str] = ...,
+    also: list[str] = ...,
 ) -> tuple[str, str]: ...
 def load_artifact(path: str) -> GoModule: ...
 def default_artifact_root() -> str: ...

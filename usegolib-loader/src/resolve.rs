@@ -27,6 +27,10 @@ pub struct ImportOptions {
     pub build: BuildPolicy,
     /// The builder (Go toolchain, progress).
     pub builder: Builder,
+    /// More packages to bridge into the runtime of the target (docs/adr/0023): for a
+    /// standard-library target, standard packages beyond the default set; for a module,
+    /// standard-library and dependency packages whose types its API uses.
+    pub also: Vec<String>,
 }
 
 impl Default for ImportOptions {
@@ -35,6 +39,7 @@ impl Default for ImportOptions {
             artifact_root: None,
             build: BuildPolicy::Missing,
             builder: Builder::new(),
+            also: Vec::new(),
         }
     }
 }
@@ -154,7 +159,21 @@ fn locate_in(
                 });
             }
         }
+        if let Some(p) = opts.also.iter().find(|p| m.package(p).is_none()) {
+            return Err(Error::UnknownSymbol {
+                what: format!(
+                    "package {p} is not bridged into {} {}, which is loaded already: name it with also at the module's first import (a new process)",
+                    m.module(),
+                    m.version()
+                ),
+                suggestions: vec![],
+            });
+        }
         return Ok(Located::Loaded(m, path));
+    }
+    // A package of the standard library: its one runtime, no download (docs/adr/0023).
+    if crate::stdlib::is_std_path(&path) {
+        return crate::stdlib::locate_std(&root, &path, version.as_deref(), opts);
     }
     // 2. A cached artifact of the target or of a module containing it. Only a version that can
     // name a directory is looked up (a query such as `latest` or `master` goes to step 3).
