@@ -159,16 +159,7 @@ fn locate_in(
                 });
             }
         }
-        if let Some(p) = opts.also.iter().find(|p| m.package(p).is_none()) {
-            return Err(Error::UnknownSymbol {
-                what: format!(
-                    "package {p} is not bridged into {} {}, which is loaded already: name it with also at the module's first import (a new process)",
-                    m.module(),
-                    m.version()
-                ),
-                suggestions: vec![],
-            });
-        }
+        check_also(&m, opts)?;
         return Ok(Located::Loaded(m, path));
     }
     // A package of the standard library: its one runtime, no download (docs/adr/0023).
@@ -284,8 +275,12 @@ fn locate_local(
     }
     let (mod_root, rel) = builder::find_module_root(dir)?;
     let module = builder::module_path_of(&mod_root)?;
-    // Before any build: the module may already be loaded from another directory.
+    // Before any build: the module may already be loaded from another directory, or without
+    // the packages `also` names.
     registry::check_local_dir(&module, &mod_root)?;
+    if let Some(m) = registry::loaded(&module) {
+        check_also(&m, opts)?;
+    }
     let package = if rel.is_empty() {
         module.clone()
     } else {
@@ -312,6 +307,21 @@ fn locate_local(
         }
     };
     Ok(Located::Artifact(out, package))
+}
+
+/// Refuses `also` packages that the loaded runtime `m` lacks: a loaded runtime cannot grow.
+fn check_also(m: &GoModule, opts: &ImportOptions) -> Result<()> {
+    match opts.also.iter().find(|p| m.package(p).is_none()) {
+        Some(p) => Err(Error::UnknownSymbol {
+            what: format!(
+                "package {p} is not bridged into {} {}, which is loaded already: name it with also at the module's first import (in a new process)",
+                m.module(),
+                m.version()
+            ),
+            suggestions: vec![],
+        }),
+        None => Ok(()),
+    }
 }
 
 fn is_within(path: &str, module: &str) -> bool {
