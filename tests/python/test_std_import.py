@@ -118,12 +118,21 @@ def test_no_network_a_package_outside_the_default_set_joins_it(tmp_path):
         f"""
         import usegolib
         root = {str(tmp_path / "art")!r}
-        doc = usegolib.import_("go/doc", artifact_dir=root, quiet=False)
+        index = "slices.Index[[]string,string]"
+        doc = usegolib.import_("go/doc", artifact_dir=root, quiet=False, generics=[index])
         assert doc.Synopsis("Package x does things. More.") == "Package x does things."
         m = doc._go_module
         assert set(m.packages()) == set(usegolib.DEFAULT_STD_PACKAGES) | {{"go/doc"}}
         print(m.artifact_dir)
         assert usegolib.import_("strings", artifact_dir=root).ToLower("A") == "a"
+        slices = usegolib.import_("slices", artifact_dir=root, generics=[index])
+        assert slices.Index["[]string", "string"](["a", "b"], "b") == 1
+        try:
+            usegolib.import_("slices", artifact_dir=root, generics=["slices.Max[[]int,int]"])
+        except usegolib.VersionConflictError as e:
+            assert "slices.Max[[]int,int] is not in the standard-library runtime" in str(e), e
+        else:
+            raise AssertionError("an instantiation the loaded runtime lacks")
         try:
             usegolib.import_("encoding/xml", artifact_dir=root)
         except usegolib.VersionConflictError as e:
@@ -153,6 +162,13 @@ def test_no_network_a_package_outside_the_default_set_joins_it(tmp_path):
     assert "download" not in r.stderr, r.stderr
     manifest = json.loads((art / "manifest.json").read_text())
     assert (manifest["module"], manifest["version"]) == ("std", go_version())
+    # The CLI lists it as std and removes it by a standard package's name.
+    cli = [sys.executable, "-m", "usegolib", "--artifact-dir", str(tmp_path / "art")]
+    listed = subprocess.run([*cli, "list"], capture_output=True, text=True, timeout=60)
+    assert f"std@{go_version()}" in listed.stdout, listed
+    rm = subprocess.run([*cli, "rm", "strings"], capture_output=True, text=True, timeout=60)
+    assert rm.returncode == 0 and rm.stdout.strip() == f"removed {art}", rm
+    assert not art.exists()
 
 
 def test_the_artifact_is_keyed_by_the_go_version(tmp_path):

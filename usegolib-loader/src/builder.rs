@@ -252,6 +252,11 @@ impl Builder {
         Ok(all)
     }
 
+    /// The generic instantiations requested with [`Builder::with_generics`].
+    pub(crate) fn generics(&self) -> &[String] {
+        &self.generics
+    }
+
     /// Reports build phases to `progress`.
     pub fn with_progress(mut self, progress: Progress) -> Self {
         self.progress = Some(progress);
@@ -722,6 +727,7 @@ impl Builder {
     pub fn ensure_std(
         &self,
         set: &[String],
+        generics: &[String],
         go_version: &str,
         root: &Path,
         out: &Path,
@@ -750,6 +756,9 @@ impl Builder {
             for p in set {
                 args.extend(["-std".into(), p.into()]);
             }
+            for g in generics {
+                args.extend(["-generic".into(), g.into()]);
+            }
             let what = format!("{}@{go_version}", crate::stdlib::STD_MODULE);
             self.run_tool_with(&tool, &args, out, &what)?;
             let built = artifact::read_manifest(out)?;
@@ -763,7 +772,11 @@ impl Builder {
                     ),
                 });
             }
-            let id = format!("{}\n", builder_id());
+            let mut id = format!("{}\n", builder_id());
+            for g in generics {
+                id.push_str(g);
+                id.push('\n');
+            }
             let _ = cache::write_private(&out.join(BUILDER_ID_FILE), id.as_bytes(), 0o600);
             Ok(())
         })
@@ -887,6 +900,12 @@ fn read_builder_id(dir: &Path) -> Option<(String, Vec<String>)> {
         id,
         lines.filter(|l| !l.is_empty()).map(str::to_owned).collect(),
     ))
+}
+
+/// The generic instantiations (and `also:` packages) that the artifact in `dir` was built with,
+/// as its [`BUILDER_ID_FILE`] lists them.
+pub(crate) fn built_generics(dir: &Path) -> Vec<String> {
+    read_builder_id(dir).map(|(_, g)| g).unwrap_or_default()
 }
 
 /// Why [`Builder::run_group`] gave up.

@@ -93,10 +93,12 @@ pub fn std_set(wanted: &[&str]) -> Vec<String> {
     set
 }
 
-/// The key of a set of standard packages in the artifact layout: `default` for the default
-/// set, else the first 16 hex digits of the SHA-256 of the sorted paths, one per line.
-pub fn std_set_key(set: &[String]) -> String {
-    if set.len() == DEFAULT_STD_PACKAGES.len()
+/// The key of a set of standard packages and generic instantiations in the artifact layout:
+/// `default` for the default set without instantiations, else the first 16 hex digits of the
+/// SHA-256 of the sorted paths and then the sorted instantiations, each followed by a newline.
+pub fn std_set_key(set: &[String], generics: &[String]) -> String {
+    if generics.is_empty()
+        && set.len() == DEFAULT_STD_PACKAGES.len()
         && set.iter().zip(DEFAULT_STD_PACKAGES).all(|(a, b)| a == b)
     {
         return "default".into();
@@ -106,17 +108,27 @@ pub fn std_set_key(set: &[String]) -> String {
         h.update(p.as_bytes());
         h.update(b"\n");
     }
+    for g in generics {
+        h.update(b"generic:");
+        h.update(g.as_bytes());
+        h.update(b"\n");
+    }
     hex::encode(h.finalize())[..16].to_owned()
 }
 
-/// Where the standard-library artifact of Go version `go_version` holding `set` lives:
-/// `<root>/std@<go version>/<set key>/<goos>-<goarch>/`.
-pub fn std_artifact_dir(root: &Path, go_version: &str, set: &[String]) -> PathBuf {
+/// Where the standard-library artifact of Go version `go_version` holding `set` and the
+/// instantiations `generics` lives: `<root>/std@<go version>/<set key>/<goos>-<goarch>/`.
+pub fn std_artifact_dir(
+    root: &Path,
+    go_version: &str,
+    set: &[String],
+    generics: &[String],
+) -> PathBuf {
     let (os, arch) = host_platform();
     artifact_dir(root, STD_MODULE, go_version)
         .parent()
         .unwrap_or(root)
-        .join(std_set_key(set))
+        .join(std_set_key(set, generics))
         .join(format!("{os}-{arch}"))
 }
 
@@ -211,6 +223,9 @@ pub(crate) fn locate_std(
 ) -> Result<Located> {
     let mut wanted: Vec<&str> = vec![path];
     wanted.extend(opts.also.iter().map(String::as_str));
+    let mut generics = opts.builder.generics().to_vec();
+    generics.sort();
+    generics.dedup();
     if let Some(m) = registry::loaded(STD_MODULE) {
         if let Some(v) = version.filter(|v| *v != m.version()) {
             return Err(Error::VersionConflict {
@@ -219,15 +234,22 @@ pub(crate) fn locate_std(
                 requested: v.to_owned(),
             });
         }
-        let missing: Vec<&str> = wanted
+        let mut missing: Vec<&str> = wanted
             .iter()
             .copied()
             .filter(|p| m.package(p).is_none())
             .collect();
+        check_std_packages(opts, &missing)?;
+        let built = crate::builder::built_generics(m.artifact_dir());
+        missing.extend(
+            generics
+                .iter()
+                .map(String::as_str)
+                .filter(|g| !built.iter().any(|b| b == g)),
+        );
         if missing.is_empty() {
             return Ok(Located::Loaded(m, path.to_owned()));
         }
-        check_std_packages(opts, &missing)?;
         return Err(not_in_loaded(&m, &missing));
     }
     check_std_packages(opts, &wanted)?;
@@ -241,7 +263,7 @@ pub(crate) fn locate_std(
         });
     }
     let set = std_set(&wanted);
-    let out = std_artifact_dir(root, &go_version, &set);
+    let out = std_artifact_dir(root, &go_version, &set, &generics);
     match opts.build {
         BuildPolicy::Never => {
             if !out.join("manifest.json").is_file() {
@@ -255,6 +277,7 @@ pub(crate) fn locate_std(
         BuildPolicy::Missing | BuildPolicy::Always => {
             opts.builder.ensure_std(
                 &set,
+                &generics,
                 &go_version,
                 root,
                 &out,
@@ -304,13 +327,16 @@ mod tests {
         sorted.sort_unstable();
         sorted.dedup();
         assert_eq!(sorted, DEFAULT_STD_PACKAGES);
-        assert_eq!(std_set_key(&std_set(&["strings"])), "default");
+        assert_eq!(std_set_key(&std_set(&["strings"]), &[]), "default");
         let more = std_set(&["go/doc", "strings"]);
         assert_eq!(more.len(), DEFAULT_STD_PACKAGES.len() + 1);
-        let key = std_set_key(&more);
+        let key = std_set_key(&more, &[]);
         assert_eq!(key.len(), 16);
-        assert_ne!(key, std_set_key(&std_set(&["go/printer"])));
-        let dir = std_artifact_dir(Path::new("/r"), "go1.26.8", &more);
+        assert_ne!(key, std_set_key(&std_set(&["go/printer"]), &[]));
+        let sort = ["slices.Sort[[]int,int]".to_owned()];
+        let with_generic = std_set_key(&std_set(&["strings"]), &sort);
+        assert!(with_generic != "default" && with_generic != key);
+        let dir = std_artifact_dir(Path::new("/r"), "go1.26.8", &more, &[]);
         assert!(
             dir.starts_with(format!("/r/std@go1.26.8/{key}/")),
             "{dir:?}"
