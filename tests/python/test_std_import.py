@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import usegolib
 from conftest import FIXTURES, go_output, run_py
+from goproxy import add_module
 
 GO = os.environ.get("USEGOLIB_GO", "go")
 
@@ -94,9 +95,8 @@ def test_every_std_package_shares_one_runtime():
     assert module.path == "std"
     assert module.version == go_version()
     for path in ("bytes", "net/url", "time", "math/big", "encoding/json"):
-        assert usegolib.import_(path)._go_module is module or (
-            usegolib.import_(path)._go_module.artifact_dir == module.artifact_dir
-        )
+        other = usegolib.import_(path)._go_module
+        assert (other.path, other.artifact_dir) == ("std", module.artifact_dir)
     assert set(usegolib.DEFAULT_STD_PACKAGES) <= set(module.packages())
     # Keyed by the Go version and the set: <root>/std@<go version>/default/<goos>-<goarch>.
     parts = Path(module.artifact_dir).parts
@@ -262,3 +262,94 @@ def test_first_std_import_time_is_reported():
     )
     assert r.returncode == 0, r.stderr
     assert float(r.stdout) < 30
+
+
+def test_std_stubs_give_mypy_the_real_signatures(tmp_path):
+    usegolib.import_("strings")  # built (once) in the default cache
+    bindir = Path(sys.executable).parent
+    stubs = tmp_path / "stubs"
+    for pkg in ("strings", "regexp"):
+        p = subprocess.run(
+            [str(bindir / "usegolib"), "stubs", pkg, "--out", str(stubs)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert p.returncode == 0, p.stderr
+    use = tmp_path / "use.py"
+    use.write_text(
+        "import regexp\n"
+        "import strings\n"
+        'up: str = strings.ToUpper("go")\n'
+        'words: list[str] = regexp.MustCompile("[a-z]+").FindAllString("ab cd", -1)\n'
+        "n: int = strings.Builder().Len()\n"
+        "strings.ToUpper(1)\n"
+    )
+    mypy = [str(bindir / "mypy"), "--follow-imports=silent", "--no-incremental"]
+    env = {**os.environ, "MYPYPATH": str(stubs)}
+    checked = subprocess.run(
+        [*mypy, str(stubs / "strings.pyi"), str(stubs / "regexp.pyi")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert checked.returncode == 0, checked.stdout
+    r = subprocess.run([*mypy, str(use)], capture_output=True, text=True, env=env, timeout=300)
+    errors = [line for line in r.stdout.splitlines() if ": error:" in line]
+    want = 'use.py:6: error: Argument 1 to "ToUpper" has incompatible type "int"; expected "str"'
+    assert len(errors) == 1 and want in errors[0], r.stdout
+
+
+def test_a_downloaded_module_shares_its_runtime_with_its_dependency(tmp_path):
+    """A selector library (example.com/sel) built on a tree library (example.com/tree), both
+    served by a file:// proxy: the tree package is bridged into sel's artifact, so nodes made
+    through sel.package("example.com/tree") go to sel.Select. Asking later for more with also
+    rebuilds the cached artifact that lacks them."""
+    proxy = tmp_path / "proxy"
+    tree = (FIXTURES / "stddep" / "stddep.go").read_text().replace("package stddep", "package tree")
+    add_module(proxy, "example.com/tree", "v1.0.0", {"tree.go": tree})
+    sel = (
+        (FIXTURES / "stdtypes" / "stdtypes.go")
+        .read_text()
+        .replace("package stdtypes", "package sel")
+        .replace('"example.com/stddep"', 'tree "example.com/tree"')
+        .replace("stddep.", "tree.")
+    )
+    gomod = "module example.com/sel\n\ngo 1.22\n\nrequire example.com/tree v1.0.0\n"
+    add_module(proxy, "example.com/sel", "v1.0.0", {"sel.go": sel, "go.mod": gomod})
+    env = {
+        "GOPROXY": f"file://{proxy}",
+        "GOSUMDB": "off",
+        "GOFLAGS": "-mod=mod",
+        "GOMODCACHE": str(tmp_path / "modcache"),
+        "USEGOLIB_QUIET": "",
+    }
+    root = str(tmp_path / "art")
+    r = run_py(
+        f"""
+        import usegolib
+        sel = usegolib.import_("example.com/sel@v1.0.0", artifact_dir={root!r}, quiet=False)
+        tree = sel.package("example.com/tree")
+        root = tree.NewNode("html").Append(tree.NewNode("p")).Append(tree.NewNode("p"))
+        assert [n.Tag() for n in sel.Select(root, "p")] == ["p", "p"]
+        assert sel.Tags(root) == ["html", "p", "p"]
+        assert sorted(sel._go_module.packages()) == [
+            "bytes", "example.com/sel", "example.com/tree", "regexp"]
+        """,
+        env=env,
+        timeout=600,
+    )
+    assert r.returncode == 0, r.stderr
+    r = run_py(
+        f"""
+        import usegolib
+        sel = usegolib.import_("example.com/sel", artifact_dir={root!r}, quiet=False,
+                               also=["unicode/utf8"])
+        assert sel.package("unicode/utf8").RuneCountInString("héllo") == 5
+        """,
+        env=env,
+        timeout=600,
+    )
+    assert r.returncode == 0, r.stderr
+    assert "lacks packages asked for with also; rebuilding example.com/sel@v1.0.0" in r.stderr

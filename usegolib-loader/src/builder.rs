@@ -26,7 +26,7 @@ pub type Progress = Arc<dyn Fn(&str) + Send + Sync>;
 pub type Cancel = Arc<dyn Fn() -> bool + Send + Sync>;
 
 /// The prefix of an `also` package among the extras of a build (see [`Builder::with_also`]).
-const ALSO: &str = "also:";
+pub(crate) const ALSO: &str = "also:";
 
 /// How often a waiting or building [`Builder`] asks its [`Cancel`] check.
 const POLL: Duration = Duration::from_millis(50);

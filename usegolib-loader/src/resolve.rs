@@ -197,6 +197,8 @@ fn locate_in(
                 "was built by another usegolib version"
             } else if !artifact::library_intact(&dir, &manifest) {
                 "has a library that is missing or does not match its manifest"
+            } else if !has_also(&dir, opts) {
+                "lacks packages asked for with also"
             } else {
                 return Ok(Located::Artifact(dir, path.clone()));
             };
@@ -307,6 +309,16 @@ fn locate_local(
         }
     };
     Ok(Located::Artifact(out, package))
+}
+
+/// Whether the artifact in `dir` was built with every package `opts.also` names.
+fn has_also(dir: &Path, opts: &ImportOptions) -> bool {
+    let built = builder::built_generics(dir);
+    opts.also.iter().all(|p| {
+        built
+            .iter()
+            .any(|b| b.strip_prefix(builder::ALSO) == Some(p.as_str()))
+    })
 }
 
 /// Refuses `also` packages that the loaded runtime `m` lacks: a loaded runtime cannot grow.
