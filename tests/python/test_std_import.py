@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import usegolib
-from conftest import FIXTURES, go_output, run_py
+from conftest import FIXTURES, go_output, mypy, run_py
 from goproxy import add_module
 
 GO = os.environ.get("USEGOLIB_GO", "go")
@@ -285,17 +285,9 @@ def test_std_stubs_give_mypy_the_real_signatures(tmp_path):
         "n: int = strings.Builder().Len()\n"
         "strings.ToUpper(1)\n"
     )
-    mypy = [str(bindir / "mypy"), "--follow-imports=silent", "--no-incremental"]
-    env = {**os.environ, "MYPYPATH": str(stubs)}
-    checked = subprocess.run(
-        [*mypy, str(stubs / "strings.pyi"), str(stubs / "regexp.pyi")],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
+    checked = mypy(stubs, stubs / "strings.pyi", stubs / "regexp.pyi")
     assert checked.returncode == 0, checked.stdout
-    r = subprocess.run([*mypy, str(use)], capture_output=True, text=True, env=env, timeout=300)
+    r = mypy(stubs, use)
     errors = [line for line in r.stdout.splitlines() if ": error:" in line]
     want = 'use.py:6: error: Argument 1 to "ToUpper" has incompatible type "int"; expected "str"'
     assert len(errors) == 1 and want in errors[0], r.stdout
