@@ -8,6 +8,7 @@ _T = TypeVar("_T")
 
 __version__: str
 ABI_VERSION: int
+DEFAULT_STD_PACKAGES: tuple[str, ...]
 
 class UsegolibError(Exception): ...
 
@@ -224,6 +225,7 @@ def import_module(
     build: str = "missing",
     progress: Callable[[str], None] | None = None,
     generics: list[str] = ...,
+    also: list[str] = ...,
 ) -> tuple[GoModule, str]: ...
 def build_target(
     target: str,
@@ -232,6 +234,7 @@ def build_target(
     force: bool = False,
     progress: Callable[[str], None] | None = None,
     generics: list[str] = ...,
+    also: list[str] = ...,
 ) -> tuple[str, str]: ...
 def load_artifact(path: str) -> GoModule: ...
 def default_artifact_root() -> str: ...

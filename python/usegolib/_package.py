@@ -249,6 +249,25 @@ class GoPackage:
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"cannot set {name!r}: Go package namespaces are read-only")
 
+    def package(self, path: str) -> GoPackage:
+        """Another package bridged into this package's Go runtime, by import path: a package of
+        the same module, or a standard-library or dependency package built into the module's
+        artifact (``import_(..., also=[...])``, and every package declaring a Go object type of
+        the module's API; docs/adr/0023). Go objects never cross runtimes, so
+        ``mod.package("bytes").NewBufferString("x")`` can be passed to ``mod``'s functions where
+        ``usegolib.import_("bytes")`` (the standard-library runtime) cannot."""
+        module = self._go_module
+        if path not in module.packages():
+            from usegolib.errors import SymbolNotFoundError
+
+            bridged = ", ".join(module.packages())
+            raise SymbolNotFoundError(
+                f"package {path} is not bridged into the runtime of {module.path} "
+                f"{module.version} (it holds {bridged}); name it with "
+                f"usegolib.import_({module.path!r}, also=[{path!r}]) in a new process"
+            )
+        return package_for(module, path)
+
     def __dir__(self) -> list[str]:
         return list(self._go_names)
 

@@ -37,6 +37,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         args.force,
         _progress_printer(args.quiet or None),
         args.generic,
+        args.also,
     )
     print(directory)
     return 0
@@ -95,6 +96,10 @@ def cmd_rm(args: argparse.Namespace) -> int:
     else:
         module = target
     matches = _native.artifacts_of(_root(args), module, version, source_dir)
+    if not matches and source_dir is None and "." not in module.split("/")[0]:
+        # A standard-library package (strings, net/url): the artifacts of module std.
+        module = "std"
+        matches = _native.artifacts_of(_root(args), module, version, source_dir)
     if not matches:
         raise CliError(
             f"no artifact of {module}{'@' + version if version else ''} under {_root(args)}"
@@ -132,6 +137,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         build="never" if args.no_build else "missing",
         quiet=args.quiet or None,
         generics=args.generic,
+        also=args.also,
     )
     module = pkg._go_module
     print(f"module {module.path} {module.version}  ({module.artifact_dir})")
@@ -180,6 +186,7 @@ def cmd_stubs(args: argparse.Namespace) -> int:
         artifact_dir=args.artifact_dir,
         quiet=args.quiet or None,
         generics=args.generic,
+        also=args.also,
     )
     module = pkg._go_module
     packages = module.packages() if args.all else [pkg._go_path]
@@ -206,6 +213,14 @@ def _target_args(p: argparse.ArgumentParser, help: str | None = None) -> None:
         default=[],
         metavar="NAME[T,...]",
         help="also build this instantiation of a generic function (repeatable)",
+    )
+    p.add_argument(
+        "--also",
+        action="append",
+        default=[],
+        metavar="PKG",
+        help="also bridge this standard-library or dependency package into the target's runtime"
+        " (repeatable; docs/adr/0023)",
     )
     p.add_argument("target", help=help)
     p.add_argument("--version")

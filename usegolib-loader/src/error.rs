@@ -34,6 +34,15 @@ pub enum Error {
         /// The version asked for.
         requested: String,
     },
+    /// Standard-library packages asked for outside the standard-library runtime already loaded
+    /// in this process (docs/adr/0023): that runtime cannot grow.
+    #[error("standard-library package or instantiation {} is not in the standard-library runtime loaded in this process, which holds {holds}; all standard packages share one Go runtime, built with its set of packages before the first is loaded: in a new process, import it first, or name it with also=[...] at the first standard-library import", .packages.join(", "))]
+    StdPackageNotLoaded {
+        /// The packages (and generic instantiations) asked for that the loaded runtime lacks.
+        packages: Vec<String>,
+        /// What the loaded runtime holds, in words.
+        holds: String,
+    },
     /// A target names one version (`path@v1`) and the caller another (`version=v2`), or a local
     /// directory (always version `local`) was asked for with a version.
     #[error("{target}: {reason}")]
