@@ -234,6 +234,10 @@ def _enum_repr(self: Any) -> str:
     return f"<{type(self).__name__}.{self._name_}: {int(self)}>"
 
 
+def _enum_str(self: Any) -> str:
+    return str(int(self))
+
+
 def _enum_class(key: str, name: str, doc: str, members: list[tuple[str, int]]) -> type:
     """An integer value type with constants: an ``enum.IntEnum`` of its constants (aliases for
     repeated values), where a value that is no constant is a nameless pseudo-member."""
@@ -242,6 +246,7 @@ def _enum_class(key: str, name: str, doc: str, members: list[tuple[str, int]]) -
     cls.__usegolib_key__ = key
     cls._missing_ = classmethod(_enum_missing)
     cls.__repr__ = _enum_repr
+    cls.__str__ = _enum_str  # the number, as IntEnum's str() is from Python 3.11 on
     return cls
 
 

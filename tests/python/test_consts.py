@@ -160,6 +160,7 @@ def test_an_integer_type_with_constants_is_an_int_enum(cs):
     seven = cs.Mix(7, 7)
     assert isinstance(seven, cs.Color) and seven == 7 and seven.name is None
     assert repr(seven) == "Color(7)" and repr(cs.Red) == "<Color.Red: 0>"
+    assert str(seven) == "7" and str(cs.Blue) == f"{cs.Blue}" == "2"
     assert cs.Mix(seven, seven) == 7
 
 
@@ -174,6 +175,19 @@ def test_an_enum_with_methods_keeps_them(cs):
     assert "Apply" not in cs.Form.__members__ and callable(cs.Form.Apply)
     assert isinstance(cs.Apply, cs.Form) and cs.Apply == 9 and cs.Apply.Apply("y") == "Form(9):y"
     assert cs.Form.String(5) == "Form(5)", "the method called on the class takes a plain int"
+
+
+def test_a_pointer_to_a_value_type_is_the_value_or_none(cs):
+    assert cs.Bump(cs.NFC) == 1 and cs.Bump(None) is None
+    assert cs.Bump(5) == 6
+
+
+def test_nested_values_of_a_value_type_are_plain(cs):
+    # Documented limit (docs/abi.md 8.8): only a parameter or result of the type itself gets the
+    # class; inside lists and record fields the values are the plain ints they always were.
+    assert cs.Colors() == [0, 1, 2, 7] and all(type(c) is int for c in cs.Colors())
+    p = cs.MakePalette()
+    assert p.Main == 2 and p.Others == [0, 1] and type(p.Main) is int
 
 
 def test_named_slice_string_float_and_map_types_keep_their_methods(cs):
