@@ -132,6 +132,24 @@ pub(crate) fn index_schema(manifest: &Manifest, path: &Path) -> Result<SchemaInd
             skipped.insert(format!("{}.{}", pkg.path, s.name), s.reason.clone());
         }
     }
+    // A class names a value type (docs/abi.md section 8.8).
+    let classes = schema.packages.iter().flat_map(|p| {
+        let params = p
+            .functions
+            .iter()
+            .flat_map(|f| f.params.iter().chain(&f.results));
+        let consts = p.consts.iter().map(|k| (&k.name, &k.class));
+        params.map(|v| (&v.name, &v.class)).chain(consts)
+    });
+    for (name, class) in classes {
+        if let Some(key) = class {
+            if schema.types.get(key).is_none_or(|t| t.kind != "value") {
+                return Err(bad(format!(
+                    "{name}: its class {key} is not a value type of the schema"
+                )));
+            }
+        }
+    }
     for f in &functions {
         let types = f.params.iter().chain(&f.results);
         if let Err(reason) = check_named_types(&schema, types) {
