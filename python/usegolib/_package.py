@@ -290,8 +290,9 @@ class GoPackage:
         d["__doc__"] = module.package_doc(path) or None
         names = []
         for t in module.types(path):
-            d[t.name] = classes[t.key]
-            names.append(t.name)
+            if t.key in classes:  # a named bool value type has none
+                d[t.name] = classes[t.key]
+                names.append(t.name)
         generics: dict[str, dict[tuple[str, ...], Any]] = {}
         vars_: dict[str, Any] = {}
         for fn in module.functions(path):

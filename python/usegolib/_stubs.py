@@ -125,6 +125,8 @@ def render(module: _native.GoModule, package: str) -> str:
                 f"{f.name}: {f.stub_arg}" + (" = ..." if f.has_default else "") for f in fields
             )
             out.append(f"    def __init__(self, *{', ' + params if params else ''}) -> None: ...")
+        elif t.kind == "value" and not t.is_enum and _package._value_base(t.wire) is None:
+            continue  # a named bool: no class, its values are bools
         elif t.kind == "value":
             out.append(f"class {t.name}({_value_stub_base(t)}):")
             out.append(_doc(t.doc, "    "))

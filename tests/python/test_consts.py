@@ -182,6 +182,10 @@ def test_a_pointer_to_a_value_type_is_the_value_or_none(cs):
     assert cs.Bump(5) == 6
 
 
+def test_a_named_bool_with_methods_stays_a_bool(cs):
+    assert cs.Flip(True) is False and "Flag" not in dir(cs)
+
+
 def test_nested_values_of_a_value_type_are_plain(cs):
     # Documented limit (docs/abi.md 8.8): only a parameter or result of the type itself gets the
     # class; inside lists and record fields the values are the plain ints they always were.
@@ -250,6 +254,7 @@ def test_stubs_list_constants_and_mypy_checks_their_use(cs, tmp_path):
     text = render(cs._go_module, cs._go_path)
     assert "class Form(enum.IntEnum):" in text and "    NFC = 0" in text
     assert "class Constraints(list[Any]):" in text and "class Name(str):" in text
+    assert "class Flag" not in text and "def Flip(f: bool) -> bool:" in text
     assert "Pi: float  # Go: untyped float = 3.141592653589793" in text
     assert "Red: Color  # Go: Color = 0" in text
     stubs = tmp_path / "stubs"

@@ -70,8 +70,9 @@ pub fn annotation<'py>(
 }
 
 /// A result is the class (in its own package's stub); an argument accepts the underlying form.
+/// A named bool has no class (Python cannot subclass `bool`).
 pub fn stub(info: &ValueInfo, inner: &Converter, pkg: &str, arg: bool) -> String {
-    if !arg && info.package == pkg {
+    if !arg && info.package == pkg && !matches!(inner, Converter::Bool) {
         return info.name.clone();
     }
     inner.stub(pkg, arg)
