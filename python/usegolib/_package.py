@@ -203,6 +203,13 @@ def _value_repr(self: Any) -> str:
     return f"{type(self).__name__}({base.__repr__(self)})"
 
 
+def _plain_reduce(self: Any, protocol: Any = None) -> tuple[Any, ...]:
+    """Pickles a value type's instance (an IntEnum member too) as its plain underlying value:
+    the class is made at import and cannot be found by name in another process."""
+    base = next(b for b in (int, float, str, bytes, list, dict) if isinstance(self, b))
+    return (base, (base(self),))
+
+
 def _value_class(key: str, name: str, doc: str, base: type) -> type:
     """A value type's class: a subclass of the underlying Python type (``int``, ``list``,
     ``dict``...) whose Go methods are set on it; an instance passes to Go as the plain value."""
@@ -213,6 +220,7 @@ def _value_class(key: str, name: str, doc: str, base: type) -> type:
         "__usegolib_key__": key,
         "__slots__": (),
         "__repr__": _value_repr,
+        "__reduce_ex__": _plain_reduce,
     }
     return type(name, (base,), ns)
 
@@ -247,6 +255,7 @@ def _enum_class(key: str, name: str, doc: str, members: list[tuple[str, int]]) -
     cls._missing_ = classmethod(_enum_missing)
     cls.__repr__ = _enum_repr
     cls.__str__ = _enum_str  # the number, as IntEnum's str() is from Python 3.11 on
+    cls.__reduce_ex__ = _plain_reduce
     return cls
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import enum
 import os
+import pickle
 import struct
 import subprocess
 import sys
@@ -180,6 +181,19 @@ def test_an_enum_with_methods_keeps_them(cs):
 def test_a_pointer_to_a_value_type_is_the_value_or_none(cs):
     assert cs.Bump(cs.NFC) == 1 and cs.Bump(None) is None
     assert cs.Bump(5) == 6
+
+
+def test_value_type_instances_pickle_as_their_plain_values(cs):
+    for v, plain in [
+        (cs.Blue, 2),
+        (cs.Mix(7, 7), 7),
+        (cs.Ints([1, 2]), [1, 2]),
+        (cs.MakeHeader("k", "v"), {"k": ["v"]}),
+        (cs.Me, "gopher"),
+        (cs.Boiling, 100.0),
+    ]:
+        back = pickle.loads(pickle.dumps(v))
+        assert back == v == plain and type(back) is type(plain)
 
 
 def test_a_named_bool_with_methods_stays_a_bool(cs):
