@@ -23,6 +23,7 @@ type checkedPackage struct {
 
 	entries []*Func // candidates: their records are checked in finish
 	skipped []*Skipped
+	consts  []*Const
 }
 
 // checkPackage type-checks p from its compiled Go files (so cgo packages
@@ -228,6 +229,8 @@ func (c *checker) collect(cp *checkedPackage, gens []GenericSpec, imp func(strin
 			})
 		case *types.Var:
 			c.collectVar(cp, obj)
+		case *types.Const:
+			c.collectConst(cp, obj)
 		case *types.TypeName:
 			if obj.IsAlias() {
 				continue // the aliased type is bridged where it is declared
@@ -434,6 +437,10 @@ func (c *checker) collectMethods(cp *checkedPackage, n *types.Named) {
 		}
 		return
 	}
+	if isValueType(n) {
+		c.collectValueMethods(cp, n)
+		return
+	}
 	if !isHandleType(n) {
 		return
 	}
@@ -450,13 +457,8 @@ func (c *checker) collectMethods(cp *checkedPackage, n *types.Named) {
 	if def.Func {
 		recv.Kind = FuncValue
 	}
-	ms := types.NewMethodSet(recvType)
-	for i := 0; i < ms.Len(); i++ {
-		sel := ms.At(i)
+	for _, sel := range exportedMethods(recvType) {
 		m := sel.Obj().(*types.Func)
-		if !m.Exported() {
-			continue
-		}
 		sig := sel.Type().(*types.Signature)
 		entry := name + "." + m.Name()
 		msig := methodSignature(recvType, m.Name(), sig, qual)
@@ -507,7 +509,7 @@ func (c *checker) methodDoc(m *types.Func) string {
 // finish checks the records of a package's candidates, now that every
 // struct has been analysed, and returns the package with its entries.
 func (c *checker) finish(cp *checkedPackage) *Package {
-	p := &Package{Path: cp.tpkg.Path(), Name: cp.tpkg.Name(), Doc: cp.doc, Skipped: cp.skipped}
+	p := &Package{Path: cp.tpkg.Path(), Name: cp.tpkg.Name(), Doc: cp.doc, Skipped: cp.skipped, Consts: cp.consts}
 	for _, f := range cp.entries {
 		if err := c.entryFailure(f); err != nil {
 			p.Skipped = append(p.Skipped, &Skipped{Name: f.Name, Signature: f.Signature, Reason: err.Error()})
@@ -532,10 +534,11 @@ func (c *checker) reachable(pkgs []*Package) map[string]*TypeDef {
 		if t == nil {
 			return
 		}
-		switch t.Kind {
-		case Record, Handle, FuncValue:
+		// Record, Handle, FuncValue, and the value types (values.go) have a Key.
+		if t.Key != "" {
 			if d := c.types[t.Key]; d != nil && out[t.Key] == nil {
 				out[t.Key] = d
+				visit(d.Value)
 				for i := range d.Fields {
 					visit(&d.Fields[i].Type)
 				}
@@ -560,8 +563,16 @@ func (c *checker) reachable(pkgs []*Package) map[string]*TypeDef {
 	// signature may have met it too.
 	unnamed := func(key string) bool { return c.types[key].Func && c.named[key] == nil }
 	for _, key := range sortedKeys(c.types) {
-		if d := c.types[key]; d.Kind == "handle" && modulePkgs[d.Package] && !unnamed(key) {
+		if d := c.types[key]; (d.Kind == "handle" || d.Kind == "value") && modulePkgs[d.Package] && !unnamed(key) {
 			visit(&Type{Kind: Handle, Key: key})
+		}
+	}
+	// The classes of constants (a constant of another package's enum type).
+	for _, p := range pkgs {
+		for _, k := range p.Consts {
+			if k.Class != "" {
+				visit(&Type{Key: k.Class})
+			}
 		}
 	}
 	visitEntry := func(f *Func) {

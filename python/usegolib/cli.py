@@ -128,7 +128,7 @@ def _context_note(fn: _native.GoFunction) -> str:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from usegolib._stubs import _signatures
+    from usegolib._stubs import _shown, _signatures
 
     pkg = import_(
         args.target,
@@ -149,6 +149,12 @@ def cmd_show(args: argparse.Namespace) -> int:
             fields = ", ".join(f"{f.key} {f.go_type}" for f in module.fields(t.key))
             if t.kind == "record":
                 print(f"  struct {t.name} {{{fields}}}")
+            elif t.kind == "value":
+                what = "enum " if t.is_enum else ""
+                print(f"  type {t.name}  [{what}value: travels as {t.wire}]")
+                for fn in funcs:
+                    if fn.kind == "method" and fn.receiver == t.key:
+                        print(f"    {fn.go_signature}{_context_note(fn)}")
             else:
                 made = f"  (construct: {t.name}({fields}))" if t.constructor is not None else ""
                 print(f"  object {t.name}{made}")
@@ -165,6 +171,8 @@ def cmd_show(args: argparse.Namespace) -> int:
                 print(f"  {fn.go_signature}{_context_note(fn)}")
                 if any("Callable[" in p.stub for p in fn.params):
                     print(f"    python: {fn.py_name}{_signatures(fn)[0]}")
+        for c in module.consts(path):
+            print(f"  const {c.go_name} {c.go_type} = {_shown(c)}")
         skipped = module.skipped(path)
         if skipped:
             print("  skipped:")

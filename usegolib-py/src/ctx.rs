@@ -50,6 +50,8 @@ impl ModuleCtx {
             }
         } else if let Some(obj) = self.types.object(key) {
             obj.set_class(cls);
+        } else if let Some(v) = self.types.value(key) {
+            v.set_class(cls);
         }
     }
 }

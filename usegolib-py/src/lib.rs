@@ -32,7 +32,7 @@ use crate::errors::to_py;
 use crate::func::{PyBoundMethod, PyGoFunction};
 use crate::handle::{HandleToken, PyGoObject};
 use crate::module::PyGoModule;
-use crate::views::{GoField, GoParam, GoSkipped, GoType};
+use crate::views::{GoConst, GoField, GoParam, GoSkipped, GoType};
 
 /// Where the cancellation check keeps the exception a signal handler raised (KeyboardInterrupt
 /// for Ctrl-C), to raise it once the loader has stopped.
@@ -320,6 +320,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<GoParam>()?;
     m.add_class::<GoField>()?;
     m.add_class::<GoType>()?;
+    m.add_class::<GoConst>()?;
     m.add_class::<GoSkipped>()?;
     #[cfg(feature = "bench")]
     m.add_function(wrap_pyfunction!(bench::_bench_floor, m)?)?;
