@@ -62,6 +62,14 @@ func (e *Encoder) anyValue(v reflect.Value, depth, hops int) error {
 	switch v.Kind() {
 	case reflect.Invalid:
 		e.Nil()
+		return nil
+	}
+	if (v.Kind() != reflect.Pointer && v.Kind() != reflect.Interface) || !v.IsNil() {
+		if done, err := e.anyExt(v, depth); done || err != nil {
+			return err
+		}
+	}
+	switch v.Kind() {
 	case reflect.Bool:
 		e.Bool(v.Bool())
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
@@ -118,9 +126,6 @@ func (e *Encoder) anyValue(v reflect.Value, depth, hops int) error {
 		}
 		return err
 	case reflect.Struct:
-		if v.Type() == timeType {
-			return e.TimeAt(v.Interface().(time.Time), depth)
-		}
 		return e.anyStruct(v, depth)
 	default:
 		return fmt.Errorf("cannot encode %s inside any", v.Type())

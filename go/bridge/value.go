@@ -17,6 +17,18 @@ func (d *Decoder) Value() (any, error) { return d.value(1, true) }
 // error, since an `any` value never carries one.
 func (d *Decoder) Any() (any, error) { return d.value(1, false) }
 
+// anyInt is the Go value of an integer inside `any`: an int, as `any(1)` holds in Go, or a
+// uint64 above math.MaxInt64 (docs/abi.md section 8.8). (Value keeps int64.)
+func anyInt(u uint64, neg bool) any {
+	if !neg && u > math.MaxInt64 {
+		return u
+	}
+	if i := int64(u); int64(int(i)) == i {
+		return int(i)
+	}
+	return int64(u)
+}
+
 // maxPrealloc caps the capacity Value gives a []any before it has seen the elements, so nested
 // arrays that declare many elements cost memory only for the elements that are really there.
 const maxPrealloc = 256
@@ -35,6 +47,9 @@ func (d *Decoder) value(depth int, handles bool) (any, error) {
 		u, neg, err := d.integer("int")
 		if err != nil {
 			return nil, err
+		}
+		if !handles {
+			return anyInt(u, neg), nil
 		}
 		if !neg && u > math.MaxInt64 {
 			return u, nil
@@ -92,6 +107,8 @@ func (d *Decoder) value(depth int, handles bool) (any, error) {
 	case m == mFixExt8 && handles:
 		id, _, err := d.Handle()
 		return HandleID(id), err
+	case !handles && (m == mExt8 || m == mExt16 || m == mExt32 || (m >= mFixExt1 && m <= mFixExt16)):
+		return d.anyExt(depth)
 	}
 	return nil, fmt.Errorf("unsupported type %s", wireName(d.buf[d.off]))
 }
