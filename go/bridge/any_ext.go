@@ -111,10 +111,6 @@ func (e *Encoder) anyExt(v reflect.Value, depth int) (bool, error) {
 	if !v.CanInterface() {
 		return false, nil
 	}
-	if key, ok := handleTypes[t]; ok {
-		e.object(v.Interface(), key)
-		return true, nil
-	}
 	switch {
 	case t == timeType:
 		return true, e.anyTime(v.Interface().(time.Time), depth)
@@ -132,14 +128,18 @@ func (e *Encoder) anyExt(v reflect.Value, depth int) (bool, error) {
 		e.extAround(extTagged, start)
 		return true, nil
 	}
+	if key, ok := handleTypes[t]; ok {
+		e.object(v.Interface(), key)
+		return true, nil
+	}
 	switch {
 	case t.Kind() == reflect.Struct:
-		if key, ok := recordTypes()[t]; ok {
-			return true, e.anyRecord(v, key, depth)
-		}
-		if hasHidden(t) {
+		if hasHidden(t) { // before its record form, which would drop the hidden state
 			e.object(v.Interface(), objectKey(t))
 			return true, nil
+		}
+		if key, ok := recordTypes()[t]; ok {
+			return true, e.anyRecord(v, key, depth)
 		}
 	case t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Struct && t.Elem() != timeType:
 		if hasHidden(t.Elem()) {
@@ -287,7 +287,10 @@ func (d *Decoder) anyExt(depth int) (any, error) {
 		}
 		return v, nil
 	case extTagged:
-		return tagged(p, depth)
+		if d.nest >= MaxDepth {
+			return nil, errDepth
+		}
+		return tagged(p, depth, d.nest+1)
 	}
 	return nil, fmt.Errorf("unsupported ext type %d inside any", typ)
 }
@@ -313,12 +316,13 @@ func timestamp(p []byte) (time.Time, error) {
 	return time.Unix(sec, int64(nsec)).In(time.UTC), nil
 }
 
-// tagged reads the payload of ext 6: a tag, then exactly one value.
-func tagged(p []byte, depth int) (any, error) {
+// tagged reads the payload of ext 6: a tag, then exactly one value; nest counts the payloads
+// it is inside, its own included.
+func tagged(p []byte, depth, nest int) (any, error) {
 	if end, f := scanValue(p, 0); f != nil || end >= len(p) {
 		return nil, fmt.Errorf("malformed tagged value (ext type 6): expected a tag and a value")
 	}
-	d := Decoder{buf: p}
+	d := Decoder{buf: p, nest: nest}
 	tag, err := d.String()
 	if err != nil {
 		return nil, fmt.Errorf("malformed tagged value (ext type 6): the tag: %w", err)

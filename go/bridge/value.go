@@ -13,8 +13,11 @@ import (
 // reads `any` arguments with Any instead; Value serves error details, tools and tests.
 func (d *Decoder) Value() (any, error) { return d.value(1, true) }
 
-// Any reads an argument of Go type any (docs/abi.md section 8.1): as Value, but a handle is an
-// error, since an `any` value never carries one.
+// Any reads an argument of Go type any (docs/abi.md sections 8.1 and 8.8): as Value, but an
+// integer is an int (uint64 above math.MaxInt64), as any(1) holds in Go, and the ext values of
+// `any` give their Go values: a timestamp (ext -1) or tagged time a time.Time, a tagged
+// duration a time.Duration, a tagged record the struct value, and a handle (ext 1 or 7) the
+// value it holds.
 func (d *Decoder) Any() (any, error) { return d.value(1, false) }
 
 // anyInt is the Go value of an integer inside `any`: an int, as `any(1)` holds in Go, or a

@@ -14,8 +14,8 @@ pub(super) fn decode(py: Python<'_>, r: &mut Reader<'_>) -> PyResult<Py<PyAny>> 
     match r.next_token().map_err(malformed)? {
         Token::Nil => Ok(py.None()),
         Token::Array(2) => {
-            let msg = any::decode(py, r)?;
-            let go_type = any::decode(py, r)?;
+            let msg = any::decode_plain(py, r)?;
+            let go_type = any::decode_plain(py, r)?;
             let err = GoError::new_err(msg.clone_ref(py));
             let value = err.value(py);
             value.setattr("message", msg)?;
