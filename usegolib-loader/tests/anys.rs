@@ -25,8 +25,8 @@ fn tagged(tag: &str, v: Value) -> Value {
 }
 
 fn types(m: &GoModule, v: Value) -> String {
-    match m.call(PKG, "Types", &[v]).unwrap() {
-        Value::Str(s) => s,
+    match &m.call(PKG, "Types", &[v]).unwrap() {
+        Value::Str(s) => s.clone(),
         other => panic!("{other:?}"),
     }
 }
@@ -70,14 +70,14 @@ fn results_say_which_go_value_they_are() {
             Value::Map(vec![("X".into(), 1.into()), ("Y".into(), 2.into())])
         )
     );
-    let Value::Object(id, key) = m.call(PKG, "Object", &[]).unwrap() else {
+    let Value::Object(id, key) = &m.call(PKG, "Object", &[]).unwrap() else {
         panic!("not a Go object")
     };
     assert_eq!(key, "example.com/anys.Counter");
     // Passed back inside `any`, Go receives the *Counter the handle holds.
-    assert_eq!(types(&m, Value::Handle(id)), "*anys.Counter(n=41)");
+    assert_eq!(types(&m, Value::Handle(*id)), "*anys.Counter(n=41)");
     assert!(matches!(
-        m.call(PKG, "Hidden", &[]).unwrap(),
+        &m.call(PKG, "Hidden", &[]).unwrap(),
         Value::Object(_, k) if k == "example.com/anys.Box"
     ));
     match m.call(PKG, "Chan", &[]) {
