@@ -359,3 +359,91 @@ func tagged(p []byte, depth, nest int) (any, error) {
 	}
 	return v, nil
 }
+
+// Timestamp, Tagged and Object are the ext values of `any` as Decoder.Value reads them and
+// Encoder.Value writes them, for tools and tests: what the wire says, not the Go values that
+// Decoder.Any makes of them.
+
+// Timestamp is MessagePack's timestamp (ext -1).
+type Timestamp struct {
+	Sec  int64
+	Nsec uint32
+}
+
+// Tagged is a tagged value (ext 6): its tag and its value, read as Decoder.Value reads values.
+type Tagged struct {
+	Tag   string
+	Value any
+}
+
+// Object is a Go object (ext 7): its handle id and type key.
+type Object struct {
+	ID  uint64
+	Key string
+}
+
+// extValue reads an ext value for Decoder.Value: a handle, a timestamp, a tagged value or a Go
+// object.
+func (d *Decoder) extValue(depth int) (any, error) {
+	start := d.off
+	typ, p, _, err := d.extPayload()
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case typ == extHandle && len(p) == 8:
+		return HandleID(binary.BigEndian.Uint64(p)), nil
+	case typ == extTimestamp:
+		t, err := timestamp(p)
+		return Timestamp{t.Unix(), uint32(t.Nanosecond())}, err
+	case typ == extObject:
+		if len(p) < 8 {
+			return nil, fmt.Errorf("malformed Go object (ext type 7): expected an 8-byte id")
+		}
+		return Object{binary.BigEndian.Uint64(p), string(p[8:])}, nil
+	case typ == extTagged:
+		if d.nest >= MaxDepth {
+			return nil, errDepth
+		}
+		if end, f := scanValue(p, 0); f != nil || end >= len(p) {
+			return nil, fmt.Errorf("malformed tagged value (ext type 6): expected a tag and a value")
+		}
+		sub := Decoder{buf: p, nest: d.nest + 1}
+		tag, err := sub.String()
+		if err != nil {
+			return nil, fmt.Errorf("malformed tagged value (ext type 6): the tag: %w", err)
+		}
+		if end, f := scanValue(p, sub.off); f != nil || end != len(p) {
+			return nil, fmt.Errorf("malformed tagged value (ext type 6 %q): expected one value after the tag", tag)
+		}
+		v, err := sub.value(depth, true)
+		return Tagged{tag, v}, err
+	}
+	d.off = start
+	return nil, fmt.Errorf("unsupported type %s", wireName(d.buf[d.off]))
+}
+
+// extValue writes the ext values of Decoder.Value; ok is false for any other value.
+func (e *Encoder) extValue(v any, depth int) (ok bool, err error) {
+	switch x := v.(type) {
+	case Timestamp:
+		if x.Nsec > 999_999_999 {
+			return true, errTimestamp
+		}
+		return true, e.anyTime(time.Unix(x.Sec, int64(x.Nsec)).In(time.UTC), depth)
+	case Object:
+		start := len(e.Buf)
+		e.Buf = binary.BigEndian.AppendUint64(e.Buf, x.ID)
+		e.Buf = append(e.Buf, x.Key...)
+		e.extAround(extObject, start)
+		return true, nil
+	case Tagged:
+		start := e.tag(x.Tag)
+		if err := e.value(x.Value, depth); err != nil {
+			return true, err
+		}
+		e.extAround(extTagged, start)
+		return true, nil
+	}
+	return false, nil
+}

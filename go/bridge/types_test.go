@@ -387,3 +387,24 @@ func TestAnyDepth(t *testing.T) {
 		}
 	}
 }
+
+func TestValueOfAnyExtValues(t *testing.T) {
+	for in, want := range map[string]any{
+		"d6 ff 00 00 00 01":                            Timestamp{1, 0},
+		"c7 0b 07 00 00 00 00 00 00 00 09 6d 2e 54":    Object{9, "m.T"},
+		"c7 0a 06 a8 64 75 72 61 74 69 6f 6e 03":       Tagged{"duration", int64(3)},
+		"c7 0b 06 a4 74 69 6d 65 93 3c 00 cd 0e 10":    Tagged{"time", []any{int64(60), int64(0), int64(3600)}},
+		"91 c7 06 06 a1 78 d5 06 a0 c0":                []any{Tagged{"x", Tagged{"", nil}}},
+		"c7 0c ff 00 00 00 00 ff ff ff ff ff ff ff ff": Timestamp{-1, 0},
+	} {
+		got, err := NewDecoder(hexBytes(in)).Value()
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("Value(%s) = %#v, %v; want %#v", in, got, err, want)
+			continue
+		}
+		var e Encoder
+		if err := e.Value(got); err != nil || !bytes.Equal(e.Buf, hexBytes(in)) {
+			t.Errorf("Value(%#v) = % x, %v; want %s", got, e.Buf, err, in)
+		}
+	}
+}

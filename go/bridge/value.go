@@ -8,7 +8,8 @@ import (
 
 // Value reads any value generically: nil, bool, int64 (uint64 for values above
 // math.MaxInt64), float32 (ca), float64 (cb), string (str), []byte (bin), []any (array),
-// map[string]any (map with str keys) and HandleID (ext type 1 with 8 bytes). Other ext types,
+// map[string]any (map with str keys), HandleID (ext type 1 with 8 bytes), and the ext values
+// of `any` as the wire says them: Timestamp (ext -1), Tagged (ext 6) and Object (ext 7). Other ext types,
 // non-str map keys, duplicate keys and nesting deeper than MaxDepth are errors. Generated code
 // reads `any` arguments with Any instead; Value serves error details, tools and tests.
 func (d *Decoder) Value() (any, error) { return d.value(1, true) }
@@ -107,10 +108,10 @@ func (d *Decoder) value(depth int, handles bool) (any, error) {
 			out[k] = v
 		}
 		return out, nil
-	case m == mFixExt8 && handles:
-		id, _, err := d.Handle()
-		return HandleID(id), err
-	case !handles && (m == mExt8 || m == mExt16 || m == mExt32 || (m >= mFixExt1 && m <= mFixExt16)):
+	case m == mExt8 || m == mExt16 || m == mExt32 || (m >= mFixExt1 && m <= mFixExt16):
+		if handles {
+			return d.extValue(depth)
+		}
 		return d.anyExt(depth)
 	}
 	return nil, fmt.Errorf("unsupported type %s", wireName(d.buf[d.off]))
@@ -197,6 +198,9 @@ func (e *Encoder) value(v any, depth int) error {
 			}
 		}
 	default:
+		if ok, err := e.extValue(v, depth); ok {
+			return err
+		}
 		return fmt.Errorf("unsupported type %T", v)
 	}
 	return nil
