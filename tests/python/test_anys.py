@@ -191,3 +191,19 @@ def test_callback_arguments_of_type_any(anys):
     assert seen[0].utcoffset() == timedelta(hours=1)
     assert seen[3].Add(1) == 42
     assert seen[4] == anys.Point(X=1, Y=2)
+
+
+def test_callback_results_of_type_any(anys):
+    """A Python callable's result for Go's `any` arrives as an argument would."""
+    for make, want in [
+        (lambda: 1, "int(1)"),
+        (
+            lambda: datetime(2024, 1, 2, 3, 4, 5, 6, tzinfo=CET),
+            "time.Time(2024-01-02 03:04:05.000006 +0100 +0100)",
+        ),
+        (lambda: [timedelta(milliseconds=1)], "[]any[time.Duration(1ms)]"),
+        (lambda: {"p": anys.Point(X=5, Y=6)}, "map[p: anys.Point({5 6})]"),
+    ]:
+        assert anys.Consume(make) == want
+    counter = anys.NewCounter(2)
+    assert anys.Consume(lambda: counter) == "*anys.Counter(n=2)"

@@ -55,8 +55,7 @@ pub(super) fn encode(
         return list::encode(enc, out, &Converter::Any, obj, None);
     } else if obj.is_instance_of::<PyDict>() {
         return map::encode(enc, out, &Converter::Any, obj);
-    } else if let Some(done) = exact(enc, out, obj)? {
-        return Ok(done);
+    } else if exact(enc, out, obj)? {
     } else if super::outparam::is_ref(obj) {
         return Err(ArgError::Type(
             "a usegolib.Ref is an out-parameter: it can only be a whole argument for a Go `any` \
@@ -88,13 +87,13 @@ fn datetime_classes(py: Python<'_>) -> PyResult<&(Py<PyAny>, Py<PyAny>)> {
 /// The values of `any` that need an ext value (docs/abi.md section 8.8): an aware datetime (a
 /// timestamp at offset 0, else ext 6 "time"), a timedelta (ext 6 "duration"), a Go object (its
 /// handle: Go receives the value it holds) and a record instance (ext 6 with its type key).
-/// None for any other value.
+/// False, writing nothing, for any other value.
 #[inline(never)]
 fn exact(
     enc: &mut Encoder<'_>,
     out: &mut Vec<u8>,
     obj: &Bound<'_, PyAny>,
-) -> Result<Option<()>, ArgError> {
+) -> Result<bool, ArgError> {
     let py = obj.py();
     let (dt, td) = datetime_classes(py)?;
     if obj.is_instance(dt.bind(py))? {
@@ -113,7 +112,7 @@ fn exact(
             })?;
             enc.close();
         }
-        return Ok(Some(()));
+        return Ok(true);
     }
     if obj.is_instance(td.bind(py))? {
         let ns = duration::nanoseconds(obj)?;
@@ -121,14 +120,14 @@ fn exact(
             write_int(p, ns);
             Ok::<(), ArgError>(())
         })?;
-        return Ok(Some(()));
+        return Ok(true);
     }
     if let Ok(h) = obj.cast::<PyGoObject>() {
         write_handle(out, h.get().id_for(enc.module)?);
-        return Ok(Some(()));
+        return Ok(true);
     }
     if obj.is_instance_of::<PyType>() {
-        return Ok(None);
+        return Ok(false);
     }
     let ctx;
     let types = match enc.types {
@@ -139,10 +138,10 @@ fn exact(
         }
     };
     let Some(rec) = types.record_of(obj).cloned() else {
-        return Ok(None);
+        return Ok(false);
     };
     write_tagged(out, &rec.key, |p| record::encode(enc, p, &rec, obj))?;
-    Ok(Some(()))
+    Ok(true)
 }
 
 /// The tags of ext 6 that are not record keys (docs/abi.md section 8.8).
