@@ -68,9 +68,36 @@ fn the_token_walk_oracle_measures_depth_elements_and_representability() {
         Some(Shape {
             depth: 2,
             elements: 4,
-            decodable: true
+            decodable: true,
+            tagged_depth: 2,
         })
     );
+    // The ext values of `any`: a timestamp, a tagged value around a list, a Go object.
+    let tagged = [0xc7, 0x05, 0x06, 0xa1, b't', 0x91, 0x91, 0x01];
+    // A Go object of one byte: too short for its id.
+    let short: Vec<u8> = [0x93, 0xd6, 0xff, 0, 0, 0, 1, 0xd4, 0x07, 0x00]
+        .iter()
+        .chain(&tagged)
+        .copied()
+        .collect();
+    assert_eq!(walk(&short).map(|s| s.decodable), Some(false));
+    let obj = [0xd7, 0x07, 0, 0, 0, 0, 0, 0, 0, 9];
+    let msg: Vec<u8> = [0x93, 0xd6, 0xff, 0, 0, 0, 1]
+        .iter()
+        .chain(&obj)
+        .chain(&tagged)
+        .copied()
+        .collect();
+    assert_eq!(
+        walk(&msg),
+        Some(Shape {
+            depth: 1,
+            elements: 3,
+            decodable: true,
+            tagged_depth: 4,
+        })
+    );
+    assert_eq!(walk(&[0xd4, 0xff, 0x00]).map(|s| s.decodable), Some(false));
     // Well formed, but not a value of ABI 1: an ext other than a handle, a non-str key.
     assert_eq!(walk(&[0xd4, 0x02, 0x00]).map(|s| s.decodable), Some(false));
     assert_eq!(walk(&[0x81, 0x01, 0x02]).map(|s| s.decodable), Some(false));

@@ -12,9 +12,11 @@ import (
 
 // Any writes v, the value of an `any` result or field at depth depth of the reply (the reply
 // array is depth 1, a single result depth 2), generically: nil, bool, every integer, float,
-// string and []byte type (named ones too), time.Time, slices and arrays (of bytes: bin), maps
-// with string keys (keys in byte-wise order), pointers and interfaces (as the value they point
-// to; nil as nil) and structs (as records, keyed as docs/abi.md section 8.2 says). A channel,
+// string and []byte type (named ones too), slices and arrays (of bytes: bin), maps with string
+// keys (keys in byte-wise order), pointers and interfaces (as the value they point to; nil as
+// nil) and structs (as records, keyed as docs/abi.md section 8.2 says); and, as ext values
+// (section 8.9, any_ext.go), time.Time, time.Duration, errors, the schema's records and handle
+// types, and structs with hidden state (as Go objects). A channel,
 // function, complex number, unsafe.Pointer, uintptr or a map with other keys is an error, and
 // so is a container that would open deeper than MaxDepth (a cyclic value is one), and a chain
 // of more than MaxDepth pointers or interfaces with no container between them. The error says
@@ -62,6 +64,14 @@ func (e *Encoder) anyValue(v reflect.Value, depth, hops int) error {
 	switch v.Kind() {
 	case reflect.Invalid:
 		e.Nil()
+		return nil
+	}
+	if (v.Kind() != reflect.Pointer && v.Kind() != reflect.Interface) || !v.IsNil() {
+		if done, err := e.anyExt(v, depth); done || err != nil {
+			return err
+		}
+	}
+	switch v.Kind() {
 	case reflect.Bool:
 		e.Bool(v.Bool())
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
@@ -118,9 +128,6 @@ func (e *Encoder) anyValue(v reflect.Value, depth, hops int) error {
 		}
 		return err
 	case reflect.Struct:
-		if v.Type() == timeType {
-			return e.TimeAt(v.Interface().(time.Time), depth)
-		}
 		return e.anyStruct(v, depth)
 	default:
 		return fmt.Errorf("cannot encode %s inside any", v.Type())

@@ -19,6 +19,9 @@ import (
 type Decoder struct {
 	buf []byte
 	off int
+	// nest counts the ext 6 payloads (tagged values inside `any`) this Decoder reads inside:
+	// each is validated on its own, so their nesting is bounded here (MaxDepth).
+	nest int
 }
 
 // NewDecoder returns a Decoder reading buf from its start. Serve does not need it; it is for

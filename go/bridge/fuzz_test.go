@@ -247,7 +247,9 @@ func checkTyped(t *testing.T, in []byte, v any, verr error) {
 	}
 	if a, err := d().Any(); err == nil && verr == nil {
 		var ea, ev Encoder // compared encoded: NaN is not equal to itself
-		if ea.Value(a) != nil || ev.Value(v) != nil || !bytes.Equal(ea.Buf, ev.Buf) {
+		// Any makes Go values of ext values (a time.Time, a record...), which Value does not
+		// write: those are compared by the tests of any_ext.go.
+		if ea.Value(a) == nil && (ev.Value(v) != nil || !bytes.Equal(ea.Buf, ev.Buf)) {
 			t.Fatalf("Any = %#v, Value = %#v", a, v)
 		}
 	}

@@ -3,6 +3,8 @@ package bridge
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -61,11 +63,56 @@ func TestTypeDecoders(t *testing.T) {
 			t.Errorf("Time(%s): %v, want %q", in, err, want)
 		}
 	}
-	if _, err := NewDecoder(hexBytes("d7 01 00 00 00 00 00 00 00 01")).Any(); err == nil {
-		t.Error("Any accepted a handle")
+	if _, err := NewDecoder(hexBytes("d7 01 7f ff ff ff ff ff ff ff")).Any(); err == nil ||
+		err.Error() != "unknown or released handle 9223372036854775807" {
+		t.Errorf("Any of an unknown handle: %v", err)
 	}
 	if v, err := NewDecoder(hexBytes("d7 01 00 00 00 00 00 00 00 01")).Value(); err != nil || v != HandleID(1) {
 		t.Errorf("Value of a handle = %v, %v", v, err)
+	}
+}
+
+func TestDecoderAnyExact(t *testing.T) {
+	for in, want := range map[string]any{
+		"01":                            1,
+		"d3 80 00 00 00 00 00 00 00":    math.MinInt64,
+		"cf ff ff ff ff ff ff ff ff":    uint64(math.MaxUint64),
+		"91 05":                         []any{5},
+		"d6 ff 00 00 00 01":             time.Unix(1, 0).UTC(),
+		"d7 ff 00 00 00 14 00 00 00 00": time.Unix(0, 5).UTC(),
+		"c7 0c ff 00 00 00 00 ff ff ff ff ff ff ff ff":       time.Unix(-1, 0).UTC(),
+		"c7 0b 06 a4 74 69 6d 65 93 3c 00 cd 0e 10":          time.Unix(60, 0).In(time.FixedZone("", 3600)),
+		"c7 0a 06 a8 64 75 72 61 74 69 6f 6e 03":             time.Duration(3),
+		"81 a1 64 c7 0b 06 a8 64 75 72 61 74 69 6f 6e d0 85": map[string]any{"d": time.Duration(-123)},
+	} {
+		got, err := NewDecoder(hexBytes(in)).Any()
+		if err != nil || fmt.Sprintf("%T %v", got, got) != fmt.Sprintf("%T %v", want, want) {
+			t.Errorf("Any(%s) = %T %v, %v; want %T %v", in, got, got, err, want, want)
+		}
+	}
+	for in, want := range map[string]string{
+		"d5 ff 00 00":                            "malformed timestamp (ext type -1): expected 4, 8 or 12 bytes with nanoseconds at most 999999999",
+		"d7 ff ff ff ff ff 00 00 00 00":          "malformed timestamp (ext type -1): expected 4, 8 or 12 bytes with nanoseconds at most 999999999",
+		"d4 06 c0":                               "malformed tagged value (ext type 6): expected a tag and a value",
+		"d5 06 a1 78":                            "malformed tagged value (ext type 6): expected a tag and a value",
+		"d6 06 a1 78 01 02":                      "malformed tagged value (ext type 6 \"x\"): expected one value after the tag",
+		"c7 03 06 a1 78 01":                      "unknown record type \"x\" inside any",
+		"c7 07 06 a5 65 72 72 6f 72 c0":          "an error value cannot be an argument inside any",
+		"c7 0a 06 a8 64 75 72 61 74 69 6f 6e a0": "duration inside any: expected int64, got string",
+		"d4 09 00":                               "unsupported ext type 9 inside any",
+		"d6 07 00 00 00 01":                      "malformed Go object (ext type 7): expected an 8-byte id",
+	} {
+		if _, err := NewDecoder(hexBytes(in)).Any(); err == nil || err.Error() != want {
+			t.Errorf("Any(%s): %v, want %q", in, err, want)
+		}
+	}
+	id := Handles().Put(&strings.Builder{})
+	defer Handles().Release(id)
+	var e Encoder
+	e.Buf = append(e.Buf, mFixArray|1)
+	e.Handle(id)
+	if got, err := NewDecoder(e.Buf).Any(); err != nil || fmt.Sprintf("%T", got) != "[]interface {}" || fmt.Sprintf("%T", got.([]any)[0]) != "*strings.Builder" {
+		t.Errorf("Any of a handle = %#v, %v", got, err)
 	}
 }
 
@@ -112,12 +159,16 @@ type anyOther2 struct {
 }
 
 type anyRecord struct {
-	A      int    `msgpack:"a"`
-	B      string `json:"b,omitempty"`
-	Skip   int    `json:"-"`
-	hidden int
+	A    int    `msgpack:"a"`
+	B    string `json:"b,omitempty"`
+	Skip int    `json:"-"`
 	*anyEmbedded
 	Ptr *int
+}
+
+type anyHidden struct {
+	A      int
+	hidden int
 }
 
 type anyConflict struct {
@@ -148,11 +199,18 @@ func TestEncoderAny(t *testing.T) {
 		{v: map[string]bool{"t": true, "f": false}, want: "82 a1 66 c2 a1 74 c3"},
 		{v: &seven, want: "07"},
 		{v: (*int)(nil), want: "c0"},
-		{v: time.Unix(0, 5).UTC(), want: "93 00 05 00"},
-		{v: time.Duration(3), want: "03"},
-		{v: anyRecord{A: 1, Skip: 9, hidden: 9}, want: "82 a1 61 01 a3 50 74 72 c0"},
+		{v: time.Unix(0, 5).UTC(), want: "d7 ff 00 00 00 14 00 00 00 00"},
+		{v: time.Unix(1, 0).UTC(), want: "d6 ff 00 00 00 01"},
+		{v: time.Unix(-1, 0).UTC(), want: "c7 0c ff 00 00 00 00 ff ff ff ff ff ff ff ff"},
+		{v: time.Unix(60, 0).In(time.FixedZone("X", 3600)), want: "c7 0b 06 a4 74 69 6d 65 93 3c 00 cd 0e 10"},
+		{v: time.Duration(3), want: "c7 0a 06 a8 64 75 72 61 74 69 6f 6e 03"},
+		{v: []any{errors.New("e")}, want: "91 c7 1d 06 a5 65 72 72 6f 72 92 a1 65 b3 2a 65 72 72 6f 72 73 2e 65 72 72 6f 72 53 74 72 69 6e 67"},
+		{v: anyRecord{A: 1, Skip: 9}, want: "82 a1 61 01 a3 50 74 72 c0"},
 		{v: anyRecord{A: 1, B: "x", anyEmbedded: &anyEmbedded{E: 2}, Ptr: &seven}, want: "84 a1 61 01 a1 62 a1 78 a1 65 02 a3 50 74 72 07"},
 		{v: anyConflict{Z: true}, want: "81 a1 5a c3"}, // the two E fields cancel out
+		{v: anyHidden{A: 1}, want: "object github.com/usegolib/usegolib/go/bridge.anyHidden"},
+		{v: &anyHidden{A: 1}, want: "object github.com/usegolib/usegolib/go/bridge.anyHidden"},
+		{v: &strings.Builder{}, want: "object strings.Builder"},
 		{v: []any{map[string]any{"k": []any{nil}}}, want: "91 81 a1 6b 91 c0"},
 		{v: make(chan int), err: "cannot encode chan int inside any"},
 		{v: []any{1, func() {}}, err: "[1]: cannot encode func() inside any"},
@@ -163,6 +221,13 @@ func TestEncoderAny(t *testing.T) {
 	} {
 		var e Encoder
 		err := e.Any(tc.v, 2)
+		if strings.HasPrefix(tc.want, "object ") { // a Go object: ext 7, a fresh id, the key
+			key := strings.TrimPrefix(tc.want, "object ")
+			if err != nil || len(e.Buf) != 11+len(key) || e.Buf[0] != mExt8 || e.Buf[2] != extObject || string(e.Buf[11:]) != key {
+				t.Errorf("Any(%#v) = % x, %v; want a Go object %s", tc.v, e.Buf, err, key)
+			}
+			continue
+		}
 		if tc.err != "" {
 			if err == nil || !strings.HasSuffix(err.Error(), tc.err) {
 				t.Errorf("Any(%#v): %v, want %q", tc.v, err, tc.err)
@@ -319,6 +384,27 @@ func TestAnyDepth(t *testing.T) {
 		var e Encoder
 		if err := e.Any(c.v, 2); err == nil || err.Error() != c.err {
 			t.Errorf("%s: %v, want %q", c.name, err, c.err)
+		}
+	}
+}
+
+func TestValueOfAnyExtValues(t *testing.T) {
+	for in, want := range map[string]any{
+		"d6 ff 00 00 00 01":                            Timestamp{1, 0},
+		"c7 0b 07 00 00 00 00 00 00 00 09 6d 2e 54":    Object{9, "m.T"},
+		"c7 0a 06 a8 64 75 72 61 74 69 6f 6e 03":       Tagged{"duration", int64(3)},
+		"c7 0b 06 a4 74 69 6d 65 93 3c 00 cd 0e 10":    Tagged{"time", []any{int64(60), int64(0), int64(3600)}},
+		"91 c7 06 06 a1 78 d5 06 a0 c0":                []any{Tagged{"x", Tagged{"", nil}}},
+		"c7 0c ff 00 00 00 00 ff ff ff ff ff ff ff ff": Timestamp{-1, 0},
+	} {
+		got, err := NewDecoder(hexBytes(in)).Value()
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("Value(%s) = %#v, %v; want %#v", in, got, err, want)
+			continue
+		}
+		var e Encoder
+		if err := e.Value(got); err != nil || !bytes.Equal(e.Buf, hexBytes(in)) {
+			t.Errorf("Value(%#v) = % x, %v; want %s", got, e.Buf, err, in)
 		}
 	}
 }

@@ -8,14 +8,30 @@ import (
 
 // Value reads any value generically: nil, bool, int64 (uint64 for values above
 // math.MaxInt64), float32 (ca), float64 (cb), string (str), []byte (bin), []any (array),
-// map[string]any (map with str keys) and HandleID (ext type 1 with 8 bytes). Other ext types,
+// map[string]any (map with str keys), HandleID (ext type 1 with 8 bytes), and the ext values
+// of `any` as the wire says them: Timestamp (ext -1), Tagged (ext 6) and Object (ext 7). Other ext types,
 // non-str map keys, duplicate keys and nesting deeper than MaxDepth are errors. Generated code
 // reads `any` arguments with Any instead; Value serves error details, tools and tests.
 func (d *Decoder) Value() (any, error) { return d.value(1, true) }
 
-// Any reads an argument of Go type any (docs/abi.md section 8.1): as Value, but a handle is an
-// error, since an `any` value never carries one.
+// Any reads an argument of Go type any (docs/abi.md sections 8.1 and 8.9): as Value, but an
+// integer is an int (uint64 above math.MaxInt64), as any(1) holds in Go, and the ext values of
+// `any` give their Go values: a timestamp (ext -1) or tagged time a time.Time, a tagged
+// duration a time.Duration, a tagged record the struct value, and a handle (ext 1 or 7) the
+// value it holds.
 func (d *Decoder) Any() (any, error) { return d.value(1, false) }
+
+// anyInt is the Go value of an integer inside `any`: an int, as `any(1)` holds in Go, or a
+// uint64 above math.MaxInt64 (docs/abi.md section 8.9). (Value keeps int64.)
+func anyInt(u uint64, neg bool) any {
+	if !neg && u > math.MaxInt64 {
+		return u
+	}
+	if i := int64(u); int64(int(i)) == i {
+		return int(i)
+	}
+	return int64(u)
+}
 
 // maxPrealloc caps the capacity Value gives a []any before it has seen the elements, so nested
 // arrays that declare many elements cost memory only for the elements that are really there.
@@ -35,6 +51,9 @@ func (d *Decoder) value(depth int, handles bool) (any, error) {
 		u, neg, err := d.integer("int")
 		if err != nil {
 			return nil, err
+		}
+		if !handles {
+			return anyInt(u, neg), nil
 		}
 		if !neg && u > math.MaxInt64 {
 			return u, nil
@@ -89,9 +108,11 @@ func (d *Decoder) value(depth int, handles bool) (any, error) {
 			out[k] = v
 		}
 		return out, nil
-	case m == mFixExt8 && handles:
-		id, _, err := d.Handle()
-		return HandleID(id), err
+	case m == mExt8 || m == mExt16 || m == mExt32 || (m >= mFixExt1 && m <= mFixExt16):
+		if handles {
+			return d.extValue(depth)
+		}
+		return d.anyExt(depth)
 	}
 	return nil, fmt.Errorf("unsupported type %s", wireName(d.buf[d.off]))
 }
@@ -177,6 +198,9 @@ func (e *Encoder) value(v any, depth int) error {
 			}
 		}
 	default:
+		if ok, err := e.extValue(v, depth); ok {
+			return err
+		}
 		return fmt.Errorf("unsupported type %T", v)
 	}
 	return nil

@@ -553,16 +553,26 @@ func level3Calls(t *testing.T, l *loader) {
 		v    any
 		want string
 	}{
-		{1, "int64"}, {int64(-1), "int64"}, {uint64(1) << 63, "uint64"}, {1.5, "float64"}, {float32(1.5), "float32"},
+		{1, "int"}, {int64(-1), "int"}, {uint64(1) << 63, "uint64"}, {1.5, "float64"}, {float32(1.5), "float32"},
 		{"s", "string"}, {[]byte("b"), "[]uint8"}, {list{1}, "[]interface {}"}, {m{"a": 1}, "map[string]interface {}"},
 		{nil, "<nil>"}, {true, "bool"},
 	} {
 		l.ok(c.want, "Describe", c.v)
 	}
-	l.fails("bad_argument", []string{"unsupported type ext"}, "Describe", bridge.HandleID(1))
+	// A handle inside any gives Go the value it holds (docs/abi.md section 8.9).
+	l.fails("bad_argument", []string{"unknown or released handle 1"}, "Describe", bridge.HandleID(1))
 	l.ok("map[k:[1 x <nil>]]", "EchoAny", m{"k": list{1, "x", nil}})
 	l.ok("[a]", "EchoIface", list{"a"})
-	l.ok("[-3 200 [1 2] map[t:true] map[tags:[] x:1 y:0] map[tags:[] x:2 y:0] <nil>]", "AnyValues")
+	// Point has a hidden field: inside any, it and a pointer to it are Go objects (ext 7 with the
+	// type key and a fresh id), never maps without that field (docs/abi.md section 8.9).
+	raw := l.raw(request(0, uint64(l.ids["AnyValues"])))
+	object := []byte("\x07\x00\x00\x00\x00\x00\x00\x00")
+	prefix := []byte{0x92, 0, 0x97, 0xfd, 0xcc, 0xc8, 0x92, 1, 2, 0x81, 0xa1, 't', 0xc3}
+	key := "example.com/level3.Point"
+	if !bytes.HasPrefix(raw, prefix) || !bytes.HasSuffix(raw, []byte{0xc0}) ||
+		bytes.Count(raw, []byte(key)) != 2 || bytes.Count(raw, object) != 2 || len(raw) != len(prefix)+2*(3+8+len(key))+1 {
+		t.Errorf("AnyValues reply % x, want two Go objects of %s", raw, key)
+	}
 	l.fails("bad_result", []string{"example.com/level3.AnyChan: result 0 cannot be encoded: cannot encode chan int inside any"}, "AnyChan")
 
 	// time.

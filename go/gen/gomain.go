@@ -3,6 +3,7 @@ package gen
 import (
 	"bytes"
 	"fmt"
+	"go/token"
 	"maps"
 	"slices"
 	"strconv"
@@ -111,6 +112,7 @@ func mainSource(t Target, res *scan.Result) []byte {
 		g.adapter(f.id, f.alias, f.pkgPath, f.f)
 	}
 	g.refTypes(refs)
+	g.anyHandles()
 	g.writeHelpers()
 	return execute("main.go.tmpl", map[string]any{
 		"Header":  header(t),
@@ -476,3 +478,27 @@ func (g *goGen) refTypes(refs []*scan.Type) {
 // isHandleRecv reports whether a method's receiver t is a handle (read with DecodeReceiver),
 // rather than a value type's value (docs/abi.md section 8.8).
 func isHandleRecv(t *scan.Type) bool { return t.Kind == scan.Handle || t.Kind == scan.FuncValue }
+
+// anyHandles registers with the bridge each handle type that a value inside `any` can have as
+// its dynamic type (a pointer to a named type, or a named func type), so that such a value
+// travels as a Go object of its type (docs/abi.md section 8.9). Interfaces are never dynamic
+// types; unexported types and types of internal packages cannot be spelled here.
+func (g *goGen) anyHandles() {
+	for _, key := range slices.Sorted(maps.Keys(g.types)) {
+		td := g.types[key]
+		if td.Kind != "handle" || td.Interface || !token.IsExported(td.Name) || internalPath(td.Package) {
+			continue
+		}
+		spelled := g.spell(td.Canon)
+		if strings.HasPrefix(td.Go, "*") {
+			spelled = "*" + spelled
+		}
+		g.p("")
+		g.p("var _ = bridge.RegisterAnyHandle[%s](%s)", spelled, strconv.Quote(key))
+	}
+}
+
+// internalPath reports whether an import path has an internal element.
+func internalPath(path string) bool {
+	return slices.Contains(strings.Split(path, "/"), "internal")
+}

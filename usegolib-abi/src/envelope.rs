@@ -207,7 +207,7 @@ pub fn decode_request(buf: &[u8], limits: &Limits) -> Result<Request, DecodeErro
     };
     let mut args = Vec::with_capacity((n as usize).min(buf.len()));
     for _ in 0..n {
-        args.push(r.read_value()?);
+        args.push(r.read_within(ARG_MAX_DEPTH)?);
     }
     Ok(Request {
         abi,
@@ -446,7 +446,7 @@ pub fn reply_parts<'a>(
 /// A [`DecodeError`] when the body is not an error map.
 pub fn read_error_body(r: &mut Reader<'_>) -> Result<ErrorReply, DecodeError> {
     let at = r.position();
-    let body = r.read_value()?;
+    let body = r.read_within(RESULT_MAX_DEPTH)?;
     let text = |key: &str| -> Result<String, DecodeError> {
         match body.get(key) {
             Some(v @ (Value::Str(_) | Value::RawStr(_))) => {
@@ -480,7 +480,7 @@ pub fn read_error_body(r: &mut Reader<'_>) -> Result<ErrorReply, DecodeError> {
 pub fn decode_reply(buf: &[u8], limits: &Limits) -> Result<Reply, DecodeError> {
     let (ok, mut r) = reply_body(buf, limits)?;
     if ok {
-        Ok(Reply::Ok(r.read_value()?))
+        Ok(Reply::Ok(r.read_within(RESULT_MAX_DEPTH)?))
     } else {
         Ok(Reply::Err(read_error_body(&mut r)?))
     }

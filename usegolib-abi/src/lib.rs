@@ -26,7 +26,7 @@ pub use envelope::{
     OP_RELEASE, RESULT_MAX_DEPTH,
 };
 pub use error::{DecodeError, EncodeError, LimitKind};
-pub use read::{decode_value, validate, Limits, Reader, Token};
+pub use read::{decode_value, timestamp, validate, Limits, Reader, Token};
 pub use types::{
     encode_typed, encode_typed_in, IntType, RecordField, RecordType, TypeError, TypeLookup,
     WireType,
@@ -34,8 +34,8 @@ pub use types::{
 pub use value::Value;
 pub use write::{
     write_array_len, write_bin, write_bool, write_context, write_f32, write_f64, write_handle,
-    write_int, write_map_len, write_nil, write_out_slot, write_str, write_uint, write_value,
-    EXT_OUT,
+    write_int, write_map_len, write_nil, write_object, write_out_slot, write_str, write_tagged,
+    write_timestamp, write_uint, write_value, EXT_OBJECT, EXT_OUT, EXT_TAGGED, EXT_TIMESTAMP,
 };
 
 /// The ABI version this crate speaks (docs/abi.md section 1).

@@ -393,19 +393,25 @@ impl<'a> Reader<'a> {
     /// key that is not a str; [`DecodeError::LimitExceeded`] past [`Limits::DEPTH_CAP`] levels of
     /// nesting.
     pub fn read_value(&mut self) -> Result<Value, DecodeError> {
-        self.read_nested(Limits::DEPTH_CAP)
+        self.read_within(Limits::DEPTH_CAP)
     }
 
-    /// [`Reader::read_value`] with `budget` levels of containers left.
-    fn read_nested(&mut self, budget: usize) -> Result<Value, DecodeError> {
+    /// [`Reader::read_value`] allowing `max` levels of containers and tagged values (ext type 6,
+    /// whose payload [`validate`] does not look into).
+    pub(crate) fn read_within(&mut self, max: usize) -> Result<Value, DecodeError> {
+        self.read_nested(max, max)
+    }
+
+    /// [`Reader::read_value`] with `budget` levels of containers left, out of `max`.
+    fn read_nested(&mut self, budget: usize, max: usize) -> Result<Value, DecodeError> {
         let at = self.pos;
         let token = self.next_token()?;
         // The budget left for the elements, if this is a container.
         let inner = match token {
-            Token::Array(_) | Token::Map(_) => {
+            Token::Array(_) | Token::Map(_) | Token::Ext(crate::write::EXT_TAGGED, _) => {
                 budget.checked_sub(1).ok_or(DecodeError::LimitExceeded {
                     limit: LimitKind::Depth,
-                    max: Limits::DEPTH_CAP as u64,
+                    max: max as u64,
                 })?
             }
             _ => budget,
@@ -424,7 +430,7 @@ impl<'a> Reader<'a> {
                 let cap = (n as usize).min(self.buf.len() - self.pos);
                 let mut items = Vec::with_capacity(cap);
                 for _ in 0..n {
-                    items.push(self.read_nested(inner)?);
+                    items.push(self.read_nested(inner, max)?);
                 }
                 Value::List(items)
             }
@@ -439,7 +445,7 @@ impl<'a> Reader<'a> {
                         })?,
                         _ => return Err(DecodeError::malformed(key_at, "a map key is not a str")),
                     };
-                    entries.push((key, self.read_nested(inner)?));
+                    entries.push((key, self.read_nested(inner, max)?));
                 }
                 Value::Map(entries)
             }
@@ -448,14 +454,71 @@ impl<'a> Reader<'a> {
                 id.copy_from_slice(data);
                 Value::Handle(u64::from_be_bytes(id))
             }
-            Token::Ext(..) => {
-                return Err(DecodeError::malformed(
-                    at,
-                    "an ext value other than a handle (type 1, 8 bytes)",
-                ))
+            Token::Ext(crate::write::EXT_TIMESTAMP, data) => match timestamp(data) {
+                Some((secs, nanos)) => Value::Timestamp { secs, nanos },
+                None => {
+                    return Err(DecodeError::malformed(
+                        at,
+                        "a malformed timestamp (ext type -1)",
+                    ))
+                }
+            },
+            Token::Ext(crate::write::EXT_TAGGED, data) => {
+                let mut sub = Reader::new(data);
+                let tag = match sub.next_token()? {
+                    Token::Str(s) => String::from_utf8(s.to_vec()).ok(),
+                    _ => None,
+                };
+                let Some(tag) = tag else {
+                    return Err(DecodeError::malformed(
+                        at,
+                        "a tagged value (ext type 6) without a str tag",
+                    ));
+                };
+                let v = sub.read_nested(inner, max)?;
+                if sub.pos != data.len() {
+                    return Err(DecodeError::malformed(
+                        at,
+                        "a tagged value (ext type 6) with bytes after its value",
+                    ));
+                }
+                Value::Tagged(tag, Box::new(v))
             }
+            Token::Ext(crate::write::EXT_OBJECT, data) if data.len() >= 8 => {
+                let (id, key) = data.split_at(8);
+                let Ok(key) = String::from_utf8(key.to_vec()) else {
+                    return Err(DecodeError::malformed(
+                        at,
+                        "a Go object (ext type 7) whose type key is not UTF-8",
+                    ));
+                };
+                Value::Object(u64::from_be_bytes(id.try_into().unwrap_or_default()), key)
+            }
+            Token::Ext(..) => return Err(DecodeError::malformed(
+                at,
+                "an ext value other than a handle (type 1, 8 bytes), a timestamp (-1), a tagged \
+                     value (6) or a Go object (7)",
+            )),
         })
     }
+}
+
+/// The seconds and nanoseconds of a MessagePack timestamp's payload (4, 8 or 12 bytes), None
+/// when it has another length or nanoseconds of 10^9 or more.
+pub fn timestamp(p: &[u8]) -> Option<(i64, u32)> {
+    let (secs, nanos) = match p.len() {
+        4 => (i64::from(u32::from_be_bytes(p.try_into().ok()?)), 0),
+        8 => {
+            let u = u64::from_be_bytes(p.try_into().ok()?);
+            ((u & ((1 << 34) - 1)) as i64, (u >> 34) as u32)
+        }
+        12 => (
+            i64::from_be_bytes(p[4..].try_into().ok()?),
+            u32::from_be_bytes(p[..4].try_into().ok()?),
+        ),
+        _ => return None,
+    };
+    (nanos < 1_000_000_000).then_some((secs, nanos))
 }
 
 /// Decodes exactly one value from `buf` within `limits`.
@@ -465,7 +528,7 @@ impl<'a> Reader<'a> {
 /// See [`validate`] and [`Reader::read_value`].
 pub fn decode_value(buf: &[u8], limits: &Limits) -> Result<Value, DecodeError> {
     validate(buf, limits)?;
-    Reader::new(buf).read_value()
+    Reader::new(buf).read_within(limits.max_depth.min(Limits::DEPTH_CAP))
 }
 
 #[cfg(test)]

@@ -564,11 +564,9 @@ fn encode_within(
             Value::Handle(id) => crate::write::write_handle(out, *id),
             _ => return wrong(),
         },
-        WireType::Any => match write_value_within(out, v, budget, false) {
+        // A handle inside `any` gives Go the value it holds (docs/abi.md section 8.9).
+        WireType::Any => match write_value_within(out, v, budget) {
             Ok(()) => {}
-            Err(Refused::Handle) => {
-                return Err(TypeError::new("a handle cannot travel inside any"))
-            }
             Err(Refused::TooDeep) => return Err(too_deep()),
         },
         WireType::Time => match v {

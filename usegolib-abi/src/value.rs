@@ -36,8 +36,17 @@ pub enum Value {
     List(Vec<Value>),
     /// A map with str keys: `map[string]T`, records, error details.
     Map(Vec<(String, Value)>),
-    /// A handle to a Go value (docs/abi.md section 8.3).
+    /// A handle to a Go value (docs/abi.md section 8.3); inside `any` arguments, the value Go
+    /// receives is the one the handle holds (docs/abi.md section 8.9).
     Handle(u64),
+    /// Inside `any`: a time at UTC offset 0, MessagePack's timestamp (ext type -1): seconds since
+    /// the Unix epoch and nanoseconds (below 10^9). Docs/abi.md section 8.9.
+    Timestamp { secs: i64, nanos: u32 },
+    /// Inside `any`: a tagged value (ext type 6): the tag (`"time"`, `"duration"`, `"error"` or a
+    /// record type key of the schema) and the value as that type's wire type writes it.
+    Tagged(String, Box<Value>),
+    /// Inside `any` results: a Go object (ext type 7): a handle id and the key of its Go type.
+    Object(u64, String),
 }
 
 impl Value {
@@ -106,12 +115,15 @@ impl Value {
             Value::List(_) => "list",
             Value::Map(_) => "map",
             Value::Handle(_) => "handle",
+            Value::Timestamp { .. } => "timestamp",
+            Value::Tagged(..) => "tagged value",
+            Value::Object(..) => "Go object",
         }
     }
 }
 
 fn is_container(v: &Value) -> bool {
-    matches!(v, Value::List(_) | Value::Map(_))
+    matches!(v, Value::List(_) | Value::Map(_) | Value::Tagged(..))
 }
 
 /// Compares two values that are not both containers of the same kind and length (those
@@ -127,6 +139,8 @@ fn scalar_eq(a: &Value, b: &Value) -> bool {
         (Str(_) | RawStr(_), Str(_) | RawStr(_)) => a.as_str_bytes() == b.as_str_bytes(),
         (Bytes(a), Bytes(b)) => a == b,
         (Handle(a), Handle(b)) => a == b,
+        (Timestamp { secs: a, nanos: x }, Timestamp { secs: b, nanos: y }) => a == b && x == y,
+        (Object(a, x), Object(b, y)) => a == b && x == y,
         _ => false,
     }
 }
@@ -149,6 +163,12 @@ impl PartialEq for Value {
                         pending.push((va, vb));
                     }
                 }
+                (Value::Tagged(ta, x), Value::Tagged(tb, y)) => {
+                    if ta != tb {
+                        return false;
+                    }
+                    pending.push((x, y));
+                }
                 _ => {
                     if !scalar_eq(a, b) {
                         return false;
@@ -167,6 +187,7 @@ impl Drop for Value {
         let nested = match self {
             Value::List(items) => items.iter().any(is_container),
             Value::Map(entries) => entries.iter().any(|(_, v)| is_container(v)),
+            Value::Tagged(_, v) => is_container(v),
             _ => false,
         };
         if !nested {
@@ -193,6 +214,9 @@ fn take_children(v: &mut Value, stack: &mut Vec<Value>) {
             for (_, item) in entries.iter_mut().filter(|(_, i)| is_container(i)) {
                 stack.push(std::mem::replace(item, Value::Nil));
             }
+        }
+        Value::Tagged(_, item) if is_container(item) => {
+            stack.push(std::mem::replace(&mut **item, Value::Nil));
         }
         _ => {}
     }
@@ -226,10 +250,23 @@ impl fmt::Debug for DebugAt<'_> {
             Value::Str(s) => f.debug_tuple("Str").field(s).finish(),
             Value::RawStr(b) => f.debug_tuple("RawStr").field(b).finish(),
             Value::Bytes(b) => f.debug_tuple("Bytes").field(b).finish(),
-            Value::List(_) | Value::Map(_) if depth >= DEBUG_DEPTH => f.write_str(".."),
+            Value::List(_) | Value::Map(_) | Value::Tagged(..) if depth >= DEBUG_DEPTH => {
+                f.write_str("..")
+            }
             Value::List(_) => f.debug_tuple("List").field(&ItemsAt(v, depth)).finish(),
             Value::Map(_) => f.debug_tuple("Map").field(&ItemsAt(v, depth)).finish(),
             Value::Handle(id) => f.debug_tuple("Handle").field(id).finish(),
+            Value::Timestamp { secs, nanos } => f
+                .debug_struct("Timestamp")
+                .field("secs", secs)
+                .field("nanos", nanos)
+                .finish(),
+            Value::Tagged(tag, x) => f
+                .debug_tuple("Tagged")
+                .field(tag)
+                .field(&DebugAt(x, depth + 1))
+                .finish(),
+            Value::Object(id, key) => f.debug_tuple("Object").field(id).field(key).finish(),
         }
     }
 }

@@ -144,6 +144,20 @@ pub const EXT_OUT: u8 = 3;
 /// encoding of `[wire type, initial value]`, with the shortest ext header (fixext for 1, 2, 4,
 /// 8 and 16 bytes).
 pub fn write_out_slot(out: &mut Vec<u8>, payload: &[u8]) {
+    write_ext(out, EXT_OUT as i8, payload);
+}
+
+/// The ext type of a tagged value inside `any` (docs/abi.md section 8.9): a str tag, then one
+/// value.
+pub const EXT_TAGGED: i8 = 6;
+/// The ext type of a Go object inside `any` (docs/abi.md section 8.9): the handle id (8
+/// big-endian bytes), then the type's key.
+pub const EXT_OBJECT: i8 = 7;
+/// MessagePack's timestamp extension type.
+pub const EXT_TIMESTAMP: i8 = -1;
+
+/// Writes an ext value of type `typ` with the shortest header.
+pub fn write_ext(out: &mut Vec<u8>, typ: i8, payload: &[u8]) {
     let n = payload.len();
     match n {
         1 => out.push(0xd4),
@@ -163,8 +177,46 @@ pub fn write_out_slot(out: &mut Vec<u8>, payload: &[u8]) {
             }
         }
     }
-    out.push(EXT_OUT);
+    out.push(typ as u8);
     out.extend_from_slice(payload);
+}
+
+/// Writes a time at UTC offset 0 as MessagePack's timestamp (ext type -1), in its shortest
+/// form: 4 bytes (seconds in `u32`, no nanoseconds), 8 bytes (30-bit nanoseconds, 34-bit
+/// seconds) or 12 bytes (`u32` nanoseconds, `i64` seconds). `nanos` must be below 10^9.
+pub fn write_timestamp(out: &mut Vec<u8>, secs: i64, nanos: u32) {
+    let mut p = Vec::with_capacity(12);
+    match u64::try_from(secs) {
+        Ok(s) if s >> 32 == 0 && nanos == 0 => p.extend_from_slice(&(s as u32).to_be_bytes()),
+        Ok(s) if s >> 34 == 0 => p.extend_from_slice(&((u64::from(nanos) << 34) | s).to_be_bytes()),
+        _ => {
+            p.extend_from_slice(&nanos.to_be_bytes());
+            p.extend_from_slice(&secs.to_be_bytes());
+        }
+    }
+    write_ext(out, EXT_TIMESTAMP, &p);
+}
+
+/// Writes a Go object inside `any`: ext type 7, the id, then the type key.
+pub fn write_object(out: &mut Vec<u8>, id: u64, key: &str) {
+    let mut p = Vec::with_capacity(8 + key.len());
+    p.extend_from_slice(&id.to_be_bytes());
+    p.extend_from_slice(key.as_bytes());
+    write_ext(out, EXT_OBJECT, &p);
+}
+
+/// Writes a tagged value inside `any` (ext type 6) whose payload, the tag and its value, `body`
+/// writes.
+pub fn write_tagged<E>(
+    out: &mut Vec<u8>,
+    tag: &str,
+    body: impl FnOnce(&mut Vec<u8>) -> Result<(), E>,
+) -> Result<(), E> {
+    let mut p = Vec::with_capacity(tag.len() + 16);
+    write_str(&mut p, tag.as_bytes());
+    body(&mut p)?;
+    write_ext(out, EXT_TAGGED, &p);
+    Ok(())
 }
 
 /// Writes a [`Value`] in canonical form, as a whole message: it may nest containers at most
@@ -183,7 +235,7 @@ pub fn write_value(out: &mut Vec<u8>, v: &Value) -> Result<(), EncodeError> {
 /// Writes `v` canonically, allowing `max` levels of nesting, handles included: a whole message
 /// ([`write_value`]) or one place of an envelope (an argument, a result, a detail value).
 pub(crate) fn write_value_max(out: &mut Vec<u8>, v: &Value, max: usize) -> Result<(), EncodeError> {
-    write_value_within(out, v, max, true).map_err(|_| EncodeError::TooDeep { max })
+    write_value_within(out, v, max).map_err(|_| EncodeError::TooDeep { max })
 }
 
 /// Why [`write_value_within`] refused a value.
@@ -191,18 +243,15 @@ pub(crate) fn write_value_max(out: &mut Vec<u8>, v: &Value, max: usize) -> Resul
 pub(crate) enum Refused {
     /// It nests deeper than the budget.
     TooDeep,
-    /// It holds a handle where handles are not allowed.
-    Handle,
 }
 
 /// Writes `v` canonically, allowing containers to nest at most `budget` deep (the outermost
-/// container of `v` is depth 1), and handles only when `handles` is true. The recursion stops at
+/// container of `v` is depth 1; a tagged value counts as a level). The recursion stops at
 /// the budget, so its depth is bounded by the budget, never by the value.
 pub(crate) fn write_value_within(
     out: &mut Vec<u8>,
     v: &Value,
     budget: usize,
-    handles: bool,
 ) -> Result<(), Refused> {
     match v {
         Value::Nil => write_nil(out),
@@ -218,7 +267,7 @@ pub(crate) fn write_value_within(
             let inner = budget.checked_sub(1).ok_or(Refused::TooDeep)?;
             write_array_len(out, items.len());
             for item in items {
-                write_value_within(out, item, inner, handles)?;
+                write_value_within(out, item, inner)?;
             }
         }
         Value::Map(entries) => {
@@ -226,11 +275,17 @@ pub(crate) fn write_value_within(
             write_map_len(out, entries.len());
             for (k, v) in entries {
                 write_str(out, k.as_bytes());
-                write_value_within(out, v, inner, handles)?;
+                write_value_within(out, v, inner)?;
             }
         }
-        Value::Handle(_) if !handles => return Err(Refused::Handle),
         Value::Handle(id) => write_handle(out, *id),
+        Value::Timestamp { secs, nanos } => write_timestamp(out, *secs, *nanos),
+        Value::Tagged(tag, v) => {
+            // The tagged value counts as a level, so that tags nested in tags stay bounded.
+            let inner = budget.checked_sub(1).ok_or(Refused::TooDeep)?;
+            write_tagged(out, tag, |p| write_value_within(p, v, inner))?;
+        }
+        Value::Object(id, key) => write_object(out, *id, key),
     }
     Ok(())
 }

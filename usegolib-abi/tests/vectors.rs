@@ -65,6 +65,10 @@ fn value_to_typed(v: &Value) -> Json {
             json!({"map": entries.iter().map(|(k, v)| json!([k, value_to_typed(v)])).collect::<Vec<_>>()})
         }
         Value::Handle(id) => json!({"handle": id.to_string()}),
+        // No frozen vector holds these (docs/abi.md section 8.9); tests/any_ext.rs pins them.
+        Value::Timestamp { secs, nanos } => json!({"timestamp": [secs.to_string(), nanos]}),
+        Value::Tagged(tag, v) => json!({"tagged": [tag, value_to_typed(v)]}),
+        Value::Object(id, key) => json!({"object": [id.to_string(), key]}),
     }
 }
 

@@ -17,16 +17,16 @@ static CLASS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 pub(super) const STUB: &str = "GoDuration";
 
 pub(super) fn encode(out: &mut Vec<u8>, obj: &Bound<'_, PyAny>) -> Result<(), ArgError> {
+    write_int(out, nanoseconds(obj)?);
+    Ok(())
+}
+
+/// `obj`, a timedelta, in int64 nanoseconds.
+pub(super) fn nanoseconds(obj: &Bound<'_, PyAny>) -> Result<i64, ArgError> {
     let ns = types_attr(obj.py(), &TO_WIRE, "duration_to_wire")?.call1((obj,))?;
-    match ns.extract::<i64>() {
-        Ok(n) => {
-            write_int(out, n);
-            Ok(())
-        }
-        Err(_) => Err(ArgError::Overflow(
-            "duration out of range for time.Duration (int64 nanoseconds)".into(),
-        )),
-    }
+    ns.extract::<i64>().map_err(|_| {
+        ArgError::Overflow("duration out of range for time.Duration (int64 nanoseconds)".into())
+    })
 }
 
 #[inline(never)]

@@ -23,8 +23,8 @@ pub(super) fn decode(
     match r.next_token().map_err(malformed)? {
         Token::Nil => Ok(py.None()),
         Token::Array(n @ (2 | 3)) => {
-            let msg = any::decode(py, r)?;
-            let go_type = any::decode(py, r)?;
+            let msg = any::decode_plain(py, r)?;
+            let go_type = any::decode_plain(py, r)?;
             let chain = if n == 3 {
                 let v = r.read_value().map_err(malformed)?;
                 ErrorNode::parse_chain(&v)

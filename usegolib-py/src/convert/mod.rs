@@ -255,7 +255,7 @@ impl Converter {
             | Converter::Str
             | Converter::Bytes
             | Converter::BytesN(_)
-            | Converter::Any => any::decode(py, r),
+            | Converter::Any => any::decode(py, r, module),
             Converter::List(e) | Converter::Array(_, e) => list::decode(py, r, e, module),
             Converter::Map(e) => map::decode(py, r, e, module),
             Converter::Ptr(e) => pointer::decode(py, r, e, module),
@@ -264,7 +264,9 @@ impl Converter {
             Converter::Time => time::decode(py, r),
             Converter::Duration => duration::decode(py, r),
             // Never a result (scan.ownWireTypeIn): read as the bytes or handle it would be.
-            Converter::Reader | Converter::Context | Converter::Writer => any::decode(py, r),
+            Converter::Reader | Converter::Context | Converter::Writer => {
+                any::decode(py, r, module)
+            }
             Converter::Error => error::decode(py, r, module),
             Converter::Value(v, inner) => value::decode(py, r, v, inner, module),
         }
@@ -513,7 +515,7 @@ pub fn decode_result(
     module: &Arc<GoModule>,
 ) -> PyResult<Py<PyAny>> {
     match results {
-        [] => any::decode(py, r),
+        [] => any::decode(py, r, module),
         [one] => one.as_ref().decode(py, r, module),
         many => match r.next_token().map_err(malformed)? {
             Token::Array(n) if n as usize == many.len() => {

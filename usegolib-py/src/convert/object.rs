@@ -192,12 +192,21 @@ pub(super) fn decode(
         Token::Ext(1, data) if data.len() == 8 => {
             let mut id = [0u8; 8];
             id.copy_from_slice(data);
-            let id = u64::from_be_bytes(id);
-            let cls = info.class.get().map(|c| c.bind(py));
-            crate::handle::new_object(py, module, &info.key, cls, id)
+            new(py, module, info, u64::from_be_bytes(id))
         }
         t => Err(bad_reply(format!("expected a handle, got {t:?}"))),
     }
+}
+
+/// The Python object of handle `id` of this type: an instance of its class.
+pub(super) fn new(
+    py: Python<'_>,
+    module: &Arc<GoModule>,
+    info: &ObjectInfo,
+    id: u64,
+) -> PyResult<Py<PyAny>> {
+    let cls = info.class.get().map(|c| c.bind(py));
+    crate::handle::new_object(py, module, &info.key, cls, id)
 }
 
 /// `obj`, when it is a closed Go object.

@@ -336,7 +336,7 @@ pub fn apply(
             Out::Ref {
                 record: Some(rec), ..
             } => record::decode(py, r, rec, module)?,
-            Out::Ref { record: None, .. } | Out::Buffer { .. } => any::decode(py, r)?,
+            Out::Ref { record: None, .. } | Out::Buffer { .. } => any::decode(py, r, module)?,
         };
         if let Out::Buffer { view, typecode } = o {
             let n = view.bind(py).len()?;

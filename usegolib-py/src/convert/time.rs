@@ -22,9 +22,7 @@ pub(super) fn encode(
     out: &mut Vec<u8>,
     obj: &Bound<'_, PyAny>,
 ) -> Result<(), ArgError> {
-    let t: (i64, i64, i64) = types_attr(obj.py(), &TO_WIRE, "time_to_wire")?
-        .call1((obj,))?
-        .extract()?;
+    let t = wire(obj)?;
     enc.open(obj)?;
     write_array_len(out, 3);
     write_int(out, t.0);
@@ -32,6 +30,20 @@ pub(super) fn encode(
     write_int(out, t.2);
     enc.close();
     Ok(())
+}
+
+/// `obj`, an aware datetime, as `(unix_seconds, nanoseconds, utc_offset_seconds)`.
+pub(super) fn wire(obj: &Bound<'_, PyAny>) -> PyResult<(i64, i64, i64)> {
+    types_attr(obj.py(), &TO_WIRE, "time_to_wire")?
+        .call1((obj,))?
+        .extract()
+}
+
+/// The `GoTime` of a wire time.
+pub(super) fn from_wire(py: Python<'_>, sec: i64, ns: i64, offset: i64) -> PyResult<Py<PyAny>> {
+    types_attr(py, &FROM_WIRE, "time_from_wire")?
+        .call1((sec, ns, offset))
+        .map(Bound::unbind)
 }
 
 #[inline(never)]
@@ -47,9 +59,7 @@ pub(super) fn decode(py: Python<'_>, r: &mut Reader<'_>) -> PyResult<Py<PyAny>> 
             t => return Err(bad_reply(format!("expected an int in a time, got {t:?}"))),
         };
     }
-    types_attr(py, &FROM_WIRE, "time_from_wire")?
-        .call1((parts[0], parts[1], parts[2]))
-        .map(Bound::unbind)
+    from_wire(py, parts[0], parts[1], parts[2])
 }
 
 pub(super) fn annotation(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {

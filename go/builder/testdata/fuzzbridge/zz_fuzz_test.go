@@ -287,6 +287,11 @@ func releaseHandles(t *testing.T, v any) {
 	case bridge.HandleID:
 		reply := usegolibBridge.Serve(request(2, uint64(x)), nil)
 		checkReply(t, nil, reply)
+	case bridge.Object: // a Go object inside any (docs/abi.md section 8.9)
+		reply := usegolibBridge.Serve(request(2, x.ID), nil)
+		checkReply(t, nil, reply)
+	case bridge.Tagged:
+		releaseHandles(t, x.Value)
 	case []any:
 		for _, e := range x {
 			releaseHandles(t, e)
