@@ -30,6 +30,8 @@ plain data, without Go values (see ``GoError.is_``).
 
 from __future__ import annotations
 
+import sys
+import threading
 from typing import Any
 
 from usegolib import _native
@@ -236,3 +238,42 @@ for _name, _value in {
     "__reduce__": _reduce,
 }.items():
     setattr(GoError, _name, _value)
+
+
+# The interpreter's own printer of an uncaught exception reads the cause slot directly, not the
+# __cause__ property (before Python 3.13, which prints through the traceback module): the
+# default hooks are wrapped so that the GoErrors about to be printed fill their causes first.
+# A hook the program set itself is left alone.
+def _fill_causes(exc: Any) -> None:
+    seen: set[int] = set()
+    stack = [exc]
+    while stack:
+        e = stack.pop()
+        if not isinstance(e, BaseException) or id(e) in seen:
+            continue
+        seen.add(id(e))
+        stack += [e.__cause__, e.__context__, *getattr(e, "exceptions", ())]
+
+
+def _fill_causes_quietly(exc: Any) -> None:
+    try:
+        _fill_causes(exc)
+    except Exception:  # noqa: BLE001, S110 - printing the exception must go on
+        pass
+
+
+def _excepthook(tp: Any, value: Any, tb: Any) -> None:
+    _fill_causes_quietly(value)
+    sys.__excepthook__(tp, value, tb)
+
+
+def _thread_excepthook(args: Any) -> None:
+    _fill_causes_quietly(args.exc_value)
+    threading.__excepthook__(args)
+
+
+if sys.version_info < (3, 13):
+    if sys.excepthook is sys.__excepthook__:
+        sys.excepthook = _excepthook
+    if threading.excepthook is threading.__excepthook__:
+        threading.excepthook = _thread_excepthook

@@ -154,6 +154,24 @@ def test_the_chain_is_asked_for_when_first_used(errs):
     assert leaf.__cause__ is None and leaf.wrapped == () and leaf.unwrap() is None
 
 
+def test_an_uncaught_error_prints_its_chain(artifact_root):
+    """The interpreter's own printer of an uncaught exception (sys.excepthook, and
+    threading.excepthook for a thread) shows the chain of a GoError that nothing asked for."""
+    r = run_py(
+        f"""
+        import threading, usegolib
+        errs = usegolib.import_({str(ERRS)!r}, artifact_dir={str(artifact_root)!r})
+        t = threading.Thread(target=errs.Find, args=("missing",))
+        t.start()
+        t.join()
+        errs.Find("missing")
+        """
+    )
+    assert r.returncode == 1
+    assert r.stderr.count("direct cause") == 4, r.stderr
+    assert r.stderr.count("GoError: not found") == 2, r.stderr
+
+
 def test_typed_errors_go_value_and_as(errs):
     err = raised(errs.Find, "typed")
     nf = err.as_(errs.NotFoundError)
