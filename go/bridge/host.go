@@ -55,7 +55,9 @@ func SetHostCaller(f HostCaller) { hostCaller.Store(&f) }
 type HostObject struct {
 	id     uint64
 	passes *atomic.Uint64
-	_      [30]uint64
+	// noScalar: the host refused the scalar form for it (host_scalar.go).
+	noScalar atomic.Bool
+	_        [29]uint64
 }
 
 // hostRef is what the cleanup of a HostObject knows of it.
@@ -397,6 +399,11 @@ func (c *HostCall) Err(err error) error {
 // 10), else it returns and the func returns zero values.
 func (c *HostCall) Fail(err error) {
 	c.free()
+	unwindIfAsked(err)
+}
+
+// unwindIfAsked panics with a *HostPanic when err is a *HostError whose host asked for it.
+func unwindIfAsked(err error) {
 	var he *HostError
 	if errors.As(err, &he) && he.Unwind {
 		panic(&HostPanic{Err: he})

@@ -25,9 +25,9 @@ use parking_lot::Mutex;
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PySequence, PyTuple};
 use usegolib_abi::{validate, write_array_len, write_nil, Limits, Reader, Token, Value};
-use usegolib_loader::{host_error, GoModule, HostHandler};
+use usegolib_loader::{host_error, GoModule, HostHandler, ScalarCall, ScalarOutcome};
 
-use crate::convert::{Callback, CallbackSig, Encoder};
+use crate::convert::{Callback, CallbackSig, Converter, Encoder};
 
 /// One host object: a Python callable Go holds, or the methods of an object implementing a Go
 /// interface (by method index, docs/abi.md section 10.7).
@@ -453,12 +453,7 @@ impl HostHandler for PyHost {
             0 => {
                 let entry = TABLE.lock().entries.get(&id).cloned();
                 let Some(entry) = entry else {
-                    return host_error(
-                        out,
-                        "unknown_host_object",
-                        &format!("no Python callable with id {id}: it was released"),
-                        vec![("id".into(), Value::Int(id as i64))],
-                    );
+                    return unknown(out, id);
                 };
                 IN_FLIGHT.fetch_add(1, Ordering::SeqCst);
                 let _leave = InFlight;
@@ -478,6 +473,125 @@ impl HostHandler for PyHost {
             ),
         }
     }
+
+    /// A callable whose func type has only bools, ints and floats, called without MessagePack
+    /// (docs/abi.md section 10.8); anything else is refused (Go then sends the general form).
+    /// The steps and the failures are the general form's.
+    fn call_scalar(&self, _module: &str, call: ScalarCall<'_>, out: &mut Vec<u8>) -> ScalarOutcome {
+        let entry = TABLE.lock().entries.get(&call.id).cloned();
+        let Some(entry) = entry else {
+            unknown(out, call.id);
+            return ScalarOutcome::Failed;
+        };
+        let method = usize::try_from(call.method)
+            .ok()
+            .and_then(|m| entry.methods.get(m));
+        let Some((obj, cb)) = method else {
+            return ScalarOutcome::Refused;
+        };
+        let sig = match &cb.sig {
+            Ok(sig)
+                if sig.scalar
+                    && sig.params.len() == call.nargs
+                    && sig.results.len() == call.nresults =>
+            {
+                sig
+            }
+            _ => return ScalarOutcome::Refused,
+        };
+        IN_FLIGHT.fetch_add(1, Ordering::SeqCst);
+        let _leave = InFlight;
+        if CLOSED.load(Ordering::SeqCst) {
+            unavailable(out);
+            return ScalarOutcome::Failed;
+        }
+        let words = call.words;
+        let done = Python::try_attach(|py| {
+            let f = obj.bind(py);
+            match run_scalar(py, sig, cb, &entry, f, words, out) {
+                Ok(()) => ScalarOutcome::Done,
+                Err(e) => {
+                    failed(py, &entry, f, e, out);
+                    ScalarOutcome::Failed
+                }
+            }
+        });
+        done.unwrap_or_else(|| {
+            unavailable(out);
+            ScalarOutcome::Failed
+        })
+    }
+}
+
+/// The `unknown_host_object` reply for `id`.
+fn unknown(out: &mut Vec<u8>, id: u64) {
+    host_error(
+        out,
+        "unknown_host_object",
+        &format!("no Python callable with id {id}: it was released"),
+        vec![("id".into(), Value::Int(id as i64))],
+    );
+}
+
+/// The Python value of an argument word of a scalar call (docs/abi.md section 10.8).
+fn word_arg<'py>(py: Python<'py>, conv: &Converter, w: u64) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match conv {
+        Converter::Bool => pyo3::types::PyBool::new(py, w != 0).to_owned().into_any(),
+        Converter::Int(t) if t.signed => (w as i64).into_pyobject(py)?.into_any(),
+        Converter::Int(_) => w.into_pyobject(py)?.into_any(),
+        _ => f64::from_bits(w).into_pyobject(py)?.into_any(),
+    })
+}
+
+/// Calls the callable of a scalar call with its argument words, and writes its results over
+/// them: converted as the general form converts them (the same checks and messages), then read
+/// back as words. `out` is scratch, left empty.
+fn run_scalar(
+    py: Python<'_>,
+    sig: &CallbackSig,
+    cb: &Callback,
+    entry: &Entry,
+    f: &Bound<'_, PyAny>,
+    words: &mut [u64],
+    out: &mut Vec<u8>,
+) -> PyResult<()> {
+    let v = match sig.params.as_slice() {
+        [] => f.call0()?,
+        [p] => f.call1((word_arg(py, p, words[0])?,))?,
+        [p, q] => f.call1((word_arg(py, p, words[0])?, word_arg(py, q, words[1])?))?,
+        ps => {
+            let args = ps
+                .iter()
+                .zip(words.iter())
+                .map(|(p, &w)| word_arg(py, p, w))
+                .collect::<PyResult<Vec<_>>>()?;
+            f.call1(PyTuple::new(py, args)?)?
+        }
+    };
+    out.clear();
+    results(sig, cb, entry, &v, out)?;
+    let mut r = Reader::new(out);
+    if sig.results.len() >= 2 {
+        let _ = r.next_token();
+    }
+    for w in words.iter_mut().take(sig.results.len()) {
+        *w = match r.next_token() {
+            Ok(Token::Bool(b)) => u64::from(b),
+            Ok(Token::Int(i)) => i as u64,
+            Ok(Token::Uint(u)) => u,
+            Ok(Token::F32(x)) => f64::from(x).to_bits(),
+            Ok(Token::F64(x)) => x.to_bits(),
+            _ => {
+                return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+                    "the Python callable for {} returned a value that is not a scalar",
+                    cb.go
+                )))
+            }
+        };
+    }
+    out.clear();
+    keep_result(v, &[]);
+    Ok(())
 }
 
 fn unavailable(out: &mut Vec<u8>) {
