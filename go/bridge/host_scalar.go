@@ -28,12 +28,22 @@ const (
 	ScalarRefused = 3 // the host takes this host object only in the general form
 )
 
+// ScalarFrame is the memory a scalar host call lends the host: the words, and where the host
+// writes the address and length of a failure reply (Out and OutLen, as the C trampoline's out
+// and out_len). It holds no Go pointers and is allocated on its own, so its address may go to
+// C (and the call allocates nothing for out and out_len).
+type ScalarFrame struct {
+	W      [MaxScalarWords]uint64
+	Out    uintptr
+	OutLen uintptr
+}
+
 // HostScalarCaller sends one scalar host call: the host object id, its method, nargs argument
-// words in w (the results are written over them, nres words), and buf lent for a failure
-// reply. It returns the outcome (ScalarOK, ScalarFailed with the reply, ScalarRefused), or ok
-// false when the host gave no answer. The generated main.go supplies it (the C trampoline) when
-// the host registered a scalar entry point.
-type HostScalarCaller func(id, method uint64, w *[MaxScalarWords]uint64, nargs, nres int, buf []byte) (outcome int, reply []byte, ok bool)
+// words in f.W (the results are written over them, nres words), and buf lent for a failure
+// reply. It returns the outcome (ScalarOK, ScalarFailed with the reply, ScalarRefused,
+// ScalarNoEntry), or ok false when the host gave no answer. The generated main.go supplies it
+// (the C trampoline).
+type HostScalarCaller func(id, method uint64, f *ScalarFrame, nargs, nres int, buf []byte) (outcome int, reply []byte, ok bool)
 
 var hostScalarCaller atomic.Pointer[HostScalarCaller]
 
@@ -54,7 +64,7 @@ var ErrScalarRefused = errors.New("the host refused the scalar form")
 // HostScalar is one scalar host call being made by a generated func wrapper: the caller writes
 // the arguments into W, and after Send reads the results from it.
 type HostScalar struct {
-	W      [MaxScalarWords]uint64
+	*ScalarFrame // its own allocation: C sees no Go pointer in it
 	h      *HostObject
 	f      HostScalarCaller
 	method uint64
@@ -62,7 +72,7 @@ type HostScalar struct {
 	d      Decoder
 }
 
-var hostScalars = sync.Pool{New: func() any { return &HostScalar{reply: make([]byte, 0, 512)} }}
+var hostScalars = sync.Pool{New: func() any { return &HostScalar{ScalarFrame: new(ScalarFrame), reply: make([]byte, 0, 512)} }}
 
 // Scalar starts a scalar call of h's method, or returns nil when the host has no scalar entry
 // point or refused it for h before (the caller then uses Call).
@@ -80,7 +90,7 @@ func (h *HostObject) Scalar(method int) *HostScalar {
 // W; ErrScalarRefused: nothing ran, send the call in the general form (the HostScalar is
 // freed); else the *HostError of the failure, to end the call with Err or Fail.
 func (s *HostScalar) Send(nargs, nres int) error {
-	outcome, reply, ok := s.f(s.h.id, s.method, &s.W, nargs, nres, s.reply[:0])
+	outcome, reply, ok := s.f(s.h.id, s.method, s.ScalarFrame, nargs, nres, s.reply[:0])
 	if !ok {
 		return &HostError{Kind: "host_unavailable", Message: "the host did not answer (it is shutting down, or has no handler)"}
 	}

@@ -17,7 +17,8 @@ func TestHostScalarOutcomes(t *testing.T) {
 	var outcome int
 	var reply []byte
 	calls := 0
-	SetHostScalarCaller(func(id, method uint64, w *[MaxScalarWords]uint64, nargs, nres int, buf []byte) (int, []byte, bool) {
+	SetHostScalarCaller(func(id, method uint64, f *ScalarFrame, nargs, nres int, buf []byte) (int, []byte, bool) {
+		w := &f.W
 		calls++
 		if id != 7 || method != 0 || nargs != 2 || nres != 1 {
 			t.Errorf("call %d %d %d %d", id, method, nargs, nres)

@@ -205,7 +205,11 @@ pub fn register(obj: &Bound<'_, PyAny>, cb: Arc<Callback>, module: &Arc<GoModule
     let call = current();
     {
         let table = TABLE.lock();
-        if let Some(e) = table.reuse.get(&key).and_then(|id| table.entries.get(id)) {
+        if let Some((id, e)) = table
+            .reuse
+            .get(&key)
+            .and_then(|&id| Some((id, table.entries.get(&id)?)))
+        {
             let mut last = e.call.lock();
             let free = match (&*last, &call) {
                 (None, _) => true,
@@ -217,7 +221,6 @@ pub fn register(obj: &Bound<'_, PyAny>, cb: Arc<Callback>, module: &Arc<GoModule
                 drop(last);
                 spare(old);
                 e.passes.fetch_add(1, Ordering::Relaxed);
-                let id = table.reuse[&key];
                 if call.is_some() {
                     REGISTERED.with(|r| r.borrow_mut().push((id, false)));
                 }
@@ -543,6 +546,41 @@ fn word_arg<'py>(py: Python<'py>, conv: &Converter, w: u64) -> PyResult<Bound<'p
     })
 }
 
+/// The word of `v`, a result of type `conv`, when it is exactly a bool, an int or a float64 that
+/// the general conversion takes as it is; else none (the general conversion decides).
+fn plain_word(conv: &Converter, v: &Bound<'_, PyAny>) -> Option<u64> {
+    use pyo3::types::{PyBool, PyFloat, PyInt};
+    match conv {
+        Converter::Int(t) if v.is_exact_instance_of::<PyInt>() => {
+            let i = v.extract::<i64>().ok()?;
+            (i128::from(i) >= t.min() && i128::from(i) <= t.max()).then_some(i as u64)
+        }
+        Converter::F64 => Some(v.cast_exact::<PyFloat>().ok()?.value().to_bits()),
+        Converter::Bool => Some(u64::from(v.cast_exact::<PyBool>().ok()?.is_true())),
+        _ => None,
+    }
+}
+
+/// Reads the `n` results the general conversion wrote in `out` (an array of them when n >= 2)
+/// into `words`.
+fn read_words(out: &[u8], n: usize, words: &mut [u64]) -> Option<()> {
+    let mut r = Reader::new(out);
+    if n >= 2 {
+        r.next_token().ok()?;
+    }
+    for w in words.iter_mut().take(n) {
+        *w = match r.next_token().ok()? {
+            Token::Bool(b) => u64::from(b),
+            Token::Int(i) => i as u64,
+            Token::Uint(u) => u,
+            Token::F32(x) => f64::from(x).to_bits(),
+            Token::F64(x) => x.to_bits(),
+            _ => return None,
+        };
+    }
+    Some(())
+}
+
 /// Calls the callable of a scalar call with its argument words, and writes its results over
 /// them: converted as the general form converts them (the same checks and messages), then read
 /// back as words. `out` is scratch, left empty.
@@ -568,26 +606,29 @@ fn run_scalar(
             f.call1(PyTuple::new(py, args)?)?
         }
     };
-    out.clear();
-    results(sig, cb, entry, &v, out)?;
-    let mut r = Reader::new(out);
-    if sig.results.len() >= 2 {
-        let _ = r.next_token();
-    }
-    for w in words.iter_mut().take(sig.results.len()) {
-        *w = match r.next_token() {
-            Ok(Token::Bool(b)) => u64::from(b),
-            Ok(Token::Int(i)) => i as u64,
-            Ok(Token::Uint(u)) => u,
-            Ok(Token::F32(x)) => f64::from(x).to_bits(),
-            Ok(Token::F64(x)) => x.to_bits(),
-            _ => {
-                return Err(pyo3::exceptions::PyTypeError::new_err(format!(
-                    "the Python callable for {} returned a value that is not a scalar",
-                    cb.go
-                )))
-            }
-        };
+    // Exact bools, ints and floats that fit: their words at once; anything else converted
+    // as the general form converts it, with its checks and messages.
+    let plain = match sig.results.as_slice() {
+        [] => true,
+        [one] => plain_word(one, &v).map(|w| words[0] = w).is_some(),
+        many => v.cast::<PyTuple>().ok().is_some_and(|t| {
+            t.len() == many.len()
+                && many
+                    .iter()
+                    .zip(t.iter())
+                    .zip(words.iter_mut())
+                    .all(|((conv, item), w)| plain_word(conv, &item).map(|x| *w = x).is_some())
+        }),
+    };
+    if !plain {
+        out.clear();
+        results(sig, cb, entry, &v, out)?;
+        read_words(out, sig.results.len(), words).ok_or_else(|| {
+            pyo3::exceptions::PyTypeError::new_err(format!(
+                "the Python callable for {} returned a value that is not a scalar",
+                cb.go
+            ))
+        })?;
     }
     out.clear();
     keep_result(v, &[]);
