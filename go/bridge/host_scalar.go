@@ -65,11 +65,11 @@ var ErrScalarRefused = errors.New("the host refused the scalar form")
 // the arguments into W, and after Send reads the results from it.
 type HostScalar struct {
 	*ScalarFrame // its own allocation: C sees no Go pointer in it
-	h      *HostObject
-	f      HostScalarCaller
-	method uint64
-	reply  []byte
-	d      Decoder
+	h            *HostObject
+	f            HostScalarCaller
+	method       uint64
+	reply        []byte
+	d            Decoder
 }
 
 var hostScalars = sync.Pool{New: func() any { return &HostScalar{ScalarFrame: new(ScalarFrame), reply: make([]byte, 0, 512)} }}
