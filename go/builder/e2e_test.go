@@ -434,7 +434,7 @@ func TestEndToEndOtherFixtures(t *testing.T) {
 		funcs           []string
 		extraSymbols    []string
 	}{
-		{"bench", "example.com/bench", []string{"AddInt", "Apply", "ApplyOnGoThread", "Counter.Inc", "Counter.__new__", "Echo", "EchoPoint", "Func_int64__int64.__call__", "NewCounter", "Spin", "Sum", "WriteN"}, []string{"usegolib_floor_addint"}},
+		{"bench", "example.com/bench", []string{"AddInt", "Apply", "ApplyNamed", "ApplyOnGoThread", "Counter.Inc", "Counter.__new__", "Echo", "EchoPoint", "Func_Num__Num.__call__", "Func_int64__int64.__call__", "NewCounter", "Spin", "Sum", "WriteN"}, []string{"usegolib_floor_addint"}},
 		{"other", "example.com/other", []string{"AddInt", "Name"}, nil},
 		// variadic: ...byte (the bytes kind, once a generator crash), ...Octet, ...[]byte, ...rune.
 		{"variadic", "example.com/variadic", []string{"Chunks", "Count", "Join", "Octets", "Runes", "Uint8s"}, nil},
