@@ -61,10 +61,12 @@ func (g *goGen) hostMaker(t *scan.Type, cb *scan.Callback) string {
 	var b strings.Builder
 	sig := g.hostSignature(cb)
 	fmt.Fprintf(&b, "\n// %s wraps a host callable as a %s (docs/abi.md section 10).\n", name, g.handleGo(t))
-	fmt.Fprintf(&b, "func %s(h *bridge.HostObject) %s {\nreturn func%s {\n", name, g.spell(t.Canon), sig)
+	fmt.Fprintf(&b, "func %s(h *bridge.HostObject) %s {\n", name, g.spell(t.Canon))
+	fmt.Fprintf(&b, "if f, ok := h.Made().(%s); ok {\nreturn f\n}\n", g.spell(t.Canon))
+	fmt.Fprintf(&b, "f := func%s {\n", sig)
 	hostScalar(&b, cb)
 	g.hostBody(&b, cb, fmt.Sprintf("h.Call(%d)", len(cb.Params)))
-	b.WriteString("}\n}\n")
+	b.WriteString("}\nh.SetMade(f)\nreturn f\n}\n")
 	g.hostMakers[name] = b.String()
 	return name
 }
