@@ -8,8 +8,10 @@ Prints one table of medians (5 rounds after warm-up), measured in one run:
 2. ``Echo`` of 1 KiB, 64 KiB and 1 MiB of bytes
 3. ``Sum`` of a list of 1000 ints
 4. ``Apply(lambda x: x + 1, 1)``: a Go -> Python callback round trip, beside ``AddInt`` and the
-   callback's floor; the same with a new lambda each call; the same callback called from a
-   goroutine (a thread Go created, a Python thread state per call)
+   callback's floor (``func(int64) int64``: the scalar form of host calls, docs/abi.md 10.8);
+   the same through a named int type (``ApplyNamed``: the general form, with MessagePack); the
+   same with a new lambda each call; the same callback called from a goroutine (a thread Go
+   created, a Python thread state per call)
    ``WriteN(io.BytesIO(), 100 MiB)``: Go writing 100 MiB into a Python ``io.BytesIO`` in 64 KiB
    chunks, against one 100 MiB copy in Python
 5. two Python threads calling ``Spin(50)`` (a ~50 us Go busy loop) against one: throughput ratio
@@ -170,9 +172,11 @@ def measure_ours(counts: dict[str, int]) -> dict:
             (gotoc, (1, per), counts["callback"] // per),
             (_native._bench_detach, (per,), counts["callback"] // per),
             (inc, (1,), counts["callback"]),
+            (b.ApplyNamed, (inc, 1), counts["callback"]),
         ]
     )
     out["callback_ns"], out["callback_addint_ns"] = r[0], r[1]
+    out["callback_general_ns"] = r[6]
     parts = list(zip(r[2], [x / per for x in r[3]], [x / per for x in r[4]], r[5], strict=True))
     out["floor_callback_ns"] = [sum(p) for p in parts]
     out["floor_callback_parts_ns"] = parts
@@ -185,7 +189,9 @@ def measure_ours(counts: dict[str, int]) -> dict:
     (out["callback_thread_ns"],) = _timing.interleaved(
         [(b.ApplyOnGoThread, (inc, 1), counts["callback_thread"])]
     )
-    if b.Apply(inc, 1) != 2 or fresh(1) != 2 or b.ApplyOnGoThread(inc, 41) != 42:
+    if b.Apply(inc, 1) != 2 or b.ApplyNamed(inc, 1) != 2:
+        raise AssertionError("Apply(lambda x: x + 1, ...) did not add one")
+    if fresh(1) != 2 or b.ApplyOnGoThread(inc, 41) != 42:
         raise AssertionError("Apply(lambda x: x + 1, ...) did not add one")
 
     total, chunk = WRITER_BYTES, 64 << 10
@@ -506,6 +512,16 @@ def build_rows(ours: dict, peer: dict) -> list[Row]:
     )
     rows.append(
         Row(
+            "  same, general form (named int type)",
+            "ns",
+            _med(ours, "callback_general_ns"),
+            cb_add,
+            None,
+            peer_none="-",
+        )
+    )
+    rows.append(
+        Row(
             "  same, a new lambda each call",
             "ns",
             _med(ours, "callback_fresh_ns"),
@@ -641,7 +657,10 @@ def print_notes(ours: dict, peer: dict, missing: dict[str, str], args, counts, p
         "re-take (`_native._bench_detach`, n `py.detach(|| ())`) and the Python call "
         "`inc(1)`: what a callback costs with no envelope, no host table and no conversion. "
         "The callable passed in these rows is the same each call, as in a loop over a prebuilt "
-        "callable: it keeps its host-object id while Go holds it. The row after passes a new "
+        "callable: it keeps its host-object id while Go holds it. Apply's func(int64) int64 "
+        "takes the scalar form of host calls (docs/abi.md 10.8, no MessagePack); the general "
+        "form row calls ApplyNamed, the same through a named int type (MessagePack request "
+        "and reply), in the same rounds, against AddInt. The row after that passes a new "
         "lambda each call (made by a Python wrapper, `apply(lambda y: y + 1, x)`, whose own cost "
         "is in the figure), registered each time and released by Go's collector; "
         "the peer has no callbacks. io.Writer: Go "

@@ -248,7 +248,7 @@ func checkSymbols(t *testing.T, lib string) {
 			exported = append(exported, s.Name)
 		}
 	}
-	if got, want := strings.Join(sorted(exported), " "), "usegolib_abi_version usegolib_call usegolib_free usegolib_schema usegolib_set_host"; got != want {
+	if got, want := strings.Join(sorted(exported), " "), "usegolib_abi_version usegolib_call usegolib_free usegolib_schema usegolib_set_host usegolib_set_host_scalar"; got != want {
 		t.Errorf("exported usegolib_ functions: %s\nwant exactly: %s", got, want)
 	}
 }
@@ -434,7 +434,7 @@ func TestEndToEndOtherFixtures(t *testing.T) {
 		funcs           []string
 		extraSymbols    []string
 	}{
-		{"bench", "example.com/bench", []string{"AddInt", "Apply", "ApplyOnGoThread", "Counter.Inc", "Counter.__new__", "Echo", "EchoPoint", "Func_int64__int64.__call__", "NewCounter", "Spin", "Sum", "WriteN"}, []string{"usegolib_floor_addint"}},
+		{"bench", "example.com/bench", []string{"AddInt", "Apply", "ApplyNamed", "ApplyOnGoThread", "Counter.Inc", "Counter.__new__", "Echo", "EchoPoint", "Func_Num__Num.__call__", "Func_int64__int64.__call__", "NewCounter", "Spin", "Sum", "WriteN"}, []string{"usegolib_floor_addint"}},
 		{"other", "example.com/other", []string{"AddInt", "Name"}, nil},
 		// variadic: ...byte (the bytes kind, once a generator crash), ...Octet, ...[]byte, ...rune.
 		{"variadic", "example.com/variadic", []string{"Chunks", "Count", "Join", "Octets", "Runes", "Uint8s"}, nil},
@@ -487,7 +487,7 @@ func TestEndToEndOtherFixtures(t *testing.T) {
 					have[s.Name] = true
 				}
 			}
-			for _, want := range append([]string{"usegolib_abi_version", "usegolib_call", "usegolib_free", "usegolib_schema", "usegolib_set_host"}, tc.extraSymbols...) {
+			for _, want := range append([]string{"usegolib_abi_version", "usegolib_call", "usegolib_free", "usegolib_schema", "usegolib_set_host", "usegolib_set_host_scalar"}, tc.extraSymbols...) {
 				if !have[want] {
 					t.Errorf("%s is not exported", want)
 				}
