@@ -210,11 +210,20 @@ func (g *goGen) guard(alias string, f *scan.Func) string {
 	case scan.KindFunc:
 		return fmt.Sprintf("var _ %s = %s.%s%s", g.funcType(f), alias, f.GoName, g.typeArgs(f))
 	case scan.KindMethod:
+		if f.FieldSel != "" {
+			return "" // a field accessor: the assignment checks the field's type
+		}
 		recv := g.spell(f.Params[0].Type.Canon)
+		ft := g.funcType(f)
+		if f.Params[0].Type.Kind == scan.Record {
+			// A record's method, called on a local copy: through *T, whatever its receiver.
+			ft = "func(*" + strings.TrimPrefix(ft, "func(")
+			recv = "*" + recv
+		}
 		if strings.HasPrefix(recv, "*") {
 			recv = "(" + recv + ")"
 		}
-		return fmt.Sprintf("var _ %s = %s.%s", g.funcType(f), recv, f.GoName)
+		return fmt.Sprintf("var _ %s = %s.%s", ft, recv, f.GoName)
 	case scan.KindVar:
 		if f.VarAddr {
 			return fmt.Sprintf("var _ %s = &%s.%s", g.spell(f.Results[0].Type.Canon), alias, f.GoName)
@@ -251,7 +260,7 @@ func (g *goGen) adapter(id int, alias, pkgPath string, f *scan.Func) {
 	for i, v := range f.Params {
 		a := "a" + strconv.Itoa(i)
 		call, conv := g.decode(&v.Type, "&d")
-		if (f.Kind == scan.KindMethod || f.Kind == scan.KindCall) && i == 0 {
+		if (f.Kind == scan.KindMethod || f.Kind == scan.KindCall) && i == 0 && v.Type.Kind != scan.Record {
 			call = fmt.Sprintf("bridge.DecodeReceiver[%s](&d, %s)", g.spell(v.Type.Canon), strconv.Quote(v.Go))
 		} else if k := outSlotKind(f, i); k == "Slice" {
 			call = g.sliceArg(&v.Type, i)
@@ -276,6 +285,12 @@ func (g *goGen) adapter(id int, alias, pkgPath string, f *scan.Func) {
 	switch f.Kind {
 	case scan.KindMethod:
 		call = fmt.Sprintf("%s.%s(%s)", args[0], f.GoName, strings.Join(args[1:], ", "))
+		if f.FieldSel != "" {
+			call = args[0] + "." + f.FieldSel // a field accessor
+		}
+		if f.SetField {
+			call = fmt.Sprintf("%s.%s = %s", args[0], f.FieldSel, args[1]) // no results: a statement
+		}
 	case scan.KindCall:
 		call = fmt.Sprintf("%s(%s)", args[0], strings.Join(args[1:], ", "))
 	case scan.KindVar:

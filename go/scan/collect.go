@@ -450,14 +450,8 @@ func (c *checker) collectMethods(cp *checkedPackage, n *types.Named) {
 	if def.Func {
 		recv.Kind = FuncValue
 	}
-	ms := types.NewMethodSet(recvType)
-	for i := 0; i < ms.Len(); i++ {
-		sel := ms.At(i)
-		m := sel.Obj().(*types.Func)
-		if !m.Exported() {
-			continue
-		}
-		sig := sel.Type().(*types.Signature)
+	for _, sel := range exportedMethods(recvType) {
+		m, sig := sel.Obj().(*types.Func), sel.Type().(*types.Signature)
 		entry := name + "." + m.Name()
 		msig := methodSignature(recvType, m.Name(), sig, qual)
 		params, results, hasErr, err := c.checkSignature(sig, qual)
@@ -472,6 +466,9 @@ func (c *checker) collectMethods(cp *checkedPackage, n *types.Named) {
 			Kind: KindMethod, GoName: m.Name(), Receiver: def.Key, Variadic: sig.Variadic(),
 		})
 	}
+	if def.Struct && !isValueObject(n) {
+		c.recordMethods(cp, n, def)
+	}
 	if def.Struct {
 		goType := types.TypeString(types.NewPointer(n), qual)
 		cp.entries = append(cp.entries, &Func{
@@ -485,6 +482,81 @@ func (c *checker) collectMethods(cp *checkedPackage, n *types.Named) {
 			GoName:     name,
 			Constructs: def.Key,
 		})
+	}
+}
+
+// exportedMethods returns the exported methods of the method set of t.
+func exportedMethods(t types.Type) []*types.Selection {
+	ms := types.NewMethodSet(t)
+	var out []*types.Selection
+	for i := 0; i < ms.Len(); i++ {
+		if ms.At(i).Obj().Exported() {
+			out = append(out, ms.At(i))
+		}
+	}
+	return out
+}
+
+// recordMethods adds the methods of n's record form (n a struct whose fields are all exported,
+// with methods): entries named "X.Fields.M" with receiver "@" + key, whose first parameter is
+// the record by value. Go calls the method on a copy of it (a local variable), so a method with
+// a pointer receiver changes only that copy, as its doc says. reachable keeps them only for
+// records some entry or field uses by value.
+func (c *checker) recordMethods(cp *checkedPackage, n *types.Named, def *TypeDef) {
+	qual := types.RelativeTo(cp.tpkg)
+	recv := Var{Name: "recv", Go: types.TypeString(n, qual), Type: Type{Wire: "@" + def.Key, Canon: def.Canon, Kind: Record, Key: def.Key}}
+	for _, sel := range exportedMethods(types.NewPointer(n)) {
+		m, sig := sel.Obj().(*types.Func), sel.Type().(*types.Signature)
+		params, results, hasErr, err := c.checkSignature(sig, qual)
+		if err != nil {
+			continue // skipped already as the method of *X
+		}
+		doc := c.methodDoc(m)
+		recvType := types.Type(n)
+		if _, ptr := types.Unalias(m.Type().(*types.Signature).Recv().Type()).(*types.Pointer); ptr {
+			recvType = types.NewPointer(n)
+			note := "Pointer receiver: Go calls it on a copy of this record; changes it makes to the copy are not seen."
+			doc = strings.TrimSpace(doc + "\n\n" + note)
+		}
+		cp.entries = append(cp.entries, &Func{
+			Name: def.Name + ".Fields." + m.Name(), Doc: doc, Signature: methodSignature(recvType, m.Name(), sig, qual),
+			Params:  append([]Var{recv}, params...),
+			Results: results, Error: hasErr,
+			Kind: KindMethod, GoName: m.Name(), Receiver: "@" + def.Key, Variadic: sig.Variadic(),
+		})
+	}
+}
+
+// fieldAccessors adds the field accessors of the struct handle types of the schema declared in
+// pkgs: for each exported field of the type's record form (not behind an embedded pointer,
+// which may be nil), a getter "X.F.__get__" and a setter "X.F.__set__", method entries on the
+// Go object (docs/abi.md section 8.3). Their types are the fields', already in the schema.
+func (c *checker) fieldAccessors(pkgs []*Package, types map[string]*TypeDef) {
+	byPath := map[string]*Package{}
+	for _, p := range pkgs {
+		byPath[p.Path] = p
+	}
+	for _, key := range sortedKeys(types) {
+		d := types[key]
+		p := byPath[d.Package]
+		if p == nil || d.Kind != "handle" || !d.Struct || d.FieldsErr != "" || c.named[key] == nil {
+			continue
+		}
+		recv := Var{Name: "recv", Go: d.Go, Type: Type{Wire: "&" + key, Canon: "*" + d.Canon, Kind: Handle, Key: key}}
+		for _, f := range d.Fields {
+			if len(f.Ptrs) > 0 {
+				continue
+			}
+			value := Var{Name: "value", Go: f.Go, Type: f.Type}
+			p.Funcs = append(p.Funcs,
+				&Func{Name: d.Name + "." + f.Name + ".__get__", Doc: f.Doc, Kind: KindMethod, Receiver: key, GoName: f.Name,
+					Signature: fmt.Sprintf("func (%s) %s.__get__() %s", d.Go, f.Name, f.Go),
+					Params:    []Var{recv}, Results: []Var{{Go: f.Go, Type: f.Type}}, FieldSel: f.Sel},
+				&Func{Name: d.Name + "." + f.Name + ".__set__", Doc: f.Doc, Kind: KindMethod, Receiver: key, GoName: f.Name,
+					Signature: fmt.Sprintf("func (%s) %s.__set__(value %s)", d.Go, f.Name, f.Go),
+					Params:    []Var{recv, value}, FieldSel: f.Sel, SetField: true})
+		}
+		sort.Slice(p.Funcs, func(i, j int) bool { return p.Funcs[i].Name < p.Funcs[j].Name })
 	}
 }
 
@@ -527,10 +599,16 @@ func (c *checker) finish(cp *checkedPackage) *Package {
 // and constructors of handle types.
 func (c *checker) reachable(pkgs []*Package) map[string]*TypeDef {
 	out := map[string]*TypeDef{}
+	// ctorFields is the record a constructor entry being visited takes: the type's own fields,
+	// not a use of its record form by value.
+	var ctorFields *Type
 	var visit func(t *Type)
 	visit = func(t *Type) {
 		if t == nil {
 			return
+		}
+		if t.Kind == Record && t != ctorFields {
+			c.byValue[t.Key] = true
 		}
 		switch t.Kind {
 		case Record, Handle, FuncValue:
@@ -565,6 +643,10 @@ func (c *checker) reachable(pkgs []*Package) map[string]*TypeDef {
 		}
 	}
 	visitEntry := func(f *Func) {
+		ctorFields = nil
+		if f.Kind == KindConstructor {
+			ctorFields = f.Params[0].Type.Elem
+		}
 		for i := range f.Params {
 			visit(&f.Params[i].Type)
 		}
@@ -572,9 +654,10 @@ func (c *checker) reachable(pkgs []*Package) map[string]*TypeDef {
 			visit(&f.Results[i].Type)
 		}
 	}
+	recordMethod := func(f *Func) bool { return strings.HasPrefix(f.Receiver, "@") }
 	for _, p := range pkgs {
 		for _, f := range p.Funcs {
-			if f.Kind != KindCall || !unnamed(f.Receiver) {
+			if (f.Kind != KindCall || !unnamed(f.Receiver)) && !recordMethod(f) {
 				visitEntry(f)
 			}
 		}
@@ -586,21 +669,28 @@ func (c *checker) reachable(pkgs []*Package) map[string]*TypeDef {
 			visit(&Type{Kind: Record, Key: key})
 		}
 	}
-	// Calling a used unnamed func type may use more of them.
+	// Calling a used unnamed func type may use more of them, and a record used by value
+	// brings its methods, which may use more records.
+	kept := map[*Func]bool{}
 	for grew := true; grew; {
-		n := len(out)
+		n, nv := len(out), len(c.byValue)
 		for _, p := range pkgs {
 			for _, f := range p.Funcs {
 				if f.Kind == KindCall && unnamed(f.Receiver) && out[f.Receiver] != nil {
 					visitEntry(f)
 				}
+				if recordMethod(f) && !kept[f] && c.byValue[f.Receiver[1:]] {
+					kept[f] = true
+					visitEntry(f)
+				}
 			}
 		}
-		grew = len(out) > n
+		grew = len(out) > n || len(c.byValue) > nv
 	}
+	c.fieldAccessors(pkgs, out)
 	for _, p := range pkgs {
 		p.Funcs = slices.DeleteFunc(p.Funcs, func(f *Func) bool {
-			return f.Kind == KindCall && unnamed(f.Receiver) && out[f.Receiver] == nil
+			return f.Kind == KindCall && unnamed(f.Receiver) && out[f.Receiver] == nil || recordMethod(f) && !kept[f]
 		})
 		p.Skipped = slices.DeleteFunc(p.Skipped, func(s *Skipped) bool {
 			key, ok := c.skippedCalls[p.Path+"."+s.Name]
@@ -609,6 +699,9 @@ func (c *checker) reachable(pkgs []*Package) map[string]*TypeDef {
 		for _, f := range p.Funcs {
 			switch f.Kind {
 			case KindMethod, KindCall:
+				if recordMethod(f) {
+					continue // found by its receiver "@key", not listed in the type's methods
+				}
 				d := c.types[f.Receiver]
 				d.Methods = append(d.Methods, f.Name)
 			case KindConstructor:

@@ -73,9 +73,9 @@ type candidate struct {
 // recordFields flattens the struct n as encoding/json does (typeFields in
 // encoding/json/encode.go): exported fields, and those of embedded structs
 // without a tag name, promoted; the shallowest wins; two at the same depth
-// cancel each other out unless exactly one is tagged. optional makes every
-// field optional on input (the fields of a handle type, read by its
-// constructor).
+// cancel each other out unless exactly one is tagged. optional (a handle type,
+// whose constructor reads them) lets a struct with no exported field have its
+// (empty) record form. No field is required on input (see field).
 func (c *checker) recordFields(n *types.Named, optional bool) ([]Field, error) {
 	type level struct {
 		typ   types.Type
@@ -154,7 +154,7 @@ func (c *checker) recordFields(n *types.Named, optional bool) ([]Field, error) {
 
 	out := make([]Field, 0, len(kept))
 	for _, cd := range kept {
-		f, err := c.field(n, cd, optional)
+		f, err := c.field(n, cd)
 		if err != nil {
 			return nil, err
 		}
@@ -168,9 +168,8 @@ func isStruct(t types.Type) bool {
 	return ok
 }
 
-// field turns a kept candidate into a Field: its wire type, whether it is
-// required, and the selectors generated code uses to reach it.
-func (c *checker) field(n *types.Named, cd candidate, optional bool) (Field, error) {
+// field turns a kept candidate into a Field: its wire type and the selectors generated code uses to reach it.
+func (c *checker) field(n *types.Named, cd candidate) (Field, error) {
 	sf := cd.v
 	qual := types.RelativeTo(sf.Pkg())
 	goType := types.TypeString(sf.Type(), qual)
@@ -198,11 +197,9 @@ func (c *checker) field(n *types.Named, cd candidate, optional bool) (Field, err
 		return Field{}, fmt.Errorf("field %s is reachable only through an unexported embedded field", sf.Name())
 	}
 	f.Sel = sel
-	switch t.Kind {
-	case Pointer, Slice, Bytes, Map, Any, Handle, FuncValue:
-	default:
-		f.Required = !cd.omit && !optional && len(f.Ptrs) == 0
-	}
+	// No field is required: a record follows Go's T{...} literal, every field left out takes its
+	// zero value (docs/abi.md section 8.2, docs/adr/0019).
+	f.Required = false
 	if on, ok := cd.owner.(*types.Named); ok && on.Obj().Pkg() != nil {
 		f.Doc = c.docs[on.Obj().Pkg().Path()+"."+on.Obj().Name()+"."+sf.Name()]
 	}
