@@ -7,6 +7,8 @@ Prints one table of medians (5 rounds after warm-up), measured in one run:
 1. ``AddInt(1, 2)``, against a direct pyo3 -> cgo call of the same Go function (no envelope)
 2. ``Echo`` of 1 KiB, 64 KiB and 1 MiB of bytes
 3. ``Sum`` of a list of 1000 ints
+   ``r.Int()``: a method on a record (gjson's ``Result`` shape, sent by value), beside
+   ``AddInt`` measured in the same rounds
 4. ``Apply(lambda x: x + 1, 1)``: a Go -> Python callback round trip, beside ``AddInt`` and the
    callback's floor; the same with a new lambda each call; the same callback called from a
    goroutine (a thread Go created, a Python thread state per call)
@@ -58,6 +60,7 @@ OURS_COUNTS = {
     "sum": 20_000,
     "struct": 100_000,
     "method": 300_000,
+    "record_method": 300_000,
     "spin": 3_000,
     "callback": 200_000,
     "callback_thread": 20_000,
@@ -156,6 +159,12 @@ def measure_ours(counts: dict[str, int]) -> dict:
     before = counter.Inc(0)
     if counter.Inc(1) != before + 1:
         raise AssertionError("Counter.Inc(1) did not add one")
+    rec = b.GetNum()  # a record whose type has methods: r.Int() sends the record by value
+    out["record_method_ns"], out["record_method_addint_ns"] = _timing.interleaved(
+        [(rec.Int, (), counts["record_method"]), (add, (1, 2), counts["record_method"])]
+    )
+    if rec.Int() != 42:
+        raise AssertionError(f"Result.Int() = {rec.Int()!r}, want 42")
 
     inc = lambda x: x + 1  # noqa: E731 - the callable a user would pass
     # The callback's floor, measured in the same rounds: the detached AddInt floor, plus one
@@ -477,6 +486,16 @@ def build_rows(ours: dict, peer: dict) -> list[Row]:
             "ns",
             _med(ours, "method_lookup_ns"),
             None,
+            None,
+            peer_none="-",
+        )
+    )
+    rows.append(
+        Row(
+            "r.Int(): method on a record, vs AddInt",
+            "ns",
+            _med(ours, "record_method_ns"),
+            _med(ours, "record_method_addint_ns"),
             None,
             peer_none="-",
         )

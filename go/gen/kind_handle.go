@@ -13,7 +13,12 @@ var _ = register(scan.Handle, handleUnit{})
 // value stays in Go and an id travels (bridge/handle_table.go).
 type handleUnit struct{ scalar }
 
-func (handleUnit) helperName(g *goGen, t *scan.Type) string { return "h_" + g.aliasName(t.Canon) }
+func (handleUnit) helperName(g *goGen, t *scan.Type) string {
+	if t.ByValue {
+		return "v_" + g.aliasName(t.Canon) // T, beside *T's h_
+	}
+	return "h_" + g.aliasName(t.Canon)
+}
 
 func (handleUnit) decode(g *goGen, t *scan.Type, d string) (string, func(string) string) {
 	if def := g.types[t.Key]; def != nil && def.Implement != nil {

@@ -124,6 +124,7 @@ def test_decimal_values_are_go_objects(v, tmp_path):
         """,
     )
     assert "\n".join(got) + "\n" == want
+    assert v.Count([d, None], [d, d]) == 3  # []*Decimal beside []Decimal
     with pytest.raises(usegolib.GoError, match="can't convert x to decimal"):
         v.NewFromString("x")
 
@@ -251,3 +252,18 @@ def test_option_struct_errors(v):
         v.Transform("x", {"Minify": "yes"})
     with pytest.raises(TypeError, match=r"field Loader \(Loader Loader\)"):
         v.Transform("x", v.Options(Loader="ts"))
+
+
+def test_stubs_and_show_list_fields_and_record_methods(v, artifact_root, capsys):
+    from usegolib import _stubs, cli
+
+    text = _stubs.render(v._go_module, "example.com/values")
+    match = text.split("class Match(GoObject):")[1].split("\nclass ")[0]
+    assert "    Index: int\n" in match and "    Price: Decimal\n" in match
+    assert "__get__" not in text and "__set__" not in text
+    result = text.split("class Result(GoObject):")[1].split("\nclass ")[0]
+    assert "def Int(self) -> int" in result
+    root = str(artifact_root)
+    assert cli.main(["--artifact-dir", root, "show", str(FIXTURES / "values"), "--no-build"]) == 0
+    shown = capsys.readouterr().out
+    assert "    field Index int\n" in shown and "Index.__get__" not in shown
