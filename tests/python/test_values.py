@@ -12,7 +12,7 @@ import textwrap
 
 import pytest
 import usegolib
-from conftest import FIXTURES
+from conftest import FIXTURES, go_output, require_module
 
 DOC = '{"name": {"first": "Tom", "last": "Anderson"}, "age": 37, "kids": ["Sara", "Alex"], "ok": true}'
 
@@ -267,3 +267,79 @@ def test_stubs_and_show_list_fields_and_record_methods(v, artifact_root, capsys)
     assert cli.main(["--artifact-dir", root, "show", str(FIXTURES / "values"), "--no-build"]) == 0
     shown = capsys.readouterr().out
     assert "    field Index int\n" in shown and "Index.__get__" not in shown
+
+
+# The real libraries the issue names, as their READMEs use them, compared with Go.
+
+GJSON = ("github.com/tidwall/gjson", "v1.18.0")
+DECIMAL = ("github.com/shopspring/decimal", "v1.4.0")
+GJSON_DOC = (
+    b'{"name": {"first": "Tom", "last": "Anderson"}, "age": 37, '
+    b'"children": ["Sara", "Alex", "Jack"], "fav.movie": "Deer Hunter", '
+    b'"friends": [{"first": "Dale", "age": 44}, {"first": "Roger", "age": 68}]}'
+)
+
+
+def real(module: tuple[str, str]):
+    path, version = module
+    require_module(f"{path}@{version}")
+    return usegolib.import_(f"{path}@{version}")
+
+
+def test_gjson_results_keep_their_methods(tmp_path):
+    gjson = real(GJSON)
+    doc = GJSON_DOC.decode()
+    paths = ["name.last", "age", "children", "children.#", "children.1", "friends.#.first", "x"]
+    got = []
+    for p in paths:
+        r = gjson.Get(doc, p)
+        got.append(f"{r.String()}|{r.Int()}|{str(r.Exists()).lower()}|{r.Type}")
+    got.append(gjson.Get(doc, "name").Get("first").String())
+    got.append(",".join(x.String() for x in gjson.Get(doc, "children").Array()))
+    want = go_output(
+        tmp_path,
+        dict([GJSON]),
+        "fmt github.com/tidwall/gjson",
+        f"""\
+        doc := string(src)
+        for _, p := range []string{{{", ".join(f'"{p}"' for p in paths)}}} {{
+        \tr := gjson.Get(doc, p)
+        \tfmt.Fprintf(&b, "%s|%d|%t|%d\\n", r.String(), r.Int(), r.Exists(), int(r.Type))
+        }}
+        fmt.Fprintln(&b, gjson.Get(doc, "name").Get("first").String())
+        s := ""
+        for i, x := range gjson.Get(doc, "children").Array() {{
+        \tif i > 0 {{
+        \t\ts += ","
+        \t}}
+        \ts += x.String()
+        }}
+        fmt.Fprintln(&b, s)
+        """,
+        GJSON_DOC,
+    )
+    assert "\n".join(got) + "\n" == want.decode()
+
+
+def test_shopspring_decimal_values_are_go_objects(tmp_path):
+    decimal = real(DECIMAL)
+    price = decimal.NewFromString("136.02")
+    qty = decimal.NewFromInt(3)
+    fee = decimal.NewFromString(".035")
+    total = price.Mul(qty).Add(fee)
+    got = [total.String(), total.StringFixed(2), str(total.Exponent()), price.Cmp(qty)]
+    want = go_output(
+        tmp_path,
+        dict([DECIMAL]),
+        "fmt github.com/shopspring/decimal",
+        """\
+        price, _ := decimal.NewFromString("136.02")
+        qty := decimal.NewFromInt(3)
+        fee, _ := decimal.NewFromString(".035")
+        total := price.Mul(qty).Add(fee)
+        fmt.Fprintf(&b, "%s %s %d %d", total.String(), total.StringFixed(2), total.Exponent(), price.Cmp(qty))
+        """,
+        b"",
+    )
+    assert " ".join(str(x) for x in got) == want.decode()
+    assert isinstance(total, usegolib.GoObject)
