@@ -333,6 +333,7 @@ def test_shopspring_decimal_values_are_go_objects(tmp_path):
         dict([DECIMAL]),
         "fmt github.com/shopspring/decimal",
         """\
+        _ = src
         price, _ := decimal.NewFromString("136.02")
         qty := decimal.NewFromInt(3)
         fee, _ := decimal.NewFromString(".035")
