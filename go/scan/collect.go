@@ -539,14 +539,11 @@ func (c *checker) fieldAccessors(pkgs []*Package, types map[string]*TypeDef) {
 	for _, key := range sortedKeys(types) {
 		d := types[key]
 		p := byPath[d.Package]
-		if p == nil || d.Kind != "handle" || !d.Struct || d.FieldsErr != "" || c.named[key] == nil {
+		if p == nil || d.Kind != "handle" || !d.Struct || c.named[key] == nil {
 			continue
 		}
 		recv := Var{Name: "recv", Go: d.Go, Type: Type{Wire: "&" + key, Canon: "*" + d.Canon, Kind: Handle, Key: key}}
-		for _, f := range d.Fields {
-			if len(f.Ptrs) > 0 {
-				continue
-			}
+		for _, f := range c.accessors(d) {
 			value := Var{Name: "value", Go: f.Go, Type: f.Type}
 			p.Funcs = append(p.Funcs,
 				&Func{Name: d.Name + "." + f.Name + ".__get__", Doc: f.Doc, Kind: KindMethod, Receiver: key, GoName: f.Name,
@@ -602,6 +599,10 @@ func (c *checker) reachable(pkgs []*Package) map[string]*TypeDef {
 	// ctorFields is the record a constructor entry being visited takes: the type's own fields,
 	// not a use of its record form by value.
 	var ctorFields *Type
+	modulePkgs := map[string]bool{}
+	for _, p := range pkgs {
+		modulePkgs[p.Path] = true
+	}
 	var visit func(t *Type)
 	visit = func(t *Type) {
 		if t == nil {
@@ -617,6 +618,11 @@ func (c *checker) reachable(pkgs []*Package) map[string]*TypeDef {
 				for i := range d.Fields {
 					visit(&d.Fields[i].Type)
 				}
+				if d.FieldsErr != "" && c.named[t.Key] != nil && modulePkgs[d.Package] {
+					for _, f := range c.accessors(d) { // the field accessors' types
+						visit(&f.Type)
+					}
+				}
 				for _, cb := range d.Callbacks() {
 					for i := range cb.Params {
 						visit(&cb.Params[i].Type)
@@ -628,10 +634,6 @@ func (c *checker) reachable(pkgs []*Package) map[string]*TypeDef {
 			}
 		}
 		visit(t.Elem)
-	}
-	modulePkgs := map[string]bool{}
-	for _, p := range pkgs {
-		modulePkgs[p.Path] = true
 	}
 	// An unnamed func type is declared nowhere: it is in the schema when an
 	// entry (other than its own __call__) or a field uses it, since a skipped

@@ -214,6 +214,9 @@ type TypeDef struct {
 	Fields []Field
 	// FieldsErr says why the struct cannot travel as a record ("" if it can).
 	FieldsErr string
+	// Accessors are a struct handle type's fields that travel, whether or not all do: its
+	// field accessors read and write them (checker.accessors filters them).
+	Accessors []Field
 	// Constructor is the name of the constructor entry ("Counter.__new__")
 	// in the type's package, "" if there is none.
 	Constructor string

@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"cmp"
 	"fmt"
 	"go/types"
 	"slices"
@@ -23,6 +24,9 @@ func (c *checker) checkRecords() {
 		d := c.types[key]
 		c.home = d.Package
 		fields, err := c.recordFields(c.named[key], d.Kind == "handle")
+		if d.Kind == "handle" {
+			d.Accessors = fields // those that travel, even when another does not
+		}
 		if err != nil {
 			d.FieldsErr = err.Error()
 			continue
@@ -153,14 +157,30 @@ func (c *checker) recordFields(n *types.Named, optional bool) ([]Field, error) {
 	}
 
 	out := make([]Field, 0, len(kept))
+	var first error
 	for _, cd := range kept {
 		f, err := c.field(n, cd)
 		if err != nil {
-			return nil, err
+			first = cmp.Or(first, err)
+			continue
 		}
 		out = append(out, f)
 	}
-	return out, nil
+	// On failure, out holds the fields that are supported: a handle type's field accessors.
+	return out, first
+}
+
+// accessors returns the fields of the struct handle type d that have field accessors: those
+// that travel (its record form's, or when one does not, each of the others), less those behind
+// an embedded pointer, which may be nil.
+func (c *checker) accessors(d *TypeDef) []Field {
+	var out []Field
+	for _, f := range d.Accessors {
+		if len(f.Ptrs) == 0 && c.refFailure(&f.Type) == "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 func isStruct(t types.Type) bool {

@@ -344,3 +344,11 @@ def test_shopspring_decimal_values_are_go_objects(tmp_path):
     )
     assert " ".join(str(x) for x in got) == want.decode()
     assert isinstance(total, usegolib.GoObject)
+
+
+def test_fields_that_travel_are_attributes_when_others_do_not(v):
+    job = v.NewJob("build")
+    assert job.Name == "build"
+    job.Name = "test"
+    assert job.Title() == "[test]"
+    assert not hasattr(job, "Done") and not hasattr(job, "Err")
