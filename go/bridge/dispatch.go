@@ -116,6 +116,12 @@ func (b *Bridge) Serve(req, buf []byte) (reply []byte) {
 		if h.cancel {
 			return cancelOp(buf, &h)
 		}
+		switch h.errOp {
+		case opErrorIs:
+			return errorIsOp(req, buf, &h)
+		case opErrorValue:
+			return errorValueOp(buf, &h)
+		}
 	}
 	var f *Func
 	if !h.byName && h.id < uint64(len(b.funcs)) {
@@ -145,12 +151,14 @@ func (b *Bridge) Serve(req, buf []byte) (reply []byte) {
 // by the out-parameters (section 8.6) when the Go function returned an error and the call has
 // some.
 func failedCall(buf []byte, f *Func, err error) []byte {
-	reply := errorReply(buf, callFailure(f, err))
+	first := callFailure(f, err)
+	reply := errorReply(buf, first)
 	if ge, ok := err.(*goError); ok && len(ge.outs) > 0 {
 		e := Encoder{Buf: reply}
 		if oerr := writeOuts(&e, ge.outs); oerr != nil {
 			// The bad_result reply keeps the function's own error in its message: it is the
 			// cause of the call's failure, and would otherwise be lost.
+			releaseAll(first.handles) // the chain's handles go with the reply given up
 			fl := callFailure(f, oerr)
 			fl.message += "; the function had returned the error: " + ge.Error()
 			return errorReply(buf, fl)
@@ -247,8 +255,10 @@ type header struct {
 	// cancel is true for op 3: cancel the bridge-made context whose token is the target
 	// (context.go). fastHeader leaves it false too.
 	cancel bool
-	nargs  int
-	args   int // offset of the first argument
+	// errOp is opErrorIs or opErrorValue for ops 4 and 5 (error_chain.go), else 0.
+	errOp uint64
+	nargs int
+	args  int // offset of the first argument
 }
 
 // fastHeader recognises the common request [1, 0, target, [args...]] whose target is a uint id
@@ -356,7 +366,7 @@ func parseHeader(req []byte, h *header) *failure {
 	if err != nil {
 		return malformed(at, "op must be a uint: "+err.Error())
 	}
-	if op != 0 && op != opRelease && op != opCancel {
+	if op != 0 && op != opRelease && op != opCancel && op != opErrorIs && op != opErrorValue {
 		return &failure{
 			kind:    "unsupported_op",
 			message: fmt.Sprintf("op %d is not supported: ABI %d bridges know op 0 (call a function) and op 2 (release a handle)", op, ABIVersion),
@@ -365,6 +375,9 @@ func parseHeader(req []byte, h *header) *failure {
 	}
 	h.release = op == opRelease
 	h.cancel = op == opCancel
+	if op == opErrorIs || op == opErrorValue {
+		h.errOp = op
+	}
 	at = d.Offset()
 	if d.Remaining() > 0 && isStr(d.buf[d.off]) {
 		h.byName = true
@@ -442,9 +455,14 @@ func callFailure(fn *Func, err error) *failure {
 		err = x.err
 	}
 	// A bare error is treated as the function's own error.
-	return &failure{
+	fl := &failure{
 		kind:    "go_error",
 		message: fmt.Sprint(err),
 		detail:  []field{{"type", fmt.Sprintf("%T", err)}},
 	}
+	if chain, ids := chainValue(err); chain != nil {
+		fl.detail = append(fl.detail, field{"chain", chain})
+		fl.handles = ids
+	}
+	return fl
 }

@@ -49,6 +49,8 @@ type failure struct {
 	kind    string
 	message string
 	detail  []field
+	// handles are the ids a go_error's chain put in the handle table (error_chain.go).
+	handles []uint64
 }
 
 // field is one detail entry; val is a Level-1 value Encoder.Value accepts.

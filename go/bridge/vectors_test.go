@@ -474,7 +474,10 @@ func checkRequestVector(v *vector, msg []byte) error {
 	if h.cancel {
 		op = opCancel
 	}
-	knownOp := rq.Op == 0 || rq.Op == opRelease || rq.Op == opCancel
+	if h.errOp != 0 {
+		op = h.errOp
+	}
+	knownOp := rq.Op == 0 || rq.Op == opRelease || rq.Op == opCancel || rq.Op == opErrorIs || rq.Op == opErrorValue
 	if rq.ABI != ABIVersion || !knownOp {
 		// parseHeader stops at abi_version, or at unsupported_op for an op ABI 1 lacks.
 		want, got := "abi_version", rq.ABI
@@ -647,7 +650,7 @@ var (
 		// Host replies (docs/abi.md section 10).
 		"python_exception", "unknown_host_object", "host_unavailable",
 	}
-	ops = []uint64{0, opRelease, opCancel}
+	ops = []uint64{0, opRelease, opCancel, opErrorIs, opErrorValue}
 )
 
 // TestEveryErrorKindAndOpHasAVector checks that the vectors cover every error kind and op, as
@@ -681,17 +684,20 @@ func TestEveryErrorKindAndOpHasAVector(t *testing.T) {
 func TestVectorRepliesAreTheBridgeAnswers(t *testing.T) {
 	_, _, msgs := loadVectors(t)
 	for req, rep := range map[string]string{
-		"request_release":       "reply_unknown_handle",
-		"request_cancel":        "reply_cancel_no_call",
-		"request_op_1":          "reply_unsupported_op",
-		"request_abi_2":         "reply_abi_version",
-		"request_unknown_name":  "reply_unknown_symbol",
-		"request_skipped_name":  "reply_skipped_symbol",
-		"invalid_request_shape": "reply_malformed",
+		"request_release":         "reply_unknown_handle",
+		"request_cancel":          "reply_cancel_no_call",
+		"request_error_is":        "reply_unknown_handle",
+		"request_error_values_on": "reply_ok_nil", // turns error values on: off again below
+		"request_op_1":            "reply_unsupported_op",
+		"request_abi_2":           "reply_abi_version",
+		"request_unknown_name":    "reply_unknown_symbol",
+		"request_skipped_name":    "reply_skipped_symbol",
+		"invalid_request_shape":   "reply_malformed",
 	} {
 		out, release := newTestBridge().Handle(msgs[req])
 		got := bytes.Clone(out)
 		release()
+		errorValues.Store(false)
 		if !bytes.Equal(got, msgs[rep]) {
 			t.Errorf("%s: the bridge answers % x, %s is % x", req, truncate(got), rep, truncate(msgs[rep]))
 		}

@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -57,6 +58,12 @@ type Options struct {
 	// Version are then empty: the module is scan.StdModule ("std") and the
 	// version the toolchain's (go env GOVERSION, "go1.26.8").
 	Std []string
+	// Also are import paths of packages outside the module to bridge into
+	// its artifact as well (standard-library packages, packages of its
+	// dependencies), so that their functions share the module's runtime
+	// with its own Go objects (docs/adr/0023). The packages that declare
+	// the Go object types of the module's API are added to them.
+	Also []string
 }
 
 // Result is a finished build.
@@ -311,9 +318,18 @@ func (b *build) carryOver(mod goModJSON) {
 // empty bridge then most likely hides a broken checkout or a missing
 // dependency.
 func (b *build) scan(ctx context.Context) (err error) {
-	b.res, err = scan.Scan(ctx, scan.Config{Dir: b.work, Module: b.target.Path, Packages: b.opts.Std, Env: b.env, GOARCH: b.goenv.GOARCH, Generics: b.opts.Generics})
+	cfg := scan.Config{Dir: b.work, Module: b.target.Path, Packages: b.opts.Std, Env: b.env, GOARCH: b.goenv.GOARCH, Generics: b.opts.Generics, Also: b.opts.Also}
+	b.res, err = scan.Scan(ctx, cfg)
 	if err != nil {
 		return err
+	}
+	if more := typePackages(b.res, cfg); len(more) > 0 {
+		// The packages declaring the Go object types of the API join
+		// (docs/adr/0023): one more scan, not repeated for their own.
+		cfg.Also = append(slices.Clip(cfg.Also), more...)
+		if b.res, err = scan.Scan(ctx, cfg); err != nil {
+			return err
+		}
 	}
 	var broken []scan.SkippedPackage
 	for _, s := range b.res.SkippedPackages {
@@ -328,6 +344,51 @@ func (b *build) scan(ctx context.Context) (err error) {
 		return fmt.Errorf("no package of %s can be used; %s: %s", b.target.Path, broken[0].Path, broken[0].Reason)
 	}
 	return nil
+}
+
+// typePackages are the packages outside the module that declare the Go
+// object (handle) types of its scanned API and that another package may
+// import, less those scanned already: the packages whose functions make and
+// use those objects, bridged into the module's artifact (docs/adr/0023).
+// Func types are left out: a func value is made in Python. A
+// standard-library build adds none.
+func typePackages(res *scan.Result, cfg scan.Config) []string {
+	if cfg.Module == scan.StdModule {
+		return nil
+	}
+	scanned := map[string]bool{}
+	for _, p := range res.Packages {
+		scanned[p.Path] = true
+	}
+	for _, p := range res.SkippedPackages {
+		scanned[p.Path] = true
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, t := range res.Types {
+		p := t.Package
+		if t.Kind != "handle" || t.Func || p == "" || scanned[p] || seen[p] || !importable(p) {
+			continue
+		}
+		if p == cfg.Module || strings.HasPrefix(p, cfg.Module+"/") {
+			continue
+		}
+		seen[p] = true
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// importable reports whether a package outside the module can be imported
+// by the bridge: not internal, not vendored, not main.
+func importable(path string) bool {
+	for _, e := range strings.Split(path, "/") {
+		if e == "internal" || e == "vendor" {
+			return false
+		}
+	}
+	return path != "main" && path != "unsafe" && path != "C"
 }
 
 // fingerprint computes a local module's fingerprint, after go list has told

@@ -82,7 +82,7 @@ func TestStdBuild(t *testing.T) {
 	if bridged == 0 {
 		t.Error("std: nothing bridged")
 	}
-	t.Logf("std@%s: %d packages, %d bridged, %d skipped, built in %s", m.Version, len(s.Packages), bridged, skipped, elapsed.Round(time.Second))
+	t.Logf("std@%s: %d packages, %d bridged, %d skipped (%.1f%% bridged), built in %s", m.Version, len(s.Packages), bridged, skipped, 100*float64(bridged)/float64(max(bridged+skipped, 1)), elapsed.Round(time.Second))
 	records := 0
 	for _, d := range s.Types {
 		if d.Kind == "record" {
@@ -93,6 +93,55 @@ func TestStdBuild(t *testing.T) {
 	if lib != nil {
 		t.Logf("  %d types in the schema (%d records), schema %d KiB, library %d MiB", len(s.Types), records, len(m.Schema)>>10, lib.Size()>>20)
 	}
+	for _, r := range topReasons(reasons, 10) {
+		t.Logf("  %5d  %s", reasons[r], r)
+	}
+	logMostImported(t, s.Packages)
+}
+
+// mostImported40 are the 40 standard-library packages imported by the most
+// package directories among the non-test Go files of the 26 modules in this
+// project's Go module cache (go/parser, ImportsOnly; counted for issue 10,
+// docs/adr/0023), most imported first. The loader's default
+// standard-library set (usegolib-loader/src/stdlib.rs) starts from them.
+var mostImported40 = []string{
+	"fmt", "strings", "io", "bytes", "errors", "strconv", "os", "sync", "log", "reflect",
+	"sort", "unicode/utf8", "flag", "time", "go/ast", "bufio", "math", "path/filepath", "go/token", "unicode",
+	"go/types", "regexp", "encoding/binary", "slices", "runtime", "net/http", "context", "math/bits", "os/exec", "encoding/json",
+	"go/format", "net", "path", "embed", "go/parser", "syscall", "crypto/rand", "encoding/base64", "hash", "sync/atomic",
+}
+
+// logMostImported logs the bridged share of the exported functions and
+// methods of mostImported40 and their top skip reasons.
+func logMostImported(t *testing.T, pkgs []struct {
+	Path      string
+	Functions []struct{ Name string }
+	Skipped   []struct{ Name, Reason string }
+}) {
+	top := map[string]bool{}
+	for _, p := range mostImported40 {
+		top[p] = true
+	}
+	bridged, skipped, seen := 0, 0, 0
+	reasons := map[string]int{}
+	for _, p := range pkgs {
+		if !top[p.Path] {
+			continue
+		}
+		seen++
+		bridged += len(p.Functions)
+		skipped += len(p.Skipped)
+		for _, k := range p.Skipped {
+			reasons[reasonKind(k.Reason)]++
+		}
+	}
+	if seen != len(mostImported40) {
+		t.Errorf("%d of the 40 most imported packages are in the schema, want 40", seen)
+	}
+	if bridged+skipped == 0 {
+		return
+	}
+	t.Logf("the 40 most imported packages: %d bridged, %d skipped (%.1f%% bridged)", bridged, skipped, 100*float64(bridged)/float64(bridged+skipped))
 	for _, r := range topReasons(reasons, 10) {
 		t.Logf("  %5d  %s", reasons[r], r)
 	}

@@ -215,9 +215,10 @@ func (g *goGen) guard(alias string, f *scan.Func) string {
 		}
 		recv := g.spell(f.Params[0].Type.Canon)
 		ft := g.funcType(f)
-		if f.Params[0].Type.Kind == scan.Record {
-			// A record's method, called on a local copy: through *T, whatever its receiver.
-			ft = "func(*" + strings.TrimPrefix(ft, "func(")
+		if f.PtrRecv || f.Params[0].Type.Kind == scan.Record {
+			// (*T).M takes a *T: a value type's pointer method, or a record's method (called on
+			// a local copy, through *T whatever its receiver).
+			ft = strings.Replace(ft, "func(", "func(*", 1)
 			recv = "*" + recv
 		}
 		if strings.HasPrefix(recv, "*") {
@@ -260,7 +261,7 @@ func (g *goGen) adapter(id int, alias, pkgPath string, f *scan.Func) {
 	for i, v := range f.Params {
 		a := "a" + strconv.Itoa(i)
 		call, conv := g.decode(&v.Type, "&d")
-		if (f.Kind == scan.KindMethod || f.Kind == scan.KindCall) && i == 0 && v.Type.Kind != scan.Record {
+		if (f.Kind == scan.KindMethod || f.Kind == scan.KindCall) && i == 0 && isHandleRecv(&v.Type) {
 			call = fmt.Sprintf("bridge.DecodeReceiver[%s](&d, %s)", g.spell(v.Type.Canon), strconv.Quote(v.Go))
 		} else if k := outSlotKind(f, i); k == "Slice" {
 			call = g.sliceArg(&v.Type, i)
@@ -275,6 +276,13 @@ func (g *goGen) adapter(id int, alias, pkgPath string, f *scan.Func) {
 		g.p("}")
 		if u, ok := unitOf(v.Type.Kind).(endingUnit); ok {
 			g.p("%s", u.end(a))
+		}
+		if f.Kind == scan.KindMethod && i == 0 && !isHandleRecv(&v.Type) {
+			// A value type's receiver (docs/abi.md section 8.8): a variable, so that a pointer
+			// method is called on its address (a copy of what the host sent).
+			g.p("recv := %s", conv(a))
+			args = append(args, "recv")
+			continue
 		}
 		args = append(args, conv(a))
 	}
@@ -475,3 +483,7 @@ func (g *goGen) refTypes(refs []*scan.Type) {
 		g.p("var _ = bridge.RegisterRefType(%s, %s)", strconv.Quote(t.Key), name)
 	}
 }
+
+// isHandleRecv reports whether a method's receiver t is a handle (read with DecodeReceiver),
+// rather than a value type's value (docs/abi.md section 8.8).
+func isHandleRecv(t *scan.Type) bool { return t.Kind == scan.Handle || t.Kind == scan.FuncValue }

@@ -5,7 +5,8 @@ import "github.com/usegolib/usegolib/go/scan"
 var _ = register(scan.Error, errorUnit{})
 
 // errorUnit: an error value that is not a function's trailing error
-// (results only): nil, or [message, Go type] (bridge/error_value.go).
+// (results only): nil, or [message, Go type] and, once error values are on, its chain
+// (bridge/error_value.go): three levels.
 type errorUnit struct{}
 
 func (errorUnit) helperName(*goGen, *scan.Type) string { return "error" }
@@ -23,5 +24,5 @@ func (errorUnit) encode(_ *goGen, _ *scan.Type, x, _, depth string) (string, boo
 
 func (errorUnit) nonEmpty(_ *scan.Type, x string) string { return notNil(x) }
 
-func (errorUnit) nesting(*goGen, *scan.Type) int        { return 1 }
+func (errorUnit) nesting(*goGen, *scan.Type) int        { return 3 }
 func (errorUnit) inner(*goGen, *scan.Type) []*scan.Type { return nil }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"sort"
+	"strings"
 
 	"github.com/usegolib/usegolib/go/scan"
 )
@@ -34,6 +35,9 @@ type schemaType struct {
 	Callback *schemaCallback `json:"callback,omitempty"`
 	// Implement: interfaces, as a host object implements them (section 10.7).
 	Implement *schemaImplement `json:"implement,omitempty"`
+	// Value types (section 8.8): the wire type of their values, and whether they are an enum.
+	Type string `json:"type,omitempty"`
+	Enum bool   `json:"enum,omitempty"`
 }
 
 // schemaImplement is an interface's method set as a host object implements
@@ -74,6 +78,18 @@ type schemaPackage struct {
 	Doc       string          `json:"doc"`
 	Functions []schemaFunc    `json:"functions"`
 	Skipped   []schemaSkipped `json:"skipped"`
+	Consts    []schemaConst   `json:"consts"` // section 8.8
+}
+
+// schemaConst is an exported constant (docs/abi.md section 8.8).
+type schemaConst struct {
+	Name  string `json:"name"`
+	Go    string `json:"go"`
+	Kind  string `json:"kind"`
+	Value string `json:"value"`
+	Type  string `json:"type,omitempty"`
+	Class string `json:"class,omitempty"`
+	Doc   string `json:"doc,omitempty"`
 }
 
 type schemaFunc struct {
@@ -103,6 +119,8 @@ type schemaVar struct {
 	Name string `json:"name"`
 	Go   string `json:"go"`
 	Type string `json:"type"`
+	// Class: the key of the value type (section 8.8) the value is an instance of.
+	Class string `json:"class,omitempty"`
 }
 
 type schemaSkipped struct {
@@ -132,7 +150,10 @@ func Schema(t Target, res *scan.Result) ([]byte, error) {
 	id := 0
 	ids := map[string]int{} // "<import path>.<entry name>" -> id
 	for _, p := range res.Packages {
-		sp := schemaPackage{Path: p.Path, Name: p.Name, Doc: p.Doc, Functions: []schemaFunc{}, Skipped: []schemaSkipped{}}
+		sp := schemaPackage{Path: p.Path, Name: p.Name, Doc: p.Doc, Functions: []schemaFunc{}, Skipped: []schemaSkipped{}, Consts: []schemaConst{}}
+		for _, k := range p.Consts {
+			sp.Consts = append(sp.Consts, schemaConst{Name: k.Name, Go: k.Go, Kind: k.Kind, Value: k.Value, Type: k.Type, Class: k.Class, Doc: k.Doc})
+		}
 		for _, f := range p.Funcs {
 			sf := schemaFunc{
 				ID:        id,
@@ -174,7 +195,10 @@ func Schema(t Target, res *scan.Result) ([]byte, error) {
 			}
 			st.Fields = &fields
 		}
-		if d.Kind == "handle" {
+		if d.Kind == "value" {
+			st.Type, st.Enum = d.Value.Wire, d.Enum
+		}
+		if d.Kind == "handle" || d.Kind == "value" {
 			if id, ok := ids[d.Package+"."+d.Constructor]; ok && d.Constructor != "" {
 				st.Constructor = &id
 			}
@@ -214,7 +238,11 @@ func Schema(t Target, res *scan.Result) ([]byte, error) {
 func schemaVars(vs []scan.Var) []schemaVar {
 	out := []schemaVar{}
 	for _, v := range vs {
-		out = append(out, schemaVar{Name: v.Name, Go: v.Go, Type: v.Type.Wire})
+		sv := schemaVar{Name: v.Name, Go: v.Go, Type: v.Type.Wire}
+		if !strings.HasPrefix(v.Type.Wire, "&") && !strings.HasPrefix(v.Type.Wire, "@") {
+			sv.Class = v.Type.Key // a value type's key; "" for the others
+		}
+		out = append(out, sv)
 	}
 	return out
 }

@@ -23,6 +23,7 @@ type checkedPackage struct {
 
 	entries []*Func // candidates: their records are checked in finish
 	skipped []*Skipped
+	consts  []*Const
 }
 
 // checkPackage type-checks p from its compiled Go files (so cgo packages
@@ -228,6 +229,8 @@ func (c *checker) collect(cp *checkedPackage, gens []GenericSpec, imp func(strin
 			})
 		case *types.Var:
 			c.collectVar(cp, obj)
+		case *types.Const:
+			c.collectConst(cp, obj)
 		case *types.TypeName:
 			if obj.IsAlias() {
 				continue // the aliased type is bridged where it is declared
@@ -434,6 +437,10 @@ func (c *checker) collectMethods(cp *checkedPackage, n *types.Named) {
 		}
 		return
 	}
+	if isValueType(n) {
+		c.collectValueMethods(cp, n)
+		return
+	}
 	if !isHandleType(n) {
 		return
 	}
@@ -483,18 +490,6 @@ func (c *checker) collectMethods(cp *checkedPackage, n *types.Named) {
 			Constructs: def.Key,
 		})
 	}
-}
-
-// exportedMethods returns the exported methods of the method set of t.
-func exportedMethods(t types.Type) []*types.Selection {
-	ms := types.NewMethodSet(t)
-	var out []*types.Selection
-	for i := 0; i < ms.Len(); i++ {
-		if ms.At(i).Obj().Exported() {
-			out = append(out, ms.At(i))
-		}
-	}
-	return out
 }
 
 // recordMethods adds the methods of n's record form (n a struct whose fields are all exported,
@@ -576,7 +571,7 @@ func (c *checker) methodDoc(m *types.Func) string {
 // finish checks the records of a package's candidates, now that every
 // struct has been analysed, and returns the package with its entries.
 func (c *checker) finish(cp *checkedPackage) *Package {
-	p := &Package{Path: cp.tpkg.Path(), Name: cp.tpkg.Name(), Doc: cp.doc, Skipped: cp.skipped}
+	p := &Package{Path: cp.tpkg.Path(), Name: cp.tpkg.Name(), Doc: cp.doc, Skipped: cp.skipped, Consts: cp.consts}
 	for _, f := range cp.entries {
 		if err := c.entryFailure(f); err != nil {
 			p.Skipped = append(p.Skipped, &Skipped{Name: f.Name, Signature: f.Signature, Reason: err.Error()})
@@ -611,10 +606,11 @@ func (c *checker) reachable(pkgs []*Package) map[string]*TypeDef {
 		if t.Kind == Record && t != ctorFields {
 			c.byValue[t.Key] = true
 		}
-		switch t.Kind {
-		case Record, Handle, FuncValue:
+		// Record, Handle, FuncValue, and the value types (values.go) have a Key.
+		if t.Key != "" {
 			if d := c.types[t.Key]; d != nil && out[t.Key] == nil {
 				out[t.Key] = d
+				visit(d.Value)
 				for i := range d.Fields {
 					visit(&d.Fields[i].Type)
 				}
@@ -640,8 +636,16 @@ func (c *checker) reachable(pkgs []*Package) map[string]*TypeDef {
 	// signature may have met it too.
 	unnamed := func(key string) bool { return c.types[key].Func && c.named[key] == nil }
 	for _, key := range sortedKeys(c.types) {
-		if d := c.types[key]; d.Kind == "handle" && modulePkgs[d.Package] && !unnamed(key) {
+		if d := c.types[key]; (d.Kind == "handle" || d.Kind == "value") && modulePkgs[d.Package] && !unnamed(key) {
 			visit(&Type{Kind: Handle, Key: key})
+		}
+	}
+	// The classes of constants (a constant of another package's enum type).
+	for _, p := range pkgs {
+		for _, k := range p.Consts {
+			if k.Class != "" {
+				visit(&Type{Key: k.Class})
+			}
 		}
 	}
 	visitEntry := func(f *Func) {

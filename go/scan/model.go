@@ -26,6 +26,7 @@ type Package struct {
 	Doc     string  // package doc comment, "" if none
 	Funcs   []*Func // supported entries, sorted by name
 	Skipped []*Skipped
+	Consts  []*Const // exported constants, sorted by name (consts.go)
 }
 
 // FuncKind says what a Func entry calls.
@@ -81,6 +82,9 @@ type Func struct {
 	// returns a handle to the variable itself (&Name), so that methods act on
 	// it.
 	VarAddr bool
+	// PtrRecv: a method of a value type (values.go) declared with a pointer receiver; it is
+	// called on a copy of the value.
+	PtrRecv bool
 }
 
 // Generic is the instantiation of a generic function.
@@ -194,10 +198,10 @@ type Type struct {
 	MapKey *Type
 }
 
-// TypeDef is a record or handle type of the schema (docs/abi.md section 8.2).
+// TypeDef is a record, handle or value type of the schema (docs/abi.md sections 8.2 and 8.8).
 type TypeDef struct {
 	Key     string // "<import path>.<Name>"
-	Kind    string // "record" or "handle"
+	Kind    string // "record", "handle" or "value"
 	Name    string
 	Package string // import path
 	Doc     string
@@ -232,6 +236,10 @@ type TypeDef struct {
 	// cannot be one, ImplementErr saying why.
 	Implement    []ImplMethod
 	ImplementErr string
+	// Value is a value type's supported type (its Wire is the underlying type's wire type).
+	Value *Type
+	// Enum: a value type over an integer type whose package declares constants of it.
+	Enum bool
 }
 
 // Callbacks returns the signatures Go calls a host object with, for d: its

@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -39,6 +40,11 @@ type Config struct {
 	// Generics are the instantiations of generic functions to bridge
 	// (ParseGeneric: "Keys[string,int64]", "example.com/m.Keys[string,int64]").
 	Generics []string
+	// Also are import paths of packages outside Module to scan as well:
+	// standard-library packages and packages of the module's dependencies
+	// whose types its API uses, so that their functions run in the module's
+	// runtime (docs/adr/0023). Each must be an exact import path.
+	Also []string
 }
 
 // listPackage is the part of `go list -json` output the scanner reads.
@@ -130,7 +136,7 @@ func Scan(ctx context.Context, cfg Config) (*Result, error) {
 		if !cfg.targets(p) {
 			continue
 		}
-		if res.GoVersion == "" && p.Module != nil {
+		if res.GoVersion == "" && p.Module != nil && p.Module.Path == cfg.Module {
 			res.GoVersion = p.Module.GoVersion
 		}
 		reason, broken := skipReason(p)
@@ -187,11 +193,16 @@ const StdModule = "std"
 
 // listPatterns are the go list patterns of the packages cfg scans.
 func listPatterns(cfg Config) ([]string, error) {
+	for _, p := range cfg.Also {
+		if p == "" || strings.HasPrefix(p, "-") || strings.Contains(p, "...") || strings.ContainsAny(p, " \t\n") {
+			return nil, fmt.Errorf("scan: %q is not an import path (Also takes exact import paths)", p)
+		}
+	}
 	if cfg.Module != StdModule {
 		if len(cfg.Packages) > 0 {
 			return nil, fmt.Errorf("scan: package patterns are for the standard library (module %q) only", StdModule)
 		}
-		return []string{cfg.Module + "/..."}, nil
+		return append([]string{cfg.Module + "/..."}, cfg.Also...), nil
 	}
 	if len(cfg.Packages) == 0 {
 		return nil, errors.New("scan: the standard library needs a list of packages (or \"std\")")
@@ -201,7 +212,7 @@ func listPatterns(cfg Config) ([]string, error) {
 			return nil, fmt.Errorf("scan: %q is not a standard-library package pattern", p)
 		}
 	}
-	return cfg.Packages, nil
+	return append(append([]string(nil), cfg.Packages...), cfg.Also...), nil
 }
 
 // targets reports whether go list's package p is one of the packages cfg
@@ -209,6 +220,9 @@ func listPatterns(cfg Config) ([]string, error) {
 func (cfg Config) targets(p *listPackage) bool {
 	if p.DepOnly {
 		return false
+	}
+	if slices.Contains(cfg.Also, p.ImportPath) {
+		return true
 	}
 	if cfg.Module == StdModule {
 		// A pattern naming no standard package (a typo) lists with an error

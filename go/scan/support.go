@@ -276,18 +276,27 @@ func isHandleType(n *types.Named) bool {
 	if isFuncType(n) {
 		return true // a func value stays in Go (funcs.go)
 	}
+	if isValueType(n) {
+		return false // its values travel, with their methods (values.go)
+	}
 	if st, ok := n.Underlying().(*types.Struct); ok && hiddenState(st, map[*types.Struct]bool{}) {
 		// A struct with hidden state: it cannot travel as a record without losing it, so it
 		// stays in Go, by value (T) and by pointer (*T) alike (docs/adr/0019).
 		return true
 	}
-	ms := types.NewMethodSet(types.NewPointer(n))
+	return len(exportedMethods(types.NewPointer(n))) > 0
+}
+
+// exportedMethods returns the exported methods of the method set of t, in its order.
+func exportedMethods(t types.Type) []*types.Selection {
+	var out []*types.Selection
+	ms := types.NewMethodSet(t)
 	for i := 0; i < ms.Len(); i++ {
 		if ms.At(i).Obj().Exported() {
-			return true
+			out = append(out, ms.At(i))
 		}
 	}
-	return false
+	return out
 }
 
 // hiddenState reports whether a value of st holds state a record of its exported fields
@@ -408,7 +417,7 @@ func (c *checker) namedType(n *types.Named, u use) (Type, error) {
 			return Type{}, err
 		}
 		bt.Canon, bt.Named = canon, true
-		return bt, nil
+		return c.valueDef(n, bt)
 	case *types.Slice, *types.Array, *types.Map:
 		if c.expanding[obj] {
 			return Type{}, notSupported(fmt.Sprintf("type %s contains itself: a recursive type is supported only through a struct "+
@@ -421,7 +430,7 @@ func (c *checker) namedType(n *types.Named, u use) (Type, error) {
 			return Type{}, err
 		}
 		st.Canon, st.Named = canon, true
-		return st, nil
+		return c.valueDef(n, st)
 	case *types.Pointer:
 		return Type{}, notSupported(fmt.Sprintf("named pointer type %s is not supported", typeString(n)))
 	case *types.Struct:
@@ -484,7 +493,11 @@ func (c *checker) def(n *types.Named) (*TypeDef, error) {
 		c.sigs[key] = sig
 		c.calls = append(c.calls, key)
 	}
-	if isHandleType(n) {
+	if isValueType(n) || isEnumType(n) {
+		d.Kind = "value"
+		d.Go = types.TypeString(n, byName)
+		d.Enum = isEnumType(n)
+	} else if isHandleType(n) {
 		d.Kind = "handle"
 		d.Go = types.TypeString(types.NewPointer(n), byName)
 		if d.Interface || d.Func {

@@ -43,6 +43,8 @@ from usegolib.errors import (
 
 __version__: str = _native.__version__
 ABI_VERSION: int = _native.ABI_VERSION
+#: The standard-library packages every standard-library runtime holds (docs/adr/0023).
+DEFAULT_STD_PACKAGES: tuple[str, ...] = _native.DEFAULT_STD_PACKAGES
 
 __all__ = [
     "ABI_VERSION",
@@ -52,6 +54,7 @@ __all__ = [
     "BadResultError",
     "BuildError",
     "CacheError",
+    "DEFAULT_STD_PACKAGES",
     "GenericFunction",
     "GoDuration",
     "GoError",
@@ -149,6 +152,7 @@ def import_(
     build: bool | BuildMode = "missing",
     quiet: bool | None = None,
     generics: list[str] | tuple[str, ...] = (),
+    also: list[str] | tuple[str, ...] = (),
 ) -> GoPackage:
     """Import a Go package and return it as a namespace of its exported functions.
 
@@ -166,6 +170,18 @@ def import_(
     (or ``"import/path.Keys[string,int64]"``); a local module's ``usegolib.json``
     (``{"generics": [...]}``) adds its own. Call them as ``pkg.Keys[str, int](...)``.
 
+    A path whose first element has no dot (``"strings"``, ``"net/url"``) is a package of the Go
+    standard library: no download, built once per installed Go version, and every standard
+    package imported in this process shares one Go runtime. That runtime holds a default set of
+    about fifty packages (``usegolib.DEFAULT_STD_PACKAGES``) plus the one asked for; a standard
+    package outside it asked for after the first standard import raises VersionConflictError
+    (name it with ``also=`` at the first import instead).
+
+    ``also`` lists more packages to bridge into the target's runtime: for a standard package,
+    more standard packages; for a module, standard-library and dependency packages whose types
+    its API uses (``also=["bytes", "regexp"]``), then reachable as ``pkg.package("bytes")``, so
+    that their Go objects and the module's share one runtime.
+
     Ctrl-C while a build runs or waits for another process building the same artifact raises
     ``KeyboardInterrupt`` at once: the build's ``go`` processes are killed and the cache is left
     as it was. An untrustworthy cache directory raises ``CacheError``.
@@ -175,7 +191,7 @@ def import_(
         t = os.path.abspath(t)
     root = os.fspath(artifact_dir) if artifact_dir is not None else None
     module, package = _native.import_module(
-        t, version, root, _build_mode(build), _progress_printer(quiet), list(generics)
+        t, version, root, _build_mode(build), _progress_printer(quiet), list(generics), list(also)
     )
     _native.restore_go_signal_handlers()
     return package_for(module, package)

@@ -4,6 +4,7 @@ methods, package variables and generic instantiations."""
 from __future__ import annotations
 
 import dataclasses
+import enum
 import inspect
 import keyword
 import threading
@@ -198,6 +199,107 @@ def _handle_class(module: _native.GoModule, key: str, name: str, doc: str, ctor:
     return type(name, (_native.GoObject,), ns)
 
 
+def _value_base(wire: str) -> type | None:
+    """The Python base class of a value type's class, from its wire type (docs/abi.md section
+    8.8); None for bool, which Python cannot subclass."""
+    if wire.startswith(("int", "uint")):
+        return int
+    if wire.startswith("float"):
+        return float
+    if wire == "string":
+        return str
+    if wire.startswith("bytes"):
+        return bytes
+    if wire.startswith("["):
+        return list
+    if wire.startswith("map["):
+        return dict
+    return None
+
+
+def _value_repr(self: Any) -> str:
+    base = type(self).__mro__[1]
+    return f"{type(self).__name__}({base.__repr__(self)})"
+
+
+def _plain_reduce(self: Any, protocol: Any = None) -> tuple[Any, ...]:
+    """Pickles a value type's instance (an IntEnum member too) as its plain underlying value:
+    the class is made at import and cannot be found by name in another process."""
+    base = next(b for b in (int, float, str, bytes, list, dict) if isinstance(self, b))
+    return (base, (base(self),))
+
+
+def _value_class(key: str, name: str, doc: str, base: type) -> type:
+    """A value type's class: a subclass of the underlying Python type (``int``, ``list``,
+    ``dict``...) whose Go methods are set on it; an instance passes to Go as the plain value."""
+    ns: dict[str, Any] = {
+        "__doc__": doc or f"Go type {key}",
+        "__module__": "usegolib.go",
+        "__qualname__": name,
+        "__usegolib_key__": key,
+        "__slots__": (),
+        "__repr__": _value_repr,
+        "__reduce_ex__": _plain_reduce,
+    }
+    return type(name, (base,), ns)
+
+
+def _enum_missing(cls: Any, value: Any) -> Any:
+    """A value Go returns that is not a declared constant: a pseudo-member with no name, so
+    that every value round-trips (``Color(7)``)."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        return None
+    member = int.__new__(cls, value)
+    member._name_ = None
+    member._value_ = value
+    return member
+
+
+def _enum_repr(self: Any) -> str:
+    if self._name_ is None:
+        return f"{type(self).__name__}({int(self)})"
+    return f"<{type(self).__name__}.{self._name_}: {int(self)}>"
+
+
+def _enum_str(self: Any) -> str:
+    return str(int(self))
+
+
+def _enum_class(key: str, name: str, doc: str, members: list[tuple[str, int]]) -> type:
+    """An integer value type with constants: an ``enum.IntEnum`` of its constants (aliases for
+    repeated values), where a value that is no constant is a nameless pseudo-member."""
+    cls: Any = enum.IntEnum(name, members, module="usegolib.go", qualname=name)  # type: ignore[misc]
+    cls.__doc__ = doc or f"Go type {key}"
+    cls.__usegolib_key__ = key
+    cls._missing_ = classmethod(_enum_missing)
+    cls.__repr__ = _enum_repr
+    cls.__str__ = _enum_str  # the number, as IntEnum's str() is from Python 3.11 on
+    cls.__reduce_ex__ = _plain_reduce
+    return cls
+
+
+def _const_value(c: _native.GoConst, classes: dict[str, type]) -> Any:
+    """A constant's exact value (docs/abi.md section 8.8), an instance of its type's class when
+    it has one."""
+    kind, text = c.kind, c.value
+    value: Any
+    if kind == "bool":
+        value = text == "true"
+    elif kind == "int":
+        value = int(text)
+    elif kind == "float":
+        value = float(text)
+    elif kind == "complex":
+        re, im = text.split(" ")
+        value = complex(float(re), float(im))
+    elif kind == "string_hex":
+        value = bytes.fromhex(text).decode("utf-8", "surrogateescape")
+    else:
+        value = text
+    cls = classes.get(c.class_key or "")
+    return cls(value) if cls is not None else value
+
+
 def _field_property(name: str, get: Any, set_: Any) -> property:
     """An exported field of a Go object as an attribute: reading it calls the getter entry,
     assigning it the setter, whose argument check names the field."""
@@ -236,8 +338,9 @@ class GoPackage:
         d["__doc__"] = module.package_doc(path) or None
         names = []
         for t in module.types(path):
-            d[t.name] = classes[t.key]
-            names.append(t.name)
+            if t.key in classes:  # a named bool value type has none
+                d[t.name] = classes[t.key]
+                names.append(t.name)
         generics: dict[str, dict[tuple[str, ...], Any]] = {}
         vars_: dict[str, Any] = {}
         for fn in module.functions(path):
@@ -258,6 +361,9 @@ class GoPackage:
         for name, instances in generics.items():
             d[name] = GenericFunction(name, path, instances)
             names.append(name)
+        for c in module.consts(path):
+            d[c.name] = _const_value(c, classes)
+            names.append(c.name)
         for s in module.skipped(path):
             if s.name not in d:
                 d[s.name] = SkippedFunction(path, s.go_name, s.signature, s.reason)
@@ -287,6 +393,25 @@ class GoPackage:
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"cannot set {name!r}: Go package namespaces are read-only")
+
+    def package(self, path: str) -> GoPackage:
+        """Another package bridged into this package's Go runtime, by import path: a package of
+        the same module, or a standard-library or dependency package built into the module's
+        artifact (``import_(..., also=[...])``, and every package declaring a Go object type of
+        the module's API; docs/adr/0023). Go objects never cross runtimes, so
+        ``mod.package("bytes").NewBufferString("x")`` can be passed to ``mod``'s functions where
+        ``usegolib.import_("bytes")`` (the standard-library runtime) cannot."""
+        module = self._go_module
+        if path not in module.packages():
+            from usegolib.errors import SymbolNotFoundError
+
+            bridged = ", ".join(module.packages())
+            raise SymbolNotFoundError(
+                f"package {path} is not bridged into the runtime of {module.path} "
+                f"{module.version} (it holds {bridged}); name it with "
+                f"usegolib.import_({module.path!r}, also=[{path!r}]) in a new process"
+            )
+        return package_for(module, path)
 
     def __dir__(self) -> list[str]:
         return list(self._go_names)
@@ -318,6 +443,33 @@ def _module_classes(module: _native.GoModule) -> dict[str, type]:
             if t.kind == "record":
                 classes[key] = _record_class(module, key, name, t.doc)
                 module.register_class(key, classes[key], True)
+                continue
+            if t.kind == "value":
+                if t.is_enum:
+                    # In value order (Go's declaration order is not in the schema; iota
+                    # constants come out as declared); a repeated value is an alias. A
+                    # constant named as a method of the type (chroma's `String TokenType`
+                    # beside `TokenType.String()`) is no member: the method keeps the name,
+                    # and the package attribute is still an instance.
+                    methods = {
+                        fn.py_name
+                        for fn in module.functions(path)
+                        if fn.kind == "method" and fn.receiver == key
+                    }
+                    members = sorted(
+                        (
+                            (c.name, int(c.value))
+                            for c in module.consts(path)
+                            if c.class_key == key and c.kind == "int" and c.name not in methods
+                        ),
+                        key=lambda m: m[1],
+                    )
+                    classes[key] = _enum_class(key, name, t.doc, members)
+                elif (base := _value_base(t.wire)) is not None:
+                    classes[key] = _value_class(key, name, t.doc, base)
+                else:
+                    continue  # a named bool: its values stay plain bools
+                module.register_class(key, classes[key])
                 continue
             ctor = module.function_by_id(t.constructor) if t.constructor is not None else None
             classes[key] = _handle_class(module, key, name, t.doc, ctor)

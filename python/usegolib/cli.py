@@ -37,6 +37,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         args.force,
         _progress_printer(args.quiet or None),
         args.generic,
+        args.also,
     )
     print(directory)
     return 0
@@ -95,6 +96,10 @@ def cmd_rm(args: argparse.Namespace) -> int:
     else:
         module = target
     matches = _native.artifacts_of(_root(args), module, version, source_dir)
+    if not matches and source_dir is None and "." not in module.split("/")[0]:
+        # A standard-library package (strings, net/url): the artifacts of module std.
+        module = "std"
+        matches = _native.artifacts_of(_root(args), module, version, source_dir)
     if not matches:
         raise CliError(
             f"no artifact of {module}{'@' + version if version else ''} under {_root(args)}"
@@ -123,7 +128,7 @@ def _context_note(fn: _native.GoFunction) -> str:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from usegolib._stubs import _signatures
+    from usegolib._stubs import _shown, _signatures
 
     pkg = import_(
         args.target,
@@ -132,6 +137,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         build="never" if args.no_build else "missing",
         quiet=args.quiet or None,
         generics=args.generic,
+        also=args.also,
     )
     module = pkg._go_module
     print(f"module {module.path} {module.version}  ({module.artifact_dir})")
@@ -143,6 +149,12 @@ def cmd_show(args: argparse.Namespace) -> int:
             fields = ", ".join(f"{f.key} {f.go_type}" for f in module.fields(t.key))
             if t.kind == "record":
                 print(f"  struct {t.name} {{{fields}}}")
+            elif t.kind == "value":
+                what = "enum " if t.is_enum else ""
+                print(f"  type {t.name}  [{what}value: travels as {t.wire}]")
+                for fn in funcs:
+                    if fn.kind == "method" and fn.receiver == t.key:
+                        print(f"    {fn.go_signature}{_context_note(fn)}")
             else:
                 made = f"  (construct: {t.name}({fields}))" if t.constructor is not None else ""
                 print(f"  object {t.name}{made}")
@@ -164,6 +176,8 @@ def cmd_show(args: argparse.Namespace) -> int:
                 print(f"  {fn.go_signature}{_context_note(fn)}")
                 if any("Callable[" in p.stub for p in fn.params):
                     print(f"    python: {fn.py_name}{_signatures(fn)[0]}")
+        for c in module.consts(path):
+            print(f"  const {c.go_name} {c.go_type} = {_shown(c)}")
         skipped = module.skipped(path)
         if skipped:
             print("  skipped:")
@@ -185,6 +199,7 @@ def cmd_stubs(args: argparse.Namespace) -> int:
         artifact_dir=args.artifact_dir,
         quiet=args.quiet or None,
         generics=args.generic,
+        also=args.also,
     )
     module = pkg._go_module
     packages = module.packages() if args.all else [pkg._go_path]
@@ -211,6 +226,14 @@ def _target_args(p: argparse.ArgumentParser, help: str | None = None) -> None:
         default=[],
         metavar="NAME[T,...]",
         help="also build this instantiation of a generic function (repeatable)",
+    )
+    p.add_argument(
+        "--also",
+        action="append",
+        default=[],
+        metavar="PKG",
+        help="also bridge this standard-library or dependency package into the target's runtime"
+        " (repeatable; docs/adr/0023)",
     )
     p.add_argument("target", help=help)
     p.add_argument("--version")

@@ -18,8 +18,21 @@ cannot carry (nested deeper than 64 levels, cyclic, or something inside ``any`` 
 form). ``VersionConflictError`` is raised when two versions of one module are asked for at once:
 one already loaded and another, or ``path@v1`` with ``version="v2"``, or a local directory
 (always version ``"local"``) with a version.
+
+``GoError`` is a Go error as Go users use it (docs/adr/0021-go-error-values.md): ``message``,
+``go_type`` and ``function``; ``wrapped``, the errors its ``Unwrap`` gives (one for ``%w``,
+several for ``errors.Join``), the first also its ``__cause__``; ``is_(sentinel)``, Go's
+``errors.Is``; ``go_value``, the concrete Go value; ``as_(cls)``, the first error of the chain
+whose concrete type is ``cls``, as ``errors.As`` walks it. It holds its Go value until it is
+dropped. Every exception here pickles with its fields; a ``GoError`` carries its chain as
+plain data, without Go values (see ``GoError.is_``).
 """
 
+from __future__ import annotations
+
+from typing import Any
+
+from usegolib import _native
 from usegolib._native import (
     AbiVersionError,
     AmbiguousArtifactError,
@@ -53,3 +66,134 @@ __all__ = [
     "UsegolibError",
     "VersionConflictError",
 ]
+
+
+# GoError's methods (the class is made by the native module, which gives each instance its
+# fields, its chain and, for an error from Go, ``_go``: the Go object holding the error value).
+_DEFAULTS: dict[str, Any] = {
+    "message": "",
+    "go_type": "",
+    "function": "",
+    "wrapped": (),
+    "_go": None,
+    "_key": "",
+}
+
+
+def _walk(err: Any) -> list[Any]:
+    """The chain depth first, the error itself first: the order of errors.Is and errors.As."""
+    out, stack = [], [err]
+    while stack:
+        e = stack.pop()
+        out.append(e)
+        stack.extend(reversed(e.wrapped))
+    return out
+
+
+def _is(self: Any, target: Any) -> bool:
+    """Go's ``errors.Is(err, target)``: whether an error of this chain is ``target`` (a sentinel
+    such as ``io.EOF`` or ``pkg.ErrNotFound``), run in Go, so wrapping (``%w``,
+    ``errors.Join``) and custom ``Is`` methods behave exactly as in Go.
+
+    ``target`` must be a ``GoError`` from the same Go module (runtime), or None (a nil
+    sentinel: False, as errors.Is(err, nil) is for an error): anything else is a TypeError.
+    A ``GoError`` that was unpickled holds no Go value; it then compares the Go type and
+    message of each error of its chain with the target's (custom ``Is`` methods cannot
+    run)."""
+    if target is None:
+        return False
+    if not isinstance(target, GoError):
+        raise TypeError(
+            f"is_() takes a Go error (a GoError, such as a package's sentinel error), "
+            f"got {type(target).__name__}"
+        )
+    go: Any = target._go  # type: ignore[attr-defined]
+    if go is None:
+        raise TypeError(
+            f"the target error {target.go_type} {str(target)!r} holds no Go value (it was "
+            f"unpickled or not made by Go): errors.Is needs the sentinel itself"
+        )
+    if self._go is None:
+        return any(e.go_type == target.go_type and e.message == target.message for e in _walk(self))
+    return _native._error_is(self._go, go)
+
+
+def _go_value(self: Any) -> Any:
+    """The concrete Go value of this error: a Go object of its type (``*MyErr`` or ``MyErr``,
+    held through a pointer), with its methods and fields, when the type is one of the module's
+    Go object types; else this GoError itself. None for an error without a Go value
+    (unpickled)."""
+    cached = self.__dict__.get("_go_value")
+    if cached is not None:
+        return cached
+    if self._go is None:
+        return None
+    value = _native._error_value(self._go, self._key) if self._key else None
+    if value is None:
+        value = self
+    self.__dict__["_go_value"] = value
+    return value
+
+
+def _as(self: Any, cls: type) -> Any:
+    """Like Go's ``errors.As``: the ``go_value`` of the first error of the chain (the error
+    itself, then what it wraps, depth first) whose concrete type is the Go type of ``cls`` (a
+    Go object class of a package, such as ``pkg.MyErr``), or None. The concrete type is
+    compared, as errors.As does for a concrete target type; custom ``As`` methods are not
+    called."""
+    key = getattr(cls, "__usegolib_key__", None)
+    if not isinstance(cls, type) or key is None:
+        raise TypeError(f"as_() takes a Go type's class (such as pkg.MyErr), got {cls!r}")
+    for e in _walk(self):
+        if e._key == key:
+            return e.go_value
+    return None
+
+
+def _unwrap(self: Any) -> Any:
+    """Go's ``errors.Unwrap``: the error this one wraps when it wraps exactly one (``%w``),
+    else None (``errors.Join`` and several ``%w``: see ``wrapped``)."""
+    return self.wrapped[0] if len(self.wrapped) == 1 else None
+
+
+def _chain_data(err: Any) -> list[tuple[str, str, str, str, int]]:
+    nodes: list[tuple[str, str, str, str, int]] = []
+
+    def add(e: Any, parent: int) -> None:
+        i = len(nodes)
+        nodes.append((e.message, e.go_type, e._key, e.function, parent))
+        for w in e.wrapped:
+            add(w, i)
+
+    add(err, -1)
+    return nodes
+
+
+def _restore(args: tuple[Any, ...], chain: list[tuple[str, str, str, str, int]]) -> Any:
+    """Unpickles a GoError: its fields and its chain, without Go values."""
+    errs: list[Any] = []
+    for message, go_type, key, function, _ in chain:
+        e: Any = GoError(*args) if not errs else GoError(message)
+        e.message, e.go_type, e._key, e.function = message, go_type, key, function
+        errs.append(e)
+    for i, e in enumerate(errs):
+        e.wrapped = tuple(errs[j] for j, n in enumerate(chain) if n[4] == i)
+        if e.wrapped:
+            e.__cause__ = e.wrapped[0]
+    return errs[0]
+
+
+def _reduce(self: Any) -> tuple[Any, ...]:
+    """Pickles the fields and the chain as plain data; the Go values stay in this process."""
+    return (_restore, (self.args, _chain_data(self)))
+
+
+for _name, _value in {
+    **_DEFAULTS,
+    "is_": _is,
+    "as_": _as,
+    "unwrap": _unwrap,
+    "go_value": property(_go_value),
+    "__reduce__": _reduce,
+}.items():
+    setattr(GoError, _name, _value)

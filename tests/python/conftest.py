@@ -79,14 +79,23 @@ def require_module(spec: str) -> None:
         )
 
 
-def go_output(tmp_path, requires: dict[str, str], imports: str, body: str, stdin: bytes) -> bytes:
+def go_output(
+    tmp_path,
+    requires: dict[str, str],
+    imports: str,
+    body: str,
+    stdin: bytes,
+    replaces: dict[str, Path] | None = None,
+) -> bytes:
     """What a Go program prints: ``body`` runs in main with ``src`` (stdin's bytes) and ``b`` (a
-    bytes.Buffer written to stdout at the end), in a temp module requiring ``requires``."""
+    bytes.Buffer written to stdout at the end), in a temp module requiring ``requires``, with
+    ``replaces`` naming local directories for some of them."""
     go = os.environ.get("USEGOLIB_GO", "go")
     mod = tmp_path / "gomain"
     mod.mkdir(exist_ok=True)
     reqs = "".join(f"\t{m} {v}\n" for m, v in requires.items())
-    (mod / "go.mod").write_text(f"module diff\n\ngo 1.22\n\nrequire (\n{reqs})\n")
+    reps = "".join(f"replace {m} => {d}\n" for m, d in (replaces or {}).items())
+    (mod / "go.mod").write_text(f"module diff\n\ngo 1.22\n\nrequire (\n{reqs})\n{reps}")
     (mod / "main.go").write_text(
         'package main\n\nimport (\n\t"bytes"\n\t"io"\n\t"os"\n\n'
         + "".join(f'\t"{i}"\n' for i in imports.split())
@@ -105,3 +114,15 @@ def go_output(tmp_path, requires: dict[str, str], imports: str, body: str, stdin
     )
     assert r.returncode == 0, r.stderr.decode(errors="replace")
     return r.stdout
+
+
+def mypy(stubs: Path, *files: Path) -> subprocess.CompletedProcess[str]:
+    """Runs the venv's mypy over ``files`` with the stubs directory ``stubs`` on MYPYPATH."""
+    bindir = Path(sys.executable).parent
+    return subprocess.run(
+        [str(bindir / "mypy"), "--follow-imports=silent", "--no-incremental", *map(str, files)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "MYPYPATH": str(stubs)},
+        timeout=300,
+    )

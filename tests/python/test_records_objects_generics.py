@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import usegolib
-from conftest import FIXTURES, run_py
+from conftest import FIXTURES, mypy, run_py
 
 GENERICS = ["Keys[string,int64]", "Identity[int64]", "Identity[example.com/level3.Point]"]
 
@@ -414,13 +414,9 @@ def test_stubs_give_mypy_the_real_signatures(l3, artifact_root, tmp_path):
         "level3.Sum('a')\n"
         "bad: str = level3.AddHour\n"
     )
-    mypy = [str(bindir / "mypy"), "--follow-imports=silent", "--no-incremental"]
-    env = {**__import__("os").environ, "MYPYPATH": str(stubs)}
-    stub_check = subprocess.run(
-        [*mypy, str(stubs / "level3.pyi")], capture_output=True, text=True, env=env, timeout=300
-    )
+    stub_check = mypy(stubs, stubs / "level3.pyi")
     assert stub_check.returncode == 0, stub_check.stdout
-    r = subprocess.run([*mypy, str(use)], capture_output=True, text=True, env=env, timeout=300)
+    r = mypy(stubs, use)
     errors = [line for line in r.stdout.splitlines() if ": error:" in line]
     assert len(errors) == 2, r.stdout
     assert (

@@ -28,11 +28,21 @@ pub const OP_RELEASE: u32 = 2;
 /// with it, `[0, false]` when none was.
 pub const OP_CANCEL: u32 = 3;
 
+/// Op 4: `errors.Is` (docs/abi.md section 4.1); the target is an error's handle, args
+/// `[target handle]`; the reply is `[0, bool]`.
+pub const OP_ERROR_IS: u32 = 4;
+
+/// Op 5: error values (docs/abi.md section 4.1); target 0 turns them on (reply `[0, nil]`),
+/// an error's handle asks for its concrete value (reply `[0, handle]`); args `[]`.
+pub const OP_ERROR_VALUE: u32 = 5;
+
 /// Every op of ABI 1, as `(op, name)`.
-pub const OPS: [(u32, &str); 3] = [
+pub const OPS: [(u32, &str); 5] = [
     (OP_CALL, "call"),
     (OP_RELEASE, "release"),
     (OP_CANCEL, "cancel"),
+    (OP_ERROR_IS, "error_is"),
+    (OP_ERROR_VALUE, "error_value"),
 ];
 
 /// Which function a request calls.

@@ -22,7 +22,8 @@ mod write;
 pub use envelope::{
     decode_reply, decode_request, encode_reply, encode_request, read_error_body, reply_body,
     reply_parts, write_request_header, ErrorKind, ErrorReply, Reply, Request, Target,
-    ARG_MAX_DEPTH, DETAIL_MAX_DEPTH, OPS, OP_CALL, OP_CANCEL, OP_RELEASE, RESULT_MAX_DEPTH,
+    ARG_MAX_DEPTH, DETAIL_MAX_DEPTH, OPS, OP_CALL, OP_CANCEL, OP_ERROR_IS, OP_ERROR_VALUE,
+    OP_RELEASE, RESULT_MAX_DEPTH,
 };
 pub use error::{DecodeError, EncodeError, LimitKind};
 pub use read::{decode_value, validate, Limits, Reader, Token};

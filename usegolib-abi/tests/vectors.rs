@@ -466,6 +466,71 @@ fn definitions() -> Vec<Def> {
             V::Request(Request::cancel(7)),
         ),
         def(
+            "request_error_is",
+            "op 4: errors.Is(handle 7, handle 8) ([1, 4, 7, [handle 8]]); a bridge that does not hold handle 7 answers reply_unknown_handle",
+            V::Request(Request {
+                abi: 1,
+                op: 4,
+                target: Target::Id(7),
+                args: vec![Value::Handle(8)],
+            }),
+        ),
+        def(
+            "request_error_values_on",
+            "op 5 with target 0: turn error values on ([1, 5, 0, []]); the bridge answers reply_ok_nil",
+            V::Request(Request {
+                abi: 1,
+                op: 5,
+                target: Target::Id(0),
+                args: vec![],
+            }),
+        ),
+        def(
+            "reply_go_error_chain",
+            "a Go error with its chain, error values on: fmt.Errorf(\"read: %w\", io.EOF), the error and io.EOF with handles 9 and 10",
+            error_reply(
+                ErrorKind::GoError,
+                "read: EOF",
+                vec![
+                    (
+                        "chain".into(),
+                        Value::List(vec![
+                            Value::List(vec![
+                                "read: EOF".into(),
+                                "*fmt.wrapError".into(),
+                                "fmt.wrapError".into(),
+                                Value::Handle(9),
+                                int(-1),
+                            ]),
+                            Value::List(vec![
+                                "EOF".into(),
+                                "*errors.errorString".into(),
+                                "errors.errorString".into(),
+                                Value::Handle(10),
+                                int(0),
+                            ]),
+                        ]),
+                    ),
+                    ("type".into(), "*fmt.wrapError".into()),
+                ],
+            ),
+        ),
+        def(
+            "l3_error_value_chain",
+            "Level 3: an error value with its chain, error values on: [message, go_type, [[message, go_type, key, handle, parent]]]",
+            V::Value(Value::List(vec![
+                "boom".into(),
+                "*errors.errorString".into(),
+                Value::List(vec![Value::List(vec![
+                    "boom".into(),
+                    "*errors.errorString".into(),
+                    "errors.errorString".into(),
+                    Value::Handle(3),
+                    int(-1),
+                ])]),
+            ])),
+        ),
+        def(
             "reply_cancel_no_call",
             "op 3 found no call running with that token (the answer to request_cancel): [0, false]",
             V::Reply(Reply::Ok(Value::Bool(false))),

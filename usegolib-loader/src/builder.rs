@@ -25,6 +25,9 @@ pub type Progress = Arc<dyn Fn(&str) + Send + Sync>;
 /// checks for Ctrl-C here.
 pub type Cancel = Arc<dyn Fn() -> bool + Send + Sync>;
 
+/// The prefix of an `also` package among the extras of a build (see [`Builder::with_also`]).
+pub(crate) const ALSO: &str = "also:";
+
 /// How often a waiting or building [`Builder`] asks its [`Cancel`] check.
 const POLL: Duration = Duration::from_millis(50);
 
@@ -41,6 +44,7 @@ pub struct Builder {
     go: PathBuf,
     progress: Option<Progress>,
     generics: Vec<String>,
+    also: Vec<String>,
     cancel: Option<Cancel>,
 }
 
@@ -189,6 +193,7 @@ impl Builder {
             go: go_binary(),
             progress: None,
             generics: Vec::new(),
+            also: Vec::new(),
             cancel: None,
         }
     }
@@ -207,10 +212,20 @@ impl Builder {
         self
     }
 
-    /// The instantiations to build for the module in `dir`: the requested ones and those of its
-    /// `usegolib.json`, sorted, without repeats.
+    /// Also bridges these packages (standard-library or dependency import paths) into a
+    /// module's artifact, so that their functions share its runtime (docs/adr/0023). A local
+    /// module's `usegolib.json` (`{"also": [...]}`) adds its own.
+    pub fn with_also(mut self, packages: impl IntoIterator<Item = String>) -> Self {
+        self.also.extend(packages);
+        self
+    }
+
+    /// What to build into the module in `dir` beyond its own packages: the instantiations
+    /// requested and those of its `usegolib.json`, and the `also` packages (requested and
+    /// listed there) written `also:<path>`; sorted, without repeats.
     fn generics_for(&self, dir: &Path) -> Result<Vec<String>> {
         let mut all = self.generics.clone();
+        all.extend(self.also.iter().map(|p| format!("{ALSO}{p}")));
         let cfg = dir.join("usegolib.json");
         if cfg.is_file() {
             let text = fs::read(&cfg).map_err(|source| Error::Io {
@@ -225,10 +240,21 @@ impl Builder {
             if let Some(list) = v.get("generics").and_then(|g| g.as_array()) {
                 all.extend(list.iter().filter_map(|g| g.as_str().map(str::to_owned)));
             }
+            if let Some(list) = v.get("also").and_then(|g| g.as_array()) {
+                all.extend(
+                    list.iter()
+                        .filter_map(|p| p.as_str().map(|p| format!("{ALSO}{p}"))),
+                );
+            }
         }
         all.sort();
         all.dedup();
         Ok(all)
+    }
+
+    /// The generic instantiations requested with [`Builder::with_generics`].
+    pub(crate) fn generics(&self) -> &[String] {
+        &self.generics
     }
 
     /// Reports build phases to `progress`.
@@ -610,8 +636,7 @@ impl Builder {
         ok
     }
 
-    /// Runs the verified tool in its own process group, with a private work directory under
-    /// `<cache>/work/` that is removed afterwards whatever happens.
+    /// Runs the verified tool on the module at `src_dir` (see [`Builder::run_tool_with`]).
     fn run_tool(
         &self,
         tool: &Tool,
@@ -620,21 +645,38 @@ impl Builder {
         out_dir: &Path,
         generics: &[String],
     ) -> Result<()> {
+        let mut args: Vec<std::ffi::OsString> = vec!["-module".into(), src_dir.into()];
+        args.extend(["-version".into(), version.into()]);
+        for g in generics {
+            match g.strip_prefix(ALSO) {
+                Some(p) => args.extend(["-also".into(), p.into()]),
+                None => args.extend(["-generic".into(), g.into()]),
+            }
+        }
+        self.run_tool_with(tool, &args, out_dir, &src_dir.display().to_string())
+    }
+
+    /// Runs the verified tool with `args` and `-out out_dir` in its own process group, with a
+    /// private work directory under `<cache>/work/` that is removed afterwards whatever
+    /// happens. `what` names the build in errors.
+    fn run_tool_with(
+        &self,
+        tool: &Tool,
+        args: &[std::ffi::OsString],
+        out_dir: &Path,
+        what: &str,
+    ) -> Result<()> {
         let work = WorkDir::create(&artifact::cache_dir())?;
         let mut cmd = tool.command();
         cmd.env("GOTOOLCHAIN", go_toolchain())
             .env("USEGOLIB_GO", &self.go)
             // The tool dies with this process (PR_SET_PDEATHSIG, checked against this pid).
             .env("USEGOLIB_PARENT_PID", std::process::id().to_string())
-            .arg("-module")
-            .arg(src_dir)
+            .args(args)
             .arg("-out")
             .arg(out_dir)
-            .arg("-version")
-            .arg(version)
             .arg("-work")
-            .arg(work.path().join("bridge"))
-            .args(generics.iter().flat_map(|g| ["-generic", g.as_str()]));
+            .arg(work.path().join("bridge"));
         let mut output = String::new();
         let mut phase = String::from("start");
         let r = self.run_group(&mut cmd, &mut |line| {
@@ -659,19 +701,85 @@ impl Builder {
             }
             Err(RunError::Cancelled) => {
                 return Err(Error::Cancelled {
-                    what: format!("building {}", src_dir.display()),
+                    what: format!("building {what}"),
                 })
             }
         };
         drop(work);
         if !status.success() {
             return Err(Error::Build {
-                module: src_dir.display().to_string(),
+                module: what.to_owned(),
                 phase,
                 output,
             });
         }
         Ok(())
+    }
+
+    /// Builds the standard-library artifact of Go version `go_version` holding the packages
+    /// `set` into `out` (an artifact directory under `root`) unless a valid one built by this
+    /// usegolib is there (or always, with `force`), under the artifact's lock (docs/adr/0023).
+    ///
+    /// # Errors
+    ///
+    /// See [`Builder::build`]; a `version` [`Error::Build`] when the toolchain's version is not
+    /// `go_version` (it changed while the build waited).
+    pub fn ensure_std(
+        &self,
+        set: &[String],
+        generics: &[String],
+        go_version: &str,
+        root: &Path,
+        out: &Path,
+        force: bool,
+    ) -> Result<()> {
+        let warned = Cell::new(false);
+        let present = || {
+            !force
+                && read_builder_id(out).is_some_and(|(id, _)| id == builder_id())
+                && artifact::read_manifest(out)
+                    .is_ok_and(|m| m.version == go_version && self.library_ok(out, &m, &warned))
+        };
+        if present() {
+            return Ok(());
+        }
+        self.locked(root, out, || {
+            if present() {
+                return Ok(());
+            }
+            let tool = self.tool()?;
+            self.say(&format!(
+                "building the standard library for {go_version} ({} packages, once per Go version and set of packages)",
+                set.len()
+            ));
+            let mut args: Vec<std::ffi::OsString> = Vec::new();
+            for p in set {
+                args.extend(["-std".into(), p.into()]);
+            }
+            for g in generics {
+                args.extend(["-generic".into(), g.into()]);
+            }
+            let what = format!("{}@{go_version}", crate::stdlib::STD_MODULE);
+            self.run_tool_with(&tool, &args, out, &what)?;
+            let built = artifact::read_manifest(out)?;
+            if built.version != go_version {
+                return Err(Error::Build {
+                    module: what,
+                    phase: "version".into(),
+                    output: format!(
+                        "the Go toolchain changed while building: it built {}",
+                        built.version
+                    ),
+                });
+            }
+            let mut id = format!("{}\n", builder_id());
+            for g in generics {
+                id.push_str(g);
+                id.push('\n');
+            }
+            let _ = cache::write_private(&out.join(BUILDER_ID_FILE), id.as_bytes(), 0o600);
+            Ok(())
+        })
     }
 
     /// Returns the artifact of the local module at `module_dir` under `root`, building it if it
@@ -792,6 +900,12 @@ fn read_builder_id(dir: &Path) -> Option<(String, Vec<String>)> {
         id,
         lines.filter(|l| !l.is_empty()).map(str::to_owned).collect(),
     ))
+}
+
+/// The generic instantiations (and `also:` packages) that the artifact in `dir` was built with,
+/// as its [`BUILDER_ID_FILE`] lists them.
+pub(crate) fn built_generics(dir: &Path) -> Vec<String> {
+    read_builder_id(dir).map(|(_, g)| g).unwrap_or_default()
 }
 
 /// Why [`Builder::run_group`] gave up.

@@ -34,6 +34,15 @@ pub enum Error {
         /// The version asked for.
         requested: String,
     },
+    /// Standard-library packages asked for outside the standard-library runtime already loaded
+    /// in this process (docs/adr/0023): that runtime cannot grow.
+    #[error("standard-library package or instantiation {} is not in the standard-library runtime loaded in this process, which holds {holds}; all standard packages share one Go runtime, built with its set of packages before the first is loaded: in a new process, import it first, or name it with also=[...] at the first standard-library import", .packages.join(", "))]
+    StdPackageNotLoaded {
+        /// The packages (and generic instantiations) asked for that the loaded runtime lacks.
+        packages: Vec<String>,
+        /// What the loaded runtime holds, in words.
+        holds: String,
+    },
     /// A target names one version (`path@v1`) and the caller another (`version=v2`), or a local
     /// directory (always version `local`) was asked for with a version.
     #[error("{target}: {reason}")]
@@ -187,6 +196,11 @@ pub enum Error {
         message: String,
         /// The error's dynamic Go type, e.g. `*fs.PathError`.
         go_type: String,
+        /// The error's chain with a handle per error, the error itself first (docs/abi.md
+        /// section 4.1), once error values are on ([`crate::GoModule::enable_error_values`]);
+        /// else empty. [`crate::GoModule::call_function`] releases the handles before it
+        /// returns; a caller of [`crate::GoModule::error_from_reader`] owns them.
+        chain: Vec<ErrorNode>,
     },
     /// The Go function panicked.
     #[error("Go panic in {function}: {value}")]
@@ -304,3 +318,53 @@ fn suggest(s: &[String]) -> String {
 
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// One error of a Go error's chain (docs/abi.md section 4.1): the errors its `Unwrap` methods
+/// reach, depth first as `errors.Is` walks them, the error itself first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorNode {
+    /// `err.Error()`.
+    pub message: String,
+    /// The dynamic Go type (`%T`).
+    pub go_type: String,
+    /// The schema key of its named type (`<import path>.<Name>`, a pointer's element type), or
+    /// "" for an unnamed or predeclared type.
+    pub key: String,
+    /// A handle to the error value (op 4 and op 5 take it).
+    pub handle: u64,
+    /// The index of the error whose `Unwrap` gave this one; `None` for the first.
+    pub parent: Option<usize>,
+}
+
+impl ErrorNode {
+    /// Reads a chain (a list of `[message, type, key, handle, parent]`); anything else, or a
+    /// parent that does not come before its node, gives `None`.
+    pub fn parse_chain(v: &usegolib_abi::Value) -> Option<Vec<ErrorNode>> {
+        use usegolib_abi::Value;
+        let Value::List(nodes) = v else { return None };
+        let text = |v: &Value| {
+            v.as_str_bytes()
+                .map(|b| String::from_utf8_lossy(b).into_owned())
+        };
+        let mut out = Vec::with_capacity(nodes.len());
+        for (i, n) in nodes.iter().enumerate() {
+            let Value::List(f) = n else { return None };
+            let [message, go_type, key, Value::Handle(handle), parent] = f.as_slice() else {
+                return None;
+            };
+            let parent = match parent.as_i64()? {
+                -1 if i == 0 => None,
+                p if p >= 0 && (p as usize) < i => Some(p as usize),
+                _ => return None,
+            };
+            out.push(ErrorNode {
+                message: text(message)?,
+                go_type: text(go_type)?,
+                key: text(key)?,
+                handle: *handle,
+                parent,
+            });
+        }
+        Some(out)
+    }
+}

@@ -26,6 +26,7 @@ mod manifest;
 mod module;
 mod registry;
 mod resolve;
+mod stdlib;
 
 pub use artifact::{
     artifact_dir, artifacts_of, cache_dir, cached_artifacts, cached_versions,
@@ -38,7 +39,7 @@ pub use builder::{
     Progress, BUILDER_ID_FILE,
 };
 pub use cache::{check_import_path, check_module_path, check_module_version, remove_artifact};
-pub use error::{Error, Result};
+pub use error::{Error, ErrorNode, Result};
 #[cfg(feature = "bench")]
 pub use ffi::FloorI64;
 pub use ffi::{restore_go_signal_handlers, RawReply};
@@ -51,6 +52,9 @@ pub use manifest::{
 pub use module::{error_from_reply, GoFunction, GoModule};
 pub use registry::{load, load_artifact, loaded, loaded_modules};
 pub use resolve::{import, locate, split_version, BuildPolicy, ImportOptions, Imported, Located};
+pub use stdlib::{
+    is_std_path, std_artifact_dir, std_set, std_set_key, DEFAULT_STD_PACKAGES, STD_MODULE,
+};
 pub use usegolib_abi::{Value, WireType, OP_CANCEL, OP_RELEASE};
 
 /// Up to three names from `candidates` close to `name` (same letters ignoring case, a prefix, or

@@ -132,6 +132,24 @@ pub(crate) fn index_schema(manifest: &Manifest, path: &Path) -> Result<SchemaInd
             skipped.insert(format!("{}.{}", pkg.path, s.name), s.reason.clone());
         }
     }
+    // A class names a value type (docs/abi.md section 8.8).
+    let classes = schema.packages.iter().flat_map(|p| {
+        let params = p
+            .functions
+            .iter()
+            .flat_map(|f| f.params.iter().chain(&f.results));
+        let consts = p.consts.iter().map(|k| (&k.name, &k.class));
+        params.map(|v| (&v.name, &v.class)).chain(consts)
+    });
+    for (name, class) in classes {
+        if let Some(key) = class {
+            if schema.types.get(key).is_none_or(|t| t.kind != "value") {
+                return Err(bad(format!(
+                    "{name}: its class {key} is not a value type of the schema"
+                )));
+            }
+        }
+    }
     for f in &functions {
         let types = f.params.iter().chain(&f.results);
         if let Err(reason) = check_named_types(&schema, types) {
@@ -145,11 +163,14 @@ pub(crate) fn index_schema(manifest: &Manifest, path: &Path) -> Result<SchemaInd
                     schema.types.contains_key(k)
                         && f.schema.params.first().is_some_and(|p| p.wire == *key)
                 }
-                None => schema.types.get(key).is_some_and(|t| t.kind == "handle"),
+                None => schema
+                    .types
+                    .get(key)
+                    .is_some_and(|t| t.kind == "handle" || t.kind == "value"),
             };
             if !ok {
                 return Err(bad(format!(
-                    "{}: its receiver {key} is not a handle type of the schema",
+                    "{}: its receiver {key} is not a handle or value type of the schema",
                     f.qualified
                 )));
             }
@@ -190,9 +211,9 @@ pub(crate) fn index_schema(manifest: &Manifest, path: &Path) -> Result<SchemaInd
         if let Err(reason) = check_named_types(&schema, fields.iter().map(|f| &f.ty)) {
             return Err(bad(format!("type {key}: {reason}")));
         }
-        if t.kind != "record" && t.kind != "handle" {
+        if !matches!(t.kind.as_str(), "record" | "handle" | "value") {
             return Err(bad(format!(
-                "type {key}: kind {:?} is neither \"record\" nor \"handle\": upgrade usegolib",
+                "type {key}: kind {:?} is not \"record\", \"handle\" or \"value\": upgrade usegolib",
                 t.kind
             )));
         }
@@ -354,6 +375,12 @@ pub struct TypeInfo {
     /// An interface's method set as a host object implements it (docs/abi.md section 10.7).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub implement: Option<ImplementInfo>,
+    /// A value type's wire type (docs/abi.md section 8.8).
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub wire: Option<String>,
+    /// A value type over an integer type whose package declares constants of it.
+    #[serde(default, rename = "enum", skip_serializing_if = "std::ops::Not::not")]
+    pub enum_: bool,
 }
 
 /// An interface's methods as a host object implements them (sorted by name, each a callback),
@@ -455,6 +482,31 @@ pub struct Package {
     /// Exported functions the bridge does not support.
     #[serde(default)]
     pub skipped: Vec<Skipped>,
+    /// Exported constants, sorted by name (docs/abi.md section 8.8).
+    #[serde(default)]
+    pub consts: Vec<ConstInfo>,
+}
+
+/// An exported constant and its exact value (docs/abi.md section 8.8).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ConstInfo {
+    /// The Go name.
+    pub name: String,
+    /// The Go type as written (`untyped int` for an untyped constant).
+    pub go: String,
+    /// How `value` is written: `bool`, `int`, `float`, `complex` or `string`.
+    pub kind: String,
+    /// The exact value, as text.
+    pub value: String,
+    /// The wire type of the constant's (default) type, "" when none.
+    #[serde(default, rename = "type", skip_serializing_if = "String::is_empty")]
+    pub wire: String,
+    /// The key of the value type the constant is an instance of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class: Option<String>,
+    /// GoDoc text.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub doc: String,
 }
 
 /// A supported function.
@@ -562,6 +614,9 @@ pub struct Param {
     /// The wire type (see [`WireType::parse`]).
     #[serde(rename = "type")]
     pub wire: String,
+    /// The key of the value type (docs/abi.md section 8.8) the value is an instance of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class: Option<String>,
 }
 
 impl Param {

@@ -247,9 +247,69 @@ impl GoModule {
                     source,
                 })
             } else {
-                Err(self.error_from_reader(f, reader))
+                let mut e = self.error_from_reader(f, reader);
+                if let Error::Go { chain, .. } = &mut e {
+                    // Nothing here holds the chain's Go values: release them now.
+                    for n in chain.drain(..) {
+                        let _ = self.release(n.handle);
+                    }
+                }
+                Err(e)
             }
         })?
+    }
+
+    /// Turns error values on (op 5 with target 0, docs/abi.md section 4.1): from now on the
+    /// library's go_error replies and error values carry their chains, with a handle per
+    /// error that the caller must release. Idempotent.
+    ///
+    /// # Errors
+    ///
+    /// A protocol error, or [`Error::Forked`].
+    pub fn enable_error_values(&self) -> Result<()> {
+        let what = || "op 5 (error values on)".to_owned();
+        match self.op(usegolib_abi::OP_ERROR_VALUE, 0, &[], what)? {
+            Ok(_) => Ok(()),
+            Err(e) => Err(e.into_bridge()),
+        }
+    }
+
+    /// `errors.Is(err, target)` in Go (op 4), both errors named by their handles.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnknownHandle`] for a released handle; a protocol error otherwise (a handle
+    /// that is not an error is a `bad_argument`).
+    pub fn error_is(&self, err: u64, target: u64) -> Result<bool> {
+        let what = || format!("errors.Is of handles {err} and {target}");
+        match self.op(usegolib_abi::OP_ERROR_IS, err, &[target], what)? {
+            Ok(Value::Bool(b)) => Ok(b),
+            Ok(v) => Err(Error::Bridge {
+                function: what(),
+                kind: ErrorKind::Malformed,
+                message: format!("op 4 answered {v:?}, not a bool"),
+            }),
+            Err(e) => Err(e.into_handle_error()),
+        }
+    }
+
+    /// The concrete value of the error `err` (op 5) as a new handle: the value itself when it
+    /// is a pointer, else a pointer to a copy, as its type's methods take it.
+    ///
+    /// # Errors
+    ///
+    /// As [`GoModule::error_is`].
+    pub fn error_value(&self, err: u64) -> Result<u64> {
+        let what = || format!("the value of error handle {err}");
+        match self.op(usegolib_abi::OP_ERROR_VALUE, err, &[], what)? {
+            Ok(Value::Handle(id)) => Ok(id),
+            Ok(v) => Err(Error::Bridge {
+                function: what(),
+                kind: ErrorKind::Malformed,
+                message: format!("op 5 answered {v:?}, not a handle"),
+            }),
+            Err(e) => Err(e.into_handle_error()),
+        }
     }
 
     /// Sends an already encoded request for `f` and hands the validated reply to `convert`:
@@ -350,7 +410,7 @@ impl GoModule {
     ///
     /// [`Error::UnknownHandle`], or a protocol error.
     pub fn release(&self, id: u64) -> Result<()> {
-        match self.op(usegolib_abi::OP_RELEASE, id, || {
+        match self.op(usegolib_abi::OP_RELEASE, id, &[], || {
             format!("release of handle {id}")
         })? {
             Err(e) if e.kind == ErrorKind::UnknownHandle => Err(Error::UnknownHandle {
@@ -372,7 +432,7 @@ impl GoModule {
     /// A protocol error, or [`Error::Forked`].
     pub fn cancel(&self, token: u64) -> Result<bool> {
         let what = || format!("cancel of context {token}");
-        match self.op(usegolib_abi::OP_CANCEL, token, what)? {
+        match self.op(usegolib_abi::OP_CANCEL, token, &[], what)? {
             Ok(Value::Bool(b)) => Ok(b),
             Ok(v) => Err(Error::Bridge {
                 function: what(),
@@ -383,12 +443,14 @@ impl GoModule {
         }
     }
 
-    /// Sends op `op` (not a call) with this target and no arguments: the value of a success
-    /// reply, or the error reply with `what` names the request, for the caller to map.
+    /// Sends op `op` (not a call) with this target and these handles as arguments: the value
+    /// of a success reply, or the error reply with `what` names the request, for the caller to
+    /// map.
     fn op(
         &self,
         op: u32,
         target: u64,
+        handles: &[u64],
         what: impl Fn() -> String,
     ) -> Result<std::result::Result<Value, OpError>> {
         if self.lib.forked_since_load() {
@@ -401,7 +463,10 @@ impl GoModule {
         usegolib_abi::write_uint(&mut req, usegolib_abi::ABI_VERSION as u64);
         usegolib_abi::write_uint(&mut req, op as u64);
         usegolib_abi::write_uint(&mut req, target);
-        usegolib_abi::write_array_len(&mut req, 0);
+        usegolib_abi::write_array_len(&mut req, handles.len());
+        for &h in handles {
+            usegolib_abi::write_handle(&mut req, h);
+        }
         let reply = self
             .lib
             .call(&req)
@@ -410,6 +475,7 @@ impl GoModule {
             Ok(usegolib_abi::Reply::Ok(v)) => Ok(Ok(v)),
             Ok(usegolib_abi::Reply::Err(e)) => Ok(Err(OpError {
                 function: what(),
+                id: e.detail_u64("id"),
                 kind: e.kind,
                 message: e.message,
             })),
@@ -432,10 +498,24 @@ impl GoModule {
 struct OpError {
     function: String,
     kind: ErrorKind,
+    /// The detail `id` of an `unknown_handle` reply (0 for other kinds).
+    id: u64,
     message: String,
 }
 
 impl OpError {
+    /// An `unknown_handle` reply as [`Error::UnknownHandle`], anything else as
+    /// [`Error::Bridge`].
+    fn into_handle_error(self) -> Error {
+        if self.kind == ErrorKind::UnknownHandle {
+            return Error::UnknownHandle {
+                id: self.id,
+                message: self.message,
+            };
+        }
+        self.into_bridge()
+    }
+
     fn into_bridge(self) -> Error {
         Error::Bridge {
             function: self.function,
@@ -452,6 +532,10 @@ pub fn error_from_reply(f: &GoFunction, e: ErrorReply) -> Error {
         ErrorKind::GoError => Error::Go {
             function,
             go_type: e.detail_str("type"),
+            chain: e
+                .detail("chain")
+                .and_then(crate::error::ErrorNode::parse_chain)
+                .unwrap_or_default(),
             message: e.message,
         },
         ErrorKind::GoPanic => Error::Panic {

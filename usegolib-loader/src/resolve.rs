@@ -27,6 +27,10 @@ pub struct ImportOptions {
     pub build: BuildPolicy,
     /// The builder (Go toolchain, progress).
     pub builder: Builder,
+    /// More packages to bridge into the runtime of the target (docs/adr/0023): for a
+    /// standard-library target, standard packages beyond the default set; for a module,
+    /// standard-library and dependency packages whose types its API uses.
+    pub also: Vec<String>,
 }
 
 impl Default for ImportOptions {
@@ -35,6 +39,7 @@ impl Default for ImportOptions {
             artifact_root: None,
             build: BuildPolicy::Missing,
             builder: Builder::new(),
+            also: Vec::new(),
         }
     }
 }
@@ -154,7 +159,12 @@ fn locate_in(
                 });
             }
         }
+        check_also(&m, opts)?;
         return Ok(Located::Loaded(m, path));
+    }
+    // A package of the standard library: its one runtime, no download (docs/adr/0023).
+    if crate::stdlib::is_std_path(&path) {
+        return crate::stdlib::locate_std(&root, &path, version.as_deref(), opts);
     }
     // 2. A cached artifact of the target or of a module containing it. Only a version that can
     // name a directory is looked up (a query such as `latest` or `master` goes to step 3).
@@ -187,6 +197,8 @@ fn locate_in(
                 "was built by another usegolib version"
             } else if !artifact::library_intact(&dir, &manifest) {
                 "has a library that is missing or does not match its manifest"
+            } else if !has_also(&dir, opts) {
+                "lacks packages asked for with also"
             } else {
                 return Ok(Located::Artifact(dir, path.clone()));
             };
@@ -265,8 +277,12 @@ fn locate_local(
     }
     let (mod_root, rel) = builder::find_module_root(dir)?;
     let module = builder::module_path_of(&mod_root)?;
-    // Before any build: the module may already be loaded from another directory.
+    // Before any build: the module may already be loaded from another directory, or without
+    // the packages `also` names.
     registry::check_local_dir(&module, &mod_root)?;
+    if let Some(m) = registry::loaded(&module) {
+        check_also(&m, opts)?;
+    }
     let package = if rel.is_empty() {
         module.clone()
     } else {
@@ -293,6 +309,31 @@ fn locate_local(
         }
     };
     Ok(Located::Artifact(out, package))
+}
+
+/// Whether the artifact in `dir` was built with every package `opts.also` names.
+fn has_also(dir: &Path, opts: &ImportOptions) -> bool {
+    let built = builder::built_generics(dir);
+    opts.also.iter().all(|p| {
+        built
+            .iter()
+            .any(|b| b.strip_prefix(builder::ALSO) == Some(p.as_str()))
+    })
+}
+
+/// Refuses `also` packages that the loaded runtime `m` lacks: a loaded runtime cannot grow.
+fn check_also(m: &GoModule, opts: &ImportOptions) -> Result<()> {
+    match opts.also.iter().find(|p| m.package(p).is_none()) {
+        Some(p) => Err(Error::UnknownSymbol {
+            what: format!(
+                "package {p} is not bridged into {} {}, which is loaded already: name it with also at the module's first import (in a new process)",
+                m.module(),
+                m.version()
+            ),
+            suggestions: vec![],
+        }),
+        None => Ok(()),
+    }
 }
 
 fn is_within(path: &str, module: &str) -> bool {

@@ -111,12 +111,18 @@ fn check(name: &str) -> BTreeMap<&'static str, usize> {
                 FunctionKind::Method => {
                     let recv = f.receiver.as_deref().unwrap();
                     let t = &schema.types[recv];
-                    assert_eq!(t.kind, "handle", "{what}");
                     assert!(
                         t.methods.contains(&f.id),
                         "{what}: not in its type's methods"
                     );
-                    assert_eq!(f.params[0].wire, format!("&{recv}"), "{what}: receiver");
+                    if t.kind == "value" {
+                        // A value type's method takes the value itself (docs/abi.md 8.8).
+                        assert_eq!(Some(&f.params[0].wire), t.wire.as_ref(), "{what}");
+                        assert_eq!(f.params[0].class.as_deref(), Some(recv), "{what}");
+                    } else {
+                        assert_eq!(t.kind, "handle", "{what}");
+                        assert_eq!(f.params[0].wire, format!("&{recv}"), "{what}: receiver");
+                    }
                     assert!(f.name.starts_with(&format!("{}.", t.name)), "{what}");
                 }
                 FunctionKind::Constructor => {
@@ -180,6 +186,33 @@ fn the_l3_golden_schema_reads_as_the_loader_models_it() {
             "no {k} entry: {kinds:?}"
         );
     }
+}
+
+#[test]
+fn the_vals_golden_schema_has_constants_and_value_types() {
+    let kinds = check("vals");
+    assert!(kinds["method"] > 0, "{kinds:?}");
+    let (_, schema) = load("vals");
+    let consts = &schema.packages[0].consts;
+    let by_name = |n: &str| consts.iter().find(|k| k.name == n).unwrap();
+    let big = by_name("Big");
+    assert_eq!(
+        (big.kind.as_str(), big.value.as_str()),
+        ("int", "1180591620717411303424")
+    );
+    assert!(
+        big.wire.is_empty(),
+        "an integer outside int64 has no wire type"
+    );
+    assert_eq!(by_name("Bad").kind, "string_hex");
+    let red = by_name("Red");
+    let class = red.class.as_deref().unwrap();
+    assert_eq!(schema.types[class].kind, "value");
+    assert!(schema.types[class].enum_);
+    assert_eq!(
+        schema.types["example.com/vals.Stack"].wire.as_deref(),
+        Some("[]int64")
+    );
 }
 
 #[test]

@@ -223,4 +223,12 @@ fn a_schema_whose_entry_kinds_disagree_with_their_fields_is_refused() {
         "missing field `kind`",
     );
     refused(&|s| s["schema_version"] = 1.into(), "schema_version is 1");
+    refused(
+        &|s| {
+            s["packages"][0]["consts"] = serde_json::json!([
+                {"name": "X", "go": "T", "kind": "int", "value": "1", "class": "example.com/nope.T"}
+            ])
+        },
+        "X: its class example.com/nope.T is not a value type of the schema",
+    );
 }

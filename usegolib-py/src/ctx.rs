@@ -23,6 +23,10 @@ pub struct ModuleCtx {
 
 impl ModuleCtx {
     fn new(module: Arc<GoModule>) -> ModuleCtx {
+        // Go error values with their chains (docs/abi.md section 4.1): every GoError holds its
+        // Go value and releases it when dropped. A library that cannot turn them on (a fork)
+        // fails its calls anyway.
+        let _ = module.enable_error_values();
         let types = Types::new(&module);
         let functions = module
             .functions()
@@ -46,6 +50,8 @@ impl ModuleCtx {
             }
         } else if let Some(obj) = self.types.object(key) {
             obj.set_class(cls);
+        } else if let Some(v) = self.types.value(key) {
+            v.set_class(cls);
         }
     }
 }

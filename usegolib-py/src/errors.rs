@@ -154,7 +154,8 @@ pub fn to_py(py: Python<'_>, e: Error) -> PyErr {
         }
         Error::VersionConflict { .. }
         | Error::RebuiltWhileLoaded { .. }
-        | Error::VersionsDisagree { .. } => VersionConflictError::new_err(msg),
+        | Error::VersionsDisagree { .. }
+        | Error::StdPackageNotLoaded { .. } => VersionConflictError::new_err(msg),
         Error::AbiMismatch { .. } => AbiVersionError::new_err(msg),
         Error::Manifest { .. }
         | Error::Platform { .. }
@@ -192,6 +193,7 @@ pub fn to_py(py: Python<'_>, e: Error) -> PyErr {
             message,
             go_type,
             function,
+            ..
         } => with_attrs(
             py,
             GoError::new_err(message.clone()),

@@ -398,7 +398,7 @@ impl PyGoFunction {
                 ));
             }
         }
-        to_py(py, e)
+        crate::error_values::to_py_err(py, &self.ctx.module, e)
     }
 
     pub fn invoke<'py>(

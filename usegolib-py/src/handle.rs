@@ -49,6 +49,11 @@ impl PyGoObject {
         Ok(self.id)
     }
 
+    /// The module whose runtime holds the value.
+    pub fn module(&self) -> &Arc<GoModule> {
+        &self.module
+    }
+
     /// Whether `close()` was called (or the object was collected).
     pub fn is_closed(&self) -> bool {
         self.closed.load(Ordering::Acquire)

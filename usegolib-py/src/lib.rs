@@ -8,6 +8,7 @@ mod args;
 mod bench;
 mod convert;
 mod ctx;
+mod error_values;
 mod errors;
 mod func;
 mod handle;
@@ -31,7 +32,7 @@ use crate::errors::to_py;
 use crate::func::{PyBoundMethod, PyGoFunction};
 use crate::handle::{HandleToken, PyGoObject};
 use crate::module::PyGoModule;
-use crate::views::{GoField, GoParam, GoSkipped, GoType};
+use crate::views::{GoConst, GoField, GoParam, GoSkipped, GoType};
 
 /// Where the cancellation check keeps the exception a signal handler raised (KeyboardInterrupt
 /// for Ctrl-C), to raise it once the loader has stopped.
@@ -43,6 +44,7 @@ fn options(
     build: &str,
     progress: Option<Py<PyAny>>,
     generics: Vec<String>,
+    also: Vec<String>,
 ) -> PyResult<(ImportOptions, Interrupt)> {
     let build = match build {
         "never" => BuildPolicy::Never,
@@ -59,7 +61,9 @@ fn options(
     // handler may also run inside the progress callback: what it raises there (anything that is
     // not an ordinary Exception, such as KeyboardInterrupt) is kept to stop the build too.
     let interrupt: Interrupt = Arc::default();
-    let mut builder = Builder::new().with_generics(generics);
+    let mut builder = Builder::new()
+        .with_generics(generics)
+        .with_also(also.clone());
     if let Some(cb) = progress {
         let cb = Arc::new(cb);
         let slot = interrupt.clone();
@@ -94,6 +98,7 @@ fn options(
             artifact_root: artifact_dir,
             build,
             builder,
+            also,
         },
         interrupt,
     ))
@@ -112,7 +117,8 @@ fn raise(py: Python<'_>, e: usegolib_loader::Error, interrupt: &Interrupt) -> Py
 
 /// Imports a Go module or package: returns (GoModule, package import path).
 #[pyfunction]
-#[pyo3(signature = (target, version=None, artifact_dir=None, build="missing", progress=None, generics=Vec::new()))]
+#[pyo3(signature = (target, version=None, artifact_dir=None, build="missing", progress=None, generics=Vec::new(), also=Vec::new()))]
+#[allow(clippy::too_many_arguments)]
 fn import_module(
     py: Python<'_>,
     target: &str,
@@ -121,8 +127,9 @@ fn import_module(
     build: &str,
     progress: Option<Py<PyAny>>,
     generics: Vec<String>,
+    also: Vec<String>,
 ) -> PyResult<(PyGoModule, String)> {
-    let (opts, interrupt) = options(py, artifact_dir, build, progress, generics)?;
+    let (opts, interrupt) = options(py, artifact_dir, build, progress, generics, also)?;
     let imported = py
         .detach(|| usegolib_loader::import(target, version, &opts))
         .map_err(|e| raise(py, e, &interrupt))?;
@@ -132,7 +139,8 @@ fn import_module(
 /// Builds (or finds up to date) the artifact of a target without loading it: returns
 /// (artifact directory, package import path).
 #[pyfunction]
-#[pyo3(signature = (target, version=None, artifact_dir=None, force=false, progress=None, generics=Vec::new()))]
+#[pyo3(signature = (target, version=None, artifact_dir=None, force=false, progress=None, generics=Vec::new(), also=Vec::new()))]
+#[allow(clippy::too_many_arguments)]
 fn build_target(
     py: Python<'_>,
     target: &str,
@@ -141,6 +149,7 @@ fn build_target(
     force: bool,
     progress: Option<Py<PyAny>>,
     generics: Vec<String>,
+    also: Vec<String>,
 ) -> PyResult<(String, String)> {
     let (opts, interrupt) = options(
         py,
@@ -148,6 +157,7 @@ fn build_target(
         if force { "always" } else { "missing" },
         progress,
         generics,
+        also,
     )?;
     match py
         .detach(|| usegolib_loader::locate(target, version, &opts))
@@ -199,7 +209,14 @@ fn list_artifacts(root: PathBuf) -> Vec<(String, Option<String>)> {
 /// ended by Ctrl-C).
 #[pyfunction]
 fn remove_artifact(py: Python<'_>, root: PathBuf, dir: PathBuf) -> PyResult<()> {
-    let (opts, interrupt) = options(py, Some(root.clone()), "never", None, Vec::new())?;
+    let (opts, interrupt) = options(
+        py,
+        Some(root.clone()),
+        "never",
+        None,
+        Vec::new(),
+        Vec::new(),
+    )?;
     py.detach(|| opts.builder.remove_artifact(&root, &dir))
         .map_err(|e| raise(py, e, &interrupt))
 }
@@ -289,6 +306,10 @@ fn loaded_modules() -> Vec<PyGoModule> {
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("ABI_VERSION", usegolib_abi::ABI_VERSION)?;
+    m.add(
+        "DEFAULT_STD_PACKAGES",
+        pyo3::types::PyTuple::new(m.py(), usegolib_loader::DEFAULT_STD_PACKAGES)?,
+    )?;
     m.add_class::<PyGoModule>()?;
     m.add_class::<PyGoFunction>()?;
     #[cfg(feature = "bench")]
@@ -299,6 +320,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<GoParam>()?;
     m.add_class::<GoField>()?;
     m.add_class::<GoType>()?;
+    m.add_class::<GoConst>()?;
     m.add_class::<GoSkipped>()?;
     #[cfg(feature = "bench")]
     m.add_function(wrap_pyfunction!(bench::_bench_floor, m)?)?;
@@ -323,5 +345,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // Python callables for Go func parameters: this process's host handler (host.rs).
     usegolib_loader::set_host_handler(Box::new(host::PyHost));
     errors::register(m)?;
+    error_values::register(m)?;
     Ok(())
 }

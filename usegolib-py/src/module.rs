@@ -10,7 +10,7 @@ use crate::ctx::{ctx_for, ModuleCtx};
 use crate::errors::to_py;
 use crate::func::PyGoFunction;
 use crate::naming::py_name;
-use crate::views::{GoField, GoSkipped, GoType};
+use crate::views::{GoConst, GoField, GoSkipped, GoType};
 
 /// A Go module loaded in this process (one Go runtime).
 #[pyclass(module = "usegolib._native", name = "GoModule", frozen)]
@@ -125,8 +125,33 @@ impl PyGoModule {
                 name: py_name(&t.name),
                 doc: t.doc.clone(),
                 constructor: t.constructor,
+                wire: t.wire.clone().unwrap_or_default(),
+                is_enum: t.enum_,
             })
             .collect()
+    }
+
+    /// The exported constants of a package (`GoConst`), sorted by name.
+    fn consts(&self, package: &str) -> Vec<GoConst> {
+        self.ctx
+            .module
+            .package(package)
+            .map(|p| {
+                p.consts
+                    .iter()
+                    .map(|k| GoConst {
+                        go_name: k.name.clone(),
+                        name: py_name(&k.name),
+                        go_type: k.go.clone(),
+                        kind: k.kind.clone(),
+                        value: k.value.clone(),
+                        wire: k.wire.clone(),
+                        class_key: k.class.clone(),
+                        doc: k.doc.clone(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// The fields of a record type, or of a Go object type's value form (`GoField`).

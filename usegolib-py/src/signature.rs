@@ -65,7 +65,7 @@ impl Signature {
                     go_name: p.name.clone(),
                     go_type: p.go.clone(),
                     wire: p.wire.clone(),
-                    conv: types.build(ty),
+                    conv: types.build_param(ty, p.class.as_deref()),
                 })
                 .collect()
         };

@@ -252,12 +252,48 @@ pub struct GoType {
     pub doc: String,
     /// The function id of a Go object type's constructor.
     pub constructor: Option<u32>,
+    /// A value type's wire type (docs/abi.md section 8.8), "" for the others.
+    pub wire: String,
+    /// A value type that is an enum (an integer type with constants).
+    pub is_enum: bool,
 }
 
 #[pymethods]
 impl GoType {
     fn __repr__(&self) -> String {
         format!("<GoType {} {}>", self.kind, self.key)
+    }
+}
+
+/// An exported constant (docs/abi.md section 8.8): its value as the schema writes it, made a
+/// Python value by the package (`_package.py`).
+#[pyclass(module = "usegolib._native", name = "GoConst", frozen, get_all)]
+pub struct GoConst {
+    /// The Go name.
+    pub go_name: String,
+    /// The Python name.
+    pub name: String,
+    /// The Go type as written (`untyped int` for an untyped constant).
+    pub go_type: String,
+    /// `bool`, `int`, `float`, `complex` or `string`.
+    pub kind: String,
+    /// The exact value, as text.
+    pub value: String,
+    /// The wire type of its (default) type, "" when none.
+    pub wire: String,
+    /// The key of the value type whose class the constant is an instance of, if any.
+    pub class_key: Option<String>,
+    /// GoDoc text.
+    pub doc: String,
+}
+
+#[pymethods]
+impl GoConst {
+    fn __repr__(&self) -> String {
+        format!(
+            "<GoConst {} {} = {}>",
+            self.go_name, self.go_type, self.value
+        )
     }
 }
 

@@ -3,11 +3,16 @@
 //
 // Usage:
 //
-//	usegolib-build -module DIR -out OUTDIR [-version local|vX.Y.Z] [-work DIR] [-quiet] [-generic 'Name[T1,T2]' ...]
+//	usegolib-build -module DIR -out OUTDIR [-version local|vX.Y.Z] [-work DIR] [-quiet] [-generic 'Name[T1,T2]' ...] [-also PKG ...]
 //
 // With -version local (the default), DIR is a local module root. Otherwise
 // DIR is the module's source (the Dir of `go mod download -json`) and the
 // bridge requires the module at that version.
+//
+// -also PKG, repeatable, bridges a standard-library package or a package of
+// the module's dependencies into the artifact as well, so that its functions
+// share the module's runtime (the packages declaring the Go object types of
+// the module's API are added without asking; docs/adr/0023).
 //
 // -generic, repeatable, bridges one instantiation of a generic function
 // (docs/abi.md section 8.4): -generic 'Keys[string,int64]' names the one
@@ -62,10 +67,12 @@ func run(args []string, stderr io.Writer) int {
 	quiet := fs.Bool("quiet", false, "do not announce the phases")
 	var generics stringList
 	fs.Var(&generics, "generic", "an instantiation of a generic function to bridge, as 'Name[T1,T2]' or 'import/path.Name[T1,T2]' (repeatable)")
+	var also stringList
+	fs.Var(&also, "also", "with -module: the import path of a standard-library or dependency package to bridge into the artifact as well (repeatable)")
 	var std stringList
 	fs.Var(&std, "std", "instead of -module: a standard-library package or pattern to bridge ('fmt', 'encoding/...', 'std'; repeatable); the version is the Go toolchain's")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: usegolib-build -module DIR -out OUTDIR [-version local|vX.Y.Z] [-work DIR] [-quiet] [-generic 'Name[T1,T2]' ...]")
+		fmt.Fprintln(stderr, "usage: usegolib-build -module DIR -out OUTDIR [-version local|vX.Y.Z] [-work DIR] [-quiet] [-generic 'Name[T1,T2]' ...] [-also PKG ...]")
 		fmt.Fprintln(stderr, "       usegolib-build -std PKG [-std PKG ...] -out OUTDIR [-work DIR] [-quiet]")
 		fs.PrintDefaults()
 	}
@@ -93,7 +100,7 @@ func run(args []string, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	opts := builder.Options{ModuleDir: *module, OutDir: *out, Version: *version, WorkDir: *work, Generics: generics, Std: std}
+	opts := builder.Options{ModuleDir: *module, OutDir: *out, Version: *version, WorkDir: *work, Generics: generics, Std: std, Also: also}
 	if !*quiet {
 		opts.Log = stderr
 	}

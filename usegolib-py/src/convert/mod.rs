@@ -27,6 +27,7 @@ mod record;
 mod stream;
 mod string;
 mod time;
+mod value;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -44,6 +45,7 @@ pub use callback::{Callback, CallbackSig, Implement};
 pub use object::ObjectInfo;
 pub use outparam::{apply as apply_outs, Out};
 pub use record::{Field, RecordInfo};
+pub use value::ValueInfo;
 
 /// How one wire type is converted, built once; containers hold their element's converter,
 /// records and Go objects their type's prepared info. (`repr(u8)`: a plain tag for the
@@ -80,6 +82,9 @@ pub enum Converter {
     Writer,
     /// `error` (results only).
     Error,
+    /// A parameter or result of a value type (docs/abi.md section 8.8): the underlying
+    /// type's converter, its results made instances of the type's class.
+    Value(Arc<ValueInfo>, Box<Converter>),
 }
 
 /// The prepared info of a module's record and Go object types, by key: looked up only while
@@ -87,6 +92,7 @@ pub enum Converter {
 pub struct Types {
     records: HashMap<String, Arc<RecordInfo>>,
     objects: HashMap<String, Arc<ObjectInfo>>,
+    values: HashMap<String, Arc<ValueInfo>>,
 }
 
 impl Types {
@@ -102,13 +108,18 @@ impl Types {
                 (k.clone(), Arc::new(info))
             })
             .collect();
-        let objects = schema
-            .types
-            .iter()
-            .filter(|(_, t)| t.kind == "handle")
+        let of_kind = |kind: &'static str| schema.types.iter().filter(move |(_, t)| t.kind == kind);
+        let objects = of_kind("handle")
             .map(|(k, t)| (k.clone(), Arc::new(ObjectInfo::new(k, &t.name, &t.package))))
             .collect();
-        let types = Types { records, objects };
+        let values = of_kind("value")
+            .map(|(k, t)| (k.clone(), Arc::new(ValueInfo::new(k, &t.name, &t.package))))
+            .collect();
+        let types = Types {
+            records,
+            objects,
+            values,
+        };
         for (key, rec) in module.records() {
             let Some(info) = types.records.get(key) else {
                 continue;
@@ -149,6 +160,21 @@ impl Types {
     /// The Go object type with this key.
     pub fn object(&self, key: &str) -> Option<&Arc<ObjectInfo>> {
         self.objects.get(key)
+    }
+
+    /// The value type with this key.
+    pub fn value(&self, key: &str) -> Option<&Arc<ValueInfo>> {
+        self.values.get(key)
+    }
+
+    /// The converter of a parameter or result: its wire type's, wrapped in its value type's
+    /// class when `class` names one (docs/abi.md section 8.8).
+    pub fn build_param(&self, ty: &WireType, class: Option<&str>) -> Converter {
+        let conv = self.build(ty);
+        match class.and_then(|k| self.values.get(k)) {
+            Some(v) => Converter::Value(v.clone(), Box::new(conv)),
+            None => conv,
+        }
     }
 
     /// The converter of a wire type: the one place that looks at a `WireType`.
@@ -210,6 +236,7 @@ impl Converter {
             | Converter::Context
             | Converter::Writer
             | Converter::Error => py.None(),
+            Converter::Value(_, inner) => inner.zero(py)?,
         })
     }
 
@@ -250,7 +277,8 @@ impl Converter {
             Converter::Duration => duration::decode(py, r),
             // Never a result (scan.ownWireTypeIn): read as the bytes or handle it would be.
             Converter::Reader | Converter::Context | Converter::Writer => any::decode(py, r),
-            Converter::Error => error::decode(py, r),
+            Converter::Error => error::decode(py, r, module),
+            Converter::Value(v, inner) => value::decode(py, r, v, inner, module),
         }
     }
 
@@ -274,6 +302,7 @@ impl Converter {
             Converter::List(e) | Converter::Array(_, e) => list::closed(e, obj, depth),
             Converter::Map(e) => map::closed(e, obj, depth),
             Converter::Record(rec) => record::closed(rec, obj, depth),
+            Converter::Value(_, inner) => inner.closed_object(obj, depth),
             Converter::Bool
             | Converter::Int(_)
             | Converter::F32
@@ -309,6 +338,7 @@ impl Converter {
             Converter::Context => context::annotation(py),
             Converter::Writer => any::annotation(py),
             Converter::Error => error::annotation(py),
+            Converter::Value(v, inner) => value::annotation(py, v, inner),
         }
     }
 
@@ -336,6 +366,7 @@ impl Converter {
             Converter::Context => context::STUB.into(),
             Converter::Writer => stream::WRITER_STUB.into(),
             Converter::Error => error::STUB.into(),
+            Converter::Value(v, inner) => value::stub(v, inner, pkg, arg),
         }
     }
 }
@@ -459,6 +490,7 @@ impl<'a> Encoder<'a> {
             Converter::Error => Err(ArgError::Type(
                 "wire type error cannot be an argument".into(),
             )),
+            Converter::Value(_, inner) => self.value(out, inner, obj),
         }
     }
 }

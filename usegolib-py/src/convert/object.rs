@@ -59,6 +59,11 @@ impl ObjectInfo {
         let _ = self.class.set(cls);
     }
 
+    /// The registered class, if any.
+    pub fn class(&self) -> Option<&Py<PyAny>> {
+        self.class.get()
+    }
+
     fn short_key(&self) -> String {
         crate::handle::short_key(&self.key)
     }

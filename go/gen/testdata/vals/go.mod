@@ -1,0 +1,3 @@
+module example.com/vals
+
+go 1.22
