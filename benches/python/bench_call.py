@@ -7,6 +7,8 @@ Prints one table of medians (5 rounds after warm-up), measured in one run:
 1. ``AddInt(1, 2)``, against a direct pyo3 -> cgo call of the same Go function (no envelope)
 2. ``Echo`` of 1 KiB, 64 KiB and 1 MiB of bytes
 3. ``Sum`` of a list of 1000 ints
+   ``r.Int()``: a method on a record (gjson's ``Result`` shape, sent by value), beside
+   ``AddInt`` measured in the same rounds
 4. ``Apply(lambda x: x + 1, 1)``: a Go -> Python callback round trip, beside ``AddInt`` and the
    callback's floor (``func(int64) int64``: the scalar form of host calls, docs/abi.md 10.8);
    the same through a named int type (``ApplyNamed``: the general form, with MessagePack); the
@@ -60,6 +62,7 @@ OURS_COUNTS = {
     "sum": 20_000,
     "struct": 100_000,
     "method": 300_000,
+    "record_method": 300_000,
     "spin": 3_000,
     "callback": 200_000,
     "callback_thread": 20_000,
@@ -158,6 +161,13 @@ def measure_ours(counts: dict[str, int]) -> dict:
     before = counter.Inc(0)
     if counter.Inc(1) != before + 1:
         raise AssertionError("Counter.Inc(1) did not add one")
+    rec = b.GetNum()  # a record whose type has methods: r.Int() sends the record by value
+    r_int = operator.methodcaller("Int")  # r.Int(): the lookup (a bound method) and the call
+    out["record_method_ns"], out["record_method_addint_ns"] = _timing.interleaved(
+        [(r_int, (rec,), counts["record_method"]), (add, (1, 2), counts["record_method"])]
+    )
+    if rec.Int() != 42:
+        raise AssertionError(f"Result.Int() = {rec.Int()!r}, want 42")
 
     inc = lambda x: x + 1  # noqa: E731 - the callable a user would pass
     # The callback's floor, measured in the same rounds: the detached AddInt floor, plus one
@@ -487,6 +497,16 @@ def build_rows(ours: dict, peer: dict) -> list[Row]:
             peer_none="-",
         )
     )
+    rows.append(
+        Row(
+            "r.Int(): method on a record, vs AddInt",
+            "ns",
+            _med(ours, "record_method_ns"),
+            _med(ours, "record_method_addint_ns"),
+            None,
+            peer_none="-",
+        )
+    )
     cb, cb_add = _med(ours, "callback_ns"), _med(ours, "callback_addint_ns")
     rows.append(
         Row(
@@ -650,7 +670,9 @@ def print_notes(ours: dict, peer: dict, missing: dict[str, str], args, counts, p
         "floor function, so the "
         "floor is the one unavoidable copy measured in Python, `bytes(memoryview(payload))` "
         "(a fresh bytes object of the same size). Sum: Python's own `sum(list)` over the same "
-        "1000 ints (no Go at all). Callback: its floor column is AddInt(1, 2) measured "
+        "1000 ints (no Go at all). r.Int(): its floor column is AddInt(1, 2) measured "
+        "interleaved with it; r is gjson's Result shape (3 fields), sent by value each call. "
+        "Callback: its floor column is AddInt(1, 2) measured "
         "interleaved with it (the target is 3x that); the next row's floor is the sum, measured in "
         "the same rounds, of the detached AddInt floor, one cgo call Go -> C "
         "(`usegolib_floor_gotoc`, n calls of a trivial C function), one GIL release and "
