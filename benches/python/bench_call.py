@@ -8,9 +8,13 @@ Prints one table of medians (5 rounds after warm-up), measured in one run:
    ``ParseInt("x")`` raising a ``GoError`` that is caught, against ``ParseInt("12")``
 2. ``Echo`` of 1 KiB, 64 KiB and 1 MiB of bytes
 3. ``Sum`` of a list of 1000 ints
+   ``r.Int()``: a method on a record (gjson's ``Result`` shape, sent by value), beside
+   ``AddInt`` measured in the same rounds
 4. ``Apply(lambda x: x + 1, 1)``: a Go -> Python callback round trip, beside ``AddInt`` and the
-   callback's floor; the same with a new lambda each call; the same callback called from a
-   goroutine (a thread Go created, a Python thread state per call)
+   callback's floor (``func(int64) int64``: the scalar form of host calls, docs/abi.md 10.8);
+   the same through a named int type (``ApplyNamed``: the general form, with MessagePack); the
+   same with a new lambda each call; the same callback called from a goroutine (a thread Go
+   created, a Python thread state per call)
    ``WriteN(io.BytesIO(), 100 MiB)``: Go writing 100 MiB into a Python ``io.BytesIO`` in 64 KiB
    chunks, against one 100 MiB copy in Python
 5. two Python threads calling ``Spin(50)`` (a ~50 us Go busy loop) against one: throughput ratio
@@ -59,6 +63,7 @@ OURS_COUNTS = {
     "sum": 20_000,
     "struct": 100_000,
     "method": 300_000,
+    "record_method": 300_000,
     "raise": 100_000,
     "spin": 3_000,
     "callback": 200_000,
@@ -176,6 +181,13 @@ def measure_ours(counts: dict[str, int]) -> dict:
     before = counter.Inc(0)
     if counter.Inc(1) != before + 1:
         raise AssertionError("Counter.Inc(1) did not add one")
+    rec = b.GetNum()  # a record whose type has methods: r.Int() sends the record by value
+    r_int = operator.methodcaller("Int")  # r.Int(): the lookup (a bound method) and the call
+    out["record_method_ns"], out["record_method_addint_ns"] = _timing.interleaved(
+        [(r_int, (rec,), counts["record_method"]), (add, (1, 2), counts["record_method"])]
+    )
+    if rec.Int() != 42:
+        raise AssertionError(f"Result.Int() = {rec.Int()!r}, want 42")
 
     inc = lambda x: x + 1  # noqa: E731 - the callable a user would pass
     # The callback's floor, measured in the same rounds: the detached AddInt floor, plus one
@@ -190,9 +202,11 @@ def measure_ours(counts: dict[str, int]) -> dict:
             (gotoc, (1, per), counts["callback"] // per),
             (_native._bench_detach, (per,), counts["callback"] // per),
             (inc, (1,), counts["callback"]),
+            (b.ApplyNamed, (inc, 1), counts["callback"]),
         ]
     )
     out["callback_ns"], out["callback_addint_ns"] = r[0], r[1]
+    out["callback_general_ns"] = r[6]
     parts = list(zip(r[2], [x / per for x in r[3]], [x / per for x in r[4]], r[5], strict=True))
     out["floor_callback_ns"] = [sum(p) for p in parts]
     out["floor_callback_parts_ns"] = parts
@@ -205,7 +219,9 @@ def measure_ours(counts: dict[str, int]) -> dict:
     (out["callback_thread_ns"],) = _timing.interleaved(
         [(b.ApplyOnGoThread, (inc, 1), counts["callback_thread"])]
     )
-    if b.Apply(inc, 1) != 2 or fresh(1) != 2 or b.ApplyOnGoThread(inc, 41) != 42:
+    if b.Apply(inc, 1) != 2 or b.ApplyNamed(inc, 1) != 2:
+        raise AssertionError("Apply(lambda x: x + 1, ...) did not add one")
+    if fresh(1) != 2 or b.ApplyOnGoThread(inc, 41) != 42:
         raise AssertionError("Apply(lambda x: x + 1, ...) did not add one")
 
     total, chunk = WRITER_BYTES, 64 << 10
@@ -511,6 +527,16 @@ def build_rows(ours: dict, peer: dict) -> list[Row]:
             peer_none="-",
         )
     )
+    rows.append(
+        Row(
+            "r.Int(): method on a record, vs AddInt",
+            "ns",
+            _med(ours, "record_method_ns"),
+            _med(ours, "record_method_addint_ns"),
+            None,
+            peer_none="-",
+        )
+    )
     cb, cb_add = _med(ours, "callback_ns"), _med(ours, "callback_addint_ns")
     rows.append(
         Row(
@@ -530,6 +556,16 @@ def build_rows(ours: dict, peer: dict) -> list[Row]:
             "ns",
             cb,
             _med(ours, "floor_callback_ns"),
+            None,
+            peer_none="-",
+        )
+    )
+    rows.append(
+        Row(
+            "  same, general form (named int type)",
+            "ns",
+            _med(ours, "callback_general_ns"),
+            cb_add,
             None,
             peer_none="-",
         )
@@ -669,14 +705,19 @@ def print_notes(ours: dict, peer: dict, missing: dict[str, str], args, counts, p
         "measured interleaved: the ratio is what a raised Go error costs over a plain call (its "
         "chain is not asked for; no target). "
         "Sum: Python's own `sum(list)` over the same "
-        "1000 ints (no Go at all). Callback: its floor column is AddInt(1, 2) measured "
+        "1000 ints (no Go at all). r.Int(): its floor column is AddInt(1, 2) measured "
+        "interleaved with it; r is gjson's Result shape (3 fields), sent by value each call. "
+        "Callback: its floor column is AddInt(1, 2) measured "
         "interleaved with it (the target is 3x that); the next row's floor is the sum, measured in "
         "the same rounds, of the detached AddInt floor, one cgo call Go -> C "
         "(`usegolib_floor_gotoc`, n calls of a trivial C function), one GIL release and "
         "re-take (`_native._bench_detach`, n `py.detach(|| ())`) and the Python call "
         "`inc(1)`: what a callback costs with no envelope, no host table and no conversion. "
         "The callable passed in these rows is the same each call, as in a loop over a prebuilt "
-        "callable: it keeps its host-object id while Go holds it. The row after passes a new "
+        "callable: it keeps its host-object id while Go holds it. Apply's func(int64) int64 "
+        "takes the scalar form of host calls (docs/abi.md 10.8, no MessagePack); the general "
+        "form row calls ApplyNamed, the same through a named int type (MessagePack request "
+        "and reply), in the same rounds, against AddInt. The row after that passes a new "
         "lambda each call (made by a Python wrapper, `apply(lambda y: y + 1, x)`, whose own cost "
         "is in the figure), registered each time and released by Go's collector; "
         "the peer has no callbacks. io.Writer: Go "

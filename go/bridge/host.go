@@ -55,7 +55,32 @@ func SetHostCaller(f HostCaller) { hostCaller.Store(&f) }
 type HostObject struct {
 	id     uint64
 	passes *atomic.Uint64
-	_      [30]uint64
+	// noScalar: the host refused the scalar form for it (host_scalar.go); again: it is in the
+	// weak map (the host passes its id again).
+	noScalar, again atomic.Bool
+	// made is the func made from it, for the next pass (an id passed again).
+	made atomic.Pointer[hostMade]
+	_    [28]uint64
+}
+
+// hostMade holds the func a generated maker made from a HostObject.
+type hostMade struct{ f any }
+
+// Made returns the func made from h before (by the maker of its func type), or nil: a host
+// object passed again gets the same func, not a new closure per pass.
+func (h *HostObject) Made() any {
+	if m := h.made.Load(); m != nil {
+		return m.f
+	}
+	return nil
+}
+
+// SetMade keeps f, the func made from h, when h may be passed again. f refers to h: the cycle
+// is collected whole, and h's cleanup runs as before.
+func (h *HostObject) SetMade(f any) {
+	if h.again.Load() {
+		h.made.CompareAndSwap(nil, &hostMade{f})
+	}
 }
 
 // hostRef is what the cleanup of a HostObject knows of it.
@@ -95,6 +120,7 @@ func HostObjectAgain(id uint64) *HostObject {
 		return h
 	}
 	h := &HostObject{id: id, passes: new(atomic.Uint64)}
+	h.again.Store(true)
 	wp := weak.Make(h)
 	hostObjects.m[id] = wp
 	return newHostObject(h, wp)
@@ -397,6 +423,11 @@ func (c *HostCall) Err(err error) error {
 // 10), else it returns and the func returns zero values.
 func (c *HostCall) Fail(err error) {
 	c.free()
+	unwindIfAsked(err)
+}
+
+// unwindIfAsked panics with a *HostPanic when err is a *HostError whose host asked for it.
+func unwindIfAsked(err error) {
 	var he *HostError
 	if errors.As(err, &he) && he.Unwind {
 		panic(&HostPanic{Err: he})

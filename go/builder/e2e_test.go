@@ -195,14 +195,15 @@ func checkLevel1Schema(t *testing.T, s map[string]any) {
 		}
 	}
 	// 53 Level-1 functions, 4 that Level 2 supports (Ptr, Variadic, Warm,
-	// MapLen), and the method and constructor of the handle type CheckError.
-	for _, name := range []string{"Ptr", "Variadic", "Warm", "MapLen", "CheckError.Error", "CheckError.__new__"} {
+	// MapLen), and the method, constructor and field accessors of the handle type CheckError.
+	for _, name := range []string{"Ptr", "Variadic", "Warm", "MapLen", "CheckError.Error", "CheckError.__new__",
+		"CheckError.Reason.__get__", "CheckError.Reason.__set__"} {
 		if _, ok := funcs["example.com/level1."+name]; !ok {
 			t.Errorf("level1.%s is missing from the schema", name)
 		}
 	}
-	if len(funcs) != 59 {
-		t.Errorf("schema has %d functions, want 59", len(funcs))
+	if len(funcs) != 61 {
+		t.Errorf("schema has %d functions, want 61", len(funcs))
 	}
 	if f := funcs["example.com/level1.AddInt"]; f.sig != "func AddInt(a int, b int) int" || f.doc != "AddInt returns a+b." || f.errr {
 		t.Errorf("AddInt: %+v", f)
@@ -248,7 +249,7 @@ func checkSymbols(t *testing.T, lib string) {
 			exported = append(exported, s.Name)
 		}
 	}
-	if got, want := strings.Join(sorted(exported), " "), "usegolib_abi_version usegolib_call usegolib_free usegolib_schema usegolib_set_host"; got != want {
+	if got, want := strings.Join(sorted(exported), " "), "usegolib_abi_version usegolib_call usegolib_free usegolib_schema usegolib_set_host usegolib_set_host_scalar"; got != want {
 		t.Errorf("exported usegolib_ functions: %s\nwant exactly: %s", got, want)
 	}
 }
@@ -434,7 +435,9 @@ func TestEndToEndOtherFixtures(t *testing.T) {
 		funcs           []string
 		extraSymbols    []string
 	}{
-		{"bench", "example.com/bench", []string{"AddInt", "Apply", "ApplyOnGoThread", "Counter.Inc", "Counter.__new__", "Echo", "EchoPoint", "Func_int64__int64.__call__", "NewCounter", "ParseInt", "Spin", "Sum", "WriteN"}, []string{"usegolib_floor_addint"}},
+		{"bench", "example.com/bench", []string{"AddInt", "Apply", "ApplyNamed", "ApplyOnGoThread", "Counter.Inc", "Counter.__new__", "Echo", "EchoPoint", "Func_Num__Num.__call__", "Func_int64__int64.__call__",
+			"GetNum", "NewCounter", "ParseInt", "Result.Fields.Int", "Result.Int", "Result.Num.__get__", "Result.Num.__set__", "Result.Raw.__get__", "Result.Raw.__set__",
+			"Result.Type.__get__", "Result.Type.__set__", "Result.__new__", "Spin", "Sum", "WriteN"}, []string{"usegolib_floor_addint"}},
 		{"other", "example.com/other", []string{"AddInt", "Name"}, nil},
 		// variadic: ...byte (the bytes kind, once a generator crash), ...Octet, ...[]byte, ...rune.
 		{"variadic", "example.com/variadic", []string{"Chunks", "Count", "Join", "Octets", "Runes", "Uint8s"}, nil},
@@ -487,7 +490,7 @@ func TestEndToEndOtherFixtures(t *testing.T) {
 					have[s.Name] = true
 				}
 			}
-			for _, want := range append([]string{"usegolib_abi_version", "usegolib_call", "usegolib_free", "usegolib_schema", "usegolib_set_host"}, tc.extraSymbols...) {
+			for _, want := range append([]string{"usegolib_abi_version", "usegolib_call", "usegolib_free", "usegolib_schema", "usegolib_set_host", "usegolib_set_host_scalar"}, tc.extraSymbols...) {
 				if !have[want] {
 					t.Errorf("%s is not exported", want)
 				}

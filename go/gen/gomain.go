@@ -212,9 +212,14 @@ func (g *goGen) guard(alias string, f *scan.Func) string {
 	case scan.KindFunc:
 		return fmt.Sprintf("var _ %s = %s.%s%s", g.funcType(f), alias, f.GoName, g.typeArgs(f))
 	case scan.KindMethod:
+		if f.FieldSel != "" {
+			return "" // a field accessor: the assignment checks the field's type
+		}
 		recv := g.spell(f.Params[0].Type.Canon)
 		ft := g.funcType(f)
-		if f.PtrRecv { // a value type's method with a pointer receiver: (*T).M takes a *T
+		if f.PtrRecv || f.Params[0].Type.Kind == scan.Record {
+			// (*T).M takes a *T: a value type's pointer method, or a record's method (called on
+			// a local copy, through *T whatever its receiver).
 			ft = strings.Replace(ft, "func(", "func(*", 1)
 			recv = "*" + recv
 		}
@@ -290,6 +295,12 @@ func (g *goGen) adapter(id int, alias, pkgPath string, f *scan.Func) {
 	switch f.Kind {
 	case scan.KindMethod:
 		call = fmt.Sprintf("%s.%s(%s)", args[0], f.GoName, strings.Join(args[1:], ", "))
+		if f.FieldSel != "" {
+			call = args[0] + "." + f.FieldSel // a field accessor
+		}
+		if f.SetField {
+			call = fmt.Sprintf("%s.%s = %s", args[0], f.FieldSel, args[1]) // no results: a statement
+		}
 	case scan.KindCall:
 		call = fmt.Sprintf("%s(%s)", args[0], strings.Join(args[1:], ", "))
 	case scan.KindVar:

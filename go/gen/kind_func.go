@@ -61,11 +61,94 @@ func (g *goGen) hostMaker(t *scan.Type, cb *scan.Callback) string {
 	var b strings.Builder
 	sig := g.hostSignature(cb)
 	fmt.Fprintf(&b, "\n// %s wraps a host callable as a %s (docs/abi.md section 10).\n", name, g.handleGo(t))
-	fmt.Fprintf(&b, "func %s(h *bridge.HostObject) %s {\nreturn func%s {\n", name, g.spell(t.Canon), sig)
+	fmt.Fprintf(&b, "func %s(h *bridge.HostObject) %s {\n", name, g.spell(t.Canon))
+	fmt.Fprintf(&b, "if f, ok := h.Made().(%s); ok {\nreturn f\n}\n", g.spell(t.Canon))
+	fmt.Fprintf(&b, "f := func%s {\n", sig)
+	hostScalar(&b, cb)
 	g.hostBody(&b, cb, fmt.Sprintf("h.Call(%d)", len(cb.Params)))
-	b.WriteString("}\n}\n")
+	b.WriteString("}\nh.SetMade(f)\nreturn f\n}\n")
 	g.hostMakers[name] = b.String()
 	return name
+}
+
+// scalarWords maps the unnamed scalar types of the scalar form of host calls to the bridge's
+// word helpers (docs/abi.md section 10.8): the one that makes a word, the one that reads it.
+var scalarWords = map[string][2]string{
+	"bool": {"BoolWord", "WordBool"},
+	"int":  {"IntWord", "WordInt[int]"}, "int8": {"IntWord", "WordInt[int8]"},
+	"int16": {"IntWord", "WordInt[int16]"}, "int32": {"IntWord", "WordInt[int32]"},
+	"int64": {"IntWord", "WordInt[int64]"},
+	"uint":  {"UintWord", "WordUint[uint]"}, "uint8": {"UintWord", "WordUint[uint8]"},
+	"uint16": {"UintWord", "WordUint[uint16]"}, "uint32": {"UintWord", "WordUint[uint32]"},
+	"uint64": {"UintWord", "WordUint[uint64]"}, "uintptr": {"UintWord", "WordUint[uintptr]"},
+	"float32": {"FloatWord", "WordFloat32"}, "float64": {"FloatWord", "WordFloat64"},
+}
+
+// scalarForm reports whether a host callback of signature cb may use the scalar form: every
+// parameter and result an unnamed scalar, at most bridge.MaxScalarWords of each, not variadic.
+func scalarForm(cb *scan.Callback) bool {
+	const maxWords = 8 // bridge.MaxScalarWords
+	if cb.Variadic || len(cb.Params) > maxWords || len(cb.Results) > maxWords {
+		return false
+	}
+	for _, vs := range [][]scan.Var{cb.Params, cb.Results} {
+		for _, v := range vs {
+			if _, ok := scalarWords[v.Type.Canon]; !ok || v.Type.Named || v.Type.Kind != scan.Basic {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// hostScalar writes, for a callback that may use it, the scalar form of the call (docs/abi.md
+// section 10.8), before the general form that follows it: the arguments as words, the results
+// read back and checked; a refusal of the host falls through to the general form.
+func hostScalar(b *strings.Builder, cb *scan.Callback) {
+	if !scalarForm(cb) {
+		return
+	}
+	w := func(format string, args ...any) { fmt.Fprintf(b, format+"\n", args...) }
+	w("if s := h.Scalar(0); s != nil {")
+	for i, p := range cb.Params {
+		w("s.W[%d] = bridge.%s(a%d)", i, scalarWords[p.Type.Canon][0], i)
+	}
+	w("ferr := s.Send(%d, %d)", len(cb.Params), len(cb.Results))
+	w("if ferr == nil {")
+	var vs, rs []string
+	for i, r := range cb.Results {
+		w("v%d, ok%d := bridge.%s(s.W[%d])", i, i, scalarWords[r.Type.Canon][1], i)
+		vs = append(vs, fmt.Sprintf("v%d", i))
+		rs = append(rs, fmt.Sprintf("r%d", i))
+	}
+	for i := range cb.Results {
+		w("if !ok%d && ferr == nil {", i)
+		w("ferr = s.ResultError(%d)", i)
+		w("}")
+	}
+	w("if ferr == nil {")
+	w("s.Ok()")
+	if len(rs) > 0 {
+		w("%s = %s", strings.Join(rs, ", "), strings.Join(vs, ", "))
+	}
+	w("return")
+	w("}")
+	w("}")
+	w("if ferr != bridge.ErrScalarRefused {")
+	hostEnd(w, cb, "s")
+	w("}")
+}
+
+// hostEnd writes the end of a failed host call c (ferr): the func's error result, else a
+// Fail (a panic when the host asks for one, else zero values).
+func hostEnd(w func(string, ...any), cb *scan.Callback, c string) {
+	if cb.Error {
+		w("err = %s.Err(ferr)", c)
+	} else {
+		w("%s.Fail(ferr)", c)
+	}
+	w("return")
+	w("}")
 }
 
 // hostImpl writes, once, the host_ function that wraps a host object as a
@@ -179,13 +262,7 @@ func (g *goGen) hostBody(b *strings.Builder, cb *scan.Callback, call string) {
 	}
 	w("return nil")
 	w("}(); ferr != nil {")
-	if cb.Error {
-		w("err = c.Err(ferr)")
-	} else {
-		w("c.Fail(ferr)")
-	}
-	w("return")
-	w("}")
+	hostEnd(w, cb, "c")
 	w("c.Ok()")
 	if len(cb.Results) > 0 || cb.Error {
 		w("return")

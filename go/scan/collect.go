@@ -458,8 +458,7 @@ func (c *checker) collectMethods(cp *checkedPackage, n *types.Named) {
 		recv.Kind = FuncValue
 	}
 	for _, sel := range exportedMethods(recvType) {
-		m := sel.Obj().(*types.Func)
-		sig := sel.Type().(*types.Signature)
+		m, sig := sel.Obj().(*types.Func), sel.Type().(*types.Signature)
 		entry := name + "." + m.Name()
 		msig := methodSignature(recvType, m.Name(), sig, qual)
 		params, results, hasErr, err := c.checkSignature(sig, qual)
@@ -474,6 +473,9 @@ func (c *checker) collectMethods(cp *checkedPackage, n *types.Named) {
 			Kind: KindMethod, GoName: m.Name(), Receiver: def.Key, Variadic: sig.Variadic(),
 		})
 	}
+	if def.Struct && !isValueObject(n) {
+		c.recordMethods(cp, n, def)
+	}
 	if def.Struct {
 		goType := types.TypeString(types.NewPointer(n), qual)
 		cp.entries = append(cp.entries, &Func{
@@ -487,6 +489,66 @@ func (c *checker) collectMethods(cp *checkedPackage, n *types.Named) {
 			GoName:     name,
 			Constructs: def.Key,
 		})
+	}
+}
+
+// recordMethods adds the methods of n's record form (n a struct whose fields are all exported,
+// with methods): entries named "X.Fields.M" with receiver "@" + key, whose first parameter is
+// the record by value. Go calls the method on a copy of it (a local variable), so a method with
+// a pointer receiver changes only that copy, as its doc says. reachable keeps them only for
+// records some entry or field uses by value.
+func (c *checker) recordMethods(cp *checkedPackage, n *types.Named, def *TypeDef) {
+	qual := types.RelativeTo(cp.tpkg)
+	recv := Var{Name: "recv", Go: types.TypeString(n, qual), Type: Type{Wire: "@" + def.Key, Canon: def.Canon, Kind: Record, Key: def.Key}}
+	for _, sel := range exportedMethods(types.NewPointer(n)) {
+		m, sig := sel.Obj().(*types.Func), sel.Type().(*types.Signature)
+		params, results, hasErr, err := c.checkSignature(sig, qual)
+		if err != nil {
+			continue // skipped already as the method of *X
+		}
+		doc := c.methodDoc(m)
+		recvType := types.Type(n)
+		if _, ptr := types.Unalias(m.Type().(*types.Signature).Recv().Type()).(*types.Pointer); ptr {
+			recvType = types.NewPointer(n)
+			note := "Pointer receiver: Go calls it on a copy of this record; changes it makes to the copy are not seen."
+			doc = strings.TrimSpace(doc + "\n\n" + note)
+		}
+		cp.entries = append(cp.entries, &Func{
+			Name: def.Name + ".Fields." + m.Name(), Doc: doc, Signature: methodSignature(recvType, m.Name(), sig, qual),
+			Params:  append([]Var{recv}, params...),
+			Results: results, Error: hasErr,
+			Kind: KindMethod, GoName: m.Name(), Receiver: "@" + def.Key, Variadic: sig.Variadic(),
+		})
+	}
+}
+
+// fieldAccessors adds the field accessors of the struct handle types of the schema declared in
+// pkgs: for each exported field of the type's record form (not behind an embedded pointer,
+// which may be nil), a getter "X.F.__get__" and a setter "X.F.__set__", method entries on the
+// Go object (docs/abi.md section 8.3). Their types are the fields', already in the schema.
+func (c *checker) fieldAccessors(pkgs []*Package, types map[string]*TypeDef) {
+	byPath := map[string]*Package{}
+	for _, p := range pkgs {
+		byPath[p.Path] = p
+	}
+	for _, key := range sortedKeys(types) {
+		d := types[key]
+		p := byPath[d.Package]
+		if p == nil || d.Kind != "handle" || !d.Struct || c.named[key] == nil {
+			continue
+		}
+		recv := Var{Name: "recv", Go: d.Go, Type: Type{Wire: "&" + key, Canon: "*" + d.Canon, Kind: Handle, Key: key}}
+		for _, f := range c.accessors(d) {
+			value := Var{Name: "value", Go: f.Go, Type: f.Type}
+			p.Funcs = append(p.Funcs,
+				&Func{Name: d.Name + "." + f.Name + ".__get__", Doc: f.Doc, Kind: KindMethod, Receiver: key, GoName: f.Name,
+					Signature: fmt.Sprintf("func (%s) %s.__get__() %s", d.Go, f.Name, f.Go),
+					Params:    []Var{recv}, Results: []Var{{Go: f.Go, Type: f.Type}}, FieldSel: f.Sel},
+				&Func{Name: d.Name + "." + f.Name + ".__set__", Doc: f.Doc, Kind: KindMethod, Receiver: key, GoName: f.Name,
+					Signature: fmt.Sprintf("func (%s) %s.__set__(value %s)", d.Go, f.Name, f.Go),
+					Params:    []Var{recv, value}, FieldSel: f.Sel, SetField: true})
+		}
+		sort.Slice(p.Funcs, func(i, j int) bool { return p.Funcs[i].Name < p.Funcs[j].Name })
 	}
 }
 
@@ -529,10 +591,20 @@ func (c *checker) finish(cp *checkedPackage) *Package {
 // and constructors of handle types.
 func (c *checker) reachable(pkgs []*Package) map[string]*TypeDef {
 	out := map[string]*TypeDef{}
+	// ctorFields is the record a constructor entry being visited takes: the type's own fields,
+	// not a use of its record form by value.
+	var ctorFields *Type
+	modulePkgs := map[string]bool{}
+	for _, p := range pkgs {
+		modulePkgs[p.Path] = true
+	}
 	var visit func(t *Type)
 	visit = func(t *Type) {
 		if t == nil {
 			return
+		}
+		if t.Kind == Record && t != ctorFields {
+			c.byValue[t.Key] = true
 		}
 		// Record, Handle, FuncValue, and the value types (values.go) have a Key.
 		if t.Key != "" {
@@ -541,6 +613,11 @@ func (c *checker) reachable(pkgs []*Package) map[string]*TypeDef {
 				visit(d.Value)
 				for i := range d.Fields {
 					visit(&d.Fields[i].Type)
+				}
+				if d.FieldsErr != "" && c.named[t.Key] != nil && modulePkgs[d.Package] {
+					for _, f := range c.accessors(d) { // the field accessors' types
+						visit(&f.Type)
+					}
 				}
 				for _, cb := range d.Callbacks() {
 					for i := range cb.Params {
@@ -553,10 +630,6 @@ func (c *checker) reachable(pkgs []*Package) map[string]*TypeDef {
 			}
 		}
 		visit(t.Elem)
-	}
-	modulePkgs := map[string]bool{}
-	for _, p := range pkgs {
-		modulePkgs[p.Path] = true
 	}
 	// An unnamed func type is declared nowhere: it is in the schema when an
 	// entry (other than its own __call__) or a field uses it, since a skipped
@@ -576,6 +649,10 @@ func (c *checker) reachable(pkgs []*Package) map[string]*TypeDef {
 		}
 	}
 	visitEntry := func(f *Func) {
+		ctorFields = nil
+		if f.Kind == KindConstructor {
+			ctorFields = f.Params[0].Type.Elem
+		}
 		for i := range f.Params {
 			visit(&f.Params[i].Type)
 		}
@@ -583,9 +660,10 @@ func (c *checker) reachable(pkgs []*Package) map[string]*TypeDef {
 			visit(&f.Results[i].Type)
 		}
 	}
+	recordMethod := func(f *Func) bool { return strings.HasPrefix(f.Receiver, "@") }
 	for _, p := range pkgs {
 		for _, f := range p.Funcs {
-			if f.Kind != KindCall || !unnamed(f.Receiver) {
+			if (f.Kind != KindCall || !unnamed(f.Receiver)) && !recordMethod(f) {
 				visitEntry(f)
 			}
 		}
@@ -597,21 +675,28 @@ func (c *checker) reachable(pkgs []*Package) map[string]*TypeDef {
 			visit(&Type{Kind: Record, Key: key})
 		}
 	}
-	// Calling a used unnamed func type may use more of them.
+	// Calling a used unnamed func type may use more of them, and a record used by value
+	// brings its methods, which may use more records.
+	kept := map[*Func]bool{}
 	for grew := true; grew; {
-		n := len(out)
+		n, nv := len(out), len(c.byValue)
 		for _, p := range pkgs {
 			for _, f := range p.Funcs {
 				if f.Kind == KindCall && unnamed(f.Receiver) && out[f.Receiver] != nil {
 					visitEntry(f)
 				}
+				if recordMethod(f) && !kept[f] && c.byValue[f.Receiver[1:]] {
+					kept[f] = true
+					visitEntry(f)
+				}
 			}
 		}
-		grew = len(out) > n
+		grew = len(out) > n || len(c.byValue) > nv
 	}
+	c.fieldAccessors(pkgs, out)
 	for _, p := range pkgs {
 		p.Funcs = slices.DeleteFunc(p.Funcs, func(f *Func) bool {
-			return f.Kind == KindCall && unnamed(f.Receiver) && out[f.Receiver] == nil
+			return f.Kind == KindCall && unnamed(f.Receiver) && out[f.Receiver] == nil || recordMethod(f) && !kept[f]
 		})
 		p.Skipped = slices.DeleteFunc(p.Skipped, func(s *Skipped) bool {
 			key, ok := c.skippedCalls[p.Path+"."+s.Name]
@@ -620,6 +705,9 @@ func (c *checker) reachable(pkgs []*Package) map[string]*TypeDef {
 		for _, f := range p.Funcs {
 			switch f.Kind {
 			case KindMethod, KindCall:
+				if recordMethod(f) {
+					continue // found by its receiver "@key", not listed in the type's methods
+				}
 				d := c.types[f.Receiver]
 				d.Methods = append(d.Methods, f.Name)
 			case KindConstructor:

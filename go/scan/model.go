@@ -64,7 +64,8 @@ type Func struct {
 	// GoName is the Go identifier called or read: the function, method or
 	// variable name.
 	GoName string
-	// Receiver is the key of a method's receiver type.
+	// Receiver is the key of a method's receiver type; "@" + key for a method of a record
+	// (its receiver, Params[0], is the record by value: docs/abi.md section 8.3).
 	Receiver string
 	// Constructs is the key of the type a constructor makes.
 	Constructs string
@@ -72,6 +73,11 @@ type Func struct {
 	Variadic bool
 	// Generic describes an instantiation of a generic function.
 	Generic *Generic
+	// FieldSel selects the exported field a field accessor of a struct handle type reads or
+	// writes ("X.F.__get__", "X.F.__set__": method entries, docs/abi.md section 8.3); SetField
+	// says it writes it (Params[1] is the value).
+	FieldSel string
+	SetField bool
 	// VarAddr: the variable is a value of a handle type X and the entry
 	// returns a handle to the variable itself (&Name), so that methods act on
 	// it.
@@ -185,6 +191,9 @@ type Type struct {
 	Elem  *Type  // Slice, Array, Map, Pointer
 	Len   int64  // Array, BytesN
 	Key   string // Record, Handle: the key in Result.Types
+	// ByValue marks a Handle of a struct with hidden state used by value (T, not *T): the
+	// handle holds a *T to a copy, and Go receives a copy of it (docs/abi.md section 8.3).
+	ByValue bool
 	// MapKey is the key type of a Map: string, or a defined string type.
 	MapKey *Type
 }
@@ -209,6 +218,9 @@ type TypeDef struct {
 	Fields []Field
 	// FieldsErr says why the struct cannot travel as a record ("" if it can).
 	FieldsErr string
+	// Accessors are a struct handle type's fields that travel, whether or not all do: its
+	// field accessors read and write them (checker.accessors filters them).
+	Accessors []Field
 	// Constructor is the name of the constructor entry ("Counter.__new__")
 	// in the type's package, "" if there is none.
 	Constructor string

@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"cmp"
 	"fmt"
 	"go/types"
 	"slices"
@@ -23,6 +24,9 @@ func (c *checker) checkRecords() {
 		d := c.types[key]
 		c.home = d.Package
 		fields, err := c.recordFields(c.named[key], d.Kind == "handle")
+		if d.Kind == "handle" {
+			d.Accessors = fields // those that travel, even when another does not
+		}
 		if err != nil {
 			d.FieldsErr = err.Error()
 			continue
@@ -73,9 +77,9 @@ type candidate struct {
 // recordFields flattens the struct n as encoding/json does (typeFields in
 // encoding/json/encode.go): exported fields, and those of embedded structs
 // without a tag name, promoted; the shallowest wins; two at the same depth
-// cancel each other out unless exactly one is tagged. optional makes every
-// field optional on input (the fields of a handle type, read by its
-// constructor).
+// cancel each other out unless exactly one is tagged. optional (a handle type,
+// whose constructor reads them) lets a struct with no exported field have its
+// (empty) record form. No field is required on input (see field).
 func (c *checker) recordFields(n *types.Named, optional bool) ([]Field, error) {
 	type level struct {
 		typ   types.Type
@@ -153,14 +157,30 @@ func (c *checker) recordFields(n *types.Named, optional bool) ([]Field, error) {
 	}
 
 	out := make([]Field, 0, len(kept))
+	var first error
 	for _, cd := range kept {
-		f, err := c.field(n, cd, optional)
+		f, err := c.field(n, cd)
 		if err != nil {
-			return nil, err
+			first = cmp.Or(first, err)
+			continue
 		}
 		out = append(out, f)
 	}
-	return out, nil
+	// On failure, out holds the fields that are supported: a handle type's field accessors.
+	return out, first
+}
+
+// accessors returns the fields of the struct handle type d that have field accessors: those
+// that travel (its record form's, or when one does not, each of the others), less those behind
+// an embedded pointer, which may be nil.
+func (c *checker) accessors(d *TypeDef) []Field {
+	var out []Field
+	for _, f := range d.Accessors {
+		if len(f.Ptrs) == 0 && c.refFailure(&f.Type) == "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 func isStruct(t types.Type) bool {
@@ -168,9 +188,8 @@ func isStruct(t types.Type) bool {
 	return ok
 }
 
-// field turns a kept candidate into a Field: its wire type, whether it is
-// required, and the selectors generated code uses to reach it.
-func (c *checker) field(n *types.Named, cd candidate, optional bool) (Field, error) {
+// field turns a kept candidate into a Field: its wire type and the selectors generated code uses to reach it.
+func (c *checker) field(n *types.Named, cd candidate) (Field, error) {
 	sf := cd.v
 	qual := types.RelativeTo(sf.Pkg())
 	goType := types.TypeString(sf.Type(), qual)
@@ -198,11 +217,9 @@ func (c *checker) field(n *types.Named, cd candidate, optional bool) (Field, err
 		return Field{}, fmt.Errorf("field %s is reachable only through an unexported embedded field", sf.Name())
 	}
 	f.Sel = sel
-	switch t.Kind {
-	case Pointer, Slice, Bytes, Map, Any, Handle, FuncValue:
-	default:
-		f.Required = !cd.omit && !optional && len(f.Ptrs) == 0
-	}
+	// No field is required: a record follows Go's T{...} literal, every field left out takes its
+	// zero value (docs/abi.md section 8.2, docs/adr/0019).
+	f.Required = false
 	if on, ok := cd.owner.(*types.Named); ok && on.Obj().Pkg() != nil {
 		f.Doc = c.docs[on.Obj().Pkg().Path()+"."+on.Obj().Name()+"."+sf.Name()]
 	}

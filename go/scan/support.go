@@ -71,12 +71,15 @@ type checker struct {
 	// declared: the keys of the exported, non-generic record structs declared in the module's
 	// packages (collectDeclared); reachable puts those whose fields all travel in the schema.
 	declared []string
+	// byValue: the keys of the records some schema entry or field uses by value (reachable),
+	// whose methods the record form then has.
+	byValue map[string]bool
 }
 
 func newChecker() *checker {
 	return &checker{types: map[string]*TypeDef{}, named: map[string]*types.Named{}, docs: map[string]string{},
 		expanding: map[types.Object]bool{}, sigs: map[string]*types.Signature{}, funcNames: map[string]bool{},
-		skippedCalls: map[string]string{}}
+		skippedCalls: map[string]string{}, byValue: map[string]bool{}}
 }
 
 // wireType is wireTypeIn for a parameter.
@@ -276,8 +279,9 @@ func isHandleType(n *types.Named) bool {
 	if isValueType(n) {
 		return false // its values travel, with their methods (values.go)
 	}
-	if st, ok := n.Underlying().(*types.Struct); ok && st.NumFields() > 0 && !hasExportedField(st) {
-		// An opaque struct: nothing of it can travel as a record, so *n is a handle.
+	if st, ok := n.Underlying().(*types.Struct); ok && hiddenState(st, map[*types.Struct]bool{}) {
+		// A struct with hidden state: it cannot travel as a record without losing it, so it
+		// stays in Go, by value (T) and by pointer (*T) alike (docs/adr/0019).
 		return true
 	}
 	return len(exportedMethods(types.NewPointer(n))) > 0
@@ -295,15 +299,47 @@ func exportedMethods(t types.Type) []*types.Selection {
 	return out
 }
 
-// hasExportedField reports whether st has an exported field, or an embedded field (whose
-// exported fields or methods may be promoted).
-func hasExportedField(st *types.Struct) bool {
+// hiddenState reports whether a value of st holds state a record of its exported fields
+// would lose: an unexported field (an unexported embedded struct's own fields are looked at,
+// since encoding/json promotes them), or an embedded struct, by value or by pointer, with
+// hidden state. A field tagged `json:"-"` is its author's explicit choice and is not hidden
+// state (docs/adr/0019).
+func hiddenState(st *types.Struct, seen map[*types.Struct]bool) bool {
+	if seen[st] {
+		return false
+	}
+	seen[st] = true
 	for i := 0; i < st.NumFields(); i++ {
-		if f := st.Field(i); f.Exported() || f.Embedded() {
+		f := st.Field(i)
+		if !f.Embedded() {
+			if !f.Exported() {
+				return true
+			}
+			continue
+		}
+		ft := types.Unalias(f.Type())
+		if p, ok := ft.(*types.Pointer); ok {
+			ft = types.Unalias(p.Elem())
+		}
+		inner, ok := ft.Underlying().(*types.Struct)
+		if !ok {
+			if !f.Exported() {
+				return true // an unexported embedded non-struct promotes nothing
+			}
+			continue
+		}
+		if hiddenState(inner, seen) {
 			return true
 		}
 	}
 	return false
+}
+
+// isValueObject reports whether n is a struct with hidden state: by value, a Go object
+// holding a copy (docs/abi.md section 8.3).
+func isValueObject(n *types.Named) bool {
+	st, ok := n.Underlying().(*types.Struct)
+	return ok && isHandleType(n) && hiddenState(st, map[*types.Struct]bool{})
 }
 
 // nameable says why generated code cannot spell the defined type n, or nil.
@@ -398,13 +434,13 @@ func (c *checker) namedType(n *types.Named, u use) (Type, error) {
 	case *types.Pointer:
 		return Type{}, notSupported(fmt.Sprintf("named pointer type %s is not supported", typeString(n)))
 	case *types.Struct:
-		if under.NumFields() > 0 && !hasExportedField(under) {
-			// Opaque: a value would lose its hidden state on the wire; *n is a handle instead.
-			return Type{}, notSupported(fmt.Sprintf("struct %s: it has no exported fields", obj.Name()))
-		}
 		def, err := c.def(n)
 		if err != nil {
 			return Type{}, err
+		}
+		if isValueObject(n) {
+			// Hidden state never travels: the value stays in Go, a copy per handle.
+			return Type{Wire: "&" + def.Key, Canon: def.Canon, Kind: Handle, Key: def.Key, ByValue: true}, nil
 		}
 		return Type{Wire: "@" + def.Key, Canon: def.Canon, Kind: Record, Key: def.Key}, nil
 	case *types.Interface:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import inspect
+import keyword
 import threading
 from typing import Any
 
@@ -141,9 +142,14 @@ class GenericFunction:
 
 
 def _record_class(module: _native.GoModule, key: str, name: str, doc: str) -> type:
+    """A dataclass for a Go struct. As Go's ``T{...}`` literal, every field left out takes its
+    Go zero value: 0, "", False, an empty list or dict, a zero record; None (nil) for a pointer,
+    a Go object or ``any``."""
     specs = []
     for f in module.fields(key):
-        if f.has_default:
+        if f.has_default and f.default_factory is not None:
+            specs.append((f.name, Any, dataclasses.field(default_factory=_zero_maker(f))))
+        elif f.has_default:
             specs.append((f.name, Any, dataclasses.field(default=f.default)))
         else:
             specs.append((f.name, Any, dataclasses.field()))
@@ -155,12 +161,25 @@ def _record_class(module: _native.GoModule, key: str, name: str, doc: str) -> ty
     return cls
 
 
+def _zero_maker(f: _native.GoField) -> Any:
+    """Makes a field's zero value per instance; a record field's class is looked up when an
+    instance is made (it may be registered after this class)."""
+
+    def make() -> Any:
+        factory = f.default_factory
+        return factory() if factory is not None else None
+
+    return make
+
+
 def _handle_class(module: _native.GoModule, key: str, name: str, doc: str, ctor: Any) -> type:
     ns: dict[str, Any] = {
         "__doc__": doc or f"Go type {key} (a Go object: call close() or use `with` to release it)",
         "__module__": "usegolib.go",
         "__qualname__": name,
         "__usegolib_key__": key,
+        # No instance dict: assigning a name that is not a Go field is an AttributeError.
+        "__slots__": ("__weakref__",),
     }
     if ctor is not None:
 
@@ -279,6 +298,26 @@ def _const_value(c: _native.GoConst, classes: dict[str, type]) -> Any:
         value = text
     cls = classes.get(c.class_key or "")
     return cls(value) if cls is not None else value
+
+
+def _field_property(name: str, get: Any, set_: Any) -> property:
+    """An exported field of a Go object as an attribute: reading it calls the getter entry,
+    assigning it the setter, whose argument check names the field."""
+
+    def fget(obj: Any) -> Any:
+        return get(obj)
+
+    def fset(obj: Any, value: Any) -> None:
+        try:
+            set_(obj, value)
+        except (TypeError, OverflowError, ValueError) as e:
+            raise type(e)(f"field {name}: {e}") from None
+
+    doc = get.go_doc.strip()
+    sig = get.go_signature.removeprefix("func ").replace(".__get__()", "")
+    prop = property(fget, fset if set_ is not None else None)
+    prop.__doc__ = f"{doc}\n\nGo field: {sig}" if doc else f"Go field: {sig}"
+    return prop
 
 
 class GoPackage:
@@ -444,12 +483,23 @@ def _module_classes(module: _native.GoModule) -> dict[str, type]:
             module.register_class(key, classes[key])
     # Methods go on their classes here, for every package: a value of a type declared in a
     # package the user never imported (cel.Program.Eval returning a ref.Val) has its methods.
+    accessors: dict[tuple[str, str], dict[str, Any]] = {}
     for path in module.packages():
         for fn in module.functions(path):
             if fn.kind == "method":
                 cls = classes.get(fn.receiver or "")
-                if cls is not None:
-                    setattr(cls, fn.py_name, _decorate(fn))
+                if cls is None:
+                    continue
+                if fn.py_name in ("__get__", "__set__"):
+                    # A field accessor "X.F.__get__" / "X.F.__set__" (docs/abi.md section 8.3).
+                    field = fn.go_name.rsplit(".", 2)[1]
+                    accessors.setdefault((fn.receiver or "", field), {})[fn.py_name] = fn
+                    continue
+                setattr(cls, fn.py_name, _decorate(fn))
+    for (key, field), fns in accessors.items():
+        name = field + "_" if keyword.iskeyword(field) else field
+        if name not in vars(classes[key]):  # a method of the same name wins
+            setattr(classes[key], name, _field_property(name, fns["__get__"], fns.get("__set__")))
     # Annotations once every class is registered (a field may name any of them).
     for key, cls in classes.items():
         if dataclasses.is_dataclass(cls):

@@ -7,6 +7,7 @@ underscore); this module only assembles the file."""
 
 from __future__ import annotations
 
+import keyword
 from pathlib import Path
 
 from usegolib import _native, _package, _types
@@ -143,7 +144,15 @@ def render(module: _native.GoModule, package: str) -> str:
             if t.constructor is not None:
                 out.append(f"    def __new__(cls, **fields: Any) -> {t.name}: ...")
             for m in methods.get(t.key, []):
-                out.extend(_defs(m.py_name, m, "    ", method=True))
+                if m.py_name == "__get__":  # a field accessor: the field as an attribute
+                    field = m.go_name.rsplit(".", 2)[1]
+                    field += "_" if keyword.iskeyword(field) else ""
+                    out.append(f"    {field}: {m.return_stub}")
+                elif m.py_name != "__set__":
+                    out.extend(_defs(m.py_name, m, "    ", method=True))
+            # The record form's methods ("@" + key) are the same methods: a record of this
+            # type is annotated with this class.
+
         out.append("")
     generics: dict[str, list[str]] = {}
     for fn in funcs:

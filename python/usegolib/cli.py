@@ -160,7 +160,12 @@ def cmd_show(args: argparse.Namespace) -> int:
                 print(f"  object {t.name}{made}")
                 for fn in funcs:
                     if fn.kind == "method" and fn.receiver == t.key:
-                        print(f"    {fn.go_signature}{_context_note(fn)}")
+                        if fn.py_name == "__get__":  # a field accessor: show the field once
+                            print(
+                                f"    field {fn.go_name.rsplit('.', 2)[1]} {fn.results[0].go_type}"
+                            )
+                        elif fn.py_name != "__set__":
+                            print(f"    {fn.go_signature}{_context_note(fn)}")
         for fn in funcs:
             if fn.kind == "var":
                 ret = fn.results[0].go_type if fn.results else "?"

@@ -53,8 +53,10 @@ def test_record_classes(l3):
     assert type(l3.EchoPoint(p)) is Point
     assert repr(p) == "Point(x=1, y=2, tags=['a'], label='p')"
     assert Point(x=1, y=2, tags=[]) == Point(x=1, y=2, tags=[], label="")
-    with pytest.raises(TypeError):
-        Point(x=1)  # y and tags are required
+    # Go's T{...} literal: every field left out is its zero value (docs/abi.md section 8.2).
+    assert Point(x=1) == Point(x=1, y=0, tags=[], label="") == l3.EchoPoint({"x": 1})
+    with pytest.raises(TypeError, match="unexpected keyword argument 'z'"):
+        Point(x=1, z=2)
 
 
 def test_record_tags_omitempty_and_dash(l3):
@@ -68,8 +70,7 @@ def test_record_tags_omitempty_and_dash(l3):
 
 
 def test_record_dict_validation(l3):
-    with pytest.raises(TypeError, match=r"struct Point: missing required field y \(Y int\)"):
-        l3.EchoPoint({"x": 1, "tags": []})
+    assert l3.EchoPoint({"x": 1, "tags": []}) == l3.Point(x=1, y=0, tags=[])
     with pytest.raises(TypeError, match=r'struct Point: unknown field "z"'):
         l3.EchoPoint({"x": 1, "y": 2, "tags": [], "z": 3})
     with pytest.raises(TypeError, match=r"struct Point: field x \(X int\): expected int, got str"):
@@ -451,7 +452,7 @@ def test_schema_views(l3):
     assert types["Config"].kind == "handle" and types["Config"].constructor is not None
     fields = {f.name: f for f in mod.fields(types["Point"].key)}
     assert fields["tags"].stub == "list[str]" and fields["tags"].stub_arg == "Sequence[str]"
-    assert fields["tags"].annotation == list[str] and fields["x"].required
+    assert fields["tags"].annotation == list[str] and not fields["x"].required
     assert fields["label"].has_default and fields["label"].default == ""
 
 

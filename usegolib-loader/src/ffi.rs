@@ -40,6 +40,20 @@ type HostFn = extern "C" fn(
     out_len: *mut usize,
 ) -> i32;
 type SetHostFn = unsafe extern "C" fn(f: HostFn, ctx: *mut libc::c_void);
+/// `usegolib_host_scalar_fn` (docs/abi.md section 10.8).
+type HostScalarFn = extern "C" fn(
+    ctx: *mut libc::c_void,
+    id: u64,
+    method: u64,
+    words: *mut u64,
+    nargs: usize,
+    nresults: usize,
+    buf: *mut u8,
+    buf_cap: usize,
+    out: *mut *mut u8,
+    out_len: *mut usize,
+) -> i32;
+type SetHostScalarFn = unsafe extern "C" fn(f: HostScalarFn);
 #[cfg(feature = "bench")]
 type FloorFn = unsafe extern "C" fn(a: i64, b: i64) -> i64;
 
@@ -265,6 +279,11 @@ impl GoLibrary {
             let ctx: &'static mut HostCtx = Box::leak(Box::new(HostCtx {
                 module: module.to_owned(),
             }));
+            // `usegolib_set_host_scalar` (docs/abi.md section 10.8) is optional: registered
+            // first, so that the library never sees the general entry without it.
+            if let Ok(set_scalar) = symbol::<SetHostScalarFn>(&lib, "usegolib_set_host_scalar") {
+                set_scalar(host_scalar_trampoline);
+            }
             set_host(host_trampoline, (ctx as *mut HostCtx).cast());
         }
         let mut len = 0usize;
@@ -461,9 +480,31 @@ extern "C" fn host_trampoline(
     if let Some(message) = failed {
         crate::host::host_error(&mut reply, "host_unavailable", message, vec![]);
     }
+    // SAFETY: Go lends `buf_cap` writable bytes at `buf` (or none), and `out`, `out_len` (not
+    // null, checked above) for the duration of this call.
+    let rc = unsafe { deliver(&reply, buf, buf_cap, out, out_len) };
+    if reply.capacity() <= 1 << 20 {
+        HOST_REPLY.with(|c| c.set(reply));
+    }
+    rc
+}
+
+/// Gives Go the host reply `reply`: in `buf` when it fits (`*out = buf`), else in memory from
+/// `malloc` that Go copies and frees. 0, or -1 when that memory could not be had.
+///
+/// # Safety
+///
+/// `buf` is null or `buf_cap` writable bytes; `out` and `out_len` are valid for writes.
+unsafe fn deliver(
+    reply: &[u8],
+    buf: *mut u8,
+    buf_cap: usize,
+    out: *mut *mut u8,
+    out_len: *mut usize,
+) -> i32 {
     let n = reply.len();
-    let rc = if !buf.is_null() && n <= buf_cap {
-        // SAFETY: Go lends `buf_cap` writable bytes at `buf` for the call; `n` fits.
+    if !buf.is_null() && n <= buf_cap {
+        // SAFETY: the caller lends `buf_cap` writable bytes at `buf`; `n` fits.
         unsafe {
             std::ptr::copy_nonoverlapping(reply.as_ptr(), buf, n);
             *out = buf;
@@ -483,6 +524,76 @@ extern "C" fn host_trampoline(
                 *out = p;
                 *out_len = n;
                 0
+            }
+        }
+    }
+}
+
+/// The scalar host entry point (docs/abi.md section 10.8, through the library's C trampoline
+/// `usegolib_host_scalar_call`): the words are Go's, lent for the call; the results are written
+/// over them, a failure reply delivered as [`host_trampoline`] delivers replies. Returns 0
+/// (results), 1 (a failure reply at `*out`), 3 (refused: Go uses the general form) or -1. A
+/// panic of the handler never unwinds into C or Go: it becomes a `host_unavailable` reply.
+#[allow(clippy::too_many_arguments)] // the C signature of `usegolib_host_scalar_fn`
+extern "C" fn host_scalar_trampoline(
+    ctx: *mut libc::c_void,
+    id: u64,
+    method: u64,
+    words: *mut u64,
+    nargs: usize,
+    nresults: usize,
+    buf: *mut u8,
+    buf_cap: usize,
+    out: *mut *mut u8,
+    out_len: *mut usize,
+) -> i32 {
+    let n = nargs.max(nresults);
+    if ctx.is_null()
+        || out.is_null()
+        || out_len.is_null()
+        || n > crate::host::MAX_SCALAR_WORDS
+        || (words.is_null() && n > 0)
+    {
+        return -1;
+    }
+    // SAFETY: `ctx` is the leaked `HostCtx` given to `usegolib_set_host`, never freed.
+    let module: &str = unsafe { &(*ctx.cast::<HostCtx>()).module };
+    let words: &mut [u64] = if n == 0 {
+        &mut []
+    } else {
+        // SAFETY: Go lends its array of `MAX_SCALAR_WORDS` words at `words` (not null), which
+        // nothing else touches during this call; `n` is at most that.
+        unsafe { std::slice::from_raw_parts_mut(words, n) }
+    };
+    let call = crate::host::ScalarCall {
+        id,
+        method,
+        words,
+        nargs,
+        nresults,
+    };
+    let mut reply = HOST_REPLY.with(|c| c.take());
+    reply.clear();
+    let answered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        crate::host::answer_scalar(module, call, &mut reply)
+    }));
+    let rc = match answered {
+        Ok(crate::host::ScalarOutcome::Done) => 0,
+        Ok(crate::host::ScalarOutcome::Refused) => 3,
+        Ok(crate::host::ScalarOutcome::Failed) | Err(_) => {
+            if answered.is_err() || reply.is_empty() {
+                let message = if answered.is_err() {
+                    "the host handler failed (a Rust panic)"
+                } else {
+                    "the host handler wrote no reply"
+                };
+                crate::host::host_error(&mut reply, "host_unavailable", message, vec![]);
+            }
+            // SAFETY: Go lends `buf_cap` writable bytes at `buf` (or none), and `out`,
+            // `out_len` (not null, checked above) for the duration of this call.
+            match unsafe { deliver(&reply, buf, buf_cap, out, out_len) } {
+                0 => 1,
+                rc => rc,
             }
         }
     };

@@ -16,6 +16,44 @@ pub trait HostHandler: Send + Sync + 'static {
     /// thread, Go's included, concurrently and re-entrantly (a host callable that calls Go).
     /// Leaving `out` empty, or panicking, answers `host_unavailable` saying which of the two.
     fn call(&self, module: &str, req: &[u8], out: &mut Vec<u8>);
+
+    /// Answers a scalar host call (docs/abi.md section 10.8): method `call.method` of host
+    /// object `call.id` with `call.nargs` argument words, whose results it writes over
+    /// `call.words` (`call.nresults` of them): [`ScalarOutcome::Done`]. A failure is the
+    /// general form's failure reply (`[1, {kind, message, detail}]`) in `out`:
+    /// [`ScalarOutcome::Failed`]. [`ScalarOutcome::Refused`] (the default) runs nothing and
+    /// makes Go send this host object's calls in the general form ([`HostHandler::call`]).
+    fn call_scalar(&self, module: &str, call: ScalarCall<'_>, out: &mut Vec<u8>) -> ScalarOutcome {
+        let _ = (module, call, out);
+        ScalarOutcome::Refused
+    }
+}
+
+/// The most argument words, and result words, of a scalar host call.
+pub const MAX_SCALAR_WORDS: usize = 8;
+
+/// A scalar host call (docs/abi.md section 10.8): a signed int travels as its `i64`'s bits, an
+/// unsigned one as its `u64`, a float as its `f64`'s bits, a bool as 0 or 1.
+#[derive(Debug)]
+pub struct ScalarCall<'a> {
+    pub id: u64,
+    pub method: u64,
+    /// The arguments on entry (the first `nargs`), the results on a successful return (the
+    /// first `nresults`); `max(nargs, nresults)` words.
+    pub words: &'a mut [u64],
+    pub nargs: usize,
+    pub nresults: usize,
+}
+
+/// What a scalar host call came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScalarOutcome {
+    /// The results are in the words.
+    Done,
+    /// The failure reply is in `out`.
+    Failed,
+    /// Nothing ran: Go uses the general form for this host object.
+    Refused,
 }
 
 static HANDLER: OnceLock<Box<dyn HostHandler>> = OnceLock::new();
@@ -30,6 +68,21 @@ pub(crate) fn answer(module: &str, req: &[u8], out: &mut Vec<u8>) {
     match HANDLER.get() {
         Some(h) => h.call(module, req, out),
         None => host_error(out, "host_unavailable", "no host handler is set", vec![]),
+    }
+}
+
+/// Answers one scalar host call with the handler, else `host_unavailable` (in `out`).
+pub(crate) fn answer_scalar(
+    module: &str,
+    call: ScalarCall<'_>,
+    out: &mut Vec<u8>,
+) -> ScalarOutcome {
+    match HANDLER.get() {
+        Some(h) => h.call_scalar(module, call, out),
+        None => {
+            host_error(out, "host_unavailable", "no host handler is set", vec![]);
+            ScalarOutcome::Failed
+        }
     }
 }
 

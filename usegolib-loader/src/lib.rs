@@ -43,7 +43,9 @@ pub use error::{Error, ErrorNode, Result};
 #[cfg(feature = "bench")]
 pub use ffi::FloorI64;
 pub use ffi::{restore_go_signal_handlers, RawReply};
-pub use host::{host_error, set_host_handler, HostHandler};
+pub use host::{
+    host_error, set_host_handler, HostHandler, ScalarCall, ScalarOutcome, MAX_SCALAR_WORDS,
+};
 pub use manifest::{
     check_schema, parse_manifest, CallbackInfo, FieldInfo, Function, FunctionKind, GenericInfo,
     ImplementInfo, InputDir, LibraryInfo, Manifest, MethodInfo, Package, Param, Schema, Skipped,

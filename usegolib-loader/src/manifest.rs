@@ -156,11 +156,19 @@ pub(crate) fn index_schema(manifest: &Manifest, path: &Path) -> Result<SchemaInd
             return Err(bad(format!("{}: {reason}", f.qualified)));
         }
         if let Some(key) = &f.schema.receiver {
-            if schema
-                .types
-                .get(key)
-                .is_none_or(|t| t.kind != "handle" && t.kind != "value")
-            {
+            // "@K": a method of the record form of K, its receiver the record by value
+            // (docs/abi.md section 8.3).
+            let ok = match key.strip_prefix('@') {
+                Some(k) => {
+                    schema.types.contains_key(k)
+                        && f.schema.params.first().is_some_and(|p| p.wire == *key)
+                }
+                None => schema
+                    .types
+                    .get(key)
+                    .is_some_and(|t| t.kind == "handle" || t.kind == "value"),
+            };
+            if !ok {
                 return Err(bad(format!(
                     "{}: its receiver {key} is not a handle or value type of the schema",
                     f.qualified

@@ -101,6 +101,13 @@ fn check(name: &str) -> BTreeMap<&'static str, usize> {
                 FunctionKind::Function => {
                     assert!(!f.name.contains('.') && !f.name.contains('['), "{what}")
                 }
+                FunctionKind::Method if f.receiver.as_deref().unwrap().starts_with('@') => {
+                    // A method of a record form: "X.Fields.M", the record by value first.
+                    let recv = f.receiver.as_deref().unwrap();
+                    let t = &schema.types[&recv[1..]];
+                    assert_eq!(f.params[0].wire, recv, "{what}: receiver");
+                    assert!(f.name.starts_with(&format!("{}.Fields.", t.name)), "{what}");
+                }
                 FunctionKind::Method => {
                     let recv = f.receiver.as_deref().unwrap();
                     let t = &schema.types[recv];

@@ -25,9 +25,9 @@ use parking_lot::Mutex;
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PySequence, PyTuple};
 use usegolib_abi::{validate, write_array_len, write_nil, Limits, Reader, Token, Value};
-use usegolib_loader::{host_error, GoModule, HostHandler};
+use usegolib_loader::{host_error, GoModule, HostHandler, ScalarCall, ScalarOutcome};
 
-use crate::convert::{Callback, CallbackSig, Encoder};
+use crate::convert::{Callback, CallbackSig, Converter, Encoder};
 
 /// One host object: a Python callable Go holds, or the methods of an object implementing a Go
 /// interface (by method index, docs/abi.md section 10.7).
@@ -205,7 +205,11 @@ pub fn register(obj: &Bound<'_, PyAny>, cb: Arc<Callback>, module: &Arc<GoModule
     let call = current();
     {
         let table = TABLE.lock();
-        if let Some(e) = table.reuse.get(&key).and_then(|id| table.entries.get(id)) {
+        if let Some((id, e)) = table
+            .reuse
+            .get(&key)
+            .and_then(|&id| Some((id, table.entries.get(&id)?)))
+        {
             let mut last = e.call.lock();
             let free = match (&*last, &call) {
                 (None, _) => true,
@@ -217,7 +221,6 @@ pub fn register(obj: &Bound<'_, PyAny>, cb: Arc<Callback>, module: &Arc<GoModule
                 drop(last);
                 spare(old);
                 e.passes.fetch_add(1, Ordering::Relaxed);
-                let id = table.reuse[&key];
                 if call.is_some() {
                     REGISTERED.with(|r| r.borrow_mut().push((id, false)));
                 }
@@ -453,12 +456,7 @@ impl HostHandler for PyHost {
             0 => {
                 let entry = TABLE.lock().entries.get(&id).cloned();
                 let Some(entry) = entry else {
-                    return host_error(
-                        out,
-                        "unknown_host_object",
-                        &format!("no Python callable with id {id}: it was released"),
-                        vec![("id".into(), Value::Int(id as i64))],
-                    );
+                    return unknown(out, id);
                 };
                 IN_FLIGHT.fetch_add(1, Ordering::SeqCst);
                 let _leave = InFlight;
@@ -478,6 +476,163 @@ impl HostHandler for PyHost {
             ),
         }
     }
+
+    /// A callable whose func type has only bools, ints and floats, called without MessagePack
+    /// (docs/abi.md section 10.8); anything else is refused (Go then sends the general form).
+    /// The steps and the failures are the general form's.
+    fn call_scalar(&self, _module: &str, call: ScalarCall<'_>, out: &mut Vec<u8>) -> ScalarOutcome {
+        let entry = TABLE.lock().entries.get(&call.id).cloned();
+        let Some(entry) = entry else {
+            unknown(out, call.id);
+            return ScalarOutcome::Failed;
+        };
+        let method = usize::try_from(call.method)
+            .ok()
+            .and_then(|m| entry.methods.get(m));
+        let Some((obj, cb)) = method else {
+            return ScalarOutcome::Refused;
+        };
+        let sig = match &cb.sig {
+            Ok(sig)
+                if sig.scalar
+                    && sig.params.len() == call.nargs
+                    && sig.results.len() == call.nresults =>
+            {
+                sig
+            }
+            _ => return ScalarOutcome::Refused,
+        };
+        IN_FLIGHT.fetch_add(1, Ordering::SeqCst);
+        let _leave = InFlight;
+        if CLOSED.load(Ordering::SeqCst) {
+            unavailable(out);
+            return ScalarOutcome::Failed;
+        }
+        let words = call.words;
+        let done = Python::try_attach(|py| {
+            let f = obj.bind(py);
+            match run_scalar(py, sig, cb, &entry, f, words, out) {
+                Ok(()) => ScalarOutcome::Done,
+                Err(e) => {
+                    failed(py, &entry, f, e, out);
+                    ScalarOutcome::Failed
+                }
+            }
+        });
+        done.unwrap_or_else(|| {
+            unavailable(out);
+            ScalarOutcome::Failed
+        })
+    }
+}
+
+/// The `unknown_host_object` reply for `id`.
+fn unknown(out: &mut Vec<u8>, id: u64) {
+    host_error(
+        out,
+        "unknown_host_object",
+        &format!("no Python callable with id {id}: it was released"),
+        vec![("id".into(), Value::Int(id as i64))],
+    );
+}
+
+/// The Python value of an argument word of a scalar call (docs/abi.md section 10.8).
+fn word_arg<'py>(py: Python<'py>, conv: &Converter, w: u64) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match conv {
+        Converter::Bool => pyo3::types::PyBool::new(py, w != 0).to_owned().into_any(),
+        Converter::Int(t) if t.signed => (w as i64).into_pyobject(py)?.into_any(),
+        Converter::Int(_) => w.into_pyobject(py)?.into_any(),
+        _ => f64::from_bits(w).into_pyobject(py)?.into_any(),
+    })
+}
+
+/// The word of `v`, a result of type `conv`, when it is exactly a bool, an int or a float64 that
+/// the general conversion takes as it is; else none (the general conversion decides).
+fn plain_word(conv: &Converter, v: &Bound<'_, PyAny>) -> Option<u64> {
+    use pyo3::types::{PyBool, PyFloat, PyInt};
+    match conv {
+        Converter::Int(t) if v.is_exact_instance_of::<PyInt>() => {
+            let i = v.extract::<i64>().ok()?;
+            (i128::from(i) >= t.min() && i128::from(i) <= t.max()).then_some(i as u64)
+        }
+        Converter::F64 => Some(v.cast_exact::<PyFloat>().ok()?.value().to_bits()),
+        Converter::Bool => Some(u64::from(v.cast_exact::<PyBool>().ok()?.is_true())),
+        _ => None,
+    }
+}
+
+/// Reads the `n` results the general conversion wrote in `out` (an array of them when n >= 2)
+/// into `words`.
+fn read_words(out: &[u8], n: usize, words: &mut [u64]) -> Option<()> {
+    let mut r = Reader::new(out);
+    if n >= 2 {
+        r.next_token().ok()?;
+    }
+    for w in words.iter_mut().take(n) {
+        *w = match r.next_token().ok()? {
+            Token::Bool(b) => u64::from(b),
+            Token::Int(i) => i as u64,
+            Token::Uint(u) => u,
+            Token::F32(x) => f64::from(x).to_bits(),
+            Token::F64(x) => x.to_bits(),
+            _ => return None,
+        };
+    }
+    Some(())
+}
+
+/// Calls the callable of a scalar call with its argument words, and writes its results over
+/// them: converted as the general form converts them (the same checks and messages), then read
+/// back as words. `out` is scratch, left empty.
+fn run_scalar(
+    py: Python<'_>,
+    sig: &CallbackSig,
+    cb: &Callback,
+    entry: &Entry,
+    f: &Bound<'_, PyAny>,
+    words: &mut [u64],
+    out: &mut Vec<u8>,
+) -> PyResult<()> {
+    let v = match sig.params.as_slice() {
+        [] => f.call0()?,
+        [p] => f.call1((word_arg(py, p, words[0])?,))?,
+        [p, q] => f.call1((word_arg(py, p, words[0])?, word_arg(py, q, words[1])?))?,
+        ps => {
+            let args = ps
+                .iter()
+                .zip(words.iter())
+                .map(|(p, &w)| word_arg(py, p, w))
+                .collect::<PyResult<Vec<_>>>()?;
+            f.call1(PyTuple::new(py, args)?)?
+        }
+    };
+    // Exact bools, ints and floats that fit: their words at once; anything else converted
+    // as the general form converts it, with its checks and messages.
+    let plain = match sig.results.as_slice() {
+        [] => true,
+        [one] => plain_word(one, &v).map(|w| words[0] = w).is_some(),
+        many => v.cast::<PyTuple>().ok().is_some_and(|t| {
+            t.len() == many.len()
+                && many
+                    .iter()
+                    .zip(t.iter())
+                    .zip(words.iter_mut())
+                    .all(|((conv, item), w)| plain_word(conv, &item).map(|x| *w = x).is_some())
+        }),
+    };
+    if !plain {
+        out.clear();
+        results(sig, cb, entry, &v, out)?;
+        read_words(out, sig.results.len(), words).ok_or_else(|| {
+            pyo3::exceptions::PyTypeError::new_err(format!(
+                "the Python callable for {} returned a value that is not a scalar",
+                cb.go
+            ))
+        })?;
+    }
+    out.clear();
+    keep_result(v, &[]);
+    Ok(())
 }
 
 fn unavailable(out: &mut Vec<u8>) {

@@ -205,6 +205,14 @@ impl GoField {
         self.f().conv.zero(py)
     }
 
+    /// What makes the Go zero value of a field whose zero is a new mutable Python value (an
+    /// omitted field of a record class, docs/abi.md section 8.2): `list` for a slice, `dict`
+    /// for a map, the record's class for a struct (once registered); None when `default` is it.
+    #[getter]
+    fn default_factory(&self, py: Python<'_>) -> Option<Py<PyAny>> {
+        self.f().conv.zero_factory(py)
+    }
+
     /// The Python type of the attribute.
     #[getter]
     fn annotation<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {

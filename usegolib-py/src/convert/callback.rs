@@ -21,6 +21,25 @@ pub struct CallbackSig {
     pub error: bool,
     /// The last parameter is variadic: its list is spread into the Python call.
     pub variadic: bool,
+    /// Every parameter and result is a bool, an int or a float (at most
+    /// [`usegolib_loader::MAX_SCALAR_WORDS`] of each), not variadic: Go may call it in the
+    /// scalar form (docs/abi.md section 10.8).
+    pub scalar: bool,
+}
+
+impl CallbackSig {
+    fn scalar_form(params: &[Converter], results: &[Converter], variadic: bool) -> bool {
+        let word = |c: &Converter| {
+            matches!(
+                c,
+                Converter::Bool | Converter::Int(_) | Converter::F32 | Converter::F64
+            )
+        };
+        !variadic
+            && params.len() <= usegolib_loader::MAX_SCALAR_WORDS
+            && results.len() <= usegolib_loader::MAX_SCALAR_WORDS
+            && params.iter().chain(results).all(word)
+    }
 }
 
 impl Callback {
@@ -36,9 +55,11 @@ impl Callback {
                     .collect::<Result<Vec<_>, String>>()
             };
             conv(&info.params).and_then(|params| {
+                let results = conv(&info.results)?;
                 Ok(CallbackSig {
+                    scalar: CallbackSig::scalar_form(&params, &results, info.variadic),
                     params,
-                    results: conv(&info.results)?,
+                    results,
                     error: info.error,
                     variadic: info.variadic,
                 })

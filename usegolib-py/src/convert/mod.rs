@@ -240,6 +240,18 @@ impl Converter {
         })
     }
 
+    /// What makes this type's Go zero value when it is a new mutable Python value: `list`
+    /// for a slice, `dict` for a map, the record's class (once registered) for a struct; None
+    /// when [`Converter::zero`] is it (docs/abi.md section 8.2).
+    pub fn zero_factory(&self, py: Python<'_>) -> Option<Py<PyAny>> {
+        match self {
+            Converter::List(_) => Some(py.get_type::<pyo3::types::PyList>().into_any().unbind()),
+            Converter::Map(_) => Some(py.get_type::<pyo3::types::PyDict>().into_any().unbind()),
+            Converter::Record(info) => info.class(py),
+            _ => None,
+        }
+    }
+
     /// Reads one value of this type from the reply into a Python object.
     pub fn decode(
         &self,

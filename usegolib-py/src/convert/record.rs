@@ -101,6 +101,11 @@ impl RecordInfo {
         let _ = self.class.set(RecordClass { cls, names });
     }
 
+    /// The registered class, if any.
+    pub fn class(&self, py: Python<'_>) -> Option<Py<PyAny>> {
+        self.class.get().map(|c| c.cls.clone_ref(py))
+    }
+
     /// Whether `v` is this record's registered class or an instance of it.
     pub(super) fn is_class_or_instance(&self, v: &Bound<'_, PyAny>) -> bool {
         self.class.get().is_some_and(|c| {
@@ -266,7 +271,8 @@ pub(super) fn decode(
     };
     let class = rec.class.get();
     let obj = match class {
-        // object.__new__(cls): the generated classes keep their defaults as class attributes.
+        // object.__new__(cls): the generated classes keep their immutable defaults as class
+        // attributes; a left-out list, dict or record field is made below.
         Some(c) => Some(object_new(py)?.call1((c.cls.bind(py),))?),
         None => None,
     };
@@ -277,6 +283,7 @@ pub(super) fn decode(
         None
     };
     let mut next = 0;
+    let mut seen = vec![false; fields.len()];
     for _ in 0..n {
         let k = match r.next_token().map_err(malformed)? {
             Token::Str(b) => b,
@@ -296,11 +303,21 @@ pub(super) fn decode(
             )));
         };
         next = i + 1;
+        seen[i] = true;
         let v = fields[i].conv.decode(py, r, module)?;
         match (&obj, class, &dict) {
             (Some(o), Some(c), _) => o.setattr(c.names[i].bind(py), v)?,
             (_, _, Some(d)) => d.set_item(&fields[i].py_name, v)?,
             _ => unreachable!("a record decodes into its class or into a dict"),
+        }
+    }
+    if let (Some(o), Some(c)) = (&obj, class) {
+        // A field Go left out (omitempty, a nil embedded pointer) whose zero value is a new
+        // list, dict or record gets its own; the others read their class attribute.
+        for (i, f) in fields.iter().enumerate().filter(|(i, _)| !seen[*i]) {
+            if let Some(make) = f.conv.zero_factory(py) {
+                o.setattr(c.names[i].bind(py), make.bind(py).call0()?)?;
+            }
         }
     }
     Ok(match (obj, dict) {

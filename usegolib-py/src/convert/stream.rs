@@ -28,6 +28,7 @@ static WRITE: LazyLock<Arc<Callback>> = LazyLock::new(|| {
             })],
             error: true,
             variadic: false,
+            scalar: false,
         }),
         go: "io.Writer".into(),
     })
@@ -44,6 +45,7 @@ static READ: LazyLock<Arc<Callback>> = LazyLock::new(|| {
             results: vec![Converter::Bytes],
             error: true,
             variadic: false,
+            scalar: false,
         }),
         go: "io.Reader".into(),
     })

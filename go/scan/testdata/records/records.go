@@ -15,7 +15,6 @@ type Tagged struct {
 	D int    `json:"-,"`                     // the key "-"
 	E int    `msgpack:",omitempty" json:"e"` // json name, msgpack options
 	F string `json:",string"`                // the field name
-	g int
 }
 
 // L1a and L1b both have X.
