@@ -5,6 +5,7 @@
 Prints one table of medians (5 rounds after warm-up), measured in one run:
 
 1. ``AddInt(1, 2)``, against a direct pyo3 -> cgo call of the same Go function (no envelope)
+   ``ParseInt("x")`` raising a ``GoError`` that is caught, against ``ParseInt("12")``
 2. ``Echo`` of 1 KiB, 64 KiB and 1 MiB of bytes
 3. ``Sum`` of a list of 1000 ints
    ``r.Int()``: a method on a record (gjson's ``Result`` shape, sent by value), beside
@@ -63,6 +64,7 @@ OURS_COUNTS = {
     "struct": 100_000,
     "method": 300_000,
     "record_method": 300_000,
+    "raise": 100_000,
     "spin": 3_000,
     "callback": 200_000,
     "callback_thread": 20_000,
@@ -130,6 +132,24 @@ def measure_ours(counts: dict[str, int]) -> dict:
     for f in (add, floor_free, floor_held):
         if f(1, 2) != 3:
             raise AssertionError(f"{f!r}(1, 2) = {f(1, 2)!r}")
+
+    parse = b.ParseInt
+
+    def parse_caught(s: str) -> None:  # a Go error raised as GoError and caught
+        try:
+            parse(s)
+        except usegolib.GoError:
+            pass
+
+    out["raise_ns"], out["raise_plain_ns"] = _timing.interleaved(
+        [(parse_caught, ("x",), counts["raise"]), (parse_caught, ("12",), counts["raise"])]
+    )
+    try:
+        parse("x")
+        raise AssertionError('ParseInt("x") did not raise')
+    except usegolib.GoError as e:
+        if e.go_type != "*strconv.NumError" or e.unwrap() is None:
+            raise AssertionError(f'ParseInt("x") raised {e.go_type} {e!r}') from None
 
     for k, p in payloads.items():
         view = memoryview(p)  # bytes(view) is one copy of p into a new bytes object
@@ -430,6 +450,16 @@ def build_rows(ours: dict, peer: dict) -> list[Row]:
     )
     held = _med(ours, "floor_addint_held_ns")
     rows.append(Row("  same, vs GIL-held floor", "ns", add, held, None, peer_none="-"))
+    rows.append(
+        Row(
+            'raise GoError: ParseInt("x") caught, vs ParseInt("12")',
+            "ns",
+            _med(ours, "raise_ns"),
+            _med(ours, "raise_plain_ns"),
+            None,
+            peer_none="-",
+        )
+    )
     for k, _, label in PAYLOAD_SIZES:
         unit, scale = ("ns", ns) if k == "1k" else ("us", us)
         row = Row(
@@ -669,7 +699,12 @@ def print_notes(ours: dict, peer: dict, missing: dict[str, str], args, counts, p
         "calls do (the next row: the same with the GIL held). Echo: there is no envelope-free "
         "floor function, so the "
         "floor is the one unavoidable copy measured in Python, `bytes(memoryview(payload))` "
-        "(a fresh bytes object of the same size). Sum: Python's own `sum(list)` over the same "
+        "(a fresh bytes object of the same size). Raise GoError: a Python function calling "
+        'ParseInt("x") (a *strconv.NumError wrapping strconv.ErrSyntax) in `try` and '
+        'catching the GoError, against the same function with ParseInt("12") (no error), '
+        "measured interleaved: the ratio is what a raised Go error costs over a plain call (its "
+        "chain is not asked for; no target). "
+        "Sum: Python's own `sum(list)` over the same "
         "1000 ints (no Go at all). r.Int(): its floor column is AddInt(1, 2) measured "
         "interleaved with it; r is gjson's Result shape (3 fields), sent by value each call. "
         "Callback: its floor column is AddInt(1, 2) measured "

@@ -455,14 +455,13 @@ func callFailure(fn *Func, err error) *failure {
 		err = x.err
 	}
 	// A bare error is treated as the function's own error.
-	fl := &failure{
-		kind:    "go_error",
-		message: fmt.Sprint(err),
-		detail:  []field{{"type", fmt.Sprintf("%T", err)}},
-	}
-	if chain, ids := chainValue(err); chain != nil {
-		fl.detail = append(fl.detail, field{"chain", chain})
-		fl.handles = ids
+	fl := &failure{kind: "go_error", message: fmt.Sprint(err)}
+	typ := field{"type", fmt.Sprintf("%T", err)}
+	if id, key, ok := errorRef(err); ok {
+		fl.detail = []field{{"handle", HandleID(id)}, {"key", key}, typ} // sorted
+		fl.handles = []uint64{id}
+	} else {
+		fl.detail = []field{typ}
 	}
 	return fl
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"sync"
 	"sync/atomic"
 )
 
@@ -11,18 +12,22 @@ import (
 var errorValues atomic.Bool
 
 // Go error values as Go users use them (docs/abi.md section 4.1, docs/adr/0021): once a host
-// turns error values on (op 5 with target 0), every error a reply carries (a go_error reply, an
-// error value) brings its chain, the errors its Unwrap methods reach, each with a handle to the
-// error value itself, so that the host can ask Go errors.Is (op 4) and for the concrete value
-// behind an error (op 5) while it holds them. Until then replies are exactly as before: a host
-// that never releases handles (a tool, a test) gets none.
+// turns error values on (op 5 with target 0), a go_error reply carries a handle to the error
+// value itself and its type key, and an error value brings its chain (the errors its Unwrap
+// methods reach, each with a handle), so that the host can ask Go errors.Is (op 4), for the
+// chain of a go_error (op 4 with no argument: only when it is asked for, so that raising an
+// error stays cheap) and for the concrete value behind an error (op 5) while it holds them.
+// Until then replies are exactly as before: a host that never releases handles (a tool, a test)
+// gets none.
 
 // MaxChain is the most errors of one chain a reply carries (the error itself included); the
 // walk stops there, which also ends a chain whose Unwrap comes back to an error already met.
 const MaxChain = 64
 
 const (
-	// opErrorIs answers errors.Is(err, target): [1, 4, err, [target]] -> [0, bool].
+	// opErrorIs answers errors.Is(err, target): [1, 4, err, [target]] -> [0, bool]; with no
+	// argument, the chain of err: [1, 4, err, []] -> [0, chain], its first node holding err's
+	// own handle id.
 	opErrorIs = 4
 	// opErrorValue answers the concrete value of an error as a handle: [1, 5, err, []] ->
 	// [0, handle]; with target 0 it turns error values on: [1, 5, 0, []] -> [0, nil].
@@ -77,6 +82,10 @@ func unwrapped(err error) (ws []error) {
 	return ws
 }
 
+// typeKeys caches typeKey per dynamic type (reflect.Type -> string): a go_error reply carries
+// the key of its error, and a program raises errors of few types.
+var typeKeys sync.Map
+
 // typeKey is the schema key (<import path>.<Name>) of the named type of v, or of the type a
 // pointer v points to; "" for an unnamed or predeclared type.
 func typeKey(v any) string {
@@ -84,6 +93,15 @@ func typeKey(v any) string {
 	if t == nil {
 		return ""
 	}
+	if k, ok := typeKeys.Load(t); ok {
+		return k.(string)
+	}
+	k := keyOf(t)
+	typeKeys.Store(t, k)
+	return k
+}
+
+func keyOf(t reflect.Type) string {
 	if t.Kind() == reflect.Pointer && t.Name() == "" {
 		t = t.Elem()
 	}
@@ -101,15 +119,35 @@ func chainValue(err error) (v []any, ids []uint64) {
 	if !errorValues.Load() {
 		return nil, nil
 	}
+	return chainNodes(err, 0)
+}
+
+// chainNodes is chainValue with the handle id first as the first node's handle when it is not
+// 0 (the host holds err already: op 4 with no argument), else a new one.
+func chainNodes(err error, first uint64) (v []any, ids []uint64) {
 	nodes := errorChain(err)
 	v = make([]any, len(nodes))
-	ids = make([]uint64, len(nodes))
+	ids = make([]uint64, 0, len(nodes))
 	for i, n := range nodes {
-		ids[i] = handles.Put(n.err)
+		id := first
+		if i > 0 || first == 0 {
+			id = handles.Put(n.err)
+			ids = append(ids, id)
+		}
 		// fmt.Sprint catches a panicking Error method and prints it.
-		v[i] = []any{fmt.Sprint(n.err), fmt.Sprintf("%T", n.err), typeKey(n.err), HandleID(ids[i]), n.parent}
+		v[i] = []any{fmt.Sprint(n.err), fmt.Sprintf("%T", n.err), typeKey(n.err), HandleID(id), n.parent}
 	}
 	return v, ids
+}
+
+// errorRef is what a go_error reply's detail carries for err once error values are on: a new
+// handle to err (handle) and its type key (key); ok is false until error values are on. The
+// chain waits for op 4 with no argument.
+func errorRef(err error) (id uint64, key string, ok bool) {
+	if !errorValues.Load() {
+		return 0, "", false
+	}
+	return handles.Put(err), typeKey(err), true
 }
 
 // releaseAll forgets the handles of a chain whose reply was given up.
@@ -148,6 +186,9 @@ func errorIsOp(req, buf []byte, h *header) []byte {
 	if h.byName {
 		return errorReply(buf, malformed(0, op+" takes a handle id (uint) as its target"))
 	}
+	if h.nargs == 0 {
+		return errorChainOp(buf, h)
+	}
 	if h.nargs != 1 {
 		return errorReply(buf, &failure{
 			kind:    "arity",
@@ -178,6 +219,22 @@ func errorIsOp(req, buf []byte, h *header) []byte {
 		return append(buf[:0], mFixArray|2, 0, mTrue)
 	}
 	return append(buf[:0], mFixArray|2, 0, mFalse)
+}
+
+// errorChainOp answers op 4 with no argument: [0, chain], the chain of the error the handle
+// h.id holds, its first node carrying h.id itself (no new handle).
+func errorChainOp(buf []byte, h *header) []byte {
+	err, f := errorHandle(h.id, "op 4 (error chain)", "err")
+	if f != nil {
+		return errorReply(buf, f)
+	}
+	chain, ids := chainNodes(err, h.id)
+	e := Encoder{Buf: append(buf[:0], mFixArray|2, 0)}
+	if e.Value(chain) != nil {
+		releaseAll(ids)
+		panic("bridge: an error chain is Level-1 data") // unreachable: the chain nests 2 levels
+	}
+	return e.Buf
 }
 
 // errorValueOp answers op 5 for the header h: [0, handle], a new handle to the concrete value

@@ -41,8 +41,9 @@ func failing(err error) *Bridge {
 	}}}, nil)
 }
 
-// TestErrorChain: a go_error reply carries the chain as errors.Is walks it (Join and %w), each
-// node with its own handle; op 4 answers errors.Is and op 5 the concrete value.
+// TestErrorChain: a go_error reply carries a handle to the error and its type key; op 4 with no
+// argument gives the chain as errors.Is walks it (Join and %w), each node with its own handle
+// (the first the error's own); op 4 answers errors.Is and op 5 the concrete value.
 func TestErrorChain(t *testing.T) {
 	inner := fmt.Errorf("inner: %w", errSentinel)
 	err := fmt.Errorf("outer: %w", errors.Join(codeError{7}, inner))
@@ -52,7 +53,15 @@ func TestErrorChain(t *testing.T) {
 	}
 	withErrorValues(t, b, func() {
 		r := handle(t, b, encodeRequest(1, 0, 0))
-		chain, _ := r.get("chain").([]any)
+		if len(r.detail) != 3 || r.get("key") != "fmt.wrapError" {
+			t.Fatalf("go_error detail with error values on: %v", r)
+		}
+		top := r.get("handle").(HandleID)
+		if v, _ := handles.Get(uint64(top)); v != err {
+			t.Fatalf("the handle of a go_error holds %v", v)
+		}
+		r = handle(t, b, encodeRequest(1, opErrorIs, uint64(top)))
+		chain, _ := r.ok.([]any)
 		type node struct {
 			msg, typ, key string
 			parent        int64
@@ -74,6 +83,9 @@ func TestErrorChain(t *testing.T) {
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("chain %v, want %v", got, want)
 		}
+		if ids[0] != uint64(top) {
+			t.Fatalf("the chain's first handle is %d, not the error's own %d", ids[0], top)
+		}
 		sid := handles.Put(errSentinel)
 		other := handles.Put(errors.New("sentinel"))
 		notErr := handles.Put(42)
@@ -93,7 +105,9 @@ func TestErrorChain(t *testing.T) {
 			{encodeRequest(1, opErrorIs, ids[0], HandleID(notErr)), "bad_argument"},
 			{encodeRequest(1, opErrorIs, notErr, HandleID(sid)), "bad_argument"},
 			{encodeRequest(1, opErrorIs, uint64(1<<40), HandleID(sid)), "unknown_handle"},
-			{encodeRequest(1, opErrorIs, ids[0]), "arity"},
+			{encodeRequest(1, opErrorIs, ids[0], HandleID(sid), 1), "arity"},
+			{encodeRequest(1, opErrorIs, notErr), "bad_argument"},
+			{encodeRequest(1, opErrorIs, uint64(1<<40)), "unknown_handle"},
 			{encodeRequest(1, opErrorIs, ids[0], "x"), "bad_argument"},
 			{encodeRequest(1, opErrorIs, "m.Fail", HandleID(sid)), "malformed"},
 			{encodeRequest(1, opErrorValue, uint64(1<<40)), "unknown_handle"},

@@ -73,8 +73,11 @@ func writeError(e *Encoder, f *failure) {
 	e.String("message")
 	e.String(f.message)
 	e.String("detail")
-	detail := slices.Clone(f.detail)
-	slices.SortFunc(detail, func(a, b field) int { return strings.Compare(a.key, b.key) })
+	detail := f.detail
+	if byKey := func(a, b field) int { return strings.Compare(a.key, b.key) }; !slices.IsSortedFunc(detail, byKey) {
+		detail = slices.Clone(detail)
+		slices.SortFunc(detail, byKey)
+	}
 	e.MapLen(len(detail))
 	for _, kv := range detail {
 		e.String(kv.key)

@@ -30,6 +30,8 @@ plain data, without Go values (see ``GoError.is_``).
 
 from __future__ import annotations
 
+import sys
+import threading
 from typing import Any
 
 from usegolib import _native
@@ -74,10 +76,46 @@ _DEFAULTS: dict[str, Any] = {
     "message": "",
     "go_type": "",
     "function": "",
-    "wrapped": (),
     "_go": None,
     "_key": "",
 }
+
+# The interpreter's own __cause__ slot, which GoError's __cause__ property reads and writes.
+_CAUSE: Any = BaseException.__dict__["__cause__"]
+
+
+def _wrapped(self: Any) -> tuple[Any, ...]:
+    """The errors this one wraps (its ``Unwrap``: one for ``%w``, several for ``errors.Join``),
+    as ``GoError``s. A raised ``GoError`` asks Go for its chain the first time this (or
+    ``__cause__``, ``unwrap()``, ``as_()``, pickling) needs it, so that raising stays cheap."""
+    w = self.__dict__.get("_wrapped")
+    if w is None:
+        if self._go is None:
+            return ()
+        _native._error_chain(self)
+        w = self.__dict__["_wrapped"]
+    return w  # type: ignore[no-any-return]
+
+
+def _set_wrapped(self: Any, value: Any) -> None:
+    self.__dict__["_wrapped"] = tuple(value)
+
+
+def _cause(self: Any) -> Any:
+    """The exception's cause: the first error this one wraps (known once ``wrapped`` is),
+    unless a cause was set."""
+    c = _CAUSE.__get__(self)
+    if c is None and "_wrapped" not in self.__dict__ and self._go is not None:
+        try:
+            self.wrapped  # noqa: B018 (sets the causes of the chain)
+        except UsegolibError:
+            return None  # a traceback being printed must not fail (e.g. after a fork)
+        c = _CAUSE.__get__(self)
+    return c
+
+
+def _set_cause(self: Any, value: Any) -> None:
+    _CAUSE.__set__(self, value)
 
 
 def _walk(err: Any) -> list[Any]:
@@ -161,8 +199,9 @@ def _chain_data(err: Any) -> list[tuple[str, str, str, str, int]]:
 
     def add(e: Any, parent: int) -> None:
         i = len(nodes)
+        wrapped = e.wrapped  # a raised error asks Go for its chain here
         nodes.append((e.message, e.go_type, e._key, e.function, parent))
-        for w in e.wrapped:
+        for w in wrapped:
             add(w, i)
 
     add(err, -1)
@@ -194,6 +233,47 @@ for _name, _value in {
     "as_": _as,
     "unwrap": _unwrap,
     "go_value": property(_go_value),
+    "wrapped": property(_wrapped, _set_wrapped),
+    "__cause__": property(_cause, _set_cause),
     "__reduce__": _reduce,
 }.items():
     setattr(GoError, _name, _value)
+
+
+# The interpreter's own printer of an uncaught exception reads the cause slot directly, not the
+# __cause__ property (before Python 3.13, which prints through the traceback module): the
+# default hooks are wrapped so that the GoErrors about to be printed fill their causes first.
+# A hook the program set itself is left alone.
+def _fill_causes(exc: Any) -> None:
+    seen: set[int] = set()
+    stack = [exc]
+    while stack:
+        e = stack.pop()
+        if not isinstance(e, BaseException) or id(e) in seen:
+            continue
+        seen.add(id(e))
+        stack += [e.__cause__, e.__context__, *getattr(e, "exceptions", ())]
+
+
+def _fill_causes_quietly(exc: Any) -> None:
+    try:
+        _fill_causes(exc)
+    except Exception:  # noqa: BLE001, S110 - printing the exception must go on
+        pass
+
+
+def _excepthook(tp: Any, value: Any, tb: Any) -> None:
+    _fill_causes_quietly(value)
+    sys.__excepthook__(tp, value, tb)
+
+
+def _thread_excepthook(args: Any) -> None:
+    _fill_causes_quietly(args.exc_value)
+    threading.__excepthook__(args)
+
+
+if sys.version_info < (3, 13):
+    if sys.excepthook is sys.__excepthook__:
+        sys.excepthook = _excepthook
+    if threading.excepthook is threading.__excepthook__:
+        threading.excepthook = _thread_excepthook

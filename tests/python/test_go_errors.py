@@ -123,6 +123,55 @@ def test_the_chain_is_visible(errs, tmp_path):
     )
 
 
+def test_the_chain_is_asked_for_when_first_used(errs):
+    """A raised GoError holds only its own Go value; its chain comes from Go the first time it
+    is used (docs/abi.md section 4.1): through __cause__ as a traceback reads it, through as_,
+    through pickling. A cause set in Python is kept."""
+    import traceback
+
+    err = raised(errs.Find, "missing")
+    assert "_wrapped" not in err.__dict__
+    text = "".join(traceback.format_exception(err))
+    assert text.count("direct cause") == 2, text
+    assert "GoError: not found" in text and "GoError: lookup: not found" in text
+    assert err.wrapped[0].wrapped[0].message == "not found"
+    # as_ and pickling walk the chain of a fresh error too.
+    assert raised(errs.Find, "typed").as_(errs.NotFoundError) is not None
+    back = pickle.loads(pickle.dumps(raised(errs.Find, "missing")))
+    assert [e.message for e in (back, back.unwrap(), back.unwrap().unwrap())] == [
+        'find "missing": lookup: not found',
+        "lookup: not found",
+        "not found",
+    ]
+    # A cause given in Python stays; the chain is still Go's.
+    mine = ValueError("mine")
+    err = raised(errs.Find, "missing")
+    err.__cause__ = mine
+    assert err.__cause__ is mine and err.unwrap().message == "lookup: not found"
+    assert err.__cause__ is mine and err.unwrap().__cause__ is err.unwrap().wrapped[0]
+    # An error that wraps nothing: an empty chain, no cause.
+    leaf = raised(errs.Find, "other")
+    assert leaf.__cause__ is None and leaf.wrapped == () and leaf.unwrap() is None
+
+
+def test_an_uncaught_error_prints_its_chain(artifact_root):
+    """The interpreter's own printer of an uncaught exception (sys.excepthook, and
+    threading.excepthook for a thread) shows the chain of a GoError that nothing asked for."""
+    r = run_py(
+        f"""
+        import threading, usegolib
+        errs = usegolib.import_({str(ERRS)!r}, artifact_dir={str(artifact_root)!r})
+        t = threading.Thread(target=errs.Find, args=("missing",))
+        t.start()
+        t.join()
+        errs.Find("missing")
+        """
+    )
+    assert r.returncode == 1
+    assert r.stderr.count("direct cause") == 4, r.stderr
+    assert r.stderr.count("GoError: not found") == 2, r.stderr
+
+
 def test_typed_errors_go_value_and_as(errs):
     err = raised(errs.Find, "typed")
     nf = err.as_(errs.NotFoundError)

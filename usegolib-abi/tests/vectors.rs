@@ -490,34 +490,47 @@ fn definitions() -> Vec<Def> {
             }),
         ),
         def(
-            "reply_go_error_chain",
-            "a Go error with its chain, error values on: fmt.Errorf(\"read: %w\", io.EOF), the error and io.EOF with handles 9 and 10",
+            "reply_go_error_handle",
+            "a Go error, error values on: fmt.Errorf(\"read: %w\", io.EOF) with handle 9 to the error and its type key; its chain waits for op 4 with no argument (request_error_chain)",
             error_reply(
                 ErrorKind::GoError,
                 "read: EOF",
                 vec![
-                    (
-                        "chain".into(),
-                        Value::List(vec![
-                            Value::List(vec![
-                                "read: EOF".into(),
-                                "*fmt.wrapError".into(),
-                                "fmt.wrapError".into(),
-                                Value::Handle(9),
-                                int(-1),
-                            ]),
-                            Value::List(vec![
-                                "EOF".into(),
-                                "*errors.errorString".into(),
-                                "errors.errorString".into(),
-                                Value::Handle(10),
-                                int(0),
-                            ]),
-                        ]),
-                    ),
+                    ("handle".into(), Value::Handle(9)),
+                    ("key".into(), "fmt.wrapError".into()),
                     ("type".into(), "*fmt.wrapError".into()),
                 ],
             ),
+        ),
+        def(
+            "request_error_chain",
+            "op 4 with no argument: the chain of the error handle 7 holds ([1, 4, 7, []]); a bridge that does not hold handle 7 answers reply_unknown_handle",
+            V::Request(Request {
+                abi: 1,
+                op: 4,
+                target: Target::Id(7),
+                args: vec![],
+            }),
+        ),
+        def(
+            "reply_error_chain",
+            "op 4 with no argument for handle 7 holding fmt.Errorf(\"read: %w\", io.EOF): the chain, its first node with handle 7 itself, io.EOF with the new handle 10",
+            V::Reply(Reply::Ok(Value::List(vec![
+                Value::List(vec![
+                    "read: EOF".into(),
+                    "*fmt.wrapError".into(),
+                    "fmt.wrapError".into(),
+                    Value::Handle(7),
+                    int(-1),
+                ]),
+                Value::List(vec![
+                    "EOF".into(),
+                    "*errors.errorString".into(),
+                    "errors.errorString".into(),
+                    Value::Handle(10),
+                    int(0),
+                ]),
+            ]))),
         ),
         def(
             "l3_error_value_chain",

@@ -196,10 +196,11 @@ pub enum Error {
         message: String,
         /// The error's dynamic Go type, e.g. `*fs.PathError`.
         go_type: String,
-        /// The error's chain with a handle per error, the error itself first (docs/abi.md
-        /// section 4.1), once error values are on ([`crate::GoModule::enable_error_values`]);
-        /// else empty. [`crate::GoModule::call_function`] releases the handles before it
-        /// returns; a caller of [`crate::GoModule::error_from_reader`] owns them.
+        /// Once error values are on ([`crate::GoModule::enable_error_values`]), the first
+        /// node of the error's chain: the error itself with its handle and type key (docs/abi.md
+        /// section 4.1; [`crate::GoModule::error_chain`] gives the whole chain on demand); else
+        /// empty. [`crate::GoModule::call_function`] releases the handle before it returns; a
+        /// caller of [`crate::GoModule::error_from_reader`] owns it.
         chain: Vec<ErrorNode>,
     },
     /// The Go function panicked.

@@ -293,6 +293,28 @@ impl GoModule {
         }
     }
 
+    /// The chain of the error `err` (op 4 with no argument): the error itself (with `err` as
+    /// its handle), then the errors its `Unwrap` methods reach, depth first as `errors.Is`
+    /// walks them, each but the first with a new handle the caller must release.
+    ///
+    /// # Errors
+    ///
+    /// As [`GoModule::error_is`].
+    pub fn error_chain(&self, err: u64) -> Result<Vec<crate::error::ErrorNode>> {
+        let what = || format!("the chain of error handle {err}");
+        match self.op(usegolib_abi::OP_ERROR_IS, err, &[], what)? {
+            Ok(v) => match crate::error::ErrorNode::parse_chain(&v) {
+                Some(chain) if chain.first().map(|n| n.handle) == Some(err) => Ok(chain),
+                _ => Err(Error::Bridge {
+                    function: what(),
+                    kind: ErrorKind::Malformed,
+                    message: format!("op 4 answered {v:?}, not the error's chain"),
+                }),
+            },
+            Err(e) => Err(e.into_handle_error()),
+        }
+    }
+
     /// The concrete value of the error `err` (op 5) as a new handle: the value itself when it
     /// is a pointer, else a pointer to a copy, as its type's methods take it.
     ///
@@ -529,15 +551,27 @@ impl OpError {
 pub fn error_from_reply(f: &GoFunction, e: ErrorReply) -> Error {
     let function = f.qualified.clone();
     match e.kind {
-        ErrorKind::GoError => Error::Go {
-            function,
-            go_type: e.detail_str("type"),
-            chain: e
-                .detail("chain")
-                .and_then(crate::error::ErrorNode::parse_chain)
-                .unwrap_or_default(),
-            message: e.message,
-        },
+        ErrorKind::GoError => {
+            let go_type = e.detail_str("type");
+            // Error values on: the error's own handle and type key; the rest of its chain
+            // waits for GoModule::error_chain (docs/abi.md section 4.1).
+            let chain = match e.detail("handle") {
+                Some(Value::Handle(handle)) => vec![crate::error::ErrorNode {
+                    message: e.message.clone(),
+                    go_type: go_type.clone(),
+                    key: e.detail_str("key"),
+                    handle: *handle,
+                    parent: None,
+                }],
+                _ => Vec::new(),
+            };
+            Error::Go {
+                function,
+                go_type,
+                chain,
+                message: e.message,
+            }
+        }
         ErrorKind::GoPanic => Error::Panic {
             function,
             value: e.detail_str("value"),

@@ -1,6 +1,7 @@
 //! Go error values through the Rust API, over the real built errs fixture (docs/abi.md section
-//! 4.1): without error values replies carry no handles; with them a go_error carries its chain,
-//! op 4 answers errors.Is and op 5 a concrete value, and `call_function` releases the chain.
+//! 4.1): without error values replies carry no handles; with them a go_error carries its handle,
+//! op 4 with no argument gives its chain, op 4 answers errors.Is and op 5 a concrete value, and
+//! `call_function` releases the handle.
 
 mod common;
 
@@ -20,10 +21,23 @@ fn chains_errors_is_and_values() {
     let reply = m.send(find, &req).unwrap();
     let (ok, mut r) = m.reply_body(find, &reply).unwrap();
     assert!(!ok);
-    let Error::Go { chain, message, .. } = m.error_from_reader(find, &mut r) else {
+    let Error::Go {
+        chain: first,
+        message,
+        ..
+    } = m.error_from_reader(find, &mut r)
+    else {
         panic!("not a Go error")
     };
     assert_eq!(message, "find: typed: not found (code 404)");
+    // The reply carries the error itself; op 4 with no argument gives the whole chain.
+    assert_eq!(first.len(), 1);
+    assert_eq!(
+        (first[0].key.as_str(), first[0].message.as_str()),
+        ("fmt.wrapError", message.as_str())
+    );
+    let chain = m.error_chain(first[0].handle).unwrap();
+    assert_eq!(chain[0], first[0]);
     let shape: Vec<_> = chain
         .iter()
         .map(|n| (n.go_type.as_str(), n.key.as_str(), n.parent))

@@ -169,6 +169,16 @@ pub fn new_object(
     cls: Option<&Bound<'_, PyAny>>,
     id: u64,
 ) -> PyResult<Py<PyAny>> {
+    let Some(cls) = cls else {
+        // A plain GoObject is made here directly: no token, no call through Python.
+        let obj = PyGoObject {
+            module: module.clone(),
+            key: key.clone(),
+            id,
+            closed: AtomicBool::new(false),
+        };
+        return Ok(Py::new(py, obj)?.into_any());
+    };
     let token = Py::new(
         py,
         HandleToken {
@@ -185,10 +195,7 @@ pub fn new_object(
             .getattr("__new__")
             .map(Bound::unbind)
     })?;
-    match cls {
-        Some(c) => Ok(new.bind(py).call1((c, token))?.unbind()),
-        None => Ok(py.get_type::<PyGoObject>().call1((token,))?.unbind()),
-    }
+    Ok(new.bind(py).call1((cls, token))?.unbind())
 }
 
 #[cfg(test)]
