@@ -176,14 +176,17 @@ def test_typed_errors_go_value_and_as(errs):
     err = raised(errs.Find, "typed")
     nf = err.as_(errs.NotFoundError)
     assert isinstance(nf, errs.NotFoundError) and nf.Describe() == "typed/404"
+    # errors.As-style access to a typed error's exported fields (issue 10 item 5).
+    assert (nf.Name, nf.Code) == ("typed", 404)
     assert err.wrapped[0].go_value is nf and err.go_value is err  # fmt.wrapError: no class
     assert err.as_(errs.CodeError) is None
     # A typed error held by value: a Go object holding a copy, its methods work.
     code = raised(errs.Find, "code").as_(errs.CodeError)
-    assert isinstance(code, errs.CodeError) and code.Double() == 14
+    assert isinstance(code, errs.CodeError) and code.Double() == 14 and code.Code == 7
     assert raised(errs.ByValue, 21).go_value.Double() == 42
     typed = raised(errs.Typed, 5)
     assert typed.go_value.Describe() == "typed/5" and typed.is_(errs.ErrNotFound)
+    assert typed.go_value.Code == 5 and typed.go_value.Name == "typed"
     with pytest.raises(TypeError, match="as_\\(\\) takes a Go type's class"):
         err.as_(ValueError)
 
