@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // The ext types of `any` values (docs/abi.md section 8.9, docs/adr/0022): what a value inside
@@ -129,13 +130,17 @@ func (e *Encoder) anyExt(v reflect.Value, depth int) (bool, error) {
 		return true, nil
 	}
 	if key, ok := handleTypes[t]; ok {
-		e.object(v.Interface(), key)
+		e.object(v.Interface(), key, false)
 		return true, nil
 	}
 	switch {
 	case t.Kind() == reflect.Struct:
 		if hasHidden(t) { // before its record form, which would drop the hidden state
-			e.object(v.Interface(), objectKey(t))
+			// A Go object holds a pointer to its own copy, as every by-value Go object does
+			// (value_object.go), so that its methods, fields and T parameters find a *T.
+			p := reflect.New(t)
+			p.Elem().Set(v)
+			e.object(p.Interface(), objectKey(t), true)
 			return true, nil
 		}
 		if key, ok := recordTypes()[t]; ok {
@@ -143,17 +148,24 @@ func (e *Encoder) anyExt(v reflect.Value, depth int) (bool, error) {
 		}
 	case t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Struct && t.Elem() != timeType:
 		if hasHidden(t.Elem()) {
-			e.object(v.Interface(), objectKey(t))
+			e.object(v.Interface(), objectKey(t), false)
 			return true, nil
 		}
 	}
 	return false, nil
 }
 
-// object writes x as a new handle: ext 7 with its id and type key.
-func (e *Encoder) object(x any, key string) {
+// object writes x as a new handle: ext 7 with its id and type key; byValue says x is a
+// pointer to the copy of a value (HandleTable.PutValue).
+func (e *Encoder) object(x any, key string, byValue bool) {
 	start := len(e.Buf)
-	e.Buf = binary.BigEndian.AppendUint64(e.Buf, handles.Put(x))
+	var id uint64
+	if byValue {
+		id = handles.PutValue(x)
+	} else {
+		id = handles.Put(x)
+	}
+	e.Buf = binary.BigEndian.AppendUint64(e.Buf, id)
 	e.Buf = append(e.Buf, key...)
 	e.extAround(extObject, start)
 }
@@ -280,8 +292,11 @@ func (d *Decoder) anyExt(depth int) (any, error) {
 		if len(p) < 8 || (typ == extHandle && len(p) != 8) {
 			return nil, fmt.Errorf("malformed Go object (ext type %d): expected an 8-byte id", typ)
 		}
+		if !utf8.Valid(p[8:]) {
+			return nil, fmt.Errorf("malformed Go object (ext type %d): its type key is not UTF-8", typ)
+		}
 		id := binary.BigEndian.Uint64(p)
-		v, ok := handles.Get(id)
+		v, ok := handles.GetAny(id)
 		if !ok {
 			return nil, fmt.Errorf("unknown or released handle %d", id)
 		}
@@ -312,6 +327,9 @@ func timestamp(p []byte) (time.Time, error) {
 	}
 	if nsec > 999_999_999 {
 		return time.Time{}, errTimestamp
+	}
+	if err := unixInRange(sec); err != nil {
+		return time.Time{}, err
 	}
 	return time.Unix(sec, int64(nsec)).In(time.UTC), nil
 }

@@ -3,6 +3,7 @@ package bridge
 import (
 	"encoding/binary"
 	"fmt"
+	"reflect"
 	"sync"
 )
 
@@ -24,6 +25,10 @@ type HandleTable struct {
 	mu   sync.RWMutex
 	m    map[uint64]any
 	last uint64 // the last id handed out
+	// byValue holds the ids of Go objects held by value (PutValue): a pointer to the object's
+	// own copy, which Go code receiving the object inside `any` gets as the value, as a Go
+	// caller would pass it (docs/abi.md 8.9).
+	byValue map[uint64]struct{}
 }
 
 // Put stores v and returns its new id. Every call gives a new id, even for a value already in
@@ -40,6 +45,35 @@ func (t *HandleTable) Put(v any) uint64 {
 	return id
 }
 
+// PutValue stores p, a pointer to a Go object held by value (docs/abi.md 8.3), and returns its
+// new id, marked so that GetAny gives a copy of the value rather than the pointer.
+func (t *HandleTable) PutValue(p any) uint64 {
+	id := t.Put(p)
+	t.mu.Lock()
+	if t.byValue == nil {
+		t.byValue = make(map[uint64]struct{})
+	}
+	t.byValue[id] = struct{}{}
+	t.mu.Unlock()
+	return id
+}
+
+// GetAny returns the value of id as Go code receives it inside `any`: the value itself, or for
+// a Go object held by value (PutValue) a copy of the value its pointer points to, so the
+// callee cannot change the caller's object; false when id is unknown or released.
+func (t *HandleTable) GetAny(id uint64) (any, bool) {
+	t.mu.RLock()
+	v, ok := t.m[id]
+	_, byValue := t.byValue[id]
+	t.mu.RUnlock()
+	if ok && byValue {
+		if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && !rv.IsNil() {
+			return rv.Elem().Interface(), true
+		}
+	}
+	return v, ok
+}
+
 // Get returns the value of id, and false when id is unknown or released.
 func (t *HandleTable) Get(id uint64) (any, bool) {
 	t.mu.RLock()
@@ -54,6 +88,9 @@ func (t *HandleTable) Release(id uint64) bool {
 	t.mu.Lock()
 	_, ok := t.m[id]
 	delete(t.m, id)
+	if t.byValue != nil {
+		delete(t.byValue, id)
+	}
 	t.mu.Unlock()
 	return ok
 }

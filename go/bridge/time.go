@@ -38,6 +38,9 @@ func (d *Decoder) Time() (time.Time, error) {
 	if err != nil {
 		return time.Time{}, fmt.Errorf("time offset: %w", err)
 	}
+	if err := unixInRange(sec); err != nil {
+		return time.Time{}, err
+	}
 	t := time.Unix(sec, int64(nsec))
 	if off == 0 {
 		return t.In(time.UTC), nil
@@ -62,5 +65,18 @@ func (e *Encoder) TimeAt(t time.Time, depth int) error {
 		return TooDeep()
 	}
 	e.Time(t)
+	return nil
+}
+
+// maxUnixSeconds bounds the seconds of a time Go receives: within it Go's calendar arithmetic
+// (which works on the seconds since year -292277022399 as a uint64) cannot wrap around, so a
+// time far outside it is refused rather than read as a different date.
+const maxUnixSeconds = 1 << 62
+
+// unixInRange says why sec is out of the range of times Go receives, or nil.
+func unixInRange(sec int64) error {
+	if sec < -maxUnixSeconds || sec > maxUnixSeconds {
+		return fmt.Errorf("time seconds: value %d is out of range [-2^62, 2^62]", sec)
+	}
 	return nil
 }

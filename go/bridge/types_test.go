@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -101,6 +102,10 @@ func TestDecoderAnyExact(t *testing.T) {
 		"c7 0a 06 a8 64 75 72 61 74 69 6f 6e a0": "duration inside any: expected int64, got string",
 		"d4 09 00":                               "unsupported ext type 9 inside any",
 		"d6 07 00 00 00 01":                      "malformed Go object (ext type 7): expected an 8-byte id",
+		// A Go object's key must be UTF-8 (docs/abi.md 8.9).
+		"c7 0a 07 00 00 00 00 00 00 00 01 ff fe": "malformed Go object (ext type 7): its type key is not UTF-8",
+		// A timestamp beyond 2^62 seconds would wrap around in Go's calendar arithmetic.
+		"c7 0c ff 00 00 00 00 80 00 00 00 00 00 00 00": "time seconds: value -9223372036854775808 is out of range [-2^62, 2^62]",
 	} {
 		if _, err := NewDecoder(hexBytes(in)).Any(); err == nil || err.Error() != want {
 			t.Errorf("Any(%s): %v, want %q", in, err, want)
@@ -406,5 +411,37 @@ func TestValueOfAnyExtValues(t *testing.T) {
 		if err := e.Value(got); err != nil || !bytes.Equal(e.Buf, hexBytes(in)) {
 			t.Errorf("Value(%#v) = % x, %v; want %s", got, e.Buf, err, in)
 		}
+	}
+}
+
+// hiddenBox has hidden state: inside any it is a Go object.
+type hiddenBox struct {
+	Name string
+	n    int
+}
+
+// TestEncoderAnyHiddenByValue: a struct with hidden state inside any, by value, travels as a Go
+// object holding a pointer to its own copy (as every by-value Go object does), so the host's
+// methods, fields and parameters find the *T they expect.
+func TestEncoderAnyHiddenByValue(t *testing.T) {
+	var e Encoder
+	if err := e.Any(hiddenBox{Name: "a", n: 1}, 0); err != nil {
+		t.Fatal(err)
+	}
+	id := binary.BigEndian.Uint64(e.Buf[3:11])
+	defer Handles().Release(id)
+	held, _ := Handles().Get(id)
+	p, ok := held.(*hiddenBox)
+	if !ok || p.Name != "a" || p.n != 1 {
+		t.Fatalf("the handle of a hiddenBox inside any holds %#v, want a *hiddenBox holding {a 1}", held)
+	}
+	// Sent back inside any, Go gets the value (a copy, never the pointer the handle holds), as a
+	// Go caller passing it would.
+	got, err := NewDecoder(e.Buf).Any()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := got.(hiddenBox); !ok || v != *p {
+		t.Fatalf("Any of the Go object = %#v, want the hiddenBox value", got)
 	}
 }

@@ -20,5 +20,5 @@ func DecodeValue[T any](d *Decoder, goType string) (T, error) {
 func EncodeValue[T any](e *Encoder, v T) {
 	p := new(T)
 	*p = v
-	e.Handle(handles.Put(p))
+	e.Handle(handles.PutValue(p))
 }

@@ -11,6 +11,7 @@ import threading
 from typing import Any
 
 from usegolib import _native
+from usegolib._types import duration_from_wire
 from usegolib.errors import UnsupportedSignatureError
 
 
@@ -285,6 +286,9 @@ def _const_value(c: _native.GoConst, classes: dict[str, type]) -> Any:
     value: Any
     if kind == "bool":
         value = text == "true"
+    elif kind == "int" and c.wire == "duration":
+        # time.Duration is a timedelta everywhere else (docs/abi.md 8.1): time.Second too.
+        value = duration_from_wire(int(text))
     elif kind == "int":
         value = int(text)
     elif kind == "float":

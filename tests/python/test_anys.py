@@ -142,6 +142,8 @@ def test_hidden_state_travels_as_a_go_object(anys, tmp_path):
     box = anys.Hidden()
     assert isinstance(box, usegolib.GoObject)
     assert "anys.Box" in repr(box)
+    # It holds a pointer to its own copy, as every Go object held by value: its fields work.
+    assert box.Label == "b"
     builder = anys.Builder()
     assert "strings.Builder" in repr(builder)
     want = go_prints(

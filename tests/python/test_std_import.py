@@ -87,6 +87,23 @@ def test_std_packages_by_name_match_go(tmp_path):
     assert "\n".join(got) + "\n" == want.decode()
     now = gotime.Now()
     assert abs(now - datetime.datetime.now(datetime.timezone.utc)) < datetime.timedelta(seconds=5)
+    # Duration constants are timedeltas like every time.Duration (and go back to Go as such).
+    assert isinstance(gotime.Second, datetime.timedelta) and gotime.Second == datetime.timedelta(
+        seconds=1
+    )
+    assert gotime.ParseDuration("1.5s") == gotime.Second * 1.5
+    gotime.Sleep(gotime.Millisecond)
+
+
+def test_os_results_have_their_io_fs_methods(tmp_path):
+    # io/fs is in the default set: os.Stat's fs.FileInfo and os.ReadDir's fs.DirEntry have methods.
+    (tmp_path / "f.txt").write_bytes(b"abc")
+    os_ = usegolib.import_("os")
+    info = os_.Stat(str(tmp_path / "f.txt"))
+    assert (info.Name(), info.Size(), info.IsDir()) == ("f.txt", 3, False)
+    assert [e.Name() for e in os_.ReadDir(str(tmp_path))] == ["f.txt"]
+    fs = usegolib.import_("io/fs")
+    assert fs.ValidPath("a/b") and not fs.ValidPath("/a")
 
 
 def test_every_std_package_shares_one_runtime():

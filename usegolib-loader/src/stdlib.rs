@@ -18,7 +18,8 @@ pub const STD_MODULE: &str = "std";
 /// cache (`MOST_IMPORTED_40` in go/builder/std_test.go), less the seven with nothing to call
 /// from another language or too heavy for their use there (`flag`, `embed`, `runtime`,
 /// `syscall`, `sync/atomic`, `log`, `go/types`), plus seventeen that users reach for from Python
-/// (`net/url`, the hashes and encodings, `math/big`, `html`, `mime`, `text/template`, ...).
+/// (`net/url`, the hashes and encodings, `math/big`, `html`, `mime`, `text/template`, ...), and
+/// `io/fs`, whose types (`FileInfo`, `DirEntry`, `FileMode`) `os` and `path/filepath` use.
 pub const DEFAULT_STD_PACKAGES: &[&str] = &[
     "bufio",
     "bytes",
@@ -47,6 +48,7 @@ pub const DEFAULT_STD_PACKAGES: &[&str] = &[
     "hash/fnv",
     "html",
     "io",
+    "io/fs",
     "math",
     "math/big",
     "math/bits",
