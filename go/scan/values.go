@@ -110,8 +110,16 @@ func (c *checker) collectValueMethods(cp *checkedPackage, n *types.Named) {
 			continue
 		}
 		doc := c.methodDoc(m)
-		if ptr {
-			note := "(Pointer receiver: the method works on a copy of the value; changes it makes are not seen.)"
+		note := ""
+		switch {
+		case ptr:
+			note = "(Pointer receiver: the method works on a copy of the value; changes it makes are not seen.)"
+		case sharesElements(n):
+			// A Go slice or map receiver shares its elements with the caller's value; the host's
+			// list or dict travels as a copy, so what the method changes in them is not seen.
+			note = "(The method works on a copy of the elements: changes it makes to them, as a sort does, are not seen.)"
+		}
+		if note != "" {
 			if doc != "" {
 				doc += "\n\n"
 			}
@@ -124,4 +132,14 @@ func (c *checker) collectValueMethods(cp *checkedPackage, n *types.Named) {
 			Kind: KindMethod, GoName: m.Name(), Receiver: recv.Key, Variadic: sig.Variadic(), PtrRecv: ptr,
 		})
 	}
+}
+
+// sharesElements reports whether values of n share their elements with their copies in Go (a
+// slice or a map): a method with a value receiver can change them for its caller.
+func sharesElements(n *types.Named) bool {
+	switch n.Underlying().(type) {
+	case *types.Slice, *types.Map:
+		return true
+	}
+	return false
 }

@@ -216,6 +216,9 @@ def test_named_slice_string_float_and_map_types_keep_their_methods(cs):
     # A pointer receiver works on a copy: Go's append is not seen by the Python list.
     assert c.Add(9) == 3 and len(c) == 2
     assert "copy" in cs.Constraints.Add.__doc__
+    # A value receiver of a slice type shares the elements in Go, not with the Python list.
+    assert "copy of the elements" in cs.Constraints.Check.__doc__
+    assert "copy of the elements" not in cs.Name.Upper.__doc__
     n = cs.Greet("x")
     assert isinstance(n, cs.Name) and n == "hi x" and n.Upper() == "HI X"
     assert cs.Boiling.Fahrenheit() == 212.0
