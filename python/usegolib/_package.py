@@ -245,11 +245,27 @@ def _value_class(key: str, name: str, doc: str, base: type) -> type:
     return type(name, (base,), ns)
 
 
+def _int_range(wire: str) -> tuple[int, int] | None:
+    """The values of a Go integer wire type (``int8`` .. ``uint64``), None for another type."""
+    for prefix, signed in (("uint", False), ("int", True)):
+        if wire.startswith(prefix) and wire[len(prefix) :].isdigit():
+            bits = int(wire[len(prefix) :])
+            return (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
+    return None
+
+
 def _enum_missing(cls: Any, value: Any) -> Any:
     """A value Go returns that is not a declared constant: a pseudo-member with no name, so
-    that every value round-trips (``Color(7)``)."""
+    that every value round-trips (``Color(7)``). A value outside the Go type's range is a
+    ValueError here, not an OverflowError at the next call."""
     if not isinstance(value, int) or isinstance(value, bool):
         return None
+    bounds = getattr(cls, "__usegolib_range__", None)
+    if bounds is not None and not bounds[0] <= value <= bounds[1]:
+        raise ValueError(
+            f"{value} is out of the range of Go type {cls.__usegolib_key__} "
+            f"({cls.__usegolib_wire__}: {bounds[0]}..{bounds[1]})"
+        )
     member = int.__new__(cls, value)
     member._name_ = None
     member._value_ = value
@@ -266,12 +282,14 @@ def _enum_str(self: Any) -> str:
     return str(int(self))
 
 
-def _enum_class(key: str, name: str, doc: str, members: list[tuple[str, int]]) -> type:
+def _enum_class(key: str, name: str, doc: str, members: list[tuple[str, int]], wire: str) -> type:
     """An integer value type with constants: an ``enum.IntEnum`` of its constants (aliases for
     repeated values), where a value that is no constant is a nameless pseudo-member."""
     cls: Any = enum.IntEnum(name, members, module="usegolib.go", qualname=name)  # type: ignore[misc]
     cls.__doc__ = doc or f"Go type {key}"
     cls.__usegolib_key__ = key
+    cls.__usegolib_wire__ = wire
+    cls.__usegolib_range__ = _int_range(wire)
     cls._missing_ = classmethod(_enum_missing)
     cls.__repr__ = _enum_repr
     cls.__str__ = _enum_str  # the number, as IntEnum's str() is from Python 3.11 on
@@ -468,7 +486,7 @@ def _module_classes(module: _native.GoModule) -> dict[str, type]:
                         ),
                         key=lambda m: m[1],
                     )
-                    classes[key] = _enum_class(key, name, t.doc, members)
+                    classes[key] = _enum_class(key, name, t.doc, members, t.wire)
                 elif (base := _value_base(t.wire)) is not None:
                     classes[key] = _value_class(key, name, t.doc, base)
                 else:

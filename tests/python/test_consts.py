@@ -130,6 +130,13 @@ def test_constant_values_and_python_types(cs):
     assert cs.Imag == complex(2, 3.5) and type(cs.Imag) is complex
     assert cs.TypedF32 == struct.unpack("<f", struct.pack("<f", 0.1))[0] == 0.10000000149011612
     assert cs.LevelMax is cs.Level.LevelMax == 255, "an integer type with constants: an IntEnum"
+    # A value outside the Go type's range is refused when made, not at the next call.
+    assert cs.Level(0) == 0 and repr(cs.Level(7)) == "Level(7)"
+    for bad in (256, -1):
+        with pytest.raises(
+            ValueError, match=f"{bad} is out of the range of Go type .*Level \\(uint8: 0..255\\)"
+        ):
+            cs.Level(bad)
     assert type(cs.Answer) is int and type(cs.TypedUint16) is int
     # Typed constants of a type with methods are instances of its class.
     assert isinstance(cs.Me, cs.Name) and isinstance(cs.Me, str) and cs.Me == "gopher"
