@@ -248,11 +248,11 @@ func bitsLen(n int) int {
 	return k
 }
 
-// extPayload reads the next value when it is an ext: its type and payload. ok is false, and
-// nothing consumed, for any other value.
-func (d *Decoder) extPayload() (typ int8, payload []byte, ok bool, err error) {
+// extHeader looks at the next value, consuming nothing: when it is an ext, its type, the size of
+// its header (the type byte excluded) and of its payload; ok is false for any other value.
+func (d *Decoder) extHeader() (typ int8, hdr int, n uint64, ok bool, err error) {
 	if d.off >= len(d.buf) {
-		return 0, nil, false, nil
+		return 0, 0, 0, false, nil
 	}
 	fix, size := -1, 0
 	switch m := d.buf[d.off]; {
@@ -265,13 +265,22 @@ func (d *Decoder) extPayload() (typ int8, payload []byte, ok bool, err error) {
 	case m == mExt32:
 		size = 4
 	default:
-		return 0, nil, false, nil
+		return 0, 0, 0, false, nil
 	}
-	hdr, n, err := d.length(fix, size)
+	hdr, n, err = d.length(fix, size)
 	if err != nil || hdr >= len(d.buf)-d.off {
-		return 0, nil, false, errEOF
+		return 0, 0, 0, false, errEOF
 	}
-	typ = int8(d.buf[d.off+hdr])
+	return int8(d.buf[d.off+hdr]), hdr, n, true, nil
+}
+
+// extPayload reads the next value when it is an ext: its type and payload. ok is false, and
+// nothing consumed, for any other value.
+func (d *Decoder) extPayload() (typ int8, payload []byte, ok bool, err error) {
+	typ, hdr, n, ok, err := d.extHeader()
+	if !ok {
+		return 0, nil, false, err
+	}
 	b, err := d.take(hdr+1, n)
 	return typ, b, err == nil, err
 }

@@ -47,28 +47,9 @@ func RegisterRefType(key string, t RefType) struct{} {
 // outPayload returns the payload of the next value when it is an ext of type 3 (consumed), and
 // ok false, consuming nothing, for any other value.
 func (d *Decoder) outPayload() (payload []byte, ok bool, err error) {
-	if d.off >= len(d.buf) {
-		return nil, false, nil
-	}
-	fix, size := -1, 0
-	switch m := d.buf[d.off]; {
-	case m >= mFixExt1 && m <= mFixExt16:
-		fix = 1 << (m - mFixExt1)
-	case m == mExt8:
-		size = 1
-	case m == mExt16:
-		size = 2
-	case m == mExt32:
-		size = 4
-	default:
-		return nil, false, nil
-	}
-	hdr, n, err := d.length(fix, size)
-	if err != nil || hdr >= len(d.buf)-d.off {
-		return nil, false, errEOF
-	}
-	if d.buf[d.off+hdr] != extOut {
-		return nil, false, nil
+	typ, hdr, n, ok, err := d.extHeader()
+	if !ok || typ != extOut {
+		return nil, false, err
 	}
 	b, err := d.take(hdr+1, n)
 	return b, err == nil, err
