@@ -71,14 +71,25 @@ var hiddenTypes sync.Map // reflect.Type -> bool
 
 // hasHidden reports whether struct type t holds state its record form would drop: an
 // unexported field other than `_`, unless it is an embedded struct (or pointer to one) without
-// such state, whose exported fields are promoted.
+// such state, whose exported fields are promoted. Only final answers are cached, so another
+// goroutine never reads a provisional one.
 func hasHidden(t reflect.Type) bool {
 	if h, ok := hiddenTypes.Load(t); ok {
 		return h.(bool)
 	}
-	hiddenTypes.Store(t, false) // a recursive type: assume none while looking
-	hidden := false
-	for i := 0; i < t.NumField() && !hidden; i++ {
+	hidden := hiddenIn(t, map[reflect.Type]bool{})
+	hiddenTypes.Store(t, hidden)
+	return hidden
+}
+
+// hiddenIn is hasHidden for t, where seen holds the embedded structs being looked at (a
+// recursive type adds nothing the first look does not find).
+func hiddenIn(t reflect.Type, seen map[reflect.Type]bool) bool {
+	if seen[t] {
+		return false
+	}
+	seen[t] = true
+	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		if f.IsExported() || f.Name == "_" {
 			continue
@@ -87,10 +98,11 @@ func hasHidden(t reflect.Type) bool {
 		if ft.Kind() == reflect.Pointer {
 			ft = ft.Elem()
 		}
-		hidden = !f.Anonymous || ft.Kind() != reflect.Struct || hasHidden(ft)
+		if !f.Anonymous || ft.Kind() != reflect.Struct || hiddenIn(ft, seen) {
+			return true
+		}
 	}
-	hiddenTypes.Store(t, hidden)
-	return hidden
+	return false
 }
 
 // objectKey names the type of a Go object that is not one of the schema's handle types.
@@ -268,7 +280,10 @@ func (d *Decoder) extHeader() (typ int8, hdr int, n uint64, ok bool, err error) 
 		return 0, 0, 0, false, nil
 	}
 	hdr, n, err = d.length(fix, size)
-	if err != nil || hdr >= len(d.buf)-d.off {
+	if err != nil {
+		return 0, 0, 0, false, err
+	}
+	if hdr >= len(d.buf)-d.off {
 		return 0, 0, 0, false, errEOF
 	}
 	return int8(d.buf[d.off+hdr]), hdr, n, true, nil

@@ -253,13 +253,15 @@ func errorValueOp(buf []byte, h *header) []byte {
 	if f != nil {
 		return errorReply(buf, f)
 	}
-	var v any = err
+	e := Encoder{Buf: append(buf[:0], mFixArray|2, 0)}
 	if rv := reflect.ValueOf(err); rv.Kind() != reflect.Pointer {
+		// Held by value (docs/abi.md 8.3): a pointer to its own copy, given back inside any as
+		// a copy of the value.
 		p := reflect.New(rv.Type())
 		p.Elem().Set(rv)
-		v = p.Interface()
+		e.Handle(handles.PutValue(p.Interface()))
+	} else {
+		e.Handle(handles.Put(err))
 	}
-	e := Encoder{Buf: append(buf[:0], mFixArray|2, 0)}
-	e.Handle(handles.Put(v))
 	return e.Buf
 }

@@ -20,7 +20,8 @@ import (
 // scalar form.
 const MaxScalarWords = 8
 
-// Outcomes of a scalar host call, as the entry point returns them.
+// Outcomes of a scalar host call, as the Go caller sees them (the C entry point returns -2,
+// not ScalarNoEntry, when the host registered none; the generated caller maps it).
 const (
 	ScalarOK      = 0 // the results are in the words
 	ScalarFailed  = 1 // the reply, a failure, is returned

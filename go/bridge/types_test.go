@@ -445,3 +445,27 @@ func TestEncoderAnyHiddenByValue(t *testing.T) {
 		t.Fatalf("Any of the Go object = %#v, want the hiddenBox value", got)
 	}
 }
+
+// Embedded structs, one of them recursive through a pointer: hasHidden looks through them.
+type (
+	openPart struct {
+		Next *openPart
+		Name string
+	}
+	openWhole struct {
+		*openPart
+		N int
+	}
+	hiddenWhole struct {
+		openPart
+		n int
+	}
+)
+
+func TestHasHiddenThroughEmbeddedStructs(t *testing.T) {
+	for v, want := range map[any]bool{openWhole{}: false, openPart{}: false, hiddenWhole{}: true, hiddenBox{}: true} {
+		if got := hasHidden(reflect.TypeOf(v)); got != want {
+			t.Errorf("hasHidden(%T) = %v, want %v", v, got, want)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/usegolib/usegolib/go/bridge"
 	"github.com/usegolib/usegolib/go/scan"
 )
 
@@ -87,7 +88,7 @@ var scalarWords = map[string][2]string{
 // scalarForm reports whether a host callback of signature cb may use the scalar form: every
 // parameter and result an unnamed scalar, at most bridge.MaxScalarWords of each, not variadic.
 func scalarForm(cb *scan.Callback) bool {
-	const maxWords = 8 // bridge.MaxScalarWords
+	const maxWords = bridge.MaxScalarWords
 	if cb.Variadic || len(cb.Params) > maxWords || len(cb.Results) > maxWords {
 		return false
 	}

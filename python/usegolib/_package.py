@@ -326,9 +326,6 @@ def _field_property(name: str, get: Any, set_: Any) -> property:
     """An exported field of a Go object as an attribute: reading it calls the getter entry,
     assigning it the setter, whose argument check names the field."""
 
-    def fget(obj: Any) -> Any:
-        return get(obj)
-
     def fset(obj: Any, value: Any) -> None:
         try:
             set_(obj, value)
@@ -337,7 +334,7 @@ def _field_property(name: str, get: Any, set_: Any) -> property:
 
     doc = get.go_doc.strip()
     sig = get.go_signature.removeprefix("func ").replace(".__get__()", "")
-    prop = property(fget, fset if set_ is not None else None)
+    prop = property(get, fset if set_ is not None else None)
     prop.__doc__ = f"{doc}\n\nGo field: {sig}" if doc else f"Go field: {sig}"
     return prop
 

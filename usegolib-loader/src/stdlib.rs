@@ -97,7 +97,8 @@ pub fn std_set(wanted: &[&str]) -> Vec<String> {
 
 /// The key of a set of standard packages and generic instantiations in the artifact layout:
 /// `default` for the default set without instantiations, else the first 16 hex digits of the
-/// SHA-256 of the sorted paths and then the sorted instantiations, each followed by a newline.
+/// SHA-256 of the sorted paths, each followed by a newline, and then of the sorted
+/// instantiations, each written `generic:<instantiation>` and a newline (docs/abi.md 9.2).
 pub fn std_set_key(set: &[String], generics: &[String]) -> String {
     if generics.is_empty()
         && set.len() == DEFAULT_STD_PACKAGES.len()
