@@ -167,6 +167,16 @@ def default_name(module: str) -> str:
     return parts[-1]
 
 
+def _check_name(name: str) -> str:
+    """The import name of a distribution name, or PackageError."""
+    if not _DIST_NAME.fullmatch(name):
+        raise PackageError(f"--name {name!r} is no distribution name (letters, digits, . _ -)")
+    import_name = python_name(re.sub(r"[-_.]+", "_", name).lower())
+    if import_name == "usegolib":
+        raise PackageError("--name usegolib would shadow usegolib itself: choose another name")
+    return import_name
+
+
 def dist_version(version: str | None, module_version: str) -> str:
     """The wheel's version: ``--version``, else the module's release version without its ``v``.
     A local module, a pseudo-version or a pre-release Go spells otherwise needs ``--version``."""
@@ -378,6 +388,11 @@ def build_wheel(
     """Builds (or reuses) the artifact of ``target`` and writes its wheel into ``out``; returns
     the wheel's path. ``warn(text)`` is told when the wheel cannot be tagged manylinux."""
     target, module_version = _native.split_version(target, module_version)
+    # What can be refused before building is refused before building.
+    if name is not None:
+        _check_name(name)
+    if version is not None or os.path.isdir(target):
+        dist_version(version, "local")
     if os.path.isdir(target):
         target = os.path.abspath(target)
     root = os.fspath(artifact_dir) if artifact_dir is not None else None
@@ -389,11 +404,7 @@ def build_wheel(
     if manifest["goos"] != "linux":
         raise PackageError(f"wheels are made for Linux libraries only, not GOOS={manifest['goos']}")
     name = name or default_name(module.path)
-    if not _DIST_NAME.fullmatch(name):
-        raise PackageError(f"--name {name!r} is no distribution name (letters, digits, . _ -)")
-    import_name = python_name(re.sub(r"[-_.]+", "_", name).lower())
-    if import_name == "usegolib":
-        raise PackageError("--name usegolib would shadow usegolib itself: choose another name")
+    import_name = _check_name(name)
     version = dist_version(version, module.version)
     library = Path(directory) / manifest["library"]["file"]
     tag, why = platform_tag(library, manifest["goarch"])
