@@ -272,6 +272,8 @@ def package_files(module: Any, import_name: str) -> dict[str, bytes]:
         rel = tuple(python_name(x) for x in p[len(module.path) :].split("/") if x)
         for i in range(len(rel)):
             dirs.setdefault(rel[:i], None)
+        if rel[:1] == (ARTIFACT_DIR,):
+            raise PackageError(f"the Go package {p} would take the place of the artifact")
         if dirs.get(rel) is not None:
             raise PackageError(f"two Go packages map to the Python module {'.'.join(rel)}")
         dirs[rel] = p
@@ -403,6 +405,11 @@ def build_wheel(
     manifest = json.loads(module.manifest_json())
     if manifest["goos"] != "linux":
         raise PackageError(f"wheels are made for Linux libraries only, not GOOS={manifest['goos']}")
+    if not _own_packages(module):
+        raise PackageError(
+            f"the artifact of {module.path} holds none of the module's own packages "
+            "(the standard library is not packaged: import_ builds it where Go is installed)"
+        )
     name = name or default_name(module.path)
     import_name = _check_name(name)
     version = dist_version(version, module.version)

@@ -1,4 +1,4 @@
-"""The ``usegolib`` command line: build, list, rm, show, stubs, version.
+"""The ``usegolib`` command line: build, list, rm, show, stubs, package, version.
 
 Every failure prints one line (``usegolib: error: ...``) and exits non-zero; build output from the
 Go toolchain follows that line when there is any.

@@ -160,6 +160,8 @@ def test_wheel_installs_and_runs_where_there_is_no_go(packaged, runtime_wheel, t
         out["keys"] = sorted(go_level3.Keys[str, int]({"b": 1, "a": 2}))
         out["doc"] = go_level3.__doc__.splitlines()[0]
         out["missing"] = hasattr(go_level3, "NoSuchThing")
+        # import_ by module path (as pickling by reference does) finds the loaded runtime.
+        out["reimport"] = usegolib.import_("example.com/level3/geo") is geo.go_package
         print(json.dumps(out))
         """
     r = run(py, "-c", textwrap.dedent(code), env=env, cwd=home)
@@ -178,6 +180,7 @@ def test_wheel_installs_and_runs_where_there_is_no_go(packaged, runtime_wheel, t
         "keys": ["a", "b"],
         "doc": "The Go package example.com/level3 (example.com/level3 local), packaged by usegolib.",
         "missing": False,
+        "reimport": True,
     }
     assert "division by zero" in out["error"][2], out
     # Nothing was built or cached: the artifact inside the package was all it needed.
