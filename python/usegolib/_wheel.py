@@ -391,6 +391,10 @@ def build_wheel(
     the wheel's path. ``warn(text)`` is told when the wheel cannot be tagged manylinux."""
     target, module_version = _native.split_version(target, module_version)
     # What can be refused before building is refused before building.
+    if license is not None and not re.fullmatch(r"[A-Za-z0-9.+:() -]+", license):
+        raise PackageError(
+            f"--license {license!r} is no SPDX expression (e.g. 'MIT OR Apache-2.0')"
+        )
     if name is not None:
         _check_name(name)
     if version is not None or os.path.isdir(target):

@@ -60,7 +60,10 @@ def package(module_dir: Path, art: Path, out: Path, *extra: str) -> Path:
     return wheel
 
 
-PACKAGE_ARGS = ("--name", "Go-Level3", "--version", "1.2.0", "--generic", "Keys[string,int64]")
+PACKAGE_ARGS = (
+    *("--name", "Go-Level3", "--version", "1.2.0", "--license", "MIT"),
+    *("--generic", "Keys[string,int64]"),
+)
 
 
 @pytest.fixture(scope="module")
@@ -254,6 +257,7 @@ def test_platform_tag_says_when_it_cannot_prove_manylinux(tmp_path):
         (("--version", "1.0-beta"), "is no Python version (PEP 440)"),
         (("--version", "1.0", "--name", "usegolib"), "would shadow usegolib itself"),
         (("--version", "1.0", "--name", "bad name!"), "is no distribution name"),
+        (("--version", "1.0", "--license", "MIT\nName: x"), "is no SPDX expression"),
     ],
 )
 def test_bad_package_arguments_are_one_line_errors(tmp_path, args, message):
@@ -322,6 +326,7 @@ def test_wheel_metadata_passes_twine_check(packaged, runtime_wheel):
     with zipfile.ZipFile(packaged) as zf:
         meta = zf.read("go_level3-1.2.0.dist-info/METADATA").decode()
     assert f"Requires-Dist: usegolib-py>={usegolib.__version__},<0.2\n" in meta
+    assert "License-Expression: MIT\n" in meta
 
 
 def test_rust_crates_for_embedders_use_caret_requirements():
