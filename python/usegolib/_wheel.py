@@ -31,10 +31,20 @@ from usegolib import _native
 
 #: The directory of the bundled artifact inside the installed package.
 ARTIFACT_DIR = "_go"
-#: What the generated package requires of Python: the same as usegolib-py (pyproject.toml).
-REQUIRES_PYTHON = ">=3.10"
 #: The distribution that carries the ``usegolib`` import package (not ``usegolib`` on PyPI).
 RUNTIME_DIST = "usegolib-py"
+
+
+def requires_python() -> str:
+    """What the generated package requires of Python: what the installed usegolib-py requires
+    (pyproject.toml), else usegolib-py 0.1.0's floor when it runs from a source tree."""
+    from importlib.metadata import PackageNotFoundError, metadata
+
+    try:
+        return metadata(RUNTIME_DIST)["Requires-Python"] or ">=3.10"
+    except PackageNotFoundError:
+        return ">=3.10"
+
 
 # glibc's own libraries: a library that needs only these (at GLIBC_2.N symbol versions) runs on
 # every Linux whose glibc is 2.N or newer, which is what a manylinux_2_N tag promises (PEP 600).
@@ -321,7 +331,7 @@ def _metadata(
     if license:
         lines.append(f"License-Expression: {license}")
     lines += [
-        f"Requires-Python: {REQUIRES_PYTHON}",
+        f"Requires-Python: {requires_python()}",
         f"Requires-Dist: {runtime_requirement()}",
         "Description-Content-Type: text/markdown",
         "",

@@ -322,11 +322,24 @@ def test_wheel_metadata_passes_twine_check(packaged, runtime_wheel):
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     # The packaged wheel asks for what usegolib-py asks for, and for a usegolib-py that reads
     # its manifest and ABI versions.
-    assert _wheel.REQUIRES_PYTHON == project["requires-python"]
+    assert _wheel.requires_python() == project["requires-python"]
     with zipfile.ZipFile(packaged) as zf:
         meta = zf.read("go_level3-1.2.0.dist-info/METADATA").decode()
     assert f"Requires-Dist: usegolib-py>={usegolib.__version__},<0.2\n" in meta
     assert "License-Expression: MIT\n" in meta
+
+
+def test_versions_and_names():
+    assert _wheel.dist_version(None, "v1.2.3") == "1.2.3"
+    assert _wheel.dist_version("2.0.1", "v1.2.3") == "2.0.1"
+    for bad in ("v0.0.0-20240101000000-abcdefabcdef", "v1.2.3-beta.1"):
+        with pytest.raises(_wheel.PackageError, match="is no Python version .PEP 440.: pass"):
+            _wheel.dist_version(None, bad)
+    assert _wheel.default_name("example.com/calc/v2") == "calc"
+    assert _wheel.default_name("gopkg.in/yaml.v3") == "yaml.v3"
+    assert _wheel.python_name("go-calc") == "go_calc"
+    assert _wheel.python_name("if") == "if_"
+    assert _wheel.python_name("2d") == "_2d"
 
 
 def test_rust_crates_for_embedders_use_caret_requirements():
