@@ -29,6 +29,8 @@ class PackageConflictError(ImportError):
     """The PyPI project ``usegolib`` (a different project) is installed in the same directory
     as this package (``usegolib-py``); the message names what was found and how to fix it."""
 
+    __module__ = "usegolib"
+
 
 def _peer_metadata(name: str) -> bool:
     """Whether a directory entry is installation metadata of a distribution named exactly

@@ -27,7 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from usegolib import _native
+# Imported for its check: a packaged module in an environment where the other PyPI `usegolib`
+# replaced our __init__.py gets PackageConflictError, not a puzzling missing name.
+from usegolib import _conflict, _native  # noqa: F401
 
 #: The directory of the bundled artifact inside the installed package.
 ARTIFACT_DIR = "_go"

@@ -65,3 +65,16 @@ def test_the_other_projects_metadata_beside_ours_is_refused(site):
     r = run_py(CODE, env={"PYTHONPATH": str(site)})
     assert r.returncode == 3, r.stdout + r.stderr
     assert f"found {peer}." in r.stdout, r.stdout
+
+
+def test_a_packaged_module_refuses_when_the_other_project_replaced_our_init(site):
+    # Installed after us, the other project's __init__.py replaced ours: `import usegolib` is
+    # its, but what a packaged module imports (usegolib._wheel) still finds it out.
+    (site / "usegolib" / "__init__.py").write_text("def import_(target): ...\n")
+    (site / "usegolib" / "paths.py").write_text("# the other project's module\n")
+    r = run_py(
+        "import usegolib\nassert not hasattr(usegolib, 'load_artifact')\nimport usegolib._wheel",
+        env={"PYTHONPATH": str(site)},
+    )
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "usegolib.PackageConflictError: the PyPI project 'usegolib'" in r.stderr, r.stderr
