@@ -94,21 +94,10 @@ def glibc_needed_by_readelf(library: Path) -> int:
     return max(int(m) for m in re.findall(r"Name: GLIBC_2\.(\d+)", text))
 
 
-def test_wheel_installs_and_runs_where_there_is_no_go(packaged, runtime_wheel, tmp_path):
-    # The tag: manylinux_2_N with N the newest glibc symbol version the library needs.
-    with zipfile.ZipFile(packaged) as zf:
-        names = zf.namelist()
-        wheel_meta = zf.read("go_level3-1.2.0.dist-info/WHEEL").decode()
-        lib_name = next(n for n in names if n.startswith("go_level3/_go/lib"))
-        (tmp_path / "lib.so").write_bytes(zf.read(lib_name))
-    n = glibc_needed_by_readelf(tmp_path / "lib.so")
-    tag = f"py3-none-manylinux_2_{n}_x86_64"
-    assert packaged.name == f"go_level3-1.2.0-{tag}.whl"
-    assert f"Tag: {tag}\n" in wheel_meta and "Root-Is-Purelib: false\n" in wheel_meta
-    for want in ("go_level3/__init__.pyi", "go_level3/geo/__init__.pyi", "go_level3/py.typed"):
-        assert want in names
-
-    # A fresh virtualenv, both wheels from local files only: pip resolves usegolib-py itself.
+def fresh_venv(tmp_path: Path, runtime_wheel: Path, wheel: Path, dist: str):
+    """A fresh virtualenv with ``dist`` installed from local files only (pip resolves
+    usegolib-py itself from its wheel), and an environment without Go for running it: PATH
+    without go, no GOROOT or USEGOLIB_GO, an empty home and cache."""
     venv = tmp_path / "venv"
     r = run(sys.executable, "-m", "venv", venv)
     assert r.returncode == 0, r.stderr
@@ -124,18 +113,34 @@ def test_wheel_installs_and_runs_where_there_is_no_go(packaged, runtime_wheel, t
         "--find-links",
         runtime_wheel.parent,
         "--find-links",
-        packaged.parent,
-        "go-level3",
+        wheel.parent,
+        dist,
     )
     assert r.returncode == 0, r.stdout + r.stderr
-
-    # No Go anywhere: PATH without it, no GOROOT or USEGOLIB_GO, an empty home and cache.
     home = tmp_path / "home"
     home.mkdir()
     path = os.pathsep.join(
         d for d in [str(venv / "bin"), "/usr/bin", "/bin"] if not Path(d, "go").exists()
     )
-    env = {"PATH": path, "HOME": str(home), "USEGOLIB_CACHE_DIR": str(home / "cache")}
+    return py, {"PATH": path, "HOME": str(home), "USEGOLIB_CACHE_DIR": str(home / "cache")}
+
+
+def test_wheel_installs_and_runs_where_there_is_no_go(packaged, runtime_wheel, tmp_path):
+    # The tag: manylinux_2_N with N the newest glibc symbol version the library needs.
+    with zipfile.ZipFile(packaged) as zf:
+        names = zf.namelist()
+        wheel_meta = zf.read("go_level3-1.2.0.dist-info/WHEEL").decode()
+        lib_name = next(n for n in names if n.startswith("go_level3/_go/lib"))
+        (tmp_path / "lib.so").write_bytes(zf.read(lib_name))
+    n = glibc_needed_by_readelf(tmp_path / "lib.so")
+    tag = f"py3-none-manylinux_2_{n}_x86_64"
+    assert packaged.name == f"go_level3-1.2.0-{tag}.whl"
+    assert f"Tag: {tag}\n" in wheel_meta and "Root-Is-Purelib: false\n" in wheel_meta
+    for want in ("go_level3/__init__.pyi", "go_level3/geo/__init__.pyi", "go_level3/py.typed"):
+        assert want in names
+
+    py, env = fresh_venv(tmp_path, runtime_wheel, packaged, "go-level3")
+    home = Path(env["HOME"])
     code = """
         import json, shutil, sys
         import usegolib, go_level3, go_level3.geo as geo
@@ -203,6 +208,52 @@ def test_wheel_installs_and_runs_where_there_is_no_go(packaged, runtime_wheel, t
     r = run(mypy, "--no-incremental", "--python-executable", py, script, cwd=tmp_path)
     errors = [line for line in r.stdout.splitlines() if ": error:" in line]
     assert len(errors) == 1 and "uses_it.py:6:" in errors[0], r.stdout + r.stderr
+
+
+def test_a_released_module_with_many_packages(runtime_wheel, tmp_path):
+    # A real module at a release: the version and name come from it, every package of the
+    # module is a Python module at its path, and the wheel renders as import_ does.
+    from test_real_modules import GFM_SOURCE, GOLDMARK, real
+
+    goldmark = real(GOLDMARK)
+    extension = real(GOLDMARK, "/extension")
+    html = real(GOLDMARK, "/renderer/html")
+    md = goldmark.New(
+        goldmark.WithExtensions(extension.GFM), goldmark.WithRendererOptions(html.WithUnsafe())
+    )
+    want = io.BytesIO()
+    md.Convert(GFM_SOURCE, want)
+    r = run(sys.executable, "-m", "usegolib", "package", "@".join(GOLDMARK), "--out", tmp_path)
+    assert r.returncode == 0, r.stderr
+    wheel = Path(r.stdout.strip())
+    assert re.fullmatch(r"goldmark-1\.8\.7-py3-none-manylinux_2_\d+_x86_64\.whl", wheel.name)
+    with zipfile.ZipFile(wheel) as zf:
+        names = set(zf.namelist())
+    for sub in ("", "extension/", "renderer/", "renderer/html/", "parser/", "ast/"):
+        assert f"goldmark/{sub}__init__.py" in names and f"goldmark/{sub}__init__.pyi" in names
+    py, env = fresh_venv(tmp_path, runtime_wheel, wheel, "goldmark")
+    code = """
+        import io, sys
+        import goldmark
+        from goldmark import extension
+        from goldmark.renderer import html
+        md = goldmark.New(
+            goldmark.WithExtensions(extension.GFM), goldmark.WithRendererOptions(html.WithUnsafe())
+        )
+        out = io.BytesIO()
+        md.Convert(sys.stdin.buffer.read(), out)
+        sys.stdout.buffer.write(out.getvalue())
+        """
+    r = subprocess.run(
+        [py, "-c", textwrap.dedent(code)],
+        input=GFM_SOURCE,
+        capture_output=True,
+        env=env,
+        cwd=env["HOME"],
+        timeout=600,
+    )
+    assert r.returncode == 0, r.stderr.decode()
+    assert r.stdout == want.getvalue() and b"<table>" in r.stdout
 
 
 def test_same_sources_give_the_same_wheel_bytes(packaged, tmp_path):
