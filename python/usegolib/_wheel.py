@@ -374,14 +374,17 @@ def write_wheel(path: Path, files: dict[str, tuple[bytes, int]], dist_info: str)
     entries = sorted(files.items(), key=lambda kv: (kv[0].startswith(dist_info + "/"), kv[0]))
     entries.append((f"{dist_info}/RECORD", (("\n".join(record) + "\n").encode(), 0o644)))
     tmp = path.with_name(path.name + ".part")
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for name, (data, mode) in entries:
-            info = zipfile.ZipInfo(name, date_time)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 3  # Unix, so that the mode below counts
-            info.external_attr = (stat.S_IFREG | mode) << 16
-            zf.writestr(info, data)
-    os.replace(tmp, path)
+    try:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            for name, (data, mode) in entries:
+                info = zipfile.ZipInfo(name, date_time)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.create_system = 3  # Unix, so that the mode below counts
+                info.external_attr = (stat.S_IFREG | mode) << 16
+                zf.writestr(info, data)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def build_wheel(

@@ -149,6 +149,8 @@ def test_wheel_installs_and_runs_where_there_is_no_go(packaged, runtime_wheel, t
         assert go_level3.__file__.startswith(sys.prefix), go_level3.__file__
         out = {}
         out["sum"] = go_level3.Sum(1, 2, 3)
+        # The module's attributes are the GoPackage's own objects: no wrapper on the call path.
+        assert go_level3.Sum is go_level3.go_package.Sum
         out["join"] = go_level3.Join("-", "a", "b")
         p = go_level3.MakePoint(1, 2, ["t"], "l")
         out["point"] = [type(p).__name__, p.x, p.y, p.tags, p.label]
