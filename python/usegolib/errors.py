@@ -94,6 +94,12 @@ def _wrapped(self: Any) -> tuple[Any, ...]:
             return ()
         _native._error_chain(self)
         w = self.__dict__["_wrapped"]
+        # The errors of the chain were made now, maybe while an exception is handled (often
+        # this very one): the interpreter then set their __context__ to it, a cycle that
+        # pickling the causes and contexts (tblib, as Dask does) would follow forever. They
+        # were never raised: no context.
+        for e in _walk(self)[1:]:
+            e.__context__ = None
     return w  # type: ignore[no-any-return]
 
 
