@@ -66,12 +66,16 @@ def _load(ref: ModuleRef, package: str, generic: str | None = None) -> _native.G
     path, version, target, artifact_dir = ref
     m = _loaded(path)
     if m is not None:
-        if m.version != version:
+        _, have, have_target, _ = module_ref(m)
+        if have != version or (version == "local" and have_target != target):
             from usegolib.errors import VersionConflictError
 
+            def shown(v: str, t: str) -> str:
+                return f"{v} from {t}" if v == "local" else v
+
             raise VersionConflictError(
-                f"cannot unpickle a value of {path} {version}: this process has {path} "
-                f"{m.version} loaded (one version of a module per process)"
+                f"cannot unpickle a value of {path} {shown(version, target)}: this process has "
+                f"{path} {shown(have, have_target)} loaded (one version of a module per process)"
             )
         return m
     with _LOCK:

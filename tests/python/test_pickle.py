@@ -244,6 +244,40 @@ def test_a_cache_moved_elsewhere_is_found_through_usegolib_cache_dir(tmp_path, a
     assert "{'example.com/level3': 1}" in out
 
 
+def test_another_copy_of_the_module_loaded_refuses_the_value(tmp_path, artifact_root, l3):
+    """A process that has the same module path loaded from another directory (or at another
+    version) refuses what names this one: a VersionConflictError naming both."""
+    copy_dir = tmp_path / "level3"
+    shutil.copytree(FIXTURES / "level3", copy_dir)
+    (tmp_path / "f.pickle").write_bytes(pickle.dumps([l3.EchoPoint, l3.Point(x=1)]))
+    out = ok(
+        run_py(f"""
+        import pickle, usegolib
+        usegolib.import_({str(copy_dir)!r}, artifact_dir={str(tmp_path / "art")!r})
+        try:
+            pickle.loads(open({str(tmp_path / "f.pickle")!r}, "rb").read())
+        except usegolib.VersionConflictError as e:
+            print(e)
+        """)
+    )
+    assert f"example.com/level3 local from {FIXTURES / 'level3'}" in out, out
+    assert f"has example.com/level3 local from {copy_dir} loaded" in out, out
+
+
+def test_standard_library_functions_pickle_by_reference(tmp_path):
+    strings = usegolib.import_("strings")
+    (tmp_path / "f.pickle").write_bytes(pickle.dumps([strings.ToUpper, strings]))
+    assert round_trip(strings.ToUpper) is strings.ToUpper
+    out = ok(
+        run_py(f"""
+        import pickle
+        upper, strings = pickle.loads(open({str(tmp_path / "f.pickle")!r}, "rb").read())
+        print(upper("go"), strings.Repeat("ab", 2), upper.go_module.path)
+        """)
+    )
+    assert out.split() == ["GO", "abab", "std"]
+
+
 # --- Process pools. -------------------------------------------------------------------------
 
 
