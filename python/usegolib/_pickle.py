@@ -28,6 +28,9 @@ from usegolib import _native
 ModuleRef = tuple[str, str, str, str]
 
 _REFS: dict[str, ModuleRef] = {}
+# The module each identity resolved to (modules are never unloaded): later values of the same
+# module unpickle without looking it up again.
+_RESOLVED: dict[ModuleRef, _native.GoModule] = {}
 _LOCK = threading.Lock()
 
 #: How many times this process loaded each module to unpickle something (module path -> count):
@@ -63,6 +66,14 @@ def _load(ref: ModuleRef, package: str, generic: str | None = None) -> _native.G
     """The module named by ``ref`` in this process: the one loaded, else the sender's artifact
     directory when it exists here (same machine, or a cache on shared storage), else imported
     by its target into this process's cache (``USEGOLIB_CACHE_DIR``), building when needed."""
+    m = _RESOLVED.get(ref)
+    if m is not None:
+        return m
+    m = _RESOLVED[ref] = _find(ref, package, generic)
+    return m
+
+
+def _find(ref: ModuleRef, package: str, generic: str | None) -> _native.GoModule:
     path, version, target, artifact_dir = ref
     m = _loaded(path)
     if m is not None:
@@ -109,9 +120,15 @@ def _classes(module: _native.GoModule) -> dict[str, type]:
     return _module_classes(module)
 
 
+_CLASS_CACHE: dict[tuple[ModuleRef, str], type] = {}
+
+
 def _class(ref: ModuleRef, key: str) -> type:
     """The Python class of a Go type (``<import path>.<Name>``, ``@``-prefixed for the fields
     of a Go object type) of the module ``ref``."""
+    cls = _CLASS_CACHE.get((ref, key))
+    if cls is not None:
+        return cls
     package = key.removeprefix("@").rsplit(".", 1)[0]
     cls = _classes(_load(ref, package)).get(key)
     if cls is None:
@@ -120,6 +137,7 @@ def _class(ref: ModuleRef, key: str) -> type:
         raise SymbolNotFoundError(
             f"cannot unpickle a value of Go type {key}: {ref[0]} {ref[1]} has no such type"
         )
+    _CLASS_CACHE[(ref, key)] = cls
     return cls
 
 

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import concurrent.futures
 import copy
-import logging
+import copyreg
+import io
+import json
 import multiprocessing
 import os
 import pickle
 import shutil
+import types
 from datetime import timedelta
 from pathlib import Path
 
@@ -323,35 +326,83 @@ def test_a_fork_after_go_loaded_brings_the_use_spawn_error_back(artifact_root):
 # --- Dask. ----------------------------------------------------------------------------------
 
 
-def test_a_dask_cluster_maps_go_functions_loading_each_artifact_once(l3, errs):
+def test_go_errors_pickle_under_tblib_as_dask_pickles_them(errs):
+    """Dask pickles exceptions with tblib's reduction (cause, context and traceback too), inside
+    the handler: the chain is made there, and the cause is the same object as wrapped[0]."""
+    tblib = pytest.importorskip(
+        "tblib.pickling_support", reason="tblib (a dependency of distributed) is not installed"
+    )
+    buf = io.BytesIO()
+    try:
+        errs.Find("joined")
+    except usegolib.GoError as e:
+        err = e
+        p = pickle.Pickler(buf)
+        p.dispatch_table = {
+            **copyreg.dispatch_table,
+            usegolib.GoError: tblib.pickle_exception,
+            types.TracebackType: tblib.pickle_traceback,
+        }
+        p.dump(e)
+    back = pickle.loads(buf.getvalue())
+    assert error_fields(back) == error_fields(err)
+    assert [w.message for w in back.wrapped] == [w.message for w in err.wrapped]
+    assert back.__cause__ is back.wrapped[0]
+
+
+def test_a_dask_cluster_maps_go_functions_loading_each_artifact_once(artifact_root, l3, errs):
+    """In a child process (distributed changes how every exception pickles, process-wide): a
+    LocalCluster of two worker processes maps Go functions, runs a dask.bag pipeline of them and
+    brings a GoError back; each worker loads each artifact once, and no build happens."""
     pytest.importorskip("dask", reason="dask is not installed (scripts/dev-requirements.txt)")
-    distributed = pytest.importorskip(
+    pytest.importorskip(
         "distributed", reason="dask.distributed is not installed (scripts/dev-requirements.txt)"
     )
-    import dask.bag as db
-
     lib = next(Path(l3._go_module.artifact_dir).glob("*.so"))
     mtime = lib.stat().st_mtime_ns
-    with (
-        distributed.LocalCluster(
-            processes=True,
-            n_workers=2,
-            threads_per_worker=1,
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
-        futures = client.map(l3.MakePoint, range(20), range(20), [[]] * 20, ["p"] * 20)
-        points = client.gather(futures)
-        assert points == [l3.MakePoint(i, i, [], "p") for i in range(20)]
-        assert all(type(p) is l3.Point for p in points)
-        bag = db.from_sequence(points, npartitions=4).map(l3.EchoPoint).map(l3.PointX)
-        assert bag.sum().compute() == sum(range(20))
-        with pytest.raises(usegolib.GoError) as e:
-            client.submit(errs.Find, "missing").result()
-        assert error_fields(e.value) == error_fields(go_error(errs.Find, "missing"))
-        loads = client.run(lambda: dict(__import__("usegolib._pickle").__dict__["_pickle"].loads))
+    want = error_fields(go_error(errs.Find, "missing"))[1:]
+    out = ok(
+        run_py(
+            f"""
+            import json, logging
+            import dask.bag as db
+            import distributed
+            import usegolib
+
+            root = {str(artifact_root)!r}
+            l3 = usegolib.import_({str(FIXTURES / "level3")!r}, artifact_dir=root,
+                                  generics={GENERICS!r})
+            errs = usegolib.import_({str(FIXTURES / "errs")!r}, artifact_dir=root)
+            if __name__ == "__main__":
+                with (
+                    distributed.LocalCluster(
+                        processes=True, n_workers=2, threads_per_worker=1,
+                        dashboard_address=None, silence_logs=logging.CRITICAL,
+                    ) as cluster,
+                    distributed.Client(cluster) as client,
+                ):
+                    futures = client.map(l3.MakePoint, range(20), range(20), [[]] * 20, ["p"] * 20)
+                    points = client.gather(futures)
+                    assert points == [l3.MakePoint(i, i, [], "p") for i in range(20)]
+                    assert all(type(p) is l3.Point for p in points)
+                    bag = db.from_sequence(points, npartitions=4).map(l3.EchoPoint).map(l3.PointX)
+                    assert bag.sum().compute() == sum(range(20))
+                    try:
+                        client.submit(errs.Find, "missing").result()
+                    except usegolib.GoError as e:
+                        err = [e.args[0], e.message, e.go_type, e.function]
+                        assert e.__cause__ is e.wrapped[0]
+                    loads = client.run(
+                        lambda: dict(__import__("usegolib._pickle").__dict__["_pickle"].loads)
+                    )
+                print(json.dumps({{"err": err, "loads": loads}}))
+            """,
+            timeout=600,
+        )
+    )
+    got = json.loads(out.strip().splitlines()[-1])
+    assert tuple(got["err"]) == (want[0][0], *want[1:]), got["err"]
+    loads = got["loads"]
     assert len(loads) == 2, loads
     for worker, counts in loads.items():
         assert set(counts.values()) <= {1}, (worker, counts)
