@@ -163,8 +163,8 @@ def _record_class(module: _native.GoModule, key: str, name: str, doc: str) -> ty
         **{n: f for n, _, f in specs},
     }
     # As dataclasses.make_dataclass, with the metaclass that pickles the class by identity.
-    made = _pickle.GoType(name, (), ns)
-    cls = dataclasses.dataclass(kw_only=True, eq=True, repr=True)(made)
+    made: Any = _pickle.GoType(name, (), ns)
+    cls: Any = dataclasses.dataclass(kw_only=True, eq=True, repr=True)(made)
     cls.__doc__ = doc or f"Go struct {key}"
     setattr(cls, "__usegolib_key__", key)  # noqa: B010 - a class attribute mypy cannot see
     return cls
@@ -285,7 +285,8 @@ def _enum_str(self: Any) -> str:
 def _enum_class(key: str, name: str, doc: str, members: list[tuple[str, int]], wire: str) -> type:
     """An integer value type with constants: an ``enum.IntEnum`` of its constants (aliases for
     repeated values), where a value that is no constant is a nameless pseudo-member."""
-    cls: Any = _pickle.GoIntEnum(name, members, module="usegolib.go", qualname=name)  # type: ignore[call-overload]
+    functional: Any = _pickle.GoIntEnum  # Enum's functional API, which mypy does not model
+    cls: Any = functional(name, members, module="usegolib.go", qualname=name)
     cls.__doc__ = doc or f"Go type {key}"
     cls.__usegolib_key__ = key
     cls.__usegolib_wire__ = wire

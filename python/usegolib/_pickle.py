@@ -177,7 +177,7 @@ def function(ref: ModuleRef, package_path: str, kind: str, py_name: str, go_name
 
 def record(ref: ModuleRef, key: str) -> Any:
     """An empty record of a Go struct type; pickle sets its fields (its state) next."""
-    cls = _class(ref, key)
+    cls: Any = _class(ref, key)
     return cls.__new__(cls)
 
 
