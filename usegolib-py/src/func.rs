@@ -16,6 +16,7 @@ use crate::convert::{apply_outs, decode_result, variadic_byte, Converter, Encode
 use crate::ctx::ModuleCtx;
 use crate::errors::{to_py, ObjectClosedError};
 use crate::handle::PyGoObject;
+use crate::module::PyGoModule;
 use crate::signature::Signature;
 use crate::views::GoParam;
 use crate::watch::{timeout_ns, Made};
@@ -538,6 +539,15 @@ impl PyGoFunction {
     #[getter]
     fn __qualname__(&self) -> String {
         self.short_name()
+    }
+
+    /// The Go module (runtime) the function belongs to: with the package and the name, its
+    /// identity, by which it pickles (python/usegolib/_pickle.py).
+    #[getter]
+    fn go_module(&self) -> PyGoModule {
+        PyGoModule {
+            ctx: self.ctx.clone(),
+        }
     }
 
     /// The package import path.
