@@ -38,6 +38,19 @@ fn positional<'a, 'py>(
 thread_local! {
     /// This thread's reusable request buffer.
     static REQUEST: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+    /// Whether that buffer is still needed at its size (`usegolib_loader::buffers`).
+    static REQUEST_KEEPER: usegolib_loader::buffers::Keeper =
+        const { usegolib_loader::buffers::Keeper::new() };
+}
+
+/// The capacity of the calling thread's request buffer (memory.rs).
+pub(crate) fn request_buffer_capacity() -> usize {
+    REQUEST.with(|c| {
+        let buf = c.take();
+        let n = buf.capacity();
+        c.set(buf);
+        n
+    })
 }
 
 /// A Go function. Calling it converts the arguments in Rust straight to the wire, releases the
@@ -146,7 +159,15 @@ impl PyGoFunction {
             let changed = || PyRuntimeError::new_err("keyword arguments changed during the call");
             // One pass over the keywords, each borrowed as str and put in its parameter's slot
             // (no String, no second lookup of the dict by name).
-            let mut slots: Vec<Option<Bound<'py, PyAny>>> = vec![None; n - npos];
+            // Up to 8 keyword slots live on the stack: a keyword call allocates nothing.
+            let mut inline: [Option<Bound<'py, PyAny>>; 8] = Default::default();
+            let mut heap = Vec::new();
+            let slots: &mut [Option<Bound<'py, PyAny>>] = if n - npos <= inline.len() {
+                &mut inline[..n - npos]
+            } else {
+                heap.resize(n - npos, None);
+                &mut heap
+            };
             for_each_item(kw, changed, |k, v| {
                 let k = k.cast::<PyString>()?.to_str()?;
                 match sig.params.iter().position(|p| p.py_name == k) {
@@ -158,7 +179,7 @@ impl PyGoFunction {
                     None => Err(self.unexpected_keyword(k)),
                 }
             })?;
-            for (i, slot) in (npos..n).zip(&slots) {
+            for (i, slot) in (npos..n).zip(slots.iter()) {
                 let Some(arg) = slot else {
                     return Err(self.missing(i));
                 };
@@ -477,8 +498,9 @@ impl PyGoFunction {
             py.check_signals()?;
             value
         });
-        // Keep this thread's request buffer for the next call, unless it grew huge.
-        if buf.capacity() <= 16 << 20 {
+        // Keep this thread's request buffer for the next call, unless it grew huge or has not
+        // been needed at its size for a while (usegolib_loader::buffers).
+        if REQUEST_KEEPER.with(|k| k.keep(buf.capacity(), buf.len())) {
             REQUEST.with(|c| c.set(buf));
         }
         scope.finish(py, result, ran, sent)
