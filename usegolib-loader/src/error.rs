@@ -382,3 +382,22 @@ impl ErrorNode {
         Some(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Error;
+
+    #[test]
+    fn ambiguous_names_each_candidate_as_python_imports_it() {
+        let e = Error::Ambiguous {
+            module: "example.com/m".into(),
+            versions: vec!["local from /src/a".into(), "v1.0.0".into()],
+        };
+        let msg = e.to_string();
+        assert!(msg.contains(r#"usegolib.import_("/src/a")"#), "{msg}");
+        assert!(
+            msg.contains(r#"usegolib.import_("example.com/m@v1.0.0")"#),
+            "{msg}"
+        );
+    }
+}
