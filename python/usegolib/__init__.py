@@ -165,11 +165,14 @@ def _stamp_used(artifact_dir: str) -> None:
         pass
 
 
-def _resolve_relative(t: str, depth: int) -> str:
-    """A relative directory target: the working directory's, else the one next to the file of
-    the code that called ``import_`` (``depth`` frames up). A target found in neither raises
-    ``ArtifactNotFoundError`` naming both directories."""
-    if os.path.isabs(t) or not t.startswith(("./", "../")) and t not in (".", ".."):
+def _resolve_relative(target: str | os.PathLike[str], depth: int) -> str:
+    """A relative directory target (``./x``, ``../x``, ``.``, ``..``, or a relative ``Path``):
+    the working directory's, else the one next to the file of the code that called ``import_``
+    (``depth`` frames up). A target found in neither raises ``ArtifactNotFoundError`` naming
+    both directories. Anything else is returned as it is."""
+    t = os.fspath(target)
+    relative = isinstance(target, os.PathLike) or t.startswith(("./", "../")) or t in (".", "..")
+    if os.path.isabs(t) or not relative:
         return t
     cwd = os.getcwd()
     if os.path.isdir(os.path.join(cwd, t)):
@@ -265,7 +268,7 @@ def _import(
     depth: int,
 ) -> GoPackage:
     """``import_``, the caller of a relative target ``depth`` frames above this one."""
-    t = _resolve_relative(os.fspath(target), depth + 1)
+    t = _resolve_relative(target, depth + 1)
     if isinstance(target, Path) or (os.path.isdir(t) and not t.startswith(("/", "."))):
         t = os.path.abspath(t)
     root = os.fspath(artifact_dir) if artifact_dir is not None else None

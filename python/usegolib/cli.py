@@ -385,13 +385,14 @@ def _installed_package(doc: _Doctor) -> None:
         )
 
 
-def _compiler(doc: _Doctor, go: str) -> None:
+def _compiler(doc: _Doctor, go: str, toolchain: str) -> None:
     import shutil
     import subprocess
 
+    env = {**os.environ, "GOTOOLCHAIN": toolchain}  # as builds run go: never a download
     try:
         r = subprocess.run(
-            [go, "env", "CC", "CGO_ENABLED"], capture_output=True, text=True, timeout=60
+            [go, "env", "CC", "CGO_ENABLED"], capture_output=True, text=True, timeout=60, env=env
         )
     except OSError as e:
         doc.line("FAIL", "compiler", f"cannot ask go for its C compiler: {e}")
@@ -458,7 +459,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     try:
         go, toolchain, line = _native.go_toolchain()
         doc.line("ok", "go", f"{line} ({go}, GOTOOLCHAIN={toolchain})")
-        _compiler(doc, go)
+        _compiler(doc, go, toolchain)
     except BuildError as e:
         doc.line("FAIL", "go", " ".join(str(e).split()))
     _cache(doc, _root(args))

@@ -122,6 +122,15 @@ def test_a_relative_target_resolves_next_to_the_calling_file(tmp_path):
     assert first == "1003"
     assert "no directory './nothing'" in second
     assert f"tried {elsewhere} and {project} (the directory of {script})" in second
+    # A relative Path too.
+    script.write_text(
+        "from pathlib import Path\nimport usegolib\n"
+        "print(usegolib.import_(Path('gomod')).AddInt(1, 2))\n"
+    )
+    p = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, cwd=elsewhere, timeout=300
+    )
+    assert p.stdout.split() == ["1003"], p.stderr
     # The working directory wins when it has the directory.
     copy_module(FIXTURES / "level1", elsewhere / "gomod")
     code = "import usegolib; print(usegolib.import_('./gomod')._go_module.path)"
