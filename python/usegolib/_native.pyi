@@ -204,6 +204,7 @@ class GoFunction:
 class GoMethod:
     __func__: GoFunction
     __self__: GoObject
+    __signature__: inspect.Signature  # the method's, without self
     def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
 
 class HandleToken:
