@@ -157,10 +157,17 @@ def _stamp_used(artifact_dir: str) -> None:
         return
     _STAMPED.add(artifact_dir)
     try:
-        stamp = os.path.join(artifact_dir, LAST_USED_FILE)
-        with open(stamp, "a"):
-            pass
-        os.utime(stamp)
+        # Private as everything in the cache, whatever the umask, and never through a link
+        # (docs/adr/0002).
+        fd = os.open(
+            os.path.join(artifact_dir, LAST_USED_FILE),
+            os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC,
+            0o600,
+        )
+        try:
+            os.utime(fd)
+        finally:
+            os.close(fd)
     except OSError:
         pass
 
