@@ -48,7 +48,7 @@ def slow_go(tmp: Path, sleep: float) -> Path:
         textwrap.dedent(f"""\
         #!/bin/sh
         case " $* " in
-        " build "*" -buildmode=c-shared "*)
+        " build "*"-buildmode=c-shared "*)
             echo "start $$" >> "$USEGOLIB_TEST_LOG"
             sleep {sleep}
             {REAL_GO} "$@"
