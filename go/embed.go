@@ -6,9 +6,12 @@ package usegolib
 
 import (
 	"embed"
+	"go/parser"
+	"go/token"
 	"io/fs"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -44,6 +47,33 @@ func BridgeFiles() []File {
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].Name < files[j].Name })
 	return files
+}
+
+// BridgeImports returns the packages every bridge library links beyond the
+// module's own: the imports of the runtime package bridge (the standard
+// library only) and runtime/cgo, sorted. The builder has go list compile them
+// while it scans, with the final build's flags, so that the compile step
+// finds them in the build cache (docs/adr/0028).
+func BridgeImports() []string {
+	seen := map[string]bool{"runtime/cgo": true}
+	fset := token.NewFileSet()
+	for _, f := range BridgeFiles() {
+		file, err := parser.ParseFile(fset, f.Name, f.Data, parser.ImportsOnly)
+		if err != nil {
+			panic("usegolib: parsing embedded bridge file " + f.Name + ": " + err.Error()) // cannot happen: it compiles
+		}
+		for _, imp := range file.Imports {
+			if p, err := strconv.Unquote(imp.Path.Value); err == nil && p != "C" && p != "unsafe" {
+				seen[p] = true
+			}
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for p := range seen {
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // RuntimeGoVersion is the go directive of this module ("1.24"): the Go

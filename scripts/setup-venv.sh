@@ -14,4 +14,7 @@ fi
 # Build the abi3 extension (release) and install the package in the venv, editable, so that
 # python/usegolib changes apply without a rebuild.
 .venv/bin/maturin develop --release -q
+# The prebuilt usegolib-build tool for this Go, as a platform wheel ships it (docs/adr/0028):
+# a first build then copies it instead of compiling it. Rebuilt when the Go sources or Go change.
+.venv/bin/python -c "import sys; from usegolib import _native; _native.bundle_tool(sys.argv[1])" python/usegolib/_bin
 .venv/bin/python -c "import usegolib; print('usegolib', usegolib.__version__, 'installed in .venv')"

@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strings"
 
+	usegolib "github.com/usegolib/usegolib/go"
 	"github.com/usegolib/usegolib/go/gen"
 	"github.com/usegolib/usegolib/go/internal/gotool"
 	"github.com/usegolib/usegolib/go/scan"
@@ -322,7 +323,8 @@ func (b *build) carryOver(mod goModJSON) {
 // empty bridge then most likely hides a broken checkout or a missing
 // dependency.
 func (b *build) scan(ctx context.Context) (err error) {
-	cfg := scan.Config{Dir: b.work, Module: b.target.Path, Packages: b.opts.Std, Env: b.env, GOARCH: b.goenv.GOARCH, Generics: b.opts.Generics, Also: b.opts.Also}
+	cfg := scan.Config{Dir: b.work, Module: b.target.Path, Packages: b.opts.Std, Env: b.env, GOARCH: b.goenv.GOARCH, Generics: b.opts.Generics, Also: b.opts.Also,
+		BuildFlags: compileFlags, Warm: usegolib.BridgeImports()}
 	b.res, err = scan.Scan(ctx, cfg)
 	if err != nil {
 		return err
@@ -555,11 +557,19 @@ func (b *build) generate(context.Context) error {
 	return gen.Generate(b.work, b.target, b.res)
 }
 
+// compileFlags are the go build flags of the bridge that decide how packages
+// are compiled. The scan's go list runs with them too, so that the
+// dependencies it compiles for their export data are the build-cache
+// entries compile reuses: a cold build compiles each package once, not once
+// for the scan and again, position-independent, for the c-shared library
+// (docs/adr/0028).
+var compileFlags = []string{"-buildmode=c-shared", "-trimpath"}
+
 // compile runs go build. The output file name is fixed: the name is part of
 // the library, and a fixed one keeps builds reproducible.
 func (b *build) compile(ctx context.Context) error {
 	name := LibraryName(b.goenv.GOOS)
-	args := []string{"build", "-buildmode=c-shared", "-trimpath", "-buildvcs=false", "-ldflags=-s -w", "-o", name, "."}
+	args := append(append([]string{"build"}, compileFlags...), "-buildvcs=false", "-ldflags=-s -w", "-o", name, ".")
 	run := gotool.Combined
 	if b.opts.Verbose && b.opts.Log != nil {
 		args = append([]string{"build", "-v"}, args[1:]...)

@@ -45,6 +45,17 @@ type Config struct {
 	// whose types its API uses, so that their functions run in the module's
 	// runtime (docs/adr/0023). Each must be an exact import path.
 	Also []string
+	// BuildFlags are go build flags given to go list as well, normally the
+	// final build's own (-buildmode=c-shared -trimpath): the packages go
+	// list compiles for their export data are then the very build-cache
+	// entries the final build reuses, instead of a second compilation of
+	// every dependency (docs/adr/0028).
+	BuildFlags []string
+	// Warm are import paths that go list compiles too (with BuildFlags)
+	// without scanning them: the standard-library packages the bridge
+	// runtime needs, so that the final build finds them in the build cache.
+	// A standard-library scan (Module == StdModule) ignores them.
+	Warm []string
 }
 
 // listPackage is the part of `go list -json` output the scanner reads.
@@ -92,8 +103,8 @@ func Scan(ctx context.Context, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, err := gotool.Output(ctx, cfg.Dir, cfg.Env,
-		append([]string{"list", "-e", "-json", "-export", "-deps", "-compiled"}, patterns...)...)
+	args := append([]string{"list", "-e", "-json", "-export", "-deps", "-compiled"}, cfg.BuildFlags...)
+	out, err := gotool.Output(ctx, cfg.Dir, cfg.Env, append(args, patterns...)...)
 	if err != nil {
 		return nil, fmt.Errorf("scan: %w", err)
 	}
@@ -202,7 +213,16 @@ func listPatterns(cfg Config) ([]string, error) {
 		if len(cfg.Packages) > 0 {
 			return nil, fmt.Errorf("scan: package patterns are for the standard library (module %q) only", StdModule)
 		}
-		return append([]string{cfg.Module + "/..."}, cfg.Also...), nil
+		patterns := append([]string{cfg.Module + "/..."}, cfg.Also...)
+		for _, p := range cfg.Warm {
+			if p == "" || strings.HasPrefix(p, "-") || strings.Contains(p, "...") || strings.ContainsAny(p, " \t\n") {
+				return nil, fmt.Errorf("scan: %q is not an import path (Warm takes exact import paths)", p)
+			}
+			if !slices.Contains(patterns, p) {
+				patterns = append(patterns, p)
+			}
+		}
+		return patterns, nil
 	}
 	if len(cfg.Packages) == 0 {
 		return nil, errors.New("scan: the standard library needs a list of packages (or \"std\")")

@@ -557,10 +557,10 @@ func TestParseGeneric(t *testing.T) {
 	}
 }
 
-// TestScanMethodFiles scans the level3 fixture: Counter's methods are in
-// a_methods.go, which sorts before z_types.go, the file declaring Counter
-// (the peer drops such methods), and Reset is promoted from Stats.
-func TestScanMethodFiles(t *testing.T) {
+// level3Config is the scan of tests/fixtures/go/level3 through a throwaway
+// bridge work dir, as the builder makes it.
+func level3Config(t *testing.T) Config {
+	t.Helper()
 	dir, err := filepath.Abs(filepath.Join("..", "..", "tests", "fixtures", "go", "level3"))
 	if err != nil {
 		t.Fatal(err)
@@ -570,7 +570,14 @@ func TestScanMethodFiles(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(work, "go.mod"), []byte(gomod), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	res, err := Scan(context.Background(), Config{Dir: work, Module: "example.com/level3", Env: gotool.Env(os.Environ(), os.Getenv("GOFLAGS"))})
+	return Config{Dir: work, Module: "example.com/level3", Env: gotool.Env(os.Environ(), os.Getenv("GOFLAGS"))}
+}
+
+// TestScanMethodFiles scans the level3 fixture: Counter's methods are in
+// a_methods.go, which sorts before z_types.go, the file declaring Counter
+// (the peer drops such methods), and Reset is promoted from Stats.
+func TestScanMethodFiles(t *testing.T) {
+	res, err := Scan(context.Background(), level3Config(t))
 	if err != nil {
 		t.Fatal(err)
 	}

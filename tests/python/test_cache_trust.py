@@ -39,7 +39,8 @@ def lock_of(root: Path, artifact: str | Path) -> Path:
 
 def slow_go(tmp: Path, sleep: float) -> Path:
     """A bin directory whose `go` logs `start`/`end` around c-shared builds (to
-    $USEGOLIB_TEST_LOG) and sleeps `sleep` seconds before running the real go."""
+    $USEGOLIB_TEST_LOG) and sleeps `sleep` seconds before running the real go. Only `go build`:
+    the scan's `go list` carries -buildmode=c-shared too (docs/adr/0028)."""
     bindir = tmp / "slowbin"
     bindir.mkdir()
     go = bindir / "go"
@@ -47,7 +48,7 @@ def slow_go(tmp: Path, sleep: float) -> Path:
         textwrap.dedent(f"""\
         #!/bin/sh
         case " $* " in
-        *" -buildmode=c-shared "*)
+        " build "*"-buildmode=c-shared "*)
             echo "start $$" >> "$USEGOLIB_TEST_LOG"
             sleep {sleep}
             {REAL_GO} "$@"

@@ -54,6 +54,7 @@ pub struct Builder {
     generics: Vec<String>,
     also: Vec<String>,
     cancel: Option<Cancel>,
+    bundled: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Builder {
@@ -205,7 +206,20 @@ impl Builder {
             generics: Vec::new(),
             also: Vec::new(),
             cancel: None,
+            bundled: None,
         }
+    }
+
+    /// Takes the prebuilt `usegolib-build` tool in `dir` (the Python package's `_bin/`, written
+    /// by [`Builder::bundle_tool`] when the package was built) instead of compiling one, when
+    /// the cache has no tool for this Go yet: it is copied into the cache (and run from there,
+    /// verified, as a compiled one) when its recorded key (builder id and Go version) is this
+    /// builder's with the user's Go and its SHA-256 is the recorded one. A tool inside the
+    /// installed package is as trusted as the package's own code; the checks catch a stale or
+    /// damaged copy, which is passed over with a warning (docs/adr/0028).
+    pub fn with_bundled_tool(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.bundled = Some(dir.into());
+        self
     }
 
     /// Uses this `go` binary.
@@ -522,12 +536,11 @@ impl Builder {
         Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
     }
 
-    /// The `usegolib-build` binary for this Go version, built into `<cache>/tools/<key>/` on
-    /// first use, opened and verified against the SHA-256 recorded when it was built. A tool that
-    /// does not match is rebuilt, with a warning, instead of run (docs/adr/0002).
-    fn tool(&self) -> Result<Tool> {
+    /// The key of the build tool this builder runs: its builder id and the user's Go version
+    /// (`<id>-go1.26.8`), as one file-name component.
+    fn tool_key(&self) -> Result<String> {
         let go_version = self.go_version()?;
-        let key: String = format!("{}-{go_version}", builder_id())
+        Ok(format!("{}-{go_version}", builder_id())
             .chars()
             .map(|c| {
                 if c.is_ascii_alphanumeric() || "._+-".contains(c) {
@@ -536,44 +549,77 @@ impl Builder {
                     '_'
                 }
             })
-            .collect();
-        let cache_root = artifact::cache_dir();
-        let tools = cache::inside(&cache_root, "tools")?;
-        cache::private_dir(&cache_root, &tools)?;
-        cache::sweep_tool_leftovers(&tools);
-        let dir = cache::inside(&tools, &key)?;
-        let exe = dir.join(TOOL_NAME);
-        let sum = dir.join(format!("{TOOL_NAME}.sha256"));
-        match Tool::open_verified(&exe, &sum) {
-            Ok(t) => return Ok(t),
-            Err(reason) if exe.exists() => self.say(&format!(
-                "warning: not running the cached usegolib-build tool {}: {reason}; rebuilding it",
-                exe.display()
-            )),
-            Err(_) => {}
+            .collect())
+    }
+
+    /// The bytes of the prebuilt tool of [`Builder::with_bundled_tool`] when it is there, made
+    /// for `key` and intact; `None`, with a warning when a tool is there but not usable.
+    fn bundled_tool(&self, key: &str) -> Option<Vec<u8>> {
+        let dir = self.bundled.as_ref()?;
+        match read_bundle(dir, key)? {
+            Ok(bytes) => Some(bytes),
+            Err(why) => {
+                self.say(&format!(
+                    "warning: not using the bundled usegolib-build tool {}: {why}; building one for this Go instead",
+                    dir.join(TOOL_NAME).display()
+                ));
+                None
+            }
         }
-        let lock_path = cache::inside(&tools, format!("{key}.lock"))?;
-        let lock = cache::open_lock(&lock_path)?;
-        self.wait_for_lock(&lock, &lock_path, "the usegolib-build tool")?;
-        if let Ok(t) = Tool::open_verified(&exe, &sum) {
-            return Ok(t);
+    }
+
+    /// Builds the `usegolib-build` tool for the user's Go into `dir` (created if needed), as
+    /// the cache holds it (the binary and its `.sha256`) plus `usegolib-build.key`: the prebuilt
+    /// tool a platform wheel ships (see [`Builder::with_bundled_tool`]). The same sources and
+    /// flags as the per-Go-version tool of the cache, so the same bytes.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::GoNotFound`], [`Error::Io`], or a `tool` [`Error::Build`] with Go's output.
+    pub fn bundle_tool(&self, dir: &Path) -> Result<()> {
+        let key = self.tool_key()?;
+        if let Some(Ok(_)) = read_bundle(dir, &key) {
+            return Ok(()); // already there, for this builder and this Go
         }
-        self.phase("tool (building the usegolib-build tool, once per Go version)");
-        let work = WorkDir::create(&cache_root)?;
         let io = |path: &Path| {
             let path = path.to_path_buf();
             move |source| Error::Io { path, source }
         };
-        let src = work.path().join("src");
+        fs::create_dir_all(dir).map_err(io(dir))?;
+        let work = WorkDir::create(&artifact::cache_dir())?;
+        let built = work.path().join("tool");
+        let hash = self.compile_tool(work.path(), &built)?;
+        let exe = dir.join(TOOL_NAME);
+        let _ = fs::remove_file(&exe);
+        fs::copy(built.join(TOOL_NAME), &exe).map_err(io(&exe))?;
+        {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(&exe, fs::Permissions::from_mode(0o755)).map_err(io(&exe))?;
+        }
+        for (name, text) in [("sha256", &hash), ("key", &key)] {
+            let p = dir.join(format!("{TOOL_NAME}.{name}"));
+            fs::write(&p, format!("{text}\n")).map_err(io(&p))?;
+        }
+        Ok(())
+    }
+
+    /// Compiles the tool from the embedded sources (written under `work/src`) into
+    /// `built/usegolib-build` (`built` is created private), makes it executable by its owner and
+    /// writes `built/usegolib-build.sha256`. Returns the hash.
+    fn compile_tool(&self, work: &Path, built: &Path) -> Result<String> {
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| Error::Io { path, source }
+        };
+        let src = work.join("src");
         for (rel, bytes) in GO_SOURCES {
             let p = cache::inside(&src, rel)?;
             if let Some(parent) = p.parent() {
-                cache::private_dir(work.path(), parent)?;
+                cache::private_dir(work, parent)?;
             }
             cache::write_private(&p, bytes, 0o600)?;
         }
-        let built = work.path().join("tool");
-        cache::private_dir(work.path(), &built)?;
+        cache::private_dir(work, built)?;
         let mut cmd = self.go_command();
         cmd.current_dir(&src)
             .env("CGO_ENABLED", "0")
@@ -601,8 +647,57 @@ impl Builder {
             format!("{hash}\n").as_bytes(),
             0o600,
         )?;
+        Ok(hash)
+    }
+
+    /// The `usegolib-build` binary for this Go version, built into `<cache>/tools/<key>/` on
+    /// first use, opened and verified against the SHA-256 recorded when it was built. A tool that
+    /// does not match is rebuilt, with a warning, instead of run (docs/adr/0002).
+    fn tool(&self) -> Result<Tool> {
+        let key = self.tool_key()?;
+        let cache_root = artifact::cache_dir();
+        let tools = cache::inside(&cache_root, "tools")?;
+        cache::private_dir(&cache_root, &tools)?;
+        cache::sweep_tool_leftovers(&tools);
+        let dir = cache::inside(&tools, &key)?;
+        let exe = dir.join(TOOL_NAME);
+        let sum = dir.join(format!("{TOOL_NAME}.sha256"));
+        match Tool::open_verified(&exe, &sum) {
+            Ok(t) => return Ok(t),
+            Err(reason) if exe.exists() => self.say(&format!(
+                "warning: not running the cached usegolib-build tool {}: {reason}; rebuilding it",
+                exe.display()
+            )),
+            Err(_) => {}
+        }
+        let lock_path = cache::inside(&tools, format!("{key}.lock"))?;
+        let lock = cache::open_lock(&lock_path)?;
+        self.wait_for_lock(&lock, &lock_path, "the usegolib-build tool")?;
+        if let Ok(t) = Tool::open_verified(&exe, &sum) {
+            return Ok(t);
+        }
+        let work = WorkDir::create(&cache_root)?;
+        let built = work.path().join("tool");
+        if let Some(bytes) = self.bundled_tool(&key) {
+            // The installed package's prebuilt tool, checked above: copied, not compiled.
+            self.say("using the usegolib-build tool bundled with usegolib");
+            cache::private_dir(work.path(), &built)?;
+            cache::write_private(&built.join(TOOL_NAME), &bytes, 0o700)?;
+            let hash = hex::encode(Sha256::digest(&bytes));
+            cache::write_private(
+                &built.join(format!("{TOOL_NAME}.sha256")),
+                format!("{hash}\n").as_bytes(),
+                0o600,
+            )?;
+        } else {
+            self.phase("tool (building the usegolib-build tool, once per Go version)");
+            self.compile_tool(work.path(), &built)?;
+        }
         let _ = fs::remove_dir_all(&dir);
-        fs::rename(&built, &dir).map_err(io(&dir))?;
+        fs::rename(&built, &dir).map_err(|source| Error::Io {
+            path: dir.clone(),
+            source,
+        })?;
         Tool::open_verified(&exe, &sum).map_err(|reason| Error::Build {
             module: "usegolib-build".into(),
             phase: "tool".into(),
@@ -952,6 +1047,37 @@ fn read_builder_id(dir: &Path) -> Option<(String, Vec<String>)> {
 /// as its [`BUILDER_ID_FILE`] lists them.
 pub(crate) fn built_generics(dir: &Path) -> Vec<String> {
     read_builder_id(dir).map(|(_, g)| g).unwrap_or_default()
+}
+
+/// The prebuilt tool in `dir` (see [`Builder::with_bundled_tool`]): `None` when there is none,
+/// its bytes when its recorded key is `key` and its SHA-256 the recorded one, else why not.
+fn read_bundle(dir: &Path, key: &str) -> Option<std::result::Result<Vec<u8>, String>> {
+    let exe = dir.join(TOOL_NAME);
+    if !exe.exists() {
+        return None;
+    }
+    let file = |ext: &str| fs::read_to_string(dir.join(format!("{TOOL_NAME}.{ext}")));
+    Some(match (file("key"), file("sha256")) {
+        (Ok(k), Ok(want)) if k.trim() == key => match fs::read(&exe) {
+            Ok(bytes) => {
+                let actual = hex::encode(Sha256::digest(&bytes));
+                if actual == want.trim() {
+                    Ok(bytes)
+                } else {
+                    Err(format!(
+                        "its sha256 is {actual}, but {} was recorded when it was built",
+                        want.trim()
+                    ))
+                }
+            }
+            Err(e) => Err(format!("it is not readable ({e})")),
+        },
+        (Ok(k), Ok(_)) => Err(format!(
+            "it was built for {}, and this usegolib with this Go needs {key}",
+            k.trim()
+        )),
+        (Err(e), _) | (_, Err(e)) => Err(format!("its key or hash file is not readable ({e})")),
+    })
 }
 
 /// Why [`Builder::run_group`] gave up.

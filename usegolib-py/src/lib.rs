@@ -67,6 +67,9 @@ fn options(
         .with_verbose(verbose)
         .with_generics(generics)
         .with_also(also.clone());
+    if let Some(dir) = bundled_tool_dir(py) {
+        builder = builder.with_bundled_tool(dir);
+    }
     if let Some(cb) = progress {
         let cb = Arc::new(cb);
         let slot = interrupt.clone();
@@ -95,7 +98,6 @@ fn options(
             }
         })
     }));
-    let _ = py;
     Ok((
         ImportOptions {
             artifact_root: artifact_dir,
@@ -105,6 +107,18 @@ fn options(
         },
         interrupt,
     ))
+}
+
+/// Where a platform wheel ships the prebuilt `usegolib-build` tool: `_bin/` of the installed
+/// `usegolib` package (docs/adr/0028); none when `USEGOLIB_NO_BUNDLED_TOOL` is set and not empty
+/// (the tool is then compiled, as when the bundled one does not match the user's Go).
+fn bundled_tool_dir(py: Python<'_>) -> Option<PathBuf> {
+    if std::env::var_os("USEGOLIB_NO_BUNDLED_TOOL").is_some_and(|v| !v.is_empty()) {
+        return None;
+    }
+    let path = py.import("usegolib").ok()?.getattr("__path__").ok()?;
+    let first = path.try_iter().ok()?.next()?.ok()?;
+    Some(first.extract::<PathBuf>().ok()?.join("_bin"))
 }
 
 /// Maps a loader error; a cancelled build raises what the signal handler raised (else
@@ -309,6 +323,15 @@ fn builder_id() -> (&'static str, &'static str) {
     )
 }
 
+/// Builds the `usegolib-build` tool for the Go on PATH (or `$USEGOLIB_GO`) into `dir`, with its
+/// `.sha256` and `.key` files: the prebuilt tool a platform wheel ships in `usegolib/_bin/`
+/// (scripts/bundle-tool.sh; docs/adr/0028). Raises BuildError when Go cannot build it.
+#[pyfunction]
+fn bundle_tool(py: Python<'_>, dir: PathBuf) -> PyResult<()> {
+    py.detach(|| Builder::new().bundle_tool(&dir))
+        .map_err(|e| to_py(py, e))
+}
+
 /// Modules loaded in this process.
 #[pyfunction]
 fn loaded_modules() -> Vec<PyGoModule> {
@@ -345,6 +368,7 @@ pub fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bench::_bench_detach, m)?)?;
     m.add_function(wrap_pyfunction!(import_module, m)?)?;
     m.add_function(wrap_pyfunction!(build_target, m)?)?;
+    m.add_function(wrap_pyfunction!(bundle_tool, m)?)?;
     m.add_function(wrap_pyfunction!(load_artifact, m)?)?;
     m.add_function(wrap_pyfunction!(default_artifact_root, m)?)?;
     m.add_function(wrap_pyfunction!(list_artifacts, m)?)?;
