@@ -281,6 +281,39 @@ var testFuncs = []Func{
 			e.Nil()
 			return e, nil
 		}},
+	// Cumsum reads a []int64 as the generated decoders do (a packed array or an array) and
+	// writes its running sums packed when the request asked (op 6), as generated adapters do.
+	{Name: "example.com/calc.Cumsum", Params: []Param{{"xs", "[]int64"}},
+		Call: func(d Decoder, e Encoder) (Encoder, error) {
+			xs, ok, err := DecodePacked[int64](&d, 'q')
+			if err != nil {
+				return e, ArgError(0, err)
+			}
+			if !ok {
+				n, _, err := d.ListLen()
+				if err != nil {
+					return e, ArgError(0, err)
+				}
+				xs = make([]int64, n)
+				for i := range xs {
+					if xs[i], err = d.Int(64); err != nil {
+						return e, ArgError(0, ElemError(i, err))
+					}
+				}
+			}
+			for i := 1; i < len(xs); i++ {
+				xs[i] += xs[i-1]
+			}
+			if d.PackResults() {
+				EncodePacked(&e, 'q', xs)
+			} else {
+				e.ListLen(len(xs))
+				for _, x := range xs {
+					e.Int(x)
+				}
+			}
+			return e, nil
+		}},
 }
 
 // Function ids of testFuncs, by name without the package path.
@@ -368,7 +401,13 @@ func parseReply(b []byte) (*reply, error) {
 	}
 	switch r.status {
 	case 0:
-		if r.ok, err = d.Value(); err != nil {
+		if kind, data, ok, err := d.packed(); ok || err != nil {
+			// A packed array of numbers (an op 6 reply, docs/abi.md section 8.10).
+			if err != nil {
+				return nil, fmt.Errorf("result: %v", err)
+			}
+			r.ok = fmt.Sprintf("packed %c % x", kind, data)
+		} else if r.ok, err = d.Value(); err != nil {
 			return nil, fmt.Errorf("result: %v", err)
 		}
 	case 1:
