@@ -36,7 +36,12 @@ pub const OP_ERROR_IS: u32 = 4;
 /// an error's handle asks for its concrete value (reply `[0, handle]`); args `[]`.
 pub const OP_ERROR_VALUE: u32 = 5;
 
-/// Every op of ABI 1, as `(op, name)`.
+/// Op 6: call a function as op 0 does, its results that are slices of fixed-width numbers
+/// written as packed arrays (ext type 8, docs/abi.md section 8.10).
+pub const OP_CALL_PACKED: u32 = 6;
+
+/// Every op of ABI 1 that a frozen request vector shows, as `(op, name)` (op 6 has none yet:
+/// go/bridge/packed_test.go pins its bytes).
 pub const OPS: [(u32, &str); 5] = [
     (OP_CALL, "call"),
     (OP_RELEASE, "release"),

@@ -9,7 +9,7 @@ use usegolib_abi::{write_array_len, write_int, write_nil, Reader, Token};
 use usegolib_loader::GoModule;
 
 use super::int::{is_int, write_checked};
-use super::{bad_reply, malformed, Converter, Encoder};
+use super::{bad_reply, malformed, numbuf, Converter, Encoder};
 use crate::args::{changed, mismatch, ArgError};
 use crate::handle::PyGoObject;
 
@@ -77,6 +77,12 @@ pub(super) fn encode(
     } else if obj.is_none() && len.is_none() {
         write_nil(out);
         Ok(())
+    } else if let Some(kind) = numbuf::kind_of(elem).filter(|_| len.is_none()) {
+        // A slice of numbers also takes a buffer of exactly its items (docs/abi.md 8.10).
+        if numbuf::encode_buffer(out, kind, obj)? {
+            return Ok(());
+        }
+        Err(mismatch("list, tuple or buffer of numbers", obj))
     } else {
         Err(mismatch("list or tuple", obj))
     }
@@ -99,6 +105,9 @@ pub(super) fn decode(
             Ok(list.into_any().unbind())
         }
         Token::Nil => Ok(PyList::empty(py).into_any().unbind()),
+        Token::Ext(usegolib_abi::EXT_PACKED, p) if numbuf::kind_of(elem).is_some() => {
+            numbuf::decode(py, p, numbuf::kind_of(elem).unwrap_or(b'q'), None)
+        }
         t => Err(bad_reply(format!("expected a list, got {t:?}"))),
     }
 }

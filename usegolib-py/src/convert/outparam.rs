@@ -296,19 +296,26 @@ pub(super) fn encode_numbers(
     enc: &mut Encoder<'_>,
     out: &mut Vec<u8>,
     mv: Bound<'_, PyAny>,
-    code: char,
+    _code: char,
     elem: &Converter,
 ) -> Result<(), ArgError> {
     let wire = format!("[]{}", scalar_wire(elem).unwrap_or_default());
-    let items = mv.call_method0("tolist")?;
-    let mut payload = Vec::with_capacity(16);
+    let kind = super::numbuf::kind_of(elem).ok_or_else(|| {
+        ArgError::Type("an in/out buffer for a slice that is not of numbers".into())
+    })?;
+    let mut payload = Vec::with_capacity(32);
     write_array_len(&mut payload, 2);
     write_str(&mut payload, wire.as_bytes());
-    super::list::encode(enc, &mut payload, elem, &items, None)?;
+    // The initial value packed (docs/abi.md section 8.10): Go then writes the final one packed.
+    if !super::numbuf::encode_buffer(&mut payload, kind, &mv)? {
+        return Err(ArgError::Type(
+            "an in/out buffer without the buffer protocol".into(),
+        ));
+    }
     write_out_slot(out, &payload);
     enc.outs.push(Out::Buffer {
         view: mv.unbind(),
-        typecode: Some(code),
+        typecode: Some(char::from(kind)),
     });
     Ok(())
 }
@@ -331,7 +338,30 @@ pub fn apply(
     }
     // Decode and check all first, then assign: a bad reply changes nothing.
     let mut values = Vec::with_capacity(outs.len());
+    let mut packed = Vec::new();
     for o in outs {
+        if let Out::Buffer {
+            view,
+            typecode: Some(k),
+        } = o
+        {
+            // A numbers buffer went packed, and comes back packed (docs/abi.md section 8.10).
+            let Token::Ext(usegolib_abi::EXT_PACKED, p) = r.next_token().map_err(malformed)? else {
+                return Err(bad_reply(
+                    "an in/out buffer of numbers came back unpacked".into(),
+                ));
+            };
+            let n: usize = view.bind(py).getattr("nbytes")?.extract()?;
+            if p.len() != n + 1 {
+                return Err(bad_reply(format!(
+                    "an in/out buffer of {n} bytes came back with {}",
+                    p.len().saturating_sub(1)
+                )));
+            }
+            packed.push((view, *k as u8, p));
+            values.push(py.None());
+            continue;
+        }
         let v = match o {
             Out::Ref {
                 record: Some(rec), ..
@@ -360,8 +390,14 @@ pub fn apply(
     for (o, v) in outs.iter().zip(values) {
         match o {
             Out::Ref { obj, .. } => obj.bind(py).setattr("value", v)?,
+            Out::Buffer {
+                typecode: Some(_), ..
+            } => {}
             Out::Buffer { view, .. } => view.bind(py).set_item(PySlice::full(py), v)?,
         }
+    }
+    for (view, kind, p) in packed {
+        super::numbuf::write_back(py, view.bind(py), kind, p)?;
     }
     Ok(())
 }
