@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
@@ -203,17 +204,30 @@ func DecodeSliceArg[S ~[]T, T Number](d *Decoder, outs *Outs, arg int, wire stri
 	if what != wire {
 		return nil, fmt.Errorf("an in/out buffer for a %s parameter must be [%q, array], got wire type %q", wire, wire, what)
 	}
-	packed := init.isPacked()
+	peek := init
+	_, sent, packed, _ := peek.packed() // the initial elements, in the request
 	s, err := dec(&init)
 	if err != nil {
 		return nil, fmt.Errorf("an in/out buffer: %w", err)
 	}
 	if packed {
-		outs.add(arg, func(e *Encoder, _ int) error { EncodePacked(e, kind, s); return nil })
+		// Packed back; nil when Go left every element as it was (docs/abi.md section 8.10).
+		outs.add(arg, func(e *Encoder, _ int) error { encodeChanged(e, kind, s, sent); return nil })
 	} else {
 		outs.add(arg, func(e *Encoder, depth int) error { return enc(e, s, depth) })
 	}
 	return s, nil
+}
+
+// encodeChanged writes s, the final value of a packed in/out buffer whose initial elements
+// were sent: packed, or nil when its bytes are the ones sent.
+func encodeChanged[S ~[]T, T Number](e *Encoder, kind byte, s S, sent []byte) {
+	start := len(e.Buf)
+	EncodePacked(e, kind, s)
+	if end := len(e.Buf); end-len(sent) > start && bytes.Equal(e.Buf[end-len(sent):], sent) {
+		e.Buf = e.Buf[:start]
+		e.Nil()
+	}
 }
 
 // DecodePointerArg reads argument arg of a *T parameter (T not a handle type), whose pointee

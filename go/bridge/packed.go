@@ -1,7 +1,6 @@
 package bridge
 
 import (
-	"encoding/binary"
 	"fmt"
 	"math"
 	"slices"
@@ -117,7 +116,9 @@ func DecodePacked[T Number](d *Decoder, want byte) (s []T, ok bool, err error) {
 }
 
 // unpack converts the little-endian elements of kind in data (a whole number of them) to a new
-// []T. The kind is T's, so each conversion is exact.
+// []T. The kind is T's, so each conversion is exact. The loops spell the little-endian reads
+// out (get16, get32, get64): a call to encoding/binary inside a generic function was not
+// inlined, and cost 4x the copy.
 func unpack[T Number](kind byte, data []byte) []T {
 	s := make([]T, len(data)/packedSize(kind))
 	switch kind {
@@ -131,38 +132,64 @@ func unpack[T Number](kind byte, data []byte) []T {
 		}
 	case 'h':
 		for i := range s {
-			s[i] = T(int16(binary.LittleEndian.Uint16(data[2*i:])))
+			s[i] = T(int16(get16(data[2*i : 2*i+2])))
 		}
 	case 'H':
 		for i := range s {
-			s[i] = T(binary.LittleEndian.Uint16(data[2*i:]))
+			s[i] = T(get16(data[2*i : 2*i+2]))
 		}
 	case 'i':
 		for i := range s {
-			s[i] = T(int32(binary.LittleEndian.Uint32(data[4*i:])))
+			s[i] = T(int32(get32(data[4*i : 4*i+4])))
 		}
 	case 'I':
 		for i := range s {
-			s[i] = T(binary.LittleEndian.Uint32(data[4*i:]))
+			s[i] = T(get32(data[4*i : 4*i+4]))
 		}
 	case 'q':
 		for i := range s {
-			s[i] = T(int64(binary.LittleEndian.Uint64(data[8*i:])))
+			s[i] = T(int64(get64(data[8*i : 8*i+8])))
 		}
 	case 'Q':
 		for i := range s {
-			s[i] = T(binary.LittleEndian.Uint64(data[8*i:]))
+			s[i] = T(get64(data[8*i : 8*i+8]))
 		}
 	case 'f':
 		for i := range s {
-			s[i] = T(math.Float32frombits(binary.LittleEndian.Uint32(data[4*i:])))
+			s[i] = T(math.Float32frombits(get32(data[4*i : 4*i+4])))
 		}
 	case 'd':
 		for i := range s {
-			s[i] = T(math.Float64frombits(binary.LittleEndian.Uint64(data[8*i:])))
+			s[i] = T(math.Float64frombits(get64(data[8*i : 8*i+8])))
 		}
 	}
 	return s
+}
+
+func get16(b []byte) uint16 { return uint16(b[0]) | uint16(b[1])<<8 }
+
+func get32(b []byte) uint32 {
+	_ = b[3]
+	return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
+}
+
+func get64(b []byte) uint64 {
+	_ = b[7]
+	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+}
+
+func put16(b []byte, v uint16) { _ = b[1]; b[0], b[1] = byte(v), byte(v>>8) }
+
+func put32(b []byte, v uint32) {
+	_ = b[3]
+	b[0], b[1], b[2], b[3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
+}
+
+func put64(b []byte, v uint64) {
+	_ = b[7]
+	b[0], b[1], b[2], b[3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
+	b[4], b[5], b[6], b[7] = byte(v>>32), byte(v>>40), byte(v>>48), byte(v>>56)
 }
 
 // EncodePacked writes s as a packed array of kind (T's kind byte) with the shortest ext header;
@@ -186,23 +213,23 @@ func EncodePacked[S ~[]T, T Number](e *Encoder, kind byte, s S) {
 		}
 	case 'h', 'H':
 		for i, v := range s {
-			binary.LittleEndian.PutUint16(b[2*i:], uint16(v))
+			put16(b[2*i:2*i+2], uint16(v))
 		}
 	case 'i', 'I':
 		for i, v := range s {
-			binary.LittleEndian.PutUint32(b[4*i:], uint32(v))
+			put32(b[4*i:4*i+4], uint32(v))
 		}
 	case 'q', 'Q':
 		for i, v := range s {
-			binary.LittleEndian.PutUint64(b[8*i:], uint64(v))
+			put64(b[8*i:8*i+8], uint64(v))
 		}
 	case 'f':
 		for i, v := range s {
-			binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(float32(v)))
+			put32(b[4*i:4*i+4], math.Float32bits(float32(v)))
 		}
 	case 'd':
 		for i, v := range s {
-			binary.LittleEndian.PutUint64(b[8*i:], math.Float64bits(float64(v)))
+			put64(b[8*i:8*i+8], math.Float64bits(float64(v)))
 		}
 	}
 }

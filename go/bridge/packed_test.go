@@ -208,6 +208,7 @@ func TestOutSlotPackedStaysPacked(t *testing.T) {
 		init, final []byte
 	}{
 		{packedBytes('q', le64(5, 6)), packedBytes('q', le64(50, 6))},
+		{packedBytes('q', le64(50, 6)), hexBytes("c0")}, // unchanged: nil
 		{hexBytes("92 05 06"), hexBytes("92 32 06")},
 	} {
 		outs = Outs{}

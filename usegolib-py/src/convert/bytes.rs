@@ -41,10 +41,7 @@ pub(super) fn encode(out: &mut Vec<u8>, obj: &Bound<'_, PyAny>) -> Result<(), Ar
         }
         // Any other buffer of uint8 items (a numpy uint8 array): docs/abi.md section 8.10.
         None if super::numbuf::encode_bin(out, obj)? => Ok(()),
-        None => Err(mismatch(
-            "bytes, bytearray, memoryview or a buffer of uint8",
-            obj,
-        )),
+        None => Err(mismatch("bytes, bytearray or memoryview", obj)),
     }
 }
 

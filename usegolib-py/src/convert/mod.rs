@@ -459,8 +459,8 @@ impl<'a> Encoder<'a> {
                     }
                 }
                 Converter::List(e) if !obj.is_instance_of::<pyo3::types::PyList>() => {
-                    if let Some((mv, code)) = outparam::numeric_buffer(obj, e)? {
-                        return outparam::encode_numbers(self, out, mv, code, e);
+                    if let Some((buf, kind)) = outparam::numeric_buffer(obj, e)? {
+                        return outparam::encode_numbers(self, out, obj, buf, kind, e);
                     }
                 }
                 _ => {}

@@ -14,6 +14,24 @@ use usegolib_abi::{packed_payload, write_packed_header};
 use super::{bad_reply, Converter};
 use crate::args::{type_name, ArgError};
 
+/// `$f::<T>(args)` with T the Rust type of the kind byte `$kind` (f64 for `d` and any other).
+macro_rules! by_kind {
+    ($kind:expr, $f:ident($($a:expr),*)) => {
+        match $kind {
+            b'b' => $f::<i8>($($a),*),
+            b'h' => $f::<i16>($($a),*),
+            b'i' => $f::<i32>($($a),*),
+            b'q' => $f::<i64>($($a),*),
+            b'B' => $f::<u8>($($a),*),
+            b'H' => $f::<u16>($($a),*),
+            b'I' => $f::<u32>($($a),*),
+            b'Q' => $f::<u64>($($a),*),
+            b'f' => $f::<f32>($($a),*),
+            _ => $f::<f64>($($a),*),
+        }
+    };
+}
+
 /// `array.array`.
 static ARRAY: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
@@ -142,6 +160,34 @@ fn with_buffer(
     let Ok(buf) = PyUntypedBuffer::get(obj) else {
         return Ok(false);
     };
+    write_items(out, kind, obj, &buf, header)?;
+    Ok(true)
+}
+
+/// Whether `buf` holds exactly one-dimensional items of `kind` (in this machine's byte order).
+pub fn holds(buf: &PyUntypedBuffer, kind: u8) -> bool {
+    format_kind(buf.format().to_bytes(), buf.item_size()) == Some(kind) && buf.dimensions() == 1
+}
+
+/// Writes the packed array of `buf`, the buffer of `obj` (of `kind` items, else a TypeError).
+pub fn encode_from(
+    out: &mut Vec<u8>,
+    kind: u8,
+    obj: &Bound<'_, PyAny>,
+    buf: &PyUntypedBuffer,
+) -> Result<(), ArgError> {
+    write_items(out, kind, obj, buf, |out, n| {
+        write_packed_header(out, kind, n)
+    })
+}
+
+fn write_items(
+    out: &mut Vec<u8>,
+    kind: u8,
+    obj: &Bound<'_, PyAny>,
+    buf: &PyUntypedBuffer,
+    header: impl FnOnce(&mut Vec<u8>, usize),
+) -> Result<(), ArgError> {
     let py = obj.py();
     let fmt = buf.format().to_bytes();
     if format_kind(fmt, buf.item_size()) != Some(kind) {
@@ -169,18 +215,7 @@ fn with_buffer(
     let len = buf.item_count() * buf.item_size();
     header(out, len);
     let start = out.len();
-    let copied = match kind {
-        b'b' => copy_le::<i8>(py, &buf, out),
-        b'h' => copy_le::<i16>(py, &buf, out),
-        b'i' => copy_le::<i32>(py, &buf, out),
-        b'q' => copy_le::<i64>(py, &buf, out),
-        b'B' => copy_le::<u8>(py, &buf, out),
-        b'H' => copy_le::<u16>(py, &buf, out),
-        b'I' => copy_le::<u32>(py, &buf, out),
-        b'Q' => copy_le::<u64>(py, &buf, out),
-        b'f' => copy_le::<f32>(py, &buf, out),
-        _ => copy_le::<f64>(py, &buf, out),
-    };
+    let copied = by_kind!(kind, copy_le(py, buf, out));
     if copied.is_err() {
         // A buffer pyo3 does not type (items not aligned in memory): its bytes, as
         // memoryview.tobytes() gathers them in C order.
@@ -207,7 +242,7 @@ fn with_buffer(
             }
         }
     }
-    Ok(true)
+    Ok(())
 }
 
 /// Writes `obj`, an object with the buffer protocol and 1-dimensional uint8 items, as a bin
@@ -245,7 +280,7 @@ fn numpy_hint(kind: u8) -> &'static str {
 /// A number with a little-endian byte form.
 trait Le: Element + Default {
     const SIZE: usize;
-    fn put(self, out: &mut Vec<u8>);
+    fn put(self, out: &mut [u8]);
     fn get(b: &[u8]) -> Self;
 }
 
@@ -254,8 +289,8 @@ macro_rules! le {
         impl Le for $t {
             const SIZE: usize = std::mem::size_of::<$t>();
             #[inline]
-            fn put(self, out: &mut Vec<u8>) {
-                out.extend_from_slice(&self.to_le_bytes());
+            fn put(self, out: &mut [u8]) {
+                out.copy_from_slice(&self.to_le_bytes());
             }
             #[inline]
             fn get(b: &[u8]) -> Self {
@@ -271,9 +306,10 @@ le!(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64);
 /// Appends the items of `buf` (of T's format) to `out` as little-endian bytes.
 fn copy_le<T: Le>(py: Python<'_>, buf: &PyUntypedBuffer, out: &mut Vec<u8>) -> PyResult<()> {
     let items = buf.as_typed::<T>()?.to_vec(py)?;
-    out.reserve(items.len() * T::SIZE);
-    for x in items {
-        x.put(out);
+    let start = out.len();
+    out.resize(start + items.len() * T::SIZE, 0);
+    for (b, x) in out[start..].chunks_exact_mut(T::SIZE).zip(items) {
+        x.put(b);
     }
     Ok(())
 }
@@ -346,16 +382,10 @@ pub fn from_list(py: Python<'_>, list: Py<PyAny>, kind: u8, form: Form) -> PyRes
     })
 }
 
-/// Writes the final value of an in/out buffer, the packed array `payload` of `kind`, into
-/// `view` (the memoryview held since the call began, so its object could not be resized).
-pub fn write_back(
-    py: Python<'_>,
-    view: &Bound<'_, PyAny>,
-    kind: u8,
-    payload: &[u8],
-) -> PyResult<()> {
+/// Checks that `payload`, the final value of the in/out buffer `buf` of `kind`, is a packed
+/// array of as many bytes, and returns its element bytes.
+pub fn check_back<'a>(buf: &PyUntypedBuffer, kind: u8, payload: &'a [u8]) -> PyResult<&'a [u8]> {
     let data = checked(payload, kind)?;
-    let buf = PyUntypedBuffer::get(view)?;
     if buf.len_bytes() != data.len() {
         return Err(bad_reply(format!(
             "an in/out buffer of {} bytes came back with {}",
@@ -363,23 +393,18 @@ pub fn write_back(
             data.len()
         )));
     }
-    match kind {
-        b'b' => put_back::<i8>(py, buf, data),
-        b'h' => put_back::<i16>(py, buf, data),
-        b'i' => put_back::<i32>(py, buf, data),
-        b'q' => put_back::<i64>(py, buf, data),
-        b'B' => put_back::<u8>(py, buf, data),
-        b'H' => put_back::<u16>(py, buf, data),
-        b'I' => put_back::<u32>(py, buf, data),
-        b'Q' => put_back::<u64>(py, buf, data),
-        b'f' => put_back::<f32>(py, buf, data),
-        _ => put_back::<f64>(py, buf, data),
-    }
+    Ok(data)
 }
 
-fn put_back<T: Le>(py: Python<'_>, buf: PyUntypedBuffer, data: &[u8]) -> PyResult<()> {
+/// Writes `data`, the checked final value of an in/out buffer (little-endian items of `kind`),
+/// into `buf`, held since the call began (its object could not be resized meanwhile).
+pub fn write_back(py: Python<'_>, buf: &PyUntypedBuffer, kind: u8, data: &[u8]) -> PyResult<()> {
+    by_kind!(kind, put_back(py, buf, data))
+}
+
+fn put_back<T: Le>(py: Python<'_>, buf: &PyUntypedBuffer, data: &[u8]) -> PyResult<()> {
     let items: Vec<T> = data.chunks_exact(T::SIZE).map(T::get).collect();
-    buf.into_typed::<T>()?.copy_from_slice(py, &items)
+    buf.as_typed::<T>()?.copy_from_slice(py, &items)
 }
 
 /// The annotation of a packed result: `array.array` or `memoryview`.
@@ -428,8 +453,9 @@ mod tests {
     fn packed_bytes_are_little_endian() {
         let mut out = Vec::new();
         write_packed_header(&mut out, b'q', 16);
-        (1i64).put(&mut out);
-        (-2i64).put(&mut out);
+        out.resize(20, 0);
+        (1i64).put(&mut out[4..12]);
+        (-2i64).put(&mut out[12..20]);
         assert_eq!(&out[..3], &[0xc7, 17, 8]);
         assert_eq!(out[3], b'q');
         assert_eq!(&out[4..12], &[1, 0, 0, 0, 0, 0, 0, 0]);
