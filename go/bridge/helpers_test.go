@@ -401,13 +401,7 @@ func parseReply(b []byte) (*reply, error) {
 	}
 	switch r.status {
 	case 0:
-		if kind, data, ok, err := d.packed(); ok || err != nil {
-			// A packed array of numbers (an op 6 reply, docs/abi.md section 8.10).
-			if err != nil {
-				return nil, fmt.Errorf("result: %v", err)
-			}
-			r.ok = fmt.Sprintf("packed %c % x", kind, data)
-		} else if r.ok, err = d.Value(); err != nil {
+		if r.ok, err = d.Value(); err != nil {
 			return nil, fmt.Errorf("result: %v", err)
 		}
 	case 1:

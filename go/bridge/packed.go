@@ -25,6 +25,14 @@ type Number interface {
 	~int8 | ~int16 | ~int32 | ~int64 | ~int | ~uint8 | ~uint16 | ~uint32 | ~uint64 | ~uint | ~float32 | ~float64
 }
 
+// Packed is a packed array as Decoder.Value reads it and Encoder.Value writes it (tools and
+// tests; generated code reads packed arrays into typed slices with DecodePacked): its kind byte
+// and its elements' little-endian bytes.
+type Packed struct {
+	Kind byte
+	Data []byte
+}
+
 // packedSize returns the element size of a kind byte (the letters of Python's struct module,
 // standard sizes: b h i q signed, B H I Q unsigned, f d float), 0 for any other byte.
 func packedSize(kind byte) int {

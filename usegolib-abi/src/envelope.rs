@@ -40,14 +40,14 @@ pub const OP_ERROR_VALUE: u32 = 5;
 /// written as packed arrays (ext type 8, docs/abi.md section 8.10).
 pub const OP_CALL_PACKED: u32 = 6;
 
-/// Every op of ABI 1 that a frozen request vector shows, as `(op, name)` (op 6 has none yet:
-/// go/bridge/packed_test.go pins its bytes).
-pub const OPS: [(u32, &str); 5] = [
+/// Every op of ABI 1, as `(op, name)`.
+pub const OPS: [(u32, &str); 6] = [
     (OP_CALL, "call"),
     (OP_RELEASE, "release"),
     (OP_CANCEL, "cancel"),
     (OP_ERROR_IS, "error_is"),
     (OP_ERROR_VALUE, "error_value"),
+    (OP_CALL_PACKED, "call_packed"),
 ];
 
 /// Which function a request calls.

@@ -339,6 +339,10 @@ pub(crate) fn write_value_within(
             write_tagged(out, tag, |p| write_value_within(p, v, inner))?;
         }
         Value::Object(id, key) => write_object(out, *id, key),
+        Value::Packed(kind, data) => {
+            write_packed_header(out, *kind, data.len());
+            out.extend_from_slice(data);
+        }
     }
     Ok(())
 }

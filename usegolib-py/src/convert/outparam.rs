@@ -282,11 +282,24 @@ pub(super) fn encode_numbers(
     elem: &Converter,
 ) -> Result<(), ArgError> {
     let wire = format!("[]{}", scalar_wire(elem).unwrap_or_default());
-    let mut payload = Vec::with_capacity(buf.len_bytes() + 32);
-    write_array_len(&mut payload, 2);
-    write_str(&mut payload, wire.as_bytes());
-    numbuf::encode_from(&mut payload, kind, obj, &buf)?;
-    write_out_slot(out, &payload);
+    // [wire, packed array], written in place: its length is known before its bytes.
+    let mut head = Vec::with_capacity(32);
+    write_array_len(&mut head, 2);
+    write_str(&mut head, wire.as_bytes());
+    let start = head.len();
+    usegolib_abi::write_packed_header(&mut head, kind, buf.len_bytes());
+    let packed_head = head.len() - start;
+    head.truncate(start);
+    let payload = head.len() + packed_head + buf.len_bytes();
+    usegolib_abi::write_ext_header(out, usegolib_abi::EXT_OUT as i8, payload);
+    out.extend_from_slice(&head);
+    let at = out.len();
+    numbuf::encode_from(out, kind, obj, &buf)?;
+    if out.len() - at != packed_head + buf.len_bytes() {
+        return Err(ArgError::Type(
+            "the buffer changed size during the call".into(),
+        ));
+    }
     enc.outs.push(Out::Numbers { buf, kind });
     Ok(())
 }
