@@ -31,6 +31,7 @@ virtualenv (target/peer-venv, created here when missing) and is driven through
 from __future__ import annotations
 
 import argparse
+import array
 import io
 import json
 import operator
@@ -164,10 +165,14 @@ def measure_ours(counts: dict[str, int]) -> dict:
         if type(got) is not bytes or got != p:
             raise AssertionError(f"Echo of {len(p)} bytes returned {type(got).__name__} != input")
 
-    r = _timing.interleaved([(sum_, (xs,), counts["sum"]), (sum, (xs,), counts["sum"])])
-    out["sum_ns"], out["floor_sum_ns"] = r
-    if sum_(xs) != sum(xs):
-        raise AssertionError(f"Sum = {sum_(xs)!r}, want {sum(xs)}")
+    # Sum of a list, and of the same numbers in an array('q') (a buffer: packed, docs/abi.md
+    # 8.10), against Python's sum() over the list, in the same rounds.
+    packed = array.array("q", xs)
+    n = counts["sum"]
+    r = _timing.interleaved([(sum_, (xs,), n), (sum_, (packed,), n), (sum, (xs,), n)])
+    out["sum_ns"], out["sum_array_ns"], out["floor_sum_ns"] = r
+    if sum_(xs) != sum(xs) or sum_(packed) != sum(xs):
+        raise AssertionError(f"Sum = {sum_(xs)!r}, {sum_(packed)!r}, want {sum(xs)}")
 
     point = b.Point(x=1, y=2, tags=["a", "b"], label="p")
     as_dict = {"x": 1, "y": 2, "tags": ["a", "b"], "label": "p"}
@@ -430,17 +435,17 @@ def _within(a: float | None, b: float | None, k: float) -> bool:
     return a is not None and b is not None and a <= k * b
 
 
+def _round_ratios(d: dict, key: str, floor: str) -> float | None:
+    """The median of the per-round ratios of d[key] to d[floor] (measured interleaved)."""
+    a, b = d.get(key), d.get(floor)
+    if not a or not b:
+        return None
+    return _timing.median([x / y for x, y in zip(a, b, strict=True)])
+
+
 def _med(d: dict, key: str, scale: float = 1.0) -> float | None:
     xs = d.get(key)
     return _timing.median(xs) * scale if xs else None
-
-
-def _median_ratio(d: dict, num: str, den: str) -> float | None:
-    """The median over rounds of d[num][i] / d[den][i] (both measured in round i)."""
-    xs, ys = d.get(num), d.get(den)
-    if not xs or not ys or len(xs) != len(ys) or not all(ys):
-        return None
-    return _timing.median([x / y for x, y in zip(xs, ys, strict=True)])
 
 
 def build_rows(ours: dict, peer: dict) -> list[Row]:
@@ -487,7 +492,7 @@ def build_rows(ours: dict, peer: dict) -> list[Row]:
         if k != "1k":
             # The call's cost in copies of its payload (docs/adr/0027): per round, its time over
             # one memcpy of the payload measured in the same round; the median of those.
-            copies = _median_ratio(ours, f"echo_{k}_ns", f"memcpy_{k}_ns")
+            copies = _round_ratios(ours, f"echo_{k}_ns", f"memcpy_{k}_ns")
             rows.append(
                 Row(
                     f"  same, in memcpys of {label}",
@@ -500,18 +505,23 @@ def build_rows(ours: dict, peer: dict) -> list[Row]:
                     peer_none="-",
                 )
             )
-    s = _med(ours, "sum_ns", us)
-    rows.append(
-        Row(
-            "Sum of 1000 ints",
-            "us",
-            s,
-            _med(ours, "floor_sum_ns", us),
-            _med(peer, "sum_ns", us),
-            "<= 25 us",
-            _yes(s is not None and s <= 25),
+    # Sum rows (issue 11 item 2): the median of per-round ratios to sum() over the list.
+    for key, label, k in (
+        ("sum_ns", "Sum of a list of 1000 ints", 4.0),
+        ("sum_array_ns", "Sum of array('q') of 1000 ints", 0.5),
+    ):
+        per_round = _round_ratios(ours, key, "floor_sum_ns")
+        rows.append(
+            Row(
+                f"{label} (ratio {_fmt(per_round, 'x')})",
+                "us",
+                _med(ours, key, us),
+                _med(ours, "floor_sum_ns", us),
+                _med(peer, "sum_ns", us) if key == "sum_ns" else None,
+                f"<= {k:g}x sum(list)",
+                _yes(per_round is not None and per_round <= k),
+            )
         )
-    )
     st = _med(ours, "struct_ns", us)
     rows.append(
         Row(
@@ -736,7 +746,10 @@ def print_notes(ours: dict, peer: dict, missing: dict[str, str], args, counts, p
         "measured interleaved: the ratio is what a raised Go error costs over a plain call (its "
         "chain is not asked for; no target). "
         "Sum: Python's own `sum(list)` over the same "
-        "1000 ints (no Go at all). r.Int(): its floor column is AddInt(1, 2) measured "
+        "1000 ints (no Go at all), measured interleaved with Sum of the list and Sum of an "
+        "array('q') of the same ints (a writable buffer: an in/out buffer, sent and written back "
+        "packed, docs/abi.md 8.10); the ratio in the case is the median of per-round ratios. "
+        "r.Int(): its floor column is AddInt(1, 2) measured "
         "interleaved with it; r is gjson's Result shape (3 fields), sent by value each call. "
         "Callback: its floor column is AddInt(1, 2) measured "
         "interleaved with it (the target is 3x that); the next row's floor is the sum, measured in "

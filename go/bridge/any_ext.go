@@ -443,6 +443,10 @@ func (d *Decoder) extValue(depth int) (any, error) {
 			return nil, fmt.Errorf("malformed Go object (ext type 7): expected an 8-byte id")
 		}
 		return Object{binary.BigEndian.Uint64(p), string(p[8:])}, nil
+	case typ == extPacked:
+		sub := Decoder{buf: d.buf, off: start}
+		kind, data, _, err := sub.packed()
+		return Packed{Kind: kind, Data: append([]byte{}, data...)}, err
 	case typ == extTagged:
 		if d.nest >= MaxDepth {
 			return nil, errDepth
@@ -478,6 +482,10 @@ func (e *Encoder) extValue(v any, depth int) (ok bool, err error) {
 		e.Buf = binary.BigEndian.AppendUint64(e.Buf, x.ID)
 		e.Buf = append(e.Buf, x.Key...)
 		e.extAround(extObject, start)
+		return true, nil
+	case Packed:
+		e.extHeader(extPacked, 1+len(x.Data))
+		e.Buf = append(append(e.Buf, x.Kind), x.Data...)
 		return true, nil
 	case Tagged:
 		start := e.tag(x.Tag)

@@ -23,6 +23,9 @@ type Decoder struct {
 	// nest counts the ext 6 payloads (tagged values inside `any`) this Decoder reads inside:
 	// each is validated on its own, so their nesting is bounded here (MaxDepth).
 	nest int
+	// pack is set for an op 6 request: results that are slices of numbers are written packed
+	// (packed.go).
+	pack bool
 }
 
 // NewDecoder returns a Decoder reading buf from its start. Serve does not need it; it is for

@@ -137,7 +137,7 @@ func (b *Bridge) Serve(req, buf []byte) (reply []byte) {
 	}
 	fn = f
 	// The reply prefix [0, is written here; Call writes the result.
-	e, err := f.Call(Decoder{buf: req, off: h.args}, Encoder{append(buf[:0], mFixArray|2, 0), 2})
+	e, err := f.Call(Decoder{buf: req, off: h.args, pack: h.pack}, Encoder{append(buf[:0], mFixArray|2, 0), 2})
 	if err != nil {
 		return failedCall(buf, f, err)
 	}
@@ -257,11 +257,14 @@ type header struct {
 	cancel bool
 	// errOp is opErrorIs or opErrorValue for ops 4 and 5 (error_chain.go), else 0.
 	errOp uint64
+	// pack is true for op 6: a call whose results that are slices of numbers are written
+	// packed (packed.go).
+	pack  bool
 	nargs int
 	args  int // offset of the first argument
 }
 
-// fastHeader recognises the common request [1, 0, target, [args...]] whose target is a uint id
+// fastHeader recognises the common request [1, 0 or 6, target, [args...]] whose target is a uint id
 // of at most 2 bytes or a str name shorter than 256 bytes, and whose arguments hold no array or
 // map (scalars, str, bin and ext, which validate accepts as such), and parses its header. It returns ok only when the whole
 // request is well formed by the rules of validate (a 4-element array, declared lengths within
@@ -271,9 +274,10 @@ type header struct {
 // reply; the fast path never decides a failure.
 func fastHeader(req []byte, h *header) bool {
 	// 94 01 00, the target and the args header take at least 5 bytes.
-	if len(req) < 5 || len(req) > MaxMessageBytes || req[0] != mFixArray|4 || req[1] != ABIVersion || req[2] != 0 {
+	if len(req) < 5 || len(req) > MaxMessageBytes || req[0] != mFixArray|4 || req[1] != ABIVersion || (req[2] != 0 && req[2] != opCallPacked) {
 		return false
 	}
+	h.pack = req[2] == opCallPacked
 	off := 4
 	switch m := req[3]; {
 	case m <= 0x7f:
@@ -366,7 +370,7 @@ func parseHeader(req []byte, h *header) *failure {
 	if err != nil {
 		return malformed(at, "op must be a uint: "+err.Error())
 	}
-	if op != 0 && op != opRelease && op != opCancel && op != opErrorIs && op != opErrorValue {
+	if op != 0 && op != opRelease && op != opCancel && op != opErrorIs && op != opErrorValue && op != opCallPacked {
 		return &failure{
 			kind:    "unsupported_op",
 			message: fmt.Sprintf("op %d is not supported: ABI %d bridges know op 0 (call a function) and op 2 (release a handle)", op, ABIVersion),
@@ -375,6 +379,7 @@ func parseHeader(req []byte, h *header) *failure {
 	}
 	h.release = op == opRelease
 	h.cancel = op == opCancel
+	h.pack = op == opCallPacked
 	if op == opErrorIs || op == opErrorValue {
 		h.errOp = op
 	}

@@ -82,6 +82,13 @@ func handleSeeds() map[string][]byte {
 		"release_with_args":   encodeRequest(1, 2, 1, 1),
 		"release_by_name":     encodeRequest(1, 2, "x"),
 		"handle_argument":     hexBytes("94 01 00 00 92 d7 01 00 00 00 00 00 00 00 01 01"),
+		// Packed arrays of numbers (ext type 8, docs/abi.md section 8.10), and op 6.
+		"cumsum_packed":        append(hexBytes("94 01 00"), append([]byte{byte(testIDs["Cumsum"]), 0x91}, packedBytes('q', le64(1, -2, 3))...)...),
+		"cumsum_packed_op6":    append(hexBytes("94 01 06"), append([]byte{byte(testIDs["Cumsum"]), 0x91}, packedBytes('q', le64(1, 2))...)...),
+		"cumsum_array_op6":     append(hexBytes("94 01 06"), byte(testIDs["Cumsum"]), 0x91, 0x92, 0x01, 0x02),
+		"cumsum_packed_float":  append(hexBytes("94 01 00"), append([]byte{byte(testIDs["Cumsum"]), 0x91}, packedBytes('d', le64(1))...)...),
+		"cumsum_packed_ragged": append(hexBytes("94 01 00"), append([]byte{byte(testIDs["Cumsum"]), 0x91}, packedBytes('q', []byte{1, 2, 3})...)...),
+		"cumsum_packed_empty":  append(hexBytes("94 01 00"), byte(testIDs["Cumsum"]), 0x91, 0xc7, 0x00, 0x08),
 	}
 	return s
 }

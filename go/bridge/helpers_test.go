@@ -281,6 +281,39 @@ var testFuncs = []Func{
 			e.Nil()
 			return e, nil
 		}},
+	// Cumsum reads a []int64 as the generated decoders do (a packed array or an array) and
+	// writes its running sums packed when the request asked (op 6), as generated adapters do.
+	{Name: "example.com/calc.Cumsum", Params: []Param{{"xs", "[]int64"}},
+		Call: func(d Decoder, e Encoder) (Encoder, error) {
+			xs, ok, err := DecodePacked[int64](&d, 'q')
+			if err != nil {
+				return e, ArgError(0, err)
+			}
+			if !ok {
+				n, _, err := d.ListLen()
+				if err != nil {
+					return e, ArgError(0, err)
+				}
+				xs = make([]int64, n)
+				for i := range xs {
+					if xs[i], err = d.Int(64); err != nil {
+						return e, ArgError(0, ElemError(i, err))
+					}
+				}
+			}
+			for i := 1; i < len(xs); i++ {
+				xs[i] += xs[i-1]
+			}
+			if d.PackResults() {
+				EncodePacked(&e, 'q', xs)
+			} else {
+				e.ListLen(len(xs))
+				for _, x := range xs {
+					e.Int(x)
+				}
+			}
+			return e, nil
+		}},
 }
 
 // Function ids of testFuncs, by name without the package path.

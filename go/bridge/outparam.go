@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
@@ -188,27 +189,45 @@ func DecodeBytesArg(d *Decoder, outs *Outs, arg int) ([]byte, error) {
 }
 
 // DecodeSliceArg reads argument arg of a slice parameter of fixed-width numbers, of wire type
-// wire ("[]int32"): an out slot [wire, array] gives the slice dec reads from the array, whose
-// elements after the call (within its length) enc writes into outs; any other value is read by
-// dec.
-func DecodeSliceArg[S any](d *Decoder, outs *Outs, arg int, wire string, dec func(*Decoder) (S, error), enc func(*Encoder, S, int) error) (S, error) {
-	var zero S
+// wire ("[]int32") and packed kind byte kind ('i', docs/abi.md section 8.10): an out slot
+// [wire, array] gives the slice dec reads from the array (or packed array), whose elements after
+// the call (within its length) enc writes into outs, packed when the initial value was; any
+// other value is read by dec.
+func DecodeSliceArg[S ~[]T, T Number](d *Decoder, outs *Outs, arg int, wire string, kind byte, dec func(*Decoder) (S, error), enc func(*Encoder, S, int) error) (S, error) {
 	what, init, ok, err := d.outSlot()
 	if err != nil {
-		return zero, err
+		return nil, err
 	}
 	if !ok {
 		return dec(d)
 	}
 	if what != wire {
-		return zero, fmt.Errorf("an in/out buffer for a %s parameter must be [%q, array], got wire type %q", wire, wire, what)
+		return nil, fmt.Errorf("an in/out buffer for a %s parameter must be [%q, array], got wire type %q", wire, wire, what)
 	}
+	peek := init
+	_, sent, packed, _ := peek.packed() // the initial elements, in the request
 	s, err := dec(&init)
 	if err != nil {
-		return zero, fmt.Errorf("an in/out buffer: %w", err)
+		return nil, fmt.Errorf("an in/out buffer: %w", err)
 	}
-	outs.add(arg, func(e *Encoder, depth int) error { return enc(e, s, depth) })
+	if packed {
+		// Packed back; nil when Go left every element as it was (docs/abi.md section 8.10).
+		outs.add(arg, func(e *Encoder, _ int) error { encodeChanged(e, kind, s, sent); return nil })
+	} else {
+		outs.add(arg, func(e *Encoder, depth int) error { return enc(e, s, depth) })
+	}
 	return s, nil
+}
+
+// encodeChanged writes s, the final value of a packed in/out buffer whose initial elements
+// were sent: packed, or nil when its bytes are the ones sent.
+func encodeChanged[S ~[]T, T Number](e *Encoder, kind byte, s S, sent []byte) {
+	start := len(e.Buf)
+	EncodePacked(e, kind, s)
+	if end := len(e.Buf); end-len(sent) > start && bytes.Equal(e.Buf[end-len(sent):], sent) {
+		e.Buf = e.Buf[:start]
+		e.Nil()
+	}
 }
 
 // DecodePointerArg reads argument arg of a *T parameter (T not a handle type), whose pointee

@@ -9,7 +9,8 @@ import (
 // Value reads any value generically: nil, bool, int64 (uint64 for values above
 // math.MaxInt64), float32 (ca), float64 (cb), string (str), []byte (bin), []any (array),
 // map[string]any (map with str keys), HandleID (ext type 1 with 8 bytes), and the ext values
-// of `any` as the wire says them: Timestamp (ext -1), Tagged (ext 6) and Object (ext 7). Other ext types,
+// of `any` as the wire says them: Timestamp (ext -1), Tagged (ext 6) and Object (ext 7), and
+// Packed (ext 8, docs/abi.md section 8.10). Other ext types,
 // non-str map keys, duplicate keys and nesting deeper than MaxDepth are errors. Generated code
 // reads `any` arguments with Any instead; Value serves error details, tools and tests.
 func (d *Decoder) Value() (any, error) { return d.value(1, true) }

@@ -54,11 +54,11 @@ type vector struct {
 
 // typed is a typed value of the vector format: {"int": "-128"}, {"list": [...]}, ...
 type typed struct {
-	kind string   // nil, bool, int, f32, f64, str, bin, list, map, handle
+	kind string   // nil, bool, int, f32, f64, str, bin, list, map, handle, packed
 	b    bool     // bool
 	i    *big.Int // int, handle
-	bits uint64   // f32, f64
-	raw  []byte   // str (and str_hex), bin
+	bits uint64   // f32, f64; the kind byte of packed
+	raw  []byte   // str (and str_hex), bin, packed (its elements)
 	list []typed  // list; map values
 	keys []string // map keys, in order
 }
@@ -91,6 +91,13 @@ func parseTyped(raw json.RawMessage) (typed, error) {
 				t.list = append(t.list, et)
 			}
 			return t, nil
+		case "packed": // docs/abi.md section 8.10: {"kind": "q", "hex": "..."}
+			var p struct{ Kind, Hex string }
+			if err := json.Unmarshal(v, &p); err != nil || len(p.Kind) != 1 {
+				return typed{}, fmt.Errorf("packed %s: want {kind, hex} (%v)", v, err)
+			}
+			b, err := hex.DecodeString(p.Hex)
+			return typed{kind: k, raw: b, bits: uint64(p.Kind[0])}, err // bits: the kind byte
 		case "map":
 			var entries [][]json.RawMessage
 			if err := json.Unmarshal(v, &entries); err != nil {
@@ -170,6 +177,8 @@ func (t typed) toAny() any {
 		return out
 	case "handle":
 		return HandleID(t.i.Uint64())
+	case "packed":
+		return Packed{Kind: byte(t.bits), Data: append([]byte{}, t.raw...)}
 	}
 	return nil
 }
@@ -257,6 +266,10 @@ func (t typed) match(got any) error {
 		if h, ok := got.(HandleID); !ok || uint64(h) != t.i.Uint64() {
 			return mismatch
 		}
+	case "packed":
+		if p, ok := got.(Packed); !ok || uint64(p.Kind) != t.bits || !bytes.Equal(p.Data, t.raw) {
+			return mismatch
+		}
 	}
 	return nil
 }
@@ -295,6 +308,9 @@ func (t typed) encode(e *Encoder) {
 		}
 	case "handle":
 		e.Handle(t.i.Uint64())
+	case "packed":
+		e.extHeader(extPacked, 1+len(t.raw))
+		e.Buf = append(append(e.Buf, byte(t.bits)), t.raw...)
 	}
 }
 
@@ -477,7 +493,10 @@ func checkRequestVector(v *vector, msg []byte) error {
 	if h.errOp != 0 {
 		op = h.errOp
 	}
-	knownOp := rq.Op == 0 || rq.Op == opRelease || rq.Op == opCancel || rq.Op == opErrorIs || rq.Op == opErrorValue
+	if h.pack {
+		op = opCallPacked
+	}
+	knownOp := rq.Op == 0 || rq.Op == opRelease || rq.Op == opCancel || rq.Op == opErrorIs || rq.Op == opErrorValue || rq.Op == opCallPacked
 	if rq.ABI != ABIVersion || !knownOp {
 		// parseHeader stops at abi_version, or at unsupported_op for an op ABI 1 lacks.
 		want, got := "abi_version", rq.ABI

@@ -345,6 +345,13 @@ func (g *goGen) adapter(id int, alias, pkgPath string, f *scan.Func) {
 	}
 	result := func(i int) {
 		stmt, fails := g.encode(&f.Results[i].Type, rs[i], "&e", depth)
+		if k := packedKind(&f.Results[i].Type); k != 0 {
+			// Packed when the host asked (op 6, docs/abi.md section 8.10).
+			g.p("if d.PackResults() {")
+			g.p("bridge.EncodePacked(&e, '%c', %s)", k, rs[i])
+			g.p("} else {")
+			defer g.p("}")
+		}
 		if !fails {
 			g.p("%s", stmt)
 			return
@@ -420,8 +427,8 @@ func (g *goGen) sliceArg(t *scan.Type, i int) string {
 	goType := g.spell(t.Canon)
 	call, conv := g.decode(t, "d")
 	enc := g.encodeReturn(t, "v")
-	return fmt.Sprintf("bridge.DecodeSliceArg(&d, &outs, %d, %s, func(d *bridge.Decoder) (%s, error) {\nv, err := %s\nreturn %s, err\n}, func(e *bridge.Encoder, v %s, depth int) error {\n%s\n})",
-		i, strconv.Quote(t.Wire), goType, call, conv("v"), goType, enc)
+	return fmt.Sprintf("bridge.DecodeSliceArg(&d, &outs, %d, %s, '%c', func(d *bridge.Decoder) (%s, error) {\nv, err := %s\nreturn %s, err\n}, func(e *bridge.Encoder, v %s, depth int) error {\n%s\n})",
+		i, strconv.Quote(t.Wire), packedKind(t), goType, call, conv("v"), goType, enc)
 }
 
 // pointerArg is the call that reads argument i, a *T, as plain value or Ref of T

@@ -49,6 +49,11 @@ func sliceDecoder(g *goGen, t *scan.Type, h *helperWriter, fn, goType string) {
 	call, conv := g.decode(t.Elem, "d")
 	h.w("// %s reads a %s; nil gives a nil slice.", fn, goType)
 	h.w("func %s(d *bridge.Decoder) (%s, error) {", fn, goType)
+	if k := packedKind(t); k != 0 {
+		h.w("if s, ok, err := bridge.DecodePacked[%s](d, '%c'); ok || err != nil {", g.spell(t.Elem.Canon), k)
+		h.w("return s, err")
+		h.w("}")
+	}
 	h.w("n, isNil, err := d.ListLen()")
 	h.w("if err != nil || isNil {")
 	h.w("return nil, err")
@@ -63,6 +68,38 @@ func sliceDecoder(g *goGen, t *scan.Type, h *helperWriter, fn, goType string) {
 	h.w("}")
 	h.w("return s, nil")
 	h.w("}")
+}
+
+// packedKind is the kind byte of a packed array (docs/abi.md section 8.10) of the slice t:
+// the letter of Python's struct module for its element's fixed width, 0 when t is not a slice
+// of fixed-width numbers (int and uint are 64-bit here; uintptr never reaches a slice).
+func packedKind(t *scan.Type) byte {
+	if t.Kind != scan.Slice || t.Elem.Kind != scan.Basic {
+		return 0
+	}
+	switch t.Elem.Under {
+	case "int8":
+		return 'b'
+	case "int16":
+		return 'h'
+	case "int32":
+		return 'i'
+	case "int64", "int":
+		return 'q'
+	case "uint8":
+		return 'B'
+	case "uint16":
+		return 'H'
+	case "uint32":
+		return 'I'
+	case "uint64", "uint":
+		return 'Q'
+	case "float32":
+		return 'f'
+	case "float64":
+		return 'd'
+	}
+	return 0
 }
 
 // listEncoder writes the enc_ helper of a slice or an array.

@@ -202,12 +202,16 @@ class GoFunction:
     def generic(self) -> tuple[str, list[str]] | None: ...
     def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
     def __get__(self, obj: Any, owner: Any = None, /) -> Any: ...
+    def with_result(self, form: Literal["array", "memoryview", "list"]) -> GoFunction:
+        """The same function, its results that are slices of fixed-width numbers as an
+        array.array or a read-only memoryview (docs/abi.md section 8.10)."""
 
 class GoMethod:
     __func__: GoFunction
     __self__: GoObject
     __signature__: inspect.Signature  # the method's, without self
     def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
+    def with_result(self, form: Literal["array", "memoryview", "list"]) -> GoMethod: ...
 
 class HandleToken:
     """The internal token that lets only the binding create Go objects."""

@@ -36,13 +36,18 @@ pub const OP_ERROR_IS: u32 = 4;
 /// an error's handle asks for its concrete value (reply `[0, handle]`); args `[]`.
 pub const OP_ERROR_VALUE: u32 = 5;
 
+/// Op 6: call a function as op 0 does, its results that are slices of fixed-width numbers
+/// written as packed arrays (ext type 8, docs/abi.md section 8.10).
+pub const OP_CALL_PACKED: u32 = 6;
+
 /// Every op of ABI 1, as `(op, name)`.
-pub const OPS: [(u32, &str); 5] = [
+pub const OPS: [(u32, &str); 6] = [
     (OP_CALL, "call"),
     (OP_RELEASE, "release"),
     (OP_CANCEL, "cancel"),
     (OP_ERROR_IS, "error_is"),
     (OP_ERROR_VALUE, "error_value"),
+    (OP_CALL_PACKED, "call_packed"),
 ];
 
 /// Which function a request calls.

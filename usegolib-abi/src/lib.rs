@@ -22,8 +22,8 @@ mod write;
 pub use envelope::{
     decode_reply, decode_request, encode_reply, encode_request, read_error_body, reply_body,
     reply_parts, write_request_header, ErrorKind, ErrorReply, Reply, Request, Target,
-    ARG_MAX_DEPTH, DETAIL_MAX_DEPTH, OPS, OP_CALL, OP_CANCEL, OP_ERROR_IS, OP_ERROR_VALUE,
-    OP_RELEASE, RESULT_MAX_DEPTH,
+    ARG_MAX_DEPTH, DETAIL_MAX_DEPTH, OPS, OP_CALL, OP_CALL_PACKED, OP_CANCEL, OP_ERROR_IS,
+    OP_ERROR_VALUE, OP_RELEASE, RESULT_MAX_DEPTH,
 };
 pub use error::{DecodeError, EncodeError, LimitKind};
 pub use read::{decode_value, timestamp, validate, Limits, Reader, Token};
@@ -33,9 +33,10 @@ pub use types::{
 };
 pub use value::Value;
 pub use write::{
-    write_array_len, write_bin, write_bool, write_context, write_ext_with, write_f32, write_f64,
-    write_handle, write_int, write_map_len, write_nil, write_object, write_out_slot, write_str,
-    write_tagged, write_timestamp, write_uint, write_value, EXT_OBJECT, EXT_OUT, EXT_TAGGED,
+    packed_payload, packed_size, write_array_len, write_bin, write_bool, write_context,
+    write_ext_header, write_ext_with, write_f32, write_f64, write_handle, write_int, write_map_len,
+    write_nil, write_object, write_out_slot, write_packed_header, write_str, write_tagged,
+    write_timestamp, write_uint, write_value, EXT_OBJECT, EXT_OUT, EXT_PACKED, EXT_TAGGED,
     EXT_TIMESTAMP,
 };
 

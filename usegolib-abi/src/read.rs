@@ -494,10 +494,16 @@ impl<'a> Reader<'a> {
                 };
                 Value::Object(u64::from_be_bytes(id.try_into().unwrap_or_default()), key)
             }
+            Token::Ext(crate::write::EXT_PACKED, data) => {
+                match crate::write::packed_payload(data) {
+                    Ok((kind, elems)) => Value::Packed(kind, elems.to_vec()),
+                    Err(reason) => return Err(DecodeError::malformed(at, reason)),
+                }
+            }
             Token::Ext(..) => return Err(DecodeError::malformed(
                 at,
                 "an ext value other than a handle (type 1, 8 bytes), a timestamp (-1), a tagged \
-                     value (6) or a Go object (7)",
+                     value (6), a Go object (7) or a packed array (8)",
             )),
         })
     }

@@ -47,6 +47,9 @@ pub enum Value {
     Tagged(String, Box<Value>),
     /// Inside `any` results: a Go object (ext type 7): a handle id and the key of its Go type.
     Object(u64, String),
+    /// A packed array of numbers (ext type 8, docs/abi.md section 8.10): the kind byte (`b h i
+    /// q B H I Q f d`) and the elements' little-endian bytes (a whole number of them).
+    Packed(u8, Vec<u8>),
 }
 
 impl Value {
@@ -118,6 +121,7 @@ impl Value {
             Value::Timestamp { .. } => "timestamp",
             Value::Tagged(..) => "tagged value",
             Value::Object(..) => "Go object",
+            Value::Packed(..) => "packed array",
         }
     }
 }
@@ -141,6 +145,7 @@ fn scalar_eq(a: &Value, b: &Value) -> bool {
         (Handle(a), Handle(b)) => a == b,
         (Timestamp { secs: a, nanos: x }, Timestamp { secs: b, nanos: y }) => a == b && x == y,
         (Object(a, x), Object(b, y)) => a == b && x == y,
+        (Packed(a, x), Packed(b, y)) => a == b && x == y,
         _ => false,
     }
 }
@@ -267,6 +272,11 @@ impl fmt::Debug for DebugAt<'_> {
                 .field(&DebugAt(x, depth + 1))
                 .finish(),
             Value::Object(id, key) => f.debug_tuple("Object").field(id).field(key).finish(),
+            Value::Packed(kind, data) => f
+                .debug_tuple("Packed")
+                .field(&char::from(*kind))
+                .field(data)
+                .finish(),
         }
     }
 }

@@ -158,9 +158,7 @@ pub const EXT_TIMESTAMP: i8 = -1;
 
 /// Writes an ext value of type `typ` with the shortest header.
 pub fn write_ext(out: &mut Vec<u8>, typ: i8, payload: &[u8]) {
-    let mut hdr = [0u8; EXT_HEADER_MAX];
-    let h = ext_header(&mut hdr, typ, payload.len());
-    out.extend_from_slice(&hdr[..h]);
+    write_ext_header(out, typ, payload.len());
     out.extend_from_slice(payload);
 }
 
@@ -220,6 +218,62 @@ pub fn write_ext_with<E>(
     }
     out[start..start + h].copy_from_slice(&hdr[..h]);
     Ok(())
+}
+
+/// Writes the shortest header of an ext value of type `typ` whose payload, `n` bytes, the
+/// caller writes next (fixext for 1, 2, 4, 8 and 16 bytes).
+pub fn write_ext_header(out: &mut Vec<u8>, typ: i8, n: usize) {
+    let mut hdr = [0u8; EXT_HEADER_MAX];
+    let h = ext_header(&mut hdr, typ, n);
+    out.extend_from_slice(&hdr[..h]);
+}
+
+/// The ext type of a packed array of numbers (docs/abi.md section 8.10): a kind byte, then the
+/// elements as little-endian fixed-width values.
+pub const EXT_PACKED: i8 = 8;
+
+/// The element size of a packed array's kind byte (the letters of Python's `struct` module
+/// with standard sizes: `b h i q` signed, `B H I Q` unsigned, `f d` floats), None for any
+/// other byte.
+pub fn packed_size(kind: u8) -> Option<usize> {
+    Some(match kind {
+        b'b' | b'B' => 1,
+        b'h' | b'H' => 2,
+        b'i' | b'I' | b'f' => 4,
+        b'q' | b'Q' | b'd' => 8,
+        _ => return None,
+    })
+}
+
+/// Writes the header of a packed array of kind `kind` holding `len` bytes of elements, and its
+/// kind byte: the caller then writes the `len` bytes (docs/abi.md section 8.10).
+pub fn write_packed_header(out: &mut Vec<u8>, kind: u8, len: usize) {
+    write_ext_header(out, EXT_PACKED, len + 1);
+    out.push(kind);
+}
+
+/// Reads the payload of a packed array (ext type 8): its kind byte and element bytes, checked
+/// (a known kind, a whole number of elements).
+///
+/// # Errors
+///
+/// A message naming what is wrong.
+pub fn packed_payload(payload: &[u8]) -> Result<(u8, &[u8]), String> {
+    let Some((&kind, data)) = payload.split_first() else {
+        return Err("malformed packed array (ext type 8): no kind byte".into());
+    };
+    let Some(size) = packed_size(kind) else {
+        return Err(format!(
+            "malformed packed array (ext type 8): unknown kind byte 0x{kind:02x}"
+        ));
+    };
+    if data.len() % size != 0 {
+        return Err(format!(
+            "malformed packed array (ext type 8): {} bytes is not a whole number of {size}-byte elements",
+            data.len()
+        ));
+    }
+    Ok((kind, data))
 }
 
 /// Writes a time at UTC offset 0 as MessagePack's timestamp (ext type -1), in its shortest
@@ -334,6 +388,10 @@ pub(crate) fn write_value_within(
             write_tagged(out, tag, |p| write_value_within(p, v, inner))?;
         }
         Value::Object(id, key) => write_object(out, *id, key),
+        Value::Packed(kind, data) => {
+            write_packed_header(out, *kind, data.len());
+            out.extend_from_slice(data);
+        }
     }
     Ok(())
 }

@@ -45,6 +45,10 @@ fn typed_to_value(j: &Json) -> Value {
         "list" => Value::List(v.as_array().unwrap().iter().map(typed_to_value).collect()),
         "map" => Value::Map(json_to_detail(v)),
         "handle" => Value::Handle(v.as_str().unwrap().parse().unwrap()),
+        "packed" => {
+            let kind = v["kind"].as_str().unwrap().as_bytes()[0];
+            Value::Packed(kind, hex::decode(v["hex"].as_str().unwrap()).unwrap())
+        }
         other => panic!("unknown typed value key {other}"),
     }
 }
@@ -69,6 +73,9 @@ fn value_to_typed(v: &Value) -> Json {
         Value::Timestamp { secs, nanos } => json!({"timestamp": [secs.to_string(), nanos]}),
         Value::Tagged(tag, v) => json!({"tagged": [tag, value_to_typed(v)]}),
         Value::Object(id, key) => json!({"object": [id.to_string(), key]}),
+        Value::Packed(kind, data) => {
+            json!({"packed": {"kind": char::from(*kind).to_string(), "hex": hex::encode(data)}})
+        }
     }
 }
 

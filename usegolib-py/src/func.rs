@@ -74,6 +74,30 @@ impl PyGoFunction {
         &self.ctx.module.functions()[self.sig.id]
     }
 
+    /// This function with its results that are slices of fixed-width numbers made `form`
+    /// objects (docs/abi.md section 8.10): "array" (`array.array`), "memoryview", or "list"
+    /// (the function as it is).
+    fn with_form(&self, form: &str) -> PyResult<PyGoFunction> {
+        let ctx = self.ctx.clone();
+        let Some(form) = crate::convert::numbuf::Form::parse(form)? else {
+            let sig = ctx.functions[self.sig.id].clone();
+            return Ok(PyGoFunction { ctx, sig });
+        };
+        let mut sig = Signature::new(&ctx.types, self.f());
+        if !sig.pack_results(form) {
+            return Err(PyTypeError::new_err(format!(
+                "{}() has no result that is a slice of fixed-width numbers: with_result(\"{}\") \
+                 changes nothing",
+                self.short_name(),
+                form.name()
+            )));
+        }
+        Ok(PyGoFunction {
+            ctx,
+            sig: Arc::new(sig),
+        })
+    }
+
     fn short_name(&self) -> String {
         let f = self.f();
         let pkg = f.package.rsplit('/').next().unwrap_or(&f.package);
@@ -519,6 +543,16 @@ impl PyGoFunction {
         self.invoke(py, None, args, kwargs)
     }
 
+    /// The same Go function whose results that are slices of fixed-width numbers come back as
+    /// `array.array` (`form="array"`) or a read-only `memoryview` (`form="memoryview"`), made
+    /// from Go's packed bytes with no Python object per element (`np.frombuffer` takes either
+    /// without a copy); `form="list"` is the function as it is. Keep the returned callable for
+    /// every call that wants that form.
+    #[pyo3(signature = (form))]
+    fn with_result(&self, form: &str) -> PyResult<PyGoFunction> {
+        self.with_form(form)
+    }
+
     /// As a class attribute: a method bound to the instance.
     fn __get__(
         slf: Py<Self>,
@@ -720,6 +754,16 @@ impl PyBoundMethod {
         self.func
             .get()
             .invoke(py, Some(self.recv.bind(py)), args, kwargs)
+    }
+
+    /// [`PyGoFunction::with_result`], bound to the same receiver.
+    #[pyo3(signature = (form))]
+    fn with_result(&self, py: Python<'_>, form: &str) -> PyResult<PyBoundMethod> {
+        let func = Py::new(py, self.func.get().with_form(form)?)?;
+        Ok(PyBoundMethod {
+            func,
+            recv: self.recv.clone_ref(py),
+        })
     }
 
     fn __repr__(&self, py: Python<'_>) -> String {

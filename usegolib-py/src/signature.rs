@@ -109,6 +109,33 @@ impl Signature {
         }
     }
 
+    /// Makes this signature ask for packed results (op 6, docs/abi.md section 8.10): each
+    /// result that is a slice of fixed-width numbers is made a `form` object. False, and nothing
+    /// changed, when there is no such result.
+    pub fn pack_results(&mut self, form: crate::convert::numbuf::Form) -> bool {
+        let mut any = false;
+        for p in &mut self.results {
+            let kind = match &p.conv {
+                Converter::List(e) => crate::convert::numbuf::kind_of(e),
+                Converter::Value(_, inner) => match &**inner {
+                    Converter::List(e) => crate::convert::numbuf::kind_of(e),
+                    _ => None,
+                },
+                _ => None,
+            };
+            if let Some(kind) = kind {
+                let plain = std::mem::replace(&mut p.conv, Converter::Any);
+                p.conv = Converter::Packed(form, kind, Box::new(plain));
+                any = true;
+            }
+        }
+        if any {
+            // 94 01 <op> ...: the op of write_request_header's header.
+            self.header[2] = usegolib_abi::OP_CALL_PACKED as u8;
+        }
+        any
+    }
+
     /// Whether the first parameter is a method's receiver.
     pub fn has_receiver(&self) -> bool {
         self.kind == FunctionKind::Method

@@ -39,6 +39,8 @@ pub(super) fn encode(out: &mut Vec<u8>, obj: &Bound<'_, PyAny>) -> Result<(), Ar
             write_nil(out);
             Ok(())
         }
+        // Any other buffer of uint8 items (a numpy uint8 array): docs/abi.md section 8.10.
+        None if super::numbuf::encode_bin(out, obj)? => Ok(()),
         None => Err(mismatch("bytes, bytearray or memoryview", obj)),
     }
 }

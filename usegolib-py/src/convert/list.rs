@@ -5,11 +5,11 @@ use std::sync::Arc;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
-use usegolib_abi::{write_array_len, write_int, write_nil, Reader, Token};
+use usegolib_abi::{write_array_len, write_int, write_nil, write_packed_header, Reader, Token};
 use usegolib_loader::GoModule;
 
 use super::int::{is_int, write_checked};
-use super::{bad_reply, malformed, Converter, Encoder};
+use super::{bad_reply, malformed, numbuf, Converter, Encoder};
 use crate::args::{changed, mismatch, ArgError};
 use crate::handle::PyGoObject;
 
@@ -34,8 +34,35 @@ pub(super) fn encode(
         let n = l.len();
         check(n)?;
         enc.open(obj)?;
-        write_array_len(out, n);
         let mut written = 0;
+        if let (Converter::Int(t), None) = (elem, len) {
+            if t.bits == 64 && t.signed {
+                // A list for []int64 (or []int) travels packed (docs/abi.md section 8.10): 8
+                // bytes per element, which Go copies without decoding a MessagePack int each.
+                write_packed_header(out, b'q', n * 8);
+                out.reserve(n * 8);
+                for (i, item) in l.iter().enumerate() {
+                    if !is_int(&item) {
+                        return Err(mismatch("int", &item).at(i, obj));
+                    }
+                    written += 1;
+                    match item.extract::<i64>() {
+                        Ok(v) => out.extend_from_slice(&v.to_le_bytes()),
+                        // Out of range: the error the array form gives.
+                        Err(_) => {
+                            write_checked(&mut Vec::new(), &item, *t).map_err(|e| e.at(i, obj))?;
+                            return Err(super::int::out_of_range(&item, *t).at(i, obj));
+                        }
+                    }
+                }
+                if written != n || l.len() != n {
+                    return Err(changed("list"));
+                }
+                enc.close();
+                return Ok(());
+            }
+        }
+        write_array_len(out, n);
         if let Converter::Int(t) = elem {
             // The common []int64 case, without the per-element dispatch: room for the largest
             // encoding of every element at once, and no range check where int64 is the range.
@@ -77,6 +104,12 @@ pub(super) fn encode(
     } else if obj.is_none() && len.is_none() {
         write_nil(out);
         Ok(())
+    } else if let Some(kind) = numbuf::kind_of(elem).filter(|_| len.is_none()) {
+        // A slice of numbers also takes a buffer of exactly its items (docs/abi.md 8.10).
+        if numbuf::encode_buffer(out, kind, obj)? {
+            return Ok(());
+        }
+        Err(mismatch("list, tuple or buffer of numbers", obj))
     } else {
         Err(mismatch("list or tuple", obj))
     }
@@ -99,6 +132,9 @@ pub(super) fn decode(
             Ok(list.into_any().unbind())
         }
         Token::Nil => Ok(PyList::empty(py).into_any().unbind()),
+        Token::Ext(usegolib_abi::EXT_PACKED, p) if numbuf::kind_of(elem).is_some() => {
+            numbuf::decode(py, p, numbuf::kind_of(elem).unwrap_or(b'q'), None)
+        }
         t => Err(bad_reply(format!("expected a list, got {t:?}"))),
     }
 }

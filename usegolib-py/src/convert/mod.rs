@@ -19,6 +19,7 @@ mod float;
 mod int;
 mod list;
 mod map;
+pub mod numbuf;
 mod object;
 mod outparam;
 mod pointer;
@@ -85,6 +86,10 @@ pub enum Converter {
     /// A parameter or result of a value type (docs/abi.md section 8.8): the underlying
     /// type's converter, its results made instances of the type's class.
     Value(Arc<ValueInfo>, Box<Converter>),
+    /// A result that is a slice of fixed-width numbers (the converter, a list's or a value
+    /// type's, and the kind byte of its elements), asked for packed (op 6) and made an
+    /// `array.array` or `memoryview` (docs/abi.md section 8.10, `GoFunction.with_result`).
+    Packed(numbuf::Form, u8, Box<Converter>),
 }
 
 /// The prepared info of a module's record and Go object types, by key: looked up only while
@@ -236,7 +241,7 @@ impl Converter {
             | Converter::Context
             | Converter::Writer
             | Converter::Error => py.None(),
-            Converter::Value(_, inner) => inner.zero(py)?,
+            Converter::Value(_, inner) | Converter::Packed(_, _, inner) => inner.zero(py)?,
         })
     }
 
@@ -281,6 +286,18 @@ impl Converter {
             }
             Converter::Error => error::decode(py, r, module),
             Converter::Value(v, inner) => value::decode(py, r, v, inner, module),
+            Converter::Packed(form, kind, inner) => {
+                let mut peek = r.clone();
+                if let Ok(Token::Ext(usegolib_abi::EXT_PACKED, p)) = peek.next_token() {
+                    *r = peek;
+                    return numbuf::decode(py, p, *kind, Some(*form));
+                }
+                let list = match &**inner {
+                    Converter::Value(_, plain) => plain.decode(py, r, module)?,
+                    plain => plain.decode(py, r, module)?,
+                };
+                numbuf::from_list(py, list, *kind, *form)
+            }
         }
     }
 
@@ -304,7 +321,9 @@ impl Converter {
             Converter::List(e) | Converter::Array(_, e) => list::closed(e, obj, depth),
             Converter::Map(e) => map::closed(e, obj, depth),
             Converter::Record(rec) => record::closed(rec, obj, depth),
-            Converter::Value(_, inner) => inner.closed_object(obj, depth),
+            Converter::Value(_, inner) | Converter::Packed(_, _, inner) => {
+                inner.closed_object(obj, depth)
+            }
             Converter::Bool
             | Converter::Int(_)
             | Converter::F32
@@ -341,6 +360,7 @@ impl Converter {
             Converter::Writer => any::annotation(py),
             Converter::Error => error::annotation(py),
             Converter::Value(v, inner) => value::annotation(py, v, inner),
+            Converter::Packed(form, ..) => numbuf::annotation(py, *form),
         }
     }
 
@@ -369,6 +389,7 @@ impl Converter {
             Converter::Writer => stream::WRITER_STUB.into(),
             Converter::Error => error::STUB.into(),
             Converter::Value(v, inner) => value::stub(v, inner, pkg, arg),
+            Converter::Packed(form, kind, _) => numbuf::stub(*form, *kind).into(),
         }
     }
 }
@@ -438,8 +459,8 @@ impl<'a> Encoder<'a> {
                     }
                 }
                 Converter::List(e) if !obj.is_instance_of::<pyo3::types::PyList>() => {
-                    if let Some((mv, code)) = outparam::numeric_buffer(obj, e)? {
-                        return outparam::encode_numbers(self, out, mv, code, e);
+                    if let Some((buf, kind)) = outparam::numeric_buffer(obj, e)? {
+                        return outparam::encode_numbers(self, out, obj, buf, kind, e);
                     }
                 }
                 _ => {}
@@ -492,7 +513,9 @@ impl<'a> Encoder<'a> {
             Converter::Error => Err(ArgError::Type(
                 "wire type error cannot be an argument".into(),
             )),
-            Converter::Value(_, inner) => self.value(out, inner, obj),
+            Converter::Value(_, inner) | Converter::Packed(_, _, inner) => {
+                self.value(out, inner, obj)
+            }
         }
     }
 }

@@ -6,6 +6,7 @@
 
 use std::sync::Arc;
 
+use pyo3::buffer::PyUntypedBuffer;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{
@@ -16,7 +17,9 @@ use usegolib_abi::{write_array_len, write_nil, write_out_slot, write_str, Reader
 use usegolib_loader::GoModule;
 
 use super::int::is_int;
-use super::{any, bad_reply, malformed, record, types_attr, Converter, Encoder, RecordInfo};
+use super::{
+    any, bad_reply, malformed, numbuf, record, types_attr, Converter, Encoder, RecordInfo,
+};
 use crate::args::{type_name, ArgError};
 
 /// `usegolib._types.Ref`.
@@ -31,13 +34,12 @@ pub enum Out {
         obj: Py<PyAny>,
         record: Option<Arc<RecordInfo>>,
     },
-    /// A buffer: a memoryview of it, held during the call (a bytearray cannot change size
-    /// meanwhile), written with the final values: bytes for a byte view (`typecode` None),
-    /// else a list of numbers, written as an `array.array` of that typecode.
-    Buffer {
-        view: Py<PyAny>,
-        typecode: Option<char>,
-    },
+    /// A byte buffer: a memoryview of it, held during the call (a bytearray cannot change
+    /// size meanwhile), written with the final bytes.
+    Buffer { view: Py<PyAny> },
+    /// A buffer of numbers of the packed kind `kind` (docs/abi.md section 8.10), held during
+    /// the call (its object cannot be resized meanwhile), written with the final values.
+    Numbers { buf: PyUntypedBuffer, kind: u8 },
 }
 
 /// Whether `obj` is a `usegolib.Ref`.
@@ -239,79 +241,68 @@ pub(super) fn encode_buffer(
         usegolib_abi::write_bin(out, bytes.as_bytes());
         Ok::<(), std::convert::Infallible>(())
     });
-    enc.outs.push(Out::Buffer {
-        view: mv.unbind(),
-        typecode: None,
-    });
+    enc.outs.push(Out::Buffer { view: mv.unbind() });
     Ok(())
 }
 
-/// The array typecode of a writable, C-contiguous buffer `obj` (an array.array or a
-/// memoryview) whose items are exactly the Go numbers of `elem`, for a slice parameter of
-/// fixed-width numbers; None when `obj` is no such buffer (it is then converted as usual).
-pub(super) fn numeric_buffer<'py>(
-    obj: &Bound<'py, PyAny>,
+/// The buffer of `obj` when it is an in/out buffer for a slice parameter of fixed-width numbers
+/// `elem` (docs/abi.md section 8.6): an array.array or a memoryview, writable, C-contiguous,
+/// one-dimensional, whose items are exactly the Go element type; with the kind byte of its
+/// packed form. None when `obj` is no such buffer (it is then converted as a plain argument:
+/// a copy, or a TypeError for items of another type).
+pub(super) fn numeric_buffer(
+    obj: &Bound<'_, PyAny>,
     elem: &Converter,
-) -> Result<Option<(Bound<'py, PyAny>, char)>, ArgError> {
+) -> Result<Option<(PyUntypedBuffer, u8)>, ArgError> {
     let py = obj.py();
     if !(obj.is_instance_of::<PyMemoryView>()
         || array_type(py).is_ok_and(|a| obj.is_instance(a).unwrap_or(false)))
     {
         return Ok(None);
     }
-    let mv = py.get_type::<PyMemoryView>().call1((obj,))?;
-    if mv.getattr("readonly")?.is_truthy()? || !mv.getattr("c_contiguous")?.is_truthy()? {
+    let Some(kind) = numbuf::kind_of(elem) else {
+        return Ok(None);
+    };
+    let Ok(buf) = PyUntypedBuffer::get(obj) else {
+        return Ok(None);
+    };
+    if buf.readonly() || !buf.is_c_contiguous() || !numbuf::holds(&buf, kind) {
         return Ok(None);
     }
-    let fmt: String = mv.getattr("format")?.extract()?;
-    let size: usize = mv.getattr("itemsize")?.extract()?;
-    let code = match fmt.strip_prefix('@').unwrap_or(&fmt).as_bytes() {
-        [c] => char::from(*c),
-        _ => return Ok(None),
-    };
-    let fits = match elem {
-        Converter::Int(t) => {
-            let codes = if t.signed { "bhilq" } else { "BHILQ" };
-            codes.contains(code) && size * 8 == usize::from(t.bits)
-        }
-        Converter::F32 => code == 'f',
-        Converter::F64 => code == 'd',
-        _ => false,
-    };
-    if !fits {
-        return Ok(None);
-    }
-    if fmt.len() == 1 {
-        return Ok(Some((mv, code)));
-    }
-    // "@i": the same items, spelled as array.array spells them (through bytes: memoryview
-    // casts only between a byte format and another).
-    let view = mv
-        .call_method1("cast", ("B",))?
-        .call_method1("cast", (code.to_string(),))?;
-    Ok(Some((view, code)))
+    Ok(Some((buf, kind)))
 }
 
-/// Writes `mv`, the view of an in/out buffer of numbers passed for a slice parameter of wire
-/// type `[]elem`, as an out slot `[wire, its numbers]`, and records it.
+/// Writes `buf`, the buffer of an in/out argument `obj` for a slice parameter of wire type
+/// `[]elem`, as an out slot `[wire, packed array]`, and records it: Go writes the final value
+/// packed, and it is copied back into `buf`, held (its object cannot be resized) until then.
 pub(super) fn encode_numbers(
     enc: &mut Encoder<'_>,
     out: &mut Vec<u8>,
-    mv: Bound<'_, PyAny>,
-    code: char,
+    obj: &Bound<'_, PyAny>,
+    buf: PyUntypedBuffer,
+    kind: u8,
     elem: &Converter,
 ) -> Result<(), ArgError> {
     let wire = format!("[]{}", scalar_wire(elem).unwrap_or_default());
-    let items = mv.call_method0("tolist")?;
-    let mut payload = Vec::with_capacity(16);
-    write_array_len(&mut payload, 2);
-    write_str(&mut payload, wire.as_bytes());
-    super::list::encode(enc, &mut payload, elem, &items, None)?;
-    write_out_slot(out, &payload);
-    enc.outs.push(Out::Buffer {
-        view: mv.unbind(),
-        typecode: Some(code),
-    });
+    // [wire, packed array], written in place: its length is known before its bytes.
+    let mut head = Vec::with_capacity(32);
+    write_array_len(&mut head, 2);
+    write_str(&mut head, wire.as_bytes());
+    let start = head.len();
+    usegolib_abi::write_packed_header(&mut head, kind, buf.len_bytes());
+    let packed_head = head.len() - start;
+    head.truncate(start);
+    let payload = head.len() + packed_head + buf.len_bytes();
+    usegolib_abi::write_ext_header(out, usegolib_abi::EXT_OUT as i8, payload);
+    out.extend_from_slice(&head);
+    let at = out.len();
+    numbuf::encode_from(out, kind, obj, &buf)?;
+    if out.len() - at != packed_head + buf.len_bytes() {
+        return Err(ArgError::Type(
+            "the buffer changed size during the call".into(),
+        ));
+    }
+    enc.outs.push(Out::Numbers { buf, kind });
     Ok(())
 }
 
@@ -337,35 +328,58 @@ pub fn apply(
         let v = match o {
             Out::Ref {
                 record: Some(rec), ..
-            } => record::decode(py, r, rec, module)?,
-            Out::Ref { record: None, .. } | Out::Buffer { .. } => any::decode(py, r, module)?,
-        };
-        if let Out::Buffer { view, typecode } = o {
-            let n = view.bind(py).len()?;
-            let got = v
-                .bind(py)
-                .len()
-                .map_err(|_| bad_reply("an in/out buffer came back as no bytes or array".into()))?;
-            if got != n {
-                return Err(bad_reply(format!(
-                    "an in/out buffer of {n} items came back with {got}"
-                )));
+            } => Final::Value(record::decode(py, r, rec, module)?),
+            Out::Ref { record: None, .. } => Final::Value(any::decode(py, r, module)?),
+            Out::Buffer { view } => {
+                let v = any::decode(py, r, module)?;
+                let n = view.bind(py).len()?;
+                let got = v.bind(py).len().map_err(|_| {
+                    bad_reply("an in/out buffer came back as no bytes or array".into())
+                })?;
+                if got != n {
+                    return Err(bad_reply(format!(
+                        "an in/out buffer of {n} items came back with {got}"
+                    )));
+                }
+                Final::Value(v)
             }
-            values.push(match typecode {
-                None => v,
-                Some(c) => array_type(py)?.call1((c.to_string(), v))?.unbind(),
-            });
-        } else {
-            values.push(v);
-        }
+            // Sent packed, it comes back packed (docs/abi.md section 8.10).
+            Out::Numbers { buf, kind } => match r.next_token().map_err(malformed)? {
+                Token::Ext(usegolib_abi::EXT_PACKED, p) => {
+                    Final::Packed(numbuf::check_back(buf, *kind, p)?)
+                }
+                // Go left every element as it was.
+                Token::Nil => Final::Unchanged,
+                _ => {
+                    return Err(bad_reply(
+                        "an in/out buffer of numbers came back unpacked".into(),
+                    ))
+                }
+            },
+        };
+        values.push(v);
     }
     for (o, v) in outs.iter().zip(values) {
-        match o {
-            Out::Ref { obj, .. } => obj.bind(py).setattr("value", v)?,
-            Out::Buffer { view, .. } => view.bind(py).set_item(PySlice::full(py), v)?,
+        match (o, v) {
+            (Out::Ref { obj, .. }, Final::Value(v)) => obj.bind(py).setattr("value", v)?,
+            (Out::Buffer { view }, Final::Value(v)) => {
+                view.bind(py).set_item(PySlice::full(py), v)?
+            }
+            (Out::Numbers { buf, kind }, Final::Packed(data)) => {
+                numbuf::write_back(py, buf, *kind, data)?
+            }
+            (Out::Numbers { .. }, Final::Unchanged) => {}
+            _ => return Err(bad_reply("an out-parameter value of another form".into())),
         }
     }
     Ok(())
+}
+
+/// The checked final value of an out slot.
+enum Final<'a> {
+    Value(Py<PyAny>),
+    Packed(&'a [u8]),
+    Unchanged,
 }
 
 /// Whether converter `conv` of a top-level argument takes out slots (docs/abi.md 8.6).
