@@ -8,7 +8,7 @@ export USEGOLIB_CACHE_DIR ?= $(CURDIR)/target/usegolib-cache
 export GOFLAGS ?= -mod=mod
 GO_FIXTURES := $(patsubst %/go.mod,%,$(wildcard tests/fixtures/go/*/go.mod tests/fixtures/go/*/*/go.mod))
 
-.PHONY: help demo venv test real-modules std-build rust-fmt rust-lint rust-test go-fmt go-vet go-test py-lint py-test bench fuzz
+.PHONY: help demo venv test real-modules std-build rust-fmt rust-lint rust-test go-fmt go-vet go-test py-lint py-test bench fuzz sanitize
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -59,6 +59,9 @@ py-test: ## Python tests over real built libraries (child processes for crashes)
 bench: venv ## benchmarks: Rust (envelope, calls vs the floor) and Python (vs the floor and the peer)
 	cargo bench -p usegolib-benches --bench envelope --bench call
 	$(PY) benches/python/bench_call.py
+
+sanitize: venv ## valgrind memcheck over the binding's raw CPython FFI (fast.rs, the call entry): tests/valgrind/fastcall.py in a child with PYTHONMALLOC=malloc; fails on any report about the binding (scripts/sanitize.sh)
+	scripts/sanitize.sh
 
 FUZZ_TIME ?= 60
 
