@@ -840,6 +840,18 @@ def print_notes(ours: dict, peer: dict, missing: dict[str, str], args, counts, p
         f"{ms(peer, 'import_pkg_ms')}; the first call after import_: ours "
         f"{ms(ours, 'first_call_ms')}, peer {ms(peer, 'first_call_ms')}.",
     ]
+    notes.append(
+        "Rows 'vs C ext' (issue 11 item 1): statements as users write them, compiled into a "
+        "timeit-style loop (`pkg.AddInt(1, 2)` with its attribute lookup; `inc(1)` after "
+        "`inc = pkg.NewCounter().Inc`; `pkg.EchoPoint(pkg.Point(x=1, y=-2, label='p'))`, the "
+        "record made and sent and the result decoded; `pkg.Apply(f, 1)` with `f = lambda x: x + "
+        "1`), each measured in the same rounds as its floor: `floor.addint(1, 2)`, a hand-written "
+        "CPython extension (benches/python/floor_ext.c, METH_FASTCALL, built here with cc "
+        "against this interpreter's headers) calling the fixture's usegolib_floor_addint export "
+        "(Go's AddInt, no envelope) with the GIL released, and `ct_add(1, 2)`, ctypes calling "
+        "the same export (CFUNCTYPE, GIL released). The ratio column of these rows is the median "
+        "of the per-round ratios; the callback row's floor is `pkg.AddInt(1, 2)`."
+    )
     if peer.get("reuse_rebuilt"):
         notes.append("WARNING: the peer's no-op build rebuilt its library during the reuse runs.")
     for part, why in missing.items():
