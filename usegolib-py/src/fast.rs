@@ -96,6 +96,14 @@ fn make_type(py: Python<'_>) -> PyResult<Py<PyType>> {
             ml_flags: ffi::METH_NOARGS,
             ml_doc: ptr::null(),
         },
+        ffi::PyMethodDef {
+            ml_name: c"__reduce_ex__".as_ptr(),
+            ml_meth: ffi::PyMethodDefPointer {
+                PyCFunction: reduce_ex,
+            },
+            ml_flags: ffi::METH_O,
+            ml_doc: ptr::null(),
+        },
         ffi::PyMethodDef::zeroed(),
     ]));
     let slot = |slot: c_int, pfunc: *mut c_void| ffi::PyType_Slot { slot, pfunc };
@@ -553,6 +561,24 @@ unsafe extern "C" fn reduce(
         // SAFETY: CPython passes a live GoCallable.
         let target = unsafe { target(py, obj) }?;
         Ok(target.call_method0("__reduce__")?.into_ptr())
+    })
+}
+
+/// `__reduce_ex__(protocol)`: the target's (so that a pickling hook of `GoFunction`, either
+/// method, is the one pickle uses).
+unsafe extern "C" fn reduce_ex(
+    obj: *mut ffi::PyObject,
+    protocol: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    slot_body(|py| {
+        // SAFETY: CPython passes a live GoCallable and the borrowed protocol argument.
+        unsafe {
+            let target = target(py, obj)?;
+            let protocol = Borrowed::from_ptr(py, protocol);
+            Ok(target
+                .call_method1("__reduce_ex__", (protocol,))?
+                .into_ptr())
+        }
     })
 }
 
