@@ -13,7 +13,8 @@ import (
 // request it has already validated structurally (lengths, depth, element count, no trailing
 // bytes). The Decoder never panics and never allocates more than the bytes that remain, even on
 // input that was not validated: every declared length is checked against the remaining bytes.
-// String and Bytes copy, because the request memory is only borrowed for the call.
+// String and Bytes copy, because the request memory is only borrowed for the call and Go code
+// may keep its arguments past it (docs/adr/0027-large-bytes-and-memory.md).
 //
 // After a method returns an error the position of the Decoder is unspecified.
 type Decoder struct {

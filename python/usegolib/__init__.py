@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Literal
 
 from usegolib import _native
+from usegolib._conflict import PackageConflictError  # raises it if the other usegolib is here
 from usegolib._native import GoObject
 from usegolib._package import GenericFunction, GoPackage, SkippedFunction, package_for
 from usegolib._types import GoDuration, GoTime, Ref
@@ -64,6 +65,7 @@ __all__ = [
     "GoPanicError",
     "LoadError",
     "ObjectClosedError",
+    "PackageConflictError",
     "Ref",
     "SkippedFunction",
     "SymbolNotFoundError",

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copyreg
 import dataclasses
-import enum
 import importlib.machinery
 import inspect
 import keyword
@@ -13,7 +12,7 @@ import threading
 import types
 from typing import Any
 
-from usegolib import _native
+from usegolib import _native, _pickle
 from usegolib._types import duration_from_wire
 from usegolib.errors import UnsupportedSignatureError
 
@@ -144,6 +143,9 @@ class GenericFunction:
     def __repr__(self) -> str:
         return f"<go generic func {self.go_package.rsplit('/', 1)[-1]}.{self.__name__}>"
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _pickle.reduce_generic(self)
+
 
 def _record_class(module: _native.GoModule, key: str, name: str, doc: str) -> type:
     """A dataclass for a Go struct. As Go's ``T{...}`` literal, every field left out takes its
@@ -157,10 +159,16 @@ def _record_class(module: _native.GoModule, key: str, name: str, doc: str) -> ty
             specs.append((f.name, Any, dataclasses.field(default=f.default)))
         else:
             specs.append((f.name, Any, dataclasses.field()))
-    cls = dataclasses.make_dataclass(name, specs, kw_only=True, eq=True, repr=True)
+    ns: dict[str, Any] = {
+        "__annotations__": {n: t for n, t, _ in specs},
+        "__module__": "usegolib.go",
+        "__qualname__": name,
+        **{n: f for n, _, f in specs},
+    }
+    # As dataclasses.make_dataclass, with the metaclass that pickles the class by identity.
+    made: Any = _pickle.GoType(name, (), ns)
+    cls: Any = dataclasses.dataclass(kw_only=True, eq=True, repr=True)(made)
     cls.__doc__ = doc or f"Go struct {key}"
-    cls.__module__ = "usegolib.go"
-    cls.__qualname__ = name
     setattr(cls, "__usegolib_key__", key)  # noqa: B010 - a class attribute mypy cannot see
     return cls
 
@@ -200,7 +208,7 @@ def _handle_class(module: _native.GoModule, key: str, name: str, doc: str, ctor:
 
         refuse.__name__ = "__new__"
         ns["__new__"] = refuse
-    return type(name, (_native.GoObject,), ns)
+    return _pickle.GoType(name, (_native.GoObject,), ns)
 
 
 def _value_base(wire: str) -> type | None:
@@ -226,13 +234,6 @@ def _value_repr(self: Any) -> str:
     return f"{type(self).__name__}({base.__repr__(self)})"
 
 
-def _plain_reduce(self: Any, protocol: Any = None) -> tuple[Any, ...]:
-    """Pickles a value type's instance (an IntEnum member too) as its plain underlying value:
-    the class is made at import and cannot be found by name in another process."""
-    base = next(b for b in (int, float, str, bytes, list, dict) if isinstance(self, b))
-    return (base, (base(self),))
-
-
 def _value_class(key: str, name: str, doc: str, base: type) -> type:
     """A value type's class: a subclass of the underlying Python type (``int``, ``list``,
     ``dict``...) whose Go methods are set on it; an instance passes to Go as the plain value."""
@@ -243,9 +244,8 @@ def _value_class(key: str, name: str, doc: str, base: type) -> type:
         "__usegolib_key__": key,
         "__slots__": (),
         "__repr__": _value_repr,
-        "__reduce_ex__": _plain_reduce,
     }
-    return type(name, (base,), ns)
+    return _pickle.GoType(name, (base,), ns)
 
 
 def _int_range(wire: str) -> tuple[int, int] | None:
@@ -288,7 +288,8 @@ def _enum_str(self: Any) -> str:
 def _enum_class(key: str, name: str, doc: str, members: list[tuple[str, int]], wire: str) -> type:
     """An integer value type with constants: an ``enum.IntEnum`` of its constants (aliases for
     repeated values), where a value that is no constant is a nameless pseudo-member."""
-    cls: Any = enum.IntEnum(name, members, module="usegolib.go", qualname=name)  # type: ignore[misc]
+    functional: Any = _pickle.GoIntEnum  # Enum's functional API, which mypy does not model
+    cls: Any = functional(name, members, module="usegolib.go", qualname=name)
     cls.__doc__ = doc or f"Go type {key}"
     cls.__usegolib_key__ = key
     cls.__usegolib_wire__ = wire
@@ -296,7 +297,6 @@ def _enum_class(key: str, name: str, doc: str, members: list[tuple[str, int]], w
     cls._missing_ = classmethod(_enum_missing)
     cls.__repr__ = _enum_repr
     cls.__str__ = _enum_str  # the number, as IntEnum's str() is from Python 3.11 on
-    cls.__reduce_ex__ = _plain_reduce
     return cls
 
 
@@ -482,16 +482,27 @@ def _make_package(module: _native.GoModule, path: str, classes: dict[str, type])
 
 
 def _reduce_module(obj: types.ModuleType) -> tuple[Any, ...]:
-    """Pickles a Go package namespace as the import that gives it back (``copyreg``); any other
-    module is refused as Python refuses it."""
+    """Pickles a Go package namespace by its module and import path (docs/adr/0031), through
+    ``copyreg`` (a namespace is a plain module, docs/adr/0025); any other module is refused as
+    Python refuses it."""
     if isinstance(obj, GoPackage):
-        from usegolib import import_
-
-        return (import_, (obj._go_path,), {"version": obj._go_module.version})
+        return _pickle.reduce_package(obj)
     raise TypeError(f"cannot pickle {type(obj).__name__!r} object")
 
 
 copyreg.pickle(types.ModuleType, _reduce_module)
+
+
+def _reduce_callable(obj: Any) -> Any:
+    """A ``GoCallable`` (a Go function or bound method as Python calls it, docs/adr/0025)
+    pickles as the ``GoFunction`` or ``GoMethod`` it stands for (its ``__class__``)."""
+    reduce = copyreg.dispatch_table.get(obj.__class__)
+    if reduce is None:
+        raise TypeError(f"cannot pickle {obj.__class__.__name__!r} object")
+    return reduce(obj)
+
+
+copyreg.pickle(_native.GoCallable, _reduce_callable)
 
 
 _CACHE: dict[tuple[str, str], GoPackage] = {}
@@ -574,6 +585,7 @@ def _module_classes(module: _native.GoModule) -> dict[str, type]:
             cls.__annotations__ = {
                 f.name: f.annotation for f in module.fields(key.removeprefix("@"))
             }
+    _pickle.mark_classes(module, classes)
     _CLASSES[module.path] = classes
     return classes
 

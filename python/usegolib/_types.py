@@ -12,7 +12,7 @@ functions of this module (looked up once, by name).
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import Generic, TypeVar
+from typing import Any, Generic, SupportsIndex, TypeVar
 
 # The user-facing value classes: exported by the package and imported by generated stubs.
 __all__ = ["GoDuration", "GoTime", "Ref"]
@@ -54,6 +54,10 @@ _EPOCH_NAIVE = datetime(1970, 1, 1)
 class GoTime(datetime):
     """An aware datetime from Go, with ``nanosecond`` (0-999) below its microsecond."""
 
+    def __reduce_ex__(self, protocol: SupportsIndex) -> tuple[Any, ...]:
+        # datetime's own reduction leaves the instance dict (the nanoseconds) out.
+        return (*super().__reduce_ex__(protocol)[:2], dict(self.__dict__))  # type: ignore[misc]
+
     @property
     def nanosecond(self) -> int:
         ns = self.__dict__.get("_go_nanos")
@@ -70,6 +74,9 @@ def _trunc_us(ns: int) -> int:
 
 class GoDuration(timedelta):
     """A timedelta from Go, with the exact ``nanoseconds`` of the time.Duration."""
+
+    def __reduce_ex__(self, protocol: SupportsIndex) -> tuple[Any, ...]:
+        return (*super().__reduce_ex__(protocol)[:2], dict(self.__dict__))  # type: ignore[misc]
 
     @property
     def nanoseconds(self) -> int:

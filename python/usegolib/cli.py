@@ -1,4 +1,4 @@
-"""The ``usegolib`` command line: build, list, rm, show, stubs, version.
+"""The ``usegolib`` command line: build, list, rm, show, stubs, package, version.
 
 Every failure prints one line (``usegolib: error: ...``) and exits non-zero; build output from the
 Go toolchain follows that line when there is any.
@@ -208,6 +208,12 @@ def cmd_stubs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_package(args: argparse.Namespace) -> int:
+    from usegolib._wheel import cmd_package
+
+    return cmd_package(args)
+
+
 def cmd_version(args: argparse.Namespace) -> int:
     print(f"usegolib {_native.__version__} (ABI {_native.ABI_VERSION})")
     try:
@@ -218,8 +224,11 @@ def cmd_version(args: argparse.Namespace) -> int:
     return 0
 
 
-def _target_args(p: argparse.ArgumentParser, help: str | None = None) -> None:
-    """The arguments that name what to build or import."""
+def _target_args(
+    p: argparse.ArgumentParser, help: str | None = None, *, version: bool = True
+) -> None:
+    """The arguments that name what to build or import (``--version`` the module's version
+    unless ``version`` is false)."""
     p.add_argument(
         "--generic",
         action="append",
@@ -236,7 +245,8 @@ def _target_args(p: argparse.ArgumentParser, help: str | None = None) -> None:
         " (repeatable; docs/adr/0023)",
     )
     p.add_argument("target", help=help)
-    p.add_argument("--version")
+    if version:
+        p.add_argument("--version")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -274,6 +284,24 @@ def parser() -> argparse.ArgumentParser:
     st.add_argument("--all", action="store_true", help="every package of the module")
     st.add_argument("-q", "--quiet", action="store_true")
     st.set_defaults(func=cmd_stubs)
+
+    pk = sub.add_parser(
+        "package",
+        help="write a platform wheel that installs a Go module as a Python package",
+        description="Build the artifact of TARGET and write a wheel (py3-none-<platform>) that "
+        "installs it as a normal Python package, importable with no Go toolchain.",
+    )
+    _target_args(pk, help="DIR, MODULE, PACKAGE or MODULE@VERSION", version=False)
+    pk.add_argument("--name", help="distribution name (default: the module's last path element)")
+    pk.add_argument(
+        "--version",
+        help="the wheel's version (default: the module's version; required for a local module)",
+    )
+    pk.add_argument("--out", default=".", help="directory to write the wheel into (default: .)")
+    pk.add_argument("--license", metavar="EXPR", help="SPDX license expression of the module")
+    pk.add_argument("--force", action="store_true", help="rebuild the artifact even if up to date")
+    pk.add_argument("-q", "--quiet", action="store_true", help="do not show build phases")
+    pk.set_defaults(func=_cmd_package)
 
     v = sub.add_parser("version", help="print versions")
     v.set_defaults(func=cmd_version)

@@ -94,6 +94,12 @@ def _wrapped(self: Any) -> tuple[Any, ...]:
             return ()
         _native._error_chain(self)
         w = self.__dict__["_wrapped"]
+        # The errors of the chain were made now, maybe while an exception is handled (often
+        # this very one): the interpreter then set their __context__ to it, a cycle that
+        # pickling the causes and contexts (tblib, as Dask does) would follow forever. They
+        # were never raised: no context.
+        for e in _walk(self)[1:]:
+            e.__context__ = None
     return w  # type: ignore[no-any-return]
 
 
@@ -194,22 +200,8 @@ def _unwrap(self: Any) -> Any:
     return self.wrapped[0] if len(self.wrapped) == 1 else None
 
 
-def _chain_data(err: Any) -> list[tuple[str, str, str, str, int]]:
-    nodes: list[tuple[str, str, str, str, int]] = []
-
-    def add(e: Any, parent: int) -> None:
-        i = len(nodes)
-        wrapped = e.wrapped  # a raised error asks Go for its chain here
-        nodes.append((e.message, e.go_type, e._key, e.function, parent))
-        for w in wrapped:
-            add(w, i)
-
-    add(err, -1)
-    return nodes
-
-
 def _restore(args: tuple[Any, ...], chain: list[tuple[str, str, str, str, int]]) -> Any:
-    """Unpickles a GoError: its fields and its chain, without Go values."""
+    """Unpickles a GoError pickled by an earlier release (its chain as a flat list)."""
     errs: list[Any] = []
     for message, go_type, key, function, _ in chain:
         e: Any = GoError(*args) if not errs else GoError(message)
@@ -222,9 +214,25 @@ def _restore(args: tuple[Any, ...], chain: list[tuple[str, str, str, str, int]])
     return errs[0]
 
 
+def _restore_error(
+    args: tuple[Any, ...], fields: tuple[str, str, str, str], wrapped: tuple[Any, ...]
+) -> Any:
+    """Unpickles a GoError: its fields and the errors it wraps (each unpickled the same way),
+    without Go values."""
+    e: Any = GoError(*args)
+    e.message, e.go_type, e._key, e.function = fields
+    e.wrapped = wrapped
+    if wrapped:
+        e.__cause__ = wrapped[0]
+    return e
+
+
 def _reduce(self: Any) -> tuple[Any, ...]:
-    """Pickles the fields and the chain as plain data; the Go values stay in this process."""
-    return (_restore, (self.args, _chain_data(self)))
+    """Pickles the fields and the wrapped errors (as GoErrors: a reduction that also pickles
+    ``__cause__``, as tblib's does under Dask, finds the same object in pickle's memo); the Go
+    values stay in this process. (Pickles made by ``_restore`` still load.)"""
+    fields = (self.message, self.go_type, self._key, self.function)
+    return (_restore_error, (self.args, fields, tuple(self.wrapped)))
 
 
 for _name, _value in {

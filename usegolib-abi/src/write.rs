@@ -158,51 +158,100 @@ pub const EXT_TIMESTAMP: i8 = -1;
 
 /// Writes an ext value of type `typ` with the shortest header.
 pub fn write_ext(out: &mut Vec<u8>, typ: i8, payload: &[u8]) {
-    let n = payload.len();
-    match n {
-        1 => out.push(0xd4),
-        2 => out.push(0xd5),
-        4 => out.push(0xd6),
-        8 => out.push(0xd7),
-        16 => out.push(0xd8),
+    let mut hdr = [0u8; EXT_HEADER_MAX];
+    let h = ext_header(&mut hdr, typ, payload.len());
+    out.extend_from_slice(&hdr[..h]);
+    out.extend_from_slice(payload);
+}
+
+/// The longest ext header: `c9`, a 4-byte length, the type.
+const EXT_HEADER_MAX: usize = 6;
+
+/// Writes into `hdr` the shortest header of an ext value of type `typ` with `n` payload bytes
+/// (fixext for 1, 2, 4, 8 and 16 bytes) and returns its length.
+fn ext_header(hdr: &mut [u8; EXT_HEADER_MAX], typ: i8, n: usize) -> usize {
+    let len = match n {
+        1 | 2 | 4 | 8 | 16 => {
+            hdr[0] = 0xd4 + n.trailing_zeros() as u8;
+            1
+        }
         _ => {
             if let Ok(b) = u8::try_from(n) {
-                out.extend_from_slice(&[0xc7, b]);
+                hdr[..2].copy_from_slice(&[0xc7, b]);
+                2
             } else if let Ok(h) = u16::try_from(n) {
-                out.push(0xc8);
-                out.extend_from_slice(&h.to_be_bytes());
+                hdr[0] = 0xc8;
+                hdr[1..3].copy_from_slice(&h.to_be_bytes());
+                3
             } else {
-                out.push(0xc9);
-                out.extend_from_slice(&u32::try_from(n).unwrap_or(u32::MAX).to_be_bytes());
+                hdr[0] = 0xc9;
+                hdr[1..5].copy_from_slice(&u32::try_from(n).unwrap_or(u32::MAX).to_be_bytes());
+                5
             }
         }
+    };
+    hdr[len] = typ as u8;
+    len + 1
+}
+
+/// Writes an ext value of type `typ` whose payload `body` writes straight into `out`, with the
+/// shortest header, as [`write_ext`] does: no intermediate buffer (a call that passes times,
+/// Go objects or buffers inside its arguments allocates nothing for them). The payload is moved
+/// back over the unused part of the header reserved before it, which is nothing for payloads
+/// of 64 KiB or more.
+///
+/// # Errors
+///
+/// What `body` returns; `out` then holds a partial encoding, which callers discard.
+pub fn write_ext_with<E>(
+    out: &mut Vec<u8>,
+    typ: i8,
+    body: impl FnOnce(&mut Vec<u8>) -> Result<(), E>,
+) -> Result<(), E> {
+    let start = out.len();
+    out.extend_from_slice(&[0; EXT_HEADER_MAX]);
+    body(out)?;
+    let n = out.len() - start - EXT_HEADER_MAX;
+    let mut hdr = [0u8; EXT_HEADER_MAX];
+    let h = ext_header(&mut hdr, typ, n);
+    if h < EXT_HEADER_MAX {
+        out.copy_within(start + EXT_HEADER_MAX.., start + h);
+        out.truncate(start + h + n);
     }
-    out.push(typ as u8);
-    out.extend_from_slice(payload);
+    out[start..start + h].copy_from_slice(&hdr[..h]);
+    Ok(())
 }
 
 /// Writes a time at UTC offset 0 as MessagePack's timestamp (ext type -1), in its shortest
 /// form: 4 bytes (seconds in `u32`, no nanoseconds), 8 bytes (30-bit nanoseconds, 34-bit
 /// seconds) or 12 bytes (`u32` nanoseconds, `i64` seconds). `nanos` must be below 10^9.
 pub fn write_timestamp(out: &mut Vec<u8>, secs: i64, nanos: u32) {
-    let mut p = Vec::with_capacity(12);
-    match u64::try_from(secs) {
-        Ok(s) if s >> 32 == 0 && nanos == 0 => p.extend_from_slice(&(s as u32).to_be_bytes()),
-        Ok(s) if s >> 34 == 0 => p.extend_from_slice(&((u64::from(nanos) << 34) | s).to_be_bytes()),
-        _ => {
-            p.extend_from_slice(&nanos.to_be_bytes());
-            p.extend_from_slice(&secs.to_be_bytes());
+    let mut p = [0u8; 12];
+    let n = match u64::try_from(secs) {
+        Ok(s) if s >> 32 == 0 && nanos == 0 => {
+            p[..4].copy_from_slice(&(s as u32).to_be_bytes());
+            4
         }
-    }
-    write_ext(out, EXT_TIMESTAMP, &p);
+        Ok(s) if s >> 34 == 0 => {
+            p[..8].copy_from_slice(&((u64::from(nanos) << 34) | s).to_be_bytes());
+            8
+        }
+        _ => {
+            p[..4].copy_from_slice(&nanos.to_be_bytes());
+            p[4..].copy_from_slice(&secs.to_be_bytes());
+            12
+        }
+    };
+    write_ext(out, EXT_TIMESTAMP, &p[..n]);
 }
 
 /// Writes a Go object inside `any`: ext type 7, the id, then the type key.
 pub fn write_object(out: &mut Vec<u8>, id: u64, key: &str) {
-    let mut p = Vec::with_capacity(8 + key.len());
-    p.extend_from_slice(&id.to_be_bytes());
-    p.extend_from_slice(key.as_bytes());
-    write_ext(out, EXT_OBJECT, &p);
+    let _ = write_ext_with(out, EXT_OBJECT, |p| {
+        p.extend_from_slice(&id.to_be_bytes());
+        p.extend_from_slice(key.as_bytes());
+        Ok::<(), std::convert::Infallible>(())
+    });
 }
 
 /// Writes a tagged value inside `any` (ext type 6) whose payload, the tag and its value, `body`
@@ -212,11 +261,10 @@ pub fn write_tagged<E>(
     tag: &str,
     body: impl FnOnce(&mut Vec<u8>) -> Result<(), E>,
 ) -> Result<(), E> {
-    let mut p = Vec::with_capacity(tag.len() + 16);
-    write_str(&mut p, tag.as_bytes());
-    body(&mut p)?;
-    write_ext(out, EXT_TAGGED, &p);
-    Ok(())
+    write_ext_with(out, EXT_TAGGED, |p| {
+        write_str(p, tag.as_bytes());
+        body(p)
+    })
 }
 
 /// Writes a [`Value`] in canonical form, as a whole message: it may nest containers at most
@@ -288,4 +336,35 @@ pub(crate) fn write_value_within(
         Value::Object(id, key) => write_object(out, *id, key),
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod ext_tests {
+    use super::*;
+
+    #[test]
+    fn an_ext_written_in_place_is_the_ext_written_from_a_payload() {
+        for n in (0..=300).chain([1023, 65_535, 65_536, 70_000]) {
+            let payload: Vec<u8> = (0..n).map(|i| (i * 7) as u8).collect();
+            let mut want = vec![0xaa];
+            write_ext(&mut want, 3, &payload);
+            let mut got = vec![0xaa];
+            write_ext_with(&mut got, 3, |out| {
+                out.extend_from_slice(&payload);
+                Ok::<(), ()>(())
+            })
+            .unwrap();
+            assert_eq!(got, want, "{n} bytes");
+        }
+    }
+
+    #[test]
+    fn fixext_headers() {
+        for (n, marker) in [(1, 0xd4), (2, 0xd5), (4, 0xd6), (8, 0xd7), (16, 0xd8)] {
+            let mut out = Vec::new();
+            write_ext(&mut out, -1, &vec![0; n]);
+            assert_eq!(&out[..2], &[marker, 0xff]);
+            assert_eq!(out.len(), n + 2);
+        }
+    }
 }

@@ -169,17 +169,28 @@ pub(crate) struct GoLibrary {
 }
 
 /// Initial size of each thread's reusable reply buffer. A reply that does not fit comes back in
-/// malloc'd memory; the thread's buffer then grows to fit such replies (up to [`REPLY_KEEP`]), so
-/// that repeated large replies are written straight into it without a malloc, a free and fresh
-/// page faults per call.
-const REPLY_BUF: usize = 64 * 1024;
-
-/// The largest reply buffer a thread keeps (16 MiB).
-const REPLY_KEEP: usize = 16 << 20;
+/// malloc'd memory; the thread's buffer then grows to fit such replies (up to
+/// [`crate::buffers::KEEP`]), so that repeated large replies are written straight into it without
+/// a malloc, a free and fresh page faults per call. What a thread keeps afterwards is the rule of
+/// [`crate::buffers`]: a grown buffer goes back to this size after 64 calls that did not need it.
+const REPLY_BUF: usize = crate::buffers::BASE;
 
 thread_local! {
     /// This thread's reusable reply buffer; taken out while a reply lives in it.
     static REPLY: Cell<Option<Vec<u8>>> = const { Cell::new(None) };
+    /// Whether this thread's reply buffer is still needed at its size.
+    static REPLY_KEEPER: crate::buffers::Keeper = const { crate::buffers::Keeper::new() };
+}
+
+/// The size of the calling thread's reusable reply buffer (0 when it has none yet), for tests
+/// and diagnostics of the memory a thread keeps (docs/adr/0027-large-bytes-and-memory.md).
+pub fn reply_buffer_size() -> usize {
+    REPLY.with(|cell| {
+        let buf = cell.take();
+        let n = buf.as_ref().map_or(0, Vec::len);
+        cell.set(buf);
+        n
+    })
 }
 
 /// The reply of one call. It lives either in the calling thread's reusable buffer (given back
@@ -188,6 +199,8 @@ pub struct RawReply {
     buf: Vec<u8>,
     malloced: *mut u8,
     len: usize,
+    /// The buffer is not kept for the next call (see [`crate::buffers`]).
+    shrink: bool,
 }
 
 // SAFETY: a `RawReply` owns its memory exclusively (the Vec, or a malloc'd block nobody else
@@ -216,9 +229,60 @@ impl Drop for RawReply {
             unsafe { libc::free(self.malloced.cast()) }
         }
         let buf = std::mem::take(&mut self.buf);
-        if buf.capacity() >= REPLY_BUF {
+        if buf.len() >= REPLY_BUF && !self.shrink {
             REPLY.with(|cell| cell.set(Some(buf)));
         }
+    }
+}
+
+/// A global allocator that counts the allocations (and reallocations) each thread makes through
+/// it, then hands them to the system allocator. Tests install it with `#[global_allocator]` to
+/// prove that calls allocate nothing in steady state ([`thread_allocations`]); the library never
+/// installs it.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct CountingAllocator;
+
+thread_local! {
+    /// The allocations this thread made through [`CountingAllocator`]. A `const`-initialised
+    /// `Cell` without a destructor: reading it never allocates and never fails.
+    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+}
+
+#[inline]
+fn count_allocation() {
+    let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
+}
+
+/// How many allocations the calling thread has made through [`CountingAllocator`] (0 when it is
+/// not the global allocator).
+pub fn thread_allocations() -> u64 {
+    ALLOCATIONS.try_with(Cell::get).unwrap_or(0)
+}
+
+// SAFETY: every method forwards its arguments unchanged to `std::alloc::System`, which upholds
+// the `GlobalAlloc` contract; counting touches only a thread-local `Cell` and never allocates.
+unsafe impl std::alloc::GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        count_allocation();
+        // SAFETY: the caller's guarantees for `layout` are passed on unchanged.
+        unsafe { std::alloc::System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
+        count_allocation();
+        // SAFETY: as in `alloc`.
+        unsafe { std::alloc::System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
+        count_allocation();
+        // SAFETY: `ptr` was allocated by this allocator, hence by `System`, with `layout`.
+        unsafe { std::alloc::System.realloc(ptr, layout, new_size) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        // SAFETY: `ptr` was allocated by this allocator, hence by `System`, with `layout`.
+        unsafe { std::alloc::System.dealloc(ptr, layout) }
     }
 }
 
@@ -367,23 +431,26 @@ impl GoLibrary {
             REPLY.with(|cell| cell.set(Some(buf)));
             return None;
         }
+        let keep = REPLY_KEEPER.with(|k| k.keep(buf.len(), out_len));
         if out == buf.as_mut_ptr() {
             let len = out_len.min(buf.len());
             return Some(RawReply {
                 buf,
                 malloced: std::ptr::null_mut(),
                 len,
+                shrink: !keep,
             });
         }
         // The reply did not fit: grow this thread's buffer for the next one of this size.
         let grown = out_len
             .checked_next_power_of_two()
-            .filter(|&n| n <= REPLY_KEEP);
+            .filter(|&n| n <= crate::buffers::KEEP);
         REPLY.with(|cell| cell.set(Some(grown.map_or(buf, |n| vec![0u8; n]))));
         Some(RawReply {
             buf: Vec::new(),
             malloced: out,
             len: out_len,
+            shrink: false,
         })
     }
 

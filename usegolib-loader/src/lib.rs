@@ -17,6 +17,7 @@
 //! Libraries are never unloaded.
 
 mod artifact;
+pub mod buffers;
 mod builder;
 mod cache;
 mod error;
@@ -42,7 +43,9 @@ pub use cache::{check_import_path, check_module_path, check_module_version, remo
 pub use error::{Error, ErrorNode, Result};
 #[cfg(feature = "bench")]
 pub use ffi::FloorI64;
-pub use ffi::{restore_go_signal_handlers, RawReply};
+pub use ffi::{
+    reply_buffer_size, restore_go_signal_handlers, thread_allocations, CountingAllocator, RawReply,
+};
 pub use host::{
     host_error, set_host_handler, HostHandler, ScalarCall, ScalarOutcome, MAX_SCALAR_WORDS,
 };

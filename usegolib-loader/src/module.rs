@@ -1,5 +1,6 @@
 //! A loaded Go module: its schema, its functions, and calls.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -13,6 +14,13 @@ use crate::ffi::FloorI64;
 use crate::ffi::{GoLibrary, OpenError, RawReply};
 use crate::manifest::{Function, Manifest, Package, Schema};
 use crate::{artifact, Error, Result};
+
+thread_local! {
+    /// This thread's reusable request buffer for [`GoModule::call_function`].
+    static REQUEST: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+    /// Whether that buffer is still needed at its size (`crate::buffers`).
+    static REQUEST_KEEPER: crate::buffers::Keeper = const { crate::buffers::Keeper::new() };
+}
 
 /// A supported function, ready to call.
 #[derive(Debug, Clone)]
@@ -226,10 +234,21 @@ impl GoModule {
                 got: args.len(),
             });
         }
-        let mut req = Vec::with_capacity(64);
-        write_request_header(&mut req, &Target::Id(f.id()), args.len());
+        // This thread's request buffer, reused (docs/adr/0027): taken out for the call, so that
+        // a nested call (from a host callable) gets its own.
+        let mut req = REQUEST.with(Cell::take);
+        req.clear();
+        let sent = self.encode_and_call(f, args, &mut req);
+        if REQUEST_KEEPER.with(|k| k.keep(req.capacity(), req.len())) {
+            REQUEST.with(|c| c.set(req));
+        }
+        sent
+    }
+
+    fn encode_and_call(&self, f: &GoFunction, args: &[Value], req: &mut Vec<u8>) -> Result<Value> {
+        write_request_header(req, &Target::Id(f.id()), args.len());
         for (i, (ty, v)) in f.params.iter().zip(args).enumerate() {
-            encode_typed_in(&mut req, ty, v, &self.records).map_err(|e| {
+            encode_typed_in(req, ty, v, &self.records).map_err(|e| {
                 let p = &f.schema.params[i];
                 Error::BadArgument {
                     function: f.qualified.clone(),
@@ -240,7 +259,7 @@ impl GoModule {
                 }
             })?;
         }
-        self.call_raw(f, &req, |ok, reader| {
+        self.call_raw(f, req, |ok, reader| {
             if ok {
                 reader.read_value().map_err(|source| Error::Reply {
                     function: f.qualified.clone(),

@@ -18,6 +18,7 @@ use crate::convert::{apply_outs, decode_result, variadic_byte, Converter, Encode
 use crate::ctx::ModuleCtx;
 use crate::errors::{to_py, ObjectClosedError};
 use crate::handle::PyGoObject;
+use crate::module::PyGoModule;
 use crate::signature::Signature;
 use crate::views::GoParam;
 use crate::watch::{timeout_ns, Made};
@@ -25,6 +26,19 @@ use crate::watch::{timeout_ns, Made};
 thread_local! {
     /// This thread's reusable request buffer.
     static REQUEST: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+    /// Whether that buffer is still needed at its size (`usegolib_loader::buffers`).
+    static REQUEST_KEEPER: usegolib_loader::buffers::Keeper =
+        const { usegolib_loader::buffers::Keeper::new() };
+}
+
+/// The capacity of the calling thread's request buffer (memory.rs).
+pub(crate) fn request_buffer_capacity() -> usize {
+    REQUEST.with(|c| {
+        let buf = c.take();
+        let n = buf.capacity();
+        c.set(buf);
+        n
+    })
 }
 
 /// A Go function. Calling it converts the arguments in Rust straight to the wire, releases the
@@ -126,7 +140,15 @@ impl PyGoFunction {
         if nkw > 0 {
             // One pass over the keywords, each borrowed as str and put in its parameter's slot
             // (no String, no second lookup by name).
-            let mut slots = vec![None; n - npos];
+            // Up to 8 keyword slots live on the stack: a keyword call allocates nothing.
+            let mut inline = [None; 8];
+            let mut heap = Vec::new();
+            let slots: &mut [Option<_>] = if n - npos <= inline.len() {
+                &mut inline[..n - npos]
+            } else {
+                heap.resize(n - npos, None);
+                &mut heap
+            };
             for j in 0..nkw {
                 let (k, val) = v.kw(j)?;
                 let k = k.cast::<PyString>()?;
@@ -139,7 +161,7 @@ impl PyGoFunction {
                     None => return Err(self.unexpected_keyword(k)),
                 }
             }
-            for (i, slot) in (npos..n).zip(&slots) {
+            for (i, slot) in (npos..n).zip(slots.iter()) {
                 let Some(arg) = slot else {
                     return Err(self.missing(i));
                 };
@@ -447,8 +469,9 @@ impl PyGoFunction {
             py.check_signals()?;
             value
         });
-        // Keep this thread's request buffer for the next call, unless it grew huge.
-        if buf.capacity() <= 16 << 20 {
+        // Keep this thread's request buffer for the next call, unless it grew huge or has not
+        // been needed at its size for a while (usegolib_loader::buffers).
+        if REQUEST_KEEPER.with(|k| k.keep(buf.capacity(), buf.len())) {
             REQUEST.with(|c| c.set(buf));
         }
         scope.finish(py, result, ran, sent)
@@ -509,6 +532,15 @@ impl PyGoFunction {
     #[getter]
     fn __qualname__(&self) -> String {
         self.short_name()
+    }
+
+    /// The Go module (runtime) the function belongs to: with the package and the name, its
+    /// identity, by which it pickles (python/usegolib/_pickle.py).
+    #[getter]
+    fn go_module(&self) -> PyGoModule {
+        PyGoModule {
+            ctx: self.ctx.clone(),
+        }
     }
 
     /// The package import path.

@@ -15,6 +15,7 @@ mod fast;
 mod func;
 mod handle;
 mod host;
+mod memory;
 mod module;
 mod naming;
 mod signature;
@@ -303,9 +304,9 @@ fn loaded_modules() -> Vec<PyGoModule> {
         .collect()
 }
 
-/// The native module.
+/// The native module (public for tests that embed CPython: `usegolib-py/tests/`).
 #[pymodule]
-fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+pub fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("ABI_VERSION", usegolib_abi::ABI_VERSION)?;
     m.add(
@@ -347,6 +348,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(go_toolchain, m)?)?;
     m.add_function(wrap_pyfunction!(host::host_objects_live, m)?)?;
     m.add_function(wrap_pyfunction!(host::host_close, m)?)?;
+    m.add_function(wrap_pyfunction!(memory::_thread_buffers, m)?)?;
     // Python callables for Go func parameters: this process's host handler (host.rs).
     usegolib_loader::set_host_handler(Box::new(host::PyHost));
     errors::register(m)?;

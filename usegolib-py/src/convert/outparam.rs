@@ -232,11 +232,13 @@ pub(super) fn encode_buffer(
     let bytes = bytes
         .cast::<PyBytes>()
         .map_err(|e| ArgError::Py(e.into()))?;
-    let mut payload = Vec::with_capacity(bytes.as_bytes().len() + 16);
-    write_array_len(&mut payload, 2);
-    write_str(&mut payload, b"bytes");
-    usegolib_abi::write_bin(&mut payload, bytes.as_bytes());
-    write_out_slot(out, &payload);
+    // Written straight into the request: no intermediate payload (docs/adr/0027).
+    let _ = usegolib_abi::write_ext_with(out, usegolib_abi::EXT_OUT as i8, |out| {
+        write_array_len(out, 2);
+        write_str(out, b"bytes");
+        usegolib_abi::write_bin(out, bytes.as_bytes());
+        Ok::<(), std::convert::Infallible>(())
+    });
     enc.outs.push(Out::Buffer {
         view: mv.unbind(),
         typecode: None,
