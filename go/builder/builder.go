@@ -43,6 +43,10 @@ type Options struct {
 	// Log receives one line per phase ("usegolib-build: phase scan"); nil
 	// means quiet.
 	Log io.Writer
+	// Verbose runs go build with -v and copies its output to Log as it
+	// comes, each line prefixed "usegolib-build: go: " (nothing without a
+	// Log).
+	Verbose bool
 	// Env is the base environment of the go commands; nil means
 	// os.Environ(). The settings of gotool.Env are added to it; its
 	// USEGOLIB_GO and USEGOLIB_GOTOOLCHAIN choose the go binary and the
@@ -556,9 +560,18 @@ func (b *build) generate(context.Context) error {
 func (b *build) compile(ctx context.Context) error {
 	name := LibraryName(b.goenv.GOOS)
 	args := []string{"build", "-buildmode=c-shared", "-trimpath", "-buildvcs=false", "-ldflags=-s -w", "-o", name, "."}
-	out, err := gotool.Combined(ctx, b.work, b.env, args...)
+	run := gotool.Combined
+	if b.opts.Verbose && b.opts.Log != nil {
+		args = append([]string{"build", "-v"}, args[1:]...)
+		run = func(ctx context.Context, dir string, env []string, args ...string) ([]byte, error) {
+			w := &prefixLines{w: b.opts.Log, prefix: "usegolib-build: go: "}
+			defer w.flush()
+			return gotool.Streamed(ctx, dir, env, w, args...)
+		}
+	}
+	out, err := run(ctx, b.work, b.env, args...)
 	if err != nil && transientCacheError(out) {
-		out, err = gotool.Combined(ctx, b.work, b.env, args...)
+		out, err = run(ctx, b.work, b.env, args...)
 	}
 	if err != nil {
 		if ctx.Err() != nil {
@@ -568,6 +581,33 @@ func (b *build) compile(ctx context.Context) error {
 	}
 	b.lib = filepath.Join(b.work, name)
 	return nil
+}
+
+// prefixLines writes each whole line written to it to w, after prefix.
+type prefixLines struct {
+	w      io.Writer
+	prefix string
+	buf    []byte
+}
+
+func (p *prefixLines) Write(b []byte) (int, error) {
+	p.buf = append(p.buf, b...)
+	for {
+		i := bytes.IndexByte(p.buf, '\n')
+		if i < 0 {
+			return len(b), nil
+		}
+		fmt.Fprintf(p.w, "%s%s\n", p.prefix, p.buf[:i])
+		p.buf = p.buf[i+1:]
+	}
+}
+
+// flush writes a last line without its newline.
+func (p *prefixLines) flush() {
+	if len(p.buf) > 0 {
+		fmt.Fprintf(p.w, "%s%s\n", p.prefix, p.buf)
+		p.buf = nil
+	}
 }
 
 // transientCacheError reports whether go build failed with the build-cache

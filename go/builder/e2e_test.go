@@ -217,7 +217,7 @@ func checkLevel1Schema(t *testing.T, s map[string]any) {
 	wantSkipped := map[string]string{
 		"Send":    "parameter ch has type chan int: channels are not supported",
 		"Conj":    "parameter c has type complex128: complex numbers are not supported",
-		"Generic": "generic function: no instantiation requested (build with -generic 'Generic[T]')",
+		"Generic": "generic function: no instantiation requested (ask for one with generics=[\"Generic[T]\"], its type parameters replaced by Go types, e.g. generics=[\"Generic[int64]\"]; --generic on the command line)",
 	}
 	if !reflect.DeepEqual(skipped, wantSkipped) {
 		t.Errorf("skipped = %v\nwant %v", skipped, wantSkipped)

@@ -150,7 +150,7 @@ var reasonNames = []struct {
 	re   *regexp.Regexp
 	with string
 }{
-	{regexp.MustCompile(` \(build with -generic [^)]*\)$`), ""},
+	{regexp.MustCompile(` \(ask for one with generics=.*\)$`), ""},
 	{regexp.MustCompile(`^generic type .+ is not supported$`), "generic type T is not supported"},
 	{regexp.MustCompile(`^type \S+ is `), "type T is "},
 	{regexp.MustCompile(`^(map keys must be strings), not .+$`), "$1"},

@@ -206,7 +206,7 @@ func TestStdOptions(t *testing.T) {
 func TestReasonKind(t *testing.T) {
 	for _, tc := range [][2]string{
 		{"parameter x has type complex128: complex numbers are not supported", "complex numbers are not supported"},
-		{"generic function: no instantiation requested (build with -generic 'Pull2[K,V]')", "no instantiation requested"},
+		{"generic function: no instantiation requested (ask for one with generics=[\"Pull2[K,V]\"], its type parameters replaced by Go types, e.g. generics=[\"Pull2[int64,int64]\"]; --generic on the command line)", "no instantiation requested"},
 		{"result 0 has type iter.Seq2[K, V]: generic type iter.Seq2[K, reflect.Value] is not supported", "generic type T is not supported"},
 		{"field Delta has type d: type unicode.d is not exported: the bridge cannot name it", "the bridge cannot name it"},
 		{"result 0 has type CommentMap: map keys must be strings, not go/ast.Node", "map keys must be strings"},

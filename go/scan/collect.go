@@ -279,7 +279,7 @@ func (c *checker) collectGeneric(cp *checkedPackage, fn *types.Func, gens []Gene
 			tps = append(tps, sig.TypeParams().At(i).Obj().Name())
 		}
 		cp.skipped = append(cp.skipped, &Skipped{Name: fn.Name(), Signature: signature(fn),
-			Reason: fmt.Sprintf("generic function: no instantiation requested (build with -generic '%s[%s]')", fn.Name(), strings.Join(tps, ","))})
+			Reason: genericHint(fn.Name(), tps)})
 		return nil
 	}
 	seen := map[string]bool{}
@@ -716,4 +716,16 @@ func (c *checker) reachable(pkgs []*Package) map[string]*TypeDef {
 		}
 	}
 	return out
+}
+
+// genericHint is the reason of a generic function without an instantiation: how to ask for one,
+// in the spelling of Python's import_ (the --generic option of the command line takes the
+// same text), with an example that puts int64 for every type parameter.
+func genericHint(name string, tps []string) string {
+	example := make([]string, len(tps))
+	for i := range example {
+		example[i] = "int64"
+	}
+	return fmt.Sprintf("generic function: no instantiation requested (ask for one with generics=[\"%s[%s]\"], its type parameters replaced by Go types, e.g. generics=[\"%s[%s]\"]; --generic on the command line)",
+		name, strings.Join(tps, ","), name, strings.Join(example, ","))
 }

@@ -303,7 +303,7 @@ func TestScanSupport(t *testing.T) {
 		"Chan":        "parameter ch has type chan int: channels are not supported",
 		"FuncAndChan": "parameter ch has type chan int: channels are not supported",
 		"RecvChan":    "parameter ch has type <-chan int: channels are not supported",
-		"Gen":         "generic function: no instantiation requested (build with -generic 'Gen[T]')",
+		"Gen":         "generic function: no instantiation requested (ask for one with generics=[\"Gen[T]\"], its type parameters replaced by Go types, e.g. generics=[\"Gen[int64]\"]; --generic on the command line)",
 		"AnonStruct":  "parameter p has type struct{}: anonymous structs are not supported: declare a named struct type",
 		"Uintptr":     "parameter u has type uintptr: uintptr is not supported",
 		"Complex":     "parameter c has type complex128: complex numbers are not supported",
@@ -431,7 +431,7 @@ func TestScanRecords(t *testing.T) {
 	if len(skipped) != 13 {
 		t.Errorf("skipped: %v", skipped)
 	}
-	if res.Packages[1].Skipped[0].Reason != "generic function: no instantiation requested (build with -generic 'Max[T]')" {
+	if res.Packages[1].Skipped[0].Reason != "generic function: no instantiation requested (ask for one with generics=[\"Max[T]\"], its type parameters replaced by Go types, e.g. generics=[\"Max[int64]\"]; --generic on the command line)" {
 		t.Errorf("other.Max: %+v", res.Packages[1].Skipped[0])
 	}
 

@@ -126,10 +126,17 @@ def _build_mode(build: bool | str) -> str:
     raise ValueError(f"build must be True, False, 'never', 'missing' or 'always', not {build!r}")
 
 
+def _env_flag(name: str) -> bool:
+    """Whether an environment switch is on: set, and not empty, "0", "false" or "no"."""
+    return os.environ.get(name, "").strip().lower() not in ("", "0", "false", "no")
+
+
 def _progress_printer(quiet: bool | None = None):
-    """A callback that logs build phases, and shows them on a terminal unless quiet."""
+    """A callback that logs build phases (logger ``usegolib``) and prints them to stderr as
+    plain lines (``usegolib: compile ...``), whatever stderr is (a terminal, a CI log, a
+    notebook), unless ``quiet`` (None: ``USEGOLIB_QUIET``)."""
     if quiet is None:
-        quiet = bool(os.environ.get("USEGOLIB_QUIET")) or not sys.stderr.isatty()
+        quiet = _env_flag("USEGOLIB_QUIET")
 
     def progress(line: str) -> None:
         logger.info("build: %s", line)
@@ -137,6 +144,62 @@ def _progress_printer(quiet: bool | None = None):
             print(f"usegolib: {line}", file=sys.stderr, flush=True)
 
     return progress
+
+
+#: The file an artifact directory's last load touches: ``usegolib prune --days N`` removes
+#: artifacts not loaded for N days (docs/adr/0030).
+LAST_USED_FILE = "usegolib-last-used"
+_STAMPED: set[str] = set()
+
+
+def _stamp_used(artifact_dir: str) -> None:
+    """Touches the artifact's last-used stamp, once per artifact and process; an artifact
+    directory that cannot be written (a read-only install) is left as it is."""
+    if artifact_dir in _STAMPED:
+        return
+    _STAMPED.add(artifact_dir)
+    try:
+        # Private as everything in the cache, whatever the umask, and never through a link
+        # (docs/adr/0002).
+        fd = os.open(
+            os.path.join(artifact_dir, LAST_USED_FILE),
+            os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC,
+            0o600,
+        )
+        try:
+            os.utime(fd)
+        finally:
+            os.close(fd)
+    except OSError:
+        pass
+
+
+def _resolve_relative(target: str | os.PathLike[str], depth: int) -> str:
+    """A relative directory target (``./x``, ``../x``, ``.``, ``..``, or a relative ``Path``):
+    the working directory's, else the one next to the file of the code that called ``import_``
+    (``depth`` frames up). A target found in neither raises ``ArtifactNotFoundError`` naming
+    both directories. Anything else is returned as it is."""
+    t = os.fspath(target)
+    relative = isinstance(target, os.PathLike) or t.startswith(("./", "../")) or t in (".", "..")
+    if os.path.isabs(t) or not relative:
+        return t
+    cwd = os.getcwd()
+    if os.path.isdir(os.path.join(cwd, t)):
+        return os.path.abspath(t)
+    tried = [cwd]
+    try:
+        caller = sys._getframe(depth + 1).f_globals.get("__file__")
+    except ValueError:
+        caller = None
+    if isinstance(caller, str):
+        here = os.path.dirname(os.path.abspath(caller))
+        if os.path.isdir(os.path.join(here, t)):
+            return os.path.normpath(os.path.join(here, t))
+        tried.append(f"{here} (the directory of {caller})")
+    raise ArtifactNotFoundError(
+        f"no directory {t!r}: a relative target is looked up in the working directory, then "
+        f"next to the calling file; tried {' and '.join(tried)}"
+    )
 
 
 def default_artifact_dir() -> str:
@@ -153,6 +216,7 @@ def import_(
     artifact_dir: str | os.PathLike[str] | None = None,
     build: bool | BuildMode = "missing",
     quiet: bool | None = None,
+    verbose: bool | None = None,
     generics: list[str] | tuple[str, ...] = (),
     also: list[str] | tuple[str, ...] = (),
 ) -> GoPackage:
@@ -184,18 +248,53 @@ def import_(
     its API uses (``also=["bytes", "regexp"]``), then reachable as ``pkg.package("bytes")``, so
     that their Go objects and the module's share one runtime.
 
+    A build prints its phases to stderr as plain lines, each phase when it starts and when it
+    ends with its elapsed time (``usegolib: compile done in 12.3 s``), and a line when it waits
+    for another process building the same artifact; ``quiet=True`` (or ``USEGOLIB_QUIET=1``)
+    silences them; ``verbose=True`` (or ``USEGOLIB_VERBOSE=1``) also shows Go's own output
+    (``go build -v``). The lines also go to the ``usegolib`` logger.
+
+    A relative directory (``"./gocalc"``, ``"../go/calc"``) is looked up in the working
+    directory, then next to the file of the code calling ``import_``.
+
     Ctrl-C while a build runs or waits for another process building the same artifact raises
     ``KeyboardInterrupt`` at once: the build's ``go`` processes are killed and the cache is left
     as it was. An untrustworthy cache directory raises ``CacheError``.
     """
-    t = os.fspath(target)
-    if isinstance(target, Path) or (os.path.isdir(t) and not t.startswith(("./", "/", "."))):
+    return _import(target, version, artifact_dir, build, quiet, verbose, generics, also, depth=1)
+
+
+def _import(
+    target: str | os.PathLike[str],
+    version: str | None,
+    artifact_dir: str | os.PathLike[str] | None,
+    build: bool | BuildMode,
+    quiet: bool | None,
+    verbose: bool | None,
+    generics: list[str] | tuple[str, ...],
+    also: list[str] | tuple[str, ...],
+    *,
+    depth: int,
+) -> GoPackage:
+    """``import_``, the caller of a relative target ``depth`` frames above this one."""
+    t = _resolve_relative(target, depth + 1)
+    if isinstance(target, Path) or (os.path.isdir(t) and not t.startswith(("/", "."))):
         t = os.path.abspath(t)
     root = os.fspath(artifact_dir) if artifact_dir is not None else None
+    if verbose is None:
+        verbose = _env_flag("USEGOLIB_VERBOSE")
     module, package = _native.import_module(
-        t, version, root, _build_mode(build), _progress_printer(quiet), list(generics), list(also)
+        t,
+        version,
+        root,
+        _build_mode(build),
+        _progress_printer(quiet),
+        list(generics),
+        list(also),
+        verbose,
     )
     _native.restore_go_signal_handlers()
+    _stamp_used(module.artifact_dir)
     return package_for(module, package)
 
 

@@ -12,7 +12,7 @@ import threading
 import types
 from typing import Any
 
-from usegolib import _native, _pickle
+from usegolib import _native, _pickle, _stubs
 from usegolib._types import duration_from_wire
 from usegolib.errors import UnsupportedSignatureError
 
@@ -96,6 +96,18 @@ _PY_TYPE_ARGS: dict[Any, tuple[str, ...]] = {
 }
 
 
+def _go_type_arg(a: Any) -> str:
+    """A type argument as Go spells it in ``generics=[...]``: ``int`` is ``int64``, a class
+    of a Go type its Go type (``example.com/m.Point``), a string as given."""
+    if isinstance(a, str):
+        return a
+    key = getattr(a, "__usegolib_key__", None)
+    if key is not None:
+        return str(key)
+    go = _PY_TYPE_ARGS.get(a)
+    return go[0] if go else getattr(a, "__name__", repr(a))
+
+
 class GenericFunction:
     """A generic Go function; index it with type arguments to get an instantiation built into
     the artifact: ``pkg.Keys[str, int]`` or ``pkg.Keys["string", "int64"]``."""
@@ -127,9 +139,11 @@ class GenericFunction:
         shown = ", ".join(
             a if isinstance(a, str) else getattr(a, "__name__", repr(a)) for a in args
         )
+        go_args = ",".join(_go_type_arg(a) for a in args)
         raise UnsupportedSignatureError(
             f"{self.go_package}.{self.__name__}[{shown}] was not instantiated when the artifact "
-            f"was built; built: {', '.join('[' + ', '.join(k) + ']' for k in self.instances)}"
+            f"was built; built: {', '.join('[' + ', '.join(k) + ']' for k in self.instances)}; "
+            f'ask for it with generics=["{self.__name__}[{go_args}]"] in usegolib.import_'
         )
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -391,7 +405,8 @@ class GoPackage(types.ModuleType, metaclass=_PackageType):
 
 def _make_package(module: _native.GoModule, path: str, classes: dict[str, type]) -> GoPackage:
     """The namespace of package ``path``: an exact ``types.ModuleType`` (see GoPackage)."""
-    ns = types.ModuleType(path, module.package_doc(path) or None)
+    # help(pkg) lists the package (its GoDoc, functions, types, constants).
+    ns = types.ModuleType(path, _stubs.package_help(module, path))
     d = vars(ns)
     # repr(): <module 'example.com/mod' (usegolib package of example.com/mod v1.2.3)>
     d["__spec__"] = importlib.machinery.ModuleSpec(

@@ -1,7 +1,10 @@
-"""The ``usegolib`` command line: build, list, rm, show, stubs, package, version.
+"""The ``usegolib`` command line: build, list, rm, prune, show, stubs, generate, package, doctor,
+version.
 
 Every failure prints one line (``usegolib: error: ...``) and exits non-zero; build output from the
-Go toolchain follows that line when there is any.
+Go toolchain follows that line when there is any. Ctrl-C prints one line and exits 130; a closed
+pipe (``usegolib show X | head``) ends quietly with 141, as a process killed by SIGPIPE. The
+global options (``--artifact-dir``, ``-q``, ``-v``) are accepted before or after the subcommand.
 
 The rules of targets, versions, go.mod files, the artifact layout and the Go toolchain are the
 loader's (usegolib-loader, through ``_native``): this module only parses arguments and prints.
@@ -13,8 +16,17 @@ import argparse
 import json
 import os
 import sys
+import time
+from pathlib import Path
 
-from usegolib import _native, _progress_printer, default_artifact_dir, import_
+from usegolib import (
+    LAST_USED_FILE,
+    _env_flag,
+    _native,
+    _progress_printer,
+    default_artifact_dir,
+    import_,
+)
 from usegolib.errors import BuildError, UsegolibError
 
 
@@ -38,9 +50,58 @@ def cmd_build(args: argparse.Namespace) -> int:
         _progress_printer(args.quiet or None),
         args.generic,
         args.also,
+        _verbose(args),
     )
     print(directory)
     return 0
+
+
+def _verbose(args: argparse.Namespace) -> bool:
+    return bool(args.verbose) or _env_flag("USEGOLIB_VERBOSE")
+
+
+def _import(args: argparse.Namespace, **kw: object):
+    """The target's package, built when missing (phases shown unless -q)."""
+    return import_(
+        args.target,
+        args.version,
+        artifact_dir=args.artifact_dir,
+        quiet=args.quiet or None,
+        verbose=_verbose(args),
+        generics=args.generic,
+        also=args.also,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def _size(directory: str) -> int:
+    """The bytes of the files under a directory."""
+    total = 0
+    for dirpath, _dirs, files in os.walk(directory):
+        for f in files:
+            try:
+                total += os.lstat(os.path.join(dirpath, f)).st_size
+            except OSError:
+                pass
+    return total
+
+
+def _human(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n:.1f} GB"
+
+
+def _last_used(directory: str) -> float:
+    """When the artifact was last loaded (its stamp), else built (its manifest), as a time."""
+    for name in (LAST_USED_FILE, "manifest.json"):
+        try:
+            return os.stat(os.path.join(directory, name)).st_mtime
+        except OSError:
+            continue
+    return 0.0
 
 
 def _artifacts(root: str) -> list[tuple[str, dict]]:
@@ -69,6 +130,8 @@ def cmd_list(args: argparse.Namespace) -> int:
                                 "go_version",
                             )
                         },
+                        "size": _size(d),
+                        "last_used": _last_used(d),
                     }
                     for d, m in rows
                 ],
@@ -79,15 +142,33 @@ def cmd_list(args: argparse.Namespace) -> int:
     if not rows:
         print(f"no artifacts under {_root(args)}")
         return 0
+    total = 0
     for d, m in rows:
         plat = f"{m.get('goos', '?')}/{m.get('goarch', '?')}"
         name = f"{m.get('module', '?')}@{m.get('version', '?')}"
         source = f"  from {m['source_dir']}" if m.get("source_dir") else ""
-        print(f"{name}  {plat}  {m.get('go_version', '?')}  {d}{source}")
+        size = _size(d)
+        total += size
+        print(f"{name}  {plat}  {m.get('go_version', '?')}  {_human(size)}  {d}{source}")
+    print(f"{len(rows)} artifact{'s' if len(rows) != 1 else ''}, {_human(total)}")
     return 0
 
 
+def _remove(root: str, directory: str) -> None:
+    # In Rust: only a directory inside the root is removed, under the artifact's build lock.
+    _native.remove_artifact(root, directory)
+    print(f"removed {directory}")
+
+
 def cmd_rm(args: argparse.Namespace) -> int:
+    if args.all:
+        if args.target is not None:
+            raise CliError("rm: give a TARGET or --all, not both")
+        for d, _m in _artifacts(_root(args)):
+            _remove(_root(args), d)
+        return 0
+    if args.target is None:
+        raise CliError("rm: name a TARGET (MODULE, MODULE@VERSION or a directory) or pass --all")
     target, version = _native.split_version(args.target, args.version)
     source_dir = None
     if os.path.isdir(target):
@@ -112,9 +193,62 @@ def cmd_rm(args: argparse.Namespace) -> int:
             "or pass --all-versions"
         )
     for _label, d in matches:
-        # In Rust: only a directory inside the root is removed, under the artifact's build lock.
-        _native.remove_artifact(_root(args), d)
-        print(f"removed {d}")
+        _remove(_root(args), d)
+    return 0
+
+
+def _go_version() -> str | None:
+    """The installed Go's version (``go1.26.8``), None when it cannot be run."""
+    try:
+        line = _native.go_toolchain()[2]
+    except BuildError:
+        return None
+    words = line.split()
+    return words[2] if len(words) > 2 and words[2].startswith("go") else None
+
+
+def _stale(directory: str, manifest: dict, go: str | None, days: float | None) -> str | None:
+    """Why ``prune`` removes an artifact, or None to keep it (docs/adr/0030)."""
+    builder, id_file = _native.builder_id()
+    try:
+        built_by = Path(directory, id_file).read_text().split("\n", 1)[0].strip()
+    except OSError:
+        built_by = None  # copied from elsewhere: not said to be stale, as the loader says
+    if built_by is not None and built_by != builder:
+        return f"built by another usegolib builder ({built_by}, this one is {builder})"
+    built_with = manifest.get("go_version")
+    if go is not None and built_with and built_with != go:
+        return f"built with {built_with}, the installed Go is {go}"
+    source = manifest.get("source_dir")
+    if source and not os.path.isfile(os.path.join(source, "go.mod")):
+        return f"its source directory {source} is gone"
+    if days is not None:
+        idle = (time.time() - _last_used(directory)) / 86400
+        if idle > days:
+            return f"not loaded for {idle:.0f} days"
+    return None
+
+
+def cmd_prune(args: argparse.Namespace) -> int:
+    root = _root(args)
+    go = _go_version()
+    if go is None:
+        print("usegolib: the Go toolchain cannot be run: artifacts are kept whatever Go built them")
+    freed = kept = 0
+    for d, m in _artifacts(root):
+        why = _stale(d, m, go, args.days)
+        if why is None:
+            kept += 1
+            continue
+        size = _size(d)
+        if args.dry_run:
+            print(f"would remove {d}: {why}")
+        else:
+            _native.remove_artifact(root, d)
+            print(f"removed {d}: {why}")
+        freed += size
+    verb = "would free" if args.dry_run else "freed"
+    print(f"{verb} {_human(freed)}; {kept} artifact{'s' if kept != 1 else ''} kept")
     return 0
 
 
@@ -130,15 +264,7 @@ def _context_note(fn: _native.GoFunction) -> str:
 def cmd_show(args: argparse.Namespace) -> int:
     from usegolib._stubs import _shown, _signatures
 
-    pkg = import_(
-        args.target,
-        args.version,
-        artifact_dir=args.artifact_dir,
-        build="never" if args.no_build else "missing",
-        quiet=args.quiet or None,
-        generics=args.generic,
-        also=args.also,
-    )
+    pkg = _import(args, build="never" if args.no_build else "missing")
     module = pkg._go_module
     print(f"module {module.path} {module.version}  ({module.artifact_dir})")
     paths = module.packages() if args.all else [pkg._go_path]
@@ -193,17 +319,22 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_stubs(args: argparse.Namespace) -> int:
     from usegolib._stubs import write_stubs
 
-    pkg = import_(
-        args.target,
-        args.version,
-        artifact_dir=args.artifact_dir,
-        quiet=args.quiet or None,
-        generics=args.generic,
-        also=args.also,
-    )
+    pkg = _import(args)
     module = pkg._go_module
     packages = module.packages() if args.all else [pkg._go_path]
     for path in write_stubs(module, packages, args.out):
+        print(path)
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from usegolib._stubs import generate
+
+    pkg = _import(args)
+    module = pkg._go_module
+    packages = module.packages() if args.all else [pkg._go_path]
+    root = os.path.abspath(args.artifact_dir) if args.artifact_dir else None
+    for path in generate(module, packages, args.out, args.generic, args.also, root):
         print(path)
     return 0
 
@@ -214,8 +345,12 @@ def _cmd_package(args: argparse.Namespace) -> int:
     return cmd_package(args)
 
 
+def _version_line() -> str:
+    return f"usegolib {_native.__version__} (ABI {_native.ABI_VERSION})"
+
+
 def cmd_version(args: argparse.Namespace) -> int:
-    print(f"usegolib {_native.__version__} (ABI {_native.ABI_VERSION})")
+    print(_version_line())
     try:
         go, toolchain, line = _native.go_toolchain()
         print(f"{line}  ({go}, GOTOOLCHAIN={toolchain})")
@@ -224,17 +359,142 @@ def cmd_version(args: argparse.Namespace) -> int:
     return 0
 
 
-def _target_args(
-    p: argparse.ArgumentParser, help: str | None = None, *, version: bool = True
-) -> None:
+class _Doctor:
+    """Prints one line per check (``ok``, ``warn`` or ``FAIL``); a FAIL makes the exit status 1."""
+
+    def __init__(self) -> None:
+        self.failed = False
+
+    def line(self, status: str, what: str, detail: str) -> None:
+        self.failed |= status == "FAIL"
+        print(f"{status:<4}  {what:<9} {detail}")
+
+
+def _installed_package(doc: _Doctor) -> None:
+    """Whether ``import usegolib`` is this project's package (the distribution usegolib-py),
+    and whether another distribution installs files into ``usegolib`` too."""
+    import importlib.metadata as md
+
+    import usegolib
+
+    here = os.path.dirname(os.path.abspath(usegolib.__file__ or ""))
+    owners = md.packages_distributions().get("usegolib", [])
+    ours = "usegolib-py"
+    others = sorted({o for o in owners if o.replace("_", "-").lower() != ours})
+    detail = f"{here} (distribution {', '.join(owners) or 'none: run from a source tree'})"
+    doc.line("ok" if not others else "FAIL", "package", detail)
+    if others:
+        doc.line(
+            "FAIL",
+            "package",
+            f"another distribution also installs `usegolib`: {', '.join(others)} (a different "
+            f"project on PyPI); `pip uninstall {' '.join(others)}` and reinstall {ours}",
+        )
+
+
+def _compiler(doc: _Doctor, go: str, toolchain: str) -> None:
+    import shutil
+    import subprocess
+
+    env = {**os.environ, "GOTOOLCHAIN": toolchain}  # as builds run go: never a download
+    try:
+        r = subprocess.run(
+            [go, "env", "CC", "CGO_ENABLED"], capture_output=True, text=True, timeout=60, env=env
+        )
+    except OSError as e:
+        doc.line("FAIL", "compiler", f"cannot ask go for its C compiler: {e}")
+        return
+    lines = r.stdout.split("\n")
+    cc, cgo = (lines + ["", ""])[:2]
+    if cgo.strip() != "1":
+        doc.line(
+            "warn", "cgo", "CGO_ENABLED is not 1 in go env (builds set it to 1 for the bridge)"
+        )
+    exe = shutil.which(cc.split()[0]) if cc.strip() else None
+    if exe is None:
+        doc.line("FAIL", "compiler", f"the C compiler {cc.strip() or '(none)'} is not on PATH")
+        return
+    try:
+        v = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=60)
+        first = (v.stdout.strip().split("\n") or [""])[0]
+    except OSError as e:
+        first = f"(cannot run it: {e})"
+    doc.line("ok", "compiler", f"{cc.strip()} = {exe}: {first}")
+
+
+def _cache(doc: _Doctor, root: str) -> None:
+    import stat
+
+    path = Path(root)
+    probe = path
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not path.exists():
+        ok = os.access(probe, os.W_OK)
+        doc.line(
+            "ok" if ok else "FAIL",
+            "cache",
+            f"{root} (not created yet; {probe} is {'' if ok else 'not '}writable)",
+        )
+        return
+    st = path.stat()
+    mode = stat.S_IMODE(st.st_mode)
+    problems = []
+    if st.st_uid != os.getuid():
+        problems.append(f"owned by uid {st.st_uid}, not you ({os.getuid()})")
+    if mode & 0o022:
+        problems.append(f"writable by others (mode {mode:o})")
+    if not os.access(path, os.W_OK):
+        problems.append("not writable")
+    detail = f"{root} (mode {mode:o})"
+    if problems:
+        doc.line("FAIL", "cache", f"{detail}: {'; '.join(problems)} (docs/adr/0002)")
+    else:
+        doc.line("ok", "cache", detail)
+    rows = _artifacts(root)
+    go = _go_version()
+    stale = [d for d, m in rows if _stale(d, m, go, None) is not None]
+    size = sum(_size(d) for d, _m in rows)
+    more = f"; {len(stale)} stale (usegolib prune removes them)" if stale else ""
+    doc.line("ok", "artifacts", f"{len(rows)} cached, {_human(size)}{more}")
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    doc = _Doctor()
+    doc.line("ok", "usegolib", f"{_version_line()}, Python {sys.version.split()[0]}")
+    _installed_package(doc)
+    try:
+        go, toolchain, line = _native.go_toolchain()
+        doc.line("ok", "go", f"{line} ({go}, GOTOOLCHAIN={toolchain})")
+        _compiler(doc, go, toolchain)
+    except BuildError as e:
+        doc.line("FAIL", "go", " ".join(str(e).split()))
+    _cache(doc, _root(args))
+    return 1 if doc.failed else 0
+
+
+_TARGET_HELP = (
+    "what to import: a local directory (module root or package inside it), a module or "
+    "package path, a standard-library package, or PATH@VERSION"
+)
+
+
+def _target_args(p: argparse.ArgumentParser, *, version: bool = True) -> None:
     """The arguments that name what to build or import (``--version`` the module's version
     unless ``version`` is false)."""
+    p.add_argument("target", metavar="TARGET", help=_TARGET_HELP)
+    if version:
+        p.add_argument(
+            "--version",
+            help="the module version (vX.Y.Z, a branch or commit Go accepts; default: the single "
+            "cached one, else latest)",
+        )
     p.add_argument(
         "--generic",
         action="append",
         default=[],
         metavar="NAME[T,...]",
-        help="also build this instantiation of a generic function (repeatable)",
+        help="also build this instantiation of a generic function, e.g. 'Max[int64]' (repeatable)",
     )
     p.add_argument(
         "--also",
@@ -244,74 +504,159 @@ def _target_args(
         help="also bridge this standard-library or dependency package into the target's runtime"
         " (repeatable; docs/adr/0023)",
     )
-    p.add_argument("target", help=help)
-    if version:
-        p.add_argument("--version")
+
+
+def _global_args(p: argparse.ArgumentParser, *, sub: bool) -> None:
+    """The options every command takes, before or after its name: given after, they override
+    (a subcommand's copies default to SUPPRESS, so that they leave the main parser's alone)."""
+    default = argparse.SUPPRESS if sub else None
+    p.add_argument(
+        "--artifact-dir",
+        metavar="DIR",
+        default=default,
+        help="artifact root (default: the usegolib cache, $USEGOLIB_CACHE_DIR/artifacts)",
+    )
+    for short, long, help in (
+        ("-q", "--quiet", "do not print build phases (also USEGOLIB_QUIET=1)"),
+        ("-v", "--verbose", "also print Go's own build output, go build -v (USEGOLIB_VERBOSE=1)"),
+    ):
+        flag_default = argparse.SUPPRESS if sub else False
+        p.add_argument(short, long, action="store_true", default=flag_default, help=help)
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="usegolib", description="Call Go libraries from Python.")
-    p.add_argument("--artifact-dir", help="artifact root (default: the usegolib cache)")
-    sub = p.add_subparsers(dest="command", required=True)
+    p = argparse.ArgumentParser(
+        prog="usegolib",
+        description="Call Go libraries from Python: build, inspect and manage artifacts.",
+        epilog="Build phases go to stderr as plain lines; results to stdout.",
+    )
+    p.add_argument("--version", action="version", version=_version_line())
+    _global_args(p, sub=False)
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    b = sub.add_parser("build", help="build the artifact of a Go module or local directory")
-    _target_args(b, help="DIR, MODULE, PACKAGE or MODULE@VERSION")
-    b.add_argument("--out", help="artifact root to build into (default: the usegolib cache)")
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        c = sub.add_parser(name, help=help, description=help)
+        _global_args(c, sub=True)
+        return c
+
+    b = command("build", "build the artifact of a Go module or local directory")
+    _target_args(b)
+    b.add_argument(
+        "--out", metavar="DIR", help="artifact root to build into (default: --artifact-dir)"
+    )
     b.add_argument("--force", action="store_true", help="rebuild even if up to date")
-    b.add_argument("-q", "--quiet", action="store_true", help="do not show build phases")
     b.set_defaults(func=cmd_build)
 
-    ls = sub.add_parser("list", help="list cached artifacts")
-    ls.add_argument("--json", action="store_true")
+    ls = command("list", "list cached artifacts with their sizes")
+    ls.add_argument("--json", action="store_true", help="print JSON (sizes in bytes)")
     ls.set_defaults(func=cmd_list)
 
-    rm = sub.add_parser("rm", help="remove cached artifacts of a module")
-    rm.add_argument("target", help="MODULE, MODULE@VERSION or a local directory")
-    rm.add_argument("--version")
-    rm.add_argument("--all-versions", action="store_true")
+    rm = command("rm", "remove cached artifacts of a module, or all of them")
+    rm.add_argument(
+        "target", metavar="TARGET", nargs="?", help="MODULE, MODULE@VERSION or a local directory"
+    )
+    rm.add_argument("--version", help="the version whose artifact to remove")
+    rm.add_argument(
+        "--all-versions", action="store_true", help="remove every cached version of TARGET"
+    )
+    rm.add_argument("--all", action="store_true", help="remove every artifact under the root")
     rm.set_defaults(func=cmd_rm)
 
-    sh = sub.add_parser("show", help="show packages, functions and skipped symbols")
+    pr = command(
+        "prune",
+        "remove stale artifacts: built by another usegolib builder or another Go version, "
+        "whose local source is gone, or (with --days) not loaded for N days",
+    )
+    pr.add_argument(
+        "--days",
+        type=float,
+        metavar="N",
+        help="also remove artifacts not loaded for N days (their last-used stamp)",
+    )
+    pr.add_argument(
+        "--dry-run", action="store_true", help="only print what would be removed, and why"
+    )
+    pr.set_defaults(func=cmd_prune)
+
+    sh = command("show", "show packages, functions, types and skipped symbols")
     _target_args(sh)
     sh.add_argument("--all", action="store_true", help="every package of the module")
     sh.add_argument("--no-build", action="store_true", help="fail instead of building")
-    sh.add_argument("-q", "--quiet", action="store_true")
     sh.set_defaults(func=cmd_show)
 
-    st = sub.add_parser("stubs", help="write .pyi stubs for IDEs and type checkers")
+    st = command("stubs", "write .pyi stubs for IDEs and type checkers")
     _target_args(st)
-    st.add_argument("--out", default=".", help="directory to write PACKAGE.pyi files into")
+    st.add_argument(
+        "--out", metavar="DIR", default=".", help="directory to write PACKAGE.pyi files into"
+    )
     st.add_argument("--all", action="store_true", help="every package of the module")
-    st.add_argument("-q", "--quiet", action="store_true")
     st.set_defaults(func=cmd_stubs)
 
-    pk = sub.add_parser(
-        "package",
-        help="write a platform wheel that installs a Go module as a Python package",
-        description="Build the artifact of TARGET and write a wheel (py3-none-<platform>) that "
-        "installs it as a normal Python package, importable with no Go toolchain.",
+    g = command(
+        "generate",
+        "write an importable, typed Python package: PKGDIR/NAME.py loads the Go package "
+        "(building it when missing), PKGDIR/NAME.pyi gives its signatures",
     )
-    _target_args(pk, help="DIR, MODULE, PACKAGE or MODULE@VERSION", version=False)
+    _target_args(g)
+    g.add_argument(
+        "--out",
+        metavar="PKGDIR",
+        required=True,
+        help="the Python package directory to write into (created; e.g. mygo for "
+        "`from mygo import calc`)",
+    )
+    g.add_argument("--all", action="store_true", help="every package of the module")
+    g.set_defaults(func=cmd_generate)
+
+    pk = command(
+        "package",
+        "write a platform wheel (py3-none-<platform>) that installs TARGET as a normal Python "
+        "package, importable with no Go toolchain",
+    )
+    _target_args(pk, version=False)
     pk.add_argument("--name", help="distribution name (default: the module's last path element)")
     pk.add_argument(
         "--version",
         help="the wheel's version (default: the module's version; required for a local module)",
     )
-    pk.add_argument("--out", default=".", help="directory to write the wheel into (default: .)")
+    pk.add_argument(
+        "--out", metavar="DIR", default=".", help="directory to write the wheel into (default: .)"
+    )
     pk.add_argument("--license", metavar="EXPR", help="SPDX license expression of the module")
     pk.add_argument("--force", action="store_true", help="rebuild the artifact even if up to date")
-    pk.add_argument("-q", "--quiet", action="store_true", help="do not show build phases")
     pk.set_defaults(func=_cmd_package)
 
-    v = sub.add_parser("version", help="print versions")
+    d = command(
+        "doctor",
+        "check the set-up: Go, the C compiler, the cache and its permissions, cached artifacts, "
+        "which usegolib package is installed",
+    )
+    d.set_defaults(func=cmd_doctor)
+
+    v = command("version", "print the versions of usegolib, its ABI and Go")
     v.set_defaults(func=cmd_version)
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+def _closed_pipe() -> int:
+    """stdout's reader went away (``| head``): no traceback, and none at exit either."""
     try:
-        return args.func(args)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return 141
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = parser().parse_args(argv)
+        return int(args.func(args))
+    except BrokenPipeError:
+        return _closed_pipe()
+    except KeyboardInterrupt:
+        print("usegolib: interrupted", file=sys.stderr)
+        return 130
     except BuildError as e:
         print(f"usegolib: error: {str(e).splitlines()[0]}", file=sys.stderr)
         output = getattr(e, "output", "")
@@ -321,6 +666,3 @@ def main(argv: list[str] | None = None) -> int:
     except (UsegolibError, CliError, OSError, ValueError) as e:
         print(f"usegolib: error: {' '.join(str(e).split())}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print("usegolib: interrupted", file=sys.stderr)
-        return 130

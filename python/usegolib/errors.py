@@ -1,5 +1,6 @@
-"""The usegolib exception hierarchy. The classes are made by the native module, but this is
-their home: their ``__module__`` is ``usegolib.errors``, so they pickle and print by this name.
+"""The usegolib exception hierarchy. The classes are made by the native module; this module
+and ``usegolib`` re-export them, and their ``__module__`` is ``usegolib``: a traceback prints
+``usegolib.LoadError``, and they pickle by that name.
 
 ``UsegolibError`` is the base of everything usegolib raises, except these, for arguments that
 do not fit their Go parameters (each message names the function, the argument and where in it):

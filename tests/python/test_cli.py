@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
-from conftest import FIXTURES, copy_module
+from conftest import FIXTURES, copy_module, run_py
 
 
 def cli(
@@ -101,7 +104,7 @@ def test_build_list_show_rm(tmp_path):
     assert p.returncode == 0, p.stderr
     art = Path(p.stdout.strip())
     assert (art / "manifest.json").is_file() and (art / "libusegolib.so").is_file()
-    assert p.stderr == "", "quiet when not on a terminal"
+    assert p.stderr == "", "USEGOLIB_QUIET=1 (conftest) silences the phases"
 
     p = cli("--artifact-dir", str(root), "list")
     assert p.returncode == 0
@@ -123,12 +126,46 @@ def test_build_list_show_rm(tmp_path):
     one_line_error(cli("--artifact-dir", str(root), "rm", "example.com/level1"), "no artifact")
 
 
-def test_build_progress_can_be_forced_on(tmp_path):
+def test_build_phases_show_whatever_the_terminal(tmp_path):
+    """Not a terminal (a CI log, a notebook's captured stderr): the phases are plain lines, each
+    with its elapsed time when it ends; -q or USEGOLIB_QUIET=1 silences them."""
     mod = copy_module(FIXTURES / "other", tmp_path / "other")
     p = cli("build", str(mod), "--out", str(tmp_path / "r"), env={"USEGOLIB_QUIET": ""})
-    assert p.returncode == 0
-    # Not a terminal: no progress lines even without USEGOLIB_QUIET.
-    assert "usegolib: " not in p.stderr
+    assert p.returncode == 0, p.stderr
+    for phase in ("resolve", "scan", "generate", "compile", "write"):
+        assert f"usegolib: {phase} {mod}\n" in p.stderr, p.stderr
+        assert re.search(rf"^usegolib: {phase} done in \d+\.\d s$", p.stderr, re.M), p.stderr
+    assert "\x1b" not in p.stderr and "\r" not in p.stderr, "plain lines"
+    for quiet in (["-q"], ["--quiet"]):
+        q = cli("build", str(mod), "--out", str(tmp_path / "r"), "--force", *quiet)
+        assert q.returncode == 0 and q.stderr == "", q.stderr
+    q = cli("build", str(mod), "--out", str(tmp_path / "r"), "--force", env={"USEGOLIB_QUIET": "1"})
+    assert q.returncode == 0 and q.stderr == ""
+
+
+def test_verbose_streams_gos_own_output(tmp_path):
+    mod = copy_module(FIXTURES / "other", tmp_path / "other")
+    src = mod / "other.go"
+    for opts in (["-v"], ["--verbose"]):
+        # A change Go's build cache has not seen: go build -v names the packages it compiles.
+        offset = f"1{time.time_ns() % 10**9}"
+        src.write_text(re.sub(r"a \+ b \+ \d+", f"a + b + {offset}", src.read_text()))
+        p = cli(
+            "build",
+            str(mod),
+            "--out",
+            str(tmp_path / "r"),
+            *opts,
+            env={"USEGOLIB_QUIET": ""},
+        )
+        assert p.returncode == 0, p.stderr
+        assert "usegolib: go: example.com/other\n" in p.stderr, p.stderr
+        assert "usegolib: go: usegolib_bridge\n" in p.stderr, p.stderr
+        assert p.stderr.index("usegolib: compile ") < p.stderr.index("usegolib: go: ")
+    src.write_text(src.read_text().replace("a + b", "b + a"))
+    p = cli("build", str(mod), "--out", str(tmp_path / "r"), env={"USEGOLIB_QUIET": ""})
+    assert p.returncode == 0 and "usegolib: compile " in p.stderr
+    assert "usegolib: go: " not in p.stderr
 
 
 def test_build_phases_show_on_a_terminal(tmp_path):
@@ -193,3 +230,178 @@ def test_failures_print_one_line(tmp_path):
     )
     p = cli("nosuchcommand")
     assert p.returncode == 2 and "invalid choice" in p.stderr
+
+
+def test_version_option_and_global_options_before_or_after_the_command(tmp_path):
+    p = cli("--version")
+    assert p.returncode == 0 and p.stdout.strip() == "usegolib 0.1.0 (ABI 1)", p.stdout
+    root = tmp_path / "root"
+    mod = copy_module(FIXTURES / "other", tmp_path / "other")
+    assert cli("-q", "--artifact-dir", str(root), "build", str(mod)).returncode == 0
+    before = cli("--artifact-dir", str(root), "list")
+    after = cli("list", "--artifact-dir", str(root))
+    assert before.returncode == after.returncode == 0
+    assert before.stdout == after.stdout and "example.com/other@local" in after.stdout
+    # Given after the command, an option wins over the same one given before it.
+    p = cli("--artifact-dir", str(tmp_path / "elsewhere"), "list", "--artifact-dir", str(root))
+    assert "example.com/other@local" in p.stdout
+    p = cli(
+        "build", str(mod), "--artifact-dir", str(root), "--force", "-q", env={"USEGOLIB_QUIET": ""}
+    )
+    assert p.returncode == 0 and p.stderr == "" and p.stdout.startswith(str(root))
+
+
+def test_every_argument_has_help():
+    import argparse
+
+    from usegolib.cli import parser
+
+    def check(p: argparse.ArgumentParser, where: str) -> None:
+        for action in p._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for choice in action._choices_actions:
+                    assert choice.help, f"{where} {choice.dest}"
+                for name, sub in action.choices.items():
+                    check(sub, f"{where} {name}")
+            else:
+                assert action.help and action.help != argparse.SUPPRESS, (
+                    f"{where}: {action.option_strings or action.dest} has no help"
+                )
+
+    check(parser(), "usegolib")
+    p = cli("generate", "--help")
+    assert p.returncode == 0 and "--out PKGDIR" in p.stdout and "TARGET" in p.stdout
+
+
+def test_list_shows_sizes_and_rm_all_removes_everything(tmp_path):
+    root = tmp_path / "root"
+    for name in ("other", "level1"):
+        mod = copy_module(FIXTURES / name, tmp_path / name)
+        assert cli("build", str(mod), "--out", str(root)).returncode == 0
+    p = cli("--artifact-dir", str(root), "list")
+    assert p.returncode == 0
+    rows = [line for line in p.stdout.splitlines() if "@local" in line]
+    assert len(rows) == 2 and all(re.search(r"  \d+\.\d MB  ", r) for r in rows), p.stdout
+    assert re.search(r"^2 artifacts, \d+\.\d MB$", p.stdout, re.M), p.stdout
+    data = json.loads(cli("--artifact-dir", str(root), "list", "--json").stdout)
+    for row in data:
+        on_disk = sum(f.stat().st_size for f in Path(row["dir"]).rglob("*") if f.is_file())
+        assert row["size"] == on_disk > 100_000
+    one_line_error(cli("--artifact-dir", str(root), "rm"), "name a TARGET")
+    p = cli("--artifact-dir", str(root), "rm", "--all")
+    assert p.returncode == 0 and p.stdout.count("removed ") == 2, p.stdout
+    assert "no artifacts under" in cli("--artifact-dir", str(root), "list").stdout
+
+
+def test_prune_removes_stale_artifacts_and_keeps_the_rest(tmp_path):
+    """Stale: built by another builder, by another Go version, from a directory that is gone,
+    or (with --days N) not loaded for N days, known by the last-used stamp each load touches."""
+    root = tmp_path / "root"
+    arts = {}
+    for name in ("other", "level1", "variadic", "consts", "errs"):
+        mod = copy_module(FIXTURES / name, tmp_path / name)
+        p = cli("build", str(mod), "--out", str(root))
+        assert p.returncode == 0, p.stderr
+        arts[name] = Path(p.stdout.strip())
+    # The artifacts' stamps: a load touches it (in a child process: a fresh registry).
+    ok = run_py(
+        f"import usegolib; usegolib.import_({str(tmp_path / 'errs')!r}, artifact_dir={str(root)!r})"
+    )
+    assert ok.returncode == 0, ok.stderr
+    stamp = arts["errs"] / "usegolib-last-used"
+    assert stamp.is_file()
+    (arts["other"] / "usegolib-builder.id").write_text("0123456789abcdef\n")
+    manifest = json.loads((arts["level1"] / "manifest.json").read_text())
+    manifest["go_version"] = "go1.1"
+    (arts["level1"] / "manifest.json").write_text(json.dumps(manifest))
+    shutil.rmtree(tmp_path / "variadic")
+    old = time.time() - 10 * 86400
+    os.utime(stamp, (old, old))
+
+    p = cli("--artifact-dir", str(root), "prune", "--dry-run")
+    assert p.returncode == 0, p.stderr
+    assert f"would remove {arts['other']}: built by another usegolib builder" in p.stdout
+    assert f"would remove {arts['level1']}: built with go1.1, the installed Go is go" in p.stdout
+    assert f"would remove {arts['variadic']}: its source directory" in p.stdout
+    assert all(d.exists() for d in arts.values()), "a dry run removes nothing"
+    p = cli("--artifact-dir", str(root), "prune")
+    assert p.returncode == 0 and p.stdout.count("removed ") == 3, p.stdout
+    assert "; 2 artifacts kept" in p.stdout
+    assert arts["consts"].exists() and arts["errs"].exists()
+    p = cli("--artifact-dir", str(root), "prune", "--days", "30")
+    assert p.stdout.count("removed ") == 0 and arts["errs"].exists()
+    p = cli("--artifact-dir", str(root), "prune", "--days", "5")
+    assert (
+        p.stdout == f"removed {arts['errs']}: not loaded for 10 days\n" + p.stdout.split("\n", 1)[1]
+    )
+    assert not arts["errs"].exists() and arts["consts"].exists()
+
+
+def test_doctor(tmp_path):
+    root = tmp_path / "root"
+    mod = copy_module(FIXTURES / "other", tmp_path / "other")
+    assert cli("build", str(mod), "--out", str(root)).returncode == 0
+    p = cli("doctor", "--artifact-dir", str(root))
+    assert p.returncode == 0, p.stdout + p.stderr
+    lines = {line.split()[1]: line for line in p.stdout.splitlines()}
+    assert lines["usegolib"].startswith("ok") and "usegolib 0.1.0 (ABI 1)" in lines["usegolib"]
+    import usegolib
+
+    assert str(Path(usegolib.__file__).parent) in lines["package"]
+    assert "go version go1." in lines["go"]
+    assert lines["compiler"].startswith("ok") and "=" in lines["compiler"]
+    assert lines["cache"].startswith("ok") and str(root) in lines["cache"]
+    assert re.search(r"artifacts +1 cached, \d+\.\d MB", lines["artifacts"]), p.stdout
+    root.chmod(0o777)
+    try:
+        p = cli("doctor", "--artifact-dir", str(root), env={"USEGOLIB_GO": "/nonexistent/go"})
+    finally:
+        root.chmod(0o700)
+    assert p.returncode == 1
+    assert re.search(r"^FAIL  go +.*the Go toolchain was not found", p.stdout, re.M), p.stdout
+    assert re.search(r"^FAIL  cache .*writable by others \(mode 777\)", p.stdout, re.M)
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path):
+    """usegolib show X | head: the reader goes away; no traceback, the exit status of a
+    process ended by SIGPIPE."""
+    read, write = os.pipe()
+    exe = str(Path(sys.executable).parent / "usegolib")
+    child = subprocess.Popen(
+        [exe, "--artifact-dir", str(tmp_path), "list"],
+        stdout=write,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    os.close(write)
+    os.close(read)  # before the child writes: its first write meets a closed pipe
+    _out, err = child.communicate(timeout=120)
+    assert child.returncode == 141, err
+    assert err == "", err
+
+
+def test_ctrl_c_prints_one_line_and_exits_130(tmp_path):
+    from test_cache_trust import slow_go, wait_for_line
+
+    mod = copy_module(FIXTURES / "other", tmp_path / "other")
+    exe = str(Path(sys.executable).parent / "usegolib")
+    env = {
+        **os.environ,
+        "USEGOLIB_QUIET": "",
+        "PATH": f"{slow_go(tmp_path, 600)}:{os.environ['PATH']}",
+    }
+    env.pop("USEGOLIB_GO", None)
+    env["USEGOLIB_TEST_LOG"] = str(tmp_path / "builds.log")
+    child = subprocess.Popen(
+        [exe, "build", str(mod), "--out", str(tmp_path / "r")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    wait_for_line(child.stderr, "usegolib: compile")
+    os.kill(child.pid, signal.SIGINT)
+    out, err = child.communicate(timeout=60)
+    assert child.returncode == 130, err
+    lines = [line for line in err.splitlines() if not line.startswith("usegolib: compile")]
+    assert lines == ["usegolib: interrupted"], err

@@ -17,8 +17,14 @@ use crate::{artifact, Error, Result};
 
 include!(concat!(env!("OUT_DIR"), "/go_sources.rs"));
 
-/// Receives progress lines (`scan`, `generate`, `compile`, ...) while a build runs.
+/// Receives progress lines while a build runs: each phase when it starts (`scan DIR`,
+/// `compile DIR`, `download MODULE@VERSION`, ...) and when it ends (`compile done in 3.2 s`,
+/// `compile failed after 1.0 s`), "waiting for another process building X", warnings, and
+/// with [`Builder::with_verbose`] Go's own output (`go: ...` lines of `go build -v`).
 pub type Progress = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// The phase a build is in and when it started (shared by the clones of a [`Builder`]).
+type PhaseClock = Arc<std::sync::Mutex<Option<(String, Instant)>>>;
 
 /// Asked about every [`POLL`] while a build waits for a lock or runs `go`: `true` stops the wait
 /// or the build at once (its processes are killed) with [`Error::Cancelled`]. The Python binding
@@ -43,6 +49,8 @@ const TOOL_NAME: &str = if cfg!(windows) {
 pub struct Builder {
     go: PathBuf,
     progress: Option<Progress>,
+    phase: PhaseClock,
+    verbose: bool,
     generics: Vec<String>,
     also: Vec<String>,
     cancel: Option<Cancel>,
@@ -192,6 +200,8 @@ impl Builder {
         Builder {
             go: go_binary(),
             progress: None,
+            phase: PhaseClock::default(),
+            verbose: false,
             generics: Vec::new(),
             also: Vec::new(),
             cancel: None,
@@ -257,9 +267,16 @@ impl Builder {
         &self.generics
     }
 
-    /// Reports build phases to `progress`.
+    /// Reports build phases to `progress` (see [`Progress`]).
     pub fn with_progress(mut self, progress: Progress) -> Self {
         self.progress = Some(progress);
+        self
+    }
+
+    /// Also reports Go's own output while the bridge compiles (`go build -v`: each package as
+    /// it is compiled), each line as `go: ...`.
+    pub fn with_verbose(mut self, verbose: bool) -> Self {
+        self.verbose = verbose;
         self
     }
 
@@ -429,6 +446,29 @@ impl Builder {
         }
     }
 
+    /// Says that the phase `line` starts (its first word names it), ending the phase before it.
+    pub(crate) fn phase(&self, line: &str) {
+        self.end_phase(true);
+        let name = line.split_whitespace().next().unwrap_or(line).to_owned();
+        if let Ok(mut p) = self.phase.lock() {
+            *p = Some((name, Instant::now()));
+        }
+        self.say(line);
+    }
+
+    /// Says that the current phase (if any) ended, with its elapsed time.
+    pub(crate) fn end_phase(&self, ok: bool) {
+        let ended = self.phase.lock().ok().and_then(|mut p| p.take());
+        if let Some((name, started)) = ended {
+            let secs = started.elapsed().as_secs_f64();
+            self.say(&if ok {
+                format!("{name} done in {secs:.1} s")
+            } else {
+                format!("{name} failed after {secs:.1} s")
+            });
+        }
+    }
+
     /// A `go` command with the environment every build uses: the user's environment, plus
     /// `GOTOOLCHAIN=local` (never download a toolchain; the user may opt out by setting
     /// `USEGOLIB_GOTOOLCHAIN`), `GOWORK=off` and `CGO_ENABLED=1`.
@@ -518,7 +558,7 @@ impl Builder {
         if let Ok(t) = Tool::open_verified(&exe, &sum) {
             return Ok(t);
         }
-        self.say("building the usegolib-build tool");
+        self.phase("tool (building the usegolib-build tool, once per Go version)");
         let work = WorkDir::create(&cache_root)?;
         let io = |path: &Path| {
             let path = path.to_path_buf();
@@ -677,17 +717,23 @@ impl Builder {
             .arg(out_dir)
             .arg("-work")
             .arg(work.path().join("bridge"));
+        if self.verbose {
+            cmd.arg("-v");
+        }
         let mut output = String::new();
         let mut phase = String::from("start");
         let r = self.run_group(&mut cmd, &mut |line| {
             if let Some(p) = line.strip_prefix("usegolib-build: phase ") {
                 phase = p.split_whitespace().next().unwrap_or(p).to_owned();
-                self.say(p);
+                self.phase(&format!("{p} {what}"));
+            } else if let Some(go) = line.strip_prefix("usegolib-build: go: ") {
+                self.say(&format!("go: {go}"));
             } else {
                 output.push_str(line);
                 output.push('\n');
             }
         });
+        self.end_phase(matches!(&r, Ok((status, _)) if status.success()));
         let status = match r {
             Ok((status, stdout)) => {
                 output.push_str(&String::from_utf8_lossy(&stdout));

@@ -1,5 +1,18 @@
 use std::path::PathBuf;
 
+/// How to name each of the cached candidates of [`Error::Ambiguous`] in Python: a version as
+/// `usegolib.import_("module@version")`, a local build (`local from DIR`) by its directory.
+fn name_one(module: &str, versions: &[String]) -> String {
+    versions
+        .iter()
+        .map(|v| match v.strip_prefix("local from ") {
+            Some(dir) => format!("usegolib.import_({dir:?})"),
+            None => format!("usegolib.import_(\"{module}@{v}\")"),
+        })
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
 /// Everything that can go wrong when finding, building, loading or calling a Go module.
 ///
 /// Exhaustive within this workspace: the Python binding maps every variant by name, so a new
@@ -17,7 +30,7 @@ pub enum Error {
         root: PathBuf,
     },
     /// Several versions are cached and none was asked for.
-    #[error("several versions of {module} are cached ({}): name one", .versions.join(", "))]
+    #[error("several versions of {module} are cached ({}): name one, as {} (usegolib.import_(path, version=...) too; on the command line, the same TARGET)", .versions.join(", "), name_one(.module, .versions))]
     Ambiguous {
         /// Module path.
         module: String,
@@ -367,5 +380,24 @@ impl ErrorNode {
             });
         }
         Some(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Error;
+
+    #[test]
+    fn ambiguous_names_each_candidate_as_python_imports_it() {
+        let e = Error::Ambiguous {
+            module: "example.com/m".into(),
+            versions: vec!["local from /src/a".into(), "v1.0.0".into()],
+        };
+        let msg = e.to_string();
+        assert!(msg.contains(r#"usegolib.import_("/src/a")"#), "{msg}");
+        assert!(
+            msg.contains(r#"usegolib.import_("example.com/m@v1.0.0")"#),
+            "{msg}"
+        );
     }
 }

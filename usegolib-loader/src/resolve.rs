@@ -400,12 +400,14 @@ fn download(b: &Builder, path: &str, version: Option<&str>) -> Result<Downloaded
     let mut tried = Vec::new();
     let tmp = std::env::temp_dir();
     for candidate in module_candidates(path) {
-        b.say(&format!("download {candidate}@{query}"));
+        b.phase(&format!("download {candidate}@{query}"));
         let mut cmd = b.go_command();
         cmd.current_dir(&tmp)
             .args(["mod", "download", "-json"])
             .arg(format!("{candidate}@{query}"));
-        let out = b.output(cmd, &format!("downloading {candidate}@{query}"))?;
+        let out = b.output(cmd, &format!("downloading {candidate}@{query}"));
+        b.end_phase(out.as_ref().is_ok_and(|o| o.status.success()));
+        let out = out?;
         let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
         if let (Some(dir), Some(v)) = (json["Dir"].as_str(), json["Version"].as_str()) {
             let path = json["Path"].as_str().unwrap_or(candidate).to_owned();

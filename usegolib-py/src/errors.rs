@@ -1,7 +1,8 @@
 //! The Python exception hierarchy, and the one mapping from `usegolib_loader::Error`.
 //!
-//! The classes are made here and live in `usegolib.errors` (their `__module__`): that module
-//! re-exports them from `_native`, so `pickle` finds each by its qualified name.
+//! The classes are made here; `usegolib.errors` re-exports them from `_native`, and so does
+//! `usegolib`, their `__module__`: a traceback prints `usegolib.LoadError`, and `pickle` finds
+//! each by that name.
 
 use pyo3::create_exception;
 use pyo3::exceptions::{PyException, PyTypeError};
@@ -9,87 +10,87 @@ use pyo3::prelude::*;
 use usegolib_loader::Error;
 
 create_exception!(
-    usegolib.errors,
+    usegolib,
     UsegolibError,
     PyException,
     "Base class of every usegolib error."
 );
 create_exception!(
-    usegolib.errors,
+    usegolib,
     GoError,
     UsegolibError,
     "A Go function returned a non-nil error. `.go_type` is its dynamic Go type."
 );
 create_exception!(
-    usegolib.errors,
+    usegolib,
     GoPanicError,
     UsegolibError,
     "A Go function panicked. `.value` is the panic value, `.stack` the Go stack."
 );
 create_exception!(
-    usegolib.errors,
+    usegolib,
     UnsupportedSignatureError,
     UsegolibError,
     "The Go function exists but its signature is not supported; `.reason` says why."
 );
 create_exception!(
-    usegolib.errors,
+    usegolib,
     ArtifactNotFoundError,
     UsegolibError,
     "No built artifact for the module (and version)."
 );
 create_exception!(
-    usegolib.errors,
+    usegolib,
     AmbiguousArtifactError,
     UsegolibError,
     "Several versions are cached and none was named."
 );
 create_exception!(
-    usegolib.errors,
+    usegolib,
     VersionConflictError,
     UsegolibError,
     "Two versions of one module at once: another version is already loaded in this process, or the target and `version` name different ones (a local directory's version is always \"local\")."
 );
 create_exception!(
-    usegolib.errors,
+    usegolib,
     LoadError,
     UsegolibError,
     "The artifact could not be loaded (tampered, other platform, bad manifest, ...)."
 );
 create_exception!(
-    usegolib.errors,
+    usegolib,
     AbiVersionError,
     LoadError,
     "The artifact speaks another ABI version: rebuild it."
 );
 create_exception!(
-    usegolib.errors,
+    usegolib,
     BuildError,
     UsegolibError,
     "Building the artifact failed; `.output` holds the Go toolchain's output."
 );
 create_exception!(
-    usegolib.errors,
+    usegolib,
     SymbolNotFoundError,
     UsegolibError,
     "No such Go package or function."
 );
 create_exception!(
-    usegolib.errors,
+    usegolib,
     ObjectClosedError,
     UsegolibError,
     "The Go object was closed: its handle cannot be used any more."
 );
 
 create_exception!(
-    usegolib.errors,
+    usegolib,
     BadResultError,
     UsegolibError,
     "A Go result the wire cannot carry (nested deeper than 64 levels, cyclic, or something inside `any` with no wire form); `.index` is the result, `.reason` says where and what."
 );
 
 create_exception!(
-    usegolib.errors,
+    usegolib,
     CacheError,
     UsegolibError,
     "The cache or artifact directory cannot be trusted (another user owns it or can write it, or a path would leave it); the message says how to fix it."

@@ -723,6 +723,16 @@ impl PyBoundMethod {
         self.func.clone_ref(py)
     }
 
+    /// The method's signature without `self` (`inspect.signature`, IDE and Jupyter pop-ups),
+    /// made by the Python layer that makes the method's own (`usegolib._stubs`).
+    #[getter]
+    fn __signature__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        py.import("usegolib._stubs")?
+            .getattr("bound_signature")?
+            .call1((self.func.clone_ref(py),))
+            .map(Bound::unbind)
+    }
+
     #[getter]
     fn __self__(&self, py: Python<'_>) -> Py<PyAny> {
         self.recv.clone_ref(py)

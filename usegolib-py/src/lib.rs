@@ -46,6 +46,7 @@ fn options(
     artifact_dir: Option<PathBuf>,
     build: &str,
     progress: Option<Py<PyAny>>,
+    verbose: bool,
     generics: Vec<String>,
     also: Vec<String>,
 ) -> PyResult<(ImportOptions, Interrupt)> {
@@ -65,6 +66,7 @@ fn options(
     // not an ordinary Exception, such as KeyboardInterrupt) is kept to stop the build too.
     let interrupt: Interrupt = Arc::default();
     let mut builder = Builder::new()
+        .with_verbose(verbose)
         .with_generics(generics)
         .with_also(also.clone());
     if let Some(cb) = progress {
@@ -120,7 +122,7 @@ fn raise(py: Python<'_>, e: usegolib_loader::Error, interrupt: &Interrupt) -> Py
 
 /// Imports a Go module or package: returns (GoModule, package import path).
 #[pyfunction]
-#[pyo3(signature = (target, version=None, artifact_dir=None, build="missing", progress=None, generics=Vec::new(), also=Vec::new()))]
+#[pyo3(signature = (target, version=None, artifact_dir=None, build="missing", progress=None, generics=Vec::new(), also=Vec::new(), verbose=false))]
 #[allow(clippy::too_many_arguments)]
 fn import_module(
     py: Python<'_>,
@@ -131,8 +133,9 @@ fn import_module(
     progress: Option<Py<PyAny>>,
     generics: Vec<String>,
     also: Vec<String>,
+    verbose: bool,
 ) -> PyResult<(PyGoModule, String)> {
-    let (opts, interrupt) = options(py, artifact_dir, build, progress, generics, also)?;
+    let (opts, interrupt) = options(py, artifact_dir, build, progress, verbose, generics, also)?;
     let imported = py
         .detach(|| usegolib_loader::import(target, version, &opts))
         .map_err(|e| raise(py, e, &interrupt))?;
@@ -142,7 +145,7 @@ fn import_module(
 /// Builds (or finds up to date) the artifact of a target without loading it: returns
 /// (artifact directory, package import path).
 #[pyfunction]
-#[pyo3(signature = (target, version=None, artifact_dir=None, force=false, progress=None, generics=Vec::new(), also=Vec::new()))]
+#[pyo3(signature = (target, version=None, artifact_dir=None, force=false, progress=None, generics=Vec::new(), also=Vec::new(), verbose=false))]
 #[allow(clippy::too_many_arguments)]
 fn build_target(
     py: Python<'_>,
@@ -153,12 +156,14 @@ fn build_target(
     progress: Option<Py<PyAny>>,
     generics: Vec<String>,
     also: Vec<String>,
+    verbose: bool,
 ) -> PyResult<(String, String)> {
     let (opts, interrupt) = options(
         py,
         artifact_dir,
         if force { "always" } else { "missing" },
         progress,
+        verbose,
         generics,
         also,
     )?;
@@ -217,6 +222,7 @@ fn remove_artifact(py: Python<'_>, root: PathBuf, dir: PathBuf) -> PyResult<()> 
         Some(root.clone()),
         "never",
         None,
+        false,
         Vec::new(),
         Vec::new(),
     )?;
@@ -295,6 +301,16 @@ fn go_toolchain(py: Python<'_>) -> PyResult<(String, String, String)> {
     ))
 }
 
+/// This usegolib's builder id and the file of an artifact directory that records the builder
+/// that made it: (id, file name). `usegolib prune` removes artifacts of other builders.
+#[pyfunction]
+fn builder_id() -> (&'static str, &'static str) {
+    (
+        usegolib_loader::builder_id(),
+        usegolib_loader::BUILDER_ID_FILE,
+    )
+}
+
 /// Modules loaded in this process.
 #[pyfunction]
 fn loaded_modules() -> Vec<PyGoModule> {
@@ -346,6 +362,7 @@ pub fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(local_module, m)?)?;
     m.add_function(wrap_pyfunction!(artifacts_of, m)?)?;
     m.add_function(wrap_pyfunction!(go_toolchain, m)?)?;
+    m.add_function(wrap_pyfunction!(builder_id, m)?)?;
     m.add_function(wrap_pyfunction!(host::host_objects_live, m)?)?;
     m.add_function(wrap_pyfunction!(host::host_close, m)?)?;
     m.add_function(wrap_pyfunction!(memory::_thread_buffers, m)?)?;

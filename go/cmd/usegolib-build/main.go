@@ -23,7 +23,8 @@
 // time.Duration) or, for the function's own package, by name alone.
 //
 // Each phase is announced on stderr ("usegolib-build: phase compile") unless
-// -quiet. Exit status: 0 on success, 2 when go build of the bridge failed
+// -quiet; -v also shows go build -v's output as it comes, each line after
+// "usegolib-build: go: ". Exit status: 0 on success, 2 when go build of the bridge failed
 // (its full output follows "usegolib-build: error: go build failed" on
 // stderr), 1 on any other error, including usage errors.
 package main
@@ -65,6 +66,7 @@ func run(args []string, stderr io.Writer) int {
 	version := fs.String("version", "local", `"local" for a local module, or the version (vX.Y.Z) to require`)
 	work := fs.String("work", "", "build in this directory and keep it (default: a temporary directory)")
 	quiet := fs.Bool("quiet", false, "do not announce the phases")
+	verbose := fs.Bool("v", false, "also show go build's own output (go build -v), each line after \"usegolib-build: go: \"")
 	var generics stringList
 	fs.Var(&generics, "generic", "an instantiation of a generic function to bridge, as 'Name[T1,T2]' or 'import/path.Name[T1,T2]' (repeatable)")
 	var also stringList
@@ -100,7 +102,7 @@ func run(args []string, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	opts := builder.Options{ModuleDir: *module, OutDir: *out, Version: *version, WorkDir: *work, Generics: generics, Std: std, Also: also}
+	opts := builder.Options{ModuleDir: *module, OutDir: *out, Version: *version, WorkDir: *work, Generics: generics, Std: std, Also: also, Verbose: *verbose}
 	if !*quiet {
 		opts.Log = stderr
 	}

@@ -18,6 +18,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os/exec"
 	"sort"
@@ -153,4 +154,18 @@ func Combined(ctx context.Context, dir string, env []string, args ...string) ([]
 	cmd.Dir = dir
 	cmd.Env = env
 	return cmd.CombinedOutput()
+}
+
+// Streamed is Combined that also writes the output to w as it comes (for `go build -v` shown
+// while it runs); the returned bytes are the whole output.
+func Streamed(ctx context.Context, dir string, env []string, w io.Writer, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, Binary(env), args...)
+	cmd.Dir = dir
+	cmd.Env = env
+	var all bytes.Buffer
+	tee := io.MultiWriter(&all, w)
+	cmd.Stdout = tee
+	cmd.Stderr = tee
+	err := cmd.Run()
+	return all.Bytes(), err
 }
