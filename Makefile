@@ -8,7 +8,7 @@ export USEGOLIB_CACHE_DIR ?= $(CURDIR)/target/usegolib-cache
 export GOFLAGS ?= -mod=mod
 GO_FIXTURES := $(patsubst %/go.mod,%,$(wildcard tests/fixtures/go/*/go.mod tests/fixtures/go/*/*/go.mod))
 
-.PHONY: help demo venv test real-modules std-build rust-fmt rust-lint rust-test go-fmt go-vet go-test py-lint py-test bench bench-build fuzz
+.PHONY: help demo venv test real-modules std-build rust-fmt rust-lint rust-test go-fmt go-vet go-test py-lint py-test bench bench-build fuzz sanitize
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -64,6 +64,9 @@ bench-build: venv ## cold (empty caches, fresh GOCACHE) and warm build times of 
 	$(PY) benches/python/bench_build.py --runs $(RUNS)
 
 RUNS ?= 2
+
+sanitize: venv ## valgrind memcheck over the binding's raw CPython FFI (fast.rs, the call entry): tests/valgrind/fastcall.py in a child with PYTHONMALLOC=malloc; fails on any report about the binding (scripts/sanitize.sh)
+	scripts/sanitize.sh
 
 FUZZ_TIME ?= 60
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Creates .venv (if missing) with the pinned dev tools, and builds + installs usegolib into it.
-# Needs: python3 (>= 3.10) with venv, Rust (cargo), Go, a C compiler.
+# Needs: python3 (>= 3.11) with venv, Rust (cargo), Go, a C compiler.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}

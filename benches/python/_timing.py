@@ -151,3 +151,54 @@ def thread_ratio(
             gc.enable()
         one.close()
         two.close()
+
+
+def compile_statement(stmt: str, setup: str, namespace: dict[str, Any]) -> Callable[[int], float]:
+    """A timer of ``stmt`` as a user writes it (``timeit``-style: compiled into the body of a
+    loop, so no lambda or call of ours is in the figure): returns ``run(n)``, ns per execution of
+    ``stmt`` over ``n`` executions (the loop itself included, GC off). ``setup`` runs once per
+    round, in the same function (its names are locals, as in a user's function); the names of
+    ``namespace`` are globals."""
+    src = (
+        "def _run(_n, _clock=_clock, _repeat=_repeat):\n"
+        f"    {setup or 'pass'}\n"
+        "    _t0 = _clock()\n"
+        "    for _ in _repeat(None, _n):\n"
+        f"        {stmt}\n"
+        "    return _clock() - _t0\n"
+    )
+    g = dict(namespace, _clock=time.perf_counter_ns, _repeat=repeat)
+    exec(compile(src, f"<bench: {stmt}>", "exec"), g)
+    run = g["_run"]
+
+    def timed(n: int) -> float:
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return run(n) / n
+        finally:
+            if enabled:
+                gc.enable()
+
+    return timed
+
+
+def interleaved_statements(
+    cases: list[tuple[str, str]], namespace: dict[str, Any], n: int, *, rounds: int = ROUNDS
+) -> list[list[float]]:
+    """``interleaved`` for statements ``(stmt, setup)`` (``compile_statement``): after a warm-up
+    of each, every round times each statement once in turn. Returns ns per execution of each
+    round, per case; a ratio is best taken per round (``round_ratios``)."""
+    timers = [compile_statement(s, setup, namespace) for s, setup in cases]
+    for t in timers:
+        t(max(1, n // 10))
+    out: list[list[float]] = [[] for _ in cases]
+    for _ in range(rounds):
+        for i, t in enumerate(timers):
+            out[i].append(t(n))
+    return out
+
+
+def round_ratios(a: list[float], b: list[float]) -> list[float]:
+    """a / b of each round (two cases measured in the same rounds)."""
+    return [x / y for x, y in zip(a, b, strict=True)]

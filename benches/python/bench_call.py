@@ -70,6 +70,7 @@ OURS_COUNTS = {
     "callback": 200_000,
     "callback_thread": 20_000,
     "writer": 5,
+    "floor_rows": 300_000,
 }
 PEER_COUNTS = {
     "addint": 40_000,
@@ -105,6 +106,66 @@ def _last_json(stdout: str) -> dict:
 
 # ---------------------------------------------------------------------------------------------
 # Our side
+
+
+def build_c_floor():
+    """The C-extension floor (floor_ext.c), built here with the system cc against this
+    interpreter's headers into target/bench-floor, and imported."""
+    import importlib.util
+    import sysconfig
+
+    src = HERE / "floor_ext.c"
+    out = REPO / "target" / "bench-floor"
+    out.mkdir(parents=True, exist_ok=True)
+    so = out / ("_usegolib_floor" + sysconfig.get_config_var("EXT_SUFFIX"))
+    if not so.exists() or so.stat().st_mtime < src.stat().st_mtime:
+        cc = os.environ.get("CC", "cc")
+        include = sysconfig.get_paths()["include"]
+        cmd = [cc, "-O2", "-shared", "-fPIC", "-I", include, str(src), "-o", str(so)]
+        subprocess.run(cmd, check=True)
+    spec = importlib.util.spec_from_file_location("_usegolib_floor", so)
+    assert spec is not None and spec.loader is not None
+    ext = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(ext)
+    return ext
+
+
+def measure_floor_rows(b, n: int) -> dict:
+    """Issue 11 item 1: statements as users write them (timeit-style, compiled; attribute
+    lookups included), each measured in the same rounds as the C-extension floor (and ctypes)
+    calling the same Go export with the GIL released; ratios are per round."""
+    import ctypes
+
+    from usegolib import _native
+
+    ext = build_c_floor()
+    addr = _native._bench_floor_address(b._go_module, "addint")
+    ext.set_target(addr)
+    proto = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_int64, ctypes.c_int64)
+    ct_add = proto(addr)  # a CFUNCTYPE call releases the GIL, as ours and the C floor do
+    for f in (ext.addint, ct_add, b.AddInt):
+        if f(1, 2) != 3:
+            raise AssertionError(f"{f!r}(1, 2) != 3")
+    ns = {"pkg": b, "floor": ext, "ct_add": ct_add, "f": lambda x: x + 1}
+    floor = ("floor.addint(1, 2)", "")
+    out: dict = {}
+    r = _timing.interleaved_statements(
+        [("pkg.AddInt(1, 2)", ""), floor, ("ct_add(1, 2)", "")], ns, n
+    )
+    out["u_addint_ns"], out["u_floor_ns"], out["u_ctypes_ns"] = r
+    out["u_addint_x"] = _timing.round_ratios(r[0], r[1])
+    out["u_addint_ctypes_x"] = _timing.round_ratios(r[0], r[2])
+    r = _timing.interleaved_statements([("inc(1)", "inc = pkg.NewCounter().Inc"), floor], ns, n)
+    out["u_bound_ns"], out["u_bound_floor_ns"] = r
+    out["u_bound_x"] = _timing.round_ratios(r[0], r[1])
+    rec = "pkg.EchoPoint(pkg.Point(x=1, y=-2, label='p'))"
+    r = _timing.interleaved_statements([(rec, ""), floor], ns, n // 4)
+    out["u_record_ns"], out["u_record_floor_ns"] = r
+    out["u_record_x"] = _timing.round_ratios(r[0], r[1])
+    r = _timing.interleaved_statements([("pkg.Apply(f, 1)", ""), ("pkg.AddInt(1, 2)", "")], ns, n)
+    out["u_callback_ns"], out["u_callback_plain_ns"] = r
+    out["u_callback_x"] = _timing.round_ratios(r[0], r[1])
+    return out
 
 
 def measure_ours(counts: dict[str, int]) -> dict:
@@ -251,6 +312,7 @@ def measure_ours(counts: dict[str, int]) -> dict:
     if not (isinstance(spin(50), int) and spin(50) > 0):
         raise AssertionError("Spin(50) returned no iterations")
     out["threads_ratio"], out["spin_single_us"] = _timing.thread_ratio(spin, 50, counts["spin"])
+    out.update(measure_floor_rows(b, counts["floor_rows"]))
     return out
 
 
@@ -407,6 +469,7 @@ class Row:
     target: str = "-"
     met: str = "-"
     peer_none: str = "n/a"  # shown when there is no peer figure
+    ratio: float | None = None  # ours/floor as the median of per-round ratios, when measured so
 
 
 def _fmt(v: float | None, unit: str, none: str = "-") -> str:
@@ -686,6 +749,40 @@ def build_rows(ours: dict, peer: dict) -> list[Row]:
             _med(peer, "fingerprint_ms"),
         )
     )
+    rows.extend(floor_rows(ours))
+    return rows
+
+
+def floor_rows(ours: dict) -> list[Row]:
+    """The rows of measure_floor_rows: statements as users write them against the C-extension
+    floor (median of per-round ratios)."""
+    rows = []
+    for case, key, floor_key, limit, aim in (
+        ("pkg.AddInt(1, 2) vs C ext (METH_FASTCALL)", "u_addint", "u_floor", 2.0, 1.5),
+        ("  same, vs ctypes", "u_addint", "u_ctypes", 0.5, None),
+        ("inc = c.Inc; inc(1) vs C ext", "u_bound", "u_bound_floor", 2.5, None),
+        ("EchoPoint(Point(...)) vs C ext", "u_record", "u_record_floor", 8.0, None),
+        ("pkg.Apply(f, 1) vs pkg.AddInt(1, 2)", "u_callback", "u_callback_plain", 3.0, None),
+    ):
+        xkey = "u_addint_ctypes_x" if floor_key == "u_ctypes" else f"{key}_x"
+        x = _med(ours, xkey)
+        met = _yes(x is not None and x <= limit)
+        if aim is not None:
+            met += f" (aim: {_yes(x is not None and x <= aim)})"
+        target = f"<= {limit}x" + (f" (aim {aim}x)" if aim is not None else "")
+        rows.append(
+            Row(
+                case,
+                "ns",
+                _med(ours, f"{key}_ns"),
+                _med(ours, f"{floor_key}_ns"),
+                None,
+                target,
+                met,
+                peer_none="-",
+                ratio=x,
+            )
+        )
     return rows
 
 
@@ -697,7 +794,7 @@ def print_table(rows: list[Row]) -> None:
             _fmt(r.ours, r.unit),
             _fmt(r.floor, r.unit),
             _fmt(r.peer, r.unit, r.peer_none),
-            _ratio(r.ours, r.floor),
+            _ratio(r.ours, r.floor) if r.ratio is None else f"{r.ratio:.2f}x",
             _ratio(r.peer, r.ours),
             r.target,
             r.met,
@@ -787,6 +884,18 @@ def print_notes(ours: dict, peer: dict, missing: dict[str, str], args, counts, p
         f"{ms(peer, 'import_pkg_ms')}; the first call after import_: ours "
         f"{ms(ours, 'first_call_ms')}, peer {ms(peer, 'first_call_ms')}.",
     ]
+    notes.append(
+        "Rows 'vs C ext' (issue 11 item 1): statements as users write them, compiled into a "
+        "timeit-style loop (`pkg.AddInt(1, 2)` with its attribute lookup; `inc(1)` after "
+        "`inc = pkg.NewCounter().Inc`; `pkg.EchoPoint(pkg.Point(x=1, y=-2, label='p'))`, the "
+        "record made and sent and the result decoded; `pkg.Apply(f, 1)` with `f = lambda x: x + "
+        "1`), each measured in the same rounds as its floor: `floor.addint(1, 2)`, a hand-written "
+        "CPython extension (benches/python/floor_ext.c, METH_FASTCALL, built here with cc "
+        "against this interpreter's headers) calling the fixture's usegolib_floor_addint export "
+        "(Go's AddInt, no envelope) with the GIL released, and `ct_add(1, 2)`, ctypes calling "
+        "the same export (CFUNCTYPE, GIL released). The ratio column of these rows is the median "
+        "of the per-round ratios; the callback row's floor is `pkg.AddInt(1, 2)`."
+    )
     if peer.get("reuse_rebuilt"):
         notes.append("WARNING: the peer's no-op build rebuilt its library during the reuse runs.")
     for part, why in missing.items():

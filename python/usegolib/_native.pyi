@@ -206,6 +206,12 @@ class GoFunction:
         """The same function, its results that are slices of fixed-width numbers as an
         array.array or a read-only memoryview (docs/abi.md section 8.10)."""
 
+class GoCallable:
+    """A Go function or bound method as Python calls it (vectorcall, docs/adr/0025): it stands
+    for its ``GoFunction`` or ``GoMethod`` (``__class__``, attributes, repr)."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
+
 class GoMethod:
     __func__: GoFunction
     __self__: GoObject
@@ -254,6 +260,7 @@ class GoModule:
 
 def _bench_floor(module: GoModule, name: str, detach: bool = False) -> FloorFunction: ...
 def _bench_detach(n: int) -> None: ...
+def _bench_floor_address(module: GoModule, name: str) -> int: ...
 def import_module(
     target: str,
     version: str | None = None,

@@ -3,10 +3,13 @@ methods, package variables and generic instantiations."""
 
 from __future__ import annotations
 
+import copyreg
 import dataclasses
+import importlib.machinery
 import inspect
 import keyword
 import threading
+import types
 from typing import Any
 
 from usegolib import _native, _pickle, _stubs
@@ -353,7 +356,17 @@ def _field_property(name: str, get: Any, set_: Any) -> property:
     return prop
 
 
-class GoPackage:
+class _PackageType(type):
+    """``isinstance(x, GoPackage)``: whether x is the namespace of a Go package."""
+
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return type(obj) is types.ModuleType and "_go_module" in vars(obj)
+
+    def __subclasscheck__(cls, sub: Any) -> bool:
+        return sub is cls
+
+
+class GoPackage(types.ModuleType, metaclass=_PackageType):
     """A Go package: its exported functions, types and variables are attributes.
 
     Supported functions are ``GoFunction`` objects (with ``__doc__`` and ``__signature__`` from
@@ -362,70 +375,23 @@ class GoPackage:
     methods are ``GoObject`` classes, generic functions are indexed by type arguments, and
     package variables are read on access. Every package of one Go module shares the module's
     single Go runtime.
+
+    The namespace itself is a plain ``types.ModuleType`` object (``isinstance(pkg, GoPackage)``
+    holds; this class is never instantiated): CPython caches attribute lookups on exact module
+    objects, so ``pkg.AddInt(1, 2)`` costs no more lookup than a call of a function of a Python
+    module (docs/adr/0025). A package with exported variables reads them through the module's
+    ``__getattr__`` (PEP 562), which also names close matches of an unknown name; CPython does
+    not cache lookups on a module with ``__getattr__``, so only such packages have one. An
+    unknown name in another package is Python's own AttributeError for modules (its traceback
+    suggests close names from ``dir()``). Like any module, the namespace can be assigned to;
+    that changes only the Python namespace, never Go.
     """
 
-    def __init__(self, module: _native.GoModule, path: str, classes: dict[str, type]) -> None:
-        d = self.__dict__
-        d["_go_module"] = module
-        d["_go_path"] = path
-        d["__doc__"] = _stubs.package_help(module, path)  # help(pkg) lists the package
-        names = []
-        for t in module.types(path):
-            if t.key in classes:  # a named bool value type has none
-                d[t.name] = classes[t.key]
-                names.append(t.name)
-        generics: dict[str, dict[tuple[str, ...], Any]] = {}
-        vars_: dict[str, Any] = {}
-        for fn in module.functions(path):
-            kind = fn.kind
-            if kind == "method":
-                continue  # on its class already (_module_classes), whatever package asks
-            _decorate(fn)
-            if kind == "generic":
-                generic = fn.generic or ("", [])
-                generics.setdefault(fn.py_name, {})[tuple(generic[1])] = fn
-            elif kind == "var":
-                vars_[fn.py_name] = fn
-                names.append(fn.py_name)
-            elif kind == "function":
-                d[fn.py_name] = fn
-                names.append(fn.py_name)
-            # A constructor is reached through its class: Type(**fields).
-        for name, instances in generics.items():
-            d[name] = GenericFunction(name, path, instances)
-            names.append(name)
-        for c in module.consts(path):
-            d[c.name] = _const_value(c, classes)
-            names.append(c.name)
-        for s in module.skipped(path):
-            if s.name not in d:
-                d[s.name] = SkippedFunction(path, s.go_name, s.signature, s.reason)
-                names.append(s.name)
-        d["_go_vars"] = vars_
-        d["_go_var_cache"] = {}
-        d["_go_names"] = tuple(sorted(set(names)))
+    _go_module: _native.GoModule
+    _go_path: str
 
-    def __getattr__(self, name: str) -> Any:
-        # Only called when normal lookup fails: a package variable, or an unknown name.
-        getter = self.__dict__.get("_go_vars", {}).get(name)
-        if getter is not None:
-            value = getter()
-            if isinstance(value, _native.GoObject):
-                # A handle to the variable itself: keep one object per variable.
-                cached = self._go_var_cache.get(name)
-                if cached is not None and not cached.closed:
-                    value.close()
-                    return cached
-                self._go_var_cache[name] = value
-            return value
-        if name.startswith("__"):
-            raise AttributeError(name)
-        hints = self._go_module.suggest(self._go_path, name)
-        hint = f" (did you mean {', '.join(hints)}?)" if hints else ""
-        raise AttributeError(f"Go package {self._go_path} has no exported name {name!r}{hint}")
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError(f"cannot set {name!r}: Go package namespaces are read-only")
+    def __init__(self, *args: Any, **kwargs: Any) -> None:  # pragma: no cover - never made
+        raise TypeError("GoPackage namespaces are made by usegolib.import_()")
 
     def package(self, path: str) -> GoPackage:
         """Another package bridged into this package's Go runtime, by import path: a package of
@@ -434,27 +400,124 @@ class GoPackage:
         the module's API; docs/adr/0023). Go objects never cross runtimes, so
         ``mod.package("bytes").NewBufferString("x")`` can be passed to ``mod``'s functions where
         ``usegolib.import_("bytes")`` (the standard-library runtime) cannot."""
-        module = self._go_module
-        if path not in module.packages():
+        raise NotImplementedError  # pragma: no cover - each namespace has its own (_make)
+
+
+def _make_package(module: _native.GoModule, path: str, classes: dict[str, type]) -> GoPackage:
+    """The namespace of package ``path``: an exact ``types.ModuleType`` (see GoPackage)."""
+    # help(pkg) lists the package (its GoDoc, functions, types, constants).
+    ns = types.ModuleType(path, _stubs.package_help(module, path))
+    d = vars(ns)
+    # repr(): <module 'example.com/mod' (usegolib package of example.com/mod v1.2.3)>
+    d["__spec__"] = importlib.machinery.ModuleSpec(
+        path, None, origin=f"usegolib package of {module.path} {module.version}"
+    )
+    d["_go_module"] = module
+    d["_go_path"] = path
+    names = []
+    for t in module.types(path):
+        if t.key in classes:  # a named bool value type has none
+            d[t.name] = classes[t.key]
+            names.append(t.name)
+    generics: dict[str, dict[tuple[str, ...], Any]] = {}
+    vars_: dict[str, Any] = {}
+    for fn in module.functions(path):
+        kind = fn.kind
+        if kind == "method":
+            continue  # on its class already (_module_classes), whatever package asks
+        _decorate(fn)
+        if kind == "generic":
+            generic = fn.generic or ("", [])
+            generics.setdefault(fn.py_name, {})[tuple(generic[1])] = fn
+        elif kind == "var":
+            vars_[fn.py_name] = fn
+            names.append(fn.py_name)
+        elif kind == "function":
+            d[fn.py_name] = fn
+            names.append(fn.py_name)
+        # A constructor is reached through its class: Type(**fields).
+    for name, instances in generics.items():
+        d[name] = GenericFunction(name, path, instances)
+        names.append(name)
+    for c in module.consts(path):
+        d[c.name] = _const_value(c, classes)
+        names.append(c.name)
+    for s in module.skipped(path):
+        if s.name not in d:
+            d[s.name] = SkippedFunction(path, s.go_name, s.signature, s.reason)
+            names.append(s.name)
+    var_cache: dict[str, Any] = {}
+    go_names = tuple(sorted(set(names)))
+    d["_go_vars"] = vars_
+    d["_go_var_cache"] = var_cache
+    d["_go_names"] = go_names
+
+    def __getattr__(name: str) -> Any:
+        # Only called when normal lookup fails: a package variable, or an unknown name.
+        getter = vars_.get(name)
+        if getter is not None:
+            value = getter()
+            if isinstance(value, _native.GoObject):
+                # A handle to the variable itself: keep one object per variable.
+                cached = var_cache.get(name)
+                if cached is not None and not cached.closed:
+                    value.close()
+                    return cached
+                var_cache[name] = value
+            return value
+        if name.startswith("__"):
+            raise AttributeError(name)
+        hints = module.suggest(path, name)
+        hint = f" (did you mean {', '.join(hints)}?)" if hints else ""
+        raise AttributeError(f"Go package {path} has no exported name {name!r}{hint}")
+
+    def __dir__() -> list[str]:
+        return list(go_names)
+
+    def package(other: str) -> GoPackage:
+        if other not in module.packages():
             from usegolib.errors import SymbolNotFoundError
 
             bridged = ", ".join(module.packages())
             raise SymbolNotFoundError(
-                f"package {path} is not bridged into the runtime of {module.path} "
+                f"package {other} is not bridged into the runtime of {module.path} "
                 f"{module.version} (it holds {bridged}); name it with "
-                f"usegolib.import_({module.path!r}, also=[{path!r}]) in a new process"
+                f"usegolib.import_({module.path!r}, also=[{other!r}]) in a new process"
             )
-        return package_for(module, path)
+        return package_for(module, other)
 
-    def __dir__(self) -> list[str]:
-        return list(self._go_names)
+    package.__doc__ = GoPackage.package.__doc__
+    if vars_:
+        # Only with package variables to read: a module `__getattr__` stops CPython from caching
+        # every attribute lookup on the module (docs/adr/0025).
+        d["__getattr__"] = __getattr__
+    d["__dir__"] = __dir__
+    d["package"] = package
+    return ns  # type: ignore[return-value]
 
-    def __repr__(self) -> str:
-        m = self._go_module
-        return f"<usegolib package '{self._go_path}' ({m.path} {m.version})>"
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        return _pickle.reduce_package(self)
+def _reduce_module(obj: types.ModuleType) -> tuple[Any, ...]:
+    """Pickles a Go package namespace by its module and import path (docs/adr/0031), through
+    ``copyreg`` (a namespace is a plain module, docs/adr/0025); any other module is refused as
+    Python refuses it."""
+    if isinstance(obj, GoPackage):
+        return _pickle.reduce_package(obj)
+    raise TypeError(f"cannot pickle {type(obj).__name__!r} object")
+
+
+copyreg.pickle(types.ModuleType, _reduce_module)
+
+
+def _reduce_callable(obj: Any) -> Any:
+    """A ``GoCallable`` (a Go function or bound method as Python calls it, docs/adr/0025)
+    pickles as the ``GoFunction`` or ``GoMethod`` it stands for (its ``__class__``)."""
+    reduce = copyreg.dispatch_table.get(obj.__class__)
+    if reduce is None:
+        raise TypeError(f"cannot pickle {obj.__class__.__name__!r} object")
+    return reduce(obj)
+
+
+copyreg.pickle(_native.GoCallable, _reduce_callable)
 
 
 _CACHE: dict[tuple[str, str], GoPackage] = {}
@@ -548,5 +611,5 @@ def package_for(module: _native.GoModule, path: str) -> GoPackage:
     with _LOCK:
         pkg = _CACHE.get(key)
         if pkg is None:
-            pkg = _CACHE[key] = GoPackage(module, path, _module_classes(module))
+            pkg = _CACHE[key] = _make_package(module, path, _module_classes(module))
         return pkg

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import dis
 import inspect
+import subprocess
+import sys
 import threading
+import types
 
 import pytest
 import usegolib
@@ -190,11 +194,33 @@ def test_namespace(level1):
     names = dir(level1)
     assert "AddInt" in names and "EchoBytes" in names and "Send" in names
     assert names == sorted(names)
-    with pytest.raises(AttributeError, match=r"did you mean AddInt"):
+    # A package without variables has no module __getattr__ (docs/adr/0025): an unknown name
+    # is Python's own error for modules, whose display suggests the close name from dir().
+    with pytest.raises(AttributeError, match=r"module 'example.com/level1' has no attribute"):
         _ = level1.Addint
+    program = "import sys, usegolib; usegolib.load_artifact(sys.argv[1]).Addint"
+    shown = subprocess.run(
+        [sys.executable, "-c", program, level1._go_module.artifact_dir],
+        capture_output=True,
+        text=True,
+    )
+    assert "Did you mean: 'AddInt'?" in shown.stderr, shown.stderr
     assert not hasattr(level1, "NoSuchThing")
-    with pytest.raises(AttributeError):
-        level1.AddInt = None
+    assert isinstance(level1, usegolib.GoPackage) and type(level1) is types.ModuleType
+
+
+def test_namespace_lookups_are_cached_by_cpython(level1):
+    """The package is an exact module without __getattr__, and its functions' type has no
+    __get__: CPython's specialising interpreter caches `level1.AddInt(...)` (LOAD_METHOD_MODULE
+    on 3.11, LOAD_ATTR_MODULE later) as it does for a function of a Python module."""
+
+    def call(n):
+        for _ in range(n):
+            level1.AddInt(1, 2)
+
+    call(200)  # past the specialisation warm-up
+    ops = {i.opname for i in dis.get_instructions(call, adaptive=True)}
+    assert ops & {"LOAD_METHOD_MODULE", "LOAD_ATTR_MODULE"}, sorted(ops)
 
 
 def test_skipped_functions_raise_with_their_reason(level1):
@@ -224,7 +250,9 @@ def test_docs_signatures_and_repr(level1):
     assert sig.parameters["a"].annotation is int
     assert sig.return_annotation == tuple[int, int]
     assert repr(f) == "<go func level1.DivMod(a int64, b int64) (q int64, r int64)>"
-    assert repr(level1).startswith("<usegolib package 'example.com/level1'")
+    assert repr(level1).startswith(
+        "<module 'example.com/level1' (usegolib package of example.com/level1 "
+    )
     assert inspect.signature(level1.EchoBytesList).parameters["v"].annotation == list[bytes]
 
 

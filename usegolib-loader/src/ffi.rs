@@ -481,6 +481,12 @@ pub struct FloorI64 {
 
 #[cfg(feature = "bench")]
 impl FloorI64 {
+    /// Its address, for a floor written in C that calls the same export
+    /// (`benches/python/bench_call.py`).
+    pub fn address(&self) -> usize {
+        self.f as usize
+    }
+
     /// Calls it.
     #[inline]
     pub fn call(&self, a: i64, b: i64) -> i64 {

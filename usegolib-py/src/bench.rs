@@ -41,6 +41,13 @@ pub fn _bench_floor(module: &PyGoModule, name: &str, detach: bool) -> PyResult<P
     }
 }
 
+/// The address of `usegolib_floor_<name>` in `module`'s library: the benchmark's C-extension and
+/// ctypes floors call the same export through it.
+#[pyfunction]
+pub fn _bench_floor_address(module: &PyGoModule, name: &str) -> PyResult<usize> {
+    Ok(_bench_floor(module, name, false)?.f.address())
+}
+
 /// Releases and re-takes the GIL `n` times (`py.detach(|| ())`): a part of the callback row's
 /// floor, what re-attaching the calling thread to run a callback costs at least.
 #[pyfunction]

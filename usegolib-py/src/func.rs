@@ -5,13 +5,15 @@ use std::cell::Cell;
 use std::sync::Arc;
 use std::time::Instant;
 
-use pyo3::exceptions::{PyRuntimeError, PyTimeoutError, PyTypeError};
+use pyo3::exceptions::{PyTimeoutError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString, PyTuple};
+
+use crate::fast::Vector;
 use usegolib_abi::{write_array_len, write_bin};
 use usegolib_loader::GoFunction;
 
-use crate::args::{for_each_item, ARGS_DEPTH};
+use crate::args::ARGS_DEPTH;
 use crate::convert::{apply_outs, decode_result, variadic_byte, Converter, Encoder};
 use crate::ctx::ModuleCtx;
 use crate::errors::{to_py, ObjectClosedError};
@@ -20,20 +22,6 @@ use crate::module::PyGoModule;
 use crate::signature::Signature;
 use crate::views::GoParam;
 use crate::watch::{timeout_ns, Made};
-
-/// Positional argument `i` of a call: `recv` (a bound method's receiver) first, then `args`;
-/// borrowed, without touching its reference count.
-fn positional<'a, 'py>(
-    recv: Option<&'a Bound<'py, PyAny>>,
-    args: &'a Bound<'py, PyTuple>,
-    i: usize,
-) -> PyResult<Borrowed<'a, 'py, PyAny>> {
-    match recv {
-        Some(r) if i == 0 => Ok(r.as_borrowed()),
-        Some(_) => args.get_borrowed_item(i - 1),
-        None => args.get_borrowed_item(i),
-    }
-}
 
 thread_local! {
     /// This thread's reusable request buffer.
@@ -135,27 +123,21 @@ impl PyGoFunction {
         ))
     }
 
-    /// Encodes the request: `recv` (for a bound method) first, then `args` and `kwargs`.
+    /// Encodes the request from the call's arguments (a bound method's receiver first).
     /// Returns the contexts the bridge makes for the call, with its timeout (none for a
     /// function without a `context.Context` parameter).
-    fn encode<'py>(
-        &self,
-        buf: &mut Vec<u8>,
-        recv: Option<&Bound<'py, PyAny>>,
-        args: &Bound<'py, PyTuple>,
-        kwargs: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Made> {
+    fn encode(&self, buf: &mut Vec<u8>, v: &Vector<'_, '_>) -> PyResult<Made> {
         let sig = &*self.sig;
         if !sig.contexts.is_empty() {
-            return self.encode_with_context(buf, recv, args, kwargs);
+            return self.encode_with_context(buf, v);
         }
         let mut enc = Encoder::new(&self.ctx.module, &self.ctx.types);
         let n = sig.params.len();
         buf.clear();
         buf.extend_from_slice(&sig.header);
-        let nkw = kwargs.map_or(0, |k| k.len());
-        let npos = args.len() + usize::from(recv.is_some());
-        let get = |i: usize| positional(recv, args, i);
+        let nkw = v.nkw();
+        let npos = v.npos();
+        let get = |i: usize| v.pos(i);
         if sig.variadic {
             // Fixed parameters, then every remaining positional argument into the last one.
             if nkw > 0 {
@@ -179,30 +161,30 @@ impl PyGoFunction {
         for i in 0..npos {
             self.put(&mut enc, buf, i, &*get(i)?)?;
         }
-        if let Some(kw) = kwargs.filter(|_| nkw > 0) {
-            let changed = || PyRuntimeError::new_err("keyword arguments changed during the call");
+        if nkw > 0 {
             // One pass over the keywords, each borrowed as str and put in its parameter's slot
-            // (no String, no second lookup of the dict by name).
+            // (no String, no second lookup by name).
             // Up to 8 keyword slots live on the stack: a keyword call allocates nothing.
-            let mut inline: [Option<Bound<'py, PyAny>>; 8] = Default::default();
+            let mut inline = [None; 8];
             let mut heap = Vec::new();
-            let slots: &mut [Option<Bound<'py, PyAny>>] = if n - npos <= inline.len() {
+            let slots: &mut [Option<_>] = if n - npos <= inline.len() {
                 &mut inline[..n - npos]
             } else {
                 heap.resize(n - npos, None);
                 &mut heap
             };
-            for_each_item(kw, changed, |k, v| {
-                let k = k.cast::<PyString>()?.to_str()?;
+            for j in 0..nkw {
+                let (k, val) = v.kw(j)?;
+                let k = k.cast::<PyString>()?;
+                let k = k.to_str()?;
                 match sig.params.iter().position(|p| p.py_name == k) {
-                    Some(p) if p >= npos => {
-                        slots[p - npos] = Some(v);
-                        Ok(())
+                    Some(p) if p >= npos && slots[p - npos].is_none() => {
+                        slots[p - npos] = Some(val)
                     }
-                    Some(_) => Err(self.multiple_values(k)),
-                    None => Err(self.unexpected_keyword(k)),
+                    Some(_) => return Err(self.multiple_values(k)),
+                    None => return Err(self.unexpected_keyword(k)),
                 }
-            })?;
+            }
             for (i, slot) in (npos..n).zip(slots.iter()) {
                 let Some(arg) = slot else {
                     return Err(self.missing(i));
@@ -281,40 +263,39 @@ impl PyGoFunction {
     /// a variadic function a context is never positional (it is given by keyword or left
     /// out). A context left out
     /// or None is one the bridge makes; the keyword `sig.timeout_kw` gives it a deadline.
-    fn encode_with_context<'py>(
+    fn encode_with_context<'a, 'py: 'a>(
         &self,
         buf: &mut Vec<u8>,
-        recv: Option<&Bound<'py, PyAny>>,
-        args: &Bound<'py, PyTuple>,
-        kwargs: Option<&Bound<'py, PyDict>>,
+        v: &Vector<'a, 'py>,
     ) -> PyResult<Made> {
         let sig = &*self.sig;
         let n = sig.params.len();
         let fixed = n - usize::from(sig.variadic);
         let first = usize::from(sig.has_receiver());
-        let npos = args.len() + usize::from(recv.is_some());
-        let mut slots: Vec<Option<Bound<'py, PyAny>>> = vec![None; n];
+        let npos = v.npos();
+        let mut slots: Vec<Option<Borrowed<'a, 'py, PyAny>>> = vec![None; n];
         let mut timeout = None;
         let mut nkw = 0;
-        if let Some(kw) = kwargs {
-            let changed = || PyRuntimeError::new_err("keyword arguments changed during the call");
-            for_each_item(kw, changed, |k, v| {
-                let k = k.cast::<PyString>()?.to_str()?;
-                if k == sig.timeout_kw {
-                    timeout = Some(v);
-                    return Ok(());
-                }
-                let p = sig.params[..fixed]
-                    .iter()
-                    .position(|p| p.py_name == k)
-                    .filter(|&p| p >= first && (!sig.variadic || sig.is_context(p)));
-                let Some(p) = p else {
-                    return Err(self.unexpected_keyword(k));
-                };
-                slots[p] = Some(v);
-                nkw += 1;
-                Ok(())
-            })?;
+        for j in 0..v.nkw() {
+            let (k, val) = v.kw(j)?;
+            let k = k.cast::<PyString>()?;
+            let k = k.to_str()?;
+            if k == sig.timeout_kw {
+                timeout = Some(val);
+                continue;
+            }
+            let p = sig.params[..fixed]
+                .iter()
+                .position(|p| p.py_name == k)
+                .filter(|&p| p >= first && (!sig.variadic || sig.is_context(p)));
+            let Some(p) = p else {
+                return Err(self.unexpected_keyword(k));
+            };
+            if slots[p].is_some() {
+                return Err(self.multiple_values(k));
+            }
+            slots[p] = Some(val);
+            nkw += 1;
         }
         // Positional arguments go, in order, to the parameters not given by keyword, skipping
         // the contexts when fewer are given than those parameters (always, for a variadic
@@ -328,7 +309,7 @@ impl PyGoFunction {
             return Err(self.arity_error(npos + nkw));
         }
         for (i, &p) in order.iter().enumerate().take(npos) {
-            slots[p] = Some(positional(recv, args, i)?.to_owned());
+            slots[p] = Some(v.pos(i)?);
         }
         let mut enc = Encoder::new(&self.ctx.module, &self.ctx.types);
         if let Some(t) = timeout {
@@ -336,7 +317,7 @@ impl PyGoFunction {
         }
         buf.clear();
         buf.extend_from_slice(&sig.header);
-        let none = args.py().None().into_bound(args.py());
+        let none = v.py().None().into_bound(v.py());
         for (i, slot) in slots.iter().enumerate().take(fixed) {
             match slot {
                 Some(arg) => self.put(&mut enc, buf, i, arg)?,
@@ -346,7 +327,7 @@ impl PyGoFunction {
         }
         if sig.variadic {
             let rest = order.len().min(npos)..npos;
-            self.put_variadic(&mut enc, buf, rest.map(|i| positional(recv, args, i)))?;
+            self.put_variadic(&mut enc, buf, rest.map(|i| v.pos(i)))?;
         }
         if enc.timeout_ns != 0 && enc.contexts.is_empty() {
             return Err(PyTypeError::new_err(format!(
@@ -400,25 +381,22 @@ impl PyGoFunction {
     fn closed_argument<'py>(
         &self,
         index: usize,
-        recv: Option<&Bound<'py, PyAny>>,
-        args: &Bound<'py, PyTuple>,
-        kwargs: Option<&Bound<'py, PyDict>>,
+        v: &Vector<'_, 'py>,
     ) -> Option<Bound<'py, PyGoObject>> {
         let sig = &*self.sig;
         let p = sig.params.get(index)?;
-        let npos = args.len() + usize::from(recv.is_some());
+        let npos = v.npos();
         if sig.variadic && index + 1 == sig.params.len() {
             let Converter::List(elem) = &p.conv else {
                 return None;
             };
-            return (index..npos).find_map(|i| {
-                elem.closed_object(&positional(recv, args, i).ok()?.to_owned(), ARGS_DEPTH + 1)
-            });
+            return (index..npos)
+                .find_map(|i| elem.closed_object(&*v.pos(i).ok()?, ARGS_DEPTH + 1));
         }
         let arg = if index < npos {
-            positional(recv, args, index).ok()?.to_owned()
+            v.pos(index).ok()?
         } else {
-            kwargs?.get_item(&p.py_name).ok()??
+            v.kw_get(&p.py_name)?
         };
         p.conv.closed_object(&arg, ARGS_DEPTH)
     }
@@ -431,12 +409,10 @@ impl PyGoFunction {
         &self,
         py: Python<'py>,
         e: usegolib_loader::Error,
-        recv: Option<&Bound<'py, PyAny>>,
-        args: &Bound<'py, PyTuple>,
-        kwargs: Option<&Bound<'py, PyDict>>,
+        v: &Vector<'_, 'py>,
     ) -> PyErr {
         if let usegolib_loader::Error::BadArgument { index, .. } = &e {
-            if let Some(h) = self.closed_argument(*index, recv, args, kwargs) {
+            if let Some(h) = self.closed_argument(*index, v) {
                 return ObjectClosedError::new_err(format!(
                     "{} was closed during the call to {}(): it cannot be used any more",
                     h.get().describe(),
@@ -447,17 +423,12 @@ impl PyGoFunction {
         crate::error_values::to_py_err(py, &self.ctx.module, e)
     }
 
-    pub fn invoke<'py>(
-        &self,
-        py: Python<'py>,
-        recv: Option<&Bound<'py, PyAny>>,
-        args: &Bound<'py, PyTuple>,
-        kwargs: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Py<PyAny>> {
+    /// Calls the Go function with the arguments of `v`.
+    pub fn invoke<'py>(&self, py: Python<'py>, v: &Vector<'_, 'py>) -> PyResult<Py<PyAny>> {
         // Python callables passed in this call, and their exceptions (host.rs).
         let scope = crate::host::CallScope::enter();
         let mut buf = REQUEST.with(|c| c.take());
-        let encoded = self.encode(&mut buf, recv, args, kwargs);
+        let encoded = self.encode(&mut buf, v);
         let sent = encoded.is_ok();
         let mut ran = sent;
         let result = encoded.and_then(|made| {
@@ -487,7 +458,7 @@ impl PyGoFunction {
                 ) {
                     ran = false; // Go refused the arguments: it holds none of their callables
                 }
-                Err(self.call_error(py, e, recv, args, kwargs))
+                Err(self.call_error(py, e, v))
             };
             // Out-parameters (docs/abi.md section 8.6) follow the result or the Go error:
             // what Go left in them is seen in both cases, as in Go (also
@@ -540,7 +511,7 @@ impl PyGoFunction {
         args: &Bound<'_, PyTuple>,
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Py<PyAny>> {
-        self.invoke(py, None, args, kwargs)
+        crate::fast::call_with(py, self, None, args, kwargs)
     }
 
     /// The same Go function whose results that are slices of fixed-width numbers come back as
@@ -742,6 +713,17 @@ pub struct PyBoundMethod {
     recv: Py<PyAny>,
 }
 
+impl PyBoundMethod {
+    /// `func` bound to `recv`, as a Python object.
+    pub fn new_bound(
+        py: Python<'_>,
+        func: Py<PyGoFunction>,
+        recv: Py<PyAny>,
+    ) -> PyResult<Bound<'_, PyAny>> {
+        Ok(Bound::new(py, PyBoundMethod { func, recv })?.into_any())
+    }
+}
+
 #[pymethods]
 impl PyBoundMethod {
     #[pyo3(signature = (*args, **kwargs))]
@@ -751,9 +733,7 @@ impl PyBoundMethod {
         args: &Bound<'_, PyTuple>,
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Py<PyAny>> {
-        self.func
-            .get()
-            .invoke(py, Some(self.recv.bind(py)), args, kwargs)
+        crate::fast::call_with(py, self.func.get(), Some(self.recv.bind(py)), args, kwargs)
     }
 
     /// [`PyGoFunction::with_result`], bound to the same receiver.

@@ -1,7 +1,8 @@
 //! The Python binding of usegolib (`usegolib._native`). It stays thin: finding, building and
 //! loading artifacts, and calling, live in `usegolib-loader`; this crate converts between Python
 //! objects and the wire, maps errors, and releases the GIL around Go calls.
-#![forbid(unsafe_code)]
+// Raw CPython FFI lives in `fast` only (the call entry: ADR 0025), allowed there alone.
+#![deny(unsafe_code)]
 
 mod args;
 #[cfg(feature = "bench")]
@@ -10,6 +11,7 @@ mod convert;
 mod ctx;
 mod error_values;
 mod errors;
+mod fast;
 mod func;
 mod handle;
 mod host;
@@ -355,6 +357,7 @@ pub fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     #[cfg(feature = "bench")]
     m.add_class::<PyFloor>()?;
     m.add_class::<PyBoundMethod>()?;
+    fast::register(m)?;
     m.add_class::<PyGoObject>()?;
     m.add_class::<HandleToken>()?;
     m.add_class::<GoParam>()?;
@@ -366,6 +369,8 @@ pub fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bench::_bench_floor, m)?)?;
     #[cfg(feature = "bench")]
     m.add_function(wrap_pyfunction!(bench::_bench_detach, m)?)?;
+    #[cfg(feature = "bench")]
+    m.add_function(wrap_pyfunction!(bench::_bench_floor_address, m)?)?;
     m.add_function(wrap_pyfunction!(import_module, m)?)?;
     m.add_function(wrap_pyfunction!(build_target, m)?)?;
     m.add_function(wrap_pyfunction!(bundle_tool, m)?)?;

@@ -24,6 +24,11 @@ impl PyGoModule {
             ctx: ctx_for(module),
         }
     }
+
+    /// Function `id` as Python sees it: a `GoCallable` standing for its `GoFunction` (fast.rs).
+    fn callable(&self, py: Python<'_>, id: usize) -> PyResult<Py<PyAny>> {
+        crate::fast::wrap(py, Py::new(py, PyGoFunction::new(self.ctx.clone(), id))?)
+    }
 }
 
 #[pymethods]
@@ -64,20 +69,20 @@ impl PyGoModule {
 
     /// The functions of a package (plain functions, methods, variable getters, instantiations),
     /// as `GoFunction` objects.
-    fn functions(&self, py: Python<'_>, package: &str) -> PyResult<Vec<Py<PyGoFunction>>> {
+    fn functions(&self, py: Python<'_>, package: &str) -> PyResult<Vec<Py<PyAny>>> {
         self.ctx
             .module
             .functions()
             .iter()
             .filter(|f| f.package == package)
-            .map(|f| Py::new(py, PyGoFunction::new(self.ctx.clone(), f.id() as usize)))
+            .map(|f| self.callable(py, f.id() as usize))
             .collect()
     }
 
     /// The function with this id.
-    fn function_by_id(&self, py: Python<'_>, id: usize) -> PyResult<Py<PyGoFunction>> {
+    fn function_by_id(&self, py: Python<'_>, id: usize) -> PyResult<Py<PyAny>> {
         match self.ctx.module.functions().get(id) {
-            Some(_) => Py::new(py, PyGoFunction::new(self.ctx.clone(), id)),
+            Some(_) => self.callable(py, id),
             None => Err(PyTypeError::new_err(format!("no function #{id}"))),
         }
     }
@@ -178,13 +183,13 @@ impl PyGoModule {
     }
 
     /// Looks a function up: raises UnsupportedSignatureError (skipped) or SymbolNotFoundError.
-    fn function(&self, py: Python<'_>, package: &str, name: &str) -> PyResult<Py<PyGoFunction>> {
+    fn function(&self, py: Python<'_>, package: &str, name: &str) -> PyResult<Py<PyAny>> {
         let f = self
             .ctx
             .module
             .function(package, name)
             .map_err(|e| to_py(py, e))?;
-        Py::new(py, PyGoFunction::new(self.ctx.clone(), f.id() as usize))
+        self.callable(py, f.id() as usize)
     }
 
     /// Close names among a package's functions, as Python names.

@@ -1,0 +1,77 @@
+"""The binding's raw CPython FFI (usegolib-py/src/fast.rs) exercised for valgrind (`make
+sanitize`, scripts/sanitize.sh): every slot of GoCallable (vectorcall, tp_call, __get__,
+getattro/setattro, repr, __doc__, __class__, __reduce__, GC traverse/clear, dealloc) with good
+and bad arguments, many times, then a collection. It checks its own results; valgrind checks
+the memory."""
+
+from __future__ import annotations
+
+import gc
+import inspect
+import pickle
+import sys
+
+import usegolib
+from usegolib import _native
+
+b = usegolib.load_artifact(sys.argv[1])
+f = b.AddInt
+for i in range(2000):
+    assert f(i, 1) == i + 1
+    assert b.AddInt(a=i, b=2) == i + 2  # kwnames
+    assert f(i, b=3) == i + 3
+    assert type(f).__call__(f, i, b=4) == i + 4  # tp_call (tuple and dict)
+    assert f(*(i, 5), **{}) == i + 5
+for bad in [(1,), (1, 2, 3), ("x", 1)]:
+    try:
+        f(*bad)
+    except TypeError:
+        pass
+    else:
+        raise AssertionError(f"AddInt{bad} did not raise")
+try:
+    f(1, c=2)
+except TypeError as e:
+    assert "unexpected keyword argument 'c'" in str(e)
+try:
+    f(1, a=2)
+except TypeError as e:
+    assert "multiple values" in str(e)
+assert isinstance(f, _native.GoFunction) and f.__name__ == "AddInt"
+assert "AddInt" in repr(f) and "Go:" in f.__doc__
+assert list(inspect.signature(f).parameters) == ["a", "b"]
+f.__doc__ = f.__doc__  # setattro / set_doc
+try:
+    f.no_such_attribute  # noqa: B018
+except AttributeError:
+    pass
+try:
+    pickle.dumps(f)
+except (TypeError, pickle.PicklingError):
+    pass
+
+# Bound methods: __get__ makes a GoCallable bound to the object, called through vectorcall.
+c = b.NewCounter()
+for _ in range(2000):
+    inc = c.Inc
+    inc(1)
+    c.Inc(d=1)
+assert c.Inc(0) == 4000
+m = c.Inc
+assert isinstance(m, _native.GoMethod) and m.__self__ is c and "Inc" in repr(m)
+assert type(c).__dict__["Inc"].__get__(None, type(c)) is type(c).__dict__["Inc"]
+
+# Records: EchoPoint, and a method on a record kept in a cycle the GC must break.
+p = b.Point(x=1, y=-2, label="p")
+for _ in range(500):
+    assert b.EchoPoint(p) == p
+r = b.GetNum()
+r.keep = r.Int  # r -> bound GoCallable -> r
+assert r.keep() == 42
+del r, m, inc
+# Callbacks across the fast entry.
+assert b.Apply(lambda x: x + 1, 1) == 2
+gc.collect()
+del f, c, p
+gc.collect()
+print("fastcall under valgrind: ok")

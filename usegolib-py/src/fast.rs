@@ -1,0 +1,636 @@
+//! The call entry of Go functions and methods: the binding's only raw CPython FFI (ADR 0025).
+//!
+//! pyo3 gives a `#[pyclass]` `__call__` only as `tp_call` (a tuple and a dict per call). A Go
+//! function is therefore given to Python as a small object of its own type,
+//! `usegolib._native.GoCallable`, made here with `PyType_FromSpec`: it is called through
+//! vectorcall (PEP 590: the arguments come as a C array, no tuple, no dict), and it stands for
+//! the `GoFunction` (pyclass, func.rs) it holds: every other attribute is read from and written to
+//! that object, `__class__` answers `GoFunction` (so `isinstance` holds) and `repr`, `__doc__`
+//! and pickling are its. As a class attribute (a method of a Go object's class) its `__get__`
+//! gives the same kind of object bound to the instance (recv), called the same way; its other
+//! attributes are those of the `GoMethod` it stands for.
+//!
+//! The limited API at 3.11 has no vectorcall for types: `Py_TPFLAGS_HAVE_VECTORCALL` joined it
+//! in 3.12. CPython has honoured the flag with the `__vectorcalloffset__` member for types made
+//! by `PyType_FromSpec` since 3.9, so the abi3 (3.11) library uses both, defined here; ADR 0025.
+//!
+//! Everything unsafe is in this file; [`Vector`] gives func.rs the arguments through a safe API
+//! whose soundness rests on the one constructor here. Tested under valgrind (`make sanitize`).
+#![allow(unsafe_code)]
+
+use std::ffi::{c_int, c_void};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr;
+
+use pyo3::exceptions::{PyIndexError, PyTypeError};
+use pyo3::ffi;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyString, PyTuple, PyType};
+
+use crate::func::{PyBoundMethod, PyGoFunction};
+
+/// PEP 590's type flag (limited API from 3.12 only; honoured by CPython 3.9+).
+const HAVE_VECTORCALL: u64 = 1 << 11;
+/// PEP 590's flag in `nargsf`: the caller lets the callee use `args[-1]`.
+const ARGUMENTS_OFFSET: usize = 1 << (usize::BITS - 1);
+
+/// The layout of a `GoCallable` (`tp_basicsize`).
+#[repr(C)]
+struct GoCallable {
+    ob_base: ffi::PyObject,
+    /// Read by CPython through `__vectorcalloffset__`.
+    vectorcall: ffi::vectorcallfunc,
+    /// A strong reference to the `PyGoFunction`; never null once made.
+    func: *mut ffi::PyObject,
+    /// A strong reference to the receiver of a bound method, else null.
+    recv: *mut ffi::PyObject,
+}
+
+/// The `GoCallable` type, made at module init.
+static TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+/// Makes the type and adds it to the module.
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    let tp = TYPE.get_or_try_init(py, || make_type(py))?;
+    m.add("GoCallable", tp.clone_ref(py))
+}
+
+fn make_type(py: Python<'_>) -> PyResult<Py<PyType>> {
+    // Static tables that CPython reads while making the type (and, for the members, getsets and
+    // methods, keeps pointers to: they are leaked, once per process).
+    let members = Box::leak(Box::new([
+        ffi::PyMemberDef {
+            name: c"__vectorcalloffset__".as_ptr(),
+            type_code: ffi::Py_T_PYSSIZET,
+            offset: std::mem::offset_of!(GoCallable, vectorcall) as ffi::Py_ssize_t,
+            flags: ffi::Py_READONLY,
+            doc: ptr::null(),
+        },
+        ffi::PyMemberDef::default(),
+    ]));
+    let getsets = Box::leak(Box::new([
+        ffi::PyGetSetDef {
+            name: c"__doc__".as_ptr(),
+            get: Some(get_doc),
+            set: Some(set_doc),
+            doc: ptr::null(),
+            closure: ptr::null_mut(),
+        },
+        ffi::PyGetSetDef {
+            name: c"__class__".as_ptr(),
+            get: Some(get_class),
+            set: None,
+            doc: ptr::null(),
+            closure: ptr::null_mut(),
+        },
+        ffi::PyGetSetDef::default(),
+    ]));
+    let methods = Box::leak(Box::new([
+        ffi::PyMethodDef {
+            ml_name: c"__reduce__".as_ptr(),
+            ml_meth: ffi::PyMethodDefPointer {
+                PyCFunction: reduce,
+            },
+            ml_flags: ffi::METH_NOARGS,
+            ml_doc: ptr::null(),
+        },
+        ffi::PyMethodDef {
+            ml_name: c"__reduce_ex__".as_ptr(),
+            ml_meth: ffi::PyMethodDefPointer {
+                PyCFunction: reduce_ex,
+            },
+            ml_flags: ffi::METH_O,
+            ml_doc: ptr::null(),
+        },
+        ffi::PyMethodDef::zeroed(),
+    ]));
+    let slot = |slot: c_int, pfunc: *mut c_void| ffi::PyType_Slot { slot, pfunc };
+    let mut slots = [
+        slot(
+            ffi::Py_tp_dealloc,
+            dealloc as ffi::destructor as *mut c_void,
+        ),
+        slot(
+            ffi::Py_tp_traverse,
+            traverse as ffi::traverseproc as *mut c_void,
+        ),
+        slot(ffi::Py_tp_clear, clear as ffi::inquiry as *mut c_void),
+        slot(ffi::Py_tp_call, call as ffi::ternaryfunc as *mut c_void),
+        slot(
+            ffi::Py_tp_descr_get,
+            descr_get as ffi::descrgetfunc as *mut c_void,
+        ),
+        slot(
+            ffi::Py_tp_getattro,
+            getattro as ffi::getattrofunc as *mut c_void,
+        ),
+        slot(
+            ffi::Py_tp_setattro,
+            setattro as ffi::setattrofunc as *mut c_void,
+        ),
+        slot(ffi::Py_tp_repr, repr as ffi::reprfunc as *mut c_void),
+        slot(ffi::Py_tp_members, members.as_mut_ptr().cast()),
+        slot(ffi::Py_tp_getset, getsets.as_mut_ptr().cast()),
+        slot(ffi::Py_tp_methods, methods.as_mut_ptr().cast()),
+        ffi::PyType_Slot::default(),
+    ];
+    let flags = ffi::Py_TPFLAGS_DEFAULT
+        | ffi::Py_TPFLAGS_HAVE_GC
+        | ffi::Py_TPFLAGS_IMMUTABLETYPE
+        | ffi::Py_TPFLAGS_DISALLOW_INSTANTIATION
+        | HAVE_VECTORCALL as std::ffi::c_ulong;
+    let mut spec = ffi::PyType_Spec {
+        name: c"usegolib._native.GoCallable".as_ptr(),
+        basicsize: std::mem::size_of::<GoCallable>() as c_int,
+        itemsize: 0,
+        flags: flags as std::ffi::c_uint,
+        slots: slots.as_mut_ptr(),
+    };
+    // SAFETY: the spec and its slots are valid for the call (CPython copies what it keeps of
+    // them, and the tables it points into are leaked above); the functions have the slots'
+    // signatures; the GIL is held (`py`).
+    let tp = unsafe { ffi::PyType_FromSpec(&mut spec) };
+    // SAFETY: a new reference or null with an exception set.
+    let tp = unsafe { Bound::from_owned_ptr_or_err(py, tp) }?;
+    Ok(tp.cast_into::<PyType>()?.unbind())
+}
+
+/// Gives `func` (a `PyGoFunction`) to Python as a `GoCallable`.
+pub fn wrap(py: Python<'_>, func: Py<PyGoFunction>) -> PyResult<Py<PyAny>> {
+    make(py, func.into_any(), None)
+}
+
+fn make(py: Python<'_>, func: Py<PyAny>, recv: Option<Py<PyAny>>) -> PyResult<Py<PyAny>> {
+    let tp = TYPE
+        .get(py)
+        .ok_or_else(|| PyTypeError::new_err("usegolib._native is not initialised"))?;
+    let tp_ptr = tp.as_ptr().cast::<ffi::PyTypeObject>();
+    // SAFETY: `tp` is a ready type whose tp_alloc slot is set (inherited: PyType_GenericAlloc,
+    // which zeroes the object, sets its type and refcount and starts GC tracking).
+    let obj = unsafe {
+        let alloc: ffi::allocfunc =
+            std::mem::transmute(ffi::PyType_GetSlot(tp_ptr, ffi::Py_tp_alloc));
+        alloc(tp_ptr, 0)
+    };
+    if obj.is_null() {
+        return Err(PyErr::fetch(py));
+    }
+    // SAFETY: `obj` is a new, zeroed GoCallable; the fields take over the two strong
+    // references. No Python code runs between the allocation and these writes, so the GC never
+    // sees the object half made (traverse also accepts null fields).
+    unsafe {
+        let this = obj.cast::<GoCallable>();
+        (*this).vectorcall = vectorcall;
+        (*this).func = func.into_ptr();
+        (*this).recv = recv.map_or(ptr::null_mut(), Py::into_ptr);
+        Ok(Bound::from_owned_ptr(py, obj).unbind())
+    }
+}
+
+/// The arguments of one call: a bound method's receiver (if any), then the positional
+/// arguments, then the keyword arguments as (name, value) pairs. Borrowed for the call.
+pub struct Vector<'a, 'py> {
+    py: Python<'py>,
+    recv: Option<Borrowed<'a, 'py, PyAny>>,
+    /// The positional arguments followed by the keyword arguments' values.
+    args: &'a [*mut ffi::PyObject],
+    nargs: usize,
+    kwnames: Option<Borrowed<'a, 'py, PyTuple>>,
+}
+
+impl<'a, 'py: 'a> Vector<'a, 'py> {
+    /// # Safety
+    /// Every pointer in `args` is a valid object that stays alive for `'a`, the first `nargs`
+    /// positional, the rest the values of the keywords named by `kwnames` (a tuple of str of
+    /// that length, or None when there are none).
+    unsafe fn new(
+        py: Python<'py>,
+        recv: Option<Borrowed<'a, 'py, PyAny>>,
+        args: &'a [*mut ffi::PyObject],
+        nargs: usize,
+        kwnames: Option<Borrowed<'a, 'py, PyTuple>>,
+    ) -> Self {
+        Vector {
+            py,
+            recv,
+            args,
+            nargs,
+            kwnames,
+        }
+    }
+
+    pub fn py(&self) -> Python<'py> {
+        self.py
+    }
+
+    /// The receiver of a bound method.
+    pub fn recv(&self) -> Option<Borrowed<'a, 'py, PyAny>> {
+        self.recv
+    }
+
+    /// The number of positional arguments, the receiver included.
+    pub fn npos(&self) -> usize {
+        self.nargs + usize::from(self.recv.is_some())
+    }
+
+    /// Positional argument `i`, the receiver (if any) first.
+    pub fn pos(&self, i: usize) -> PyResult<Borrowed<'a, 'py, PyAny>> {
+        let i = match self.recv {
+            Some(r) if i == 0 => return Ok(r),
+            Some(_) => i - 1,
+            None => i,
+        };
+        if i >= self.nargs {
+            return Err(PyIndexError::new_err("argument index out of range"));
+        }
+        // SAFETY: by `new`'s contract, args[i] (i < nargs) is a live object for 'a.
+        Ok(unsafe { Borrowed::from_ptr(self.py, self.args[i]) })
+    }
+
+    /// The number of keyword arguments.
+    pub fn nkw(&self) -> usize {
+        self.args.len() - self.nargs
+    }
+
+    /// Keyword argument `j`: (name, value).
+    pub fn kw(&self, j: usize) -> PyResult<(Borrowed<'a, 'py, PyAny>, Borrowed<'a, 'py, PyAny>)> {
+        let (Some(names), Some(value)) = (self.kwnames, self.args.get(self.nargs + j)) else {
+            return Err(PyIndexError::new_err("keyword index out of range"));
+        };
+        // SAFETY: by `new`'s contract, `names` is a tuple of as many names as there are
+        // keyword values (j is one of them), and every pointer of args is a live object; all
+        // live for 'a. PyTuple_GetItem returns a borrowed reference.
+        unsafe {
+            let name = ffi::PyTuple_GetItem(names.as_ptr(), j as ffi::Py_ssize_t);
+            let name = Borrowed::from_ptr_or_err(self.py, name)?;
+            Ok((name, Borrowed::from_ptr(self.py, *value)))
+        }
+    }
+
+    /// The value of the keyword argument `name`, if given.
+    pub fn kw_get(&self, name: &str) -> Option<Borrowed<'a, 'py, PyAny>> {
+        (0..self.nkw()).find_map(|j| {
+            let (k, v) = self.kw(j).ok()?;
+            (k.extract::<&str>().ok()? == name).then_some(v)
+        })
+    }
+}
+
+/// Calls `func` with a tuple and a dict (`tp_call`, and the pyclasses' `__call__`).
+pub fn call_with(
+    py: Python<'_>,
+    func: &PyGoFunction,
+    recv: Option<&Bound<'_, PyAny>>,
+    args: &Bound<'_, PyTuple>,
+    kwargs: Option<&Bound<'_, PyDict>>,
+) -> PyResult<Py<PyAny>> {
+    let mut flat: Vec<*mut ffi::PyObject> = args.iter_borrowed().map(|a| a.as_ptr()).collect();
+    let nargs = flat.len();
+    // The dict's items are held here for the call (the dict may change under a converter).
+    let mut held = Vec::new();
+    let mut names = Vec::new();
+    if let Some(kw) = kwargs {
+        for (k, v) in kw.iter() {
+            flat.push(v.as_ptr());
+            names.push(k);
+            held.push(v);
+        }
+    }
+    let kwnames = (!names.is_empty())
+        .then(|| PyTuple::new(py, &names))
+        .transpose()?;
+    // SAFETY: the positional pointers are borrowed from `args` and the keyword values are held
+    // in `held`, both alive for the call; `kwnames` names them in order.
+    let v = unsafe {
+        Vector::new(
+            py,
+            recv.map(Bound::as_borrowed),
+            &flat,
+            nargs,
+            kwnames.as_ref().map(Bound::as_borrowed),
+        )
+    };
+    func.invoke(py, &v)
+}
+
+/// The object standing for `obj` for attributes: the `GoFunction`, or for a bound method a
+/// new `GoMethod`.
+///
+/// # Safety
+/// `obj` is a live GoCallable, GIL held.
+unsafe fn target<'py>(py: Python<'py>, obj: *mut ffi::PyObject) -> PyResult<Bound<'py, PyAny>> {
+    // SAFETY: by the contract, `obj` is a made GoCallable: `func` is never null.
+    let (func, recv) = unsafe {
+        let this = &*obj.cast::<GoCallable>();
+        (
+            Borrowed::from_ptr(py, this.func),
+            Borrowed::from_ptr_or_opt(py, this.recv),
+        )
+    };
+    match recv {
+        None => Ok(func.to_owned()),
+        Some(recv) => {
+            let func = func.cast::<PyGoFunction>()?.to_owned().unbind();
+            PyBoundMethod::new_bound(py, func, recv.to_owned().unbind())
+        }
+    }
+}
+
+/// Runs `f` as the body of a slot: its error is set as the Python exception (null returned); a
+/// Rust panic becomes a PanicException instead of unwinding into C.
+fn slot_body(f: impl FnOnce(Python<'_>) -> PyResult<*mut ffi::PyObject>) -> *mut ffi::PyObject {
+    // CPython calls the slots with the GIL held. `attach` (not `assume_attached`) tells pyo3 so:
+    // with pyo3's attach count at zero, references dropped in the body would be deferred to
+    // its pool instead of released (a memoryview held for an out-parameter kept its
+    // bytearray exported). On a thread that holds the GIL it does not wait for it.
+    Python::attach(|py| slot_result(py, catch_unwind(AssertUnwindSafe(|| f(py)))))
+}
+
+fn slot_result(
+    py: Python<'_>,
+    r: std::thread::Result<PyResult<*mut ffi::PyObject>>,
+) -> *mut ffi::PyObject {
+    match r {
+        Ok(Ok(p)) => p,
+        Ok(Err(e)) => {
+            e.restore(py);
+            ptr::null_mut()
+        }
+        Err(payload) => {
+            let msg = payload
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| payload.downcast_ref::<&str>().copied())
+                .unwrap_or("panic in usegolib's call entry");
+            pyo3::panic::PanicException::new_err(msg.to_owned()).restore(py);
+            ptr::null_mut()
+        }
+    }
+}
+
+/// [`slot_body`] for slots that return a status (0, or -1 with an exception set).
+fn status_body(f: impl FnOnce(Python<'_>) -> PyResult<()>) -> c_int {
+    let r = slot_body(|py| f(py).map(|()| ptr::NonNull::<ffi::PyObject>::dangling().as_ptr()));
+    if r.is_null() {
+        -1
+    } else {
+        0
+    }
+}
+
+/// PEP 590 entry: `callable(*args[..nargs], **dict(zip(kwnames, args[nargs..])))`.
+unsafe extern "C" fn vectorcall(
+    callable: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargsf: usize,
+    kwnames: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    slot_body(|py| {
+        let nargs = nargsf & !ARGUMENTS_OFFSET;
+        // SAFETY: CPython passes a live GoCallable, and (PEP 590) `args` holds nargs positional
+        // arguments then one value per name of `kwnames` (a tuple of str, or null), all
+        // borrowed for the call.
+        unsafe {
+            let kwnames =
+                Borrowed::from_ptr_or_opt(py, kwnames).map(|k| k.cast_unchecked::<PyTuple>());
+            let nkw = kwnames.map_or(0, |k| k.len());
+            let all: &[*mut ffi::PyObject] = if nargs + nkw == 0 {
+                &[]
+            } else {
+                std::slice::from_raw_parts(args, nargs + nkw)
+            };
+            let this = &*callable.cast::<GoCallable>();
+            let recv = Borrowed::from_ptr_or_opt(py, this.recv);
+            let v = Vector::new(py, recv, all, nargs, kwnames);
+            let func = Borrowed::from_ptr(py, this.func).cast_unchecked::<PyGoFunction>();
+            Ok(func.get().invoke(py, &v)?.into_ptr())
+        }
+    })
+}
+
+/// `tp_call`: the same call from a tuple and a dict.
+unsafe extern "C" fn call(
+    obj: *mut ffi::PyObject,
+    args: *mut ffi::PyObject,
+    kwargs: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    slot_body(|py| {
+        // SAFETY: CPython passes a live GoCallable, a tuple and a dict or null, borrowed.
+        unsafe {
+            let this = &*obj.cast::<GoCallable>();
+            let args = Borrowed::from_ptr(py, args).cast_unchecked::<PyTuple>();
+            let kwargs =
+                Borrowed::from_ptr_or_opt(py, kwargs).map(|k| k.cast_unchecked::<PyDict>());
+            let recv = Borrowed::from_ptr_or_opt(py, this.recv).map(|r| r.to_owned());
+            let func = Borrowed::from_ptr(py, this.func).cast_unchecked::<PyGoFunction>();
+            let r = call_with(
+                py,
+                func.get(),
+                recv.as_ref(),
+                &args.to_owned(),
+                kwargs.map(|k| k.to_owned()).as_ref(),
+            )?;
+            Ok(r.into_ptr())
+        }
+    })
+}
+
+/// `__get__`: on an instance, the method bound to it; else the function itself.
+unsafe extern "C" fn descr_get(
+    obj: *mut ffi::PyObject,
+    inst: *mut ffi::PyObject,
+    _owner: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    slot_body(|py| {
+        // SAFETY: CPython passes a live GoCallable and a borrowed instance or null.
+        unsafe {
+            let this = &*obj.cast::<GoCallable>();
+            let inst = Borrowed::from_ptr_or_opt(py, inst).filter(|i| !i.is_none());
+            match inst {
+                // Already bound (or no instance): itself.
+                Some(i) if this.recv.is_null() => {
+                    let func = Borrowed::from_ptr(py, this.func).to_owned().unbind();
+                    Ok(make(py, func, Some(i.to_owned().unbind()))?.into_ptr())
+                }
+                _ => Ok(Borrowed::from_ptr(py, obj).to_owned().into_ptr()),
+            }
+        }
+    })
+}
+
+/// Attributes: the type's own, else the target's (see [`target`]).
+unsafe extern "C" fn getattro(
+    obj: *mut ffi::PyObject,
+    name: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    // SAFETY: CPython passes a live object and a str, GIL held.
+    let own = unsafe { ffi::PyObject_GenericGetAttr(obj, name) };
+    if !own.is_null() {
+        return own;
+    }
+    slot_body(|py| {
+        let err = PyErr::fetch(py);
+        if !err.is_instance_of::<pyo3::exceptions::PyAttributeError>(py) {
+            return Err(err);
+        }
+        // SAFETY: as above; `name` is borrowed for the call.
+        unsafe {
+            let target = target(py, obj)?;
+            let name = Borrowed::from_ptr(py, name).cast::<PyString>()?;
+            Ok(target.getattr(&*name)?.into_ptr())
+        }
+    })
+}
+
+/// Setting an attribute sets it on the target (`__doc__`, `__signature__`...).
+unsafe extern "C" fn setattro(
+    obj: *mut ffi::PyObject,
+    name: *mut ffi::PyObject,
+    value: *mut ffi::PyObject,
+) -> c_int {
+    status_body(|py| {
+        // SAFETY: CPython passes a live object, a str and a value or null (delete), borrowed.
+        unsafe {
+            let target = target(py, obj)?;
+            let name = Borrowed::from_ptr(py, name).cast::<PyString>()?;
+            match Borrowed::from_ptr_or_opt(py, value) {
+                Some(v) => target.setattr(&*name, &*v),
+                None => target.delattr(&*name),
+            }
+        }
+    })
+}
+
+unsafe extern "C" fn repr(obj: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    slot_body(|py| {
+        // SAFETY: CPython passes a live GoCallable.
+        let target = unsafe { target(py, obj) }?;
+        Ok(target.repr()?.into_any().into_ptr())
+    })
+}
+
+unsafe extern "C" fn get_doc(obj: *mut ffi::PyObject, _closure: *mut c_void) -> *mut ffi::PyObject {
+    slot_body(|py| {
+        // SAFETY: CPython passes a live GoCallable.
+        let target = unsafe { target(py, obj) }?;
+        Ok(target.getattr("__doc__")?.into_ptr())
+    })
+}
+
+unsafe extern "C" fn set_doc(
+    obj: *mut ffi::PyObject,
+    value: *mut ffi::PyObject,
+    _closure: *mut c_void,
+) -> c_int {
+    status_body(|py| {
+        // SAFETY: CPython passes a live GoCallable and a borrowed value or null (delete).
+        unsafe {
+            let target = target(py, obj)?;
+            match Borrowed::from_ptr_or_opt(py, value) {
+                Some(v) => target.setattr("__doc__", &*v),
+                None => target.delattr("__doc__"),
+            }
+        }
+    })
+}
+
+/// `__class__`: the target's class (GoFunction or GoMethod), so that `isinstance` holds.
+unsafe extern "C" fn get_class(
+    obj: *mut ffi::PyObject,
+    _closure: *mut c_void,
+) -> *mut ffi::PyObject {
+    slot_body(|py| {
+        // SAFETY: CPython passes a live GoCallable.
+        let this = unsafe { &*obj.cast::<GoCallable>() };
+        Ok(if this.recv.is_null() {
+            py.get_type::<PyGoFunction>().into_any().into_ptr()
+        } else {
+            py.get_type::<PyBoundMethod>().into_any().into_ptr()
+        })
+    })
+}
+
+/// `__reduce__`: the target's.
+unsafe extern "C" fn reduce(
+    obj: *mut ffi::PyObject,
+    _unused: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    slot_body(|py| {
+        // SAFETY: CPython passes a live GoCallable.
+        let target = unsafe { target(py, obj) }?;
+        Ok(target.call_method0("__reduce__")?.into_ptr())
+    })
+}
+
+/// `__reduce_ex__(protocol)`: the target's (so that a pickling hook of `GoFunction`, either
+/// method, is the one pickle uses).
+unsafe extern "C" fn reduce_ex(
+    obj: *mut ffi::PyObject,
+    protocol: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    slot_body(|py| {
+        // SAFETY: CPython passes a live GoCallable and the borrowed protocol argument.
+        unsafe {
+            let target = target(py, obj)?;
+            let protocol = Borrowed::from_ptr(py, protocol);
+            Ok(target
+                .call_method1("__reduce_ex__", (protocol,))?
+                .into_ptr())
+        }
+    })
+}
+
+unsafe extern "C" fn traverse(
+    obj: *mut ffi::PyObject,
+    visit: ffi::visitproc,
+    arg: *mut c_void,
+) -> c_int {
+    // SAFETY: the GC passes a live GoCallable; null fields are skipped (Py_VISIT's rule).
+    unsafe {
+        let this = &*obj.cast::<GoCallable>();
+        for p in [this.func, this.recv] {
+            if !p.is_null() {
+                let r = visit(p, arg);
+                if r != 0 {
+                    return r;
+                }
+            }
+        }
+    }
+    0
+}
+
+/// Drops the references (the GC breaking a cycle, and dealloc).
+unsafe extern "C" fn clear(obj: *mut ffi::PyObject) -> c_int {
+    // SAFETY: a live GoCallable; each field is nulled before its reference is dropped (Py_CLEAR),
+    // so a re-entrant traverse or clear never sees a dropped object.
+    unsafe {
+        let this = obj.cast::<GoCallable>();
+        for field in [
+            ptr::addr_of_mut!((*this).func),
+            ptr::addr_of_mut!((*this).recv),
+        ] {
+            let p = *field;
+            *field = ptr::null_mut();
+            if !p.is_null() {
+                ffi::Py_DECREF(p);
+            }
+        }
+    }
+    0
+}
+
+unsafe extern "C" fn dealloc(obj: *mut ffi::PyObject) {
+    // SAFETY: the last reference is gone: untrack, drop the fields, free with the type's
+    // tp_free, then drop the instance's reference to its (heap) type.
+    unsafe {
+        ffi::PyObject_GC_UnTrack(obj.cast());
+        clear(obj);
+        let tp = ffi::Py_TYPE(obj);
+        let free: ffi::freefunc = std::mem::transmute(ffi::PyType_GetSlot(tp, ffi::Py_tp_free));
+        free(obj.cast());
+        ffi::Py_DECREF(tp.cast());
+    }
+}
