@@ -319,7 +319,7 @@ def test_a_fork_after_go_loaded_brings_the_use_spawn_error_back(artifact_root):
                 print("no error")
         """)
     )
-    assert out.startswith("usegolib.errors "), out
+    assert out.startswith("usegolib UsegolibError |"), out
     assert "fork" in out and "spawn" in out, out
 
 
