@@ -23,20 +23,29 @@ use crate::signature::Signature;
 use crate::views::GoParam;
 use crate::watch::{timeout_ns, Made};
 
+/// This thread's reusable request buffer, and whether it is still needed at its size
+/// (`usegolib_loader::buffers`): one thread-local, so that a call reaches both with one lookup
+/// (in a shared library each thread-local access is a call to `__tls_get_addr`).
+struct Request {
+    buf: Cell<Vec<u8>>,
+    keeper: usegolib_loader::buffers::Keeper,
+}
+
 thread_local! {
-    /// This thread's reusable request buffer.
-    static REQUEST: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
-    /// Whether that buffer is still needed at its size (`usegolib_loader::buffers`).
-    static REQUEST_KEEPER: usegolib_loader::buffers::Keeper =
-        const { usegolib_loader::buffers::Keeper::new() };
+    static REQUEST: Request = const {
+        Request {
+            buf: Cell::new(Vec::new()),
+            keeper: usegolib_loader::buffers::Keeper::new(),
+        }
+    };
 }
 
 /// The capacity of the calling thread's request buffer (memory.rs).
 pub(crate) fn request_buffer_capacity() -> usize {
-    REQUEST.with(|c| {
-        let buf = c.take();
+    REQUEST.with(|r| {
+        let buf = r.buf.take();
         let n = buf.capacity();
-        c.set(buf);
+        r.buf.set(buf);
         n
     })
 }
@@ -427,7 +436,7 @@ impl PyGoFunction {
     pub fn invoke<'py>(&self, py: Python<'py>, v: &Vector<'_, 'py>) -> PyResult<Py<PyAny>> {
         // Python callables passed in this call, and their exceptions (host.rs).
         let scope = crate::host::CallScope::enter();
-        let mut buf = REQUEST.with(|c| c.take());
+        let mut buf = REQUEST.with(|r| r.buf.take());
         let encoded = self.encode(&mut buf, v);
         let sent = encoded.is_ok();
         let mut ran = sent;
@@ -495,9 +504,11 @@ impl PyGoFunction {
         });
         // Keep this thread's request buffer for the next call, unless it grew huge or has not
         // been needed at its size for a while (usegolib_loader::buffers).
-        if REQUEST_KEEPER.with(|k| k.keep(buf.capacity(), buf.len())) {
-            REQUEST.with(|c| c.set(buf));
-        }
+        REQUEST.with(|r| {
+            if r.keeper.keep(buf.capacity(), buf.len()) {
+                r.buf.set(buf);
+            }
+        });
         scope.finish(py, result, ran, sent)
     }
 }

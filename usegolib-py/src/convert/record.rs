@@ -283,7 +283,9 @@ pub(super) fn decode(
         None
     };
     let mut next = 0;
-    let mut seen = vec![false; fields.len()];
+    // Which fields the reply set, one bit each on the stack (a record of more than 64 fields
+    // uses a vector): no allocation per decoded record.
+    let mut seen = Seen::new(fields.len());
     for _ in 0..n {
         let k = match r.next_token().map_err(malformed)? {
             Token::Str(b) => b,
@@ -303,7 +305,7 @@ pub(super) fn decode(
             )));
         };
         next = i + 1;
-        seen[i] = true;
+        seen.set(i);
         let v = fields[i].conv.decode(py, r, module)?;
         match (&obj, class, &dict) {
             (Some(o), Some(c), _) => o.setattr(c.names[i].bind(py), v)?,
@@ -314,7 +316,7 @@ pub(super) fn decode(
     if let (Some(o), Some(c)) = (&obj, class) {
         // A field Go left out (omitempty, a nil embedded pointer) whose zero value is a new
         // list, dict or record gets its own; the others read their class attribute.
-        for (i, f) in fields.iter().enumerate().filter(|(i, _)| !seen[*i]) {
+        for (i, f) in fields.iter().enumerate().filter(|(i, _)| !seen.get(*i)) {
             if let Some(make) = f.conv.zero_factory(py) {
                 o.setattr(c.names[i].bind(py), make.bind(py).call0()?)?;
             }
@@ -325,6 +327,36 @@ pub(super) fn decode(
         (None, Some(d)) => d.into_any().unbind(),
         (None, None) => unreachable!("a record decodes into its class or into a dict"),
     })
+}
+
+/// A set of field indexes.
+enum Seen {
+    Bits(u64),
+    Many(Vec<bool>),
+}
+
+impl Seen {
+    fn new(n: usize) -> Seen {
+        if n <= 64 {
+            Seen::Bits(0)
+        } else {
+            Seen::Many(vec![false; n])
+        }
+    }
+
+    fn set(&mut self, i: usize) {
+        match self {
+            Seen::Bits(b) => *b |= 1 << i,
+            Seen::Many(v) => v[i] = true,
+        }
+    }
+
+    fn get(&self, i: usize) -> bool {
+        match self {
+            Seen::Bits(b) => *b & (1 << i) != 0,
+            Seen::Many(v) => v[i],
+        }
+    }
 }
 
 pub(super) fn closed<'py>(
@@ -366,5 +398,24 @@ pub(super) fn stub(rec: &RecordInfo, pkg: &str, arg: bool) -> String {
         format!("{} | Mapping[str, Any]", rec.name)
     } else {
         rec.name.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Seen;
+
+    #[test]
+    fn seen_holds_each_index_with_and_without_the_bits() {
+        for n in [1, 63, 64, 65, 200] {
+            let mut s = Seen::new(n);
+            let set: Vec<usize> = (0..n).filter(|i| i % 3 == 0 || *i == n - 1).collect();
+            for &i in &set {
+                s.set(i);
+            }
+            for i in 0..n {
+                assert_eq!(s.get(i), set.contains(&i), "n={n} i={i}");
+            }
+        }
     }
 }
