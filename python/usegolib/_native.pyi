@@ -205,6 +205,9 @@ class GoFunction:
     def with_result(self, form: Literal["array", "memoryview", "list"]) -> GoFunction:
         """The same function, its results that are slices of fixed-width numbers as an
         array.array or a read-only memoryview (docs/abi.md section 8.10)."""
+    @property
+    def result_form(self) -> Literal["array", "memoryview", "list"]:
+        """The form with_result gave (pickling and copying keep it); "list" by default."""
 
 class GoCallable:
     """A Go function or bound method as Python calls it (vectorcall, docs/adr/0025): it stands

@@ -175,6 +175,14 @@ def function(ref: ModuleRef, package_path: str, kind: str, py_name: str, go_name
     return found
 
 
+def function_with_result(
+    ref: ModuleRef, package_path: str, kind: str, py_name: str, go_name: str, form: str
+) -> Any:
+    """``function(...).with_result(form)``: a function whose slices of numbers come back as
+    ``array.array`` or ``memoryview`` objects."""
+    return function(ref, package_path, kind, py_name, go_name).with_result(form)
+
+
 def record(ref: ModuleRef, key: str) -> Any:
     """An empty record of a Go struct type; pickle sets its fields (its state) next."""
     cls: Any = _class(ref, key)
@@ -222,7 +230,12 @@ def refuse_object(self: Any, protocol: Any = None) -> Any:
 
 def reduce_function(fn: _native.GoFunction) -> tuple[Any, ...]:
     ref = module_ref(fn.go_module)
-    return (function, (ref, fn.go_package, fn.kind, fn.py_name, fn.go_name))
+    args = (ref, fn.go_package, fn.kind, fn.py_name, fn.go_name)
+    form = fn.result_form
+    if form != "list":
+        # fn.with_result(form): the same function, its numeric slices in the same form.
+        return (function_with_result, (*args, form))
+    return (function, args)
 
 
 def reduce_bound_method(m: Any) -> tuple[Any, ...]:

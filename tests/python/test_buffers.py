@@ -5,6 +5,8 @@ sent and written back packed. Over a real c-shared library; numpy is optional.""
 from __future__ import annotations
 
 import array
+import copy
+import pickle
 import sys
 
 import pytest
@@ -232,3 +234,47 @@ def test_a_numpy_array_changed_during_the_call_does_not_reach_go(nb):
 
     assert nb.SumAfter(a, zero) == 45
     assert a.sum() == 0
+
+
+def test_a_misaligned_in_out_buffer_gets_its_result(nb):
+    # One byte in: the int64 items are not aligned in memory. Go's result is written back
+    # through a byte view rather than lost after the call.
+    raw = bytearray(25)
+    a = memoryview(raw)[1:].cast("q")
+    a[0], a[1], a[2] = 1, 2, 3
+    assert nb.Double(a) == 12
+    assert a.tolist() == [2, 4, 6]
+    assert raw[0] == 0
+    # Unchanged: nothing written.
+    assert nb.Sum(a) == 12 and a.tolist() == [2, 4, 6]
+
+
+def test_in_out_buffers_of_a_named_element_type_with_methods(nb):
+    # []Kelvin, Kelvin a float64 with a method: the buffer is in/out as for []float64.
+    ks = array.array("d", [300.0, 280.5])
+    assert nb.Cool(ks, 10.0) == 2
+    assert ks.tolist() == [290.0, 270.5]
+    mv = memoryview(array.array("d", [1.0]))
+    assert nb.Cool(mv, 0.5) == 1 and mv.tolist() == [0.5]
+    # A list stays a copy.
+    xs = [5.0]
+    assert nb.Cool(xs, 1.0) == 1 and xs == [5.0]
+    # A named slice type with methods (Temps, of Kelvin): in/out too.
+    ts = array.array("d", [1.5, -2.0])
+    assert nb.Scale(ts, 2.0) is None
+    assert ts.tolist() == [3.0, -4.0]
+
+
+def test_a_function_with_a_result_form_pickles_and_copies_with_it(nb):
+    rng = nb.Range.with_result("array")
+    assert rng.result_form == "array"
+    assert nb.Range.result_form == "list"
+    assert nb.Range.with_result("memoryview").result_form == "memoryview"
+    for f in (pickle.loads(pickle.dumps(rng)), copy.copy(rng), copy.deepcopy(rng)):
+        assert f.result_form == "array"
+        got = f(3)
+        assert isinstance(got, array.array) and got.tolist() == [0, 1, 2]
+    mv = pickle.loads(pickle.dumps(nb.Halves.with_result("memoryview")))
+    assert [m.format for m in mv([1.0])[:2]] == ["f", "d"]
+    # The plain function still pickles by identity.
+    assert pickle.loads(pickle.dumps(nb.Range)) is nb.Range

@@ -105,8 +105,15 @@ pub fn write_str(out: &mut Vec<u8>, s: &[u8]) {
 /// Writes a bin header and payload.
 #[inline]
 pub fn write_bin(out: &mut Vec<u8>, b: &[u8]) {
-    write_len(out, b.len(), None, Some(0xc4), 0xc5, 0xc6);
+    write_bin_header(out, b.len());
     out.extend_from_slice(b);
+}
+
+/// Writes the header of a bin of `len` bytes, which the caller writes next (as
+/// [`write_packed_header`] does for a packed array).
+#[inline]
+pub fn write_bin_header(out: &mut Vec<u8>, len: usize) {
+    write_len(out, len, None, Some(0xc4), 0xc5, 0xc6);
 }
 
 /// Writes an array header.

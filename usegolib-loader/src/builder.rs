@@ -558,7 +558,16 @@ impl Builder {
         let dir = self.bundled.as_ref()?;
         match read_bundle(dir, key)? {
             Ok(bytes) => Some(bytes),
-            Err(why) => {
+            // Another Go version (or usegolib) than the wheel was built with: an ordinary
+            // situation for a published wheel, told as information.
+            Err(PassedOver::OtherKey(why)) => {
+                self.say(&format!(
+                    "not using the bundled usegolib-build tool {}: {why}; building one for this Go instead",
+                    dir.join(TOOL_NAME).display()
+                ));
+                None
+            }
+            Err(PassedOver::Damaged(why)) => {
                 self.say(&format!(
                     "warning: not using the bundled usegolib-build tool {}: {why}; building one for this Go instead",
                     dir.join(TOOL_NAME).display()
@@ -1051,7 +1060,7 @@ pub(crate) fn built_generics(dir: &Path) -> Vec<String> {
 
 /// The prebuilt tool in `dir` (see [`Builder::with_bundled_tool`]): `None` when there is none,
 /// its bytes when its recorded key is `key` and its SHA-256 the recorded one, else why not.
-fn read_bundle(dir: &Path, key: &str) -> Option<std::result::Result<Vec<u8>, String>> {
+fn read_bundle(dir: &Path, key: &str) -> Option<std::result::Result<Vec<u8>, PassedOver>> {
     let exe = dir.join(TOOL_NAME);
     if !exe.exists() {
         return None;
@@ -1064,20 +1073,30 @@ fn read_bundle(dir: &Path, key: &str) -> Option<std::result::Result<Vec<u8>, Str
                 if actual == want.trim() {
                     Ok(bytes)
                 } else {
-                    Err(format!(
+                    Err(PassedOver::Damaged(format!(
                         "its sha256 is {actual}, but {} was recorded when it was built",
                         want.trim()
-                    ))
+                    )))
                 }
             }
-            Err(e) => Err(format!("it is not readable ({e})")),
+            Err(e) => Err(PassedOver::Damaged(format!("it is not readable ({e})"))),
         },
-        (Ok(k), Ok(_)) => Err(format!(
+        (Ok(k), Ok(_)) => Err(PassedOver::OtherKey(format!(
             "it was built for {}, and this usegolib with this Go needs {key}",
             k.trim()
-        )),
-        (Err(e), _) | (_, Err(e)) => Err(format!("its key or hash file is not readable ({e})")),
+        ))),
+        (Err(e), _) | (_, Err(e)) => Err(PassedOver::Damaged(format!(
+            "its key or hash file is not readable ({e})"
+        ))),
     })
+}
+
+/// Why a bundled tool is not used, in words.
+enum PassedOver {
+    /// Built for another usegolib or Go version: the ordinary case of a published wheel.
+    OtherKey(String),
+    /// Its bytes do not match their recorded hash, or a file of it cannot be read.
+    Damaged(String),
 }
 
 /// Why [`Builder::run_group`] gave up.

@@ -535,6 +535,13 @@ impl PyGoFunction {
         self.with_form(form)
     }
 
+    /// The form of its results that are slices of fixed-width numbers, as `with_result` takes
+    /// it: "array", "memoryview" or "list" (by which it pickles and copies).
+    #[getter]
+    fn result_form(&self) -> &'static str {
+        self.sig.result_form().map_or("list", |f| f.name())
+    }
+
     /// As a class attribute: a method bound to the instance.
     fn __get__(
         slf: Py<Self>,

@@ -327,7 +327,7 @@ fn builder_id() -> (&'static str, &'static str) {
 
 /// Builds the `usegolib-build` tool for the Go on PATH (or `$USEGOLIB_GO`) into `dir`, with its
 /// `.sha256` and `.key` files: the prebuilt tool a platform wheel ships in `usegolib/_bin/`
-/// (scripts/bundle-tool.sh; docs/adr/0028). Raises BuildError when Go cannot build it.
+/// (scripts/setup-venv.sh bundles it so; docs/adr/0028). Raises BuildError when Go cannot build it.
 #[pyfunction]
 fn bundle_tool(py: Python<'_>, dir: PathBuf) -> PyResult<()> {
     py.detach(|| Builder::new().bundle_tool(&dir))

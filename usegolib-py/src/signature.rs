@@ -109,6 +109,14 @@ impl Signature {
         }
     }
 
+    /// The form its packed results take (`GoFunction.with_result`), None when it has none.
+    pub fn result_form(&self) -> Option<crate::convert::numbuf::Form> {
+        self.results.iter().find_map(|p| match p.conv {
+            Converter::Packed(form, ..) => Some(form),
+            _ => None,
+        })
+    }
+
     /// Makes this signature ask for packed results (op 6, docs/abi.md section 8.10): each
     /// result that is a slice of fixed-width numbers is made a `form` object. False, and nothing
     /// changed, when there is no such result.

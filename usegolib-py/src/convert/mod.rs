@@ -218,6 +218,14 @@ impl Types {
 }
 
 impl Converter {
+    /// The converter under a value type's (`Converter::Value`), else this one.
+    pub fn plain(&self) -> &Converter {
+        match self {
+            Converter::Value(_, inner) => inner.plain(),
+            c => c,
+        }
+    }
+
     /// The default of an optional record field: Go's zero value for a number, bool or string,
     /// else None.
     pub fn zero(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
@@ -446,7 +454,13 @@ impl<'a> Encoder<'a> {
         if depth == crate::args::ARGS_DEPTH && self.types.is_some() && outparam::takes_outs(conv) {
             // A whole argument of an `any`, `*T`, `[]byte` or numbers slice parameter may be an
             // out slot.
-            match conv {
+            // A value type of a numbers slice (`type Temps []float64` with methods) is its
+            // slice here.
+            let plain = match conv {
+                Converter::Value(_, inner) if matches!(**inner, Converter::List(_)) => inner,
+                c => c,
+            };
+            match plain {
                 Converter::Any if outparam::is_ref(obj) => {
                     return outparam::encode_ref(self, out, obj);
                 }

@@ -4,12 +4,13 @@
 //! Python object per element; a packed reply becomes an `array.array` or a `memoryview`
 //! (`GoFunction.with_result`), a list, or is written back into an in/out buffer.
 
-use pyo3::buffer::{Element, PyUntypedBuffer};
+use pyo3::buffer::{Element, PyBuffer, PyUntypedBuffer};
 use pyo3::exceptions::PyTypeError;
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyMemoryView};
-use usegolib_abi::{packed_payload, write_packed_header};
+use usegolib_abi::{packed_payload, write_bin_header, write_packed_header};
 
 use super::{bad_reply, Converter};
 use crate::args::{type_name, ArgError};
@@ -32,7 +33,7 @@ macro_rules! by_kind {
     };
 }
 
-/// `array.array`.
+/// `array.array` (here and for the in/out buffers of outparam.rs).
 static ARRAY: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 /// The Python class of a packed result, chosen per function (`GoFunction.with_result`).
@@ -86,7 +87,7 @@ pub fn kind_of(elem: &Converter) -> Option<u8> {
     })
 }
 
-/// The Go name of a kind byte, for messages.
+/// The Go name of a kind byte, for messages (numpy names its dtypes the same).
 fn go_name(kind: u8) -> &'static str {
     match kind {
         b'b' => "int8",
@@ -160,7 +161,7 @@ fn with_buffer(
     let Ok(buf) = PyUntypedBuffer::get(obj) else {
         return Ok(false);
     };
-    write_items(out, kind, obj, &buf, header)?;
+    write_items(out, kind, obj, &buf, None, header)?;
     Ok(true)
 }
 
@@ -169,16 +170,27 @@ pub fn holds(buf: &PyUntypedBuffer, kind: u8) -> bool {
     format_kind(buf.format().to_bytes(), buf.item_size()) == Some(kind) && buf.dimensions() == 1
 }
 
-/// Writes the packed array of `buf`, the buffer of `obj` (of `kind` items, else a TypeError).
+/// Writes the packed array of `buf`, the buffer of `obj` (of `kind` items, else a TypeError);
+/// `bytes`, when given, is its [`byte_view`].
 pub fn encode_from(
     out: &mut Vec<u8>,
     kind: u8,
     obj: &Bound<'_, PyAny>,
     buf: &PyUntypedBuffer,
+    bytes: Option<&PyBuffer<u8>>,
 ) -> Result<(), ArgError> {
-    write_items(out, kind, obj, buf, |out, n| {
+    write_items(out, kind, obj, buf, bytes, |out, n| {
         write_packed_header(out, kind, n)
     })
+}
+
+/// The bytes of `obj`'s C-contiguous buffer as a buffer of bytes (`memoryview(obj).cast('B')`,
+/// held while the view lives): copied into a request or back from a reply with one memcpy,
+/// whatever the alignment of its items.
+pub fn byte_view(obj: &Bound<'_, PyAny>) -> PyResult<PyBuffer<u8>> {
+    let py = obj.py();
+    let mv = PyMemoryView::from(obj)?.call_method1(intern!(py, "cast"), (intern!(py, "B"),))?;
+    PyBuffer::get(&mv)
 }
 
 fn write_items(
@@ -186,6 +198,7 @@ fn write_items(
     kind: u8,
     obj: &Bound<'_, PyAny>,
     buf: &PyUntypedBuffer,
+    bytes: Option<&PyBuffer<u8>>,
     header: impl FnOnce(&mut Vec<u8>, usize),
 ) -> Result<(), ArgError> {
     let py = obj.py();
@@ -193,14 +206,14 @@ fn write_items(
     if format_kind(fmt, buf.item_size()) != Some(kind) {
         return Err(ArgError::Type(format!(
             "a buffer ({}) of format '{}' (item size {}) cannot be a []{}: its items must be \
-             exactly {} (array typecode '{}'{}); it is never reinterpreted",
+             exactly {} (array typecode '{}', numpy {}); it is never reinterpreted",
             type_name(obj),
             String::from_utf8_lossy(fmt),
             buf.item_size(),
             go_name(kind),
             go_name(kind),
             char::from(kind),
-            numpy_hint(kind)
+            go_name(kind)
         )));
     }
     if buf.dimensions() != 1 {
@@ -215,6 +228,25 @@ fn write_items(
     let len = buf.item_count() * buf.item_size();
     header(out, len);
     let start = out.len();
+    if cfg!(target_endian = "little") && buf.is_c_contiguous() {
+        // Its memory is the packed bytes: one copy straight into the request.
+        let view;
+        let bytes = match bytes {
+            Some(b) => b,
+            None => {
+                view = byte_view(obj)?;
+                &view
+            }
+        };
+        if bytes.item_count() != len {
+            return Err(ArgError::Type(
+                "the buffer changed size during the call".into(),
+            ));
+        }
+        out.resize(start + len, 0);
+        bytes.copy_to_slice(py, &mut out[start..])?;
+        return Ok(());
+    }
     let copied = by_kind!(kind, copy_le(py, buf, out));
     if copied.is_err() {
         // A buffer pyo3 does not type (items not aligned in memory): its bytes, as
@@ -249,39 +281,13 @@ fn write_items(
 /// (a `[]byte`). Ok(false), nothing written, when `obj` has no buffer protocol; a buffer of
 /// other items is a TypeError, as in [`encode_buffer`].
 pub fn encode_bin(out: &mut Vec<u8>, obj: &Bound<'_, PyAny>) -> Result<bool, ArgError> {
-    with_buffer(out, b'B', obj, |out, n| {
-        if let Ok(b) = u8::try_from(n) {
-            out.extend_from_slice(&[0xc4, b]);
-        } else if let Ok(h) = u16::try_from(n) {
-            out.push(0xc5);
-            out.extend_from_slice(&h.to_be_bytes());
-        } else {
-            out.push(0xc6);
-            out.extend_from_slice(&u32::try_from(n).unwrap_or(u32::MAX).to_be_bytes());
-        }
-    })
-}
-
-fn numpy_hint(kind: u8) -> &'static str {
-    match kind {
-        b'b' => ", numpy int8",
-        b'h' => ", numpy int16",
-        b'i' => ", numpy int32",
-        b'q' => ", numpy int64",
-        b'B' => ", numpy uint8",
-        b'H' => ", numpy uint16",
-        b'I' => ", numpy uint32",
-        b'Q' => ", numpy uint64",
-        b'f' => ", numpy float32",
-        _ => ", numpy float64",
-    }
+    with_buffer(out, b'B', obj, write_bin_header)
 }
 
 /// A number with a little-endian byte form.
 trait Le: Element + Default {
     const SIZE: usize;
     fn put(self, out: &mut [u8]);
-    fn get(b: &[u8]) -> Self;
 }
 
 macro_rules! le {
@@ -292,18 +298,14 @@ macro_rules! le {
             fn put(self, out: &mut [u8]) {
                 out.copy_from_slice(&self.to_le_bytes());
             }
-            #[inline]
-            fn get(b: &[u8]) -> Self {
-                let mut a = [0u8; std::mem::size_of::<$t>()];
-                a.copy_from_slice(b);
-                <$t>::from_le_bytes(a)
-            }
         }
     )*};
 }
 le!(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64);
 
-/// Appends the items of `buf` (of T's format) to `out` as little-endian bytes.
+/// Appends the items of `buf` (of T's format) to `out` as little-endian bytes, gathered in C
+/// order (a strided buffer, or a big-endian host). An error when pyo3 cannot type it (items
+/// not aligned in memory).
 fn copy_le<T: Le>(py: Python<'_>, buf: &PyUntypedBuffer, out: &mut Vec<u8>) -> PyResult<()> {
     let items = buf.as_typed::<T>()?.to_vec(py)?;
     let start = out.len();
@@ -327,7 +329,8 @@ fn checked(payload: &[u8], kind: u8) -> PyResult<&[u8]> {
     Ok(data)
 }
 
-fn array_type(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+/// `array.array`.
+pub(super) fn array_type(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
     ARRAY
         .get_or_try_init(py, || {
             py.import("array")?.getattr("array").map(Bound::unbind)
@@ -397,14 +400,19 @@ pub fn check_back<'a>(buf: &PyUntypedBuffer, kind: u8, payload: &'a [u8]) -> PyR
 }
 
 /// Writes `data`, the checked final value of an in/out buffer (little-endian items of `kind`),
-/// into `buf`, held since the call began (its object could not be resized meanwhile).
-pub fn write_back(py: Python<'_>, buf: &PyUntypedBuffer, kind: u8, data: &[u8]) -> PyResult<()> {
-    by_kind!(kind, put_back(py, buf, data))
-}
-
-fn put_back<T: Le>(py: Python<'_>, buf: &PyUntypedBuffer, data: &[u8]) -> PyResult<()> {
-    let items: Vec<T> = data.chunks_exact(T::SIZE).map(T::get).collect();
-    buf.as_typed::<T>()?.copy_from_slice(py, &items)
+/// into `bytes`, the [`byte_view`] of its buffer, held since the call began (its object could
+/// not be resized meanwhile): one memcpy on a little-endian host. Through a byte view, not a
+/// typed one, so that a buffer whose items are not aligned in memory takes it as well.
+pub fn write_back(py: Python<'_>, bytes: &PyBuffer<u8>, kind: u8, data: &[u8]) -> PyResult<()> {
+    if cfg!(target_endian = "little") {
+        return bytes.copy_from_slice(py, data);
+    }
+    let size = usegolib_abi::packed_size(kind).unwrap_or(1);
+    let native: Vec<u8> = data
+        .chunks_exact(size)
+        .flat_map(|item| item.iter().rev().copied())
+        .collect();
+    bytes.copy_from_slice(py, &native)
 }
 
 /// The annotation of a packed result: `array.array` or `memoryview`.
@@ -463,8 +471,6 @@ mod tests {
             &out[12..],
             &[0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]
         );
-        assert_eq!(i64::get(&out[12..]), -2);
-        assert_eq!(f64::get(&1.5f64.to_le_bytes()), 1.5);
         // One byte element: fixext 2 (kind + 1 byte).
         let mut one = Vec::new();
         write_packed_header(&mut one, b'B', 1);

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use pyo3::buffer::PyUntypedBuffer;
+use pyo3::buffer::{PyBuffer, PyUntypedBuffer};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{
@@ -24,8 +24,6 @@ use crate::args::{type_name, ArgError};
 
 /// `usegolib._types.Ref`.
 static REF: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-/// `array.array`.
-static ARRAY: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 /// One out slot of a call, in argument order: where its final value goes.
 pub enum Out {
@@ -38,8 +36,13 @@ pub enum Out {
     /// size meanwhile), written with the final bytes.
     Buffer { view: Py<PyAny> },
     /// A buffer of numbers of the packed kind `kind` (docs/abi.md section 8.10), held during
-    /// the call (its object cannot be resized meanwhile), written with the final values.
-    Numbers { buf: PyUntypedBuffer, kind: u8 },
+    /// the call through its byte view `bytes` (its object cannot be resized meanwhile), and
+    /// written with the final values through it.
+    Numbers {
+        buf: PyUntypedBuffer,
+        bytes: PyBuffer<u8>,
+        kind: u8,
+    },
 }
 
 /// Whether `obj` is a `usegolib.Ref`.
@@ -195,7 +198,7 @@ pub(super) fn mutable_buffer<'py>(
     let py = obj.py();
     let candidate = obj.is_instance_of::<PyByteArray>()
         || obj.is_instance_of::<PyMemoryView>()
-        || array_type(py).is_ok_and(|a| obj.is_instance(a).unwrap_or(false));
+        || numbuf::array_type(py).is_ok_and(|a| obj.is_instance(a).unwrap_or(false));
     if !candidate {
         return Ok(None);
     }
@@ -213,14 +216,6 @@ pub(super) fn mutable_buffer<'py>(
         return Ok(Some(mv.call_method1("cast", ("B",))?));
     }
     Ok(Some(mv))
-}
-
-fn array_type(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
-    ARRAY
-        .get_or_try_init(py, || {
-            py.import("array")?.getattr("array").map(Bound::unbind)
-        })
-        .map(|a| a.bind(py))
 }
 
 /// Writes `mv`, the byte view of a mutable buffer passed for a `[]byte` parameter, as an out
@@ -256,7 +251,7 @@ pub(super) fn numeric_buffer(
 ) -> Result<Option<(PyUntypedBuffer, u8)>, ArgError> {
     let py = obj.py();
     if !(obj.is_instance_of::<PyMemoryView>()
-        || array_type(py).is_ok_and(|a| obj.is_instance(a).unwrap_or(false)))
+        || numbuf::array_type(py).is_ok_and(|a| obj.is_instance(a).unwrap_or(false)))
     {
         return Ok(None);
     }
@@ -283,7 +278,11 @@ pub(super) fn encode_numbers(
     kind: u8,
     elem: &Converter,
 ) -> Result<(), ArgError> {
-    let wire = format!("[]{}", scalar_wire(elem).unwrap_or_default());
+    let wire = format!("[]{}", scalar_wire(elem.plain()).unwrap_or_default());
+    // Sent and written back through a byte view, made now, whatever the alignment of its items
+    // (a memoryview cast from an odd offset): nothing but a bad reply can fail after Go ran
+    // (docs/adr/0026 item 7).
+    let bytes = numbuf::byte_view(obj)?;
     // [wire, packed array], written in place: its length is known before its bytes.
     let mut head = Vec::with_capacity(32);
     write_array_len(&mut head, 2);
@@ -296,13 +295,13 @@ pub(super) fn encode_numbers(
     usegolib_abi::write_ext_header(out, usegolib_abi::EXT_OUT as i8, payload);
     out.extend_from_slice(&head);
     let at = out.len();
-    numbuf::encode_from(out, kind, obj, &buf)?;
+    numbuf::encode_from(out, kind, obj, &buf, Some(&bytes))?;
     if out.len() - at != packed_head + buf.len_bytes() {
         return Err(ArgError::Type(
             "the buffer changed size during the call".into(),
         ));
     }
-    enc.outs.push(Out::Numbers { buf, kind });
+    enc.outs.push(Out::Numbers { buf, bytes, kind });
     Ok(())
 }
 
@@ -344,7 +343,7 @@ pub fn apply(
                 Final::Value(v)
             }
             // Sent packed, it comes back packed (docs/abi.md section 8.10).
-            Out::Numbers { buf, kind } => match r.next_token().map_err(malformed)? {
+            Out::Numbers { buf, kind, .. } => match r.next_token().map_err(malformed)? {
                 Token::Ext(usegolib_abi::EXT_PACKED, p) => {
                     Final::Packed(numbuf::check_back(buf, *kind, p)?)
                 }
@@ -365,8 +364,8 @@ pub fn apply(
             (Out::Buffer { view }, Final::Value(v)) => {
                 view.bind(py).set_item(PySlice::full(py), v)?
             }
-            (Out::Numbers { buf, kind }, Final::Packed(data)) => {
-                numbuf::write_back(py, buf, *kind, data)?
+            (Out::Numbers { bytes, kind, .. }, Final::Packed(data)) => {
+                numbuf::write_back(py, bytes, *kind, data)?
             }
             (Out::Numbers { .. }, Final::Unchanged) => {}
             _ => return Err(bad_reply("an out-parameter value of another form".into())),
@@ -386,11 +385,13 @@ enum Final<'a> {
 pub(super) fn takes_outs(conv: &Converter) -> bool {
     match conv {
         Converter::Any | Converter::Bytes | Converter::Ptr(_) => true,
-        Converter::List(e) => match &**e {
+        Converter::List(e) => match e.plain() {
             Converter::Int(t) => t.bits != 8 || t.signed,
             Converter::F32 | Converter::F64 => true,
             _ => false,
         },
+        // A named slice type with methods (`type Temps []Celsius`): as its plain slice.
+        Converter::Value(_, inner) => matches!(**inner, Converter::List(_)) && takes_outs(inner),
         _ => false,
     }
 }
