@@ -11,6 +11,7 @@ from __future__ import annotations
 import inspect
 import json
 import keyword
+import re
 from pathlib import Path
 
 from usegolib import _native, _package, _types
@@ -178,10 +179,27 @@ def render(module: _native.GoModule, package: str, command: str = "stubs") -> st
     return "\n".join(out).rstrip() + "\n"
 
 
+def python_name(part: str) -> str:
+    """A Go path element as a Python identifier: ``go-calc`` -> ``go_calc``, ``if`` -> ``if_``,
+    ``2d`` -> ``_2d``."""
+    name = re.sub(r"\W", "_", part)
+    if name[:1].isdigit():
+        name = "_" + name
+    return name + "_" if keyword.iskeyword(name) else name
+
+
 def _module_name(package: str) -> str:
     """The Python module name of a Go package: its last path element, made an identifier."""
-    name = package.rsplit("/", 1)[-1].replace(".", "_").replace("-", "_")
-    return name + "_" if keyword.iskeyword(name) else name
+    return python_name(package.rsplit("/", 1)[-1])
+
+
+def own_packages(module: _native.GoModule) -> list[str]:
+    """The module's own packages among those of its artifact: not the standard or dependency
+    packages bridged with it (``also``), which belong to other modules."""
+    if module.path == "std":
+        return list(module.packages())
+    prefix = module.path + "/"
+    return [p for p in module.packages() if p == module.path or p.startswith(prefix)]
 
 
 def write_stubs(module: _native.GoModule, packages: list[str], out_dir: str | Path) -> list[Path]:
