@@ -431,6 +431,10 @@ def test_a_name_never_shadows_the_standard_library_or_an_installed_package():
     assert _wheel.python_name("go-calc") == "go_calc"
     assert _wheel.python_name("if") == "if_"
     assert _wheel.python_name("2d") == "_2d"
+    # One rule for `usegolib generate`'s module names too (a Go package directory 2d).
+    from usegolib import _stubs
+
+    assert _stubs._module_name("example.com/m/2d") == "_2d"
 
 
 def test_rust_crates_for_embedders_use_caret_requirements():
