@@ -149,15 +149,21 @@ def _progress_printer(quiet: bool | None = None):
 #: The file an artifact directory's last load touches: ``usegolib prune --days N`` removes
 #: artifacts not loaded for N days (docs/adr/0030).
 LAST_USED_FILE = "usegolib-last-used"
+# Written by every build into its artifact directory (usegolib-loader builder.rs BUILDER_ID_FILE).
+_BUILDER_ID_FILE = "usegolib-builder.id"
 _STAMPED: set[str] = set()
 
 
 def _stamp_used(artifact_dir: str) -> None:
     """Touches the artifact's last-used stamp, once per artifact and process; an artifact
-    directory that cannot be written (a read-only install) is left as it is."""
+    directory that cannot be written (a read-only install) is left as it is. Only a directory
+    a build wrote (it has the builder's id file) is stamped: an artifact installed with a
+    wheel is no cache entry, and a stamp there would be a file its RECORD does not list."""
     if artifact_dir in _STAMPED:
         return
     _STAMPED.add(artifact_dir)
+    if not os.path.isfile(os.path.join(artifact_dir, _BUILDER_ID_FILE)):
+        return
     try:
         # Private as everything in the cache, whatever the umask, and never through a link
         # (docs/adr/0002).

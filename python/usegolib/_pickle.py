@@ -73,32 +73,47 @@ def _load(ref: ModuleRef, package: str, generic: str | None = None) -> _native.G
     return m
 
 
+def _same(ref: ModuleRef, m: _native.GoModule) -> _native.GoModule:
+    """``m`` when it is the module ``ref`` names (its path and version, and for a local module
+    its directory), else VersionConflictError naming both."""
+    path, version, target, _ = ref
+    have_path, have, have_target, _ = module_ref(m)
+    if have_path != path or have != version or (version == "local" and have_target != target):
+        from usegolib.errors import VersionConflictError
+
+        def shown(p: str, v: str, t: str) -> str:
+            return f"{p} {v} from {t}" if v == "local" else f"{p} {v}"
+
+        raise VersionConflictError(
+            f"cannot unpickle a value of {shown(path, version, target)}: this process has "
+            f"{shown(have_path, have, have_target)} loaded (one version of a module per process)"
+        )
+    return m
+
+
 def _find(ref: ModuleRef, package: str, generic: str | None) -> _native.GoModule:
     path, version, target, artifact_dir = ref
     m = _loaded(path)
     if m is not None:
-        _, have, have_target, _ = module_ref(m)
-        if have != version or (version == "local" and have_target != target):
-            from usegolib.errors import VersionConflictError
-
-            def shown(v: str, t: str) -> str:
-                return f"{v} from {t}" if v == "local" else v
-
-            raise VersionConflictError(
-                f"cannot unpickle a value of {path} {shown(version, target)}: this process has "
-                f"{path} {shown(have, have_target)} loaded (one version of a module per process)"
-            )
-        return m
+        return _same(ref, m)
     with _LOCK:
         m = _loaded(path)
         if m is not None:
-            return m
+            return _same(ref, m)
         if artifact_dir and os.path.isfile(os.path.join(artifact_dir, "manifest.json")):
             m = _native.load_artifact(artifact_dir)
             _native.restore_go_signal_handlers()
         else:
             import usegolib
 
+            if version == "local" and not os.path.isabs(target):
+                # Importing the module path would build its latest version: not this one.
+                from usegolib.errors import VersionConflictError
+
+                raise VersionConflictError(
+                    f"cannot unpickle a value of {path} local: its directory is not recorded "
+                    "and its artifact is not here (a local module is not fetched by its path)"
+                )
             std = path == "std"
             usegolib.import_(
                 package if std else target,
@@ -109,6 +124,8 @@ def _find(ref: ModuleRef, package: str, generic: str | None) -> _native.GoModule
             m = _loaded(path)
             if m is None:  # pragma: no cover - import_ loads the module it returns
                 raise RuntimeError(f"usegolib.import_ did not load {path}")
+        # What was loaded is checked before it answers for the pickle's module.
+        _same(ref, m)
         loads[path] = loads.get(path, 0) + 1
         _REFS.setdefault(path, ref)
         return m

@@ -11,7 +11,9 @@ from __future__ import annotations
 import inspect
 import json
 import keyword
+import re
 from pathlib import Path
+from typing import Any
 
 from usegolib import _native, _package, _types
 
@@ -178,10 +180,27 @@ def render(module: _native.GoModule, package: str, command: str = "stubs") -> st
     return "\n".join(out).rstrip() + "\n"
 
 
+def python_name(part: str) -> str:
+    """A Go path element as a Python identifier: ``go-calc`` -> ``go_calc``, ``if`` -> ``if_``,
+    ``2d`` -> ``_2d``."""
+    name = re.sub(r"\W", "_", part)
+    if name[:1].isdigit():
+        name = "_" + name
+    return name + "_" if keyword.iskeyword(name) else name
+
+
 def _module_name(package: str) -> str:
     """The Python module name of a Go package: its last path element, made an identifier."""
-    name = package.rsplit("/", 1)[-1].replace(".", "_").replace("-", "_")
-    return name + "_" if keyword.iskeyword(name) else name
+    return python_name(package.rsplit("/", 1)[-1])
+
+
+def own_packages(module: _native.GoModule) -> list[str]:
+    """The module's own packages among those of its artifact: not the standard or dependency
+    packages bridged with it (``also``), which belong to other modules."""
+    if module.path == "std":
+        return list(module.packages())
+    prefix = module.path + "/"
+    return [p for p in module.packages() if p == module.path or p.startswith(prefix)]
 
 
 def write_stubs(module: _native.GoModule, packages: list[str], out_dir: str | Path) -> list[Path]:
@@ -211,6 +230,32 @@ def _import_target(module: _native.GoModule, package: str) -> tuple[str, str | N
     return package, module.version
 
 
+def docstring_text(doc: str) -> str:
+    """Text made safe inside a generated module's triple-quoted docstring."""
+    return doc.strip().replace('"""', "'''").replace("\\", "\\\\")
+
+
+def fill_namespace(ns: dict[str, Any], pkg: _package.GoPackage, extra: dict[str, Any]) -> None:
+    """Fills the namespace of a generated module (``usegolib generate``, ``usegolib package``)
+    with the Go package ``pkg``'s names (the namespace's own objects: no wrapper on the call
+    path) and ``extra``; package variables are read from Go at each access (module
+    ``__getattr__``), never copied."""
+    variables = pkg._go_vars  # type: ignore[attr-defined]
+    for name in dir(pkg):
+        if name not in variables:
+            ns[name] = getattr(pkg, name)
+    ns.update(extra)
+
+    def __getattr__(name: str) -> Any:
+        return getattr(pkg, name)
+
+    def __dir__() -> list[str]:
+        return sorted({*dir(pkg), *extra})
+
+    ns["__getattr__"] = __getattr__
+    ns["__dir__"] = __dir__
+
+
 def _module_source(
     module: _native.GoModule,
     package: str,
@@ -229,7 +274,7 @@ def _module_source(
         options.append(f"    generics={generics!r},")
     if also:
         options.append(f"    also={also!r},")
-    doc = module.package_doc(package).strip().replace('"""', "'''").replace("\\", "\\\\")
+    doc = docstring_text(module.package_doc(package))
     return "\n".join(
         [
             f'"""Go package {package} ({module.path} {module.version}).',
@@ -239,30 +284,14 @@ def _module_source(
             "usegolib.import_, building its artifact when missing. Do not edit: regenerate it",
             'after the Go API changes (the .pyi beside it gives the signatures)."""',
             "",
-            "from typing import Any as _Any",
-            "",
             "import usegolib as _usegolib",
+            "from usegolib._stubs import fill_namespace as _fill_namespace",
             "",
             "_package = _usegolib.import_(",
             *options,
             ")",
-            "# Package variables: read from Go at each access (module __getattr__).",
-            f"_VARIABLES = frozenset({variables!r})",
-            "globals().update(",
-            "    {",
-            "        _name: getattr(_package, _name)",
-            "        for _name in dir(_package)",
-            '        if not _name.startswith("_") and _name not in _VARIABLES',
-            "    }",
-            ")",
-            "",
-            "",
-            "def __getattr__(name: str) -> _Any:",
-            "    return getattr(_package, name)",
-            "",
-            "",
-            "def __dir__() -> list[str]:",
-            '    return sorted({*dir(_package), *(n for n in globals() if not n.startswith("_"))})',
+            f"# Package variables, read from Go at each access (module __getattr__): {variables!r}",
+            "_fill_namespace(globals(), _package, {})",
             "",
         ]
     )

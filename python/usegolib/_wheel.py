@@ -15,7 +15,6 @@ import argparse
 import base64
 import hashlib
 import json
-import keyword
 import os
 import re
 import stat
@@ -30,6 +29,7 @@ from typing import Any
 # Imported for its check: a packaged module in an environment where the other PyPI `usegolib`
 # replaced our __init__.py gets PackageConflictError, not a puzzling missing name.
 from usegolib import _conflict, _native  # noqa: F401
+from usegolib._stubs import docstring_text, own_packages, python_name
 
 #: The directory of the bundled artifact inside the installed package.
 ARTIFACT_DIR = "_go"
@@ -151,7 +151,13 @@ def platform_tag(library: str | os.PathLike[str], goarch: str) -> tuple[str, str
             newest = max(newest, (int(m[1]), int(m[2])))
     if newest[0] != 2 or not needs.versions:
         return f"linux_{arch}", "no glibc symbol versions found in the library"
-    return f"manylinux_2_{newest[1]}_{arch}", None
+    # pip knows no manylinux tag older than the first glibc of the architecture's manylinux
+    # (manylinux1 = glibc 2.5 on x86_64, manylinux2014 = 2.17 on aarch64): a library needing
+    # only older symbols is tagged with that floor, which every such system has.
+    return f"manylinux_2_{max(newest[1], _MANYLINUX_FLOOR[arch])}_{arch}", None
+
+
+_MANYLINUX_FLOOR = {"x86_64": 5, "aarch64": 17}
 
 
 # --- names and versions -------------------------------------------------------------------------
@@ -160,14 +166,6 @@ _PEP440 = re.compile(
     r"(\d+!)?\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?(\+[a-z0-9]+(\.[a-z0-9]+)*)?"
 )
 _DIST_NAME = re.compile(r"[a-z0-9]([a-z0-9._-]*[a-z0-9])?", re.IGNORECASE)
-
-
-def python_name(part: str) -> str:
-    """A Go path element as a Python identifier: ``go-calc`` -> ``go_calc``, ``if`` -> ``if_``."""
-    name = re.sub(r"\W", "_", part)
-    if name[:1].isdigit():
-        name = "_" + name
-    return name + "_" if keyword.iskeyword(name) else name
 
 
 def default_name(module: str) -> str:
@@ -179,14 +177,47 @@ def default_name(module: str) -> str:
     return parts[-1]
 
 
-def _check_name(name: str) -> str:
-    """The import name of a distribution name, or PackageError."""
+def _check_name(name: str, chosen: bool = True) -> str:
+    """The import name of a distribution name, or PackageError: never a standard library
+    module's, and, for a default name (``chosen`` false), none another installed distribution
+    provides (a wheel of the same name that usegolib made is the one being rebuilt)."""
     if not _DIST_NAME.fullmatch(name):
         raise PackageError(f"--name {name!r} is no distribution name (letters, digits, . _ -)")
     import_name = python_name(re.sub(r"[-_.]+", "_", name).lower())
     if import_name == "usegolib":
         raise PackageError("--name usegolib would shadow usegolib itself: choose another name")
+    if import_name in sys.stdlib_module_names:
+        raise PackageError(
+            f"the name {name!r} would install the package {import_name}, which would shadow the "
+            "standard library module of that name: choose another with --name"
+        )
+    if not chosen:
+        from importlib import metadata
+
+        owners = metadata.packages_distributions().get(import_name, [])
+        others = sorted({d for d in owners if not _rebuilt_by_usegolib(d, name)})
+        if others:
+            raise PackageError(
+                f"the default name {name!r} would install the package {import_name}, which the "
+                f"installed distribution {', '.join(others)} provides: choose a name with --name"
+            )
     return import_name
+
+
+def _rebuilt_by_usegolib(dist: str, name: str) -> bool:
+    """Whether the installed distribution ``dist`` is a wheel usegolib made, named ``name``."""
+    from importlib import metadata
+
+    def norm(n: str) -> str:
+        return re.sub(r"[-_.]+", "-", n).lower()
+
+    if norm(dist) != norm(name):
+        return False
+    try:
+        wheel = metadata.distribution(dist).read_text("WHEEL") or ""
+    except metadata.PackageNotFoundError:
+        return False
+    return "\nGenerator: usegolib " in "\n" + wheel
 
 
 def dist_version(version: str | None, module_version: str) -> str:
@@ -224,27 +255,13 @@ def bind(ns: dict[str, Any], go_path: str, depth: int) -> None:
     bundled ``depth`` directories above it: its functions, classes, constants and generic
     functions as attributes, package variables read on access (module ``__getattr__``)."""
     from usegolib import load_artifact
+    from usegolib._stubs import fill_namespace
 
     here = Path(ns["__file__"]).parent
     for _ in range(depth):
         here = here.parent
     pkg = load_artifact(here / ARTIFACT_DIR, go_path)
-    module = pkg._go_module
-    variables = {fn.py_name for fn in module.functions(go_path) if fn.kind == "var"}
-    for name in dir(pkg):
-        if name not in variables:
-            ns[name] = getattr(pkg, name)
-    ns["package"] = pkg.package
-    ns["go_package"] = pkg
-
-    def __getattr__(name: str) -> Any:
-        return getattr(pkg, name)
-
-    def __dir__() -> list[str]:
-        return sorted({*dir(pkg), "package", "go_package"})
-
-    ns["__getattr__"] = __getattr__
-    ns["__dir__"] = __dir__
+    fill_namespace(ns, pkg, {"package": pkg.package, "go_package": pkg})
 
 
 def _module_text(go_path: str | None, module: Any, depth: int) -> str:
@@ -253,7 +270,7 @@ def _module_text(go_path: str | None, module: Any, depth: int) -> str:
             f'"""Packages of the Go module {module.path}, packaged by usegolib."""\n'
             "# Generated by `usegolib package`. Do not edit.\n"
         )
-    doc = (module.package_doc(go_path) or "").strip().replace('"""', "'''").replace("\\", "\\\\")
+    doc = docstring_text(module.package_doc(go_path) or "")
     head = f"The Go package {go_path} ({module.path} {module.version}), packaged by usegolib."
     return (f'"""{head}\n\n{doc}\n"""\n' if doc else f'"""{head}"""\n') + (
         "# Generated by `usegolib package`. Do not edit.\n"
@@ -278,7 +295,7 @@ def package_files(module: Any, import_name: str) -> dict[str, bytes]:
     the module, placed by its path inside the module; directories between them are plain
     packages."""
     files: dict[str, bytes] = {f"{import_name}/py.typed": b""}
-    mine = _own_packages(module)
+    mine = own_packages(module)
     dirs: dict[tuple[str, ...], str | None] = {(): None}
     for p in mine:
         rel = tuple(python_name(x) for x in p[len(module.path) :].split("/") if x)
@@ -305,12 +322,6 @@ def _record_hash(data: bytes) -> str:
     return f"sha256={digest.decode()}"
 
 
-def _own_packages(module: Any) -> list[str]:
-    """The module's own packages among those of its artifact (not standard or dependency ones
-    bridged with it)."""
-    return [p for p in module.packages() if p == module.path or p.startswith(module.path + "/")]
-
-
 def _metadata(
     name: str,
     version: str,
@@ -319,7 +330,7 @@ def _metadata(
     import_name: str,
     license: str | None,
 ) -> str:
-    packages = _own_packages(module)
+    packages = own_packages(module)
     lines = [
         "Metadata-Version: 2.4",
         f"Name: {name}",
@@ -401,6 +412,7 @@ def build_wheel(
     force: bool = False,
     progress: Any = None,
     warn: Any = None,
+    verbose: bool = False,
 ) -> Path:
     """Builds (or reuses) the artifact of ``target`` and writes its wheel into ``out``; returns
     the wheel's path. ``warn(text)`` is told when the wheel cannot be tagged manylinux."""
@@ -418,19 +430,19 @@ def build_wheel(
         target = os.path.abspath(target)
     root = os.fspath(artifact_dir) if artifact_dir is not None else None
     directory, _package = _native.build_target(
-        target, module_version, root, force, progress, list(generics), list(also)
+        target, module_version, root, force, progress, list(generics), list(also), verbose
     )
     module = _native.load_artifact(directory)
     manifest = json.loads(module.manifest_json())
     if manifest["goos"] != "linux":
         raise PackageError(f"wheels are made for Linux libraries only, not GOOS={manifest['goos']}")
-    if not _own_packages(module):
+    if module.path == "std" or not own_packages(module):
         raise PackageError(
             f"the artifact of {module.path} holds none of the module's own packages "
             "(the standard library is not packaged: import_ builds it where Go is installed)"
         )
+    import_name = _check_name(name or default_name(module.path), chosen=name is not None)
     name = name or default_name(module.path)
-    import_name = _check_name(name)
     version = dist_version(version, module.version)
     library = Path(directory) / manifest["library"]["file"]
     tag, why = platform_tag(library, manifest["goarch"])
@@ -471,6 +483,7 @@ def build_wheel(
 
 def cmd_package(args: argparse.Namespace) -> int:
     from usegolib import _progress_printer
+    from usegolib.cli import _verbose
 
     def warn(text: str) -> None:
         print(f"usegolib: warning: {text}", file=sys.stderr)
@@ -487,6 +500,7 @@ def cmd_package(args: argparse.Namespace) -> int:
         force=args.force,
         progress=_progress_printer(args.quiet or None),
         warn=warn,
+        verbose=_verbose(args),
     )
     print(path)
     return 0

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -207,25 +208,54 @@ def _go_version() -> str | None:
     return words[2] if len(words) > 2 and words[2].startswith("go") else None
 
 
+# An artifact of another builder, or of a newer Go, may be another virtualenv's (a cache shared
+# by several): removed only when idle this many days (or --days N), docs/adr/0030.
+_FOREIGN_IDLE_DAYS = 30.0
+
+
+def _go_release(version: str) -> tuple[int, ...] | None:
+    """``go1.22.3`` -> (1, 22, 3, 1); a pre-release sorts before its release (``go1.23rc1`` ->
+    (1, 23, 0, 0, 1)); None for what is no release version (``devel ...``)."""
+    m = re.fullmatch(r"go(\d+)\.(\d+)(?:\.(\d+))?(?:(rc|beta)(\d+))?", version)
+    if m is None:
+        return None
+    major, minor, patch = int(m[1]), int(m[2]), int(m[3] or 0)
+    if m[4]:
+        return (major, minor, patch, 0, (0 if m[4] == "beta" else 1000) + int(m[5]))
+    return (major, minor, patch, 1)
+
+
 def _stale(directory: str, manifest: dict, go: str | None, days: float | None) -> str | None:
     """Why ``prune`` removes an artifact, or None to keep it (docs/adr/0030)."""
     builder, id_file = _native.builder_id()
+    idle = (time.time() - _last_used(directory)) / 86400
+    foreign_days = days if days is not None else _FOREIGN_IDLE_DAYS
     try:
         built_by = Path(directory, id_file).read_text().split("\n", 1)[0].strip()
     except OSError:
         built_by = None  # copied from elsewhere: not said to be stale, as the loader says
     if built_by is not None and built_by != builder:
-        return f"built by another usegolib builder ({built_by}, this one is {builder})"
+        if idle > foreign_days:
+            return (
+                f"built by another usegolib builder ({built_by}, this one is {builder}) and "
+                f"not loaded for {idle:.0f} days"
+            )
+        return None
     built_with = manifest.get("go_version")
     if go is not None and built_with and built_with != go:
-        return f"built with {built_with}, the installed Go is {go}"
+        have, built = _go_release(go), _go_release(built_with)
+        if have is not None and built is not None and built < have:
+            return f"built with {built_with}, older than the installed Go {go}"
+        if idle > foreign_days:
+            return (
+                f"built with {built_with}, the installed Go is {go}; not loaded for {idle:.0f} days"
+            )
+        return None
     source = manifest.get("source_dir")
     if source and not os.path.isfile(os.path.join(source, "go.mod")):
         return f"its source directory {source} is gone"
-    if days is not None:
-        idle = (time.time() - _last_used(directory)) / 86400
-        if idle > days:
-            return f"not loaded for {idle:.0f} days"
+    if days is not None and idle > days:
+        return f"not loaded for {idle:.0f} days"
     return None
 
 
@@ -328,11 +358,12 @@ def cmd_stubs(args: argparse.Namespace) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from usegolib._stubs import generate
+    from usegolib._stubs import generate, own_packages
 
     pkg = _import(args)
     module = pkg._go_module
-    packages = module.packages() if args.all else [pkg._go_path]
+    # --all: the module's packages; those bridged with --also are imported through their own.
+    packages = own_packages(module) if args.all else [pkg._go_path]
     root = os.path.abspath(args.artifact_dir) if args.artifact_dir else None
     for path in generate(module, packages, args.out, args.generic, args.also, root):
         print(path)
@@ -564,8 +595,9 @@ def parser() -> argparse.ArgumentParser:
 
     pr = command(
         "prune",
-        "remove stale artifacts: built by another usegolib builder or another Go version, "
-        "whose local source is gone, or (with --days) not loaded for N days",
+        "remove stale artifacts: built by an older Go, whose local source is gone, or (with "
+        "--days) not loaded for N days; another builder's or a newer Go's only when not "
+        "loaded for --days N (default 30) days, as another virtualenv may use them",
     )
     pr.add_argument(
         "--days",
@@ -651,7 +683,11 @@ def _closed_pipe() -> int:
 def main(argv: list[str] | None = None) -> int:
     try:
         args = parser().parse_args(argv)
-        return int(args.func(args))
+        status = int(args.func(args))
+        # Short output sits in a pipe's buffer until exit: flush it here, where a reader that
+        # went away is still a quiet exit 141 (outside, the interpreter prints a traceback).
+        sys.stdout.flush()
+        return status
     except BrokenPipeError:
         return _closed_pipe()
     except KeyboardInterrupt:

@@ -49,6 +49,6 @@ def test_a_first_build_copies_the_bundled_tool(tmp_path):
 def test_the_bundled_tool_can_be_turned_off(tmp_path):
     stderr, cache = build_in_fresh_cache(tmp_path, {"USEGOLIB_NO_BUNDLED_TOOL": "1"})
     assert "building the usegolib-build tool" in stderr
-    assert "tool bundled with usegolib" not in stderr
-    assert "bundled usegolib-build tool" not in stderr
+    # (the test's own tmp directory name holds "bundled": look for the line, not the word)
+    assert "using the usegolib-build tool bundled" not in stderr
     assert list(cache.glob("tools/*/usegolib-build"))

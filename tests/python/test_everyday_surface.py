@@ -74,6 +74,8 @@ def test_quiet_silences_and_verbose_streams_go_output(tmp_path):
     src = mod / "other.go"
     src.write_text(src.read_text().replace("a + b + 1000", f"a + b + 1{time.time_ns() % 10**9}"))
     p = notebook_import(mod, root, verbose=True)
+    # example.com/other itself is compiled by the scan's go list -export (docs/adr/0028): the
+    # build's go build -v names the bridge it compiles.
     assert "usegolib: go: usegolib_bridge\n" in p.stderr, p.stderr
 
 

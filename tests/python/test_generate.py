@@ -136,6 +136,7 @@ def test_a_remote_module_is_recorded_with_its_version(tmp_path):
     root = tmp_path / "root"
     p = subprocess.run(
         [str(BIN / "usegolib"), "generate", "example.com/remote@v1.0.0", "--all"]
+        + ["--also", "unicode/utf8"]
         + ["--out", str(tmp_path / "proj" / "remotego"), "--artifact-dir", str(root)],
         capture_output=True,
         text=True,
@@ -143,6 +144,15 @@ def test_a_remote_module_is_recorded_with_its_version(tmp_path):
         timeout=600,
     )
     assert p.returncode == 0, p.stderr
+    # --all is the module's own packages: one bridged with --also is no module of it.
+    assert sorted(Path(f).name for f in p.stdout.split()) == [
+        "__init__.py",
+        "py.typed",
+        "remote.py",
+        "remote.pyi",
+        "util.py",
+        "util.pyi",
+    ]
     text = (tmp_path / "proj" / "remotego" / "util.py").read_text()
     assert f"'example.com/remote/util',\n    'v1.0.0',\n    artifact_dir={str(root)!r}," in text
     # v1.2.0 cached too: the generated module still loads v1.0.0.

@@ -267,6 +267,35 @@ def test_another_copy_of_the_module_loaded_refuses_the_value(tmp_path, artifact_
     assert f"has example.com/level3 local from {copy_dir} loaded" in out, out
 
 
+def test_what_is_loaded_for_a_pickle_is_checked_against_it(l3):
+    """The module loaded for a pickle (from its artifact directory, or imported by its target)
+    must be the one it names: else VersionConflictError, never another version used silently;
+    a local module whose directory is not recorded is not fetched by its path (its latest)."""
+    art = l3._go_module.artifact_dir
+    out = ok(
+        run_py(f"""
+        import usegolib, usegolib._pickle as up
+        for ref in [
+            ("example.com/level3", "local", "example.com/level3", "/nonexistent/art"),
+            ("example.com/level3", "v1.0.0", "example.com/level3", {art!r}),
+            ("example.com/level3", "local", "/elsewhere/level3", {art!r}),
+        ]:
+            try:
+                up._find(ref, "example.com/level3", None)
+                print("loaded", ref[1], ref[2])
+            except usegolib.VersionConflictError as e:
+                print("conflict:", e)
+        """)
+    )
+    lines = out.splitlines()
+    assert len(lines) == 3 and all(x.startswith("conflict: ") for x in lines), out
+    assert "is not fetched by its path" in lines[0], out
+    # Loaded from the artifact directory the pickle names, which holds another version.
+    assert f"has example.com/level3 local from {FIXTURES / 'level3'} loaded" in lines[1], out
+    assert "example.com/level3 v1.0.0:" in lines[1], out
+    assert "example.com/level3 local from /elsewhere/level3:" in lines[2], out
+
+
 def test_standard_library_functions_pickle_by_reference(tmp_path):
     strings = usegolib.import_("strings")
     (tmp_path / "f.pickle").write_bytes(pickle.dumps([strings.ToUpper, strings]))
@@ -319,7 +348,8 @@ def test_a_fork_after_go_loaded_brings_the_use_spawn_error_back(artifact_root):
                 print("no error")
         """)
     )
-    assert out.startswith("usegolib UsegolibError |"), out
+    # The exception classes' __module__ is usegolib (docs/adr/0030, item 5).
+    assert out.startswith("usegolib UsegolibError | "), out
     assert "fork" in out and "spawn" in out, out
 
 

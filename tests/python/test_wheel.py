@@ -133,7 +133,7 @@ def test_wheel_installs_and_runs_where_there_is_no_go(packaged, runtime_wheel, t
         lib_name = next(n for n in names if n.startswith("go_level3/_go/lib"))
         (tmp_path / "lib.so").write_bytes(zf.read(lib_name))
     n = glibc_needed_by_readelf(tmp_path / "lib.so")
-    tag = f"py3-none-manylinux_2_{n}_x86_64"
+    tag = f"py3-none-manylinux_2_{max(n, 5)}_x86_64"
     assert packaged.name == f"go_level3-1.2.0-{tag}.whl"
     assert f"Tag: {tag}\n" in wheel_meta and "Root-Is-Purelib: false\n" in wheel_meta
     for want in ("go_level3/__init__.pyi", "go_level3/geo/__init__.pyi", "go_level3/py.typed"):
@@ -195,6 +195,12 @@ def test_wheel_installs_and_runs_where_there_is_no_go(packaged, runtime_wheel, t
     assert "division by zero" in out["error"][2], out
     # Nothing was built or cached: the artifact inside the package was all it needed.
     assert not (home / "cache").exists() and not (home / ".cache").exists()
+    # Nor was the installed artifact stamped as a cache entry (import_ found it loaded): a file
+    # there would be one its RECORD does not list, left behind by pip uninstall.
+    (installed,) = py.parent.parent.glob("lib/python*/site-packages/go_level3/_go")
+    assert sorted(p.name for p in installed.iterdir() if not p.name.startswith("lib")) == [
+        "manifest.json"
+    ]
 
     # The installed package is typed (py.typed and its .pyi): mypy, pointed at the venv, checks
     # a script against the Go signatures and reports the planted error only.
@@ -303,6 +309,25 @@ def test_platform_tag_says_when_it_cannot_prove_manylinux(tmp_path):
         _wheel.platform_tag(tmp_path / "not-elf.so", "amd64")
 
 
+def test_platform_tag_is_never_below_pips_manylinux_floor(tmp_path):
+    """A library needing only GLIBC_2.2.5 (strlen) is tagged manylinux_2_5 on x86_64, the
+    oldest manylinux pip installs there (manylinux_2_2 would be a wheel pip refuses)."""
+    import platform
+
+    cc = shutil.which("cc")
+    if cc is None or platform.machine() != "x86_64":
+        pytest.skip("needs a C compiler on x86_64 to make a library needing only GLIBC_2.2.5")
+    (tmp_path / "x.c").write_text(
+        "#include <string.h>\nint n(const char *s) { return (int)strlen(s); }\n"
+    )
+    lib = tmp_path / "libx.so"
+    r = run(cc, "-shared", "-fPIC", "-O2", "-fno-stack-protector", tmp_path / "x.c", "-o", lib)
+    assert r.returncode == 0, r.stderr
+    if glibc_needed_by_readelf(lib) >= 5:
+        pytest.skip("this C library's strlen is versioned above GLIBC_2.5: nothing below the floor")
+    assert _wheel.platform_tag(lib, "amd64") == ("manylinux_2_5_x86_64", None)
+
+
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -390,9 +415,26 @@ def test_versions_and_names():
             _wheel.dist_version(None, bad)
     assert _wheel.default_name("example.com/calc/v2") == "calc"
     assert _wheel.default_name("gopkg.in/yaml.v3") == "yaml.v3"
+
+
+def test_a_name_never_shadows_the_standard_library_or_an_installed_package():
+    # github.com/google/uuid would be `import uuid`: refused, chosen or by default.
+    for chosen in (True, False):
+        with pytest.raises(_wheel.PackageError, match="shadow the standard library.*--name"):
+            _wheel._check_name(_wheel.default_name("github.com/google/uuid"), chosen=chosen)
+    # A default name another installed distribution provides (pytest here) needs --name; the
+    # same name chosen with --name is the user's decision.
+    with pytest.raises(_wheel.PackageError, match="installed distribution pytest provides"):
+        _wheel._check_name(_wheel.default_name("example.com/x/pytest"), chosen=False)
+    assert _wheel._check_name("pytest", chosen=True) == "pytest"
+    assert _wheel._check_name("go-level3", chosen=False) == "go_level3"
     assert _wheel.python_name("go-calc") == "go_calc"
     assert _wheel.python_name("if") == "if_"
     assert _wheel.python_name("2d") == "_2d"
+    # One rule for `usegolib generate`'s module names too (a Go package directory 2d).
+    from usegolib import _stubs
+
+    assert _stubs._module_name("example.com/m/2d") == "_2d"
 
 
 def test_rust_crates_for_embedders_use_caret_requirements():

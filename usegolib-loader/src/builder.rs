@@ -700,7 +700,10 @@ impl Builder {
             )?;
         } else {
             self.phase("tool (building the usegolib-build tool, once per Go version)");
-            self.compile_tool(work.path(), &built)?;
+            // Ended here, failed or done: its time is the compilation's, not the next phase's.
+            let compiled = self.compile_tool(work.path(), &built);
+            self.end_phase(compiled.is_ok());
+            compiled?;
         }
         let _ = fs::remove_dir_all(&dir);
         fs::rename(&built, &dir).map_err(|source| Error::Io {
