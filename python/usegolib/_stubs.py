@@ -239,21 +239,24 @@ def fill_namespace(ns: dict[str, Any], pkg: _package.GoPackage, extra: dict[str,
     """Fills the namespace of a generated module (``usegolib generate``, ``usegolib package``)
     with the Go package ``pkg``'s names (the namespace's own objects: no wrapper on the call
     path) and ``extra``; package variables are read from Go at each access (module
-    ``__getattr__``), never copied."""
+    ``__getattr__``), never copied. A package without variables gets no module ``__getattr__``:
+    CPython 3.11 does not cache attribute lookups on a module that has one (docs/adr/0025)."""
     variables = pkg._go_vars  # type: ignore[attr-defined]
     for name in dir(pkg):
         if name not in variables:
             ns[name] = getattr(pkg, name)
     ns.update(extra)
 
-    def __getattr__(name: str) -> Any:
-        return getattr(pkg, name)
-
     def __dir__() -> list[str]:
         return sorted({*dir(pkg), *extra})
 
-    ns["__getattr__"] = __getattr__
     ns["__dir__"] = __dir__
+    if variables:
+
+        def __getattr__(name: str) -> Any:
+            return getattr(pkg, name)
+
+        ns["__getattr__"] = __getattr__
 
 
 def _module_source(

@@ -102,6 +102,41 @@ def test_the_generated_module_imports_from_anywhere(generated, tmp_path):
     assert "Greeting" in text, "a package variable is read from Go at each access"
 
 
+def test_a_module_without_variables_is_cached_by_cpython(tmp_path):
+    """A generated package without Go variables has no module __getattr__, so CPython
+    specialises `other.AddInt` as for a Python module (docs/adr/0025); unknown names still
+    raise AttributeError."""
+    mod = copy_module(FIXTURES / "other", tmp_path / "other")
+    p = subprocess.run(
+        [str(BIN / "usegolib"), "-q", "generate", str(mod), "--out", str(tmp_path / "mygo")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert p.returncode == 0, p.stderr
+    script = textwrap.dedent("""\
+        import dis
+        from mygo import other
+        def call(n):
+            for _ in range(n):
+                other.AddInt(1, 2)
+        call(200)
+        ops = {i.opname for i in dis.get_instructions(call, adaptive=True)}
+        print(other.AddInt(1, 2), "__getattr__" in vars(other),
+              bool(ops & {"LOAD_METHOD_MODULE", "LOAD_ATTR_MODULE"}))
+        try:
+            other.Nope
+        except AttributeError:
+            print("AttributeError")
+        """)
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    r = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split("\n")[:2] == ["1003 False True", "AttributeError"], r.stdout
+
+
 def test_a_package_variable_is_read_at_each_access(generated):
     code = textwrap.dedent("""\
         from mygo import typed
