@@ -650,6 +650,16 @@ impl PyGoFunction {
         }
     }
 
+    /// Its scalar index when calls of it may take the scalar form (docs/abi.md section 8.11),
+    /// else None: for tests and diagnostics.
+    #[getter]
+    fn _scalar_index(&self) -> Option<u64> {
+        self.sig
+            .scalar
+            .as_ref()
+            .map(crate::scalar::ScalarSig::index)
+    }
+
     /// The package import path.
     #[getter]
     fn go_package(&self) -> String {
