@@ -437,7 +437,7 @@ impl PyGoFunction {
     /// form would send as that value; None otherwise (the general path then takes the call,
     /// and gives any error).
     #[inline]
-    fn invoke_scalar<'py>(
+    pub fn invoke_scalar<'py>(
         &self,
         py: Python<'py>,
         v: &Vector<'_, 'py>,
@@ -463,21 +463,32 @@ impl PyGoFunction {
         let mut ran = true;
         let value = match sent {
             Ok(None) => sc.results(py, &words),
-            Ok(Some(reply)) => match module.reply_parts(f, &reply) {
-                Ok((_, mut r, _)) => {
-                    let e = module.error_from_reader(f, &mut r);
-                    if matches!(
-                        e,
-                        usegolib_loader::Error::BadArgument { .. }
-                            | usegolib_loader::Error::Arity { .. }
-                    ) {
-                        ran = false;
+            // A failure: made into its exception under pyo3's attach (the fast entry of
+            // fast.rs runs without it), so that every reference dropped on the way is released
+            // now.
+            failed => Python::attach(|py| match failed {
+                Ok(Some(reply)) => match module.reply_parts(f, &reply) {
+                    Ok((_, mut r, _)) => {
+                        let e = module.error_from_reader(f, &mut r);
+                        if matches!(
+                            e,
+                            usegolib_loader::Error::BadArgument { .. }
+                                | usegolib_loader::Error::Arity { .. }
+                        ) {
+                            ran = false;
+                        }
+                        Err(self.call_error(py, e, v))
                     }
-                    Err(self.call_error(py, e, v))
-                }
+                    Err(e) => Err(to_py(py, e)),
+                },
+                Ok(None) => Err(to_py(
+                    py,
+                    usegolib_loader::Error::NoReply {
+                        function: f.qualified.clone(),
+                    },
+                )),
                 Err(e) => Err(to_py(py, e)),
-            },
-            Err(e) => Err(to_py(py, e)),
+            }),
         };
         // A Ctrl-C that arrived during the call takes effect now, as in the general form.
         let value = py.check_signals().and(value);

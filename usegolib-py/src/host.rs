@@ -328,7 +328,7 @@ impl CallScope {
     /// what Go made of it in its notes.
     pub fn finish<T>(
         self,
-        py: Python<'_>,
+        _py: Python<'_>,
         result: PyResult<T>,
         ran: bool,
         sent: bool,
@@ -338,6 +338,24 @@ impl CallScope {
             (call, t.kept.take())
         });
         std::mem::forget(self);
+        if rec.is_none() && kept.is_none() {
+            return result; // nothing to release: no Python reference is dropped here
+        }
+        // The scalar form's fast entry (fast.rs) runs without pyo3's attach count: what is
+        // dropped from here on is released now, not queued in pyo3's pool.
+        Python::attach(|py| Self::finish_slow(py, result, ran, sent, rec, start, kept))
+    }
+
+    /// [`CallScope::finish`] when a callback ran or a value was kept.
+    fn finish_slow<T>(
+        py: Python<'_>,
+        result: PyResult<T>,
+        ran: bool,
+        sent: bool,
+        rec: Option<Arc<CallRecord>>,
+        start: usize,
+        kept: Option<Py<PyAny>>,
+    ) -> PyResult<T> {
         // Go has read every reply of this call's callbacks on this thread.
         drop(kept);
         let Some(rec) = rec else {
