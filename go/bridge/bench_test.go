@@ -52,3 +52,15 @@ func benchmarkServe(b *testing.B, req []byte) {
 		buf = br.Serve(req, buf)
 	}
 }
+
+// BenchmarkServeScalarAddInt is AddInt(1, 2) in the scalar form (docs/abi.md section 8.11):
+// the words in place, no envelope. Beside BenchmarkServeAddInt, it shows what the envelope costs.
+func BenchmarkServeScalarAddInt(b *testing.B) {
+	br := newScalarBridge()
+	var w ScalarWords
+	b.ReportAllocs()
+	for b.Loop() {
+		w[0], w[1] = 1, 2
+		br.ServeScalar(0, &w, 2, nil)
+	}
+}

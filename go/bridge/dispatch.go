@@ -38,6 +38,10 @@ type Bridge struct {
 	byName  map[string]int
 	skipped map[string]string
 	pool    sync.Pool // of *pooledReply, for Handle only
+	// The scalar form (scalar_call.go): the function id of each scalar index, and the
+	// generated dispatcher; none until SetScalar.
+	scalarIDs []int
+	scalar    ScalarCall
 }
 
 // pooledReply is the reply buffer Handle lends until release.

@@ -249,7 +249,7 @@ func checkSymbols(t *testing.T, lib string) {
 			exported = append(exported, s.Name)
 		}
 	}
-	if got, want := strings.Join(sorted(exported), " "), "usegolib_abi_version usegolib_call usegolib_free usegolib_schema usegolib_set_host usegolib_set_host_scalar"; got != want {
+	if got, want := strings.Join(sorted(exported), " "), "usegolib_abi_version usegolib_call usegolib_call_scalar usegolib_free usegolib_schema usegolib_set_host usegolib_set_host_scalar"; got != want {
 		t.Errorf("exported usegolib_ functions: %s\nwant exactly: %s", got, want)
 	}
 }
@@ -490,7 +490,7 @@ func TestEndToEndOtherFixtures(t *testing.T) {
 					have[s.Name] = true
 				}
 			}
-			for _, want := range append([]string{"usegolib_abi_version", "usegolib_call", "usegolib_free", "usegolib_schema", "usegolib_set_host", "usegolib_set_host_scalar"}, tc.extraSymbols...) {
+			for _, want := range append([]string{"usegolib_abi_version", "usegolib_call", "usegolib_call_scalar", "usegolib_free", "usegolib_schema", "usegolib_set_host", "usegolib_set_host_scalar"}, tc.extraSymbols...) {
 				if !have[want] {
 					t.Errorf("%s is not exported", want)
 				}

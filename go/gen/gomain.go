@@ -108,9 +108,14 @@ func mainSource(t Target, res *scan.Result) []byte {
 		}
 	}
 	refs := g.refRecords()
+	var scalars []scalarEntry
 	for _, f := range funcs {
 		g.adapter(f.id, f.alias, f.pkgPath, f.f)
+		if scalarCall(f.f) {
+			scalars = append(scalars, scalarEntry{id: f.id, alias: f.alias, f: f.f})
+		}
 	}
+	g.scalarCalls(scalars) // scalar_call.go
 	g.refTypes(refs)
 	g.anyHandles()
 	g.writeHelpers()
@@ -320,25 +325,7 @@ func (g *goGen) adapter(id int, alias, pkgPath string, f *scan.Func) {
 	if outs {
 		goErr = "bridge.GoErrorOuts(err, &outs)"
 	}
-	var rs []string
-	for i := range f.Results {
-		rs = append(rs, "r"+strconv.Itoa(i))
-	}
-	switch {
-	case len(rs) == 0 && !f.Error:
-		g.p("%s", call)
-	case len(rs) == 0:
-		g.p("if err := %s; err != nil {", call)
-		g.p("return e, %s", goErr)
-		g.p("}")
-	case !f.Error:
-		g.p("%s := %s", strings.Join(rs, ", "), call)
-	default:
-		g.p("%s, err := %s", strings.Join(rs, ", "), call)
-		g.p("if err != nil {")
-		g.p("return e, %s", goErr)
-		g.p("}")
-	}
+	rs := g.callResults(f, call, "return e, "+goErr)
 	depth := "2" // of a result in the reply [0, result]
 	if len(rs) > 1 {
 		depth = "3" // [0, [r0, r1, ...]]
@@ -377,6 +364,31 @@ func (g *goGen) adapter(id int, alias, pkgPath string, f *scan.Func) {
 		g.p("return e, nil")
 	}
 	g.p("}")
+}
+
+// callResults writes the call of f, its results assigned to r0, r1..., and on a non-nil
+// trailing error the statement fail; it returns the results' names.
+func (g *goGen) callResults(f *scan.Func, call, fail string) []string {
+	var rs []string
+	for i := range f.Results {
+		rs = append(rs, "r"+strconv.Itoa(i))
+	}
+	switch {
+	case len(rs) == 0 && !f.Error:
+		g.p("%s", call)
+	case len(rs) == 0:
+		g.p("if err := %s; err != nil {", call)
+		g.p("%s", fail)
+		g.p("}")
+	case !f.Error:
+		g.p("%s := %s", strings.Join(rs, ", "), call)
+	default:
+		g.p("%s, err := %s", strings.Join(rs, ", "), call)
+		g.p("if err != nil {")
+		g.p("%s", fail)
+		g.p("}")
+	}
+	return rs
 }
 
 // outSlotKind says whether parameter i of f may receive an out slot (docs/abi.md section 8.6)

@@ -108,6 +108,8 @@ type schemaFunc struct {
 	Var      string         `json:"var,omitempty"`
 	Variadic bool           `json:"variadic,omitempty"`
 	Generic  *schemaGeneric `json:"generic,omitempty"`
+	// Scalar: the scalar index of an entry with a scalar form (section 8.11, scalar_call.go).
+	Scalar *int `json:"scalar,omitempty"`
 }
 
 type schemaGeneric struct {
@@ -149,6 +151,7 @@ func Schema(t Target, res *scan.Result) ([]byte, error) {
 	}
 	id := 0
 	ids := map[string]int{} // "<import path>.<entry name>" -> id
+	scalars := scalarIndices(res)
 	for _, p := range res.Packages {
 		sp := schemaPackage{Path: p.Path, Name: p.Name, Doc: p.Doc, Functions: []schemaFunc{}, Skipped: []schemaSkipped{}, Consts: []schemaConst{}}
 		for _, k := range p.Consts {
@@ -172,6 +175,9 @@ func Schema(t Target, res *scan.Result) ([]byte, error) {
 			}
 			if f.Generic != nil {
 				sf.Generic = &schemaGeneric{Name: f.Generic.Name, TypeArgs: f.Generic.TypeArgs}
+			}
+			if i, ok := scalars[f]; ok {
+				sf.Scalar = &i
 			}
 			sp.Functions = append(sp.Functions, sf)
 			ids[p.Path+"."+f.Name] = id

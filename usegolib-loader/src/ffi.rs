@@ -29,6 +29,16 @@ type CallFn = unsafe extern "C" fn(
     out: *mut *mut u8,
     out_len: *mut usize,
 ) -> i32;
+/// `usegolib_call_scalar` (docs/abi.md section 8.11, optional).
+type CallScalarFn = unsafe extern "C" fn(
+    fn_index: u64,
+    words: *mut u64,
+    nargs: usize,
+    buf: *mut u8,
+    buf_cap: usize,
+    out: *mut *mut u8,
+    out_len: *mut usize,
+) -> i32;
 /// `usegolib_host_fn` (docs/abi.md section 10).
 type HostFn = extern "C" fn(
     ctx: *mut libc::c_void,
@@ -158,6 +168,8 @@ pub(crate) enum OpenError {
 /// An opened bridge library with its entry points resolved.
 pub(crate) struct GoLibrary {
     call: CallFn,
+    /// `usegolib_call_scalar`, when the library exports it.
+    call_scalar: Option<CallScalarFn>,
     schema: Vec<u8>,
     /// The [`FORK_GENERATION`] this library was loaded in.
     generation: u64,
@@ -192,6 +204,10 @@ pub fn reply_buffer_size() -> usize {
         n
     })
 }
+
+/// The argument and result words of a scalar call (docs/abi.md section 8.11): the array of
+/// [`crate::MAX_SCALAR_WORDS`] words a caller lends.
+pub type ScalarWords = [u64; crate::host::MAX_SCALAR_WORDS];
 
 /// The reply of one call. It lives either in the calling thread's reusable buffer (given back
 /// when this is dropped) or in memory from C `malloc` (freed with libc `free` when dropped).
@@ -333,6 +349,10 @@ impl GoLibrary {
         let schema_fn: SchemaFn = unsafe { symbol(&lib, "usegolib_schema")? };
         // SAFETY: as above.
         let call: CallFn = unsafe { symbol(&lib, "usegolib_call")? };
+        // SAFETY: as above (docs/abi.md section 8.11); optional: a library without it is
+        // called in the general form only.
+        let call_scalar: Option<CallScalarFn> =
+            unsafe { symbol(&lib, "usegolib_call_scalar") }.ok();
         // SAFETY: as above; resolved only to prove it exists, callers free with libc directly.
         let _free: unsafe extern "C" fn(*mut u8) = unsafe { symbol(&lib, "usegolib_free")? };
         // SAFETY: `usegolib_set_host` is declared `void(usegolib_host_fn, void *)` (docs/abi.md
@@ -387,6 +407,7 @@ impl GoLibrary {
         let handle = std::mem::ManuallyDrop::into_inner(lib).into_raw() as usize; // never closed
         Ok(GoLibrary {
             call,
+            call_scalar,
             schema,
             generation,
             handle,
@@ -452,6 +473,53 @@ impl GoLibrary {
             len: out_len,
             shrink: false,
         })
+    }
+
+    /// Whether the library exports `usegolib_call_scalar`.
+    pub(crate) fn has_scalar(&self) -> bool {
+        self.call_scalar.is_some()
+    }
+
+    /// Makes a scalar call (docs/abi.md section 8.11): the entry of scalar index `index` with
+    /// the first `nargs` words as its arguments; its results are written over the words.
+    /// `Some(None)`: the results are in `words`; `Some(Some(reply))`: the call failed, with the
+    /// failure reply `usegolib_call` would give; `None`: no reply (the bridge's `malloc`
+    /// failed), or the library has no scalar form.
+    #[inline]
+    pub(crate) fn call_scalar(
+        &self,
+        index: u64,
+        words: &mut ScalarWords,
+        nargs: usize,
+    ) -> Option<Option<RawReply>> {
+        let f = self.call_scalar?;
+        let mut out: *mut u8 = std::ptr::null_mut();
+        let mut out_len = 0usize;
+        // SAFETY: `words` is valid for reads and writes of the MAX_SCALAR_WORDS words the ABI
+        // lends (section 8.11), `out`/`out_len` for writes; no reply buffer is lent (null, 0),
+        // so a failure reply comes back in malloc'd memory, owned by the RawReply made below.
+        // The bridge keeps none of these pointers after returning.
+        let rc = unsafe {
+            f(
+                index,
+                words.as_mut_ptr(),
+                nargs,
+                std::ptr::null_mut(),
+                0,
+                &mut out,
+                &mut out_len,
+            )
+        };
+        match rc {
+            0 => Some(None),
+            1 if !out.is_null() => Some(Some(RawReply {
+                buf: Vec::new(),
+                malloced: out,
+                len: out_len,
+                shrink: false,
+            })),
+            _ => None,
+        }
     }
 
     /// Resolves `usegolib_floor_*`: a plain cgo export `int64_t f(int64_t, int64_t)` that a

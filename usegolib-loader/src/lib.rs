@@ -45,6 +45,7 @@ pub use error::{Error, ErrorNode, Result};
 pub use ffi::FloorI64;
 pub use ffi::{
     reply_buffer_size, restore_go_signal_handlers, thread_allocations, CountingAllocator, RawReply,
+    ScalarWords,
 };
 pub use host::{
     host_error, set_host_handler, HostHandler, ScalarCall, ScalarOutcome, MAX_SCALAR_WORDS,

@@ -541,6 +541,9 @@ pub struct Function {
     /// For an instantiation of a generic function.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generic: Option<GenericInfo>,
+    /// The scalar index of an entry with a scalar form (docs/abi.md section 8.11).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scalar: Option<u64>,
 }
 
 /// What a schema function entry calls (docs/abi.md section 5).

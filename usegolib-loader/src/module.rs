@@ -390,6 +390,46 @@ impl GoModule {
         })
     }
 
+    /// The scalar index of `f` when it has a scalar form (docs/abi.md section 8.11) and the
+    /// library exports `usegolib_call_scalar`; `None` sends it in the general form only.
+    #[inline]
+    pub fn scalar_index(&self, f: &GoFunction) -> Option<u64> {
+        f.schema.scalar.filter(|_| self.lib.has_scalar())
+    }
+
+    /// Calls `f` in its scalar form (docs/abi.md section 8.11): `index` is
+    /// [`GoModule::scalar_index`] of `f`, the first `nargs` words its arguments (a signed int
+    /// as its `i64` bits, an unsigned one as `u64`, a float as `f64` bits, a bool 0 or 1, a
+    /// method's receiver handle id first). `Ok(None)`: the results are written over the words,
+    /// in order. `Ok(Some(reply))`: the call failed, and `reply` is the failure reply the
+    /// general form gives for it, read with [`GoModule::reply_parts`] and
+    /// [`GoModule::error_from_reader`]. The words are not checked here against the Go types:
+    /// the bridge refuses one that does not fit, with the general form's error.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NoReply`] when the bridge produced no reply or the library has no scalar form,
+    /// [`Error::Forked`] in a forked child.
+    #[inline]
+    pub fn call_scalar(
+        &self,
+        f: &GoFunction,
+        index: u64,
+        words: &mut crate::ScalarWords,
+        nargs: usize,
+    ) -> Result<Option<RawReply>> {
+        if self.lib.forked_since_load() {
+            return Err(Error::Forked {
+                module: self.module().to_owned(),
+            });
+        }
+        self.lib
+            .call_scalar(index, words, nargs)
+            .ok_or_else(|| Error::NoReply {
+                function: f.qualified.clone(),
+            })
+    }
+
     /// Validates a reply and returns whether it is a success, with a reader at its body.
     ///
     /// # Errors

@@ -31,7 +31,17 @@ impl ModuleCtx {
         let functions = module
             .functions()
             .iter()
-            .map(|f| Arc::new(Signature::new(&types, f)))
+            .map(|f| {
+                let mut sig = Signature::new(&types, f);
+                let method = sig.has_receiver();
+                sig.scalar = crate::scalar::ScalarSig::new(
+                    module.scalar_index(f),
+                    method,
+                    &sig.params,
+                    &sig.results,
+                );
+                Arc::new(sig)
+            })
             .collect();
         ModuleCtx {
             module,

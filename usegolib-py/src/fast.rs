@@ -236,6 +236,7 @@ impl<'a, 'py: 'a> Vector<'a, 'py> {
     }
 
     /// Positional argument `i`, the receiver (if any) first.
+    #[inline]
     pub fn pos(&self, i: usize) -> PyResult<Borrowed<'a, 'py, PyAny>> {
         let i = match self.recv {
             Some(r) if i == 0 => return Ok(r),
@@ -387,6 +388,12 @@ unsafe extern "C" fn vectorcall(
     nargsf: usize,
     kwnames: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
+    if kwnames.is_null() {
+        // SAFETY: as below; a call without keywords.
+        if let Some(r) = unsafe { scalar_call(callable, args, nargsf & !ARGUMENTS_OFFSET) } {
+            return r;
+        }
+    }
     slot_body(|py| {
         let nargs = nargsf & !ARGUMENTS_OFFSET;
         // SAFETY: CPython passes a live GoCallable, and (PEP 590) `args` holds nargs positional
@@ -408,6 +415,50 @@ unsafe extern "C" fn vectorcall(
             Ok(func.get().invoke(py, &v)?.into_ptr())
         }
     })
+}
+
+/// The scalar form of a call without keywords (docs/abi.md section 8.11), made without
+/// pyo3's attach (`PyGILState_Ensure` and its release, about 7% of a small call): None when the
+/// function has no scalar form or an argument is not a word (nothing was done; the general
+/// entry takes the call). Only a clean success runs without pyo3's attach count; everything
+/// that may drop Python references (a failure, a callback's exception or kept value) is
+/// finished under `Python::attach` by `PyGoFunction::invoke_scalar` and `CallScope::finish`, so
+/// that no decref waits in pyo3's pool.
+///
+/// # Safety
+/// CPython's vectorcall contract: `callable` is a live GoCallable, `args` holds `nargs` live
+/// positional arguments borrowed for the call, and the thread holds the GIL.
+#[inline]
+unsafe fn scalar_call(
+    callable: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargs: usize,
+) -> Option<*mut ffi::PyObject> {
+    // SAFETY: CPython calls vectorcall with the GIL held (the contract above).
+    let py = unsafe { Python::assume_attached() };
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: by the contract, a live GoCallable (`func` never null) and `nargs` live
+        // positional arguments, no keywords.
+        unsafe {
+            let this = &*callable.cast::<GoCallable>();
+            let all: &[*mut ffi::PyObject] = if nargs == 0 {
+                &[]
+            } else {
+                std::slice::from_raw_parts(args, nargs)
+            };
+            let recv = Borrowed::from_ptr_or_opt(py, this.recv);
+            let v = Vector::new(py, recv, all, nargs, None);
+            let func = Borrowed::from_ptr(py, this.func).cast_unchecked::<PyGoFunction>();
+            func.get()
+                .invoke_scalar(py, &v)
+                .map(|r| r.map(Py::into_ptr))
+        }
+    }));
+    match r {
+        Ok(None) => None,
+        Ok(Some(r)) => Some(slot_result(py, Ok(r))),
+        Err(payload) => Some(slot_result(py, Err(payload))),
+    }
 }
 
 /// `tp_call`: the same call from a tuple and a dict.

@@ -432,8 +432,74 @@ impl PyGoFunction {
         crate::error_values::to_py_err(py, &self.ctx.module, e)
     }
 
+    /// Calls the Go function in its scalar form (docs/abi.md section 8.11), when it has one,
+    /// the call has exactly its positional arguments and each of them is a word the general
+    /// form would send as that value; None otherwise (the general path then takes the call,
+    /// and gives any error).
+    #[inline]
+    pub fn invoke_scalar<'py>(
+        &self,
+        py: Python<'py>,
+        v: &Vector<'_, 'py>,
+    ) -> Option<PyResult<Py<PyAny>>> {
+        let sc = self.sig.scalar.as_ref()?;
+        let n = sc.nargs();
+        if v.nkw() != 0 || v.npos() != n || !crate::scalar::enabled() {
+            return None;
+        }
+        let module_arc = &self.ctx.module;
+        let mut words: usegolib_loader::ScalarWords = [0; usegolib_loader::MAX_SCALAR_WORDS];
+        for i in 0..n {
+            if !sc.put(&mut words, i, &*v.pos(i).ok()?, module_arc) {
+                return None;
+            }
+        }
+        // Python callables Go calls during the call (stored ones), and their exceptions.
+        let scope = crate::host::CallScope::enter();
+        let module = &**module_arc;
+        let f = self.f();
+        let index = sc.index();
+        let sent = py.detach(|| module.call_scalar(f, index, &mut words, n));
+        let mut ran = true;
+        let value = match sent {
+            Ok(None) => sc.results(py, &words),
+            // A failure: made into its exception under pyo3's attach (the fast entry of
+            // fast.rs runs without it), so that every reference dropped on the way is released
+            // now.
+            failed => Python::attach(|py| match failed {
+                Ok(Some(reply)) => match module.reply_parts(f, &reply) {
+                    Ok((_, mut r, _)) => {
+                        let e = module.error_from_reader(f, &mut r);
+                        if matches!(
+                            e,
+                            usegolib_loader::Error::BadArgument { .. }
+                                | usegolib_loader::Error::Arity { .. }
+                        ) {
+                            ran = false;
+                        }
+                        Err(self.call_error(py, e, v))
+                    }
+                    Err(e) => Err(to_py(py, e)),
+                },
+                Ok(None) => Err(to_py(
+                    py,
+                    usegolib_loader::Error::NoReply {
+                        function: f.qualified.clone(),
+                    },
+                )),
+                Err(e) => Err(to_py(py, e)),
+            }),
+        };
+        // A Ctrl-C that arrived during the call takes effect now, as in the general form.
+        let value = py.check_signals().and(value);
+        Some(scope.finish(py, value, ran, true))
+    }
+
     /// Calls the Go function with the arguments of `v`.
     pub fn invoke<'py>(&self, py: Python<'py>, v: &Vector<'_, 'py>) -> PyResult<Py<PyAny>> {
+        if let Some(r) = self.invoke_scalar(py, v) {
+            return r;
+        }
         // Python callables passed in this call, and their exceptions (host.rs).
         let scope = crate::host::CallScope::enter();
         let mut buf = REQUEST.with(|r| r.buf.take());
@@ -593,6 +659,16 @@ impl PyGoFunction {
         PyGoModule {
             ctx: self.ctx.clone(),
         }
+    }
+
+    /// Its scalar index when calls of it may take the scalar form (docs/abi.md section 8.11),
+    /// else None: for tests and diagnostics.
+    #[getter]
+    fn _scalar_index(&self) -> Option<u64> {
+        self.sig
+            .scalar
+            .as_ref()
+            .map(crate::scalar::ScalarSig::index)
     }
 
     /// The package import path.

@@ -111,25 +111,54 @@ pub struct CallRecord {
     returned: AtomicBool,
 }
 
-thread_local! {
-    /// The Go calls this thread is in, innermost last: the call's record (made when first
-    /// needed) and where its registered ids start in [`REGISTERED`].
-    static CALLS: RefCell<Vec<(Option<Arc<CallRecord>>, usize)>> = const { RefCell::new(Vec::new()) };
+/// A Go call of this thread: its record (made when first needed) and where its registered ids
+/// start in [`Thread::registered`].
+type CallSlot = (Option<Arc<CallRecord>>, usize);
+
+/// This thread's callback bookkeeping, in one thread-local so that a call reaches all of it
+/// with one lookup (in a shared library each thread-local access is a call to
+/// `__tls_get_addr`).
+struct Thread {
+    /// The Go calls this thread is in, innermost last.
+    calls: RefCell<Vec<CallSlot>>,
     /// A record no one holds any more, for this thread's next call (no allocation per call).
-    static SPARE: Cell<Option<Arc<CallRecord>>> = const { Cell::new(None) };
+    spare: Cell<Option<Arc<CallRecord>>>,
     /// The host objects passed while this thread's calls converted their arguments, the
     /// innermost call's last (no allocation per call), and whether each was new.
-    static REGISTERED: RefCell<Vec<(u64, bool)>> = const { RefCell::new(Vec::new()) };
+    registered: RefCell<Vec<(u64, bool)>>,
     /// The last return value of a callable run on this thread whose reply may name Go objects
     /// (handles): kept until Go has read that reply, since dropping a `GoObject` releases its
     /// handle. Go reads a reply before its goroutine sends another request, so the value is
     /// dropped when the next request on this thread has its own, or when this thread's Go call
     /// returns.
-    static KEPT: RefCell<Option<Py<PyAny>>> = const { RefCell::new(None) };
+    kept: RefCell<Option<Py<PyAny>>>,
+}
+
+thread_local! {
+    static THREAD: Thread = const {
+        Thread {
+            calls: RefCell::new(Vec::new()),
+            spare: Cell::new(None),
+            registered: RefCell::new(Vec::new()),
+            kept: RefCell::new(None),
+        }
+    };
+}
+
+fn calls<R>(f: impl FnOnce(&RefCell<Vec<CallSlot>>) -> R) -> R {
+    THREAD.with(|t| f(&t.calls))
+}
+
+fn registered<R>(f: impl FnOnce(&RefCell<Vec<(u64, bool)>>) -> R) -> R {
+    THREAD.with(|t| f(&t.registered))
+}
+
+fn kept<R>(f: impl FnOnce(&RefCell<Option<Py<PyAny>>>) -> R) -> R {
+    THREAD.with(|t| f(&t.kept))
 }
 
 /// Keeps `v`, the return value whose conversion is `reply`, while Go reads the reply (see
-/// [`KEPT`]), and drops the one kept before. Values that cannot hold a Go object are not kept;
+/// [`Thread::kept`]), and drops the one kept before. Values that cannot hold a Go object are not kept;
 /// others are when the reply has the bytes of a handle (`d7 01`, maybe by chance).
 fn keep_result(v: Bound<'_, PyAny>, reply: &[u8]) {
     use pyo3::types::{PyBool, PyBytes, PyFloat, PyInt, PyString};
@@ -140,16 +169,16 @@ fn keep_result(v: Bound<'_, PyAny>, reply: &[u8]) {
         || v.is_instance_of::<PyString>()
         || v.is_instance_of::<PyBytes>();
     let keep = !scalar && reply.windows(2).any(|w| w == [0xd7, 0x01]);
-    let before = KEPT.with(|k| k.replace(keep.then(|| v.unbind())));
+    let before = kept(|k| k.replace(keep.then(|| v.unbind())));
     drop(before);
 }
 
 /// The innermost call of this thread, made on first need.
 fn current() -> Option<Arc<CallRecord>> {
-    CALLS.with(|c| {
+    calls(|c| {
         c.borrow_mut().last_mut().map(|(slot, _)| {
             slot.get_or_insert_with(|| {
-                SPARE.take().unwrap_or_else(|| {
+                THREAD.with(|t| t.spare.take()).unwrap_or_else(|| {
                     Arc::new(CallRecord {
                         exc: Mutex::new(None),
                         returned: AtomicBool::new(false),
@@ -174,18 +203,18 @@ pub fn within_call<R>(rec: Option<Arc<CallRecord>>, f: impl FnOnce() -> R) -> R 
     struct Pop(usize);
     impl Drop for Pop {
         fn drop(&mut self) {
-            CALLS.with(|c| c.borrow_mut().pop());
-            REGISTERED.with(|r| r.borrow_mut().truncate(self.0));
+            calls(|c| c.borrow_mut().pop());
+            registered(|r| r.borrow_mut().truncate(self.0));
             // Go has read the replies of this worker's callbacks (dropped without the GIL:
             // pyo3 queues the decref).
-            drop(KEPT.with(|k| k.take()));
+            drop(kept(|k| k.take()));
         }
     }
     let Some(rec) = rec else {
         return f();
     };
-    let start = REGISTERED.with(|r| r.borrow().len());
-    CALLS.with(|c| c.borrow_mut().push((Some(rec), start)));
+    let start = registered(|r| r.borrow().len());
+    calls(|c| c.borrow_mut().push((Some(rec), start)));
     let _pop = Pop(start);
     f()
 }
@@ -222,7 +251,7 @@ pub fn register(obj: &Bound<'_, PyAny>, cb: Arc<Callback>, module: &Arc<GoModule
                 spare(old);
                 e.passes.fetch_add(1, Ordering::Relaxed);
                 if call.is_some() {
-                    REGISTERED.with(|r| r.borrow_mut().push((id, false)));
+                    registered(|r| r.borrow_mut().push((id, false)));
                 }
                 return id | AGAIN;
             }
@@ -238,7 +267,7 @@ fn spare(rec: Option<Arc<CallRecord>>) {
     if let Some(r) = Arc::get_mut(&mut rec) {
         if r.returned.load(Ordering::SeqCst) && r.exc.get_mut().is_none() {
             *r.returned.get_mut() = false;
-            SPARE.set(Some(rec));
+            THREAD.with(|t| t.spare.set(Some(rec)));
         }
     }
 }
@@ -256,7 +285,7 @@ fn insert(
 ) -> u64 {
     let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
     if call.is_some() {
-        REGISTERED.with(|r| r.borrow_mut().push((id, true)));
+        registered(|r| r.borrow_mut().push((id, true)));
     }
     let entry = Arc::new(Entry {
         methods,
@@ -282,9 +311,12 @@ pub fn live() -> usize {
 pub struct CallScope(());
 
 impl CallScope {
+    #[inline]
     pub fn enter() -> CallScope {
-        let start = REGISTERED.with(|r| r.borrow().len());
-        CALLS.with(|c| c.borrow_mut().push((None, start)));
+        THREAD.with(|t| {
+            let start = t.registered.borrow().len();
+            t.calls.borrow_mut().push((None, start));
+        });
         CallScope(())
     }
 
@@ -296,19 +328,40 @@ impl CallScope {
     /// what Go made of it in its notes.
     pub fn finish<T>(
         self,
-        py: Python<'_>,
+        _py: Python<'_>,
         result: PyResult<T>,
         ran: bool,
         sent: bool,
     ) -> PyResult<T> {
-        let (rec, start) = CALLS.with(|c| c.borrow_mut().pop()).unwrap_or((None, 0));
+        let ((rec, start), kept) = THREAD.with(|t| {
+            let call = t.calls.borrow_mut().pop().unwrap_or((None, 0));
+            (call, t.kept.take())
+        });
         std::mem::forget(self);
+        if rec.is_none() && kept.is_none() {
+            return result; // nothing to release: no Python reference is dropped here
+        }
+        // The scalar form's fast entry (fast.rs) runs without pyo3's attach count: what is
+        // dropped from here on is released now, not queued in pyo3's pool.
+        Python::attach(|py| Self::finish_slow(py, result, ran, sent, rec, start, kept))
+    }
+
+    /// [`CallScope::finish`] when a callback ran or a value was kept.
+    fn finish_slow<T>(
+        py: Python<'_>,
+        result: PyResult<T>,
+        ran: bool,
+        sent: bool,
+        rec: Option<Arc<CallRecord>>,
+        start: usize,
+        kept: Option<Py<PyAny>>,
+    ) -> PyResult<T> {
         // Go has read every reply of this call's callbacks on this thread.
-        drop(KEPT.with(|k| k.take()));
+        drop(kept);
         let Some(rec) = rec else {
             return result;
         };
-        let ids: Vec<(u64, bool)> = REGISTERED.with(|r| {
+        let ids: Vec<(u64, bool)> = registered(|r| {
             let mut r = r.borrow_mut();
             let start = start.min(r.len());
             if ran {
@@ -347,9 +400,9 @@ impl CallScope {
 
 impl Drop for CallScope {
     fn drop(&mut self) {
-        CALLS.with(|c| {
+        calls(|c| {
             if let Some((rec, start)) = c.borrow_mut().pop() {
-                REGISTERED.with(|r| r.borrow_mut().truncate(start));
+                registered(|r| r.borrow_mut().truncate(start));
                 if let Some(rec) = rec {
                     rec.returned.store(true, Ordering::SeqCst);
                 }

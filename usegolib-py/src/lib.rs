@@ -18,6 +18,7 @@ mod host;
 mod memory;
 mod module;
 mod naming;
+mod scalar;
 mod signature;
 mod views;
 mod watch;
@@ -371,6 +372,8 @@ pub fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bench::_bench_detach, m)?)?;
     #[cfg(feature = "bench")]
     m.add_function(wrap_pyfunction!(bench::_bench_floor_address, m)?)?;
+    crate::scalar::init();
+    m.add_function(wrap_pyfunction!(scalar::_scalar_calls, m)?)?;
     m.add_function(wrap_pyfunction!(import_module, m)?)?;
     m.add_function(wrap_pyfunction!(build_target, m)?)?;
     m.add_function(wrap_pyfunction!(bundle_tool, m)?)?;

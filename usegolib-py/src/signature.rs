@@ -51,6 +51,8 @@ pub struct Signature {
     /// The keyword of a call's timeout: `timeout`, or `call_timeout` when a Go parameter's
     /// Python name is `timeout` (that keyword stays the parameter's).
     pub timeout_kw: &'static str,
+    /// Its scalar form (docs/abi.md section 8.11), when it has one the library can make.
+    pub scalar: Option<crate::scalar::ScalarSig>,
 }
 
 impl Signature {
@@ -106,6 +108,7 @@ impl Signature {
             package: f.package.clone(),
             contexts,
             timeout_kw,
+            scalar: None,
         }
     }
 

@@ -1,0 +1,130 @@
+package bridge
+
+import (
+	"fmt"
+	"math"
+	"runtime/debug"
+)
+
+// The scalar form of calls (docs/abi.md section 8.11, docs/adr/0032): a function or method whose
+// parameters and results are all unnamed bools, ints, uints and floats (a method's receiver a Go
+// object) is called without MessagePack. The host lends an array of MaxScalarWords 64-bit
+// words holding the arguments (a method's receiver handle id first); the generated ScalarCall
+// calls the function directly on them and writes its results over them. Only a failure (a
+// refused argument, the function's error, a panic) becomes a reply, the very reply Serve gives
+// for the same call, so the host reads it with its ordinary error path.
+
+// ScalarWords is the argument and result words of a scalar call.
+type ScalarWords [MaxScalarWords]uint64
+
+// ScalarCall is the generated dispatcher of the scalar form: it calls the function with scalar
+// index fn on the argument words of w and writes its results over them. It returns what a Call
+// adapter returns on failure (ArgError, GoError), or ErrNoScalar for an index it does not
+// have. It never keeps w.
+type ScalarCall func(fn uint64, w *ScalarWords) error
+
+// errNoScalar is the ScalarCall result for an index that has no scalar form.
+type errNoScalar struct{}
+
+func (errNoScalar) Error() string { return "no scalar form" }
+
+// ErrNoScalar is what a ScalarCall returns for an index it does not have.
+var ErrNoScalar error = errNoScalar{}
+
+// Outcomes of ServeScalar (and of usegolib_call_scalar).
+const (
+	ScalarCallOK     = 0 // the results are in the words
+	ScalarCallFailed = 1 // the reply, a failure, is returned
+)
+
+// SetScalar installs the scalar form: ids[i] is the function id (index in the table given to
+// New) of scalar index i, and call the generated dispatcher. It is called once, before any call.
+func (b *Bridge) SetScalar(ids []int, call ScalarCall) {
+	b.scalarIDs = append([]int(nil), ids...)
+	b.scalar = call
+}
+
+// ServeScalar makes the scalar call of index fn with nargs argument words in w (docs/abi.md
+// section 8.11). ScalarCallOK: the results are in w. ScalarCallFailed: the failure reply
+// (section 4) is returned, appended to buf[:0] as Serve's replies are: for an unknown index, a
+// wrong number of words, an argument word that does not fit its Go type, the function's error
+// or a panic, the same reply Serve gives. It never panics. w and buf are used only during the
+// call; both may be C memory.
+func (b *Bridge) ServeScalar(fn uint64, w *ScalarWords, nargs int, buf []byte) (status int, reply []byte) {
+	var f *Func // the function being called, for panic messages
+	defer func() {
+		if r := recover(); r != nil {
+			status, reply = ScalarCallFailed, panicReply(buf, f, r, debug.Stack())
+		}
+	}()
+	if fn >= uint64(len(b.scalarIDs)) || b.scalar == nil {
+		return ScalarCallFailed, errorReply(buf, &failure{
+			kind:    "unknown_symbol",
+			message: fmt.Sprintf("no scalar form with index %d (this bridge has %d)", fn, len(b.scalarIDs)),
+			detail:  []field{{"target", fn}},
+		})
+	}
+	f = &b.funcs[b.scalarIDs[fn]]
+	if nargs != len(f.Params) {
+		return ScalarCallFailed, errorReply(buf, arityFailure(f, nargs))
+	}
+	if err := b.scalar(fn, w); err != nil {
+		return ScalarCallFailed, failedCall(buf, f, err)
+	}
+	return ScalarCallOK, nil
+}
+
+// The conversions of the generated scalar code between words and Go values. An argument word
+// that does not fit its Go type (a host that sent 128 for an int8) is refused with the error
+// the general form's decoder gives for the same value.
+
+// ArgInt reads a signed integer argument of the given width (8, 16, 32 or 64) from its int64
+// bits.
+func ArgInt(w uint64, bits int) (int64, error) {
+	v := int64(w)
+	if bits < 64 {
+		if lo, hi := -int64(1)<<(bits-1), int64(1)<<(bits-1)-1; v < lo || v > hi {
+			name, lo, hi := intRange(bits)
+			return 0, &rangeError{intValueString(w, v < 0), name, fmt.Sprint(lo), fmt.Sprint(hi)}
+		}
+	}
+	return v, nil
+}
+
+// ArgUint reads an unsigned integer argument of the given width (8, 16, 32 or 64).
+func ArgUint(w uint64, bits int) (uint64, error) {
+	if bits < 64 && w>>bits != 0 {
+		name, hi := uintRange(bits)
+		return 0, &rangeError{fmt.Sprint(w), name, "0", fmt.Sprint(hi)}
+	}
+	return w, nil
+}
+
+// ArgBool reads a bool argument: 0 or 1.
+func ArgBool(w uint64) (bool, error) {
+	if w > 1 {
+		return false, fmt.Errorf("expected bool, got the word %d", w)
+	}
+	return w == 1, nil
+}
+
+// ArgFloat64 reads a float64 argument from its bits.
+func ArgFloat64(w uint64) float64 { return math.Float64frombits(w) }
+
+// ArgFloat32 reads a float32 argument from a float64's bits, rounded to the nearest float32; a
+// finite value beyond float32's range is refused, as the general form's decoder refuses it.
+func ArgFloat32(w uint64) (float32, error) {
+	f := math.Float64frombits(w)
+	if math.Abs(f) > math.MaxFloat32 && !math.IsInf(f, 0) {
+		return 0, &rangeError{value: fmt.Sprint(f), typ: "float32"}
+	}
+	return float32(f), nil
+}
+
+// Results are written with IntWord, UintWord, FloatWord and BoolWord (host_scalar.go).
+
+// ScalarReceiver is the Go object that the receiver word (a handle id) of a method's scalar
+// call refers to, with the general form's errors for an unknown id or a value of another type.
+func ScalarReceiver[T any](id uint64, goType string) (T, error) {
+	return lookupHandle[T](id, goType)
+}
