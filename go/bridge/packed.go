@@ -76,6 +76,20 @@ func packedName(kind byte) string {
 	return fmt.Sprintf("unknown kind 0x%02x", kind)
 }
 
+// maxPackedPad is the most zero bytes a packed array's payload may hold before its kind byte
+// (docs/abi.md section 8.12): a writer pads so that the elements start at an offset of the
+// request aligned for their size, where Go may read them in place.
+const maxPackedPad = 7
+
+// skipPackedPad returns p after its leading zero bytes (at most maxPackedPad of them; 0 is no
+// kind byte, so more than that is left for the caller to refuse as an unknown kind).
+func skipPackedPad(p []byte) []byte {
+	for i := 0; i < maxPackedPad && len(p) > 0 && p[0] == 0; i++ {
+		p = p[1:]
+	}
+	return p
+}
+
 // isPacked reports whether the next value is an ext of type 8, consuming nothing.
 func (d *Decoder) isPacked() bool {
 	typ, _, _, ok, _ := d.extHeader()
@@ -93,6 +107,7 @@ func (d *Decoder) packed() (kind byte, data []byte, ok bool, err error) {
 	if err != nil {
 		return 0, nil, false, err
 	}
+	p = skipPackedPad(p)
 	if len(p) == 0 {
 		return 0, nil, false, fmt.Errorf("malformed packed array (ext type 8): no kind byte")
 	}

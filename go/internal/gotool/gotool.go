@@ -147,6 +147,21 @@ func Output(ctx context.Context, dir string, env []string, args ...string) ([]by
 	return stdout.Bytes(), nil
 }
 
+// OutputStderr is Output that also returns the standard error of a successful run (the
+// compiler's diagnostics that go list -export prints, or replays from the build cache).
+func OutputStderr(ctx context.Context, dir string, env []string, args ...string) (stdout, stderr []byte, err error) {
+	cmd := exec.CommandContext(ctx, Binary(env), args...)
+	cmd.Dir = dir
+	cmd.Env = env
+	var out, errb bytes.Buffer
+	cmd.Stdout = &out
+	cmd.Stderr = &errb
+	if err := cmd.Run(); err != nil {
+		return out.Bytes(), errb.Bytes(), &Error{Args: args, Stderr: errb.String(), Err: err}
+	}
+	return out.Bytes(), errb.Bytes(), nil
+}
+
 // Combined runs `go args...` (Binary(env)) in dir with env and returns its standard output
 // and standard error interleaved, as a user would see them.
 func Combined(ctx context.Context, dir string, env []string, args ...string) ([]byte, error) {

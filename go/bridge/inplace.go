@@ -1,0 +1,79 @@
+package bridge
+
+import "unsafe"
+
+// Arguments read in place (docs/abi.md section 8.12, docs/adr/0034). The request is the host's
+// memory, lent to Go for the duration of one call, unchanged by the host until the call
+// returns, and writable by Go during it (section 1). A parameter the Go compiler proves the
+// called function does not keep (escape analysis, read by go/scan at build time: "b does not
+// escape", or "leaking param: b to result" where every result is copied into the reply) may
+// therefore be handed to user code as a slice of the request itself instead of a copy. The
+// generator calls these functions only for such parameters; every other parameter, and every
+// out slot (an in/out buffer is compared with its initial bytes after the call), keeps its copy.
+//
+// This file is the bridge's one use of package unsafe (docs/adr/0034 says why): reading a
+// packed array's little-endian elements as a []T needs a pointer conversion. It is sound
+// because (1) the memory lives as long as the call and user code does not keep the slice (the
+// compiler's proof); (2) the slices' capacity is cut to their length, so an append reallocates
+// instead of writing past the argument into the rest of the request; (3) the element data is
+// aligned for T (checked here; a misaligned array takes the copy) and this machine is
+// little-endian (checked once; a big-endian one always copies); (4) every bit pattern is a valid
+// value of a fixed-width number, so no byte the host sent can make an invalid T.
+
+// littleEndian is true on a little-endian machine, where a packed array's bytes are the
+// memory of a []T.
+var littleEndian = func() bool {
+	x := uint16(1)
+	return *(*byte)(unsafe.Pointer(&x)) == 1
+}()
+
+// BorrowBytesArg reads argument arg of a []byte parameter that is read in place: a bin gives
+// a slice of the request (capacity cut to its length); anything else (nil, an out slot, a
+// wrong type) is read as DecodeBytesArg reads it.
+func BorrowBytesArg(d *Decoder, outs *Outs, arg int) ([]byte, error) {
+	if d.off < len(d.buf) && isBin(d.buf[d.off]) {
+		b, err := d.rawBin()
+		return b[:len(b):len(b)], err
+	}
+	return DecodeBytesArg(d, outs, arg)
+}
+
+// BorrowSliceArg reads argument arg of a slice parameter of fixed-width numbers that is read
+// in place: a packed array of kind, aligned for T, gives a slice of the request (capacity cut
+// to its length); anything else (a misaligned packed array, an array, nil, an out slot, another
+// kind) is read as DecodeSliceArg reads it, with one copy.
+func BorrowSliceArg[S ~[]T, T Number](d *Decoder, outs *Outs, arg int, wire string, kind byte, dec func(*Decoder) (S, error), enc func(*Encoder, S, int) error) (S, error) {
+	if s, ok := borrowPacked[T](d, kind); ok {
+		return S(s), nil
+	}
+	return DecodeSliceArg(d, outs, arg, wire, kind, dec, enc)
+}
+
+// borrowPacked reads the next value when it is a packed array of kind whose elements can be
+// read in place as []T: ok is false, and nothing consumed, for any other value.
+func borrowPacked[T Number](d *Decoder, kind byte) (s []T, ok bool) {
+	if !littleEndian {
+		return nil, false
+	}
+	sub := *d
+	k, data, ok, err := sub.packed()
+	if err != nil || !ok || k != kind {
+		return nil, false
+	}
+	var zero T
+	if unsafe.Sizeof(zero) != uintptr(packedSize(kind)) {
+		return nil, false // cannot happen: the kind is T's (the generator's packedKind)
+	}
+	n := len(data) / packedSize(kind)
+	if n == 0 {
+		*d = sub
+		return []T{}, true
+	}
+	p := unsafe.Pointer(unsafe.SliceData(data))
+	if uintptr(p)%unsafe.Alignof(zero) != 0 {
+		return nil, false
+	}
+	*d = sub
+	s = unsafe.Slice((*T)(p), n)
+	return s[:n:n], true
+}
