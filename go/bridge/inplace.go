@@ -40,24 +40,36 @@ func BorrowBytesArg(d *Decoder, outs *Outs, arg int) ([]byte, error) {
 
 // BorrowSliceArg reads argument arg of a slice parameter of fixed-width numbers that is read
 // in place: a packed array of kind, aligned for T, gives a slice of the request (capacity cut
-// to its length); anything else (a misaligned packed array, an array, nil, an out slot, another
+// to its length). So does an out slot [wire, packed array] whose packed array is aligned and
+// padded (the host's sign that it takes the buffer's final value from the request, docs/abi.md
+// section 8.12): Go's writes then land in the request itself, and its out value is true.
+// Anything else (a misaligned or unpadded packed array in an out slot, an array, nil, another
 // kind) is read as DecodeSliceArg reads it, with one copy.
 func BorrowSliceArg[S ~[]T, T Number](d *Decoder, outs *Outs, arg int, wire string, kind byte, dec func(*Decoder) (S, error), enc func(*Encoder, S, int) error) (S, error) {
-	if s, ok := borrowPacked[T](d, kind); ok {
+	if s, ok := borrowPacked[T](d, kind, false); ok {
 		return S(s), nil
+	}
+	sub := *d
+	if what, init, ok, err := sub.outSlot(); err == nil && ok && what == wire {
+		if s, ok := borrowPacked[T](&init, kind, true); ok && init.off == len(init.buf) {
+			*d = sub
+			outs.add(arg, func(e *Encoder, _ int) error { e.Bool(true); return nil })
+			return S(s), nil
+		}
 	}
 	return DecodeSliceArg(d, outs, arg, wire, kind, dec, enc)
 }
 
 // borrowPacked reads the next value when it is a packed array of kind whose elements can be
-// read in place as []T: ok is false, and nothing consumed, for any other value.
-func borrowPacked[T Number](d *Decoder, kind byte) (s []T, ok bool) {
+// read in place as []T (and, when padded is set, whose payload is padded): ok is false, and
+// nothing consumed, for any other value.
+func borrowPacked[T Number](d *Decoder, kind byte, padded bool) (s []T, ok bool) {
 	if !littleEndian {
 		return nil, false
 	}
 	sub := *d
-	k, data, ok, err := sub.packed()
-	if err != nil || !ok || k != kind {
+	k, data, pad, ok, err := sub.packedPad()
+	if err != nil || !ok || k != kind || padded && !pad {
 		return nil, false
 	}
 	var zero T

@@ -146,8 +146,15 @@ pub fn encode_buffer(
     out: &mut Vec<u8>,
     kind: u8,
     obj: &Bound<'_, PyAny>,
+    align: bool,
 ) -> Result<bool, ArgError> {
-    with_buffer(out, kind, obj, |out, n| write_packed_header(out, kind, n))
+    with_buffer(out, kind, obj, |out, n| {
+        if align {
+            usegolib_abi::write_packed_header_aligned(out, kind, n);
+        } else {
+            write_packed_header(out, kind, n);
+        }
+    })
 }
 
 /// Writes the items of `obj` (exactly of `kind`) as little-endian bytes after the header that
@@ -170,18 +177,16 @@ pub fn holds(buf: &PyUntypedBuffer, kind: u8) -> bool {
     format_kind(buf.format().to_bytes(), buf.item_size()) == Some(kind) && buf.dimensions() == 1
 }
 
-/// Writes the packed array of `buf`, the buffer of `obj` (of `kind` items, else a TypeError);
-/// `bytes`, when given, is its [`byte_view`].
-pub fn encode_from(
+/// Writes the items of `buf`, the buffer of `obj` (of `kind` items, else a TypeError), with no
+/// header: the caller wrote it (an in/out buffer's padded out slot, docs/abi.md section 8.12).
+pub fn copy_items(
     out: &mut Vec<u8>,
     kind: u8,
     obj: &Bound<'_, PyAny>,
     buf: &PyUntypedBuffer,
     bytes: Option<&PyBuffer<u8>>,
 ) -> Result<(), ArgError> {
-    write_items(out, kind, obj, buf, bytes, |out, n| {
-        write_packed_header(out, kind, n)
-    })
+    write_items(out, kind, obj, buf, bytes, |_, _| {})
 }
 
 /// The bytes of `obj`'s C-contiguous buffer as a buffer of bytes (`memoryview(obj).cast('B')`,

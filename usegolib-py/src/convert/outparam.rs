@@ -42,6 +42,10 @@ pub enum Out {
         buf: PyUntypedBuffer,
         bytes: PyBuffer<u8>,
         kind: u8,
+        /// Sent aligned and padded for a parameter Go reads in place (docs/abi.md section
+        /// 8.12): the offset of its elements in the request, where Go may leave its final
+        /// value (answering `true`).
+        at: Option<usize>,
     },
 }
 
@@ -288,20 +292,36 @@ pub(super) fn encode_numbers(
     write_array_len(&mut head, 2);
     write_str(&mut head, wire.as_bytes());
     let start = head.len();
-    usegolib_abi::write_packed_header(&mut head, kind, buf.len_bytes());
-    let packed_head = head.len() - start;
-    head.truncate(start);
-    let payload = head.len() + packed_head + buf.len_bytes();
+    let len = buf.len_bytes();
+    // For a parameter Go reads in place, the packed array is padded (at least one zero byte:
+    // the sign that the final value may stay in the request) so that its elements are
+    // aligned in the request (docs/abi.md section 8.12).
+    let pad = if enc.align {
+        let outer = |whole: usize| usegolib_abi::ext_header_len(start + whole) + start;
+        usegolib_abi::packed_pad(out.len(), kind, len, 1, outer)
+    } else {
+        0
+    };
+    usegolib_abi::write_ext_header(&mut head, usegolib_abi::EXT_PACKED, pad + 1 + len);
+    head.resize(head.len() + pad, 0);
+    head.push(kind);
+    let payload = head.len() + len;
     usegolib_abi::write_ext_header(out, usegolib_abi::EXT_OUT as i8, payload);
     out.extend_from_slice(&head);
     let at = out.len();
-    numbuf::encode_from(out, kind, obj, &buf, Some(&bytes))?;
-    if out.len() - at != packed_head + buf.len_bytes() {
+    numbuf::copy_items(out, kind, obj, &buf, Some(&bytes))?;
+    if out.len() - at != len {
         return Err(ArgError::Type(
             "the buffer changed size during the call".into(),
         ));
     }
-    enc.outs.push(Out::Numbers { buf, bytes, kind });
+    let at = enc.align.then_some(at);
+    enc.outs.push(Out::Numbers {
+        buf,
+        bytes,
+        kind,
+        at,
+    });
     Ok(())
 }
 
@@ -311,6 +331,7 @@ pub fn apply(
     r: &mut Reader<'_>,
     outs: &[Out],
     module: &Arc<GoModule>,
+    req: &[u8],
 ) -> PyResult<()> {
     match r.next_token().map_err(malformed)? {
         Token::Array(n) if n as usize == outs.len() => {}
@@ -343,12 +364,22 @@ pub fn apply(
                 Final::Value(v)
             }
             // Sent packed, it comes back packed (docs/abi.md section 8.10).
-            Out::Numbers { buf, kind, .. } => match r.next_token().map_err(malformed)? {
+            Out::Numbers { buf, kind, at, .. } => match r.next_token().map_err(malformed)? {
                 Token::Ext(usegolib_abi::EXT_PACKED, p) => {
                     Final::Packed(numbuf::check_back(buf, *kind, p)?)
                 }
                 // Go left every element as it was.
                 Token::Nil => Final::Unchanged,
+                // Go read it in place: the final elements are in the request (section 8.12).
+                Token::Bool(true) => match out_at(req, *at, buf.len_bytes()) {
+                    Some(data) => Final::Packed(data),
+                    None => {
+                        return Err(bad_reply(
+                            "an in/out buffer said to be in the request, which was not sent so"
+                                .into(),
+                        ))
+                    }
+                },
                 _ => {
                     return Err(bad_reply(
                         "an in/out buffer of numbers came back unpacked".into(),
@@ -372,6 +403,11 @@ pub fn apply(
         }
     }
     Ok(())
+}
+
+/// The `len` bytes at `at` of the request, when the out slot was sent aligned there.
+fn out_at(req: &[u8], at: Option<usize>, len: usize) -> Option<&[u8]> {
+    req.get(at?..at?.checked_add(len)?)
 }
 
 /// The checked final value of an out slot.
