@@ -488,7 +488,7 @@ impl<'a> Encoder<'a> {
                 }
                 Converter::List(e) if !obj.is_instance_of::<pyo3::types::PyList>() => {
                     if let Some((buf, kind)) = outparam::numeric_buffer(obj, e)? {
-                        return outparam::encode_numbers(self, out, obj, buf, kind, e);
+                        return outparam::encode_numbers(self, out, obj, buf, kind);
                     }
                 }
                 _ => {}

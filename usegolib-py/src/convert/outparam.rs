@@ -184,6 +184,23 @@ fn scalar_wire(conv: &Converter) -> Option<String> {
     })
 }
 
+/// The wire type of a slice of the fixed-width numbers of packed kind `kind` (docs/abi.md
+/// section 8.10): an in/out buffer's out slot names it.
+fn slice_wire(kind: u8) -> &'static str {
+    match kind {
+        b'b' => "[]int8",
+        b'h' => "[]int16",
+        b'i' => "[]int32",
+        b'q' => "[]int64",
+        b'B' => "[]uint8",
+        b'H' => "[]uint16",
+        b'I' => "[]uint32",
+        b'Q' => "[]uint64",
+        b'f' => "[]float32",
+        _ => "[]float64",
+    }
+}
+
 /// `Ref holding X` text: a class by its name, else the value's type.
 fn describe(v: &Bound<'_, PyAny>) -> String {
     if let Ok(t) = v.cast::<PyType>() {
@@ -280,34 +297,33 @@ pub(super) fn encode_numbers(
     obj: &Bound<'_, PyAny>,
     buf: PyUntypedBuffer,
     kind: u8,
-    elem: &Converter,
 ) -> Result<(), ArgError> {
-    let wire = format!("[]{}", scalar_wire(elem.plain()).unwrap_or_default());
+    let wire = slice_wire(kind);
     // Sent and written back through a byte view, made now, whatever the alignment of its items
     // (a memoryview cast from an odd offset): nothing but a bad reply can fail after Go ran
     // (docs/adr/0026 item 7).
     let bytes = numbuf::byte_view(obj)?;
-    // [wire, packed array], written in place: its length is known before its bytes.
-    let mut head = Vec::with_capacity(32);
-    write_array_len(&mut head, 2);
-    write_str(&mut head, wire.as_bytes());
-    let start = head.len();
+    // [wire, packed array], written in place with no allocation: its length is known before
+    // its bytes.
+    let head = 2 + wire.len(); // fixarray 2, fixstr, the wire type
     let len = buf.len_bytes();
     // For a parameter Go reads in place, the packed array is padded (at least one zero byte:
     // the sign that the final value may stay in the request) so that its elements are
     // aligned in the request (docs/abi.md section 8.12).
     let pad = if enc.align {
-        let outer = |whole: usize| usegolib_abi::ext_header_len(start + whole) + start;
+        let outer = |whole: usize| usegolib_abi::ext_header_len(head + whole) + head;
         usegolib_abi::packed_pad(out.len(), kind, len, 1, outer)
     } else {
         0
     };
-    usegolib_abi::write_ext_header(&mut head, usegolib_abi::EXT_PACKED, pad + 1 + len);
-    head.resize(head.len() + pad, 0);
-    head.push(kind);
-    let payload = head.len() + len;
+    let packed = pad + 1 + len;
+    let payload = head + usegolib_abi::ext_header_len(packed) + packed;
     usegolib_abi::write_ext_header(out, usegolib_abi::EXT_OUT as i8, payload);
-    out.extend_from_slice(&head);
+    write_array_len(out, 2);
+    write_str(out, wire.as_bytes());
+    usegolib_abi::write_ext_header(out, usegolib_abi::EXT_PACKED, packed);
+    out.resize(out.len() + pad, 0);
+    out.push(kind);
     let at = out.len();
     numbuf::copy_items(out, kind, obj, &buf, Some(&bytes))?;
     if out.len() - at != len {
