@@ -289,7 +289,7 @@ pub fn packed_pad(
         .find(|&pad| {
             let payload = pad + 1 + len;
             let whole = ext_header_len(payload) + payload;
-            (at + outer(whole) + ext_header_len(payload) + pad + 1) % size == 0
+            (at + outer(whole) + ext_header_len(payload) + pad + 1).is_multiple_of(size)
         })
         .unwrap_or(min)
 }
