@@ -14,18 +14,10 @@ import (
 // inplaceConfig is the scan of tests/fixtures/go/inplace as the builder makes it: with the
 // final build's flags and the escape analysis of the module's packages (docs/adr/0034).
 func inplaceConfig(t *testing.T) (Config, string) {
-	t.Helper()
-	dir, err := filepath.Abs(filepath.Join("..", "..", "tests", "fixtures", "go", "inplace"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	work := t.TempDir()
-	gomod := "module usegolib_bridge\n\ngo 1.22\n\nrequire example.com/inplace v0.0.0-00010101000000-000000000000\n\nreplace example.com/inplace => " + dir + "\n"
-	if err := os.WriteFile(filepath.Join(work, "go.mod"), []byte(gomod), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return Config{Dir: work, Module: "example.com/inplace", Env: gotool.Env(os.Environ(), os.Getenv("GOFLAGS")),
-		BuildFlags: []string{"-buildmode=c-shared", "-trimpath", EscapeFlag("example.com/inplace")}, Escape: true}, dir
+	cfg, dir := fixtureConfig(t, "inplace")
+	cfg.BuildFlags = []string{"-buildmode=c-shared", "-trimpath", EscapeFlag(cfg.Module)}
+	cfg.Escape = true
+	return cfg, dir
 }
 
 // The parameters marked in place are exactly those the compiler itself, run by go build

@@ -135,16 +135,8 @@ func (e *Error) Unwrap() error { return e.Err }
 // Output runs `go args...` (Binary(env)) in dir with env and returns its standard output.
 // On failure the error is an *Error holding the standard error.
 func Output(ctx context.Context, dir string, env []string, args ...string) ([]byte, error) {
-	cmd := exec.CommandContext(ctx, Binary(env), args...)
-	cmd.Dir = dir
-	cmd.Env = env
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout = &stdout
-	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
-		return stdout.Bytes(), &Error{Args: args, Stderr: stderr.String(), Err: err}
-	}
-	return stdout.Bytes(), nil
+	out, _, err := OutputStderr(ctx, dir, env, args...)
+	return out, err
 }
 
 // OutputStderr is Output that also returns the standard error of a successful run (the
