@@ -31,7 +31,7 @@ def ip(artifact_root):
 @pytest.fixture(scope="module")
 def schema(ip, artifact_root):
     """The schema the library carries (usegolib_schema, a plain C function: docs/abi.md 1)."""
-    libs = list(artifact_root.rglob("libusegolib.so"))
+    libs = list((artifact_root / "example.com" / "inplace@local").rglob("libusegolib.so"))
     if not libs:
         pytest.skip(f"no libusegolib.so under {artifact_root} (not linux?)")
     lib = ctypes.CDLL(str(libs[0]))
