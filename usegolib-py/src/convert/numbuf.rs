@@ -11,6 +11,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyMemoryView};
 use usegolib_abi::{packed_payload, write_bin_header, write_packed_header};
+use zerocopy::{FromBytes, Immutable, IntoBytes};
 
 use super::{bad_reply, Converter};
 use crate::args::{type_name, ArgError};
@@ -189,6 +190,67 @@ pub fn copy_items(
     write_items(out, kind, obj, buf, bytes, |_, _| {})
 }
 
+/// Copies the items of `buf` (C-contiguous, of `kind` items) into `dst` through a typed view of
+/// `dst` and of `buf`, with no Python object made (docs/adr/0034): Ok(false), nothing copied,
+/// when `dst` is not aligned for the items, the buffer is not typed by pyo3, or the machine is
+/// big-endian (the caller then copies through a [`byte_view`]).
+pub fn copy_in_typed(
+    py: Python<'_>,
+    kind: u8,
+    buf: &PyUntypedBuffer,
+    dst: &mut [u8],
+) -> PyResult<bool> {
+    if !cfg!(target_endian = "little") || !buf.is_c_contiguous() {
+        return Ok(false);
+    }
+    by_kind!(kind, typed_in(py, buf, dst))
+}
+
+fn typed_in<T: Element + FromBytes + IntoBytes>(
+    py: Python<'_>,
+    buf: &PyUntypedBuffer,
+    dst: &mut [u8],
+) -> PyResult<bool> {
+    let (Ok(items), Ok(typed)) = (<[T]>::mut_from_bytes(dst), buf.as_typed::<T>()) else {
+        return Ok(false);
+    };
+    if typed.item_count() != items.len() {
+        return Ok(false);
+    }
+    typed.copy_to_slice(py, items)?;
+    Ok(true)
+}
+
+/// Copies `src`, the little-endian bytes of `kind` items, into `buf` (C-contiguous, of as many
+/// `kind` items) through typed views: Ok(false), nothing copied, when `src` is not aligned for
+/// the items or the buffer is not typed by pyo3 (the caller then writes through a byte view).
+pub fn copy_back_typed(
+    py: Python<'_>,
+    kind: u8,
+    buf: &PyUntypedBuffer,
+    src: &[u8],
+) -> PyResult<bool> {
+    if !cfg!(target_endian = "little") || !buf.is_c_contiguous() {
+        return Ok(false);
+    }
+    by_kind!(kind, typed_back(py, buf, src))
+}
+
+fn typed_back<T: Element + FromBytes + Immutable>(
+    py: Python<'_>,
+    buf: &PyUntypedBuffer,
+    src: &[u8],
+) -> PyResult<bool> {
+    let (Ok(items), Ok(typed)) = (<[T]>::ref_from_bytes(src), buf.as_typed::<T>()) else {
+        return Ok(false);
+    };
+    if typed.item_count() != items.len() {
+        return Ok(false);
+    }
+    typed.copy_from_slice(py, items)?;
+    Ok(true)
+}
+
 /// The bytes of `obj`'s C-contiguous buffer as a buffer of bytes (`memoryview(obj).cast('B')`,
 /// held while the view lives): copied into a request or back from a reply with one memcpy,
 /// whatever the alignment of its items.
@@ -234,7 +296,16 @@ fn write_items(
     header(out, len);
     let start = out.len();
     if cfg!(target_endian = "little") && buf.is_c_contiguous() {
-        // Its memory is the packed bytes: one copy straight into the request.
+        // Its memory is the packed bytes: one copy straight into the request, through typed
+        // views when the request is aligned for the items there (no byte view to make: an
+        // argument read in place is, docs/adr/0034).
+        if bytes.is_none() {
+            out.resize(start + len, 0);
+            if copy_in_typed(py, kind, buf, &mut out[start..])? {
+                return Ok(());
+            }
+            out.truncate(start);
+        }
         let view;
         let bytes = match bytes {
             Some(b) => b,

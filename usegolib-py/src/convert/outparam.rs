@@ -40,7 +40,9 @@ pub enum Out {
     /// written with the final values through it.
     Numbers {
         buf: PyUntypedBuffer,
-        bytes: PyBuffer<u8>,
+        /// Its byte view; None when it was copied through typed views (an in-place argument,
+        /// docs/adr/0034), which write it back too when they can.
+        bytes: Option<PyBuffer<u8>>,
         kind: u8,
         /// Sent aligned and padded for a parameter Go reads in place (docs/abi.md section
         /// 8.12): the offset of its elements in the request, where Go may leave its final
@@ -299,10 +301,6 @@ pub(super) fn encode_numbers(
     kind: u8,
 ) -> Result<(), ArgError> {
     let wire = slice_wire(kind);
-    // Sent and written back through a byte view, made now, whatever the alignment of its items
-    // (a memoryview cast from an odd offset): nothing but a bad reply can fail after Go ran
-    // (docs/adr/0026 item 7).
-    let bytes = numbuf::byte_view(obj)?;
     // [wire, packed array], written in place with no allocation: its length is known before
     // its bytes.
     let head = 2 + wire.len(); // fixarray 2, fixstr, the wire type
@@ -325,12 +323,32 @@ pub(super) fn encode_numbers(
     out.resize(out.len() + pad, 0);
     out.push(kind);
     let at = out.len();
+    if enc.align {
+        // Aligned in the request: copied in (and back) through typed views, with no byte view
+        // made (docs/adr/0034); the request does not move once it holds the elements.
+        out.resize(at + len, 0);
+        if numbuf::copy_in_typed(obj.py(), kind, &buf, &mut out[at..])? {
+            enc.outs.push(Out::Numbers {
+                buf,
+                bytes: None,
+                kind,
+                at: Some(at),
+            });
+            return Ok(());
+        }
+        out.truncate(at);
+    }
+    // Sent and written back through a byte view, made now, whatever the alignment of its items
+    // (a memoryview cast from an odd offset): nothing but a bad reply can fail after Go ran
+    // (docs/adr/0026 item 7).
+    let bytes = numbuf::byte_view(obj)?;
     numbuf::copy_items(out, kind, obj, &buf, Some(&bytes))?;
     if out.len() - at != len {
         return Err(ArgError::Type(
             "the buffer changed size during the call".into(),
         ));
     }
+    let bytes = Some(bytes);
     let at = enc.align.then_some(at);
     enc.outs.push(Out::Numbers {
         buf,
@@ -411,9 +429,23 @@ pub fn apply(
             (Out::Buffer { view }, Final::Value(v)) => {
                 view.bind(py).set_item(PySlice::full(py), v)?
             }
-            (Out::Numbers { bytes, kind, .. }, Final::Packed(data)) => {
-                numbuf::write_back(py, bytes, *kind, data)?
-            }
+            (
+                Out::Numbers {
+                    bytes, kind, buf, ..
+                },
+                Final::Packed(data),
+            ) => match bytes {
+                Some(bytes) => numbuf::write_back(py, bytes, *kind, data)?,
+                None => {
+                    if !numbuf::copy_back_typed(py, *kind, buf, data)? {
+                        // Not aligned (a packed reply): through a byte view after all.
+                        let obj = buf.obj(py).ok_or_else(|| {
+                            bad_reply("an in/out buffer without its object".into())
+                        })?;
+                        numbuf::write_back(py, &numbuf::byte_view(obj)?, *kind, data)?
+                    }
+                }
+            },
             (Out::Numbers { .. }, Final::Unchanged) => {}
             _ => return Err(bad_reply("an out-parameter value of another form".into())),
         }
