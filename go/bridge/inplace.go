@@ -38,6 +38,18 @@ func BorrowBytesArg(d *Decoder, outs *Outs, arg int) ([]byte, error) {
 	return DecodeBytesArg(d, outs, arg)
 }
 
+// BorrowString reads a str argument of a string parameter that is read in place: a string over
+// the request's bytes (unsafe.String), valid while the function runs, which the compiler proves
+// it does not keep. Nothing writes those bytes during the call (Go writes only into []byte and
+// numeric slices read in place, each over its own bytes of the request).
+func BorrowString(d *Decoder) (string, error) {
+	b, err := d.rawStr()
+	if err != nil || len(b) == 0 {
+		return "", err
+	}
+	return unsafe.String(unsafe.SliceData(b), len(b)), nil
+}
+
 // BorrowSliceArg reads argument arg of a slice parameter of fixed-width numbers that is read
 // in place: a packed array of kind, aligned for T, gives a slice of the request (capacity cut
 // to its length). So does an out slot [wire, packed array] whose packed array is aligned and

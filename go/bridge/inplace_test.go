@@ -158,3 +158,18 @@ func TestBorrowBytes(t *testing.T) {
 		t.Fatalf("in/out: %q %v", b, err)
 	}
 }
+
+func TestBorrowString(t *testing.T) {
+	req := []byte{mFixStr + 3, 'a', 'b', 'c', mFixStr, 0xc0}
+	d := Decoder{buf: req}
+	s, err := BorrowString(&d)
+	if err != nil || s != "abc" || unsafe.StringData(s) != &req[1] {
+		t.Fatalf("%q %v: not read in place", s, err)
+	}
+	if s, err = BorrowString(&d); err != nil || s != "" {
+		t.Fatalf("empty: %q %v", s, err)
+	}
+	if _, err = BorrowString(&d); err == nil {
+		t.Fatal("nil was read as a string")
+	}
+}

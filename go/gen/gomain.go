@@ -273,6 +273,8 @@ func (g *goGen) adapter(id int, alias, pkgPath string, f *scan.Func) {
 			}
 		} else if k == "Pointer" {
 			call = g.pointerArg(&v.Type, i)
+		} else if v.InPlace && v.Type.Kind == scan.Basic && v.Type.Under == "string" {
+			call = "bridge.BorrowString(&d) // read in place (docs/abi.md section 8.12)"
 		} else if k == "Bytes" && v.InPlace {
 			call = fmt.Sprintf("bridge.BorrowBytesArg(&d, &outs, %d) // read in place (docs/abi.md section 8.12)", i)
 		} else if k != "" {

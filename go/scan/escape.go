@@ -89,12 +89,15 @@ func paramNotKept(msgs []string, name string) (ok, toResult bool) {
 	return true, toResult
 }
 
-// inPlaceKind reports whether t is a parameter type the bridge can read in place: []byte, or a
-// slice of fixed-width numbers (not a []uint8 named otherwise: the bytes kind covers those).
+// inPlaceKind reports whether t is a parameter type the bridge can read in place: []byte, a
+// string, or a slice of fixed-width numbers (not a []uint8 named otherwise: the bytes kind
+// covers those).
 func inPlaceKind(t *Type) bool {
 	switch t.Kind {
 	case Bytes:
 		return true
+	case Basic:
+		return t.Under == "string"
 	case Slice:
 		if t.Elem.Kind != Basic {
 			return false

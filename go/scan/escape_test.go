@@ -54,6 +54,7 @@ func TestEscapeFactsAreTheCompilers(t *testing.T) {
 		{"func Echo(", "b", "leaking param: b to result ~r0 level=0"},
 		{"func Keep(", "b", "leaking param: b"},
 		{"func Send(", "xs", "leaking param: xs"},
+		{"func KeepString(", "s", "leaking param: s"},
 	} {
 		line, col := pos(c.decl, c.param)
 		if got := says(c.param, "inplace.go", line, col); got != c.want {
@@ -69,6 +70,7 @@ func TestEscapeFactsAreTheCompilers(t *testing.T) {
 		"Sum.xs": true, "SumF.xs": true, "SumI32.xs": true, "Echo.b": true, "Upper.b": true,
 		"Double.xs": true, "Append.xs": true, "Box.Len.b": true, "Later.xs": true, "LaterBytes.b": true,
 		"Keep.b": false, "KeepNums.xs": false, "Wrap.b": false, "Send.xs": false, "Fail.b": false,
+		"Count.s": true, "Count.sub": true, "Trim.s": true, "KeepString.s": false,
 	}
 	seen := 0
 	for _, p := range res.Packages {

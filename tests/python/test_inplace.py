@@ -51,14 +51,19 @@ inplace.Keep([]byte("kept bytes"))
 inplace.KeepNums([]int64{7, 8, 9})
 inplace.Send([]int64{4, 5})
 w := inplace.Wrap([]byte("wrapped"))
-b.WriteString(fmt.Sprintf("%q %v %v %q %d\\n", inplace.Kept(), inplace.KeptNums(), inplace.Received(), w.Bytes(), w.Len([]byte("abc"))))
+b.WriteString(fmt.Sprintln(inplace.Count("banana", "an"), inplace.Trim("  x y  ")))
+inplace.KeepString("kept string")
+b.WriteString(fmt.Sprintf("%q %v %v %q %d %q\\n", inplace.Kept(), inplace.KeptNums(), inplace.Received(), w.Bytes(), w.Len([]byte("abc")), inplace.KeptString()))
 """
 
 
 def go_style(v) -> str:
-    """A value as Go's fmt prints it (%v of numbers and slices, %q of ASCII bytes)."""
+    """A value as Go's fmt prints it (%v of numbers, strings and slices, %q of ASCII bytes and
+    of the last string)."""
     if isinstance(v, bytes):
         return '"' + v.decode() + '"'
+    if isinstance(v, str) and v == "kept string":
+        return '"' + v + '"'
     if isinstance(v, list):
         return "[" + " ".join(go_style(x) for x in v) + "]"
     return str(v)
@@ -73,6 +78,8 @@ def overwrite(ip):
         assert ip.Sum([0, 0, 0]) == 0
         assert ip.Sum(array.array("q", [-1, -1])) == -2
         assert ip.SumF([9.0, 9.0]) == 18.0
+        assert ip.Count("XXXX XXXXXX", "Y") == 0
+        assert ip.Trim("ZZZZZZZZZZZ") == "ZZZZZZZZZZZ"
 
 
 @pytest.mark.parametrize("form", ["list", "array", "readonly"])
@@ -92,12 +99,16 @@ def test_results_and_kept_arguments_are_what_go_prints(ip, tmp_path, form):
         [ip.Echo(b"hello"), ip.Upper(b"MixEd 1")],
         [ip.Append(nums("q", [1, 2]), 3)],
     ]
+    lines.append([ip.Count("banana", "an"), ip.Trim("  x y  ")])
+    ip.KeepString("kept string")
     ip.Keep(b"kept bytes")
     ip.KeepNums(nums("q", [7, 8, 9]))
     ip.Send(nums("q", [4, 5]))
     w = ip.Wrap(b"wrapped")
     overwrite(ip)
-    lines.append([ip.Kept(), ip.KeptNums(), ip.Received(), w.Bytes(), w.Len(b"abc")])
+    lines.append(
+        [ip.Kept(), ip.KeptNums(), ip.Received(), w.Bytes(), w.Len(b"abc"), ip.KeptString()]
+    )
     ours = "".join(" ".join(go_style(v) for v in line) + "\n" for line in lines)
     want = go_output(
         tmp_path,
@@ -115,9 +126,9 @@ def test_the_schema_marks_what_the_compiler_proves(schema):
     for fn in _functions(schema):
         for p in fn.get("params", []):
             marked[fn["name"] + "." + p["name"]] = p.get("in_place", False)
-    for name in ["Sum.xs", "SumF.xs", "Echo.b", "Upper.b", "Double.xs", "Later.xs"]:
+    for name in ["Sum.xs", "SumF.xs", "Echo.b", "Upper.b", "Double.xs", "Later.xs", "Count.s"]:
         assert marked.get(name) is True, (name, marked)
-    for name in ["Keep.b", "KeepNums.xs", "Wrap.b", "Send.xs", "Fail.b"]:
+    for name in ["Keep.b", "KeepNums.xs", "Wrap.b", "Send.xs", "Fail.b", "KeepString.s"]:
         assert marked.get(name) is False, (name, marked)
 
 
