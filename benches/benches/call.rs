@@ -88,7 +88,7 @@ fn main() {
     usegolib_abi::write_int(&mut req, 1);
     usegolib_abi::write_int(&mut req, 2);
     let send_ns = median_ns(n, || {
-        black_box(m.send(&f, black_box(&req)).unwrap());
+        black_box(m.send(&f, black_box(&mut req)).unwrap());
     });
     print_table(
         "Rust -> Go, AddInt(1, 2) (median of 5 rounds of 1M calls)",

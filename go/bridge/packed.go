@@ -76,6 +76,20 @@ func packedName(kind byte) string {
 	return fmt.Sprintf("unknown kind 0x%02x", kind)
 }
 
+// maxPackedPad is the most zero bytes a packed array's payload may hold before its kind byte
+// (docs/abi.md section 8.12): a writer pads so that the elements start at an offset of the
+// request aligned for their size, where Go may read them in place.
+const maxPackedPad = 8
+
+// skipPackedPad returns p after its leading zero bytes (at most maxPackedPad of them; 0 is no
+// kind byte, so more than that is left for the caller to refuse as an unknown kind).
+func skipPackedPad(p []byte) []byte {
+	for i := 0; i < maxPackedPad && len(p) > 0 && p[0] == 0; i++ {
+		p = p[1:]
+	}
+	return p
+}
+
 // isPacked reports whether the next value is an ext of type 8, consuming nothing.
 func (d *Decoder) isPacked() bool {
 	typ, _, _, ok, _ := d.extHeader()
@@ -85,27 +99,37 @@ func (d *Decoder) isPacked() bool {
 // packed reads the next value when it is a packed array: its kind byte and element bytes
 // (borrowed from the request). ok is false, and nothing consumed, for any other value.
 func (d *Decoder) packed() (kind byte, data []byte, ok bool, err error) {
+	kind, data, _, ok, err = d.packedPad()
+	return kind, data, ok, err
+}
+
+// packedPad is packed that also reports whether the payload was padded (docs/abi.md section
+// 8.12: for an in/out buffer, the host's sign that it takes the final value from the request).
+func (d *Decoder) packedPad() (kind byte, data []byte, padded, ok bool, err error) {
 	typ, hdr, n, ok, err := d.extHeader()
 	if err != nil || !ok || typ != extPacked {
-		return 0, nil, false, err
+		return 0, nil, false, false, err
 	}
 	p, err := d.take(hdr+1, n)
 	if err != nil {
-		return 0, nil, false, err
+		return 0, nil, false, false, err
 	}
+	all := len(p)
+	p = skipPackedPad(p)
+	padded = len(p) < all
 	if len(p) == 0 {
-		return 0, nil, false, fmt.Errorf("malformed packed array (ext type 8): no kind byte")
+		return 0, nil, false, false, fmt.Errorf("malformed packed array (ext type 8): no kind byte")
 	}
 	kind, data = p[0], p[1:]
 	size := packedSize(kind)
 	if size == 0 {
-		return 0, nil, false, fmt.Errorf("malformed packed array (ext type 8): unknown kind byte 0x%02x", kind)
+		return 0, nil, false, false, fmt.Errorf("malformed packed array (ext type 8): unknown kind byte 0x%02x", kind)
 	}
 	if len(data)%size != 0 {
-		return 0, nil, false, fmt.Errorf("malformed packed array (ext type 8): %d bytes of %s is not a whole number of %d-byte elements",
+		return 0, nil, false, false, fmt.Errorf("malformed packed array (ext type 8): %d bytes of %s is not a whole number of %d-byte elements",
 			len(data), packedName(kind), size)
 	}
-	return kind, data, true, nil
+	return kind, data, padded, true, nil
 }
 
 // DecodePacked reads the next value when it is a packed array (ext type 8) of kind want into a

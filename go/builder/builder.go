@@ -324,7 +324,7 @@ func (b *build) carryOver(mod goModJSON) {
 // dependency.
 func (b *build) scan(ctx context.Context) (err error) {
 	cfg := scan.Config{Dir: b.work, Module: b.target.Path, Packages: b.opts.Std, Env: b.env, GOARCH: b.goenv.GOARCH, Generics: b.opts.Generics, Also: b.opts.Also,
-		BuildFlags: compileFlags, Warm: usegolib.BridgeImports()}
+		BuildFlags: b.compileFlags(), Warm: usegolib.BridgeImports(), Escape: b.escape()}
 	b.res, err = scan.Scan(ctx, cfg)
 	if err != nil {
 		return err
@@ -565,11 +565,29 @@ func (b *build) generate(context.Context) error {
 // (docs/adr/0028).
 var compileFlags = []string{"-buildmode=c-shared", "-trimpath"}
 
+// escape reports whether the build asks the compiler for its escape analysis of the module's
+// packages (scan.EscapeFlag, docs/adr/0034): not for the standard library (every package of it
+// would compile again), and not when the user's GOFLAGS set -gcflags (ours would replace
+// theirs for the module's packages); the bridge then copies every argument.
+func (b *build) escape() bool {
+	return b.target.Path != scan.StdModule && !strings.Contains(b.goenv.GOFLAGS, "-gcflags")
+}
+
+// compileFlags are compileFlags plus, when escape says so, scan.EscapeFlag: the same for the
+// scan's go list and for go build, so that the module's packages compile once (the go command
+// replays the compiler's output from the build cache for the scan of a later build).
+func (b *build) compileFlags() []string {
+	if !b.escape() {
+		return compileFlags
+	}
+	return append(slices.Clip(compileFlags), scan.EscapeFlag(b.target.Path))
+}
+
 // compile runs go build. The output file name is fixed: the name is part of
 // the library, and a fixed one keeps builds reproducible.
 func (b *build) compile(ctx context.Context) error {
 	name := LibraryName(b.goenv.GOOS)
-	args := append(append([]string{"build"}, compileFlags...), "-buildvcs=false", "-ldflags=-s -w", "-o", name, ".")
+	args := append(append([]string{"build"}, b.compileFlags()...), "-buildvcs=false", "-ldflags=-s -w", "-o", name, ".")
 	run := gotool.Combined
 	if b.opts.Verbose && b.opts.Log != nil {
 		args = append([]string{"build", "-v"}, args[1:]...)

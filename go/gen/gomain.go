@@ -272,8 +272,16 @@ func (g *goGen) adapter(id int, alias, pkgPath string, f *scan.Func) {
 			call = fmt.Sprintf("bridge.DecodeReceiver[%s](&d, %s)", g.spell(v.Type.Canon), strconv.Quote(v.Go))
 		} else if k := outSlotKind(f, i); k == "Slice" {
 			call = g.sliceArg(&v.Type, i)
+			if v.InPlace {
+				// Read in place: the compiler proves the function does not keep it (8.12).
+				call = strings.Replace(call, "bridge.DecodeSliceArg(", "bridge.BorrowSliceArg(", 1)
+			}
 		} else if k == "Pointer" {
 			call = g.pointerArg(&v.Type, i)
+		} else if v.InPlace && v.Type.Kind == scan.Basic && v.Type.Under == "string" {
+			call = "bridge.BorrowString(&d) // read in place (docs/abi.md section 8.12)"
+		} else if k == "Bytes" && v.InPlace {
+			call = fmt.Sprintf("bridge.BorrowBytesArg(&d, &outs, %d) // read in place (docs/abi.md section 8.12)", i)
 		} else if k != "" {
 			call = fmt.Sprintf("bridge.Decode%sArg(&d, &outs, %d)", k, i)
 		}

@@ -123,6 +123,9 @@ type schemaVar struct {
 	Type string `json:"type"`
 	// Class: the key of the value type (section 8.8) the value is an instance of.
 	Class string `json:"class,omitempty"`
+	// InPlace: Go reads this parameter in place (section 8.12), so a host aligns a packed
+	// array sent for it.
+	InPlace bool `json:"in_place,omitempty"`
 }
 
 type schemaSkipped struct {
@@ -244,7 +247,7 @@ func Schema(t Target, res *scan.Result) ([]byte, error) {
 func schemaVars(vs []scan.Var) []schemaVar {
 	out := []schemaVar{}
 	for _, v := range vs {
-		sv := schemaVar{Name: v.Name, Go: v.Go, Type: v.Type.Wire}
+		sv := schemaVar{Name: v.Name, Go: v.Go, Type: v.Type.Wire, InPlace: v.InPlace}
 		if !strings.HasPrefix(v.Type.Wire, "&") && !strings.HasPrefix(v.Type.Wire, "@") {
 			sv.Class = v.Type.Key // a value type's key; "" for the others
 		}

@@ -222,11 +222,13 @@ func (c *checker) collect(cp *checkedPackage, gens []GenericSpec, imp func(strin
 				skip(name, signature(obj), err)
 				continue
 			}
-			cp.entries = append(cp.entries, &Func{
+			f := &Func{
 				Name: name, Doc: c.docs[pkg.Path()+"."+name], Signature: signature(obj),
 				Params: params, Results: results, Error: hasErr,
 				Kind: KindFunc, GoName: name, Variadic: sig.Variadic(),
-			})
+			}
+			c.markInPlace(f, sig, 0)
+			cp.entries = append(cp.entries, f)
 		case *types.Var:
 			c.collectVar(cp, obj)
 		case *types.Const:
@@ -466,12 +468,14 @@ func (c *checker) collectMethods(cp *checkedPackage, n *types.Named) {
 			cp.skipped = append(cp.skipped, &Skipped{Name: entry, Signature: msig, Reason: err.Error()})
 			continue
 		}
-		cp.entries = append(cp.entries, &Func{
+		f := &Func{
 			Name: entry, Doc: c.methodDoc(m), Signature: msig,
 			Params:  append([]Var{{Name: "recv", Go: def.Go, Type: recv}}, params...),
 			Results: results, Error: hasErr,
 			Kind: KindMethod, GoName: m.Name(), Receiver: def.Key, Variadic: sig.Variadic(),
-		})
+		}
+		c.markInPlace(f, sig, 1)
+		cp.entries = append(cp.entries, f)
 	}
 	if def.Struct && !isValueObject(n) {
 		c.recordMethods(cp, n, def)

@@ -104,6 +104,10 @@ type Var struct {
 	Go string
 	// Type is the supported type: its wire type and its canonical spelling.
 	Type Type
+	// InPlace: the bridge may hand this parameter to the function as a view of the request
+	// instead of a copy, because the Go compiler proves the function does not keep it
+	// (escape.go, docs/abi.md section 8.12). Only []byte and slices of fixed-width numbers.
+	InPlace bool
 }
 
 // Kind is the shape of a supported type, which says how generated code

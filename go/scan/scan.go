@@ -56,6 +56,10 @@ type Config struct {
 	// runtime needs, so that the final build finds them in the build cache.
 	// A standard-library scan (Module == StdModule) ignores them.
 	Warm []string
+	// Escape: BuildFlags hold EscapeFlag(Module), so go list prints the compiler's escape
+	// analysis of the module's packages, from which the scan marks the parameters the bridge
+	// may read in place (Var.InPlace, escape.go). Ignored for the standard library.
+	Escape bool
 }
 
 // listPackage is the part of `go list -json` output the scanner reads.
@@ -104,7 +108,7 @@ func Scan(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	args := append([]string{"list", "-e", "-json", "-export", "-deps", "-compiled"}, cfg.BuildFlags...)
-	out, err := gotool.Output(ctx, cfg.Dir, cfg.Env, append(args, patterns...)...)
+	out, diags, err := gotool.OutputStderr(ctx, cfg.Dir, cfg.Env, append(args, patterns...)...)
 	if err != nil {
 		return nil, fmt.Errorf("scan: %w", err)
 	}
@@ -142,6 +146,10 @@ func Scan(ctx context.Context, cfg Config) (*Result, error) {
 	// from another package of the module takes its doc from there.
 	res := &Result{Module: cfg.Module, Types: map[string]*TypeDef{}}
 	c := newChecker()
+	c.fset = fset
+	if cfg.Escape && cfg.Module != StdModule {
+		c.escape = parseEscape(diags)
+	}
 	var checked []*checkedPackage
 	for _, p := range pkgs {
 		if !cfg.targets(p) {

@@ -560,17 +560,25 @@ func TestParseGeneric(t *testing.T) {
 // level3Config is the scan of tests/fixtures/go/level3 through a throwaway
 // bridge work dir, as the builder makes it.
 func level3Config(t *testing.T) Config {
+	cfg, _ := fixtureConfig(t, "level3")
+	return cfg
+}
+
+// fixtureConfig is the scan of tests/fixtures/go/<name> (module example.com/<name>) from a
+// bridge module that requires it, and the fixture's directory.
+func fixtureConfig(t *testing.T, name string) (Config, string) {
 	t.Helper()
-	dir, err := filepath.Abs(filepath.Join("..", "..", "tests", "fixtures", "go", "level3"))
+	dir, err := filepath.Abs(filepath.Join("..", "..", "tests", "fixtures", "go", name))
 	if err != nil {
 		t.Fatal(err)
 	}
 	work := t.TempDir()
-	gomod := "module usegolib_bridge\n\ngo 1.22\n\nrequire example.com/level3 v0.0.0-00010101000000-000000000000\n\nreplace example.com/level3 => " + dir + "\n"
+	mod := "example.com/" + name
+	gomod := "module usegolib_bridge\n\ngo 1.22\n\nrequire " + mod + " v0.0.0-00010101000000-000000000000\n\nreplace " + mod + " => " + dir + "\n"
 	if err := os.WriteFile(filepath.Join(work, "go.mod"), []byte(gomod), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return Config{Dir: work, Module: "example.com/level3", Env: gotool.Env(os.Environ(), os.Getenv("GOFLAGS"))}
+	return Config{Dir: work, Module: mod, Env: gotool.Env(os.Environ(), os.Getenv("GOFLAGS"))}, dir
 }
 
 // TestScanMethodFiles scans the level3 fixture: Counter's methods are in

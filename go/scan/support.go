@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"go/token"
 	"go/types"
 	"strconv"
 	"strings"
@@ -68,6 +69,10 @@ type checker struct {
 	skippedCalls map[string]string
 	funcNames    map[string]bool
 	home         string
+	// escape: the compiler's escape analysis of the module's packages (escape.go), nil when
+	// the scan did not ask for it; fset locates parameters in it.
+	escape escapeFacts
+	fset   *token.FileSet
 	// declared: the keys of the exported, non-generic record structs declared in the module's
 	// packages (collectDeclared); reachable puts those whose fields all travel in the schema.
 	declared []string

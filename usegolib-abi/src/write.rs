@@ -259,13 +259,66 @@ pub fn write_packed_header(out: &mut Vec<u8>, kind: u8, len: usize) {
     out.push(kind);
 }
 
+/// The most zero bytes a packed array's payload may hold before its kind byte (docs/abi.md
+/// section 8.12): padding that puts the elements at an aligned offset of the request.
+pub const MAX_PACKED_PAD: usize = 8;
+
+/// The length of the ext header of a payload of `n` bytes as [`write_ext_header`] writes it.
+pub fn ext_header_len(n: usize) -> usize {
+    let mut hdr = [0u8; EXT_HEADER_MAX];
+    ext_header(&mut hdr, EXT_PACKED, n)
+}
+
+/// The zero bytes to put before the kind byte of a packed array of `len` bytes of `kind`
+/// to be written from offset `at` of a message, so that its elements start at an offset that is
+/// a multiple of their size (docs/abi.md section 8.12). `outer(whole)` is the number of bytes
+/// written between `at` and the packed array's own ext header when the packed array takes
+/// `whole` bytes in all (an enclosing out slot's headers; 0 for none).
+///
+/// `min` is the least padding (1 for an in/out buffer's initial value: the host's sign that it
+/// takes the final value from the request; 0 otherwise).
+pub fn packed_pad(
+    at: usize,
+    kind: u8,
+    len: usize,
+    min: usize,
+    outer: impl Fn(usize) -> usize,
+) -> usize {
+    let size = packed_size(kind).unwrap_or(1);
+    (min..min + size)
+        .find(|&pad| {
+            let payload = pad + 1 + len;
+            let whole = ext_header_len(payload) + payload;
+            (at + outer(whole) + ext_header_len(payload) + pad + 1).is_multiple_of(size)
+        })
+        .unwrap_or(min)
+}
+
+/// [`write_packed_header`] with the padding of [`packed_pad`]: the elements the caller writes
+/// next start at an offset of `out` that is a multiple of their size, so that a bridge may read
+/// them in place (docs/abi.md section 8.12). Only for a bridge that accepts padding (one whose
+/// schema marks the parameter `in_place`).
+pub fn write_packed_header_aligned(out: &mut Vec<u8>, kind: u8, len: usize) {
+    let pad = packed_pad(out.len(), kind, len, 0, |_| 0);
+    write_ext_header(out, EXT_PACKED, pad + len + 1);
+    out.resize(out.len() + pad, 0);
+    out.push(kind);
+}
+
 /// Reads the payload of a packed array (ext type 8): its kind byte and element bytes, checked
-/// (a known kind, a whole number of elements).
+/// (a known kind, a whole number of elements). Up to [`MAX_PACKED_PAD`] zero bytes before the
+/// kind byte are padding (docs/abi.md section 8.12).
 ///
 /// # Errors
 ///
 /// A message naming what is wrong.
 pub fn packed_payload(payload: &[u8]) -> Result<(u8, &[u8]), String> {
+    let pad = payload
+        .iter()
+        .take(MAX_PACKED_PAD)
+        .take_while(|&&b| b == 0)
+        .count();
+    let payload = &payload[pad..];
     let Some((&kind, data)) = payload.split_first() else {
         return Err("malformed packed array (ext type 8): no kind byte".into());
     };

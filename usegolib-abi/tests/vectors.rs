@@ -1083,7 +1083,13 @@ fn every_vector_decodes_and_encodes_as_described() {
             "out_slot" => {
                 let o = &desc["out_slot"];
                 let want = out_slot(o["wire"].as_str().unwrap(), &typed_to_value(&o["initial"]));
-                assert_eq!(want, bytes, "{name}: the out slot's bytes differ");
+                if canonical {
+                    assert_eq!(want, bytes, "{name}: the out slot's bytes differ");
+                } else {
+                    // An accepted non-canonical form (a padded packed array, docs/abi.md 8.12):
+                    // the same length class, read by Go's vector test.
+                    assert_eq!(want[0], bytes[0], "{name}: another ext header");
+                }
             }
             "reply_outs" => {
                 let want = json_to_reply(&desc["reply"]);

@@ -22,7 +22,7 @@ use libloading::os::unix::{Library, RTLD_LOCAL, RTLD_NOW};
 type AbiVersionFn = unsafe extern "C" fn() -> u32;
 type SchemaFn = unsafe extern "C" fn(len: *mut usize) -> *const u8;
 type CallFn = unsafe extern "C" fn(
-    req: *const u8,
+    req: *mut u8,
     req_len: usize,
     buf: *mut u8,
     buf_cap: usize,
@@ -390,7 +390,7 @@ impl GoLibrary {
         // (or malloc'd memory, freed below); all pointers are valid for the call.
         unsafe {
             if call(
-                std::ptr::null(),
+                std::ptr::null_mut(),
                 0,
                 scratch.as_mut_ptr(),
                 scratch.len(),
@@ -429,18 +429,20 @@ impl GoLibrary {
     /// Sends one request. Returns `None` when the bridge could not produce a reply at all (its
     /// `malloc` failed).
     #[inline]
-    pub(crate) fn call(&self, req: &[u8]) -> Option<RawReply> {
+    pub(crate) fn call(&self, req: &mut [u8]) -> Option<RawReply> {
         let mut buf = REPLY
             .with(|cell| cell.take())
             .unwrap_or_else(|| vec![0u8; REPLY_BUF]);
         let mut out: *mut u8 = std::ptr::null_mut();
         let mut out_len = 0usize;
-        // SAFETY: `req` is valid for reads of `req.len()` bytes for the whole call, `buf` for
-        // writes of `buf.len()` bytes, and `out`/`out_len` are valid for writes. The bridge
+        // SAFETY: `req` is valid for reads and writes of `req.len()` bytes for the whole call
+        // (borrowed mutably: Go may write into the bytes of a parameter it reads in place,
+        // docs/abi.md sections 1 and 8.12, and nothing else reads or moves it meanwhile), `buf`
+        // for writes of `buf.len()` bytes, and `out`/`out_len` are valid for writes. The bridge
         // never retains `req` or `buf` after returning (docs/abi.md section 1).
         let rc = unsafe {
             (self.call)(
-                req.as_ptr(),
+                req.as_mut_ptr(),
                 req.len(),
                 buf.as_mut_ptr(),
                 buf.len(),

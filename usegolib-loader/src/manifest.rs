@@ -620,6 +620,10 @@ pub struct Param {
     /// The key of the value type (docs/abi.md section 8.8) the value is an instance of.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub class: Option<String>,
+    /// Go reads this parameter in place (docs/abi.md section 8.12): a host pads the packed
+    /// array it sends for it so that the elements are aligned in the request.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub in_place: bool,
 }
 
 impl Param {

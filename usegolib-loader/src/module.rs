@@ -363,7 +363,7 @@ impl GoModule {
     pub fn call_raw<R>(
         &self,
         f: &GoFunction,
-        req: &[u8],
+        req: &mut [u8],
         convert: impl FnOnce(bool, &mut usegolib_abi::Reader<'_>) -> R,
     ) -> Result<R> {
         let reply = self.send(f, req)?;
@@ -379,7 +379,7 @@ impl GoModule {
     ///
     /// [`Error::NoReply`] when the bridge could not produce a reply.
     #[inline]
-    pub fn send(&self, f: &GoFunction, req: &[u8]) -> Result<RawReply> {
+    pub fn send(&self, f: &GoFunction, req: &mut [u8]) -> Result<RawReply> {
         if self.lib.forked_since_load() {
             return Err(Error::Forked {
                 module: self.module().to_owned(),
@@ -550,7 +550,7 @@ impl GoModule {
         }
         let reply = self
             .lib
-            .call(&req)
+            .call(&mut req)
             .ok_or_else(|| Error::NoReply { function: what() })?;
         match usegolib_abi::decode_reply(reply.bytes(), &self.limits) {
             Ok(usegolib_abi::Reply::Ok(v)) => Ok(Ok(v)),

@@ -111,7 +111,7 @@ fn the_go_side_range_checks_too() {
     usegolib_abi::write_request_header(&mut req, &usegolib_abi::Target::Id(f.id()), 1);
     usegolib_abi::write_int(&mut req, 300);
     let err = module
-        .call_raw(f, &req, |okay, r| {
+        .call_raw(f, &mut req, |okay, r| {
             assert!(!okay);
             module.error_from_reader(f, r)
         })

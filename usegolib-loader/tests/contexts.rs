@@ -24,7 +24,7 @@ fn sleep(m: &GoModule, token: u64, timeout: Duration, d: Duration) -> Option<Str
     write_request_header(&mut req, &Target::Id(f.id()), 2);
     write_context(&mut req, token, timeout.as_nanos() as u64);
     write_int(&mut req, d.as_nanos() as i64);
-    let reply = m.send(f, &req).unwrap();
+    let reply = m.send(f, &mut req).unwrap();
     let (ok, mut r) = m.reply_body(f, &reply).unwrap();
     if ok {
         return None;

@@ -18,7 +18,7 @@ fn chains_errors_is_and_values() {
     let mut req = Vec::new();
     write_request_header(&mut req, &Target::Id(find.id()), 1);
     write_str(&mut req, b"typed");
-    let reply = m.send(find, &req).unwrap();
+    let reply = m.send(find, &mut req).unwrap();
     let (ok, mut r) = m.reply_body(find, &reply).unwrap();
     assert!(!ok);
     let Error::Go {

@@ -72,7 +72,7 @@ fn a_rust_host_handler_answers_go() {
     assert!(!set_host_handler(Box::new(Times10)), "set once per process");
     let m = load_artifact(&common::built("callbacks")).unwrap();
     let apply = m.function("example.com/callbacks", "Apply").unwrap();
-    let reply = m.send(apply, &request(apply.id(), &[0x04], 2)).unwrap();
+    let reply = m.send(apply, &mut request(apply.id(), &[0x04], 2)).unwrap();
     assert_eq!(
         decode_value(reply.bytes(), &Limits::ABI).unwrap(),
         Value::List(vec![Value::Int(0), Value::Int(40)])
@@ -85,7 +85,7 @@ fn a_rust_host_handler_answers_go() {
     write_request_header(&mut req, &Target::Id(visit.id()), 2);
     req.append(&mut words);
     req.extend_from_slice(&[0xd7, 0x02, 0, 0, 0, 0, 0, 0, 0, 7]);
-    let reply = m.send(visit, &req).unwrap();
+    let reply = m.send(visit, &mut req).unwrap();
     let Reply::Err(e) = usegolib_abi::decode_reply(reply.bytes(), &Limits::ABI).unwrap() else {
         panic!("Visit should fail")
     };

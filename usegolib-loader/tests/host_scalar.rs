@@ -81,7 +81,9 @@ fn a_rust_host_handler_answers_in_the_scalar_form() {
     let apply = m.function("example.com/callbacks", "Apply").unwrap();
     let ok = |bytes: &[u8]| decode_value(bytes, &Limits::ABI).unwrap();
 
-    let reply = m.send(apply, &request(apply.id(), 7, &[0x04], 2)).unwrap();
+    let reply = m
+        .send(apply, &mut request(apply.id(), 7, &[0x04], 2))
+        .unwrap();
     assert_eq!(
         ok(reply.bytes()),
         Value::List(vec![Value::Int(0), Value::Int(40)])
@@ -99,7 +101,7 @@ fn a_rust_host_handler_answers_in_the_scalar_form() {
     let reply = m
         .send(
             checked,
-            &request(checked.id(), 8, &[0xcb, 0x40, 0, 0, 0, 0, 0, 0, 0], 2),
+            &mut request(checked.id(), 8, &[0xcb, 0x40, 0, 0, 0, 0, 0, 0, 0], 2),
         )
         .unwrap();
     let Reply::Err(e) = decode_reply(reply.bytes(), &Limits::ABI).unwrap() else {
@@ -111,7 +113,7 @@ fn a_rust_host_handler_answers_in_the_scalar_form() {
     // Refused: the same call again in the general form, and only that form afterwards.
     let before = SCALAR.load(Ordering::SeqCst);
     for x in [1u8, 2] {
-        let reply = m.send(apply, &request(apply.id(), 9, &[x], 2)).unwrap();
+        let reply = m.send(apply, &mut request(apply.id(), 9, &[x], 2)).unwrap();
         let want = Value::Int(i64::from(x) * 100);
         assert_eq!(ok(reply.bytes()), Value::List(vec![Value::Int(0), want]));
     }
@@ -124,7 +126,7 @@ fn a_rust_host_handler_answers_in_the_scalar_form() {
     let lookup = m.function("example.com/callbacks", "Lookup").unwrap();
     let before = SCALAR.load(Ordering::SeqCst);
     let reply = m
-        .send(lookup, &request(lookup.id(), 9, &[0xa1, b'k'], 2))
+        .send(lookup, &mut request(lookup.id(), 9, &[0xa1, b'k'], 2))
         .unwrap();
     let zero = Value::List(vec![Value::Int(0), Value::Bool(false)]);
     assert_eq!(ok(reply.bytes()), Value::List(vec![Value::Int(0), zero]));

@@ -213,7 +213,10 @@ impl PyGoFunction {
         arg: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
         let p = &self.sig.params[i];
-        enc.arg(buf, ARGS_DEPTH, &p.conv, arg).map_err(|e| {
+        enc.align = p.in_place;
+        let done = enc.arg(buf, ARGS_DEPTH, &p.conv, arg);
+        enc.align = false;
+        done.map_err(|e| {
             let at = format!(
                 "{}() argument '{}' (Go {})",
                 self.short_name(),
@@ -513,7 +516,7 @@ impl PyGoFunction {
             // The clock is read only for a call with a timeout: a plain call pays nothing.
             let timed = made.timeout.map(|t| (Instant::now(), t));
             let (reply, raised) = if made.contexts.is_empty() {
-                let req = &buf;
+                let req = &mut buf;
                 (py.detach(|| module.send(f, req)), None)
             } else {
                 crate::watch::send(py, module_arc, self.sig.id, &mut buf, &made.contexts)
@@ -539,7 +542,7 @@ impl PyGoFunction {
             // what Go left in them is seen in both cases, as in Go (also
             // when Ctrl-C or the timeout ends the call).
             if has_outs && (value.is_ok() || !ok) {
-                if let Err(e) = apply_outs(py, &mut r, &made.outs, module_arc) {
+                if let Err(e) = apply_outs(py, &mut r, &made.outs, module_arc, &buf) {
                     value = Err(e);
                 }
             }

@@ -18,6 +18,8 @@ pub struct Param {
     /// The wire type as the schema spells it.
     pub wire: String,
     pub conv: Converter,
+    /// Go reads it in place (docs/abi.md section 8.12): its packed array is sent aligned.
+    pub in_place: bool,
 }
 
 impl AsRef<Converter> for Param {
@@ -68,6 +70,7 @@ impl Signature {
                     go_type: p.go.clone(),
                     wire: p.wire.clone(),
                     conv: types.build_param(ty, p.class.as_deref()),
+                    in_place: p.in_place,
                 })
                 .collect()
         };

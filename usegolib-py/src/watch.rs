@@ -135,7 +135,7 @@ fn dispatch(job: Job) {
 fn worker(jobs: &Receiver<Job>, me: &Sender<Job>) {
     while let Ok(mut job) = jobs.recv() {
         let f = &job.module.functions()[job.fid];
-        let reply = crate::host::within_call(job.call.take(), || job.module.send(f, &job.req));
+        let reply = crate::host::within_call(job.call.take(), || job.module.send(f, &mut job.req));
         // Idle again before the reply goes: the caller's next call finds this thread (its
         // job waits in the channel until the loop comes back to it).
         {

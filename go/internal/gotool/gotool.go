@@ -135,16 +135,23 @@ func (e *Error) Unwrap() error { return e.Err }
 // Output runs `go args...` (Binary(env)) in dir with env and returns its standard output.
 // On failure the error is an *Error holding the standard error.
 func Output(ctx context.Context, dir string, env []string, args ...string) ([]byte, error) {
+	out, _, err := OutputStderr(ctx, dir, env, args...)
+	return out, err
+}
+
+// OutputStderr is Output that also returns the standard error of a successful run (the
+// compiler's diagnostics that go list -export prints, or replays from the build cache).
+func OutputStderr(ctx context.Context, dir string, env []string, args ...string) (stdout, stderr []byte, err error) {
 	cmd := exec.CommandContext(ctx, Binary(env), args...)
 	cmd.Dir = dir
 	cmd.Env = env
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout = &stdout
-	cmd.Stderr = &stderr
+	var out, errb bytes.Buffer
+	cmd.Stdout = &out
+	cmd.Stderr = &errb
 	if err := cmd.Run(); err != nil {
-		return stdout.Bytes(), &Error{Args: args, Stderr: stderr.String(), Err: err}
+		return out.Bytes(), errb.Bytes(), &Error{Args: args, Stderr: errb.String(), Err: err}
 	}
-	return stdout.Bytes(), nil
+	return out.Bytes(), errb.Bytes(), nil
 }
 
 // Combined runs `go args...` (Binary(env)) in dir with env and returns its standard output

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
-use usegolib_abi::{write_array_len, write_int, write_nil, write_packed_header, Reader, Token};
+use usegolib_abi::{write_array_len, write_int, write_nil, Reader, Token};
 use usegolib_loader::GoModule;
 
 use super::int::{is_int, write_checked};
@@ -39,7 +39,7 @@ pub(super) fn encode(
             if t.bits == 64 && t.signed {
                 // A list for []int64 (or []int) travels packed (docs/abi.md section 8.10): 8
                 // bytes per element, which Go copies without decoding a MessagePack int each.
-                write_packed_header(out, b'q', n * 8);
+                enc.packed_header(out, b'q', n * 8);
                 out.reserve(n * 8);
                 for (i, item) in l.iter().enumerate() {
                     if !is_int(&item) {
@@ -106,7 +106,7 @@ pub(super) fn encode(
         Ok(())
     } else if let Some(kind) = numbuf::kind_of(elem).filter(|_| len.is_none()) {
         // A slice of numbers also takes a buffer of exactly its items (docs/abi.md 8.10).
-        if numbuf::encode_buffer(out, kind, obj)? {
+        if numbuf::encode_buffer(out, kind, obj, enc.align)? {
             return Ok(());
         }
         Err(mismatch("list, tuple or buffer of numbers", obj))

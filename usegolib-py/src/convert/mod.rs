@@ -417,6 +417,9 @@ pub struct Encoder<'a> {
     pub timeout_ns: u64,
     /// The tokens of the contexts the bridge makes for this call (`context::encode`).
     pub contexts: Vec<u64>,
+    /// The argument being written is read in place by Go (docs/abi.md section 8.12): its
+    /// packed array is padded so that its elements are aligned in the request.
+    pub align: bool,
 }
 
 impl<'a> Encoder<'a> {
@@ -438,6 +441,17 @@ impl<'a> Encoder<'a> {
             outs: Vec::new(),
             timeout_ns: 0,
             contexts: Vec::new(),
+            align: false,
+        }
+    }
+
+    /// Writes the header of a packed array of `len` bytes of `kind`: aligned (padded) when
+    /// the argument is read in place.
+    pub fn packed_header(&self, out: &mut Vec<u8>, kind: u8, len: usize) {
+        if self.align {
+            usegolib_abi::write_packed_header_aligned(out, kind, len);
+        } else {
+            usegolib_abi::write_packed_header(out, kind, len);
         }
     }
 
@@ -474,7 +488,7 @@ impl<'a> Encoder<'a> {
                 }
                 Converter::List(e) if !obj.is_instance_of::<pyo3::types::PyList>() => {
                     if let Some((buf, kind)) = outparam::numeric_buffer(obj, e)? {
-                        return outparam::encode_numbers(self, out, obj, buf, kind, e);
+                        return outparam::encode_numbers(self, out, obj, buf, kind);
                     }
                 }
                 _ => {}

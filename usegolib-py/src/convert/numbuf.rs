@@ -11,6 +11,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyMemoryView};
 use usegolib_abi::{packed_payload, write_bin_header, write_packed_header};
+use zerocopy::{FromBytes, Immutable, IntoBytes};
 
 use super::{bad_reply, Converter};
 use crate::args::{type_name, ArgError};
@@ -146,8 +147,15 @@ pub fn encode_buffer(
     out: &mut Vec<u8>,
     kind: u8,
     obj: &Bound<'_, PyAny>,
+    align: bool,
 ) -> Result<bool, ArgError> {
-    with_buffer(out, kind, obj, |out, n| write_packed_header(out, kind, n))
+    with_buffer(out, kind, obj, |out, n| {
+        if align {
+            usegolib_abi::write_packed_header_aligned(out, kind, n);
+        } else {
+            write_packed_header(out, kind, n);
+        }
+    })
 }
 
 /// Writes the items of `obj` (exactly of `kind`) as little-endian bytes after the header that
@@ -170,18 +178,77 @@ pub fn holds(buf: &PyUntypedBuffer, kind: u8) -> bool {
     format_kind(buf.format().to_bytes(), buf.item_size()) == Some(kind) && buf.dimensions() == 1
 }
 
-/// Writes the packed array of `buf`, the buffer of `obj` (of `kind` items, else a TypeError);
-/// `bytes`, when given, is its [`byte_view`].
-pub fn encode_from(
+/// Writes the items of `buf`, the buffer of `obj` (of `kind` items, else a TypeError), with no
+/// header: the caller wrote it (an in/out buffer's padded out slot, docs/abi.md section 8.12).
+pub fn copy_items(
     out: &mut Vec<u8>,
     kind: u8,
     obj: &Bound<'_, PyAny>,
     buf: &PyUntypedBuffer,
     bytes: Option<&PyBuffer<u8>>,
 ) -> Result<(), ArgError> {
-    write_items(out, kind, obj, buf, bytes, |out, n| {
-        write_packed_header(out, kind, n)
-    })
+    write_items(out, kind, obj, buf, bytes, |_, _| {})
+}
+
+/// Copies the items of `buf` (C-contiguous, of `kind` items) into `dst` through a typed view of
+/// `dst` and of `buf`, with no Python object made (docs/adr/0034): Ok(false), nothing copied,
+/// when `dst` is not aligned for the items, the buffer is not typed by pyo3, or the machine is
+/// big-endian (the caller then copies through a [`byte_view`]).
+pub fn copy_in_typed(
+    py: Python<'_>,
+    kind: u8,
+    buf: &PyUntypedBuffer,
+    dst: &mut [u8],
+) -> PyResult<bool> {
+    if !cfg!(target_endian = "little") || !buf.is_c_contiguous() {
+        return Ok(false);
+    }
+    by_kind!(kind, typed_in(py, buf, dst))
+}
+
+fn typed_in<T: Element + FromBytes + IntoBytes>(
+    py: Python<'_>,
+    buf: &PyUntypedBuffer,
+    dst: &mut [u8],
+) -> PyResult<bool> {
+    let (Ok(items), Ok(typed)) = (<[T]>::mut_from_bytes(dst), buf.as_typed::<T>()) else {
+        return Ok(false);
+    };
+    if typed.item_count() != items.len() {
+        return Ok(false);
+    }
+    typed.copy_to_slice(py, items)?;
+    Ok(true)
+}
+
+/// Copies `src`, the little-endian bytes of `kind` items, into `buf` (C-contiguous, of as many
+/// `kind` items) through typed views: Ok(false), nothing copied, when `src` is not aligned for
+/// the items or the buffer is not typed by pyo3 (the caller then writes through a byte view).
+pub fn copy_back_typed(
+    py: Python<'_>,
+    kind: u8,
+    buf: &PyUntypedBuffer,
+    src: &[u8],
+) -> PyResult<bool> {
+    if !cfg!(target_endian = "little") || !buf.is_c_contiguous() {
+        return Ok(false);
+    }
+    by_kind!(kind, typed_back(py, buf, src))
+}
+
+fn typed_back<T: Element + FromBytes + Immutable>(
+    py: Python<'_>,
+    buf: &PyUntypedBuffer,
+    src: &[u8],
+) -> PyResult<bool> {
+    let (Ok(items), Ok(typed)) = (<[T]>::ref_from_bytes(src), buf.as_typed::<T>()) else {
+        return Ok(false);
+    };
+    if typed.item_count() != items.len() {
+        return Ok(false);
+    }
+    typed.copy_from_slice(py, items)?;
+    Ok(true)
 }
 
 /// The bytes of `obj`'s C-contiguous buffer as a buffer of bytes (`memoryview(obj).cast('B')`,
@@ -229,7 +296,16 @@ fn write_items(
     header(out, len);
     let start = out.len();
     if cfg!(target_endian = "little") && buf.is_c_contiguous() {
-        // Its memory is the packed bytes: one copy straight into the request.
+        // Its memory is the packed bytes: one copy straight into the request, through typed
+        // views when the request is aligned for the items there (no byte view to make: an
+        // argument read in place is, docs/adr/0034).
+        if bytes.is_none() {
+            out.resize(start + len, 0);
+            if copy_in_typed(py, kind, buf, &mut out[start..])? {
+                return Ok(());
+            }
+            out.truncate(start);
+        }
         let view;
         let bytes = match bytes {
             Some(b) => b,

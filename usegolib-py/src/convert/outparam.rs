@@ -40,8 +40,14 @@ pub enum Out {
     /// written with the final values through it.
     Numbers {
         buf: PyUntypedBuffer,
-        bytes: PyBuffer<u8>,
+        /// Its byte view; None when it was copied through typed views (an in-place argument,
+        /// docs/adr/0034), which write it back too when they can.
+        bytes: Option<PyBuffer<u8>>,
         kind: u8,
+        /// Sent aligned and padded for a parameter Go reads in place (docs/abi.md section
+        /// 8.12): the offset of its elements in the request, where Go may leave its final
+        /// value (answering `true`).
+        at: Option<usize>,
     },
 }
 
@@ -180,6 +186,23 @@ fn scalar_wire(conv: &Converter) -> Option<String> {
     })
 }
 
+/// The wire type of a slice of the fixed-width numbers of packed kind `kind` (docs/abi.md
+/// section 8.10): an in/out buffer's out slot names it.
+fn slice_wire(kind: u8) -> &'static str {
+    match kind {
+        b'b' => "[]int8",
+        b'h' => "[]int16",
+        b'i' => "[]int32",
+        b'q' => "[]int64",
+        b'B' => "[]uint8",
+        b'H' => "[]uint16",
+        b'I' => "[]uint32",
+        b'Q' => "[]uint64",
+        b'f' => "[]float32",
+        _ => "[]float64",
+    }
+}
+
 /// `Ref holding X` text: a class by its name, else the value's type.
 fn describe(v: &Bound<'_, PyAny>) -> String {
     if let Ok(t) = v.cast::<PyType>() {
@@ -276,32 +299,63 @@ pub(super) fn encode_numbers(
     obj: &Bound<'_, PyAny>,
     buf: PyUntypedBuffer,
     kind: u8,
-    elem: &Converter,
 ) -> Result<(), ArgError> {
-    let wire = format!("[]{}", scalar_wire(elem.plain()).unwrap_or_default());
+    let wire = slice_wire(kind);
+    // [wire, packed array], written in place with no allocation: its length is known before
+    // its bytes.
+    let head = 2 + wire.len(); // fixarray 2, fixstr, the wire type
+    let len = buf.len_bytes();
+    // For a parameter Go reads in place, the packed array is padded (at least one zero byte:
+    // the sign that the final value may stay in the request) so that its elements are
+    // aligned in the request (docs/abi.md section 8.12).
+    let pad = if enc.align {
+        let outer = |whole: usize| usegolib_abi::ext_header_len(head + whole) + head;
+        usegolib_abi::packed_pad(out.len(), kind, len, 1, outer)
+    } else {
+        0
+    };
+    let packed = pad + 1 + len;
+    let payload = head + usegolib_abi::ext_header_len(packed) + packed;
+    usegolib_abi::write_ext_header(out, usegolib_abi::EXT_OUT as i8, payload);
+    write_array_len(out, 2);
+    write_str(out, wire.as_bytes());
+    usegolib_abi::write_ext_header(out, usegolib_abi::EXT_PACKED, packed);
+    out.resize(out.len() + pad, 0);
+    out.push(kind);
+    let at = out.len();
+    if enc.align {
+        // Aligned in the request: copied in (and back) through typed views, with no byte view
+        // made (docs/adr/0034); the request does not move once it holds the elements.
+        out.resize(at + len, 0);
+        if numbuf::copy_in_typed(obj.py(), kind, &buf, &mut out[at..])? {
+            enc.outs.push(Out::Numbers {
+                buf,
+                bytes: None,
+                kind,
+                at: Some(at),
+            });
+            return Ok(());
+        }
+        out.truncate(at);
+    }
     // Sent and written back through a byte view, made now, whatever the alignment of its items
     // (a memoryview cast from an odd offset): nothing but a bad reply can fail after Go ran
     // (docs/adr/0026 item 7).
     let bytes = numbuf::byte_view(obj)?;
-    // [wire, packed array], written in place: its length is known before its bytes.
-    let mut head = Vec::with_capacity(32);
-    write_array_len(&mut head, 2);
-    write_str(&mut head, wire.as_bytes());
-    let start = head.len();
-    usegolib_abi::write_packed_header(&mut head, kind, buf.len_bytes());
-    let packed_head = head.len() - start;
-    head.truncate(start);
-    let payload = head.len() + packed_head + buf.len_bytes();
-    usegolib_abi::write_ext_header(out, usegolib_abi::EXT_OUT as i8, payload);
-    out.extend_from_slice(&head);
-    let at = out.len();
-    numbuf::encode_from(out, kind, obj, &buf, Some(&bytes))?;
-    if out.len() - at != packed_head + buf.len_bytes() {
+    numbuf::copy_items(out, kind, obj, &buf, Some(&bytes))?;
+    if out.len() - at != len {
         return Err(ArgError::Type(
             "the buffer changed size during the call".into(),
         ));
     }
-    enc.outs.push(Out::Numbers { buf, bytes, kind });
+    let bytes = Some(bytes);
+    let at = enc.align.then_some(at);
+    enc.outs.push(Out::Numbers {
+        buf,
+        bytes,
+        kind,
+        at,
+    });
     Ok(())
 }
 
@@ -311,6 +365,7 @@ pub fn apply(
     r: &mut Reader<'_>,
     outs: &[Out],
     module: &Arc<GoModule>,
+    req: &[u8],
 ) -> PyResult<()> {
     match r.next_token().map_err(malformed)? {
         Token::Array(n) if n as usize == outs.len() => {}
@@ -343,12 +398,22 @@ pub fn apply(
                 Final::Value(v)
             }
             // Sent packed, it comes back packed (docs/abi.md section 8.10).
-            Out::Numbers { buf, kind, .. } => match r.next_token().map_err(malformed)? {
+            Out::Numbers { buf, kind, at, .. } => match r.next_token().map_err(malformed)? {
                 Token::Ext(usegolib_abi::EXT_PACKED, p) => {
                     Final::Packed(numbuf::check_back(buf, *kind, p)?)
                 }
                 // Go left every element as it was.
                 Token::Nil => Final::Unchanged,
+                // Go read it in place: the final elements are in the request (section 8.12).
+                Token::Bool(true) => match out_at(req, *at, buf.len_bytes()) {
+                    Some(data) => Final::Packed(data),
+                    None => {
+                        return Err(bad_reply(
+                            "an in/out buffer said to be in the request, which was not sent so"
+                                .into(),
+                        ))
+                    }
+                },
                 _ => {
                     return Err(bad_reply(
                         "an in/out buffer of numbers came back unpacked".into(),
@@ -364,14 +429,33 @@ pub fn apply(
             (Out::Buffer { view }, Final::Value(v)) => {
                 view.bind(py).set_item(PySlice::full(py), v)?
             }
-            (Out::Numbers { bytes, kind, .. }, Final::Packed(data)) => {
-                numbuf::write_back(py, bytes, *kind, data)?
-            }
+            (
+                Out::Numbers {
+                    bytes, kind, buf, ..
+                },
+                Final::Packed(data),
+            ) => match bytes {
+                Some(bytes) => numbuf::write_back(py, bytes, *kind, data)?,
+                None => {
+                    if !numbuf::copy_back_typed(py, *kind, buf, data)? {
+                        // Not aligned (a packed reply): through a byte view after all.
+                        let obj = buf.obj(py).ok_or_else(|| {
+                            bad_reply("an in/out buffer without its object".into())
+                        })?;
+                        numbuf::write_back(py, &numbuf::byte_view(obj)?, *kind, data)?
+                    }
+                }
+            },
             (Out::Numbers { .. }, Final::Unchanged) => {}
             _ => return Err(bad_reply("an out-parameter value of another form".into())),
         }
     }
     Ok(())
+}
+
+/// The `len` bytes at `at` of the request, when the out slot was sent aligned there.
+fn out_at(req: &[u8], at: Option<usize>, len: usize) -> Option<&[u8]> {
+    req.get(at?..at?.checked_add(len)?)
 }
 
 /// The checked final value of an out slot.
