@@ -251,7 +251,19 @@ pub(crate) fn quick_valid(buf: &[u8], limits: &Limits) -> bool {
     let mut elements = 0u64;
     let mut pos = 0;
     loop {
-        match shape(buf, pos) {
+        let Some(&m) = buf.get(pos) else {
+            return false;
+        };
+        let found = match m {
+            // The commonest values first: a small int, a short str (a key).
+            0x00..=0x7f | 0xe0..=0xff => Ok(Shape::Scalar { head: 1, skip: 0 }),
+            0xa0..=0xbf => Ok(Shape::Scalar {
+                head: 1,
+                skip: (m & 0x1f) as usize,
+            }),
+            _ => shape(buf, pos),
+        };
+        match found {
             Ok(Shape::Scalar { head, skip }) => {
                 match pos.checked_add(head).and_then(|p| p.checked_add(skip)) {
                     Some(end) if end <= buf.len() => pos = end,
