@@ -189,13 +189,15 @@ def _record_class(module: _native.GoModule, key: str, name: str, doc: str) -> ty
         "__annotations__": {n: t for n, t, _ in specs},
         "__module__": "usegolib.go",
         "__qualname__": name,
+        # Before the dataclass decorator, which would otherwise ask inspect for a signature to
+        # write a docstring (and find none on the Rust constructor).
+        "__doc__": doc or f"Go struct {key}",
+        "__signature__": inspect.Signature(params),
         **{n: f for n, _, f in specs},
     }
     # As dataclasses.make_dataclass, with the metaclass that pickles the class by identity.
     made: Any = _pickle.GoType(name, (_native.RecordBase,), ns)
     cls: Any = dataclasses.dataclass(kw_only=True, eq=True, repr=True, init=False)(made)
-    cls.__doc__ = doc or f"Go struct {key}"
-    cls.__signature__ = inspect.Signature(params)
     setattr(cls, "__usegolib_key__", key)  # noqa: B010 - a class attribute mypy cannot see
     return cls
 
