@@ -64,3 +64,138 @@ func BenchmarkServeScalarAddInt(b *testing.B) {
 		br.ServeScalar(0, &w, 2, nil)
 	}
 }
+
+// benchPoint is the record of the EchoPoint benchmark (tests/fixtures/go/bench Point).
+type benchPoint struct {
+	X, Y  int64
+	Tags  []string
+	Label string
+}
+
+// decBenchPoint and encBenchPoint are written as the generator writes a record's helpers
+// (go/gen kind_record.go) for benchPoint: keys x, y, tags and label (omitempty).
+func decBenchPoint(d *Decoder) (v benchPoint, err error) {
+	n, isNil, err := d.MapLen()
+	if err != nil {
+		return v, RecordError("Point", err)
+	}
+	if isNil {
+		return v, RecordNil("Point")
+	}
+	var seen [1]uint64
+	for i := 0; i < n; i++ {
+		k, err := d.Key()
+		if err != nil {
+			return v, RecordError("Point", KeyError(i, err))
+		}
+		switch string(k) {
+		case "x", "y":
+			bit := uint64(1)
+			if k[0] == 'y' {
+				bit = 2
+			}
+			if seen[0]&bit != 0 {
+				return v, DuplicateField("Point", string(k), "X", "int64")
+			}
+			seen[0] |= bit
+			x, err := d.Int(64)
+			if err != nil {
+				return v, FieldError("Point", string(k), "X", "int64", err)
+			}
+			if bit == 1 {
+				v.X = x
+			} else {
+				v.Y = x
+			}
+		case "tags":
+			if seen[0]&4 != 0 {
+				return v, DuplicateField("Point", "tags", "Tags", "[]string")
+			}
+			seen[0] |= 4
+			l, isNil, err := d.ListLen()
+			if err != nil {
+				return v, FieldError("Point", "tags", "Tags", "[]string", err)
+			}
+			if !isNil {
+				v.Tags = make([]string, l)
+				for j := range v.Tags {
+					if v.Tags[j], err = d.String(); err != nil {
+						return v, FieldError("Point", "tags", "Tags", "[]string", ElemError(j, err))
+					}
+				}
+			}
+		case "label":
+			if seen[0]&8 != 0 {
+				return v, DuplicateField("Point", "label", "Label", "string")
+			}
+			seen[0] |= 8
+			if v.Label, err = d.String(); err != nil {
+				return v, FieldError("Point", "label", "Label", "string", err)
+			}
+		default:
+			return v, UnknownField("Point", k, "x, y, tags, label")
+		}
+	}
+	return v, nil
+}
+
+func encBenchPoint(e *Encoder, v benchPoint) {
+	n := 3
+	if v.Label != "" {
+		n++
+	}
+	e.MapLen(n)
+	e.String("x")
+	e.Int(v.X)
+	e.String("y")
+	e.Int(v.Y)
+	e.String("tags")
+	e.ListLen(len(v.Tags))
+	for _, s := range v.Tags {
+		e.String(s)
+	}
+	if v.Label != "" {
+		e.String("label")
+		e.String(v.Label)
+	}
+}
+
+// BenchmarkServeEchoPoint is the record round trip of the Python bench row
+// `pkg.EchoPoint(pkg.Point(x=1, y=-2, label='p'))`: the request as the binding writes it (the
+// fields in declaration order, tags an empty list), Go's decode, the call and the encode.
+func BenchmarkServeEchoPoint(b *testing.B) {
+	br := New([]Func{{Name: "example.com/bench.EchoPoint", Params: []Param{{"p", "Point"}},
+		Call: func(d Decoder, e Encoder) (Encoder, error) {
+			p, err := decBenchPoint(&d)
+			if err != nil {
+				return e, ArgError(0, err)
+			}
+			encBenchPoint(&e, p)
+			return e, nil
+		}}}, nil)
+	var e Encoder
+	e.ListLen(4)
+	e.Uint(1)
+	e.Uint(0)
+	e.Uint(0)
+	e.ListLen(1)
+	e.MapLen(4)
+	e.String("x")
+	e.Int(1)
+	e.String("y")
+	e.Int(-2)
+	e.String("tags")
+	e.ListLen(0)
+	e.String("label")
+	e.String("p")
+	req := e.Buf
+	buf := make([]byte, 0, 64<<10)
+	if got := br.Serve(req, buf); len(got) < 2 || got[1] != 0 {
+		b.Fatalf("EchoPoint replied % x", got)
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(req)))
+	for b.Loop() {
+		buf = br.Serve(req, buf)
+	}
+}

@@ -269,8 +269,9 @@ type header struct {
 }
 
 // fastHeader recognises the common request [1, 0 or 6, target, [args...]] whose target is a uint id
-// of at most 2 bytes or a str name shorter than 256 bytes, and whose arguments hold no array or
-// map (scalars, str, bin and ext, which validate accepts as such), and parses its header. It returns ok only when the whole
+// of at most 2 bytes or a str name shorter than 256 bytes, and whose arguments are scalars, str,
+// bin and ext (which validate accepts as such) or containers at most 16 deep (scanShallow), and
+// parses its header. It returns ok only when the whole
 // request is well formed by the rules of validate (a 4-element array, declared lengths within
 // the remaining bytes, no c1 marker, nothing after the args, at most MaxMessageBytes; the depth
 // is 2 and there are 4+nargs elements, so those limits hold), and h is then what parseHeader
@@ -339,7 +340,16 @@ func fastHeader(req []byte, h *header) bool {
 				return false
 			}
 			off += n
-		default: // a container, or c1
+		case classArray, classMap:
+			// A record, list or map argument: checked by the shallow scanner (the request
+			// validate would give it, within depth 2+16; the element count is at most the
+			// bytes, so within MaxElements for a request that size).
+			end, ok := scanShallow(req, off-hdr)
+			if !ok || len(req) > MaxElements {
+				return false
+			}
+			off = end
+		default: // c1
 			return false
 		}
 	}

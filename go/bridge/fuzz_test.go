@@ -82,6 +82,13 @@ func handleSeeds() map[string][]byte {
 		"release_with_args":   encodeRequest(1, 2, 1, 1),
 		"release_by_name":     encodeRequest(1, 2, "x"),
 		"handle_argument":     hexBytes("94 01 00 00 92 d7 01 00 00 00 00 00 00 00 01 01"),
+		// Container arguments the fast header path checks with scanShallow (a record, and
+		// nestings at and past its 16 levels).
+		"record_argument":    hexBytes("94 01 00 09 91 84 a1 78 01 a1 79 fe a4 74 61 67 73 90 a5 6c 61 62 65 6c a1 70"),
+		"record_truncated":   hexBytes("94 01 00 09 91 84 a1 78 01 a1 79 fe a4 74 61 67 73 90 a5 6c 61 62 65 6c a1"),
+		"nested_arg_91_x16":  append(append(hexBytes("94 01 00 09 91"), bytes.Repeat([]byte{0x91}, 16)...), 0xc0),
+		"nested_arg_91_x17":  append(append(hexBytes("94 01 00 09 91"), bytes.Repeat([]byte{0x91}, 17)...), 0xc0),
+		"list_arg_then_more": hexBytes("94 01 00 09 92 92 a1 61 a1 62 a1 2d"),
 		// Packed arrays of numbers (ext type 8, docs/abi.md section 8.10), and op 6.
 		"cumsum_packed":        append(hexBytes("94 01 00"), append([]byte{byte(testIDs["Cumsum"]), 0x91}, packedBytes('q', le64(1, -2, 3))...)...),
 		"cumsum_packed_op6":    append(hexBytes("94 01 06"), append([]byte{byte(testIDs["Cumsum"]), 0x91}, packedBytes('q', le64(1, 2))...)...),

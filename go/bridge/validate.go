@@ -169,3 +169,72 @@ func scanValue(msg []byte, off int) (end int, f *failure) {
 		}
 	}
 }
+
+// scanShallow walks the value at msg[off] as scanValue does, for a value at most 16 containers
+// deep, and returns the offset just after it with ok; ok is false for anything scanValue would
+// refuse and for a deeper value (the caller then leaves the message to validate). It does not
+// count elements: its caller bounds them. The fast request path checks container arguments
+// (records, lists, maps) with it (docs/adr/0033).
+func scanShallow(msg []byte, off int) (end int, ok bool) {
+	var open [16]uint32
+	depth := 0
+	for {
+		if off >= len(msg) {
+			return 0, false
+		}
+		m := msg[off]
+		switch {
+		case isFixInt(m): // the commonest values first: a small int, a short str (a key)
+			off++
+		case m&0xe0 == mFixStr:
+			n := int(m & 0x1f)
+			if n >= len(msg)-off {
+				return 0, false
+			}
+			off += 1 + n
+		default:
+			info := &markers[m]
+			hdr := int(info.hdr)
+			if hdr > len(msg)-off {
+				return 0, false
+			}
+			n := uint64(info.declaredLen(msg[off:]))
+			off += hdr
+			rest := uint64(len(msg) - off)
+			switch info.class {
+			case classInvalid:
+				return 0, false
+			case classPayload:
+				if n > rest {
+					return 0, false
+				}
+				off += int(n)
+			case classArray, classMap:
+				if depth == len(open) {
+					return 0, false
+				}
+				values := n
+				if info.class == classMap {
+					values = 2 * n
+				}
+				if values > rest {
+					return 0, false
+				}
+				if values > 0 {
+					open[depth] = uint32(values)
+					depth++
+					continue
+				}
+			}
+		}
+		for depth > 0 {
+			if open[depth-1]--; open[depth-1] > 0 {
+				break
+			}
+			depth--
+		}
+		if depth == 0 {
+			return off, true
+		}
+	}
+}

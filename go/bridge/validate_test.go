@@ -158,3 +158,63 @@ func TestKillerInputs(t *testing.T) {
 		t.Logf("%s: %v", name, elapsed) // shown, not asserted: machines are shared and noisy
 	}
 }
+
+// scanShallow accepts only what scanValue accepts, ending at the same offset, and accepts every
+// valid value up to 16 containers deep: over the value seeds, each of their prefixes and each
+// one-byte change of them, and nestings around 16.
+func TestScanShallowAgreesWithScanValue(t *testing.T) {
+	var inputs [][]byte
+	for _, seed := range sortedSeeds(valueSeeds()) {
+		for cut := 0; cut <= len(seed); cut++ {
+			inputs = append(inputs, seed[:cut])
+		}
+		for i := range seed {
+			for _, b := range []byte{0x00, 0x7f, 0x80, 0x81, 0x90, 0x91, 0xa0, 0xa3, 0xc1, 0xd9, 0xdc, 0xde, 0xff} {
+				m := bytes.Clone(seed)
+				m[i] = b
+				inputs = append(inputs, m)
+			}
+		}
+	}
+	for depth := 0; depth < 20; depth++ {
+		inputs = append(inputs, append(bytes.Repeat([]byte{0x91}, depth), 0xc0))
+		inputs = append(inputs, append(bytes.Repeat([]byte{0x81, 0xa0}, depth), 0x01))
+	}
+	for _, in := range inputs {
+		end, ok := scanShallow(in, 0)
+		want, f := scanValue(in, 0)
+		if ok && (f != nil || end != want) {
+			t.Fatalf("scanShallow accepts % x up to %d; scanValue: %d, %v", in, end, want, f)
+		}
+		if !ok && f == nil && depthOf(in) <= 16 {
+			t.Fatalf("scanShallow refuses % x (%d deep), which scanValue accepts", in, depthOf(in))
+		}
+	}
+}
+
+// depthOf is the container nesting of a well-formed value, by scanValue's rules.
+func depthOf(msg []byte) int {
+	d := &Decoder{buf: msg}
+	var walk func() int
+	walk = func() int {
+		m := msg[d.off]
+		info := &markers[m]
+		switch info.class {
+		case classArray, classMap:
+			n := info.declaredLen(msg[d.off:])
+			d.off += int(info.hdr)
+			if info.class == classMap {
+				n *= 2
+			}
+			deepest := 0
+			for i := 0; i < n; i++ {
+				deepest = max(deepest, walk())
+			}
+			return deepest + 1
+		}
+		end, _ := scanValue(msg, d.off)
+		d.off = end
+		return 0
+	}
+	return walk()
+}

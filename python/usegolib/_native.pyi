@@ -225,6 +225,12 @@ class GoMethod:
 class HandleToken:
     """The internal token that lets only the binding create Go objects."""
 
+class RecordBase:
+    """The base of the classes of Go structs: calling a record class with its fields as keyword
+    arguments builds the instance in Rust (docs/adr/0033)."""
+
+    def __new__(cls, **fields: Any) -> Any: ...
+
 class GoObject:
     def __new__(cls, token: HandleToken) -> GoObject: ...
     @property

@@ -164,32 +164,59 @@ class GenericFunction:
 def _record_class(module: _native.GoModule, key: str, name: str, doc: str) -> type:
     """A dataclass for a Go struct. As Go's ``T{...}`` literal, every field left out takes its
     Go zero value: 0, "", False, an empty list or dict, a zero record; None (nil) for a pointer,
-    a Go object or ``any``."""
+    a Go object or ``any``.
+
+    The class derives from ``_native.RecordBase``, whose constructor (in Rust) takes the fields
+    as keyword arguments and fills the instance in one C call: the dataclass makes no
+    ``__init__`` (``init=False``), and its fields' defaults describe what that constructor does
+    (docs/adr/0033)."""
     specs = []
+    params = []
+    kw = inspect.Parameter.KEYWORD_ONLY
     for f in module.fields(key):
         if f.has_default and f.default_factory is not None:
-            specs.append((f.name, Any, dataclasses.field(default_factory=_zero_maker(f))))
+            field = dataclasses.field(default_factory=_zero_maker(f))
+            default: Any = _ZeroValue(f.default_factory)
         elif f.has_default:
-            specs.append((f.name, Any, dataclasses.field(default=f.default)))
+            field = dataclasses.field(default=f.default)
+            default = f.default
         else:
-            specs.append((f.name, Any, dataclasses.field()))
+            field = dataclasses.field()
+            default = inspect.Parameter.empty
+        specs.append((f.name, Any, field))
+        params.append(inspect.Parameter(f.name, kw, default=default))
     ns: dict[str, Any] = {
         "__annotations__": {n: t for n, t, _ in specs},
         "__module__": "usegolib.go",
         "__qualname__": name,
+        # Before the dataclass decorator, which would otherwise ask inspect for a signature to
+        # write a docstring (and find none on the Rust constructor).
+        "__doc__": doc or f"Go struct {key}",
+        "__signature__": inspect.Signature(params),
         **{n: f for n, _, f in specs},
     }
     # As dataclasses.make_dataclass, with the metaclass that pickles the class by identity.
-    made: Any = _pickle.GoType(name, (), ns)
-    cls: Any = dataclasses.dataclass(kw_only=True, eq=True, repr=True)(made)
-    cls.__doc__ = doc or f"Go struct {key}"
+    made: Any = _pickle.GoType(name, (_native.RecordBase,), ns)
+    cls: Any = dataclasses.dataclass(kw_only=True, eq=True, repr=True, init=False)(made)
     setattr(cls, "__usegolib_key__", key)  # noqa: B010 - a class attribute mypy cannot see
     return cls
 
 
+class _ZeroValue:
+    """The default shown in a record class's signature for a field whose zero value is made
+    per instance (``list()``, ``dict()``, a zero record)."""
+
+    def __init__(self, factory: Any) -> None:
+        self.factory = factory
+
+    def __repr__(self) -> str:
+        return f"{getattr(self.factory, '__name__', 'zero')}()"
+
+
 def _zero_maker(f: _native.GoField) -> Any:
-    """Makes a field's zero value per instance; a record field's class is looked up when an
-    instance is made (it may be registered after this class)."""
+    """Makes a field's zero value (``dataclasses.fields`` shows it as the field's
+    ``default_factory``); a record field's class is looked up when called (it may be
+    registered after this class)."""
 
     def make() -> Any:
         factory = f.default_factory

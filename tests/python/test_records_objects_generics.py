@@ -4,14 +4,17 @@ the schema views (kinds, parameters, fields, types) the package is assembled fro
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import gc
 import inspect
+import json
+import pickle
 from datetime import datetime, timedelta, timezone
 
 import pytest
 import usegolib
-from conftest import FIXTURES, mypy, run_py
+from conftest import FIXTURES, go_output, mypy, run_py
 
 GENERICS = ["Keys[string,int64]", "Identity[int64]", "Identity[example.com/level3.Point]"]
 
@@ -471,3 +474,135 @@ def test_methods_of_types_from_packages_not_imported(artifact_root, l3):
     )
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == ["Grid", "6"]
+
+
+# Record classes are built by their Rust base type (docs/adr/0033): the class call fills the
+# instance in one C call, with what a kw_only dataclass __init__ would do.
+
+RECORDS_GO = """
+_ = src
+q := func(ss []string) string {
+	out := "["
+	for i, s := range ss {
+		if i > 0 {
+			out += " "
+		}
+		out += strconv.Quote(s)
+	}
+	return out + "]"
+}
+pt := func(p level3.Point) { fmt.Fprintf(&b, "point %d %d %s %q\\n", p.X, p.Y, q(p.Tags), p.Label) }
+pt(level3.EchoPoint(level3.Point{X: 1, Y: -2, Label: "p"}))
+pt(level3.EchoPoint(level3.Point{}))
+pt(level3.MakePoint(3, 4, []string{"a", "é"}, ""))
+for _, p := range level3.Points(3) {
+	pt(p)
+}
+l := level3.MakeLine(level3.Point{X: 5}, level3.Point{Y: 6, Tags: []string{"t"}})
+pt(l.A)
+pt(l.B)
+fmt.Fprintf(&b, "color nil %v\\n", l.Color == nil)
+it := level3.EchoItem(level3.Item{Base: level3.Base{ID: 7}, Meta: level3.Meta{Version: 2},
+	Extra: &level3.Extra{Note: "n"}, Tagged: level3.Tagged{Kind: "k"}, Price: 1.5})
+fmt.Fprintf(&b, "item %d %d %q %q %g %q\\n", it.ID, it.Version, it.Note, it.Tagged.Kind, it.Price, it.Owner)
+for n := level3.MakeList(3); n != nil; n = n.Next {
+	fmt.Fprintf(&b, "node %d\\n", n.Value)
+}
+poly := level3.EchoPolygon(level3.Polygon{Points: []level3.Point{{X: 1}},
+	ByName: map[string]level3.Point{"b": {Y: 2}}, Center: &level3.Point{X: 9}})
+pt(poly.Points[0])
+pt(poly.ByName["b"])
+pt(*poly.Center)
+fmt.Fprintf(&b, "extras %d\\n", len(poly.Extras))
+"""
+
+
+def test_records_built_by_the_class_match_go(l3, tmp_path):
+    """Records made by the class call (every field kind of the fixture: ints, strings, a list,
+    nested records by value, pointer, slice and map, a nil pointer, embedded fields) and decoded
+    from Go's replies print what a Go program prints for the same values."""
+    want = go_output(
+        tmp_path,
+        {"example.com/level3": "v0.0.0"},
+        "fmt strconv example.com/level3",
+        RECORDS_GO,
+        b"",
+        replaces={"example.com/level3": FIXTURES / "level3"},
+    )
+    lines = []
+
+    def q(ss):
+        return "[" + " ".join(json.dumps(s, ensure_ascii=False) for s in ss) + "]"
+
+    def pt(p):
+        lines.append(f"point {p.x} {p.y} {q(p.tags)} {json.dumps(p.label)}")
+
+    P = l3.Point
+    pt(l3.EchoPoint(P(x=1, y=-2, label="p")))
+    pt(l3.EchoPoint(P()))
+    pt(l3.MakePoint(3, 4, ["a", "é"], ""))
+    for p in l3.Points(3):
+        pt(p)
+    line = l3.MakeLine(P(x=5), P(y=6, tags=["t"]))
+    pt(line.a)
+    pt(line.b)
+    lines.append(f"color nil {str(line.color is None).lower()}")
+    it = l3.EchoItem(l3.Item(id=7, version=2, note="n", Kind="k", price=1.5))
+    lines.append(
+        f"item {it.id} {it.version} {json.dumps(it.note)} {json.dumps(it.Kind)} "
+        f"{it.price:g} {json.dumps(it.owner)}"
+    )
+    n = l3.MakeList(3)
+    while n is not None:
+        lines.append(f"node {n.value}")
+        n = n.next
+    poly = l3.EchoPolygon(l3.Polygon(points=[P(x=1)], by_name={"b": P(y=2)}, center=P(x=9)))
+    pt(poly.points[0])
+    pt(poly.by_name["b"])
+    pt(poly.center)
+    lines.append(f"extras {len(poly.extras)}")
+    assert "\n".join(lines) + "\n" == want.decode()
+
+
+def test_record_instances_without_init_behave_as_dataclasses(l3):
+    Point, Line = l3.Point, l3.Line
+    assert isinstance(Point(), usegolib._native.RecordBase)
+    assert "__init__" not in vars(Point), "no dataclass __init__: the base type constructs"
+    made = Point(x=1, y=-2, label="p")
+    back = l3.EchoPoint(made)  # made by object's tp_new and filled by the reply
+    for p in (made, back):
+        assert vars(p) == {"x": 1, "y": -2, "tags": [], "label": "p"}
+        assert repr(p) == "Point(x=1, y=-2, tags=[], label='p')"
+        assert p == made and p != Point(x=1)
+        assert dataclasses.asdict(p) == {"x": 1, "y": -2, "tags": [], "label": "p"}
+        assert dataclasses.replace(p, y=5) == Point(x=1, y=5, label="p")
+        assert copy.copy(p) == p and copy.deepcopy(p) == p
+        assert pickle.loads(pickle.dumps(p)) == p and type(pickle.loads(pickle.dumps(p))) is Point
+    # Zero values: a new list per instance, a zero record for a struct field, None for a pointer.
+    assert Point().tags == [] and Point().tags is not Point().tags
+    assert Line() == Line(a=Point(), b=Point(), color=None)
+    assert Line().a is not Line().a
+    # What a kw_only dataclass __init__ refuses, with its messages.
+    with pytest.raises(
+        TypeError, match=r"Point.__init__\(\) got an unexpected keyword argument 'z'"
+    ):
+        Point(x=1, z=2)
+    with pytest.raises(TypeError, match=r"takes 1 positional argument but 2 were given"):
+        Point(1)
+    with pytest.raises(TypeError, match="is not a record class"):
+        usegolib._native.RecordBase()
+    # The signature shows the fields, keyword-only, with their zero values.
+    sig = inspect.signature(Point)
+    assert list(sig.parameters) == ["x", "y", "tags", "label"]
+    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in sig.parameters.values())
+    assert sig.parameters["x"].default == 0 and sig.parameters["label"].default == ""
+    # A subclass constructs the same way and passes to Go as the record.
+    Sub = type("Sub", (Point,), {})
+    s = Sub(x=3)
+    assert isinstance(s, Point) and l3.EchoPoint(s) == Point(x=3)
+    # A dict is still accepted as is, with the same errors.
+    assert l3.EchoPoint({"x": 1, "label": "p"}) == Point(x=1, label="p")
+    with pytest.raises(TypeError, match=r'struct Point: unknown field "z"'):
+        l3.EchoPoint({"z": 1})
+    with pytest.raises(TypeError, match=r"struct Point: field x \(X int\): expected int, got str"):
+        l3.EchoPoint(Point(x="1"))

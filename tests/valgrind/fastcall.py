@@ -65,6 +65,23 @@ assert type(c).__dict__["Inc"].__get__(None, type(c)) is type(c).__dict__["Inc"]
 p = b.Point(x=1, y=-2, label="p")
 for _ in range(500):
     assert b.EchoPoint(p) == p
+# Record classes are constructed by RecordBase's tp_new (fast.rs, docs/adr/0033): keywords,
+# zero values, a dataclass's errors, cls.__new__ as pickling calls it, a subclass.
+for _ in range(500):
+    assert b.Point(x=1, y=-2, label="p") == p and b.Point().tags == []
+for bad in ((1,), ()):
+    try:
+        b.Point(*bad, z=1)
+        raise AssertionError("Point accepted a bad call")
+    except TypeError:
+        pass
+try:
+    _native.RecordBase()
+    raise AssertionError("RecordBase made an instance")
+except TypeError:
+    pass
+assert vars(b.Point.__new__(b.Point)) == vars(b.Point())
+assert b.EchoPoint(type("Sub", (b.Point,), {})(x=1)) == b.Point(x=1)
 r = b.GetNum()
 r.keep = r.Int  # r -> bound GoCallable -> r
 assert r.keep() == 42

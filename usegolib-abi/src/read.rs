@@ -80,6 +80,7 @@ fn be(buf: &[u8], at: usize, n: usize) -> Option<u64> {
     Some(bytes.iter().fold(0u64, |acc, b| (acc << 8) | *b as u64))
 }
 
+#[inline]
 fn shape(buf: &[u8], pos: usize) -> Result<Shape, DecodeError> {
     let truncated = || DecodeError::malformed(pos, "message ends inside a value header");
     let m = *buf.get(pos).ok_or_else(truncated)?;
@@ -230,6 +231,80 @@ impl Validator<'_> {
                 }
                 Ok(at)
             }
+        }
+    }
+}
+
+/// Whether [`validate`] accepts `buf`, answered for a message at most 16 containers deep in one
+/// loop that builds no error: true only when `validate` would return `Ok`; false for anything
+/// else (a fault, or a deeper message), which the caller then gives to `validate` for the
+/// verdict and its error. Replies are checked with it first (ADR 0033).
+pub(crate) fn quick_valid(buf: &[u8], limits: &Limits) -> bool {
+    const STACK: usize = 16;
+    if buf.len() > limits.max_bytes {
+        return false;
+    }
+    let max_depth = limits.max_depth.min(Limits::DEPTH_CAP).min(STACK);
+    // open[i]: the values still to come in the container at depth i + 1.
+    let mut open = [0u64; STACK];
+    let mut depth = 0;
+    let mut elements = 0u64;
+    let mut pos = 0;
+    loop {
+        let Some(&m) = buf.get(pos) else {
+            return false;
+        };
+        let found = match m {
+            // The commonest values first: a small int, a short str (a key).
+            0x00..=0x7f | 0xe0..=0xff => Ok(Shape::Scalar { head: 1, skip: 0 }),
+            0xa0..=0xbf => Ok(Shape::Scalar {
+                head: 1,
+                skip: (m & 0x1f) as usize,
+            }),
+            _ => shape(buf, pos),
+        };
+        match found {
+            Ok(Shape::Scalar { head, skip }) => {
+                match pos.checked_add(head).and_then(|p| p.checked_add(skip)) {
+                    Some(end) if end <= buf.len() => pos = end,
+                    _ => return false,
+                }
+            }
+            Ok(Shape::Container {
+                head,
+                items,
+                entries,
+            }) => {
+                if depth + 1 > max_depth {
+                    return false;
+                }
+                let at = pos + head;
+                if at > buf.len() || items > (buf.len() - at) as u64 {
+                    return false;
+                }
+                elements += entries;
+                if elements > limits.max_elements {
+                    return false;
+                }
+                pos = at;
+                if items > 0 {
+                    open[depth] = items;
+                    depth += 1;
+                    continue;
+                }
+            }
+            Err(_) => return false,
+        }
+        // A value is complete: close every container it completes.
+        while depth > 0 {
+            open[depth - 1] -= 1;
+            if open[depth - 1] > 0 {
+                break;
+            }
+            depth -= 1;
+        }
+        if depth == 0 {
+            return pos == buf.len();
         }
     }
 }
@@ -543,6 +618,59 @@ mod tests {
 
     fn check(buf: &[u8]) -> Result<(), DecodeError> {
         validate(buf, &Limits::ABI)
+    }
+
+    /// `quick_valid` never accepts what `validate` refuses, and accepts every valid message up
+    /// to 16 deep: over every short byte string of a few shapes, nested containers at each
+    /// depth, and tight limits.
+    #[test]
+    fn quick_valid_agrees_with_validate() {
+        let tight = Limits {
+            max_bytes: 6,
+            max_depth: 2,
+            max_elements: 3,
+        };
+        let mut inputs: Vec<Vec<u8>> = Vec::new();
+        let alphabet = [
+            0x00, 0x01, 0x7f, 0x80, 0x81, 0x82, 0x90, 0x91, 0x92, 0xa0, 0xa1, 0xc0, 0xc1, 0xc4,
+            0xcc, 0xd4, 0xd9, 0xdc, 0xde, 0xe0, 0xff,
+        ];
+        for a in alphabet {
+            for b in alphabet {
+                for c in alphabet {
+                    inputs.push(vec![a, b, c]);
+                    inputs.push(vec![0x92, 0x00, a, b, c]);
+                    inputs.push(vec![0x93, 0x00, a, b, c, 0x90]);
+                }
+            }
+        }
+        for depth in 0..40 {
+            let mut deep = vec![0x91u8; depth];
+            deep.push(0x2a);
+            inputs.push(deep.clone());
+            deep.push(0x00);
+            inputs.push(deep);
+        }
+        for limits in [&Limits::ABI, &tight] {
+            for buf in &inputs {
+                let full = validate(buf, limits).is_ok();
+                let quick = quick_valid(buf, limits);
+                assert!(!quick || full, "quick accepted {buf:x?}");
+                let nesting = buf.iter().take_while(|&&b| b == 0x91).count();
+                if full && nesting < 16 && buf.first() == Some(&0x91) {
+                    assert!(quick, "quick refused {buf:x?}");
+                }
+            }
+        }
+        // A record reply as Go writes it: [0, {"x": 1, "y": -2, "tags": [], "label": "p"}].
+        let reply = [
+            0x92, 0x00, 0x84, 0xa1, b'x', 0x01, 0xa1, b'y', 0xfe, 0xa4, b't', b'a', b'g', b's',
+            0x90, 0xa5, b'l', b'a', b'b', b'e', b'l', 0xa1, b'p',
+        ];
+        assert!(quick_valid(&reply, &Limits::ABI));
+        for cut in 0..reply.len() {
+            assert!(!quick_valid(&reply[..cut], &Limits::ABI), "cut at {cut}");
+        }
     }
 
     #[test]

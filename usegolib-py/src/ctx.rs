@@ -52,17 +52,24 @@ impl ModuleCtx {
 
     /// Registers a Python class: a Go object class under `key`, or a record class (under `key`,
     /// or `@key` for the record form of a Go object type).
-    pub fn register(&self, py: Python<'_>, key: &str, cls: Py<PyAny>, record: bool) {
+    pub fn register(
+        &self,
+        py: Python<'_>,
+        key: &str,
+        cls: Py<PyAny>,
+        record: bool,
+    ) -> PyResult<()> {
         if record {
             let plain = key.strip_prefix('@').unwrap_or(key);
             if let Some(rec) = self.types.record(plain) {
-                rec.set_class(py, cls);
+                rec.set_class(py, cls)?;
             }
         } else if let Some(obj) = self.types.object(key) {
             obj.set_class(cls);
         } else if let Some(v) = self.types.value(key) {
             v.set_class(cls);
         }
+        Ok(())
     }
 }
 

@@ -685,3 +685,87 @@ unsafe extern "C" fn dealloc(obj: *mut ffi::PyObject) {
         ffi::Py_DECREF(tp.cast());
     }
 }
+
+// --- The base type of record classes (ADR 0033). ------------------------------------------
+
+/// `usegolib._native.RecordBase`, made at module init.
+static RECORD_BASE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+/// Makes the base type of the record classes and adds it to the module: a type with no state
+/// of its own whose `tp_new` builds the instance of a record class (a Python subclass, with an
+/// instance dict) from keyword arguments in one C call (`convert::record::construct`), where a
+/// dataclass `__init__` would run Python code per instance.
+pub fn register_record_base(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    let tp = RECORD_BASE.get_or_try_init(py, || {
+        let slot = |slot: c_int, pfunc: *mut c_void| ffi::PyType_Slot { slot, pfunc };
+        let mut slots = [
+            slot(ffi::Py_tp_new, record_new as ffi::newfunc as *mut c_void),
+            slot(
+                ffi::Py_tp_doc,
+                c"The base of the classes of Go structs (records).".as_ptr() as *mut c_void,
+            ),
+            ffi::PyType_Slot::default(),
+        ];
+        let flags = ffi::Py_TPFLAGS_DEFAULT | ffi::Py_TPFLAGS_BASETYPE;
+        let mut spec = ffi::PyType_Spec {
+            name: c"usegolib._native.RecordBase".as_ptr(),
+            basicsize: std::mem::size_of::<ffi::PyObject>() as c_int,
+            itemsize: 0,
+            flags: flags as std::ffi::c_uint,
+            slots: slots.as_mut_ptr(),
+        };
+        // SAFETY: as in `make_type`: the spec and slots are valid for the call, `record_new` has
+        // the `newfunc` signature, the doc is a static C string, the GIL is held.
+        let tp = unsafe { ffi::PyType_FromSpec(&mut spec) };
+        // SAFETY: a new reference or null with an exception set.
+        let tp = unsafe { Bound::from_owned_ptr_or_err(py, tp) }?;
+        PyResult::Ok(tp.cast_into::<PyType>()?.unbind())
+    })?;
+    m.add("RecordBase", tp.clone_ref(py))
+}
+
+/// A new, empty instance of `cls` (a record class, or any class whose instances
+/// `object.__new__` can make): `object`'s own `tp_new` called directly, as `object.__new__(cls)`
+/// does without the Python call (no argument tuple, no method lookup).
+pub fn new_instance<'py>(cls: &Bound<'py, PyType>) -> PyResult<Bound<'py, PyAny>> {
+    let py = cls.py();
+    // SAFETY: `PyBaseObject_Type` is a static type, whose slots `PyType_GetSlot` reads on 3.10+
+    // (the abi3 floor is 3.11); its `tp_new` is `object_new`, never null.
+    let new: ffi::newfunc = unsafe {
+        std::mem::transmute::<*mut c_void, ffi::newfunc>(ffi::PyType_GetSlot(
+            std::ptr::addr_of_mut!(ffi::PyBaseObject_Type),
+            ffi::Py_tp_new,
+        ))
+    };
+    let args = PyTuple::empty(py);
+    // SAFETY: `object_new(type, args, kwds)` with a valid type, an empty tuple and no keywords
+    // (which it accepts for any type); the GIL is held. It allocates with the type's `tp_alloc`
+    // and prepares the instance dict; it returns a new reference or null with an exception set.
+    unsafe {
+        let obj = new(cls.as_type_ptr(), args.as_ptr(), ptr::null_mut());
+        Bound::from_owned_ptr_or_err(py, obj)
+    }
+}
+
+/// `RecordBase`'s `tp_new`: the class called with the fields as keyword arguments.
+unsafe extern "C" fn record_new(
+    subtype: *mut ffi::PyTypeObject,
+    args: *mut ffi::PyObject,
+    kwds: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    slot_body(|py| {
+        // SAFETY: CPython passes the type being called (a borrowed reference), the positional
+        // arguments as a tuple and the keywords as a dict or null, valid for this call.
+        let (cls, args, kwds) = unsafe {
+            (
+                Borrowed::from_ptr(py, subtype.cast()).cast_unchecked::<PyType>(),
+                Borrowed::from_ptr(py, args).cast_unchecked::<PyTuple>(),
+                Borrowed::from_ptr_or_opt(py, kwds).map(|k| k.cast_unchecked::<PyDict>()),
+            )
+        };
+        let obj = new_instance(&cls)?;
+        crate::convert::construct_record(&cls, &obj, &args, kwds.as_deref())?;
+        Ok(obj.into_ptr())
+    })
+}

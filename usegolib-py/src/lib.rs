@@ -359,6 +359,7 @@ pub fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyFloor>()?;
     m.add_class::<PyBoundMethod>()?;
     fast::register(m)?;
+    fast::register_record_base(m)?;
     m.add_class::<PyGoObject>()?;
     m.add_class::<HandleToken>()?;
     m.add_class::<GoParam>()?;

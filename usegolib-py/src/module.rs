@@ -178,8 +178,14 @@ impl PyGoModule {
 
     /// Registers the Python class made for a record or handle type.
     #[pyo3(signature = (key, cls, record=false))]
-    fn register_class(&self, py: Python<'_>, key: &str, cls: Py<PyAny>, record: bool) {
-        self.ctx.register(py, key, cls, record);
+    fn register_class(
+        &self,
+        py: Python<'_>,
+        key: &str,
+        cls: Py<PyAny>,
+        record: bool,
+    ) -> PyResult<()> {
+        self.ctx.register(py, key, cls, record)
     }
 
     /// Looks a function up: raises UnsupportedSignatureError (skipped) or SymbolNotFoundError.

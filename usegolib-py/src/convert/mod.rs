@@ -45,7 +45,7 @@ pub use bytes::{variadic_byte, variadic_elem};
 pub use callback::{Callback, CallbackSig, Implement};
 pub use object::ObjectInfo;
 pub use outparam::{apply as apply_outs, Out};
-pub use record::{Field, RecordInfo};
+pub use record::{construct as construct_record, Field, RecordInfo};
 pub use value::ValueInfo;
 
 /// How one wire type is converted, built once; containers hold their element's converter,

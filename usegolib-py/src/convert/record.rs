@@ -4,8 +4,9 @@
 
 use std::sync::{Arc, OnceLock};
 
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyString};
+use pyo3::types::{PyDict, PyString, PyTuple, PyType};
 use usegolib_abi::{write_map_len, write_str, Reader, RecordField, Token};
 use usegolib_loader::GoModule;
 
@@ -47,11 +48,16 @@ pub struct Field {
     /// Whether the field takes None (Go nil): [`WireType::nilable`](usegolib_abi::WireType::nilable).
     pub nilable: bool,
     pub conv: Converter,
+    /// The key as it is written: a MessagePack str, header included.
+    wire_key: Vec<u8>,
 }
 
 impl Field {
     pub fn new(f: &RecordField, doc: String, conv: Converter) -> Field {
+        let mut wire_key = Vec::with_capacity(f.key.len() + 5);
+        write_str(&mut wire_key, f.key.as_bytes());
         Field {
+            wire_key,
             py_name: crate::naming::field_name(&f.key, &f.name),
             key: f.key.clone(),
             go_name: f.name.clone(),
@@ -64,6 +70,10 @@ impl Field {
         }
     }
 }
+
+/// What a record class holds as `__usegolib_record__`: its record type.
+#[pyclass(frozen, module = "usegolib._native")]
+pub struct RecordRef(Arc<RecordInfo>);
 
 /// A registered record class, with the attribute name of each field as a Python string.
 struct RecordClass {
@@ -91,14 +101,21 @@ impl RecordInfo {
         self.fields.get().map_or(&[], Vec::as_slice)
     }
 
-    /// Registers the Python class made for this record (the first registration stays).
-    pub fn set_class(&self, py: Python<'_>, cls: Py<PyAny>) {
+    /// Registers the Python class made for this record (the first registration stays), and
+    /// gives the class its `__usegolib_record__` attribute, by which constructing it finds its
+    /// fields ([`construct`]).
+    pub fn set_class(self: &Arc<Self>, py: Python<'_>, cls: Py<PyAny>) -> PyResult<()> {
         let names = self
             .fields()
             .iter()
             .map(|f| PyString::intern(py, &f.py_name).unbind())
             .collect();
+        let bound = cls.bind(py).clone();
         let _ = self.class.set(RecordClass { cls, names });
+        bound.setattr(
+            pyo3::intern!(py, "__usegolib_record__"),
+            RecordRef(self.clone()),
+        )
     }
 
     /// The registered class, if any.
@@ -149,22 +166,53 @@ pub(super) fn encode<'py>(
             type_name(obj)
         )));
     };
-    let mut given: Vec<(usize, Bound<'py, PyAny>, Option<String>)> =
-        Vec::with_capacity(fields.len());
-    for (i, (f, name)) in fields.iter().zip(&class.names).enumerate() {
-        let v = obj.getattr(name.bind(py))?;
-        if v.is_none() && !f.nilable {
-            if f.required {
-                return Err(ArgError::Type(format!(
-                    "struct {}: field {} ({} {}) is None",
-                    rec.name, f.py_name, f.go_name, f.go_type
-                )));
+    if fields.len() > 15 {
+        let mut given: Vec<(usize, Bound<'py, PyAny>, Option<String>)> =
+            Vec::with_capacity(fields.len());
+        for (i, (f, name)) in fields.iter().zip(&class.names).enumerate() {
+            if let Some(v) = attribute(rec, f, obj, name.bind(py))? {
+                given.push((i, v, None));
             }
-            continue;
         }
-        given.push((i, v, None));
+        return write_fields(enc, out, rec, fields, given, obj);
     }
-    write_fields(enc, out, rec, fields, given, obj)
+    // Up to 15 fields the map's header is one byte: written first, its count set once the
+    // fields are written (no list of the values in between).
+    enc.open(obj)?;
+    let at = out.len();
+    out.push(0x80);
+    let mut n = 0;
+    for (f, name) in fields.iter().zip(&class.names) {
+        if let Some(v) = attribute(rec, f, obj, name.bind(py))? {
+            n += 1;
+            write_field(enc, out, rec, f, &v, None, obj)?;
+        }
+    }
+    out[at] = 0x80 | n;
+    enc.close();
+    Ok(())
+}
+
+/// The value of a record's field read from an instance of its class: None (left out) for None
+/// in a field that cannot be nil, unless it is required (an error).
+#[inline]
+fn attribute<'py>(
+    rec: &RecordInfo,
+    f: &Field,
+    obj: &Bound<'py, PyAny>,
+    name: &Bound<'py, PyString>,
+) -> Result<Option<Bound<'py, PyAny>>, ArgError> {
+    let v = obj.getattr(name)?;
+    if v.is_none() && !f.nilable {
+        if f.required {
+            return Err(ArgError::Type(format!(
+                "struct {}: field {} ({} {}) is None",
+                rec.name, f.py_name, f.go_name, f.go_type
+            )));
+        }
+        return Ok(None);
+    }
+    Ok(Some(v))
 }
 
 fn encode_dict<'py>(
@@ -225,33 +273,109 @@ fn write_fields<'py>(
     enc.open(obj)?;
     write_map_len(out, given.len());
     for (i, v, key) in given {
-        let f = &fields[i];
-        write_str(out, f.key.as_bytes());
-        enc.value(out, &f.conv, &v).map_err(|e| {
-            let step = match key {
-                Some(k) => Step::Key(k),
-                None => Step::Attr(f.py_name.clone()),
-            };
-            let what = || {
-                format!(
-                    "struct {}: field {} ({} {})",
-                    rec.name, f.py_name, f.go_name, f.go_type
-                )
-            };
-            e.located(what, step, obj)
-        })?;
+        write_field(enc, out, rec, &fields[i], &v, key, obj)?;
     }
     enc.close();
     Ok(())
 }
 
-/// `object.__new__`, looked up once.
-fn object_new(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
-    static NEW: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock::new();
-    NEW.get_or_try_init(py, || {
-        py.get_type::<PyAny>().getattr("__new__").map(Bound::unbind)
+/// Writes one field of a record, its key then its value `v` read from `obj` (from a dict, under
+/// `key`).
+#[inline]
+fn write_field(
+    enc: &mut Encoder<'_>,
+    out: &mut Vec<u8>,
+    rec: &RecordInfo,
+    f: &Field,
+    v: &Bound<'_, PyAny>,
+    key: Option<String>,
+    obj: &Bound<'_, PyAny>,
+) -> Result<(), ArgError> {
+    out.extend_from_slice(&f.wire_key);
+    enc.value(out, &f.conv, v).map_err(|e| {
+        let step = match key {
+            Some(k) => Step::Key(k),
+            None => Step::Attr(f.py_name.clone()),
+        };
+        let what = || {
+            format!(
+                "struct {}: field {} ({} {})",
+                rec.name, f.py_name, f.go_name, f.go_type
+            )
+        };
+        e.located(what, step, obj)
     })
-    .map(|n| n.bind(py))
+}
+
+/// Fills `obj`, a new instance of the record class `cls`, from the class call's arguments, as
+/// the dataclass `__init__` of a `kw_only` dataclass would (same errors): each field given as a
+/// keyword, else its Go zero value (a new list, dict or record for a slice, map or struct).
+/// Called by the classes' base type (`RecordBase`, fast.rs) in one C call.
+pub fn construct(
+    cls: &Bound<'_, PyType>,
+    obj: &Bound<'_, PyAny>,
+    args: &Bound<'_, PyTuple>,
+    kwargs: Option<&Bound<'_, PyDict>>,
+) -> PyResult<()> {
+    let py = cls.py();
+    let Ok(info) = cls.getattr(pyo3::intern!(py, "__usegolib_record__")) else {
+        return Err(PyTypeError::new_err(format!(
+            "{} is not a record class: RecordBase is the base of the classes of Go structs",
+            cls.qualname()?
+        )));
+    };
+    let rec = &info.cast::<RecordRef>()?.get().0;
+    let Some(class) = rec.class.get() else {
+        return Err(PyTypeError::new_err(format!(
+            "record type {} has no class",
+            rec.key
+        )));
+    };
+    if !args.is_empty() {
+        return Err(PyTypeError::new_err(format!(
+            "{}.__init__() takes 1 positional argument but {} were given",
+            cls.qualname()?,
+            args.len() + 1
+        )));
+    }
+    let mut used = 0;
+    for (f, name) in rec.fields().iter().zip(&class.names) {
+        let name = name.bind(py);
+        let v = match kwargs.map(|k| k.get_item(name)).transpose()?.flatten() {
+            Some(v) => {
+                used += 1;
+                v
+            }
+            None if f.required => {
+                return Err(PyTypeError::new_err(format!(
+                    "{}.__init__() missing 1 required keyword-only argument: '{}'",
+                    cls.qualname()?,
+                    f.py_name
+                )))
+            }
+            None => match f.conv.zero_factory(py) {
+                Some(make) => make.bind(py).call0()?,
+                None => f.conv.zero(py)?.into_bound(py),
+            },
+        };
+        obj.setattr(name, v)?;
+    }
+    if let Some(k) = kwargs.filter(|k| k.len() > used) {
+        for key in k.keys() {
+            if !class
+                .names
+                .iter()
+                .any(|n| PyAnyMethods::eq(n.bind(py).as_any(), &key).unwrap_or(false))
+            {
+                return Err(PyTypeError::new_err(format!(
+                    "{}.__init__() got an unexpected keyword argument {}",
+                    cls.qualname()?,
+                    key.repr()?
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 #[inline(never)]
@@ -273,7 +397,7 @@ pub(super) fn decode(
     let obj = match class {
         // object.__new__(cls): the generated classes keep their immutable defaults as class
         // attributes; a left-out list, dict or record field is made below.
-        Some(c) => Some(object_new(py)?.call1((c.cls.bind(py),))?),
+        Some(c) => Some(crate::fast::new_instance(c.cls.bind(py).cast::<PyType>()?)?),
         None => None,
     };
     // A dict only when no class is registered.
