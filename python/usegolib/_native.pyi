@@ -227,9 +227,11 @@ class HandleToken:
 
 class RecordBase:
     """The base of the classes of Go structs: calling a record class with its fields as keyword
-    arguments builds the instance in Rust (docs/adr/0033)."""
+    arguments builds the instance in Rust (docs/adr/0033); ``__new__`` only makes it, and
+    ``__init__`` sets every field."""
 
     def __new__(cls, **fields: Any) -> Any: ...
+    def __init__(self, **fields: Any) -> None: ...
 
 class GoObject:
     def __new__(cls, token: HandleToken) -> GoObject: ...

@@ -166,10 +166,10 @@ def _record_class(module: _native.GoModule, key: str, name: str, doc: str) -> ty
     Go zero value: 0, "", False, an empty list or dict, a zero record; None (nil) for a pointer,
     a Go object or ``any``.
 
-    The class derives from ``_native.RecordBase``, whose constructor (in Rust) takes the fields
-    as keyword arguments and fills the instance in one C call: the dataclass makes no
-    ``__init__`` (``init=False``), and its fields' defaults describe what that constructor does
-    (docs/adr/0033)."""
+    The class derives from ``_native.RecordBase``, whose ``__new__`` makes the instance and whose
+    ``__init__`` (in Rust) takes the fields as keyword arguments and sets them, the class call
+    staying in C: the dataclass makes no ``__init__`` (``init=False``), and its fields' defaults
+    describe what that ``__init__`` does (docs/adr/0033)."""
     specs = []
     params = []
     kw = inspect.Parameter.KEYWORD_ONLY

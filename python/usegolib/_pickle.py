@@ -201,7 +201,9 @@ def function_with_result(
 
 
 def record(ref: ModuleRef, key: str) -> Any:
-    """An empty record of a Go struct type; pickle sets its fields (its state) next."""
+    """A record of a Go struct type with no fields set yet: ``cls.__new__(cls)`` only makes the
+    instance (``RecordBase``'s ``tp_new``; its ``__init__`` sets the fields), and pickle sets
+    them from the state next."""
     cls: Any = _class(ref, key)
     return cls.__new__(cls)
 

@@ -606,3 +606,86 @@ def test_record_instances_without_init_behave_as_dataclasses(l3):
         l3.EchoPoint({"z": 1})
     with pytest.raises(TypeError, match=r"struct Point: field x \(X int\): expected int, got str"):
         l3.EchoPoint(Point(x="1"))
+
+
+def test_subclasses_of_record_classes_construct_as_dataclass_subclasses(l3):
+    """A subclass of a record class is constructed as it was when record classes were plain
+    kw_only dataclasses (docs/adr/0033): by its own ``__init__`` when it defines one, the record
+    class's ``__init__`` (RecordBase's tp_init) reachable through ``super()``; and
+    ``p.__init__(...)`` sets every field again."""
+    Point = l3.Point
+
+    class S(Point):
+        def __init__(self, **kw):
+            self.seen = sorted(kw)
+            super().__init__(**kw)
+
+    s = S(x=1, label="s")
+    assert (s.x, s.y, s.tags, s.label, s.seen) == (1, 0, [], "s", ["label", "x"])
+    assert l3.EchoPoint(s) == Point(x=1, label="s")
+    with pytest.raises(
+        TypeError, match=r"Point.__init__\(\) got an unexpected keyword argument 'z'"
+    ):
+        S(z=1)
+
+    @dataclasses.dataclass(kw_only=True)
+    class P3(Point):
+        z: int = 0
+
+    p3 = P3(x=1, z=2)
+    assert vars(p3) == {"x": 1, "y": 0, "tags": [], "label": "", "z": 2}
+    assert repr(p3).endswith("P3(x=1, y=0, tags=[], label='', z=2)")
+    assert [f.name for f in dataclasses.fields(p3)] == ["x", "y", "tags", "label", "z"]
+    assert P3().tags == [] and P3().tags is not P3().tags
+    assert p3 == P3(x=1, z=2) and p3 != Point(x=1)  # a dataclass compares same-class only
+    assert l3.EchoPoint(p3) == Point(x=1)  # the record's fields go to Go
+    assert dataclasses.replace(p3, z=3) == P3(x=1, z=3)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'w'"):
+        P3(w=1)
+
+    # __init__ again resets every field, as a dataclass __init__ did.
+    p = Point(x=1, y=2, tags=["t"], label="p")
+    assert p.__init__(x=5) is None
+    assert vars(p) == {"x": 5, "y": 0, "tags": [], "label": ""}
+    with pytest.raises(TypeError, match=r"takes 1 positional argument but 2 were given"):
+        p.__init__(1)
+    # __new__ alone makes the instance and sets no field (pickling restores the state).
+    assert vars(Point.__new__(Point)) == {}
+    assert vars(Point.__new__(Point, x=1)) == {}
+    with pytest.raises(TypeError, match="RecordBase is not a record class"):
+        usegolib._native.RecordBase.__new__(usegolib._native.RecordBase)
+
+
+def test_replies_decode_through_a_registered_class_own_new(artifact_root):
+    """A registered record class whose instances are not made by RecordBase's tp_new (here one
+    with its own ``__new__``) gets decoded instances from ``cls.__new__(cls)``: the binding
+    calls object's tp_new directly only for RecordBase's own subclasses."""
+    r = run_py(
+        f"""
+        import usegolib
+        from usegolib import _package
+
+        made = []
+        record_class = _package._record_class
+
+        def patched(module, key, name, doc):
+            cls = record_class(module, key, name, doc)
+            if name != "Point":
+                return cls
+
+            def __new__(c, *args, **kw):
+                made.append(c.__name__)
+                return super(own, c).__new__(c)
+
+            own = type(cls)(name, (cls,), {{"__new__": __new__, "__qualname__": name}})
+            return own
+
+        _package._record_class = patched
+        l3 = usegolib.import_({str(FIXTURES / "level3")!r}, artifact_dir={str(artifact_root)!r},
+                              generics={GENERICS!r})
+        p = l3.EchoPoint({{"x": 4}})
+        print(type(p).__name__, p.x, p.tags, made)
+        """
+    )
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["Point", "4", "[]", "['Point']"]

@@ -6,6 +6,7 @@ the memory."""
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import inspect
 import pickle
@@ -65,8 +66,9 @@ assert type(c).__dict__["Inc"].__get__(None, type(c)) is type(c).__dict__["Inc"]
 p = b.Point(x=1, y=-2, label="p")
 for _ in range(500):
     assert b.EchoPoint(p) == p
-# Record classes are constructed by RecordBase's tp_new (fast.rs, docs/adr/0033): keywords,
-# zero values, a dataclass's errors, cls.__new__ as pickling calls it, a subclass.
+# Record classes are made by RecordBase's tp_new and filled by its tp_init (fast.rs, ADR
+# 0033): keywords, zero values, a dataclass's errors, cls.__new__ as pickling calls it, a
+# subclass.
 for _ in range(500):
     assert b.Point(x=1, y=-2, label="p") == p and b.Point().tags == []
 for bad in ((1,), ()):
@@ -80,8 +82,32 @@ try:
     raise AssertionError("RecordBase made an instance")
 except TypeError:
     pass
-assert vars(b.Point.__new__(b.Point)) == vars(b.Point())
+assert vars(b.Point.__new__(b.Point)) == {}
 assert b.EchoPoint(type("Sub", (b.Point,), {})(x=1)) == b.Point(x=1)
+try:
+    _native.RecordBase.__new__(_native.RecordBase)
+    raise AssertionError("RecordBase.__new__ made a RecordBase")
+except TypeError:
+    pass
+# tp_init on its own: __init__ again, a subclass's super().__init__, a dataclass subclass.
+q = b.Point(x=1, y=2, tags=["t"])
+for _ in range(200):
+    q.__init__(x=5)
+assert q == b.Point(x=5)
+
+
+class _Sub(b.Point):
+    def __init__(self, **kw):
+        super().__init__(**kw)
+
+
+@dataclasses.dataclass(kw_only=True)
+class _Sub3(b.Point):
+    z: int = 0
+
+
+for _ in range(200):
+    assert b.EchoPoint(_Sub(x=2)) == b.EchoPoint(_Sub3(x=2, z=1)) == b.Point(x=2)
 r = b.GetNum()
 r.keep = r.Int  # r -> bound GoCallable -> r
 assert r.keep() == 42

@@ -692,15 +692,19 @@ unsafe extern "C" fn dealloc(obj: *mut ffi::PyObject) {
 static RECORD_BASE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
 /// Makes the base type of the record classes and adds it to the module: a type with no state
-/// of its own whose `tp_new` builds the instance of a record class (a Python subclass, with an
-/// instance dict) from keyword arguments in one C call (`convert::record::construct`), where a
-/// dataclass `__init__` would run Python code per instance.
+/// of its own. Its `tp_new` only makes the instance of a record class (a Python subclass, with
+/// an instance dict); its `tp_init` fills it from keyword arguments
+/// (`convert::record::construct`), as a dataclass `__init__` would, without a Python frame: the
+/// class call is `type_call` -> `tp_new` -> `tp_init`, all C. A subclass that defines
+/// `__init__` (a dataclass adding fields, or one calling `super().__init__(**kw)`) is
+/// constructed by its own `__init__`, as it was when record classes were plain dataclasses.
 pub fn register_record_base(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     let tp = RECORD_BASE.get_or_try_init(py, || {
         let slot = |slot: c_int, pfunc: *mut c_void| ffi::PyType_Slot { slot, pfunc };
         let mut slots = [
             slot(ffi::Py_tp_new, record_new as ffi::newfunc as *mut c_void),
+            slot(ffi::Py_tp_init, record_init as ffi::initproc as *mut c_void),
             slot(
                 ffi::Py_tp_doc,
                 c"The base of the classes of Go structs (records).".as_ptr() as *mut c_void,
@@ -715,21 +719,54 @@ pub fn register_record_base(m: &Bound<'_, PyModule>) -> PyResult<()> {
             flags: flags as std::ffi::c_uint,
             slots: slots.as_mut_ptr(),
         };
-        // SAFETY: as in `make_type`: the spec and slots are valid for the call, `record_new` has
-        // the `newfunc` signature, the doc is a static C string, the GIL is held.
+        // SAFETY: as in `make_type`: the spec and slots are valid for the call, `record_new` and
+        // `record_init` have the `newfunc` and `initproc` signatures, the doc is a static C
+        // string, the GIL is held.
         let tp = unsafe { ffi::PyType_FromSpec(&mut spec) };
         // SAFETY: a new reference or null with an exception set.
         let tp = unsafe { Bound::from_owned_ptr_or_err(py, tp) }?;
-        PyResult::Ok(tp.cast_into::<PyType>()?.unbind())
+        let tp = tp.cast_into::<PyType>()?;
+        RECORD_BASE_TYPE.store(tp.as_type_ptr(), std::sync::atomic::Ordering::Relaxed);
+        PyResult::Ok(tp.unbind())
     })?;
     m.add("RecordBase", tp.clone_ref(py))
 }
 
-/// A new, empty instance of `cls` (a record class, or any class whose instances
-/// `object.__new__` can make): `object`'s own `tp_new` called directly, as `object.__new__(cls)`
-/// does without the Python call (no argument tuple, no method lookup).
+/// A new, empty instance of `cls`, a registered record class (what decoding a reply fills).
+/// When `cls` makes its instances with `RecordBase`'s `tp_new` (every class `_record_class`
+/// makes, and their subclasses that define no `__new__` and add no built-in base), that is
+/// `object`'s own `tp_new` called directly, as `object.__new__(cls)` does without the Python
+/// call; any other class is asked for one as `cls.__new__(cls)`, whose checks (CPython refuses
+/// `object.__new__` for a class whose layout is not `object`'s) then apply.
 pub fn new_instance<'py>(cls: &Bound<'py, PyType>) -> PyResult<Bound<'py, PyAny>> {
-    let py = cls.py();
+    // SAFETY: `cls` is a valid type object; `PyType_GetSlot` reads a heap type's slot, and a
+    // static type's on 3.10+ (the abi3 floor is 3.11); it returns null for a slot not set.
+    let new = unsafe { ffi::PyType_GetSlot(cls.as_type_ptr(), ffi::Py_tp_new) };
+    if new != record_new as ffi::newfunc as *mut c_void {
+        return cls
+            .getattr(pyo3::intern!(cls.py(), "__new__"))?
+            .call1((cls,));
+    }
+    object_new(cls)
+}
+
+/// `object`'s `tp_new` called on `cls`, which must be a type whose instances it may make: a
+/// subclass of `RecordBase` whose `tp_new` is `record_new` (its layout is `object`'s plus what
+/// Python subclasses add, which `tp_alloc` and `object_new` handle).
+fn object_new<'py>(cls: &Bound<'py, PyType>) -> PyResult<Bound<'py, PyAny>> {
+    // SAFETY: `cls` is a valid type of the kind required above; the GIL is held. The result is
+    // a new reference or null with an exception set.
+    unsafe { Bound::from_owned_ptr_or_err(cls.py(), object_new_raw(cls.as_type_ptr())) }
+}
+
+/// `object_new(tp, (), NULL)`: `object`'s `tp_new` read with `PyType_GetSlot` from the static
+/// `object` type and called with the empty tuple, as `object.__new__(tp)` does without the
+/// Python call (no argument tuple of its own, no method lookup).
+///
+/// # Safety
+/// The GIL is held and `tp` is a valid type whose layout is `object`'s (see [`object_new`]).
+/// Returns a new reference, or null with an exception set.
+unsafe fn object_new_raw(tp: *mut ffi::PyTypeObject) -> *mut ffi::PyObject {
     // SAFETY: `PyBaseObject_Type` is a static type, whose slots `PyType_GetSlot` reads on 3.10+
     // (the abi3 floor is 3.11); its `tp_new` is `object_new`, never null.
     let new: ffi::newfunc = unsafe {
@@ -738,34 +775,76 @@ pub fn new_instance<'py>(cls: &Bound<'py, PyType>) -> PyResult<Bound<'py, PyAny>
             ffi::Py_tp_new,
         ))
     };
-    let args = PyTuple::empty(py);
-    // SAFETY: `object_new(type, args, kwds)` with a valid type, an empty tuple and no keywords
-    // (which it accepts for any type); the GIL is held. It allocates with the type's `tp_alloc`
-    // and prepares the instance dict; it returns a new reference or null with an exception set.
+    // SAFETY: the GIL is held; `PyTuple_New(0)` gives the empty tuple (a new reference) or null
+    // with an exception set. `object_new(type, args, kwds)` with the caller's valid type, an
+    // empty tuple and no keywords (which it accepts for any type) allocates with the type's
+    // `tp_alloc` and prepares the instance dict; it does not keep `args`.
     unsafe {
-        let obj = new(cls.as_type_ptr(), args.as_ptr(), ptr::null_mut());
-        Bound::from_owned_ptr_or_err(py, obj)
+        let args = ffi::PyTuple_New(0);
+        if args.is_null() {
+            return ptr::null_mut();
+        }
+        let obj = new(tp, args, ptr::null_mut());
+        ffi::Py_DECREF(args);
+        obj
     }
 }
 
-/// `RecordBase`'s `tp_new`: the class called with the fields as keyword arguments.
+/// `RecordBase` itself, as a pointer `record_new` compares with (set once, at module init).
+static RECORD_BASE_TYPE: std::sync::atomic::AtomicPtr<ffi::PyTypeObject> =
+    std::sync::atomic::AtomicPtr::new(ptr::null_mut());
+
+/// `RecordBase`'s `tp_new`: a new instance of the record class called, its fields not yet set
+/// (`record_init` sets them; pickling's `cls.__new__(cls)` restores its state instead). The
+/// arguments are `tp_init`'s. CPython calls it only for a type whose `tp_new` it is, directly
+/// or through `RecordBase.__new__(cls)` (whose wrapper refuses a class with another built-in
+/// `tp_new` in its bases), so `object`'s `tp_new` may make the instance. Plain FFI, no pyo3
+/// (nothing here can panic): the class call pays for pyo3's attach once, in `record_init`.
 unsafe extern "C" fn record_new(
     subtype: *mut ffi::PyTypeObject,
+    _args: *mut ffi::PyObject,
+    _kwds: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    if subtype == RECORD_BASE_TYPE.load(std::sync::atomic::Ordering::Relaxed) {
+        // SAFETY: CPython calls slots with the GIL held; both arguments are valid (a static C
+        // string and CPython's exception type).
+        unsafe {
+            ffi::PyErr_SetString(
+                ffi::PyExc_TypeError,
+                c"RecordBase is not a record class: it is the base of the classes of Go structs"
+                    .as_ptr(),
+            );
+        }
+        return ptr::null_mut();
+    }
+    // SAFETY: the GIL is held and `subtype` is a type whose `tp_new` is this one (above).
+    unsafe { object_new_raw(subtype) }
+}
+
+/// `RecordBase`'s `tp_init` (`Point(x=1)` after `record_new`, `p.__init__(x=1)`, a subclass's
+/// `super().__init__(**kw)`): sets every field, from the keywords or its Go zero value.
+unsafe extern "C" fn record_init(
+    obj: *mut ffi::PyObject,
     args: *mut ffi::PyObject,
     kwds: *mut ffi::PyObject,
-) -> *mut ffi::PyObject {
-    slot_body(|py| {
-        // SAFETY: CPython passes the type being called (a borrowed reference), the positional
-        // arguments as a tuple and the keywords as a dict or null, valid for this call.
-        let (cls, args, kwds) = unsafe {
+) -> c_int {
+    let r = slot_body(|py| {
+        // SAFETY: CPython passes the instance, the positional arguments as a tuple and the
+        // keywords as a dict or null, borrowed and valid for this call.
+        let (obj, args, kwds) = unsafe {
             (
-                Borrowed::from_ptr(py, subtype.cast()).cast_unchecked::<PyType>(),
+                Borrowed::from_ptr(py, obj),
                 Borrowed::from_ptr(py, args).cast_unchecked::<PyTuple>(),
                 Borrowed::from_ptr_or_opt(py, kwds).map(|k| k.cast_unchecked::<PyDict>()),
             )
         };
-        let obj = new_instance(&cls)?;
-        crate::convert::construct_record(&cls, &obj, &args, kwds.as_deref())?;
-        Ok(obj.into_ptr())
-    })
+        crate::convert::construct_record(&obj.get_type(), &obj, &args, kwds.as_deref())?;
+        // A borrowed pointer that is not null: `slot_body`'s success, never handed out.
+        Ok(obj.as_ptr())
+    });
+    if r.is_null() {
+        -1
+    } else {
+        0
+    }
 }

@@ -307,10 +307,12 @@ fn write_field(
     })
 }
 
-/// Fills `obj`, a new instance of the record class `cls`, from the class call's arguments, as
-/// the dataclass `__init__` of a `kw_only` dataclass would (same errors): each field given as a
-/// keyword, else its Go zero value (a new list, dict or record for a slice, map or struct).
-/// Called by the classes' base type (`RecordBase`, fast.rs) in one C call.
+/// Fills `obj`, an instance of the record class `cls` (or of a subclass), from the `__init__`
+/// call's arguments, as the dataclass `__init__` of a `kw_only` dataclass would (same errors,
+/// named after the record class, which defines that `__init__`): each field given as a keyword,
+/// else its Go zero value (a new list, dict or record for a slice, map or struct); every field
+/// is set, so `p.__init__(x=1)` resets the others as a dataclass's did. The `tp_init` of the
+/// classes' base type (`RecordBase`, fast.rs), one C call.
 pub fn construct(
     cls: &Bound<'_, PyType>,
     obj: &Bound<'_, PyAny>,
@@ -331,10 +333,11 @@ pub fn construct(
             rec.key
         )));
     };
+    let owner = class.cls.bind(py).cast::<PyType>()?;
     if !args.is_empty() {
         return Err(PyTypeError::new_err(format!(
             "{}.__init__() takes 1 positional argument but {} were given",
-            cls.qualname()?,
+            owner.qualname()?,
             args.len() + 1
         )));
     }
@@ -349,7 +352,7 @@ pub fn construct(
             None if f.required => {
                 return Err(PyTypeError::new_err(format!(
                     "{}.__init__() missing 1 required keyword-only argument: '{}'",
-                    cls.qualname()?,
+                    owner.qualname()?,
                     f.py_name
                 )))
             }
@@ -369,7 +372,7 @@ pub fn construct(
             {
                 return Err(PyTypeError::new_err(format!(
                     "{}.__init__() got an unexpected keyword argument {}",
-                    cls.qualname()?,
+                    owner.qualname()?,
                     key.repr()?
                 )));
             }
