@@ -16,6 +16,8 @@
 //     then runs the function under recover, so malformed input and panics become typed error
 //     replies and never crash the host process.
 //
-// The package is pure Go: no cgo and no unsafe. Copying the reply into C memory is the job of the
+// The package is pure Go: no cgo, and unsafe only in inplace.go, which hands user code an
+// argument where it lies in the request when the compiler proves it is not kept (docs/adr/0034).
+// Copying the reply into C memory is the job of the
 // generated main package.
 package bridge

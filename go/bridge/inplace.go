@@ -8,8 +8,9 @@ import "unsafe"
 // called function does not keep (escape analysis, read by go/scan at build time: "b does not
 // escape", or "leaking param: b to result" where every result is copied into the reply) may
 // therefore be handed to user code as a slice of the request itself instead of a copy. The
-// generator calls these functions only for such parameters; every other parameter, and every
-// out slot (an in/out buffer is compared with its initial bytes after the call), keeps its copy.
+// generator calls these functions only for such parameters; every other parameter keeps its
+// copy. An out slot of an in-place parameter (an in/out buffer the host padded) is read in place
+// too, and Go then answers true: the host copies the final elements back from the request.
 //
 // This file is the bridge's one use of package unsafe (docs/adr/0034 says why): reading a
 // packed array's little-endian elements as a []T needs a pointer conversion. It is sound
