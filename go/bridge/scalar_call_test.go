@@ -3,6 +3,7 @@ package bridge
 import (
 	"bytes"
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -295,4 +296,33 @@ func FuzzServeScalar(f *testing.F) {
 			t.Fatalf("%d %v: scalar %#v, general %#v", idx, args, got, want)
 		}
 	})
+}
+
+// The width checks the generated code uses for int and uint (IntBits): a 32-bit target refuses
+// a word beyond 32 bits with the decoder's range error, a 64-bit one takes every word.
+func TestArgIntWidth(t *testing.T) {
+	big, neg := uint64(1)<<40, uint64(0xFFFFFFFF7FFFFFFF) // 2^40 and -2^31-1
+	for _, c := range []struct {
+		w    uint64
+		bits int
+		ok   bool
+	}{{big, 64, true}, {big, 32, false}, {neg, 32, false}, {neg, 64, true}, {1<<31 - 1, 32, true}, {uint64(0xFFFFFFFF80000000), 32, true}} {
+		if _, err := ArgInt(c.w, c.bits); (err == nil) != c.ok {
+			t.Errorf("ArgInt(%#x, %d): err %v, want ok %v", c.w, c.bits, err, c.ok)
+		} else if err != nil && !strings.Contains(err.Error(), "int32") {
+			t.Errorf("ArgInt(%#x, %d): %v, want the int32 range", c.w, c.bits, err)
+		}
+	}
+	for _, c := range []struct {
+		w    uint64
+		bits int
+		ok   bool
+	}{{big, 64, true}, {big, 32, false}, {1<<32 - 1, 32, true}} {
+		if _, err := ArgUint(c.w, c.bits); (err == nil) != c.ok {
+			t.Errorf("ArgUint(%#x, %d): err %v, want ok %v", c.w, c.bits, err, c.ok)
+		}
+	}
+	if _, err := ArgInt(big, IntBits); (err == nil) != (IntBits == 64) {
+		t.Errorf("ArgInt(2^40, IntBits=%d): %v", IntBits, err)
+	}
 }

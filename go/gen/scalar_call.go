@@ -70,8 +70,12 @@ func scalarArg(canon string, i int) string {
 	}
 	switch canon {
 	case "int":
-		return fmt.Sprintf("%s := int(int64(%s))", a, w)
-	case "int64", "uint", "uint64":
+		// Checked against int's width on the target (bridge.IntBits): a word over 32 bits is
+		// refused on a 32-bit GOARCH, never truncated; on a 64-bit one the check folds away.
+		return checked(fmt.Sprintf("ArgInt(%s, bridge.IntBits)", w), canon)
+	case "uint":
+		return checked(fmt.Sprintf("ArgUint(%s, bridge.IntBits)", w), canon)
+	case "int64", "uint64":
 		return fmt.Sprintf("%s := %s(%s)", a, canon, w)
 	case "int8", "int16", "int32":
 		return checked(fmt.Sprintf("ArgInt(%s, %s)", w, strings.TrimPrefix(canon, "int")), canon)
