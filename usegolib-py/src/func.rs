@@ -490,8 +490,18 @@ impl PyGoFunction {
                 Err(e) => Err(to_py(py, e)),
             }),
         };
-        // A Ctrl-C that arrived during the call takes effect now, as in the general form.
-        let value = py.check_signals().and(value);
+        // A Ctrl-C that arrived during the call takes effect now, as in the general form. The
+        // result it replaces is dropped under pyo3's attach: the fast entry (fast.rs) runs
+        // without its count, where a dropped `Py` would wait in pyo3's pool.
+        let value = match py.check_signals() {
+            Ok(()) => value,
+            Err(e) => {
+                if let Ok(v) = value {
+                    Python::attach(|_| drop(v));
+                }
+                Err(e)
+            }
+        };
         Some(scope.finish(py, value, ran, true))
     }
 

@@ -28,6 +28,7 @@ use usegolib_abi::{validate, write_array_len, write_nil, Limits, Reader, Token, 
 use usegolib_loader::{host_error, GoModule, HostHandler, ScalarCall, ScalarOutcome};
 
 use crate::convert::{Callback, CallbackSig, Converter, Encoder};
+use crate::fast::call_vector;
 
 /// One host object: a Python callable Go holds, or the methods of an object implementing a Go
 /// interface (by method index, docs/abi.md section 10.7).
@@ -648,15 +649,15 @@ fn run_scalar(
 ) -> PyResult<()> {
     let v = match sig.params.as_slice() {
         [] => f.call0()?,
-        [p] => f.call1((word_arg(py, p, words[0])?,))?,
-        [p, q] => f.call1((word_arg(py, p, words[0])?, word_arg(py, q, words[1])?))?,
+        [p] => call_vector(f, &[word_arg(py, p, words[0])?])?,
+        [p, q] => call_vector(f, &[word_arg(py, p, words[0])?, word_arg(py, q, words[1])?])?,
         ps => {
             let args = ps
                 .iter()
                 .zip(words.iter())
                 .map(|(p, &w)| word_arg(py, p, w))
                 .collect::<PyResult<Vec<_>>>()?;
-            f.call1(PyTuple::new(py, args)?)?
+            call_vector(f, &args)?
         }
     };
     // Exact bools, ints and floats that fit: their words at once; anything else converted
@@ -727,7 +728,7 @@ fn run(
     if let ([conv], false) = (sig.params.as_slice(), sig.variadic) {
         // One argument (the common case): no argument vector.
         let result = conv.decode(py, r, &entry.module).and_then(|a| {
-            let v = f.call1((a.into_bound(py),))?;
+            let v = call_vector(f, &[a.into_bound(py)])?;
             out.clear();
             write_array_len(out, 2);
             out.push(0);
@@ -744,9 +745,7 @@ fn run(
         // One or two arguments: a vectorcall, no argument tuple.
         let v = match args.as_slice() {
             [] => f.call0()?,
-            [a] => f.call1((a,))?,
-            [a, b] => f.call1((a, b))?,
-            _ => f.call1(PyTuple::new(py, args)?)?,
+            args => call_vector(f, args)?,
         };
         out.clear();
         write_array_len(out, 2);
