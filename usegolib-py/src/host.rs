@@ -176,18 +176,21 @@ fn keep_result(v: Bound<'_, PyAny>, reply: &[u8]) {
 
 /// The innermost call of this thread, made on first need.
 fn current() -> Option<Arc<CallRecord>> {
-    calls(|c| {
-        c.borrow_mut().last_mut().map(|(slot, _)| {
-            slot.get_or_insert_with(|| {
-                THREAD.with(|t| t.spare.take()).unwrap_or_else(|| {
-                    Arc::new(CallRecord {
-                        exc: Mutex::new(None),
-                        returned: AtomicBool::new(false),
-                    })
+    THREAD.with(current_in)
+}
+
+/// [`current`] with this thread's bookkeeping at hand.
+fn current_in(t: &Thread) -> Option<Arc<CallRecord>> {
+    t.calls.borrow_mut().last_mut().map(|(slot, _)| {
+        slot.get_or_insert_with(|| {
+            t.spare.take().unwrap_or_else(|| {
+                Arc::new(CallRecord {
+                    exc: Mutex::new(None),
+                    returned: AtomicBool::new(false),
                 })
             })
-            .clone()
         })
+        .clone()
     })
 }
 
@@ -226,14 +229,15 @@ pub const AGAIN: u64 = 1 << 63;
 /// Registers `obj` (a callable) for the func type `cb` and returns its id: the id it already
 /// has for that type when Go still holds it and no other running call passed it (one more pass
 /// of the id, docs/abi.md section 10.4; returned with [`AGAIN`]), else a new one.
-pub fn register(obj: &Bound<'_, PyAny>, cb: Arc<Callback>, module: &Arc<GoModule>) -> u64 {
+pub fn register(obj: &Bound<'_, PyAny>, cb: &Arc<Callback>, module: &Arc<GoModule>) -> u64 {
     let key = (
         obj.as_ptr() as usize,
-        Arc::as_ptr(&cb) as usize,
+        Arc::as_ptr(cb) as usize,
         Arc::as_ptr(module) as usize,
     );
-    let call = current();
-    {
+    // One thread-local lookup for this thread's call, its spare record and its registered ids.
+    let again = THREAD.with(|t| {
+        let call = current_in(t);
         let table = TABLE.lock();
         if let Some((id, e)) = table
             .reuse
@@ -249,26 +253,38 @@ pub fn register(obj: &Bound<'_, PyAny>, cb: Arc<Callback>, module: &Arc<GoModule
             if free {
                 let old = std::mem::replace(&mut *last, call.clone());
                 drop(last);
-                spare(old);
                 e.passes.fetch_add(1, Ordering::Relaxed);
+                drop(table);
+                spare_in(t, old);
                 if call.is_some() {
-                    registered(|r| r.borrow_mut().push((id, false)));
+                    t.registered.borrow_mut().push((id, false));
                 }
-                return id | AGAIN;
+                return Ok(id | AGAIN);
             }
         }
-    }
-    insert(vec![(obj.clone().unbind(), cb)], module, call, Some(key))
+        Err(call)
+    });
+    let call = match again {
+        Ok(id) => return id,
+        Err(call) => call,
+    };
+    // Only a new id holds the func type (a pass again costs no reference count).
+    insert(
+        vec![(obj.clone().unbind(), cb.clone())],
+        module,
+        call,
+        Some(key),
+    )
 }
 
 /// Keeps `rec`, a record of a call that returned, for this thread's next call when no one else
 /// holds it (its exception was taken when the call returned).
-fn spare(rec: Option<Arc<CallRecord>>) {
+fn spare_in(t: &Thread, rec: Option<Arc<CallRecord>>) {
     let Some(mut rec) = rec else { return };
     if let Some(r) = Arc::get_mut(&mut rec) {
         if r.returned.load(Ordering::SeqCst) && r.exc.get_mut().is_none() {
             *r.returned.get_mut() = false;
-            THREAD.with(|t| t.spare.set(Some(rec)));
+            t.spare.set(Some(rec));
         }
     }
 }
