@@ -135,6 +135,24 @@ func ArgFloat32(w uint64) (float32, error) {
 	return float32(f), nil
 }
 
+// ScalarAgain is set in the word of a func argument whose host object the host passed before
+// (ext type 5 in the general form, docs/abi.md section 10.2).
+const ScalarAgain = 1 << 63
+
+// ScalarFunc reads a func argument of the scalar form (docs/abi.md section 8.11): the word 0
+// is nil, any other the id of a host object (with ScalarAgain when passed before), which mk,
+// the generated maker of the func type, wraps as DecodeFunc does.
+func ScalarFunc[T any](w uint64, mk func(*HostObject) T) T {
+	switch {
+	case w == 0:
+		var zero T
+		return zero
+	case w&ScalarAgain != 0:
+		return mk(HostObjectAgain(w &^ ScalarAgain))
+	}
+	return mk(NewHostObject(w))
+}
+
 // Results are written with IntWord, UintWord, FloatWord and BoolWord (host_scalar.go).
 
 // ScalarReceiver is the Go object that the receiver word (a handle id) of a method's scalar

@@ -326,3 +326,25 @@ func TestArgIntWidth(t *testing.T) {
 		t.Errorf("ArgInt(2^40, IntBits=%d): %v", IntBits, err)
 	}
 }
+
+// A func argument's word (docs/abi.md section 8.11.1): 0 is nil, an id a new host object, an
+// id with ScalarAgain the one Go still has for it (one more pass), as ext 2 and ext 5 are.
+func TestScalarFunc(t *testing.T) {
+	var made []*HostObject
+	mk := func(h *HostObject) func() uint64 {
+		made = append(made, h)
+		return func() uint64 { return h.id }
+	}
+	if f := ScalarFunc(0, mk); f != nil || len(made) != 0 {
+		t.Fatalf("word 0: nil %v, %d made", f == nil, len(made))
+	}
+	const id = 1<<40 + 7
+	if f := ScalarFunc(id, mk); f == nil || f() != id || made[0].again.Load() {
+		t.Fatalf("new id: %v", made)
+	}
+	a := ScalarFunc(id+1|ScalarAgain, mk)
+	b := ScalarFunc(id+1|ScalarAgain, mk)
+	if a() != id+1 || b() != id+1 || made[1] != made[2] || !made[1].again.Load() || made[1].passes.Load() != 2 {
+		t.Fatalf("passed again: %v", made)
+	}
+}
