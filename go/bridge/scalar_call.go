@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"runtime/debug"
+	"strconv"
 )
 
 // The scalar form of calls (docs/abi.md section 8.11, docs/adr/0032): a function or method whose
@@ -78,26 +79,39 @@ func (b *Bridge) ServeScalar(fn uint64, w *ScalarWords, nargs int, buf []byte) (
 // that does not fit its Go type (a host that sent 128 for an int8) is refused with the error
 // the general form's decoder gives for the same value.
 
+// IntBits is the width of int and uint on the target GOARCH (32 or 64): the generated scalar
+// code checks an int or uint argument word against it (ArgInt, ArgUint).
+const IntBits = strconv.IntSize
+
 // ArgInt reads a signed integer argument of the given width (8, 16, 32 or 64) from its int64
 // bits.
 func ArgInt(w uint64, bits int) (int64, error) {
 	v := int64(w)
-	if bits < 64 {
-		if lo, hi := -int64(1)<<(bits-1), int64(1)<<(bits-1)-1; v < lo || v > hi {
-			name, lo, hi := intRange(bits)
-			return 0, &rangeError{intValueString(w, v < 0), name, fmt.Sprint(lo), fmt.Sprint(hi)}
-		}
+	if bits < 64 && (v < -int64(1)<<(bits-1) || v > int64(1)<<(bits-1)-1) {
+		return 0, argIntError(w, bits)
 	}
 	return v, nil
+}
+
+// argIntError is ArgInt's error, out of line so that ArgInt is inlined (with bits 64, as an
+// int's on a 64-bit target, its check then folds away).
+func argIntError(w uint64, bits int) error {
+	name, lo, hi := intRange(bits)
+	return &rangeError{intValueString(w, int64(w) < 0), name, fmt.Sprint(lo), fmt.Sprint(hi)}
 }
 
 // ArgUint reads an unsigned integer argument of the given width (8, 16, 32 or 64).
 func ArgUint(w uint64, bits int) (uint64, error) {
 	if bits < 64 && w>>bits != 0 {
-		name, hi := uintRange(bits)
-		return 0, &rangeError{fmt.Sprint(w), name, "0", fmt.Sprint(hi)}
+		return 0, argUintError(w, bits)
 	}
 	return w, nil
+}
+
+// argUintError is ArgUint's error, out of line so that ArgUint is inlined.
+func argUintError(w uint64, bits int) error {
+	name, hi := uintRange(bits)
+	return &rangeError{fmt.Sprint(w), name, "0", fmt.Sprint(hi)}
 }
 
 // ArgBool reads a bool argument: 0 or 1.
@@ -119,6 +133,24 @@ func ArgFloat32(w uint64) (float32, error) {
 		return 0, &rangeError{value: fmt.Sprint(f), typ: "float32"}
 	}
 	return float32(f), nil
+}
+
+// ScalarAgain is set in the word of a func argument whose host object the host passed before
+// (ext type 5 in the general form, docs/abi.md section 10.2).
+const ScalarAgain = 1 << 63
+
+// ScalarFunc reads a func argument of the scalar form (docs/abi.md section 8.11): the word 0
+// is nil, any other the id of a host object (with ScalarAgain when passed before), which mk,
+// the generated maker of the func type, wraps as DecodeFunc does.
+func ScalarFunc[T any](w uint64, mk func(*HostObject) T) T {
+	switch {
+	case w == 0:
+		var zero T
+		return zero
+	case w&ScalarAgain != 0:
+		return mk(HostObjectAgain(w &^ ScalarAgain))
+	}
+	return mk(NewHostObject(w))
 }
 
 // Results are written with IntWord, UintWord, FloatWord and BoolWord (host_scalar.go).

@@ -3,6 +3,7 @@ package bridge
 import (
 	"bytes"
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -295,4 +296,55 @@ func FuzzServeScalar(f *testing.F) {
 			t.Fatalf("%d %v: scalar %#v, general %#v", idx, args, got, want)
 		}
 	})
+}
+
+// The width checks the generated code uses for int and uint (IntBits): a 32-bit target refuses
+// a word beyond 32 bits with the decoder's range error, a 64-bit one takes every word.
+func TestArgIntWidth(t *testing.T) {
+	big, neg := uint64(1)<<40, uint64(0xFFFFFFFF7FFFFFFF) // 2^40 and -2^31-1
+	for _, c := range []struct {
+		w    uint64
+		bits int
+		ok   bool
+	}{{big, 64, true}, {big, 32, false}, {neg, 32, false}, {neg, 64, true}, {1<<31 - 1, 32, true}, {uint64(0xFFFFFFFF80000000), 32, true}} {
+		if _, err := ArgInt(c.w, c.bits); (err == nil) != c.ok {
+			t.Errorf("ArgInt(%#x, %d): err %v, want ok %v", c.w, c.bits, err, c.ok)
+		} else if err != nil && !strings.Contains(err.Error(), "int32") {
+			t.Errorf("ArgInt(%#x, %d): %v, want the int32 range", c.w, c.bits, err)
+		}
+	}
+	for _, c := range []struct {
+		w    uint64
+		bits int
+		ok   bool
+	}{{big, 64, true}, {big, 32, false}, {1<<32 - 1, 32, true}} {
+		if _, err := ArgUint(c.w, c.bits); (err == nil) != c.ok {
+			t.Errorf("ArgUint(%#x, %d): err %v, want ok %v", c.w, c.bits, err, c.ok)
+		}
+	}
+	if _, err := ArgInt(big, IntBits); (err == nil) != (IntBits == 64) {
+		t.Errorf("ArgInt(2^40, IntBits=%d): %v", IntBits, err)
+	}
+}
+
+// A func argument's word (docs/abi.md section 8.11.1): 0 is nil, an id a new host object, an
+// id with ScalarAgain the one Go still has for it (one more pass), as ext 2 and ext 5 are.
+func TestScalarFunc(t *testing.T) {
+	var made []*HostObject
+	mk := func(h *HostObject) func() uint64 {
+		made = append(made, h)
+		return func() uint64 { return h.id }
+	}
+	if f := ScalarFunc(0, mk); f != nil || len(made) != 0 {
+		t.Fatalf("word 0: nil %v, %d made", f == nil, len(made))
+	}
+	const id = 1<<40 + 7
+	if f := ScalarFunc(id, mk); f == nil || f() != id || made[0].again.Load() {
+		t.Fatalf("new id: %v", made)
+	}
+	a := ScalarFunc(id+1|ScalarAgain, mk)
+	b := ScalarFunc(id+1|ScalarAgain, mk)
+	if a() != id+1 || b() != id+1 || made[1] != made[2] || !made[1].again.Load() || made[1].passes.Load() != 2 {
+		t.Fatalf("passed again: %v", made)
+	}
 }

@@ -111,7 +111,7 @@ func mainSource(t Target, res *scan.Result) []byte {
 	var scalars []scalarEntry
 	for _, f := range funcs {
 		g.adapter(f.id, f.alias, f.pkgPath, f.f)
-		if scalarCall(f.f) {
+		if scalarCall(f.f, g.types) {
 			scalars = append(scalars, scalarEntry{id: f.id, alias: f.alias, f: f.f})
 		}
 	}

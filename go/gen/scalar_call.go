@@ -15,8 +15,9 @@ import (
 // words, without reflection, MessagePack or allocation. The scalar index of such an entry is
 // its position among them, in function id order; the schema gives it as "scalar".
 
-// scalarCall reports whether entry f has a scalar form.
-func scalarCall(f *scan.Func) bool {
+// scalarCall reports whether entry f has a scalar form; types are the scan's type definitions
+// (a func parameter that a host callable may be travels as its host-object id).
+func scalarCall(f *scan.Func, types map[string]*scan.TypeDef) bool {
 	const maxWords = bridge.MaxScalarWords
 	if f.Variadic || f.Generic != nil || len(f.Params) > maxWords || len(f.Results) > maxWords {
 		return false
@@ -32,14 +33,29 @@ func scalarCall(f *scan.Func) bool {
 	default:
 		return false
 	}
-	for _, vs := range [][]scan.Var{params, f.Results} {
-		for _, v := range vs {
-			if !scalarType(&v.Type) {
-				return false
-			}
+	for _, v := range params {
+		if !scalarType(&v.Type) && scalarFunc(&v.Type, types) == nil {
+			return false
+		}
+	}
+	for _, v := range f.Results {
+		if !scalarType(&v.Type) {
+			return false
 		}
 	}
 	return true
+}
+
+// scalarFunc is the callback signature of t when t is a func type a host callable may be (its
+// word is the host object's id, docs/abi.md section 8.11), else nil.
+func scalarFunc(t *scan.Type, types map[string]*scan.TypeDef) *scan.Callback {
+	if t.Kind != scan.FuncValue {
+		return nil
+	}
+	if def := types[t.Key]; def != nil {
+		return def.Callback
+	}
+	return nil
 }
 
 // scalarType reports whether t is an unnamed bool, int, uint or float (not uintptr).
@@ -54,7 +70,7 @@ func scalarIndices(res *scan.Result) map[*scan.Func]int {
 	out := map[*scan.Func]int{}
 	for _, p := range res.Packages {
 		for _, f := range p.Funcs {
-			if scalarCall(f) {
+			if scalarCall(f, res.Types) {
 				out[f] = len(out)
 			}
 		}
@@ -70,8 +86,12 @@ func scalarArg(canon string, i int) string {
 	}
 	switch canon {
 	case "int":
-		return fmt.Sprintf("%s := int(int64(%s))", a, w)
-	case "int64", "uint", "uint64":
+		// Checked against int's width on the target (bridge.IntBits): a word over 32 bits is
+		// refused on a 32-bit GOARCH, never truncated; on a 64-bit one the check folds away.
+		return checked(fmt.Sprintf("ArgInt(%s, bridge.IntBits)", w), canon)
+	case "uint":
+		return checked(fmt.Sprintf("ArgUint(%s, bridge.IntBits)", w), canon)
+	case "int64", "uint64":
 		return fmt.Sprintf("%s := %s(%s)", a, canon, w)
 	case "int8", "int16", "int32":
 		return checked(fmt.Sprintf("ArgInt(%s, %s)", w, strings.TrimPrefix(canon, "int")), canon)
@@ -120,7 +140,11 @@ func (g *goGen) scalarCalls(entries []scalarEntry) {
 				args = append(args, conv("recv"))
 				continue
 			}
-			g.p("%s", scalarArg(v.Type.Canon, j))
+			if cb := scalarFunc(&v.Type, g.types); cb != nil && !scalarType(&v.Type) {
+				g.p("a%d := bridge.ScalarFunc(w[%d], %s)", j, j, g.hostMaker(&v.Type, cb))
+			} else {
+				g.p("%s", scalarArg(v.Type.Canon, j))
+			}
 			args = append(args, "a"+strconv.Itoa(j))
 		}
 		var call string

@@ -78,9 +78,11 @@ def test_eligible_functions_have_a_scalar_form(s):
         assert getattr(s, name)._scalar_index is not None, name
     for name in ("Panic", "Nothing", "NewCounter"):
         assert hasattr(s, name)
-    # A named int, nine words, a func parameter: the general form only.
-    for f in (s.AddNum, s.Nine, s.Counter.SetHook):
+    # A named int, nine words: the general form only.
+    for f in (s.AddNum, s.Nine):
         assert f._scalar_index is None, f
+    # A func parameter a Python callable may be travels as its host-object id (8.11).
+    assert s.Counter.SetHook._scalar_index is not None
     assert s.Counter.Inc._scalar_index is not None
 
 
@@ -287,3 +289,32 @@ def test_what_go_prints(s, tmp_path):
         + "\n"
     )
     assert mine.encode() == want
+
+
+def test_a_func_parameter_travels_as_its_host_object_id(s):
+    """SetHook(f func(int64) int64) is a scalar call: the callable's word is its host-object id
+    (docs/abi.md section 8.11); None is nil; a non-callable, a closed receiver and a callable
+    that raises give what the general form gives, in both forms."""
+    hook = lambda x: x + 100  # noqa: E731 - the same callable each call (it keeps its id)
+
+    def run():
+        c = s.NewCounter()
+        r = []
+        for i in range(3):
+            c.SetHook(hook)  # passed again: the same host object
+            r.append(c.Hooked(i))
+        c.SetHook(lambda x: -x)  # a new callable each time
+        r.append(c.Hooked(7))
+        c.SetHook(None)
+        r.append(outcome(lambda: c.Hooked(1)))  # a nil func: the Go code's panic
+        r.append(outcome(lambda: c.SetHook(42)))  # not callable: the general form's TypeError
+        c.close()
+        r.append(outcome(lambda: c.SetHook(hook))[:2])  # its message names the handle
+        return r
+
+    kind, values = returns(run)
+    assert kind is list
+    assert values[:4] == [101, 102, 103, -6], values
+    assert values[4][0] == "raised" and values[4][1] is usegolib.GoPanicError, values[4]
+    assert values[5][:2] == ("raised", TypeError) and "callable" in values[5][2], values[5]
+    assert values[6][:2] == ("raised", usegolib.ObjectClosedError), values[6]

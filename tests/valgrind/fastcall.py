@@ -112,8 +112,28 @@ r = b.GetNum()
 r.keep = r.Int  # r -> bound GoCallable -> r
 assert r.keep() == 42
 del r, m, inc
-# Callbacks across the fast entry.
+# Callbacks across the fast entry; each callable is called through PyObject_Vectorcall
+# (fast.rs call_vector): the scalar form (Apply), the general form (ApplyNamed), a callable
+# that raises, and new callables each time.
 assert b.Apply(lambda x: x + 1, 1) == 2
+inc1 = lambda x: x + 1  # noqa: E731 - the same callable each call (it keeps its id)
+for i in range(200):
+    assert b.Apply(inc1, i) == i + 1
+    assert b.ApplyNamed(inc1, i) == i + 1
+    assert b.Apply(lambda x, i=i: x + i, 1) == i + 1
+
+
+def boom(x):
+    raise ValueError(f"no {x}")
+
+
+for fn in (b.Apply, b.ApplyNamed):
+    try:
+        fn(boom, 7)
+    except ValueError as e:
+        assert str(e) == "no 7"
+    else:
+        raise AssertionError(f"{fn} did not raise")
 gc.collect()
 del f, c, p
 gc.collect()

@@ -848,3 +848,46 @@ unsafe extern "C" fn record_init(
         0
     }
 }
+
+// PEP 590's caller side. `PyObject_Vectorcall` is exported by CPython 3.11 (declared with
+// `PyAPI_FUNC` in `Include/cpython/abstract.h`) and is in the limited API from 3.12 with the
+// same signature; pyo3 declares it for abi3 only from 3.12, so the 3.11 library declares it here.
+extern "C" {
+    fn PyObject_Vectorcall(
+        callable: *mut ffi::PyObject,
+        args: *const *mut ffi::PyObject,
+        nargsf: usize,
+        kwnames: *mut ffi::PyObject,
+    ) -> *mut ffi::PyObject;
+}
+
+/// Calls `f` with the positional arguments `args` through vectorcall: no argument tuple (pyo3's
+/// `call1` builds one on the 3.11 limited API), which a host callable's call (host.rs) pays
+/// on every callback. More than 8 arguments go through a tuple.
+pub fn call_vector<'py>(
+    f: &Bound<'py, PyAny>,
+    args: &[Bound<'py, PyAny>],
+) -> PyResult<Bound<'py, PyAny>> {
+    let py = f.py();
+    if args.len() > 8 {
+        return f.call1(PyTuple::new(py, args)?);
+    }
+    // One slot before the arguments, which the callee may use (ARGUMENTS_OFFSET).
+    let mut slots = [ptr::null_mut::<ffi::PyObject>(); 9];
+    for (s, a) in slots[1..].iter_mut().zip(args) {
+        *s = a.as_ptr();
+    }
+    // SAFETY: the GIL is held (`py`); `f` and every argument are live for the call (borrowed
+    // from `args`); `slots[1..=n]` holds them, and `slots[0]` is ours to lend (PEP 590's
+    // PY_VECTORCALL_ARGUMENTS_OFFSET); no keywords. The result is a new reference or null with
+    // an exception set.
+    unsafe {
+        let r = PyObject_Vectorcall(
+            f.as_ptr(),
+            slots.as_ptr().add(1),
+            args.len() | ARGUMENTS_OFFSET,
+            ptr::null_mut(),
+        );
+        Bound::from_owned_ptr_or_err(py, r)
+    }
+}

@@ -452,13 +452,18 @@ impl PyGoFunction {
         }
         let module_arc = &self.ctx.module;
         let mut words: usegolib_loader::ScalarWords = [0; usegolib_loader::MAX_SCALAR_WORDS];
-        for i in 0..n {
-            if !sc.put(&mut words, i, &*v.pos(i).ok()?, module_arc) {
+        let mut args = [None; usegolib_loader::MAX_SCALAR_WORDS];
+        for (i, slot) in args.iter_mut().enumerate().take(n) {
+            let arg = v.pos(i).ok()?;
+            if !sc.put(&mut words, i, &arg, module_arc) {
                 return None;
             }
+            *slot = Some(arg);
         }
-        // Python callables Go calls during the call (stored ones), and their exceptions.
+        // Python callables Go calls during the call (passed in it, or stored ones), and their
+        // exceptions.
         let scope = crate::host::CallScope::enter();
+        sc.register(&mut words, &args[..n], module_arc);
         let module = &**module_arc;
         let f = self.f();
         let index = sc.index();
@@ -493,8 +498,18 @@ impl PyGoFunction {
                 Err(e) => Err(to_py(py, e)),
             }),
         };
-        // A Ctrl-C that arrived during the call takes effect now, as in the general form.
-        let value = py.check_signals().and(value);
+        // A Ctrl-C that arrived during the call takes effect now, as in the general form. The
+        // result it replaces is dropped under pyo3's attach: the fast entry (fast.rs) runs
+        // without its count, where a dropped `Py` would wait in pyo3's pool.
+        let value = match py.check_signals() {
+            Ok(()) => value,
+            Err(e) => {
+                if let Ok(v) = value {
+                    Python::attach(|_| drop(v));
+                }
+                Err(e)
+            }
+        };
         Some(scope.finish(py, value, ran, true))
     }
 

@@ -28,6 +28,7 @@ use usegolib_abi::{validate, write_array_len, write_nil, Limits, Reader, Token, 
 use usegolib_loader::{host_error, GoModule, HostHandler, ScalarCall, ScalarOutcome};
 
 use crate::convert::{Callback, CallbackSig, Converter, Encoder};
+use crate::fast::call_vector;
 
 /// One host object: a Python callable Go holds, or the methods of an object implementing a Go
 /// interface (by method index, docs/abi.md section 10.7).
@@ -175,18 +176,21 @@ fn keep_result(v: Bound<'_, PyAny>, reply: &[u8]) {
 
 /// The innermost call of this thread, made on first need.
 fn current() -> Option<Arc<CallRecord>> {
-    calls(|c| {
-        c.borrow_mut().last_mut().map(|(slot, _)| {
-            slot.get_or_insert_with(|| {
-                THREAD.with(|t| t.spare.take()).unwrap_or_else(|| {
-                    Arc::new(CallRecord {
-                        exc: Mutex::new(None),
-                        returned: AtomicBool::new(false),
-                    })
+    THREAD.with(current_in)
+}
+
+/// [`current`] with this thread's bookkeeping at hand.
+fn current_in(t: &Thread) -> Option<Arc<CallRecord>> {
+    t.calls.borrow_mut().last_mut().map(|(slot, _)| {
+        slot.get_or_insert_with(|| {
+            t.spare.take().unwrap_or_else(|| {
+                Arc::new(CallRecord {
+                    exc: Mutex::new(None),
+                    returned: AtomicBool::new(false),
                 })
             })
-            .clone()
         })
+        .clone()
     })
 }
 
@@ -225,14 +229,15 @@ pub const AGAIN: u64 = 1 << 63;
 /// Registers `obj` (a callable) for the func type `cb` and returns its id: the id it already
 /// has for that type when Go still holds it and no other running call passed it (one more pass
 /// of the id, docs/abi.md section 10.4; returned with [`AGAIN`]), else a new one.
-pub fn register(obj: &Bound<'_, PyAny>, cb: Arc<Callback>, module: &Arc<GoModule>) -> u64 {
+pub fn register(obj: &Bound<'_, PyAny>, cb: &Arc<Callback>, module: &Arc<GoModule>) -> u64 {
     let key = (
         obj.as_ptr() as usize,
-        Arc::as_ptr(&cb) as usize,
+        Arc::as_ptr(cb) as usize,
         Arc::as_ptr(module) as usize,
     );
-    let call = current();
-    {
+    // One thread-local lookup for this thread's call, its spare record and its registered ids.
+    let again = THREAD.with(|t| {
+        let call = current_in(t);
         let table = TABLE.lock();
         if let Some((id, e)) = table
             .reuse
@@ -248,26 +253,38 @@ pub fn register(obj: &Bound<'_, PyAny>, cb: Arc<Callback>, module: &Arc<GoModule
             if free {
                 let old = std::mem::replace(&mut *last, call.clone());
                 drop(last);
-                spare(old);
                 e.passes.fetch_add(1, Ordering::Relaxed);
+                drop(table);
+                spare_in(t, old);
                 if call.is_some() {
-                    registered(|r| r.borrow_mut().push((id, false)));
+                    t.registered.borrow_mut().push((id, false));
                 }
-                return id | AGAIN;
+                return Ok(id | AGAIN);
             }
         }
-    }
-    insert(vec![(obj.clone().unbind(), cb)], module, call, Some(key))
+        Err(call)
+    });
+    let call = match again {
+        Ok(id) => return id,
+        Err(call) => call,
+    };
+    // Only a new id holds the func type (a pass again costs no reference count).
+    insert(
+        vec![(obj.clone().unbind(), cb.clone())],
+        module,
+        call,
+        Some(key),
+    )
 }
 
 /// Keeps `rec`, a record of a call that returned, for this thread's next call when no one else
 /// holds it (its exception was taken when the call returned).
-fn spare(rec: Option<Arc<CallRecord>>) {
+fn spare_in(t: &Thread, rec: Option<Arc<CallRecord>>) {
     let Some(mut rec) = rec else { return };
     if let Some(r) = Arc::get_mut(&mut rec) {
         if r.returned.load(Ordering::SeqCst) && r.exc.get_mut().is_none() {
             *r.returned.get_mut() = false;
-            THREAD.with(|t| t.spare.set(Some(rec)));
+            t.spare.set(Some(rec));
         }
     }
 }
@@ -648,15 +665,15 @@ fn run_scalar(
 ) -> PyResult<()> {
     let v = match sig.params.as_slice() {
         [] => f.call0()?,
-        [p] => f.call1((word_arg(py, p, words[0])?,))?,
-        [p, q] => f.call1((word_arg(py, p, words[0])?, word_arg(py, q, words[1])?))?,
+        [p] => call_vector(f, &[word_arg(py, p, words[0])?])?,
+        [p, q] => call_vector(f, &[word_arg(py, p, words[0])?, word_arg(py, q, words[1])?])?,
         ps => {
             let args = ps
                 .iter()
                 .zip(words.iter())
                 .map(|(p, &w)| word_arg(py, p, w))
                 .collect::<PyResult<Vec<_>>>()?;
-            f.call1(PyTuple::new(py, args)?)?
+            call_vector(f, &args)?
         }
     };
     // Exact bools, ints and floats that fit: their words at once; anything else converted
@@ -727,7 +744,7 @@ fn run(
     if let ([conv], false) = (sig.params.as_slice(), sig.variadic) {
         // One argument (the common case): no argument vector.
         let result = conv.decode(py, r, &entry.module).and_then(|a| {
-            let v = f.call1((a.into_bound(py),))?;
+            let v = call_vector(f, &[a.into_bound(py)])?;
             out.clear();
             write_array_len(out, 2);
             out.push(0);
@@ -744,9 +761,7 @@ fn run(
         // One or two arguments: a vectorcall, no argument tuple.
         let v = match args.as_slice() {
             [] => f.call0()?,
-            [a] => f.call1((a,))?,
-            [a, b] => f.call1((a, b))?,
-            _ => f.call1(PyTuple::new(py, args)?)?,
+            args => call_vector(f, args)?,
         };
         out.clear();
         write_array_len(out, 2);

@@ -14,7 +14,7 @@ use pyo3::types::{PyBool, PyFloat, PyInt, PyTuple};
 use usegolib_abi::IntType;
 use usegolib_loader::{GoModule, ScalarWords};
 
-use crate::convert::Converter;
+use crate::convert::{Callback, Converter};
 use crate::handle::PyGoObject;
 use crate::signature::Param;
 
@@ -46,10 +46,13 @@ pub fn _scalar_calls(enabled: Option<bool>) -> bool {
 }
 
 /// What one word carries.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone)]
 enum Word {
     /// A method's receiver: a Go object's handle id.
     Recv,
+    /// A Python callable for a func parameter: its host-object id ([`crate::host::AGAIN`] set
+    /// when passed again), 0 for None; registered once every word is known to fit.
+    Func(Arc<Callback>),
     Bool,
     Int(IntType),
     F32,
@@ -63,6 +66,10 @@ impl Word {
             Converter::Int(t) => Word::Int(*t),
             Converter::F32 => Word::F32,
             Converter::F64 => Word::F64,
+            Converter::Object(info) => match info.callback() {
+                Some(cb) if cb.sig.is_ok() => Word::Func(cb.clone()),
+                _ => return None,
+            },
             _ => return None,
         })
     }
@@ -73,6 +80,8 @@ pub struct ScalarSig {
     index: u64,
     params: Vec<Word>,
     results: Vec<Word>,
+    /// Whether a parameter is a func (its callable is registered by [`ScalarSig::register`]).
+    funcs: bool,
 }
 
 impl ScalarSig {
@@ -99,13 +108,36 @@ impl ScalarSig {
         }
         let results = results
             .iter()
-            .map(|p| Word::of(&p.conv))
+            .map(|p| Word::of(&p.conv).filter(|w| !matches!(w, Word::Func(_))))
             .collect::<Option<Vec<_>>>()?;
         Some(ScalarSig {
             index,
+            funcs: words.iter().any(|w| matches!(w, Word::Func(_))),
             params: words,
             results,
         })
+    }
+
+    /// Registers the callables of the func parameters (host.rs) and writes their ids: after
+    /// every word was put (so that a call the general path takes registers nothing here), inside
+    /// the call's `CallScope` (so that a call Go refuses drops them, as the general path does).
+    #[inline]
+    pub fn register(
+        &self,
+        words: &mut ScalarWords,
+        args: &[Option<Borrowed<'_, '_, PyAny>>],
+        module: &Arc<GoModule>,
+    ) {
+        if !self.funcs {
+            return;
+        }
+        for (i, w) in self.params.iter().enumerate() {
+            if let (Word::Func(cb), Some(Some(obj))) = (w, args.get(i)) {
+                if !obj.is_none() {
+                    words[i] = crate::host::register(obj, cb, module);
+                }
+            }
+        }
     }
 
     /// The scalar index.
@@ -129,13 +161,17 @@ impl ScalarSig {
         obj: &Bound<'_, PyAny>,
         module: &Arc<GoModule>,
     ) -> bool {
-        let w = match self.params[i] {
+        let w = match &self.params[i] {
+            // None is nil; a callable (not a Go func object, which the general path sends as a
+            // handle) gets its id in `register`.
+            Word::Func(_) if obj.is_none() => Some(0),
+            Word::Func(_) => (obj.cast::<PyGoObject>().is_err() && obj.is_callable()).then_some(0),
             Word::Recv => obj
                 .cast::<PyGoObject>()
                 .ok()
                 .and_then(|h| h.get().id_for(module).ok()),
             Word::Bool => obj.cast::<PyBool>().ok().map(|b| u64::from(b.is_true())),
-            Word::Int(t) => int_word(obj, t),
+            Word::Int(t) => int_word(obj, *t),
             Word::F64 => float(obj).map(f64::to_bits),
             Word::F32 => float(obj).and_then(|f| {
                 let r = f as f32;
@@ -160,7 +196,7 @@ impl ScalarSig {
                 Word::Bool => PyBool::new(py, w == 1).to_owned().into_any().unbind(),
                 Word::Int(t) if t.signed => (w as i64).into_pyobject(py)?.into_any().unbind(),
                 Word::Int(_) => w.into_pyobject(py)?.into_any().unbind(),
-                Word::F32 | Word::F64 | Word::Recv => {
+                Word::F32 | Word::F64 | Word::Recv | Word::Func(_) => {
                     PyFloat::new(py, f64::from_bits(w)).into_any().unbind()
                 }
             })

@@ -119,7 +119,7 @@ fn callable(
             info.short_key()
         )));
     }
-    let id = crate::host::register(obj, cb.clone(), module);
+    let id = crate::host::register(obj, cb, module);
     write_host_object(out, id);
     Ok(())
 }

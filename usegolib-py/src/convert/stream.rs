@@ -320,7 +320,7 @@ pub(super) fn writer(
     module: &Arc<GoModule>,
     obj: &Bound<'_, PyAny>,
 ) -> Result<Option<u64>, ArgError> {
-    Ok(writer_target(obj, "write")?.map(|w| crate::host::register(&w, WRITE.clone(), module)))
+    Ok(writer_target(obj, "write")?.map(|w| crate::host::register(&w, &WRITE, module)))
 }
 
 /// Registers `obj` as a host reader when it has `readinto` or `read`.
@@ -328,7 +328,7 @@ pub(super) fn reader(
     module: &Arc<GoModule>,
     obj: &Bound<'_, PyAny>,
 ) -> Result<Option<u64>, ArgError> {
-    Ok(reader_source(obj, "read")?.map(|r| crate::host::register(&r, READ.clone(), module)))
+    Ok(reader_source(obj, "read")?.map(|r| crate::host::register(&r, &READ, module)))
 }
 
 /// What a `writer` argument accepts, as the stub writes it.
