@@ -194,6 +194,30 @@ def test_a_panic_and_which_form_ran(s):
     assert "usegolibScalar" not in general.value.stack
 
 
+def test_a_func_word_takes_the_scalar_form_and_a_refused_call_keeps_no_callable(s):
+    """A func parameter does not send the call to the general form (8.11.1): its panic's stack
+    shows the scalar dispatcher. A callable that raises gives what the general form gives. A
+    call Go refuses (a closed receiver, after the callable's word was written) keeps no new
+    host object, in either form."""
+    with pytest.raises(usegolib.GoPanicError) as scalar:
+        s.ApplyOrPanic(lambda x: x, -1)
+    assert "usegolibScalar" in scalar.value.stack
+    assert returns(lambda: s.ApplyOrPanic(lambda x: x * 3, 5)) == (int, 15)
+
+    def boom(x):
+        raise ValueError(f"boom {x}")
+
+    raises(lambda: s.ApplyOrPanic(boom, 4), ValueError, "boom 4")
+    c = s.NewCounter()
+    c.close()
+    for form in (True, False):
+        _native._scalar_calls(form)
+        live = usegolib.host_objects_live()
+        with pytest.raises(usegolib.ObjectClosedError):
+            c.SetHook(lambda x: x)  # a new callable: registered, then the call is refused
+        assert usegolib.host_objects_live() == live, form
+
+
 def test_methods_on_a_go_object(s):
     for form in (True, False):
         _native._scalar_calls(form)
@@ -244,14 +268,16 @@ def test_a_panicking_method(s):
 
 
 def test_threads(s):
-    c = s.NewCounter()
+    # One counter per thread: Counter.Inc is a plain `c.N += by`, which Go itself does not make
+    # safe for concurrent callers (a shared counter loses updates, whatever the call form).
+    counters = [s.NewCounter() for _ in range(8)]
     errors = []
 
     def work(t):
         try:
             for i in range(2000):
                 assert s.AddInt(t, i) == t + i
-                c.Inc(1)
+                counters[t].Inc(1)
         except Exception as e:  # noqa: BLE001
             errors.append(e)
 
@@ -261,7 +287,7 @@ def test_threads(s):
     for t in threads:
         t.join()
     assert errors == []
-    assert c.Get() == 16000
+    assert [c.Get() for c in counters] == [2000] * 8
 
 
 def test_what_go_prints(s, tmp_path):

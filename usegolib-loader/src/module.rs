@@ -400,7 +400,9 @@ impl GoModule {
     /// Calls `f` in its scalar form (docs/abi.md section 8.11): `index` is
     /// [`GoModule::scalar_index`] of `f`, the first `nargs` words its arguments (a signed int
     /// as its `i64` bits, an unsigned one as `u64`, a float as `f64` bits, a bool 0 or 1, a
-    /// method's receiver handle id first). `Ok(None)`: the results are written over the words,
+    /// method's receiver handle id first; a func parameter as a host-object id, section
+    /// 8.11.1: a host that has no host objects sends such a function in the general form).
+    /// `Ok(None)`: the results are written over the words,
     /// in order. `Ok(Some(reply))`: the call failed, and `reply` is the failure reply the
     /// general form gives for it, read with [`GoModule::reply_parts`] and
     /// [`GoModule::error_from_reader`]. The words are not checked here against the Go types:

@@ -884,7 +884,7 @@ pub fn call_vector<'py>(
     unsafe {
         let r = PyObject_Vectorcall(
             f.as_ptr(),
-            slots.as_ptr().add(1),
+            slots.as_mut_ptr().add(1),
             args.len() | ARGUMENTS_OFFSET,
             ptr::null_mut(),
         );
