@@ -401,9 +401,16 @@ impl CallScope {
             drop(table);
             drop(dropped);
         }
-        // After the refused ids are gone: until now no other call may pass them again.
-        rec.returned.store(true, Ordering::SeqCst);
-        let Some(exc) = rec.exc.lock().take() else {
+        // After the refused ids are gone: until now no other call may pass them again. Marked
+        // under the exception's lock, which `failed` takes to store one and re-checks this
+        // under: an exception from another thread is either taken here or reported there as
+        // unraisable, never stored into a call that has returned and lost.
+        let exc = {
+            let mut slot = rec.exc.lock();
+            rec.returned.store(true, Ordering::SeqCst);
+            slot.take()
+        };
+        let Some(exc) = exc else {
             return result;
         };
         let note = match &result {
@@ -869,7 +876,9 @@ fn failed(py: Python<'_>, entry: &Entry, obj: &Bound<'_, PyAny>, e: PyErr, out: 
     match rec {
         Some(rec) => {
             let mut slot = rec.exc.lock();
-            if slot.is_none() {
+            // `returned` again, under the lock `CallScope::finish` marks it under: the call may
+            // have returned since it was looked up (a callable called from another thread).
+            if slot.is_none() && !rec.returned.load(Ordering::SeqCst) {
                 *slot = Some(e);
             } else {
                 drop(slot);
