@@ -274,7 +274,8 @@ type header struct {
 // parses its header. It returns ok only when the whole
 // request is well formed by the rules of validate (a 4-element array, declared lengths within
 // the remaining bytes, no c1 marker, nothing after the args, at most MaxMessageBytes; the depth
-// is 2 and there are 4+nargs elements, so those limits hold), and h is then what parseHeader
+// is at most 2+16, within MaxDepth, and every element takes a byte, so a request of at most
+// MaxElements bytes is within that limit), and h is then what parseHeader
 // returns for it. Anything else is left to validate and parseHeader, which give the precise
 // reply; the fast path never decides a failure.
 func fastHeader(req []byte, h *header) bool {

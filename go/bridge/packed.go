@@ -90,12 +90,6 @@ func skipPackedPad(p []byte) []byte {
 	return p
 }
 
-// isPacked reports whether the next value is an ext of type 8, consuming nothing.
-func (d *Decoder) isPacked() bool {
-	typ, _, _, ok, _ := d.extHeader()
-	return ok && typ == extPacked
-}
-
 // packed reads the next value when it is a packed array: its kind byte and element bytes
 // (borrowed from the request). ok is false, and nothing consumed, for any other value.
 func (d *Decoder) packed() (kind byte, data []byte, ok bool, err error) {

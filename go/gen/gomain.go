@@ -271,11 +271,7 @@ func (g *goGen) adapter(id int, alias, pkgPath string, f *scan.Func) {
 		if (f.Kind == scan.KindMethod || f.Kind == scan.KindCall) && i == 0 && isHandleRecv(&v.Type) {
 			call = fmt.Sprintf("bridge.DecodeReceiver[%s](&d, %s)", g.spell(v.Type.Canon), strconv.Quote(v.Go))
 		} else if k := outSlotKind(f, i); k == "Slice" {
-			call = g.sliceArg(&v.Type, i)
-			if v.InPlace {
-				// Read in place: the compiler proves the function does not keep it (8.12).
-				call = strings.Replace(call, "bridge.DecodeSliceArg(", "bridge.BorrowSliceArg(", 1)
-			}
+			call = g.sliceArg(&v.Type, i, v.InPlace)
 		} else if k == "Pointer" {
 			call = g.pointerArg(&v.Type, i)
 		} else if v.InPlace && v.Type.Kind == scan.Basic && v.Type.Under == "string" {
@@ -442,13 +438,19 @@ func (g *goGen) encodeReturn(t *scan.Type, x string) string {
 }
 
 // sliceArg is the call that reads argument i, a slice of fixed-width numbers t, as plain
-// value or in/out buffer (bridge.DecodeSliceArg), with its decoder and encoder.
-func (g *goGen) sliceArg(t *scan.Type, i int) string {
+// value or in/out buffer (bridge.DecodeSliceArg), with its decoder and encoder; in place
+// (bridge.BorrowSliceArg, docs/abi.md section 8.12) when the compiler proves the function does
+// not keep it.
+func (g *goGen) sliceArg(t *scan.Type, i int, inPlace bool) string {
 	goType := g.spell(t.Canon)
 	call, conv := g.decode(t, "d")
 	enc := g.encodeReturn(t, "v")
-	return fmt.Sprintf("bridge.DecodeSliceArg(&d, &outs, %d, %s, '%c', func(d *bridge.Decoder) (%s, error) {\nv, err := %s\nreturn %s, err\n}, func(e *bridge.Encoder, v %s, depth int) error {\n%s\n})",
-		i, strconv.Quote(t.Wire), packedKind(t), goType, call, conv("v"), goType, enc)
+	fn := "DecodeSliceArg"
+	if inPlace {
+		fn = "BorrowSliceArg"
+	}
+	return fmt.Sprintf("bridge.%s(&d, &outs, %d, %s, '%c', func(d *bridge.Decoder) (%s, error) {\nv, err := %s\nreturn %s, err\n}, func(e *bridge.Encoder, v %s, depth int) error {\n%s\n})",
+		fn, i, strconv.Quote(t.Wire), packedKind(t), goType, call, conv("v"), goType, enc)
 }
 
 // pointerArg is the call that reads argument i, a *T, as plain value or Ref of T

@@ -10,9 +10,9 @@ import (
 	"strings"
 )
 
-// Escape facts (docs/abi.md section 8.12, docs/adr/0034): which []byte and numeric slice
-// parameters the Go compiler proves an exported function does not keep, so that the bridge may
-// hand them to it as a view of the request instead of a copy.
+// Escape facts (docs/abi.md section 8.12, docs/adr/0034): which string, []byte and numeric
+// slice parameters the Go compiler proves an exported function does not keep, so that the
+// bridge may hand them to it as a view of the request instead of a copy.
 //
 // They come from the compiler itself: the scan's go list -export runs with EscapeFlag among its
 // build flags (and the final build with the same flags, so each package still compiles once,

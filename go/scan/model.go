@@ -106,7 +106,8 @@ type Var struct {
 	Type Type
 	// InPlace: the bridge may hand this parameter to the function as a view of the request
 	// instead of a copy, because the Go compiler proves the function does not keep it
-	// (escape.go, docs/abi.md section 8.12). Only []byte and slices of fixed-width numbers.
+	// (escape.go, docs/abi.md section 8.12). Only strings, []byte and slices of fixed-width
+	// numbers (inPlaceKind).
 	InPlace bool
 }
 
