@@ -681,10 +681,12 @@ unsafe extern "C" fn traverse(
     visit: ffi::visitproc,
     arg: *mut c_void,
 ) -> c_int {
-    // SAFETY: the GC passes a live GoCallable; null fields are skipped (Py_VISIT's rule).
+    // SAFETY: the GC passes a live GoCallable; null fields are skipped (Py_VISIT's rule). Its
+    // (heap) type is visited too: an instance holds a reference to it (dealloc drops it), which
+    // CPython requires tp_traverse to report (3.9+).
     unsafe {
         let this = &*obj.cast::<GoCallable>();
-        for p in [this.func, this.recv] {
+        for p in [ffi::Py_TYPE(obj).cast(), this.func, this.recv] {
             if !p.is_null() {
                 let r = visit(p, arg);
                 if r != 0 {
