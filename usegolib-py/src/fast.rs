@@ -461,6 +461,49 @@ unsafe fn scalar_call(
     }
 }
 
+// The scalar form's readers of an int argument (scalar.rs) through the C API rather than
+// `extract`: an int beyond i64 (a uint64 above 2**63 - 1), beyond u64 or beyond float64 makes
+// no `PyErr` (an exception object, then, as `scalar_call` runs without pyo3's attach count, a
+// push to pyo3's reference pool, drained when the Go call's `detach` returns): about 10% of
+// such a call.
+
+/// The value of `obj`, an int, when it fits an i64 or a u64; None otherwise.
+pub fn int_value(obj: &Bound<'_, PyAny>) -> Option<i128> {
+    let mut overflow: c_int = 0;
+    // SAFETY: the GIL is held (`obj` is bound) and `obj` is an int: a value beyond i64 is
+    // reported in `overflow`, with no exception set.
+    let v = unsafe { ffi::PyLong_AsLongLongAndOverflow(obj.as_ptr(), &mut overflow) };
+    if overflow == 0 {
+        return (v != -1 || no_error()).then_some(i128::from(v));
+    }
+    if overflow < 0 {
+        return None;
+    }
+    // SAFETY: as above; beyond u64 it sets an OverflowError, which `no_error` clears.
+    let v = unsafe { ffi::PyLong_AsUnsignedLongLong(obj.as_ptr()) };
+    (v != u64::MAX || no_error()).then_some(i128::from(v))
+}
+
+/// The value of `obj`, an int, as a float64; None beyond its range.
+pub fn int_as_f64(obj: &Bound<'_, PyAny>) -> Option<f64> {
+    // SAFETY: the GIL is held and `obj` is an int; beyond float64 it sets an OverflowError.
+    let v = unsafe { ffi::PyLong_AsDouble(obj.as_ptr()) };
+    (v != -1.0 || no_error()).then_some(v)
+}
+
+/// After a C API call returned its error value: true when no exception is set (the value is
+/// the real one); else false, the exception cleared in C with no `PyErr` made.
+fn no_error() -> bool {
+    // SAFETY: only called with the GIL held (by `int_value` and `int_as_f64`).
+    unsafe {
+        if ffi::PyErr_Occurred().is_null() {
+            return true;
+        }
+        ffi::PyErr_Clear();
+    }
+    false
+}
+
 /// `tp_call`: the same call from a tuple and a dict.
 unsafe extern "C" fn call(
     obj: *mut ffi::PyObject,
@@ -638,10 +681,12 @@ unsafe extern "C" fn traverse(
     visit: ffi::visitproc,
     arg: *mut c_void,
 ) -> c_int {
-    // SAFETY: the GC passes a live GoCallable; null fields are skipped (Py_VISIT's rule).
+    // SAFETY: the GC passes a live GoCallable; null fields are skipped (Py_VISIT's rule). Its
+    // (heap) type is visited too: an instance holds a reference to it (dealloc drops it), which
+    // CPython requires tp_traverse to report (3.9+).
     unsafe {
         let this = &*obj.cast::<GoCallable>();
-        for p in [this.func, this.recv] {
+        for p in [ffi::Py_TYPE(obj).cast(), this.func, this.recv] {
             if !p.is_null() {
                 let r = visit(p, arg);
                 if r != 0 {

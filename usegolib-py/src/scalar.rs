@@ -218,12 +218,8 @@ fn int_word(obj: &Bound<'_, PyAny>, t: IntType) -> Option<u64> {
     if !obj.is_exact_instance_of::<PyInt>() {
         return None; // a bool, an int subclass (its own __index__), or not an int
     }
-    if let Ok(v) = obj.extract::<i64>() {
-        let n = i128::from(v);
-        return (n >= t.min() && n <= t.max()).then_some(v as u64);
-    }
-    let v = obj.extract::<u64>().ok()?;
-    (i128::from(v) <= t.max()).then_some(v)
+    let n = crate::fast::int_value(obj)?;
+    (n >= t.min() && n <= t.max()).then_some(n as u64)
 }
 
 /// The value of an exact float, or of an exact int that converts; None for anything else.
@@ -233,7 +229,7 @@ fn float(obj: &Bound<'_, PyAny>) -> Option<f64> {
         return Some(f.value());
     }
     if obj.is_exact_instance_of::<PyInt>() {
-        return obj.extract::<f64>().ok();
+        return crate::fast::int_as_f64(obj);
     }
     None
 }
