@@ -556,25 +556,18 @@ impl Builder {
     /// for `key` and intact; `None`, with a warning when a tool is there but not usable.
     fn bundled_tool(&self, key: &str) -> Option<Vec<u8>> {
         let dir = self.bundled.as_ref()?;
-        match read_bundle(dir, key)? {
-            Ok(bytes) => Some(bytes),
+        let (prefix, why) = match read_bundle(dir, key)? {
+            Ok(bytes) => return Some(bytes),
             // Another Go version (or usegolib) than the wheel was built with: an ordinary
             // situation for a published wheel, told as information.
-            Err(PassedOver::OtherKey(why)) => {
-                self.say(&format!(
-                    "not using the bundled usegolib-build tool {}: {why}; building one for this Go instead",
-                    dir.join(TOOL_NAME).display()
-                ));
-                None
-            }
-            Err(PassedOver::Damaged(why)) => {
-                self.say(&format!(
-                    "warning: not using the bundled usegolib-build tool {}: {why}; building one for this Go instead",
-                    dir.join(TOOL_NAME).display()
-                ));
-                None
-            }
-        }
+            Err(PassedOver::OtherKey(why)) => ("", why),
+            Err(PassedOver::Damaged(why)) => ("warning: ", why),
+        };
+        self.say(&format!(
+            "{prefix}not using the bundled usegolib-build tool {}: {why}; building one for this Go instead",
+            dir.join(TOOL_NAME).display()
+        ));
+        None
     }
 
     /// Builds the `usegolib-build` tool for the user's Go into `dir` (created if needed), as
