@@ -451,8 +451,9 @@ def build_wheel(
             f"the artifact of {module.path} holds none of the module's own packages "
             "(the standard library is not packaged: import_ builds it where Go is installed)"
         )
-    import_name = _check_name(name or default_name(module.path), chosen=name is not None)
+    chosen = name is not None
     name = name or default_name(module.path)
+    import_name = _check_name(name, chosen=chosen)
     version = dist_version(version, module.version)
     library = Path(directory) / manifest["library"]["file"]
     tag, why = platform_tag(library, manifest["goarch"])
