@@ -93,8 +93,18 @@ def elf_needs(path: str | os.PathLike[str]) -> ElfNeeds:
     """The machine, needed libraries and needed symbol versions of a 64-bit little-endian ELF
     shared library, from its section headers (``.dynamic`` and ``.gnu.version_r``)."""
     data = Path(path).read_bytes()
-    if data[:4] != b"\x7fELF" or data[4] != 2 or data[5] != 1:
+    if data[:4] != b"\x7fELF" or data[4:6] != b"\x02\x01":
         raise PackageError(f"{path} is not a 64-bit little-endian ELF library")
+    try:
+        return _elf_needs(data)
+    except (struct.error, IndexError, ValueError) as e:
+        # An offset or count past the end of the file: a truncated or damaged library.
+        raise PackageError(
+            f"{path} is a damaged ELF library ({e}): rebuild it (usegolib package --force)"
+        ) from None
+
+
+def _elf_needs(data: bytes) -> ElfNeeds:
     (machine,) = struct.unpack_from("<H", data, 18)
     (shoff,) = struct.unpack_from("<Q", data, 0x28)
     shentsize, shnum = struct.unpack_from("<HH", data, 0x3A)
@@ -441,8 +451,9 @@ def build_wheel(
             f"the artifact of {module.path} holds none of the module's own packages "
             "(the standard library is not packaged: import_ builds it where Go is installed)"
         )
-    import_name = _check_name(name or default_name(module.path), chosen=name is not None)
+    chosen = name is not None
     name = name or default_name(module.path)
+    import_name = _check_name(name, chosen=chosen)
     version = dist_version(version, module.version)
     library = Path(directory) / manifest["library"]["file"]
     tag, why = platform_tag(library, manifest["goarch"])

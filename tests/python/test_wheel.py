@@ -307,6 +307,10 @@ def test_platform_tag_says_when_it_cannot_prove_manylinux(tmp_path):
     (tmp_path / "not-elf.so").write_bytes(b"MZ not an ELF file")
     with pytest.raises(_wheel.PackageError, match="not a 64-bit little-endian ELF"):
         _wheel.platform_tag(tmp_path / "not-elf.so", "amd64")
+    # A truncated library: a typed error, not struct.error or IndexError.
+    (tmp_path / "cut.so").write_bytes(found[0].read_bytes()[:200])
+    with pytest.raises(_wheel.PackageError, match="damaged ELF library"):
+        _wheel.platform_tag(tmp_path / "cut.so", "amd64")
 
 
 def test_platform_tag_is_never_below_pips_manylinux_floor(tmp_path):

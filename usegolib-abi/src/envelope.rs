@@ -408,9 +408,7 @@ pub fn reply_body<'a>(buf: &'a [u8], limits: &Limits) -> Result<(bool, Reader<'a
         r.skip_header(2);
         return Ok((ok, r));
     }
-    if !crate::read::quick_valid(buf, limits) {
-        validate(buf, limits)?;
-    }
+    crate::read::validate_quick(buf, limits)?;
     let mut r = Reader::new(buf);
     expect_array(&mut r, 2, "the reply")?;
     let at = r.position();
@@ -435,9 +433,7 @@ pub fn reply_parts<'a>(
     if buf.first() != Some(&0x93) {
         return reply_body(buf, limits).map(|(ok, r)| (ok, r, false));
     }
-    if !crate::read::quick_valid(buf, limits) {
-        validate(buf, limits)?;
-    }
+    crate::read::validate_quick(buf, limits)?;
     let mut r = Reader::new(buf);
     expect_array(&mut r, 3, "the reply")?;
     let at = r.position();

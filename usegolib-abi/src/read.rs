@@ -235,6 +235,16 @@ impl Validator<'_> {
     }
 }
 
+/// [`validate`], answered first by [`quick_valid`]: `validate` runs only for a message the
+/// one-loop check does not accept, for its verdict and its error. Replies are checked so.
+#[inline]
+pub(crate) fn validate_quick(buf: &[u8], limits: &Limits) -> Result<(), DecodeError> {
+    if quick_valid(buf, limits) {
+        return Ok(());
+    }
+    validate(buf, limits)
+}
+
 /// Whether [`validate`] accepts `buf`, answered for a message at most 16 containers deep in one
 /// loop that builds no error: true only when `validate` would return `Ok`; false for anything
 /// else (a fault, or a deeper message), which the caller then gives to `validate` for the

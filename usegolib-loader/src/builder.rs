@@ -556,25 +556,18 @@ impl Builder {
     /// for `key` and intact; `None`, with a warning when a tool is there but not usable.
     fn bundled_tool(&self, key: &str) -> Option<Vec<u8>> {
         let dir = self.bundled.as_ref()?;
-        match read_bundle(dir, key)? {
-            Ok(bytes) => Some(bytes),
+        let (prefix, why) = match read_bundle(dir, key)? {
+            Ok(bytes) => return Some(bytes),
             // Another Go version (or usegolib) than the wheel was built with: an ordinary
             // situation for a published wheel, told as information.
-            Err(PassedOver::OtherKey(why)) => {
-                self.say(&format!(
-                    "not using the bundled usegolib-build tool {}: {why}; building one for this Go instead",
-                    dir.join(TOOL_NAME).display()
-                ));
-                None
-            }
-            Err(PassedOver::Damaged(why)) => {
-                self.say(&format!(
-                    "warning: not using the bundled usegolib-build tool {}: {why}; building one for this Go instead",
-                    dir.join(TOOL_NAME).display()
-                ));
-                None
-            }
-        }
+            Err(PassedOver::OtherKey(why)) => ("", why),
+            Err(PassedOver::Damaged(why)) => ("warning: ", why),
+        };
+        self.say(&format!(
+            "{prefix}not using the bundled usegolib-build tool {}: {why}; building one for this Go instead",
+            dir.join(TOOL_NAME).display()
+        ));
+        None
     }
 
     /// Builds the `usegolib-build` tool for the user's Go into `dir` (created if needed), as
@@ -651,11 +644,7 @@ impl Builder {
                 .map_err(io(&built_exe))?;
         }
         let hash = artifact::sha256_file(&built_exe).map_err(io(&built_exe))?;
-        cache::write_private(
-            &built.join(format!("{TOOL_NAME}.sha256")),
-            format!("{hash}\n").as_bytes(),
-            0o600,
-        )?;
+        write_tool_hash(built, &hash)?;
         Ok(hash)
     }
 
@@ -692,12 +681,7 @@ impl Builder {
             self.say("using the usegolib-build tool bundled with usegolib");
             cache::private_dir(work.path(), &built)?;
             cache::write_private(&built.join(TOOL_NAME), &bytes, 0o700)?;
-            let hash = hex::encode(Sha256::digest(&bytes));
-            cache::write_private(
-                &built.join(format!("{TOOL_NAME}.sha256")),
-                format!("{hash}\n").as_bytes(),
-                0o600,
-            )?;
+            write_tool_hash(&built, &hex::encode(Sha256::digest(&bytes)))?;
         } else {
             self.phase("tool (building the usegolib-build tool, once per Go version)");
             // Ended here, failed or done: its time is the compilation's, not the next phase's.
@@ -1059,6 +1043,16 @@ fn read_builder_id(dir: &Path) -> Option<(String, Vec<String>)> {
 /// as its [`BUILDER_ID_FILE`] lists them.
 pub(crate) fn built_generics(dir: &Path) -> Vec<String> {
     read_builder_id(dir).map(|(_, g)| g).unwrap_or_default()
+}
+
+/// Writes `built/usegolib-build.sha256`, the hash a tool is verified against before it runs
+/// (docs/adr/0002).
+fn write_tool_hash(built: &Path, hash: &str) -> Result<()> {
+    cache::write_private(
+        &built.join(format!("{TOOL_NAME}.sha256")),
+        format!("{hash}\n").as_bytes(),
+        0o600,
+    )
 }
 
 /// The prebuilt tool in `dir` (see [`Builder::with_bundled_tool`]): `None` when there is none,
