@@ -136,6 +136,8 @@ def test_a_chain_asked_for_while_its_error_is_handled_has_no_context_cycle(errs)
         chain = [e, *e.wrapped, *e.wrapped[0].wrapped]
         assert [w.__context__ for w in chain[1:]] == [None, None]
         assert error_fields(round_trip(e)) == error_fields(e)
+    else:
+        pytest.fail("Find of a missing key returned instead of raising")
 
 
 # Every exception the package exports, with the fields it documents (python/usegolib/_native.pyi).
