@@ -22,25 +22,13 @@ from pathlib import Path
 import pytest
 import usegolib
 import usegolib.errors
-from conftest import FIXTURES, run_py
+from conftest import FIXTURES, GENERICS, run_py
 from usegolib._types import duration_from_wire, time_from_wire
-
-GENERICS = ["Keys[string,int64]", "Identity[int64]", "Identity[example.com/level3.Point]"]
-
-
-@pytest.fixture(scope="module")
-def l3(artifact_root):
-    return usegolib.import_(FIXTURES / "level3", artifact_dir=artifact_root, generics=GENERICS)
 
 
 @pytest.fixture(scope="module")
 def errs(artifact_root):
     return usegolib.import_(FIXTURES / "errs", artifact_dir=artifact_root)
-
-
-@pytest.fixture(scope="module")
-def cs(artifact_root):
-    return usegolib.import_(FIXTURES / "consts", artifact_dir=artifact_root)
 
 
 def round_trip(v):
