@@ -7,6 +7,8 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import threading
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pytest
@@ -38,6 +40,26 @@ def sub(artifact_root, level1):
     return usegolib.import_(FIXTURES / "level1" / "sub", artifact_dir=artifact_root)
 
 
+# The generic instances level3 is built with: every test module imports it with the same ones, so
+# that it is built once.
+GENERICS = ["Keys[string,int64]", "Identity[int64]", "Identity[example.com/level3.Point]"]
+
+
+@pytest.fixture(scope="session")
+def l3(artifact_root):
+    return usegolib.import_(FIXTURES / "level3", artifact_dir=artifact_root, generics=GENERICS)
+
+
+@pytest.fixture(scope="session")
+def cb(artifact_root):
+    return usegolib.import_(FIXTURES / "callbacks", artifact_dir=artifact_root)
+
+
+@pytest.fixture(scope="session")
+def cs(artifact_root):
+    return usegolib.import_(FIXTURES / "consts", artifact_dir=artifact_root)
+
+
 def run_py(
     code: str, *, env: dict[str, str] | None = None, timeout: float = 300, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
@@ -53,6 +75,25 @@ def run_py(
         env=full_env,
         cwd=cwd,
     )
+
+
+def in_threads(work: Callable[[object], object], args: Iterable[object]) -> list[BaseException]:
+    """Runs ``work(a)`` for every ``a`` of ``args``, each on its own thread, all at once; returns
+    what they raised (assert it is empty: an exception on a thread fails no test by itself)."""
+    errors: list[BaseException] = []
+
+    def run(a: object) -> None:
+        try:
+            work(a)
+        except BaseException as e:  # noqa: BLE001 - returned to the caller
+            errors.append(e)
+
+    threads = [threading.Thread(target=run, args=(a,)) for a in args]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors
 
 
 def copy_module(src: Path, dst: Path) -> Path:

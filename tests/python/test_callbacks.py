@@ -6,17 +6,11 @@ of the callables Go no longer holds, and interpreter shutdown (in child processe
 from __future__ import annotations
 
 import sys
-import threading
 import time
 
 import pytest
 import usegolib
-from conftest import FIXTURES, run_py
-
-
-@pytest.fixture(scope="module")
-def cb(artifact_root):
-    return usegolib.import_(FIXTURES / "callbacks", artifact_dir=artifact_root)
+from conftest import FIXTURES, in_threads, run_py
 
 
 def test_callables_are_called_with_converted_arguments(cb):
@@ -126,21 +120,13 @@ def test_callbacks_from_goroutines_during_the_call(cb):
     with pytest.raises(ValueError, match="on a Go thread"):
         cb.ApplyOnThread(lambda x: (_ for _ in ()).throw(ValueError("on a Go thread")), 1)
     # Many Python threads calling Go that calls back, at once.
-    out, errors = [], []
+    out = []
 
     def worker(n):
-        try:
-            for i in range(200):
-                out.append(cb.ApplyOnThread(lambda x: x + n, i) - i)
-        except BaseException as e:  # noqa: BLE001 - reported below
-            errors.append(e)
+        for i in range(200):
+            out.append(cb.ApplyOnThread(lambda x: x + n, i) - i)
 
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    assert in_threads(worker, range(4)) == []
     assert sorted(set(out)) == [0, 1, 2, 3] and len(out) == 800
 
 

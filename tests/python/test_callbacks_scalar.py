@@ -6,14 +6,7 @@ what Go prints of the results (a differential against a Go program)."""
 from __future__ import annotations
 
 import pytest
-import usegolib
-from conftest import FIXTURES, go_output
-
-
-@pytest.fixture(scope="module")
-def cb(artifact_root):
-    return usegolib.import_(FIXTURES / "callbacks", artifact_dir=artifact_root)
-
+from conftest import go_output
 
 RESULTS = (False, -5, 2**64 - 1, 0.1, 1e300)
 

@@ -11,6 +11,7 @@ import types
 
 import pytest
 import usegolib
+from conftest import in_threads
 
 INTS = [
     ("Int8", -(2**7), 2**7 - 1),
@@ -264,23 +265,16 @@ def test_subpackage_shares_the_runtime(level1, sub):
 
 
 def test_threads_many_calls_each_checked(level1):
-    errors = []
+    wrong = []
 
     def work(t):
-        try:
-            for i in range(10_000):
-                r = level1.AddInt(t, i)
-                if r != t + i:
-                    errors.append((t, i, r))
-        except Exception as e:  # pragma: no cover - reported below
-            errors.append(e)
+        for i in range(10_000):
+            r = level1.AddInt(t, i)
+            if r != t + i:
+                wrong.append((t, i, r))
 
-    threads = [threading.Thread(target=work, args=(t * 1_000_000,)) for t in range(8)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
-    assert errors == []
+    assert in_threads(work, [t * 1_000_000 for t in range(8)]) == []
+    assert wrong == []
 
 
 def test_threads_run_go_in_parallel(level1):

@@ -7,11 +7,10 @@ A Go panic's stack names the entry that ran, which shows that the scalar form wa
 from __future__ import annotations
 
 import math
-import threading
 
 import pytest
 import usegolib
-from conftest import FIXTURES, go_output
+from conftest import FIXTURES, go_output, in_threads
 from usegolib import _native
 
 
@@ -271,22 +270,13 @@ def test_threads(s):
     # One counter per thread: Counter.Inc is a plain `c.N += by`, which Go itself does not make
     # safe for concurrent callers (a shared counter loses updates, whatever the call form).
     counters = [s.NewCounter() for _ in range(8)]
-    errors = []
 
     def work(t):
-        try:
-            for i in range(2000):
-                assert s.AddInt(t, i) == t + i
-                counters[t].Inc(1)
-        except Exception as e:  # noqa: BLE001
-            errors.append(e)
+        for i in range(2000):
+            assert s.AddInt(t, i) == t + i
+            counters[t].Inc(1)
 
-    threads = [threading.Thread(target=work, args=(t,)) for t in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    assert in_threads(work, range(8)) == []
     assert [c.Get() for c in counters] == [2000] * 8
 
 

@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import usegolib
 from conftest import FIXTURES, go_output
 from usegolib._stubs import render
 
@@ -67,11 +66,6 @@ def f64(x: float) -> int:
 
 def f32(x: float) -> int:
     return struct.unpack("<I", struct.pack("<f", x))[0]
-
-
-@pytest.fixture(scope="module")
-def cs(artifact_root):
-    return usegolib.import_(FIXTURES / "consts", artifact_dir=artifact_root)
 
 
 def python_prints(cs) -> bytes:

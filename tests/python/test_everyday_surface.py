@@ -183,7 +183,7 @@ def test_generic_hints_use_the_python_spelling(level1, artifact_root):
     assert 'generics=["Generic[T]"]' in str(info.value)
     assert 'e.g. generics=["Generic[int64]"]' in str(info.value)
     # As test_records_objects_generics imports it (one runtime per module per process).
-    from test_records_objects_generics import GENERICS
+    from conftest import GENERICS
 
     l3 = usegolib.import_(FIXTURES / "level3", artifact_dir=artifact_root, generics=GENERICS)
     with pytest.raises(usegolib.UnsupportedSignatureError) as info:

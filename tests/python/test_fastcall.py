@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import usegolib
+from conftest import FIXTURES, REPO
 
-HERE = Path(__file__).resolve().parent
-FIXTURES = HERE.parent / "fixtures" / "go"
-PROGRAM = HERE.parent / "valgrind" / "fastcall.py"
+PROGRAM = REPO / "tests" / "valgrind" / "fastcall.py"
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from test_records_objects_generics import GENERICS
+from conftest import GENERICS
 
 EXAMPLES = 300
 FUZZ = Path(__file__).resolve().parent / "fuzz_binding.py"

@@ -6,17 +6,10 @@ a child process, so a regression fails one test instead of killing pytest."""
 from __future__ import annotations
 
 import pytest
-import usegolib
-from conftest import FIXTURES, run_py
-from test_records_objects_generics import GENERICS  # the same build of level3
+from conftest import FIXTURES, GENERICS, run_py
 
 BACK = "cycle: points back to the result itself (the wire cannot carry a cyclic value)"
 TOO_DEEP = "nested deeper than 64 levels (a cycle?)"
-
-
-@pytest.fixture(scope="module")
-def l3(artifact_root):
-    return usegolib.import_(FIXTURES / "level3", artifact_dir=artifact_root, generics=GENERICS)
 
 
 def call_in_child(artifact_root, expr: str) -> str:

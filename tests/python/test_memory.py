@@ -6,10 +6,9 @@ usegolib-loader/tests/memory.rs."""
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
 
-from conftest import FIXTURES, run_py
+from conftest import FIXTURES, in_threads, run_py
 from usegolib import _native
 
 BASE = 64 << 10  # what a thread keeps for good, per buffer
@@ -21,19 +20,8 @@ SOAK = Path(__file__).resolve().parent / "rss_soak.py"
 
 def _in_thread(fn):
     """Runs fn in a new thread (whose buffers are its own) and re-raises what it raised."""
-    box: list[BaseException] = []
-
-    def run():
-        try:
-            fn()
-        except BaseException as e:  # noqa: BLE001 - handed to the test thread
-            box.append(e)
-
-    t = threading.Thread(target=run)
-    t.start()
-    t.join()
-    if box:
-        raise box[0]
+    for e in in_threads(lambda _: fn(), [None]):
+        raise e
 
 
 def test_a_thread_gives_back_what_large_calls_grew(level1):

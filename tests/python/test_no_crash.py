@@ -13,17 +13,11 @@ from datetime import datetime, timedelta, timezone, tzinfo
 
 import pytest
 import usegolib
-from conftest import FIXTURES, run_py
-from test_records_objects_generics import GENERICS
+from conftest import FIXTURES, GENERICS, run_py
 
 # The outermost request array is depth 1 and the argument list depth 2 (docs/abi.md section 6),
 # so an argument may hold containers at depths 3..64: 62 levels.
 ARG_LEVELS = 62
-
-
-@pytest.fixture(scope="module")
-def l3(artifact_root):
-    return usegolib.import_(FIXTURES / "level3", artifact_dir=artifact_root, generics=GENERICS)
 
 
 def assert_ordinary(e: BaseException) -> None:

@@ -14,14 +14,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import usegolib
-from conftest import FIXTURES, go_output, mypy, run_py
-
-GENERICS = ["Keys[string,int64]", "Identity[int64]", "Identity[example.com/level3.Point]"]
-
-
-@pytest.fixture(scope="module")
-def l3(artifact_root):
-    return usegolib.import_(FIXTURES / "level3", artifact_dir=artifact_root, generics=GENERICS)
+from conftest import FIXTURES, GENERICS, go_output, mypy, run_py
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import io
 
 import pytest
 import usegolib
-from conftest import FIXTURES, go_output, run_py
+from conftest import go_output, run_py
 
 GOLDMARK = "github.com/yuin/goldmark@v1.8.7"  # pinned, as in go/builder/realmod_test.go
 
@@ -17,11 +17,6 @@ MARKDOWN = (
     b"- one\n- two\n  - nested \xc3\xa9\n\n1. first\n2. second\n\n> a quote\n\n"
     b"```go\nfunc main() {}\n```\n\n<div>raw html</div>\n\n---\n\n" + b"para " * 5000 + b"\n"
 )
-
-
-@pytest.fixture(scope="module")
-def cb(artifact_root):
-    return usegolib.import_(FIXTURES / "callbacks", artifact_dir=artifact_root)
 
 
 def test_writers(cb):

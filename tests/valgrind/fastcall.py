@@ -34,10 +34,14 @@ try:
     f(1, c=2)
 except TypeError as e:
     assert "unexpected keyword argument 'c'" in str(e)
+else:
+    raise AssertionError("AddInt(1, c=2) did not raise")
 try:
     f(1, a=2)
 except TypeError as e:
     assert "multiple values" in str(e)
+else:
+    raise AssertionError("AddInt(1, a=2) did not raise")
 assert isinstance(f, _native.GoFunction) and f.__name__ == "AddInt"
 assert "AddInt" in repr(f) and "Go:" in f.__doc__
 assert list(inspect.signature(f).parameters) == ["a", "b"]
