@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -75,6 +76,20 @@ def run_py(
         env=full_env,
         cwd=cwd,
     )
+
+
+def ok(proc: subprocess.CompletedProcess[str]) -> str:
+    """The stdout of a child process that must have exited 0 (its whole output is the failure's
+    message otherwise)."""
+    assert proc.returncode == 0, (
+        f"rc={proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+    )
+    return proc.stdout
+
+
+def last_json(proc: subprocess.CompletedProcess[str]) -> object:
+    """The JSON value on the last line that a child process printed (it must have exited 0)."""
+    return json.loads(ok(proc).strip().splitlines()[-1])
 
 
 def in_threads(work: Callable[[object], object], args: Iterable[object]) -> list[BaseException]:

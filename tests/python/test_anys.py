@@ -6,15 +6,12 @@ arguments."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 import textwrap
 from datetime import datetime, timedelta, timezone
 
 import pytest
 import usegolib
-from conftest import FIXTURES
+from conftest import FIXTURES, go_output
 from usegolib import GoDuration, GoTime
 from usegolib.errors import BadResultError, GoError
 
@@ -59,25 +56,15 @@ INPUTS = [
 
 def go_prints(tmp_path, body: str) -> str:
     """What a Go program using the anys fixture prints (its module replaced by the fixture)."""
-    go = os.environ.get("USEGOLIB_GO", "go")
-    mod = tmp_path / "gomain"
-    mod.mkdir()
-    (mod / "go.mod").write_text(
-        "module diff\n\ngo 1.22\n\nrequire example.com/anys v0.0.0\n\n"
-        f"replace example.com/anys => {FIXTURES / 'anys'}\n"
+    out = go_output(
+        tmp_path,
+        {"example.com/anys": "v0.0.0"},
+        "fmt math time example.com/anys",
+        "_ = src\n_ = math.Pi\n_ = time.Second\n" + textwrap.dedent(body),
+        b"",
+        replaces={"example.com/anys": FIXTURES / "anys"},
     )
-    (mod / "main.go").write_text(
-        'package main\n\nimport (\n\t"fmt"\n\t"math"\n\t"time"\n\n\t"example.com/anys"\n)\n\n'
-        "var _ = math.Pi\nvar _ = time.Second\n\nfunc main() {\n"
-        + textwrap.indent(textwrap.dedent(body), "\t")
-        + "}\n"
-    )
-    env = dict(os.environ, GOFLAGS="-mod=mod", GOSUMDB="off", GOTOOLCHAIN="local", GOPROXY="off")
-    r = subprocess.run(
-        [shutil.which(go) or go, "run", "."], capture_output=True, cwd=mod, env=env, timeout=600
-    )
-    assert r.returncode == 0, r.stderr.decode(errors="replace")
-    return r.stdout.decode()
+    return out.decode()
 
 
 def test_go_receives_what_a_go_caller_passes(anys, tmp_path):

@@ -20,15 +20,10 @@ from pathlib import Path
 
 import pytest
 import usegolib
-from conftest import FIXTURES, copy_module, run_py
+from conftest import FIXTURES, copy_module, ok, run_py
 from usegolib import _native
 
 REAL_GO = shutil.which(os.environ.get("USEGOLIB_GO") or "go")
-
-
-def ok(proc: subprocess.CompletedProcess[str]) -> str:
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    return proc.stdout
 
 
 def lock_of(root: Path, artifact: str | Path) -> Path:

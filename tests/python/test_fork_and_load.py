@@ -10,14 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, run_py
-
-
-def ok(proc) -> str:
-    assert proc.returncode == 0, (
-        f"rc={proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
-    )
-    return proc.stdout
+from conftest import FIXTURES, ok, run_py
 
 
 @pytest.fixture(scope="module")

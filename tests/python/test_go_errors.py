@@ -336,7 +336,7 @@ def test_go_values_are_released_with_their_errors(errs):
             try:
                 errs.Find("joined")
             except usegolib.GoError as e:
-                e.is_(errs.ErrNotFound)
+                assert e.is_(errs.ErrNotFound)
                 assert e.wrapped[0].go_value is not None
 
     burst(20_000)

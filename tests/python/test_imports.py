@@ -12,19 +12,8 @@ from pathlib import Path
 
 import pytest
 import usegolib
-from conftest import FIXTURES, copy_module, run_py
+from conftest import FIXTURES, copy_module, last_json, ok, run_py
 from goproxy import add_module, remote_files
-
-
-def ok(proc: subprocess.CompletedProcess[str]) -> str:
-    assert proc.returncode == 0, (
-        f"rc={proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
-    )
-    return proc.stdout
-
-
-def last_json(proc) -> object:
-    return json.loads(ok(proc).strip().splitlines()[-1])
 
 
 def test_import_of_the_same_package_returns_the_same_namespace(level1, artifact_root):

@@ -9,19 +9,10 @@ import os
 import shutil
 from pathlib import Path
 
-from conftest import FIXTURES, copy_module, run_py
+from conftest import FIXTURES, copy_module, last_json, ok, run_py
 from test_cli import cli
 
 NO_GO = {"USEGOLIB_GO": "/nonexistent/go"}
-
-
-def ok(proc) -> str:
-    assert proc.returncode == 0, f"rc={proc.returncode}\n{proc.stdout}\n{proc.stderr}"
-    return proc.stdout
-
-
-def last_json(proc) -> object:
-    return json.loads(ok(proc).strip().splitlines()[-1])
 
 
 def call(module_dir: Path, root: Path, expr: str, env: dict[str, str] | None = None):

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 import usegolib
 import usegolib.errors
-from conftest import FIXTURES, GENERICS, run_py
+from conftest import FIXTURES, GENERICS, ok, run_py
 from usegolib._types import duration_from_wire, time_from_wire
 
 
@@ -33,11 +33,6 @@ def errs(artifact_root):
 
 def round_trip(v):
     return pickle.loads(pickle.dumps(v))
-
-
-def ok(proc) -> str:
-    assert proc.returncode == 0, f"rc={proc.returncode}\n{proc.stdout}\n{proc.stderr}"
-    return proc.stdout
 
 
 def go_error(fn, *args) -> usegolib.GoError:

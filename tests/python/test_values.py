@@ -5,9 +5,6 @@ fields of Go objects are attributes, and records follow Go's T{...} literal (zer
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 import textwrap
 
 import pytest
@@ -24,23 +21,15 @@ def v(artifact_root):
 
 def go_prints(tmp_path, body: str) -> str:
     """What a Go program that imports the values fixture prints (body runs in main, with fmt)."""
-    mod = tmp_path / "gomain"
-    mod.mkdir()
-    (mod / "go.mod").write_text(
-        "module gomain\n\ngo 1.22\n\nrequire example.com/values v0.0.0\n\n"
-        f"replace example.com/values => {FIXTURES / 'values'}\n"
+    out = go_output(
+        tmp_path,
+        {"example.com/values": "v0.0.0"},
+        "fmt example.com/values",
+        "_ = src\n_ = fmt.Sprint\n" + textwrap.dedent(body),
+        b"",
+        replaces={"example.com/values": FIXTURES / "values"},
     )
-    (mod / "main.go").write_text(
-        'package main\n\nimport (\n\t"fmt"\n\n\t"example.com/values"\n)\n\n'
-        "var _ = fmt.Sprint\n\nfunc main() {\n"
-        + textwrap.indent(textwrap.dedent(body), "\t")
-        + "}\n"
-    )
-    go = shutil.which(os.environ.get("USEGOLIB_GO", "go")) or "go"
-    env = dict(os.environ, GOFLAGS="-mod=mod", GOTOOLCHAIN="local", GOPROXY="off")
-    r = subprocess.run([go, "run", "."], capture_output=True, cwd=mod, env=env, timeout=600)
-    assert r.returncode == 0, r.stderr.decode(errors="replace")
-    return r.stdout.decode()
+    return out.decode()
 
 
 # Records keep their methods.
