@@ -172,6 +172,28 @@ def go_output(
     return r.stdout
 
 
+def fixture_prints(tmp_path, fixture: str, imports: str, body: str) -> str:
+    """What a Go program importing the fixture module ``example.com/<fixture>`` (replaced by
+    its directory) prints: ``body`` runs in main (see go_output) with ``imports``, each of which
+    it may leave unused."""
+    used = "".join(
+        f"_ = {i.rsplit('/', 1)[-1]}.{USES.get(i, '')}\n" for i in imports.split() if i in USES
+    )
+    out = go_output(
+        tmp_path,
+        {f"example.com/{fixture}": "v0.0.0"},
+        imports + f" example.com/{fixture}",
+        "_ = src\n" + used + textwrap.dedent(body),
+        b"",
+        replaces={f"example.com/{fixture}": FIXTURES / fixture},
+    )
+    return out.decode()
+
+
+# A name of each standard package fixture_prints may import, so that its body need not use it.
+USES = {"fmt": "Sprint", "math": "Pi", "time": "Second", "errors": "Is"}
+
+
 def mypy(stubs: Path, *files: Path) -> subprocess.CompletedProcess[str]:
     """Runs the venv's mypy over ``files`` with the stubs directory ``stubs`` on MYPYPATH."""
     bindir = Path(sys.executable).parent

@@ -6,12 +6,11 @@ arguments."""
 
 from __future__ import annotations
 
-import textwrap
 from datetime import datetime, timedelta, timezone
 
 import pytest
 import usegolib
-from conftest import FIXTURES, go_output
+from conftest import FIXTURES, fixture_prints
 from usegolib import GoDuration, GoTime
 from usegolib.errors import BadResultError, GoError
 
@@ -55,16 +54,8 @@ INPUTS = [
 
 
 def go_prints(tmp_path, body: str) -> str:
-    """What a Go program using the anys fixture prints (its module replaced by the fixture)."""
-    out = go_output(
-        tmp_path,
-        {"example.com/anys": "v0.0.0"},
-        "fmt math time example.com/anys",
-        "_ = src\n_ = math.Pi\n_ = time.Second\n" + textwrap.dedent(body),
-        b"",
-        replaces={"example.com/anys": FIXTURES / "anys"},
-    )
-    return out.decode()
+    """What a Go program using the anys fixture prints."""
+    return fixture_prints(tmp_path, "anys", "fmt math time", body)
 
 
 def test_go_receives_what_a_go_caller_passes(anys, tmp_path):

@@ -13,7 +13,7 @@ import textwrap
 
 import pytest
 import usegolib
-from conftest import FIXTURES, go_output, run_py
+from conftest import FIXTURES, fixture_prints, run_py
 
 ERRS = FIXTURES / "errs"
 
@@ -31,15 +31,7 @@ def raised(fn, *args):
 
 def go_prints(tmp_path, body: str) -> str:
     """What a Go program using example.com/errs prints (body runs in main, printing to b)."""
-    out = go_output(
-        tmp_path,
-        {"example.com/errs": "v0.0.0"},
-        "errors fmt example.com/errs",
-        "_ = src\n_ = errors.Is\n" + textwrap.dedent(body),
-        b"",
-        replaces={"example.com/errs": ERRS},
-    )
-    return out.decode()
+    return fixture_prints(tmp_path, "errs", "errors fmt", body)
 
 
 NAMES = ["missing", "typed", "code", "joined", "eof", "same", "other"]

@@ -5,11 +5,9 @@ fields of Go objects are attributes, and records follow Go's T{...} literal (zer
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
 import usegolib
-from conftest import FIXTURES, go_output, require_module
+from conftest import FIXTURES, fixture_prints, go_output, require_module
 
 DOC = '{"name": {"first": "Tom", "last": "Anderson"}, "age": 37, "kids": ["Sara", "Alex"], "ok": true}'
 
@@ -21,15 +19,7 @@ def v(artifact_root):
 
 def go_prints(tmp_path, body: str) -> str:
     """What a Go program that imports the values fixture prints (body runs in main, with fmt)."""
-    out = go_output(
-        tmp_path,
-        {"example.com/values": "v0.0.0"},
-        "fmt example.com/values",
-        "_ = src\n_ = fmt.Sprint\n" + textwrap.dedent(body),
-        b"",
-        replaces={"example.com/values": FIXTURES / "values"},
-    )
-    return out.decode()
+    return fixture_prints(tmp_path, "values", "fmt", body)
 
 
 # Records keep their methods.
