@@ -6,7 +6,7 @@ mod common;
 
 use std::sync::Arc;
 
-use usegolib_loader::{load_artifact, Error, GoModule, ScalarWords, Value};
+use usegolib_loader::{load_artifact, Error, GoModule, ScalarArgs, ScalarReply, Value};
 
 const PKG: &str = "example.com/level1";
 
@@ -17,14 +17,17 @@ fn m() -> Arc<GoModule> {
 /// The scalar call of `name` with `words`: its result words, or its error.
 fn scalar(m: &GoModule, name: &str, words: &[u64]) -> Result<Vec<u64>, Error> {
     let f = m.function(PKG, name).expect(name);
-    let index = m
-        .scalar_index(f)
-        .unwrap_or_else(|| panic!("{name} has no scalar form"));
-    let mut w: ScalarWords = [0; 8];
-    w[..words.len()].copy_from_slice(words);
-    match m.call_scalar(f, index, &mut w, words.len())? {
-        None => Ok(w[..f.results.len()].to_vec()),
-        Some(reply) => {
+    assert!(m.scalar_index(f).is_some(), "{name} has no scalar form");
+    let mut args = ScalarArgs::new();
+    for &w in words {
+        assert!(args.push(w));
+    }
+    match m.call_scalar(f, &mut args)? {
+        ScalarReply::Done(area) => {
+            assert!(area.bytes().is_empty(), "{name}: a result area");
+            Ok(args.words()[..f.results.len()].to_vec())
+        }
+        ScalarReply::Failed(reply) => {
             let (ok, mut r, _) = m.reply_parts(f, &reply)?;
             assert!(!ok, "{name}: a failure reply that is a success");
             Err(m.error_from_reader(f, &mut r))
@@ -162,14 +165,7 @@ fn failures_match_the_general_form() {
     let e = scalar(&m, "EchoBool", &[2]).expect_err("bool word");
     assert!(e.to_string().contains("expected bool"), "{e}");
     // A wrong number of words is an arity error.
-    let f = m.function(PKG, "AddInt").unwrap();
-    let mut w: ScalarWords = [0; 8];
-    let reply = m
-        .call_scalar(f, m.scalar_index(f).unwrap(), &mut w, 3)
-        .unwrap()
-        .expect("a failure");
-    let (_, mut r, _) = m.reply_parts(f, &reply).unwrap();
-    let e = m.error_from_reader(f, &mut r);
+    let e = scalar(&m, "AddInt", &[0, 0, 0]).expect_err("arity");
     assert!(e.to_string().contains("takes 2 arguments, got 3"), "{e}");
 }
 
