@@ -491,10 +491,30 @@ pub fn int_as_f64(obj: &Bound<'_, PyAny>) -> Option<f64> {
     (v != -1.0 || no_error()).then_some(v)
 }
 
+/// The UTF-8 bytes CPython keeps for `s`, a `str` (`PyUnicode_AsUTF8AndSize`, in the limited
+/// API: made once and cached in the object for a non-ASCII str, the str's own data for an
+/// ASCII one), valid as long as `s` lives and unchanged (a str is immutable); None when it
+/// does not encode to UTF-8 strictly (lone surrogates), the exception cleared in C with no
+/// `PyErr` made (the scalar form's fast entry runs without pyo3's attach count).
+pub fn str_utf8<'a>(s: Borrowed<'a, '_, PyAny>) -> Option<&'a [u8]> {
+    let mut len: ffi::Py_ssize_t = 0;
+    // SAFETY: the GIL is held (`s` is bound) and `s` is a str (the caller checked); the result
+    // is null with an exception set, or a pointer to `len` bytes owned by `s`, which `s` keeps
+    // (unchanged) until it is freed: `s` is borrowed for 'a, so the slice is valid for 'a.
+    unsafe {
+        let p = ffi::PyUnicode_AsUTF8AndSize(s.as_ptr(), &mut len);
+        if p.is_null() {
+            no_error();
+            return None;
+        }
+        Some(std::slice::from_raw_parts(p.cast::<u8>(), len as usize))
+    }
+}
+
 /// After a C API call returned its error value: true when no exception is set (the value is
 /// the real one); else false, the exception cleared in C with no `PyErr` made.
 fn no_error() -> bool {
-    // SAFETY: only called with the GIL held (by `int_value` and `int_as_f64`).
+    // SAFETY: only called with the GIL held (by `int_value`, `int_as_f64` and `str_utf8`).
     unsafe {
         if ffi::PyErr_Occurred().is_null() {
             return true;

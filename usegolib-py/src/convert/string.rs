@@ -51,7 +51,7 @@ pub(super) fn encode(out: &mut Vec<u8>, obj: &Bound<'_, PyAny>) -> Result<(), Ar
 }
 
 /// Go string bytes as a Python str.
-pub(super) fn decode_bytes(py: Python<'_>, b: &[u8]) -> PyResult<Py<PyAny>> {
+pub fn decode_bytes(py: Python<'_>, b: &[u8]) -> PyResult<Py<PyAny>> {
     Ok(match std::str::from_utf8(b) {
         Ok(s) => PyString::new(py, s).into_any().unbind(),
         Err(_) => PyBytes::new(py, b)
