@@ -1,6 +1,7 @@
 package gen
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -13,16 +14,57 @@ func TestScalarArgChecksIntWidth(t *testing.T) {
 		"int":  "bridge.ArgInt(w[1], bridge.IntBits)",
 		"uint": "bridge.ArgUint(w[1], bridge.IntBits)",
 	} {
-		got := scalarArg(canon, 1)
-		if !strings.Contains(got, "v1, err := "+call) || !strings.Contains(got, "return bridge.ArgError(1, err)") ||
+		got := scalarArg(canon, 1, "a1", false, argErr1)
+		if !strings.Contains(got, "v1, err := "+call) || !strings.Contains(got, "return nil, bridge.ArgError(1, err)") ||
 			!strings.HasSuffix(got, "a1 := "+canon+"(v1)") {
 			t.Errorf("scalarArg(%q) = %q, want a checked %s", canon, got, call)
 		}
 	}
 	// The 64-bit types need no check: every word is one of their values.
 	for _, canon := range []string{"int64", "uint64"} {
-		if got, want := scalarArg(canon, 0), "a0 := "+canon+"(w[0])"; got != want {
+		if got, want := scalarArg(canon, 0, "a0", false, argErr1), "a0 := "+canon+"(w[0])"; got != want {
 			t.Errorf("scalarArg(%q) = %q, want %q", canon, got, want)
+		}
+	}
+}
+
+func argErr1(err string) string { return "bridge.ArgError(1, " + err + ")" }
+
+// Which entries of testdata/flat have a scalar form (docs/abi.md section 8.13): flat records by
+// value and strings, at most 8 words each way; and the words a record takes, in the schema's
+// field order.
+func TestScalarRecordsAndStrings(t *testing.T) {
+	_, res := scanTestdata(t, "flat")
+	var got []string
+	for f := range scalarIndices(res) {
+		got = append(got, f.Name)
+	}
+	slices.Sort(got)
+	want := []string{"Concat", "EchoEdges", "EchoEmpty", "EchoPoint", "Eight"}
+	if !slices.Equal(got, want) {
+		t.Errorf("entries with a scalar form: %v, want %v", got, want)
+	}
+	for _, p := range res.Packages {
+		for _, f := range p.Funcs {
+			if f.Name != "EchoEdges" && f.Name != "EchoPoint" {
+				continue
+			}
+			slots, ok := scalarSlots(&f.Params[0].Type, res.Types)
+			var canons, keys []string
+			for _, s := range slots {
+				canons = append(canons, s.canon)
+				keys = append(keys, s.field.Key)
+			}
+			var schemaKeys []string
+			for _, fd := range res.Types[f.Params[0].Type.Key].Fields {
+				schemaKeys = append(schemaKeys, fd.Key)
+			}
+			if !ok || !slices.Equal(keys, schemaKeys) {
+				t.Errorf("%s: slots %v, want the schema's fields %v", f.Name, keys, schemaKeys)
+			}
+			if f.Name == "EchoPoint" && (scalarWordCount(slots) != 4 || !slices.Equal(canons, []string{"float64", "float64", "string"})) {
+				t.Errorf("EchoPoint: %v, %d words", canons, scalarWordCount(slots))
+			}
 		}
 	}
 }
