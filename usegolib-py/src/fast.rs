@@ -349,6 +349,7 @@ fn slot_body(f: impl FnOnce(Python<'_>) -> PyResult<*mut ffi::PyObject>) -> *mut
     Python::attach(|py| slot_result(py, catch_unwind(AssertUnwindSafe(|| f(py)))))
 }
 
+#[inline]
 fn slot_result(
     py: Python<'_>,
     r: std::thread::Result<PyResult<*mut ffi::PyObject>>,

@@ -300,7 +300,7 @@ impl ScalarSig {
 
 /// Writes the word(s) of `obj` for `w`; false (nothing written) when the general path must
 /// take the call.
-#[inline]
+#[inline(always)]
 fn put_word<'a>(
     args: &mut ScalarArgs<'a>,
     w: &Word,
@@ -335,6 +335,7 @@ fn put_word<'a>(
 }
 
 /// The Python value of the result part `p` at word `*k` (advanced past it).
+#[inline]
 fn part<'py>(
     py: Python<'py>,
     p: &Part,
@@ -367,6 +368,7 @@ fn part<'py>(
 }
 
 /// The Python value of the result word(s) of `w` at word `*k` (advanced past them).
+#[inline(always)]
 fn word<'py>(
     py: Python<'py>,
     w: &Word,
