@@ -246,6 +246,7 @@ impl RawReply {
 }
 
 impl Drop for RawReply {
+    #[inline]
     fn drop(&mut self) {
         if !self.malloced.is_null() {
             // SAFETY: the block came from C `malloc` in the bridge, is owned by this value, and
@@ -499,8 +500,10 @@ impl GoLibrary {
     }
 
     /// Makes a scalar call (docs/abi.md sections 8.11 and 8.13) of the entry `layout` describes
-    /// with the words of `args` as its arguments; its results are written over the words. The
-    /// thread's reply buffer is lent for the result area and a failure reply. `Some(Ok(area))`:
+    /// with the words of `args` as its arguments; its results are written over the words. For
+    /// an entry with string results the thread's reply buffer is lent for the result area (and
+    /// a failure reply); any other entry lends none, so that an all-number call touches no
+    /// thread-local (a failure reply then comes back malloc'd). `Some(Ok(area))`:
     /// the results are in the words, the string results' bytes in `area` (empty for an entry
     /// without one); `Some(Err(reply))`: the call failed, with the failure reply `usegolib_call`
     /// would give; `None`: no reply (the bridge's `malloc` failed), the library has no scalar
@@ -512,15 +515,21 @@ impl GoLibrary {
         layout: &crate::ScalarLayout,
         args: &mut crate::ScalarArgs<'_>,
     ) -> Option<Result<RawReply, RawReply>> {
+        let f = self.call_scalar?;
         if !layout.fits(args) {
             return None;
         }
         let index = layout.index;
         let (words, nargs) = args.lend();
-        let f = self.call_scalar?;
-        let mut buf = REPLY
-            .with(|cell| cell.take())
-            .unwrap_or_else(|| vec![0u8; REPLY_BUF]);
+        // Only an entry with string results takes the thread's buffer (for its result area);
+        // any other lends none, as before: its failure reply comes back malloc'd.
+        let mut buf = if layout.has_str_results() {
+            REPLY
+                .with(|cell| cell.take())
+                .unwrap_or_else(|| vec![0u8; REPLY_BUF])
+        } else {
+            Vec::new()
+        };
         let mut out: *mut u8 = std::ptr::null_mut();
         let mut out_len = 0usize;
         // SAFETY: `words` is valid for reads and writes of the MAX_SCALAR_WORDS words the ABI
@@ -530,32 +539,47 @@ impl GoLibrary {
         // for the life of `args` (so readable and unchanged during the call), and no other
         // word can be changed into one (`ScalarArgs::set` refuses). Go reads no more argument
         // words than the entry takes, and refuses any other count before reading one. `buf`
-        // is valid for writes of `buf.len()` bytes, `out`/`out_len` for writes. The bridge
-        // keeps none of these pointers after returning.
+        // is valid for writes of `buf.len()` bytes (null and 0 when empty: Go then uses no
+        // buffer), `out`/`out_len` for writes. The bridge keeps none of these pointers after
+        // returning.
         let rc = unsafe {
             f(
                 index,
                 words.as_mut_ptr(),
                 nargs,
-                buf.as_mut_ptr(),
+                if buf.is_empty() {
+                    std::ptr::null_mut()
+                } else {
+                    buf.as_mut_ptr()
+                },
                 buf.len(),
                 &mut out,
                 &mut out_len,
             )
         };
-        let reply = match rc {
+        match rc {
             // An entry without string results leaves `out` unwritten on success.
-            0 if out.is_null() => {
-                REPLY.with(|cell| cell.set(Some(buf)));
-                return Some(Ok(RawReply::EMPTY));
+            0 if out.is_null() && buf.is_empty() => Some(Ok(RawReply::EMPTY)),
+            0 | 1 if !out.is_null() => {
+                let reply = if buf.is_empty() {
+                    RawReply {
+                        buf,
+                        malloced: out,
+                        len: out_len,
+                        shrink: false,
+                    }
+                } else {
+                    self.take_reply(buf, out, out_len)
+                };
+                Some(if rc == 0 { Ok(reply) } else { Err(reply) })
             }
-            0 | 1 if !out.is_null() => self.take_reply(buf, out, out_len),
             _ => {
-                REPLY.with(|cell| cell.set(Some(buf)));
-                return None;
+                if !buf.is_empty() {
+                    REPLY.with(|cell| cell.set(Some(buf)));
+                }
+                None
             }
-        };
-        Some(if rc == 0 { Ok(reply) } else { Err(reply) })
+        }
     }
 
     /// Resolves `usegolib_floor_*`: a plain cgo export `int64_t f(int64_t, int64_t)` that a
