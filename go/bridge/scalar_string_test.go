@@ -102,3 +102,31 @@ func TestServeScalarResultArea(t *testing.T) {
 		t.Errorf("a word short: %d %v %v", st, r, err)
 	}
 }
+
+// FuzzServeScalarString checks that any string argument gives the general form's answer: the
+// same result strings (bytes and where they lie in the area), or the same failure reply.
+func FuzzServeScalarString(f *testing.F) {
+	f.Add([]byte("ok"), int8(2))
+	f.Add([]byte("a\x00\xff"), int8(-1))
+	f.Add([]byte{}, int8(0))
+	b := newScalarBridge()
+	f.Fuzz(func(t *testing.T, s []byte, n int8) {
+		var w ScalarWords
+		w[0], w[1], w[2] = wordOf(s), uint64(len(s)), uint64(int64(n))
+		st, area := b.ServeScalar(10, &w, 3, make([]byte, 0, 64))
+		g, err := parseReply(b.Serve(callReq("Repeat", string(s), int64(n)), nil))
+		if err != nil || g.status != 0 || st != ScalarCallOK {
+			t.Fatalf("Repeat(%q, %d): scalar %d, general %v %v", s, n, st, g, err)
+		}
+		want := g.ok.([]any)
+		if w[0] != 0 || w[1] != uint64(len(area)) || string(area) != want[0] || int64(w[2]) != normalise(want[1]) {
+			t.Fatalf("Repeat(%q, %d): scalar %q %v, general %q", s, n, area, w[:3], want)
+		}
+		w[0], w[1] = wordOf(s), uint64(len(s))
+		st, rep := b.ServeScalar(9, &w, 2, nil)
+		general := b.Serve(callReq("Check", string(s)), nil)
+		if gc, _ := parseReply(general); (gc.status == 0) != (st == ScalarCallOK) || gc.status != 0 && !bytes.Equal(rep, general) {
+			t.Fatalf("Check(%q): scalar %d %x, general %s", s, st, rep, gc)
+		}
+	})
+}
