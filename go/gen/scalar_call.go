@@ -11,7 +11,9 @@ import (
 
 // The scalar form of calls (docs/abi.md sections 8.11 and 8.13, docs/adr/0032 and 0035): for
 // every function and method whose parameters and results are all unnamed bools, ints, uints,
-// floats and strings, or flat records of them (a method's receiver a Go object), main.go gets
+// floats and strings, or flat records of them (a method's receiver a Go object or a flat
+// record, the record's words first, as a parameter's: a local variable, so that a pointer
+// method is called on its address as in the general form), main.go gets
 // one case of a switch that calls it directly on 64-bit words, without reflection or
 // MessagePack. The scalar index of such an entry is its position among them, in function id
 // order; the schema gives it as "scalar". A value's words are its scalar slots' (scalarSlots):
@@ -45,8 +47,8 @@ func scalarSlots(t *scan.Type, types map[string]*scan.TypeDef) (slots []scalarSl
 	case t.Kind != scan.Record:
 		return nil, false
 	}
-	def := types[t.Key]
-	if def == nil || def.Kind != "record" || def.FieldsErr != "" {
+	def := types[t.Key] // a record type, or a struct handle type used by value (its record form)
+	if def == nil || !def.Struct || def.FieldsErr != "" {
 		return nil, false
 	}
 	slots = []scalarSlot{}
@@ -82,8 +84,11 @@ func scalarCall(f *scan.Func, types map[string]*scan.TypeDef) bool {
 	switch f.Kind {
 	case scan.KindFunc:
 	case scan.KindMethod:
+		if len(params) > 0 && params[0].Type.Kind == scan.Record {
+			break // a record's method: its receiver is the record's words, as a parameter's
+		}
 		if len(params) == 0 || params[0].Type.Kind != scan.Handle {
-			return false // a record's or a value type's method: its receiver is a value
+			return false // a value type's method: its receiver is a value of a named type
 		}
 		params = params[1:]
 		nargs = 1
@@ -222,7 +227,7 @@ func (g *goGen) scalarCalls(entries []scalarEntry) {
 			a := "a" + strconv.Itoa(j)
 			argErr := func(err string) string { return fmt.Sprintf("bridge.ArgError(%d, %s)", j, err) }
 			switch slots, _ := scalarSlots(&v.Type, g.types); {
-			case j == 0 && f.Kind == scan.KindMethod:
+			case j == 0 && f.Kind == scan.KindMethod && v.Type.Kind == scan.Handle:
 				_, conv := g.decode(&v.Type, "&d")
 				g.p("recv, err := bridge.ScalarReceiver[%s](w[0], %s)", g.spell(v.Type.Canon), strconv.Quote(v.Go))
 				g.p("if err != nil {")

@@ -40,9 +40,17 @@ func TestScalarRecordsAndStrings(t *testing.T) {
 		got = append(got, f.Name)
 	}
 	slices.Sort(got)
-	want := []string{"Concat", "EchoEdges", "EchoEmpty", "EchoPoint", "Eight"}
-	if !slices.Equal(got, want) {
-		t.Errorf("entries with a scalar form: %v, want %v", got, want)
+	// Point has methods, so it is a handle type whose record form travels by value: its
+	// methods on the record form (Point.Fields.M) and on the Go object have a scalar form.
+	for _, name := range []string{"Concat", "EchoEdges", "EchoEmpty", "EchoPoint", "Eight", "Point.Fields.Retag", "Point.Fields.Sum", "Point.Sum", "Point.Tag.__get__"} {
+		if !slices.Contains(got, name) {
+			t.Errorf("%s has no scalar form (those with one: %v)", name, got)
+		}
+	}
+	for _, name := range []string{"EchoNamed", "EchoEmbeds", "EchoNested", "EchoList", "EchoPtr", "ByPointer", "EchoWide", "Nine", "Embeds.Fields.Sum"} {
+		if slices.Contains(got, name) {
+			t.Errorf("%s has a scalar form", name)
+		}
 	}
 	for _, p := range res.Packages {
 		for _, f := range p.Funcs {

@@ -546,3 +546,45 @@ fn string_words_must_be_strings() {
         "{e}"
     );
 }
+
+/// A method of a flat record's record form (`X.Fields.M`, docs/abi.md sections 8.3 and 8.13):
+/// its receiver is the record's words, first; a result record of it too (the bench fixture's
+/// `Result`, gjson's shape: its methods make it a handle type whose record form travels).
+#[test]
+fn record_methods_take_the_receiver_as_words() {
+    let m = load_artifact(&common::built("bench")).expect("load bench");
+    let pkg = "example.com/bench";
+    let get = m.function(pkg, "GetNum").unwrap();
+    let to_int = m.function(pkg, "Result.Fields.Int").unwrap();
+    let rec = |n: f64, raw: &str| {
+        Value::Map(vec![
+            ("type".into(), Value::Int(2)),
+            ("raw".into(), s(raw)),
+            ("Num".into(), Value::F64(n)),
+        ])
+    };
+    for r in [rec(42.9, "42.9"), rec(-1e18, ""), rec(0.0, "a\0")] {
+        let general = m.call_function(to_int, std::slice::from_ref(&r)).unwrap();
+        let l = m
+            .scalar_layout(to_int)
+            .expect("Result.Fields.Int has a scalar form");
+        let mut args = ScalarArgs::new();
+        push(&m, &mut args, &l.params[0], &to_int.params[0], &r);
+        let Ok(ScalarReply::Done(_)) = m.call_scalar(to_int, &mut args) else {
+            panic!("Result.Fields.Int failed");
+        };
+        assert_eq!(int(args.words()[0]), general, "{r:?}");
+    }
+    let general = m.call_function(get, &[]).unwrap();
+    let l = m.scalar_layout(get).expect("GetNum has a scalar form");
+    let mut args = ScalarArgs::new();
+    let Ok(ScalarReply::Done(area)) = m.call_scalar(get, &mut args) else {
+        panic!("GetNum failed");
+    };
+    let mut words = &args.words()[..];
+    let got = read(&m, &l.results[0], &get.results[0], &mut words, area.bytes());
+    assert!(
+        same_value(&general, &got),
+        "general {general:?}, scalar {got:?}"
+    );
+}

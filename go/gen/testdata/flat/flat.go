@@ -10,6 +10,15 @@ type Point struct {
 
 func EchoPoint(p Point) Point { return p }
 
+// Sum is a method of a flat record: its receiver is the record's words.
+func (p Point) Sum() float64 { return p.X + p.Y }
+
+// Retag has a pointer receiver: Go calls it on a copy of the record.
+func (p *Point) Retag(tag string) Point {
+	p.Tag = tag
+	return *p
+}
+
 // Concat takes two strings and returns a string and an int.
 func Concat(a, b string) (string, int) { return a + b, len(a) + len(b) }
 
