@@ -512,6 +512,73 @@ pub fn str_utf8<'a>(s: Borrowed<'a, '_, PyAny>) -> Option<&'a [u8]> {
     }
 }
 
+/// Whether instances of `tp` get and set their attributes with `object`'s generic functions
+/// (their class and its bases define no `__getattribute__`, `__getattr__` or `__setattr__`):
+/// [`generic_getattr`] and [`generic_setattr`] then do exactly what `getattr` and `setattr` do.
+pub fn generic_attrs(tp: &Bound<'_, PyType>) -> bool {
+    // SAFETY: `tp` is a valid type, the GIL is held; `PyType_GetSlot` reads a heap type's slot,
+    // and a static type's on 3.10+ (the abi3 floor is 3.11), null when not set.
+    unsafe {
+        let get = ffi::PyType_GetSlot(tp.as_type_ptr(), ffi::Py_tp_getattro);
+        let set = ffi::PyType_GetSlot(tp.as_type_ptr(), ffi::Py_tp_setattro);
+        get == ffi::PyObject_GenericGetAttr as *mut c_void
+            && set == ffi::PyObject_GenericSetAttr as *mut c_void
+    }
+}
+
+/// `getattr(obj, name)` for an object whose type has [`generic_attrs`], without
+/// `PyObject_GetAttr`'s dispatch.
+#[inline]
+pub fn generic_getattr<'py>(
+    obj: &Bound<'py, PyAny>,
+    name: &Bound<'py, PyString>,
+) -> PyResult<Bound<'py, PyAny>> {
+    // SAFETY: the GIL is held, `obj` is a live object and `name` a str (an interned field name),
+    // both borrowed for the call; the result is a new reference or null with an exception set.
+    unsafe {
+        Bound::from_owned_ptr_or_err(
+            obj.py(),
+            ffi::PyObject_GenericGetAttr(obj.as_ptr(), name.as_ptr()),
+        )
+    }
+}
+
+/// `setattr(obj, name, v)` for an object whose type has [`generic_attrs`], without
+/// `PyObject_SetAttr`'s dispatch and its interning of `name` (an interned field name already).
+#[inline]
+pub fn generic_setattr(
+    obj: &Bound<'_, PyAny>,
+    name: &Bound<'_, PyString>,
+    v: &Bound<'_, PyAny>,
+) -> PyResult<()> {
+    // SAFETY: the GIL is held; `obj`, the str `name` and `v` are live, borrowed for the call
+    // (the attribute takes its own reference to `v`); 0, or -1 with an exception set.
+    let r = unsafe { ffi::PyObject_GenericSetAttr(obj.as_ptr(), name.as_ptr(), v.as_ptr()) };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(PyErr::fetch(obj.py()))
+    }
+}
+
+/// Go string bytes as a Python str: UTF-8, each byte of an invalid sequence a lone surrogate
+/// (`bytes.decode("utf-8", "surrogateescape")`), in one pass (`PyUnicode_DecodeUTF8`).
+pub fn decode_utf8<'py>(py: Python<'py>, b: &[u8]) -> PyResult<Bound<'py, PyAny>> {
+    // SAFETY: the GIL is held (`py`); `b` is valid for `b.len()` bytes during the call (a slice
+    // is at most isize::MAX bytes long); the handler name is a static C string. The result is a
+    // new reference or null with an exception set.
+    unsafe {
+        Bound::from_owned_ptr_or_err(
+            py,
+            ffi::PyUnicode_DecodeUTF8(
+                b.as_ptr().cast(),
+                b.len() as ffi::Py_ssize_t,
+                c"surrogateescape".as_ptr(),
+            ),
+        )
+    }
+}
+
 /// After a C API call returned its error value: true when no exception is set (the value is
 /// the real one); else false, the exception cleared in C with no `PyErr` made.
 fn no_error() -> bool {

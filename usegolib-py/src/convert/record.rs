@@ -81,6 +81,8 @@ pub struct RecordRef(Arc<RecordInfo>);
 /// A registered record class, with the attribute name of each field as a Python string.
 struct RecordClass {
     cls: Py<PyAny>,
+    /// `cls` as a type, when it is one (a decoded record is made from it).
+    ty: Option<Py<PyType>>,
     names: Vec<Py<PyString>>,
 }
 
@@ -114,7 +116,8 @@ impl RecordInfo {
             .map(|f| PyString::intern(py, &f.py_name).unbind())
             .collect();
         let bound = cls.bind(py).clone();
-        let _ = self.class.set(RecordClass { cls, names });
+        let ty = bound.cast::<PyType>().ok().map(|t| t.clone().unbind());
+        let _ = self.class.set(RecordClass { cls, ty, names });
         bound.setattr(
             pyo3::intern!(py, "__usegolib_record__"),
             RecordRef(self.clone()),
@@ -148,14 +151,21 @@ impl RecordInfo {
             return false;
         };
         let py = obj.py();
-        if !obj.is_exact_instance(class.cls.bind(py)) {
+        let Some(ty) = &class.ty else { return false };
+        let ty = ty.bind(py);
+        if !obj.is_exact_instance(ty) {
             return false;
         }
-        class
-            .names
-            .iter()
-            .enumerate()
-            .all(|(i, name)| obj.getattr(name.bind(py)).is_ok_and(|v| each(i, v)))
+        let generic = crate::fast::generic_attrs(ty);
+        class.names.iter().enumerate().all(|(i, name)| {
+            let name = name.bind(py);
+            let v = if generic {
+                crate::fast::generic_getattr(obj, name)
+            } else {
+                obj.getattr(name)
+            };
+            v.is_ok_and(|v| each(i, v))
+        })
     }
 
     /// The field that a dict key names: its wire key, Go name or Python name.
@@ -369,6 +379,7 @@ pub fn construct(
         )));
     }
     let mut used = 0;
+    let generic = crate::fast::generic_attrs(cls);
     for (f, name) in rec.fields().iter().zip(&class.names) {
         let name = name.bind(py);
         let v = match kwargs.map(|k| k.get_item(name)).transpose()?.flatten() {
@@ -388,7 +399,11 @@ pub fn construct(
                 None => f.conv.zero(py)?.into_bound(py),
             },
         };
-        obj.setattr(name, v)?;
+        if generic {
+            crate::fast::generic_setattr(obj, name, &v)?;
+        } else {
+            obj.setattr(name, v)?;
+        }
     }
     if let Some(k) = kwargs.filter(|k| k.len() > used) {
         for key in k.keys() {
@@ -455,10 +470,15 @@ pub(super) fn decode(
 pub struct Decoded<'a, 'py> {
     obj: Bound<'py, PyAny>,
     class: Option<&'a RecordClass>,
+    /// The class sets attributes with `object`'s own function (`fast::generic_attrs`).
+    generic: bool,
     fields: &'a [Field],
     /// Which fields were set, one bit each on the stack (a record of more than 64 fields uses
     /// a vector): no allocation per decoded record.
     seen: Seen,
+    /// How many distinct fields were set: all of them, and [`Decoded::finish`] has none to
+    /// look at.
+    set: usize,
 }
 
 impl<'a, 'py> Decoded<'a, 'py> {
@@ -468,23 +488,40 @@ impl<'a, 'py> Decoded<'a, 'py> {
             return Err(bad_reply(format!("unknown record type {}", rec.key)));
         };
         let class = rec.class.get();
-        let obj = match class {
-            Some(c) => crate::fast::new_instance(c.cls.bind(py).cast::<PyType>()?)?,
-            None => PyDict::new(py).into_any(),
+        let (obj, generic) = match class {
+            Some(c) => match &c.ty {
+                Some(ty) => {
+                    let ty = ty.bind(py);
+                    (
+                        crate::fast::new_instance(ty)?,
+                        crate::fast::generic_attrs(ty),
+                    )
+                }
+                None => return Err(c.cls.bind(py).cast::<PyType>().unwrap_err().into()),
+            },
+            None => (PyDict::new(py).into_any(), false),
         };
         Ok(Decoded {
             obj,
             class,
+            generic,
             fields,
             seen: Seen::new(fields.len()),
+            set: 0,
         })
     }
 
     /// Sets field `i` (an index into the record's fields) to `v`.
     #[inline]
     pub fn set(&mut self, i: usize, v: Bound<'py, PyAny>) -> PyResult<()> {
-        self.seen.set(i);
+        if !self.seen.get(i) {
+            self.seen.set(i);
+            self.set += 1;
+        }
         match self.class {
+            Some(c) if self.generic => {
+                crate::fast::generic_setattr(&self.obj, c.names[i].bind(self.obj.py()), &v)
+            }
             Some(c) => self.obj.setattr(c.names[i].bind(self.obj.py()), v),
             None => self
                 .obj
@@ -497,6 +534,9 @@ impl<'a, 'py> Decoded<'a, 'py> {
     /// a new list, dict or record gets its own; the others read their class attribute (a dict
     /// leaves them out).
     pub fn finish(self) -> PyResult<Bound<'py, PyAny>> {
+        if self.set == self.fields.len() {
+            return Ok(self.obj);
+        }
         if let Some(c) = self.class {
             let py = self.obj.py();
             for (i, f) in self.fields.iter().enumerate() {
