@@ -666,3 +666,32 @@ def test_strings_and_records_as_go_prints_them(s, tmp_path):
         replaces={"example.com/scalars": FIXTURES / "scalars"},
     )
     assert mine.encode() == want
+
+
+def test_a_record_class_with_its_own_attribute_hooks(s):
+    """A record class that defines ``__setattr__`` or ``__getattribute__`` has them called, as
+    ``setattr``/``getattr`` would, when a result is made and an argument read, in both forms."""
+    seen = []
+
+    def setattr_hook(self, name, value):
+        seen.append(("set", name))
+        object.__setattr__(self, name, value)
+
+    def getattribute_hook(self, name):
+        if name in ("X", "Y", "Tag"):
+            seen.append(("get", name))
+        return object.__getattribute__(self, name)
+
+    p = point(s)
+    s.Point.__setattr__ = setattr_hook
+    s.Point.__getattribute__ = getattribute_hook
+    try:
+        got = returns(lambda: (s.EchoPoint(p), list(seen), seen.clear())[:2])
+    finally:
+        del s.Point.__setattr__
+        del s.Point.__getattribute__
+    (_, echoed), (_, calls) = got
+    assert echoed == {"X": (float, "1.5"), "Y": (float, "-2.0"), "Tag": (str, "p")}
+    names = [("get", n) for n in ("X", "Y", "Tag")] + [("set", n) for n in ("X", "Y", "Tag")]
+    assert calls == names, calls
+    assert returns(lambda: s.EchoPoint(p))[1] == echoed  # the hooks gone: as before
