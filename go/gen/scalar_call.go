@@ -246,7 +246,7 @@ func (g *goGen) scalarCalls(entries []scalarEntry) {
 					fd := s.field
 					x := fmt.Sprintf("%s_%d", a, n)
 					q := strconv.Quote
-					g.p("%s", scalarArg(s.canon, k, x, false, func(err string) string {
+					g.p("%s", scalarArg(s.canon, k, x, v.InPlace, func(err string) string {
 						return argErr(fmt.Sprintf("bridge.FieldError(%s, %s, %s, %s, %s)", q(def.Name), q(fd.Key), q(fd.Name), q(fd.Go), err))
 					}))
 					keyed = append(keyed, fmt.Sprintf("%s: %s", fd.Sel, x))

@@ -1,9 +1,15 @@
 package gen
 
 import (
+	"context"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/usegolib/usegolib/go/internal/gotool"
+	"github.com/usegolib/usegolib/go/scan"
 )
 
 // An int or uint argument word is checked against int's width on the target (bridge.IntBits),
@@ -73,6 +79,51 @@ func TestScalarRecordsAndStrings(t *testing.T) {
 			if f.Name == "EchoPoint" && (scalarWordCount(slots) != 4 || !slices.Equal(canons, []string{"float64", "float64", "string"})) {
 				t.Errorf("EchoPoint: %v, %d words", canons, scalarWordCount(slots))
 			}
+		}
+	}
+}
+
+// A flat record parameter the compiler proves is not kept has its string fields read in place
+// (bridge.ArgStringView), one it keeps copies them (tests/fixtures/go/inplace, scanned with the
+// escape analysis as the builder scans it; docs/abi.md sections 8.12 and 8.13).
+func TestScalarRecordStringsInPlace(t *testing.T) {
+	dir, err := filepath.Abs(filepath.Join("..", "..", "tests", "fixtures", "go", "inplace"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg := Target{Path: "example.com/inplace", Version: LocalVersion, Dir: dir, GoVersion: "1.22"}
+	work := t.TempDir()
+	if err := WriteModule(work, tg); err != nil {
+		t.Fatal(err)
+	}
+	res, err := scan.Scan(context.Background(), scan.Config{
+		Dir: work, Module: tg.Path, Env: gotool.Env(os.Environ(), os.Getenv("GOFLAGS")),
+		BuildFlags: []string{"-buildmode=c-shared", "-trimpath", scan.EscapeFlag(tg.Path)}, Escape: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := Files(tg, res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var main string
+	for _, f := range files {
+		if f.Name == "main.go" {
+			main = string(f.Data)
+		}
+	}
+	caseOf := func(name string) string {
+		_, after, ok := strings.Cut(main, ": // "+name+"\n")
+		if !ok {
+			t.Fatalf("no scalar case for %s", name)
+		}
+		body, _, _ := strings.Cut(after, "\n\tcase ")
+		return body
+	}
+	for name, view := range map[string]bool{"EchoTagged": true, "TagLen": true, "KeepTagged": false} {
+		if got := strings.Contains(caseOf(name), "bridge.ArgStringView(w[1], w[2])"); got != view {
+			t.Errorf("%s: the Tag read in place %v, want %v:\n%s", name, got, view, caseOf(name))
 		}
 	}
 }

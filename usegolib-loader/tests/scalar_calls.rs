@@ -588,3 +588,59 @@ fn record_methods_take_the_receiver_as_words() {
         "general {general:?}, scalar {got:?}"
     );
 }
+
+/// A flat record's string field is a view of the host's bytes where the compiler proves the
+/// record is not kept (docs/abi.md sections 8.12 and 8.13), and a copy where it is kept: a kept
+/// record's Tag survives the host reusing its bytes.
+#[test]
+fn record_strings_in_place_and_kept() {
+    let m = load_artifact(&common::built("inplace")).expect("load inplace");
+    let pkg = "example.com/inplace";
+    let f = |name: &str| m.function(pkg, name).unwrap();
+    for (name, in_place) in [
+        ("EchoTagged", true),
+        ("TagLen", true),
+        ("KeepTagged", false),
+    ] {
+        assert_eq!(f(name).schema.params[0].in_place, in_place, "{name}");
+    }
+    // Calls `name(Tagged{N: n, Tag: <buf>})` in the scalar form; the result words and area.
+    let call = |name: &str, n: i64, buf: &[u8]| -> (Vec<u64>, Vec<u8>) {
+        let fun = f(name);
+        let mut args = ScalarArgs::new();
+        assert!(args.push(n as u64) && args.push_str(buf));
+        let Ok(ScalarReply::Done(area)) = m.call_scalar(fun, &mut args) else {
+            panic!("{name} failed");
+        };
+        (args.words()[..4].to_vec(), area.bytes().to_vec())
+    };
+    let mut buf = b"kept tag".to_vec();
+    call("KeepTagged", 7, &buf);
+    for fill in [b'X', b'Y'] {
+        buf.iter_mut().for_each(|b| *b = fill);
+        let (w, area) = call("EchoTagged", 1, &buf);
+        assert_eq!(
+            (w[0], &area[w[1] as usize..][..w[2] as usize]),
+            (1, &buf[..])
+        );
+        assert_eq!(call("TagLen", 2, &buf).0[0], 10);
+    }
+    let kept = m.call(pkg, "KeptTagged", &[]).unwrap();
+    let want = Value::Map(vec![
+        ("N".into(), Value::Int(7)),
+        ("Tag".into(), s("kept tag")),
+    ]);
+    assert_eq!(kept, want);
+    // A string flowing to a flat record result.
+    let to = f("ToTagged");
+    let mut args = ScalarArgs::new();
+    assert!(args.push_str(b"to\0tag"));
+    let Ok(ScalarReply::Done(area)) = m.call_scalar(to, &mut args) else {
+        panic!("ToTagged failed");
+    };
+    let w = args.words();
+    assert_eq!(
+        usegolib_loader::scalar_result_str(area.bytes(), w[1], w[2]),
+        Some(&b"to\0tag"[..])
+    );
+}
