@@ -99,8 +99,9 @@ impl Word {
 /// What one parameter or result carries.
 enum Part {
     One(Word),
-    /// A flat record (docs/abi.md section 8.13): its fields' words, in field order.
-    Record(Arc<RecordInfo>, Vec<Word>),
+    /// A flat record (docs/abi.md section 8.13): its fields' words, in field order, and bit
+    /// `i` set when field `i` is `omitempty` (read here, not from the field, on each result).
+    Record(Arc<RecordInfo>, Vec<Word>, u64),
 }
 
 impl Part {
@@ -112,7 +113,12 @@ impl Part {
                     .iter()
                     .map(|f| Word::of(&f.conv).filter(Word::is_field))
                     .collect::<Option<Vec<_>>>()?;
-                Some(Part::Record(rec.clone(), words))
+                let omit = (rec.fields().iter().enumerate())
+                    .filter(|(_, f)| f.omitempty)
+                    .fold(0u64, |m, (i, _)| {
+                        m | 1u64.checked_shl(i as u32).unwrap_or(0)
+                    });
+                Some(Part::Record(rec.clone(), words, omit))
             }
             c => Word::of(c).map(Part::One),
         }
@@ -121,7 +127,7 @@ impl Part {
     fn layout(&self) -> ScalarPart {
         match self {
             Part::One(w) => w.part(),
-            Part::Record(_, ws) => ScalarPart::Record(ws.iter().map(Word::part).collect()),
+            Part::Record(_, ws, _) => ScalarPart::Record(ws.iter().map(Word::part).collect()),
         }
     }
 }
@@ -217,7 +223,7 @@ impl ScalarSig {
         }
         let mut k = 0;
         for (i, p) in self.params.iter().enumerate() {
-            let Part::Record(rec, _) = p else { continue };
+            let Part::Record(rec, ..) = p else { continue };
             let Some(obj) = arg(i) else { return false };
             let ok = rec.read_exact(&obj, |_, v| match held.get_mut(k) {
                 Some(slot) => {
@@ -249,7 +255,7 @@ impl ScalarSig {
     ) -> bool {
         match &self.params[i] {
             Part::One(w) => put_word(args, w, obj, module),
-            Part::Record(_, words) => words.iter().all(|w| {
+            Part::Record(_, words, _) => words.iter().all(|w| {
                 let v = held.get(*k).and_then(Option::as_ref);
                 *k += 1;
                 v.is_some_and(|v| put_word(args, w, v.as_borrowed(), module))
@@ -345,12 +351,12 @@ fn part<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     match p {
         Part::One(w) => word(py, w, words, k, area),
-        Part::Record(rec, ws) => {
+        Part::Record(rec, ws, omit) => {
             let mut out = Decoded::new(py, rec)?;
-            for (i, (w, f)) in ws.iter().zip(rec.fields()).enumerate() {
+            for (i, w) in ws.iter().enumerate() {
                 // Go leaves an empty omitempty field out of the general form's reply: the
                 // record is made as that reply makes it.
-                let empty = f.omitempty
+                let empty = omit >> i & 1 != 0
                     && match w {
                         Word::Str => words[*k + 1] == 0,
                         Word::F32 | Word::F64 => f64::from_bits(words[*k]) == 0.0,
