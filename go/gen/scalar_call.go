@@ -13,12 +13,12 @@ import (
 // every function and method whose parameters and results are all unnamed bools, ints, uints,
 // floats and strings, or flat records of them (a method's receiver a Go object or a flat
 // record, the record's words first, as a parameter's: a local variable, so that a pointer
-// method is called on its address as in the general form), main.go gets
-// one case of a switch that calls it directly on 64-bit words, without reflection or
-// MessagePack. The scalar index of such an entry is its position among them, in function id
-// order; the schema gives it as "scalar". A value's words are its scalar slots' (scalarSlots):
-// the one place that says which types have a scalar form and how they are laid out, used both
-// to choose the entries and to write their code.
+// method is called on its address as in the general form), main.go gets one case of a switch
+// that calls it directly on 64-bit words, without reflection or MessagePack. The scalar index
+// of such an entry is its position among them, in function id order; the schema gives it as
+// "scalar". A value's words are its scalar slots' (scalarSlots): the one place that says which
+// types have a scalar form and how they are laid out, used both to choose the entries and to
+// write their code.
 
 // scalarSlot is one value in the words of the scalar form: a parameter or result itself, or
 // one field of a flat record.
