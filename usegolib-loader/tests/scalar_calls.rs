@@ -405,56 +405,9 @@ fn flat_records_match_the_general_form() {
         matches!(e, Error::Panic { .. }) && e.to_string().contains("panic at 1,2"),
         "{e}"
     );
-    // Edges: each field at its range's ends, then each narrow field one past them.
-    let rec = &m.records()["example.com/scalars.Edges"];
-    let edges = |hi: bool, over: Option<&str>| {
-        let fields = rec.fields.iter().map(|f| {
-            let v = match &f.ty {
-                WireType::Int(t) if over == Some(f.key.as_str()) && t.signed => {
-                    Value::Int(if hi { t.max() + 1 } else { t.min() - 1 } as i64)
-                }
-                WireType::Int(t) if over == Some(f.key.as_str()) => {
-                    Value::Uint((t.max() + 1) as u64)
-                }
-                WireType::F32 if over == Some(f.key.as_str()) => Value::F64(1e300),
-                WireType::Int(t) if t.signed => {
-                    Value::Int(if hi { t.max() } else { t.min() } as i64)
-                }
-                WireType::Int(t) => Value::Uint(if hi { t.max() as u64 } else { 0 }),
-                WireType::F32 => Value::F64(if hi { 0.1 } else { -3.4e38 }),
-                WireType::Bool => Value::Bool(hi),
-                WireType::Str => s(if hi { "s\0" } else { "" }),
-                t => panic!("Edges has a field of type {t}"),
-            };
-            (f.key.clone(), v)
-        });
-        Value::Map(fields.collect())
-    };
-    same_both(&m, "EchoEdges", &[edges(false, None)]);
-    same_both(&m, "EchoEdges", &[edges(true, None)]);
-    // Out of a field's range: the general form's error, naming the parameter and the field.
-    for f in &rec.fields {
-        let narrow = match &f.ty {
-            WireType::Int(t) => t.bits < 64,
-            WireType::F32 => true,
-            _ => false,
-        };
-        for hi in [false, true] {
-            if !narrow || !hi && matches!(&f.ty, WireType::Int(t) if !t.signed) {
-                continue;
-            }
-            let bad = edges(hi, Some(&f.key));
-            if f.ty != WireType::F32 {
-                // (The Rust encoder refuses a float32 first, writing the value as Rust does.)
-                same_both(&m, "EchoEdges", std::slice::from_ref(&bad));
-            }
-            let e = scalar_values(&m, "EchoEdges", &[bad]).expect_err("out of range");
-            let want = format!("struct Edges: field {}", f.key);
-            assert!(
-                matches!(e, Error::BadArgument { .. }) && e.to_string().contains(&want),
-                "{e}"
-            );
-        }
+    // Edges and Narrow: each field at its range's ends, then each narrow field one past them.
+    for (ty, echo) in [("Edges", "EchoEdges"), ("Narrow", "EchoNarrow")] {
+        range_edges(&m, ty, echo);
     }
     // A field tagged "-" (Go sets it; it never travels), omitempty fields, a record of no word.
     same_both(
@@ -643,4 +596,60 @@ fn record_strings_in_place_and_kept() {
         usegolib_loader::scalar_result_str(area.bytes(), w[1], w[2]),
         Some(&b"to\0tag"[..])
     );
+}
+
+/// Calls `echo(v)` both ways with `v` a record of type `ty` whose fields are each at its
+/// range's low end, then its high end, then each narrow field one past them (the general
+/// form's error, naming the parameter and the field).
+fn range_edges(m: &GoModule, ty: &str, echo: &str) {
+    let rec = &m.records()[&format!("{SCALARS}.{ty}")];
+    let edges = |hi: bool, over: Option<&str>| {
+        let fields = rec.fields.iter().map(|f| {
+            let v = match &f.ty {
+                WireType::Int(t) if over == Some(f.key.as_str()) && t.signed => {
+                    Value::Int(if hi { t.max() + 1 } else { t.min() - 1 } as i64)
+                }
+                WireType::Int(t) if over == Some(f.key.as_str()) => {
+                    Value::Uint((t.max() + 1) as u64)
+                }
+                WireType::F32 if over == Some(f.key.as_str()) => Value::F64(1e300),
+                WireType::Int(t) if t.signed => {
+                    Value::Int(if hi { t.max() } else { t.min() } as i64)
+                }
+                WireType::Int(t) => Value::Uint(if hi { t.max() as u64 } else { 0 }),
+                WireType::F32 => Value::F64(if hi { 0.1 } else { -3.4e38 }),
+                WireType::Bool => Value::Bool(hi),
+                WireType::Str => s(if hi { "s\0" } else { "" }),
+                t => panic!("{ty} has a field of type {t}"),
+            };
+            (f.key.clone(), v)
+        });
+        Value::Map(fields.collect())
+    };
+    same_both(m, echo, &[edges(false, None)]);
+    same_both(m, echo, &[edges(true, None)]);
+    // Out of a field's range: the general form's error, naming the parameter and the field.
+    for f in &rec.fields {
+        let narrow = match &f.ty {
+            WireType::Int(t) => t.bits < 64,
+            WireType::F32 => true,
+            _ => false,
+        };
+        for hi in [false, true] {
+            if !narrow || !hi && matches!(&f.ty, WireType::Int(t) if !t.signed) {
+                continue;
+            }
+            let bad = edges(hi, Some(&f.key));
+            if f.ty != WireType::F32 {
+                // (The Rust encoder refuses a float32 first, writing the value as Rust does.)
+                same_both(m, echo, std::slice::from_ref(&bad));
+            }
+            let e = scalar_values(m, echo, &[bad]).expect_err("out of range");
+            let want = format!("struct {ty}: field {}", f.key);
+            assert!(
+                matches!(e, Error::BadArgument { .. }) && e.to_string().contains(&want),
+                "{e}"
+            );
+        }
+    }
 }
