@@ -512,21 +512,25 @@ pub fn str_utf8<'a>(s: Borrowed<'a, '_, PyAny>) -> Option<&'a [u8]> {
     }
 }
 
-/// Whether instances of `tp` get and set their attributes with `object`'s generic functions
-/// (their class and its bases define no `__getattribute__`, `__getattr__` or `__setattr__`):
-/// [`generic_getattr`] and [`generic_setattr`] then do exactly what `getattr` and `setattr` do.
-pub fn generic_attrs(tp: &Bound<'_, PyType>) -> bool {
+/// Whether instances of `tp` get their attributes with `object`'s generic function (their
+/// class and its bases define no `__getattribute__` or `__getattr__`): [`generic_getattr`]
+/// then does exactly what `getattr` does.
+pub fn generic_get(tp: &Bound<'_, PyType>) -> bool {
     // SAFETY: `tp` is a valid type, the GIL is held; `PyType_GetSlot` reads a heap type's slot,
     // and a static type's on 3.10+ (the abi3 floor is 3.11), null when not set.
-    unsafe {
-        let get = ffi::PyType_GetSlot(tp.as_type_ptr(), ffi::Py_tp_getattro);
-        let set = ffi::PyType_GetSlot(tp.as_type_ptr(), ffi::Py_tp_setattro);
-        get == ffi::PyObject_GenericGetAttr as *mut c_void
-            && set == ffi::PyObject_GenericSetAttr as *mut c_void
-    }
+    let get = unsafe { ffi::PyType_GetSlot(tp.as_type_ptr(), ffi::Py_tp_getattro) };
+    get == ffi::PyObject_GenericGetAttr as *mut c_void
 }
 
-/// `getattr(obj, name)` for an object whose type has [`generic_attrs`], without
+/// Whether instances of `tp` set their attributes with `object`'s generic function (no
+/// `__setattr__` of their own): [`generic_setattr`] then does exactly what `setattr` does.
+pub fn generic_set(tp: &Bound<'_, PyType>) -> bool {
+    // SAFETY: as in `generic_get`.
+    let set = unsafe { ffi::PyType_GetSlot(tp.as_type_ptr(), ffi::Py_tp_setattro) };
+    set == ffi::PyObject_GenericSetAttr as *mut c_void
+}
+
+/// `getattr(obj, name)` for an object whose type has [`generic_get`], without
 /// `PyObject_GetAttr`'s dispatch.
 #[inline]
 pub fn generic_getattr<'py>(
@@ -543,7 +547,7 @@ pub fn generic_getattr<'py>(
     }
 }
 
-/// `setattr(obj, name, v)` for an object whose type has [`generic_attrs`], without
+/// `setattr(obj, name, v)` for an object whose type has [`generic_set`], without
 /// `PyObject_SetAttr`'s dispatch and its interning of `name` (an interned field name already).
 #[inline]
 pub fn generic_setattr(
@@ -900,14 +904,23 @@ fn object_new<'py>(cls: &Bound<'py, PyType>) -> PyResult<Bound<'py, PyAny>> {
 /// The GIL is held and `tp` is a valid type whose layout is `object`'s (see [`object_new`]).
 /// Returns a new reference, or null with an exception set.
 unsafe fn object_new_raw(tp: *mut ffi::PyTypeObject) -> *mut ffi::PyObject {
-    // SAFETY: `PyBaseObject_Type` is a static type, whose slots `PyType_GetSlot` reads on 3.10+
-    // (the abi3 floor is 3.11); its `tp_new` is `object_new`, never null.
-    let new: ffi::newfunc = unsafe {
-        std::mem::transmute::<*mut c_void, ffi::newfunc>(ffi::PyType_GetSlot(
-            std::ptr::addr_of_mut!(ffi::PyBaseObject_Type),
-            ffi::Py_tp_new,
-        ))
-    };
+    // `object`'s `tp_new`, read once (a static type's slot never changes).
+    static OBJECT_NEW: std::sync::atomic::AtomicPtr<c_void> =
+        std::sync::atomic::AtomicPtr::new(ptr::null_mut());
+    let mut slot = OBJECT_NEW.load(std::sync::atomic::Ordering::Relaxed);
+    if slot.is_null() {
+        // SAFETY: `PyBaseObject_Type` is a static type, whose slots `PyType_GetSlot` reads on
+        // 3.10+ (the abi3 floor is 3.11); its `tp_new` is `object_new`, never null.
+        slot = unsafe {
+            ffi::PyType_GetSlot(
+                std::ptr::addr_of_mut!(ffi::PyBaseObject_Type),
+                ffi::Py_tp_new,
+            )
+        };
+        OBJECT_NEW.store(slot, std::sync::atomic::Ordering::Relaxed);
+    }
+    // SAFETY: `slot` is object's `tp_new` (above), a `newfunc`, never null.
+    let new: ffi::newfunc = unsafe { std::mem::transmute::<*mut c_void, ffi::newfunc>(slot) };
     // SAFETY: the GIL is held; `PyTuple_New(0)` gives the empty tuple (a new reference) or null
     // with an exception set. `object_new(type, args, kwds)` with the caller's valid type, an
     // empty tuple and no keywords (which it accepts for any type) allocates with the type's

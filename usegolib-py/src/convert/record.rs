@@ -156,7 +156,7 @@ impl RecordInfo {
         if !obj.is_exact_instance(ty) {
             return false;
         }
-        let generic = crate::fast::generic_attrs(ty);
+        let generic = crate::fast::generic_get(ty);
         class.names.iter().enumerate().all(|(i, name)| {
             let name = name.bind(py);
             let v = if generic {
@@ -379,7 +379,7 @@ pub fn construct(
         )));
     }
     let mut used = 0;
-    let generic = crate::fast::generic_attrs(cls);
+    let generic = crate::fast::generic_set(cls);
     for (f, name) in rec.fields().iter().zip(&class.names) {
         let name = name.bind(py);
         let v = match kwargs.map(|k| k.get_item(name)).transpose()?.flatten() {
@@ -470,7 +470,7 @@ pub(super) fn decode(
 pub struct Decoded<'a, 'py> {
     obj: Bound<'py, PyAny>,
     class: Option<&'a RecordClass>,
-    /// The class sets attributes with `object`'s own function (`fast::generic_attrs`).
+    /// The class sets attributes with `object`'s own function (`fast::generic_set`).
     generic: bool,
     fields: &'a [Field],
     /// Which fields were set, one bit each on the stack (a record of more than 64 fields uses
@@ -492,10 +492,7 @@ impl<'a, 'py> Decoded<'a, 'py> {
             Some(c) => match &c.ty {
                 Some(ty) => {
                     let ty = ty.bind(py);
-                    (
-                        crate::fast::new_instance(ty)?,
-                        crate::fast::generic_attrs(ty),
-                    )
+                    (crate::fast::new_instance(ty)?, crate::fast::generic_set(ty))
                 }
                 None => return Err(c.cls.bind(py).cast::<PyType>().unwrap_err().into()),
             },
