@@ -450,14 +450,19 @@ unsafe fn scalar_call(
             let recv = Borrowed::from_ptr_or_opt(py, this.recv);
             let v = Vector::new(py, recv, all, nargs, None);
             let func = Borrowed::from_ptr(py, this.func).cast_unchecked::<PyGoFunction>();
-            func.get()
-                .invoke_scalar(py, &v)
-                .map(|r| r.map(Py::into_ptr))
+            // The result made a pointer here (an error set as the exception, null): the
+            // closure returns two words, not the whole `PyResult`.
+            match func.get().invoke_scalar(py, &v)? {
+                Ok(p) => Some(p.into_ptr()),
+                Err(e) => {
+                    e.restore(py);
+                    Some(ptr::null_mut())
+                }
+            }
         }
     }));
     match r {
-        Ok(None) => None,
-        Ok(Some(r)) => Some(slot_result(py, Ok(r))),
+        Ok(r) => r,
         Err(payload) => Some(slot_result(py, Err(payload))),
     }
 }
@@ -469,6 +474,7 @@ unsafe fn scalar_call(
 // such a call.
 
 /// The value of `obj`, an int, when it fits an i64 or a u64; None otherwise.
+#[inline]
 pub fn int_value(obj: &Bound<'_, PyAny>) -> Option<i128> {
     let mut overflow: c_int = 0;
     // SAFETY: the GIL is held (`obj` is bound) and `obj` is an int: a value beyond i64 is

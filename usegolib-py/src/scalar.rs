@@ -203,6 +203,12 @@ impl ScalarSig {
         self.index
     }
 
+    /// Whether a parameter is a record (its fields are read first, [`ScalarSig::hold`]).
+    #[inline]
+    pub fn has_records(&self) -> bool {
+        self.records
+    }
+
     /// The number of parameters (the receiver included).
     #[inline]
     pub fn nparams(&self) -> usize {
@@ -243,23 +249,19 @@ impl ScalarSig {
     /// Writes argument `i` into its words (a record's from its fields in `held`, in the order
     /// [`ScalarSig::hold`] put them, `k` the first of them, advanced past them); false when the
     /// general path must take the call.
-    #[inline]
+    #[inline(always)]
     pub fn put<'a, 'py>(
         &self,
         args: &mut ScalarArgs<'a>,
         i: usize,
         obj: Borrowed<'a, 'py, PyAny>,
-        held: &'a Held<'py>,
+        held: &'a [Option<Bound<'py, PyAny>>],
         k: &mut usize,
         module: &Arc<GoModule>,
     ) -> bool {
         match &self.params[i] {
             Part::One(w) => put_word(args, w, obj, module),
-            Part::Record(_, words, _) => words.iter().all(|w| {
-                let v = held.get(*k).and_then(Option::as_ref);
-                *k += 1;
-                v.is_some_and(|v| put_word(args, w, v.as_borrowed(), module))
-            }),
+            Part::Record(_, words, _) => put_fields(args, words, held, k, module),
         }
     }
 
@@ -288,20 +290,42 @@ impl ScalarSig {
     /// The Python value of the result words (strings from the result `area`): None, the one
     /// result, or a tuple of them. Records are made as the general form's decoder makes them
     /// ([`Decoded`]).
+    #[inline(always)]
     pub fn results(&self, py: Python<'_>, words: &ScalarWords, area: &[u8]) -> PyResult<Py<PyAny>> {
-        let mut k = 0;
         match self.results.len() {
             0 => Ok(py.None()),
-            1 => Ok(part(py, &self.results[0], words, &mut k, area)?.unbind()),
-            n => {
-                let mut items = Vec::with_capacity(n);
-                for p in &self.results {
-                    items.push(part(py, p, words, &mut k, area)?);
-                }
-                Ok(PyTuple::new(py, items)?.into_any().unbind())
-            }
+            1 => Ok(part(py, &self.results[0], words, &mut 0, area)?.unbind()),
+            _ => self.tuple(py, words, area),
         }
     }
+
+    /// The results as a tuple (more than one).
+    #[inline(never)]
+    fn tuple(&self, py: Python<'_>, words: &ScalarWords, area: &[u8]) -> PyResult<Py<PyAny>> {
+        let mut k = 0;
+        let mut items = Vec::with_capacity(self.results.len());
+        for p in &self.results {
+            items.push(part(py, p, words, &mut k, area)?);
+        }
+        Ok(PyTuple::new(py, items)?.into_any().unbind())
+    }
+}
+
+/// Writes the words of a record argument's fields, held in `held` from `*k` (advanced past
+/// them); false when the general path must take the call.
+#[inline(never)]
+fn put_fields<'a>(
+    args: &mut ScalarArgs<'a>,
+    words: &[Word],
+    held: &'a [Option<Bound<'_, PyAny>>],
+    k: &mut usize,
+    module: &Arc<GoModule>,
+) -> bool {
+    words.iter().all(|w| {
+        let v = held.get(*k).and_then(Option::as_ref);
+        *k += 1;
+        v.is_some_and(|v| put_word(args, w, v.as_borrowed(), module))
+    })
 }
 
 /// Writes the word(s) of `obj` for `w`; false (nothing written) when the general path must
@@ -341,7 +365,7 @@ fn put_word<'a>(
 }
 
 /// The Python value of the result part `p` at word `*k` (advanced past it).
-#[inline]
+#[inline(always)]
 fn part<'py>(
     py: Python<'py>,
     p: &Part,
@@ -351,26 +375,38 @@ fn part<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     match p {
         Part::One(w) => word(py, w, words, k, area),
-        Part::Record(rec, ws, omit) => {
-            let mut out = Decoded::new(py, rec)?;
-            for (i, w) in ws.iter().enumerate() {
-                // Go leaves an empty omitempty field out of the general form's reply: the
-                // record is made as that reply makes it.
-                let empty = omit >> i & 1 != 0
-                    && match w {
-                        Word::Str => words[*k + 1] == 0,
-                        Word::F32 | Word::F64 => f64::from_bits(words[*k]) == 0.0,
-                        _ => words[*k] == 0,
-                    };
-                if empty {
-                    *k += if matches!(w, Word::Str) { 2 } else { 1 };
-                    continue;
-                }
-                out.set(i, word(py, w, words, k, area)?)?;
-            }
-            out.finish()
-        }
+        Part::Record(rec, ws, omit) => record(py, rec, ws, *omit, words, k, area),
     }
+}
+
+/// The record of a result part: made as the general decoder makes it ([`Decoded`]).
+#[inline(never)]
+fn record<'py>(
+    py: Python<'py>,
+    rec: &RecordInfo,
+    ws: &[Word],
+    omit: u64,
+    words: &ScalarWords,
+    k: &mut usize,
+    area: &[u8],
+) -> PyResult<Bound<'py, PyAny>> {
+    let mut out = Decoded::new(py, rec)?;
+    for (i, w) in ws.iter().enumerate() {
+        // Go leaves an empty omitempty field out of the general form's reply: the record is
+        // made as that reply makes it.
+        let empty = omit >> i & 1 != 0
+            && match w {
+                Word::Str => words[*k + 1] == 0,
+                Word::F32 | Word::F64 => f64::from_bits(words[*k]) == 0.0,
+                _ => words[*k] == 0,
+            };
+        if empty {
+            *k += if matches!(w, Word::Str) { 2 } else { 1 };
+            continue;
+        }
+        out.set(i, word(py, w, words, k, area)?)?;
+    }
+    out.finish()
 }
 
 /// The Python value of the result word(s) of `w` at word `*k` (advanced past them).
@@ -406,7 +442,7 @@ fn word<'py>(
 }
 
 /// The word of an exact int in the range of `t`; None for anything else.
-#[inline]
+#[inline(always)]
 fn int_word(obj: &Bound<'_, PyAny>, t: IntType) -> Option<u64> {
     if !obj.is_exact_instance_of::<PyInt>() {
         return None; // a bool, an int subclass (its own __index__), or not an int
