@@ -351,7 +351,7 @@ def test_a_func_parameter_travels_as_its_host_object_id(s):
 
 def test_string_and_record_entries_have_a_scalar_form(s):
     scalar = "Echo Concat Repeat Invalid EchoPoint PanicPoint Norm MakePoint EchoEdges EchoSkip"
-    for name in (scalar + " EchoSparse EchoEmpty").split():
+    for name in (scalar + " EchoSparse EchoEmpty EchoNarrow").split():
         assert getattr(s, name)._scalar_index is not None, name
     # A named string, a record field, a promoted field, ten words: the general form only.
     for name in ("EchoText", "EchoNested", "EchoEmbeds", "EchoWide"):
@@ -465,6 +465,24 @@ def test_record_fields_at_their_bounds(s, fields):
 def f32(x):
     """x rounded to the nearest float32, as Go's float32 field holds it."""
     return struct.unpack("f", struct.pack("f", x))[0]
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"I16": -(2**15), "U16": 0, "I32": -(2**31), "U32": 0, "B": False},
+        {"I16": 2**15 - 1, "U16": 2**16 - 1, "I32": 2**31 - 1, "U32": 2**32 - 1, "B": True},
+    ],
+)
+def test_narrow_record_fields_at_their_bounds(s, fields):
+    assert returns(lambda: s.EchoNarrow(s.Narrow(**fields))) == (
+        s.Narrow,
+        {k: shape(v) for k, v in fields.items()},
+    )
+    for k, v in fields.items():  # one past each bound: the general form's OverflowError
+        if k != "B":
+            beyond = v - 1 if v <= 0 else v + 1
+            raises(lambda k=k, b=beyond: s.EchoNarrow(s.Narrow(**{k: b})), OverflowError, k)
 
 
 @pytest.mark.parametrize(
