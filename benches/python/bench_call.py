@@ -175,6 +175,13 @@ def measure_floor_rows(b, n: int) -> dict:
     r = _timing.interleaved_statements([("pkg.Apply(f, 1)", ""), ("pkg.AddInt(1, 2)", "")], ns, n)
     out["u_callback_ns"], out["u_callback_plain_ns"] = r
     out["u_callback_x"] = _timing.round_ratios(r[0], r[1])
+    # A string argument in the scalar form (docs/abi.md section 8.13): its bytes lent, no
+    # MessagePack; against the plain call in the same rounds.
+    r = _timing.interleaved_statements(
+        [("pkg.ParseInt('12345')", ""), ("pkg.AddInt(1, 2)", "")], ns, n
+    )
+    out["u_string_ns"], out["u_string_plain_ns"] = r
+    out["u_string_x"] = _timing.round_ratios(r[0], r[1])
     return out
 
 
@@ -803,6 +810,18 @@ def floor_rows(ours: dict) -> list[Row]:
                 ratio=x,
             )
         )
+    # No target in the issue: how much a string argument adds to a plain call.
+    rows.append(
+        Row(
+            "pkg.ParseInt('12345') vs pkg.AddInt(1, 2)",
+            "ns",
+            _med(ours, "u_string_ns"),
+            _med(ours, "u_string_plain_ns"),
+            None,
+            peer_none="-",
+            ratio=_med(ours, "u_string_x"),
+        )
+    )
     return rows
 
 

@@ -1,6 +1,9 @@
 package bridge
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+)
 
 // BenchmarkHandleAddInt is the hot path of a small call: AddInt(1, 2) by id, two int64 arguments
 // and one int64 result. It must not allocate.
@@ -199,3 +202,66 @@ func BenchmarkServeEchoPoint(b *testing.B) {
 		buf = br.Serve(req, buf)
 	}
 }
+
+// geoPoint is the record of the issue's row (the lead's tests/fixtures/go/bench geo.Point).
+type geoPoint struct {
+	X, Y float64
+	Tag  string
+}
+
+// BenchmarkServeScalarEchoPoint is `EchoPoint(Point(X=1.5, Y=-2.0, Tag=...))` in the scalar
+// form (docs/abi.md section 8.13): the words as a host writes them, the dispatcher case as the
+// generator writes it for a flat record (go/gen scalar_call.go), the Tag copied into Go
+// (ArgString) or, where the compiler proves the record is not kept, a view (ArgStringView),
+// and written back into the result area (the caller's buffer). Tag "p" is the issue's row (a
+// one-byte string: Go's copy needs no allocation); a 16-byte tag shows the copy's cost.
+func BenchmarkServeScalarEchoPoint(b *testing.B) {
+	for _, view := range []bool{false, true} {
+		arg := ArgString
+		if view {
+			arg = ArgStringView
+		}
+		br := New([]Func{{Name: "example.com/geo.EchoPoint", Params: []Param{{"p", "Point"}}}}, nil)
+		br.SetScalar([]int{0}, []int{4}, func(fn uint64, w *ScalarWords, area []byte) ([]byte, error) {
+			switch fn {
+			case 0:
+				a0_0 := ArgFloat64(w[0])
+				a0_1 := ArgFloat64(w[1])
+				a0_2, err := arg(w[2], w[3])
+				if err != nil {
+					return nil, ArgError(0, FieldError("Point", "Tag", "Tag", "string", err))
+				}
+				a0 := geoPoint{X: a0_0, Y: a0_1, Tag: a0_2}
+				r0 := echoGeoPoint(a0)
+				area = ResultArea(area)
+				w[0] = FloatWord(r0.X)
+				w[1] = FloatWord(r0.Y)
+				area, w[2], w[3] = ResultString(area, r0.Tag)
+				return area, nil
+			}
+			return nil, ErrNoScalar
+		})
+		for _, tag := range []string{"p", "sixteen-byte-tag"} {
+			name := fmt.Sprintf("copy/%d", len(tag))
+			if view {
+				name = fmt.Sprintf("view/%d", len(tag))
+			}
+			b.Run(name, func(b *testing.B) {
+				src := []byte(tag)
+				var w ScalarWords
+				buf := make([]byte, 0, 64<<10)
+				b.ReportAllocs()
+				for b.Loop() {
+					w[0], w[1] = FloatWord(1.5), FloatWord(-2.0)
+					w[2], w[3] = wordOf(src), uint64(len(src))
+					if st, area := br.ServeScalar(0, &w, 4, buf); st != ScalarCallOK || len(area) != len(tag) {
+						b.Fatalf("EchoPoint: %d % x", st, area)
+					}
+				}
+			})
+		}
+	}
+}
+
+//go:noinline
+func echoGeoPoint(p geoPoint) geoPoint { return p }

@@ -40,8 +40,9 @@ type Bridge struct {
 	pool    sync.Pool // of *pooledReply, for Handle only
 	// The scalar form (scalar_call.go): the function id of each scalar index, and the
 	// generated dispatcher; none until SetScalar.
-	scalarIDs []int
-	scalar    ScalarCall
+	scalarIDs  []int
+	scalarArgs []int // the number of argument words of each scalar index
+	scalar     ScalarCall
 }
 
 // pooledReply is the reply buffer Handle lends until release.

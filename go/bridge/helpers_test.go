@@ -57,6 +57,15 @@ func panicNilDeref() int {
 	return p.x
 }
 
+// repeat returns s n times (nothing for n < 1) and its length.
+func repeat(s string, n int) (string, int) {
+	if n < 1 {
+		return "", 0
+	}
+	r := strings.Repeat(s, n)
+	return r, len(r)
+}
+
 // testFuncs is a bridge table shaped like generated code; ids are the indexes.
 var testFuncs = []Func{
 	{Name: "example.com/calc.AddInt", Params: []Param{{"a", "int"}, {"b", "int"}},
@@ -312,6 +321,22 @@ var testFuncs = []Func{
 					e.Int(x)
 				}
 			}
+			return e, nil
+		}},
+	{Name: "example.com/calc.Repeat", Params: []Param{{"s", "string"}, {"n", "int"}},
+		Call: func(d Decoder, e Encoder) (Encoder, error) {
+			s, err := d.String()
+			if err != nil {
+				return e, ArgError(0, err)
+			}
+			n, err := d.Int(64)
+			if err != nil {
+				return e, ArgError(1, err)
+			}
+			r, k := repeat(s, int(n))
+			e.ListLen(2)
+			e.String(r)
+			e.Int(int64(k))
 			return e, nil
 		}},
 }

@@ -1,6 +1,9 @@
 package bridge
 
-import "unsafe"
+import (
+	"fmt"
+	"unsafe"
+)
 
 // Arguments read in place (docs/abi.md section 8.12, docs/adr/0034). The request is the host's
 // memory, lent to Go for the duration of one call, unchanged by the host until the call
@@ -20,6 +23,33 @@ import "unsafe"
 // aligned for T (checked here; a misaligned array takes the copy) and this machine is
 // little-endian (checked once; a big-endian one always copies); (4) every bit pattern is a valid
 // value of a fixed-width number, so no byte the host sent can make an invalid T.
+
+// The scalar form's strings (docs/abi.md section 8.13, docs/adr/0035) are the second use: a
+// string argument is a pair of words, the address and length of bytes the host lends for the
+// call, and reading them needs the address as a pointer. The word is reinterpreted in memory
+// as a pointer (no integer-to-pointer conversion, which vet and checkptr refuse): the host
+// lends the memory for the call and keeps it unchanged, as it does a request, and Go either
+// copies it (ArgString) or hands it over under the same proof as a string read in place
+// (ArgStringView). It is host memory, never Go's: the garbage collector ignores the pointer.
+
+// argBytes is the n bytes at the address the word addr holds; nil for n 0, whatever addr is.
+func argBytes(addr, n uint64) ([]byte, error) {
+	if n == 0 {
+		return nil, nil
+	}
+	if n > MaxMessageBytes {
+		return nil, fmt.Errorf("a string of %d bytes is longer than a message may be (%d bytes)", n, MaxMessageBytes)
+	}
+	if uint64(uintptr(addr)) != addr {
+		return nil, fmt.Errorf("the address %#x does not fit a pointer here", addr)
+	}
+	p := uintptr(addr)
+	ptr := *(*unsafe.Pointer)(unsafe.Pointer(&p))
+	return unsafe.Slice((*byte)(ptr), int(n)), nil
+}
+
+// unsafeString is a string over the bytes of b, which nothing changes while it is used.
+func unsafeString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
 // littleEndian is true on a little-endian machine, where a packed array's bytes are the
 // memory of a []T.
@@ -48,7 +78,7 @@ func BorrowString(d *Decoder) (string, error) {
 	if err != nil || len(b) == 0 {
 		return "", err
 	}
-	return unsafe.String(unsafe.SliceData(b), len(b)), nil
+	return unsafeString(b), nil
 }
 
 // BorrowSliceArg reads argument arg of a slice parameter of fixed-width numbers that is read

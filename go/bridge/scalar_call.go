@@ -19,10 +19,12 @@ import (
 type ScalarWords [MaxScalarWords]uint64
 
 // ScalarCall is the generated dispatcher of the scalar form: it calls the function with scalar
-// index fn on the argument words of w and writes its results over them. It returns what a Call
-// adapter returns on failure (ArgError, GoError), or ErrNoScalar for an index it does not
-// have. It never keeps w.
-type ScalarCall func(fn uint64, w *ScalarWords) error
+// index fn on the argument words of w and writes its results over them. An entry with string
+// results (docs/abi.md section 8.13) appends their bytes to area (given with length 0) and
+// returns it, never nil (ResultArea); any other entry returns nil. On failure it returns what
+// a Call adapter returns (ArgError, GoError), or ErrNoScalar for an index it does not have. It
+// never keeps w or area.
+type ScalarCall func(fn uint64, w *ScalarWords, area []byte) ([]byte, error)
 
 // errNoScalar is the ScalarCall result for an index that has no scalar form.
 type errNoScalar struct{}
@@ -39,18 +41,22 @@ const (
 )
 
 // SetScalar installs the scalar form: ids[i] is the function id (index in the table given to
-// New) of scalar index i, and call the generated dispatcher. It is called once, before any call.
-func (b *Bridge) SetScalar(ids []int, call ScalarCall) {
+// New) of scalar index i, nargs[i] the number of its argument words, and call the generated
+// dispatcher. It is called once, before any call.
+func (b *Bridge) SetScalar(ids, nargs []int, call ScalarCall) {
 	b.scalarIDs = append([]int(nil), ids...)
+	b.scalarArgs = append([]int(nil), nargs...)
 	b.scalar = call
 }
 
 // ServeScalar makes the scalar call of index fn with nargs argument words in w (docs/abi.md
-// section 8.11). ScalarCallOK: the results are in w. ScalarCallFailed: the failure reply
-// (section 4) is returned, appended to buf[:0] as Serve's replies are: for an unknown index, a
-// wrong number of words, an argument word that does not fit its Go type, the function's error
-// or a panic, the same reply Serve gives. It never panics. w and buf are used only during the
-// call; both may be C memory.
+// sections 8.11 and 8.13). ScalarCallOK: the results are in w, and reply is the result area
+// (the bytes of the string results, appended to buf[:0]; never nil for an entry with string
+// results, nil for any other). ScalarCallFailed: the failure reply (section 4) is returned,
+// appended to buf[:0] as Serve's replies are: for an unknown index, a wrong number of words,
+// an argument word that does not fit its Go type, the function's error or a panic, the same
+// reply Serve gives. It never panics. w and buf are used only during the call; both may be C
+// memory.
 func (b *Bridge) ServeScalar(fn uint64, w *ScalarWords, nargs int, buf []byte) (status int, reply []byte) {
 	var f *Func // the function being called, for panic messages
 	defer func() {
@@ -66,13 +72,31 @@ func (b *Bridge) ServeScalar(fn uint64, w *ScalarWords, nargs int, buf []byte) (
 		})
 	}
 	f = &b.funcs[b.scalarIDs[fn]]
-	if nargs != len(f.Params) {
-		return ScalarCallFailed, errorReply(buf, arityFailure(f, nargs))
+	if want := b.scalarArgs[fn]; nargs != want {
+		return ScalarCallFailed, errorReply(buf, scalarArityFailure(f, want, nargs))
 	}
-	if err := b.scalar(fn, w); err != nil {
+	area, err := b.scalar(fn, w, buf[:0])
+	if err != nil {
 		return ScalarCallFailed, failedCall(buf, f, err)
 	}
-	return ScalarCallOK, nil
+	if len(area) > MaxMessageBytes {
+		return ScalarCallFailed, errorReply(buf, limitFailure("size", MaxMessageBytes))
+	}
+	return ScalarCallOK, area
+}
+
+// scalarArityFailure is the arity failure of a scalar call of f with got argument words, want
+// expected: the general form's when they are its parameters (one word each), else one that
+// counts words.
+func scalarArityFailure(f *Func, want, got int) *failure {
+	if want == len(f.Params) {
+		return arityFailure(f, got)
+	}
+	return &failure{
+		kind:    "arity",
+		message: fmt.Sprintf("%s takes %d argument words in the scalar form, got %d", f.Name, want, got),
+		detail:  []field{{"expected", uint64(want)}, {"got", uint64(got)}},
+	}
 }
 
 // The conversions of the generated scalar code between words and Go values. An argument word
@@ -153,7 +177,42 @@ func ScalarFunc[T any](w uint64, mk func(*HostObject) T) T {
 	return mk(NewHostObject(w))
 }
 
-// Results are written with IntWord, UintWord, FloatWord and BoolWord (host_scalar.go).
+// Results are written with IntWord, UintWord, FloatWord and BoolWord (host_scalar.go), and
+// ResultString.
+
+// ArgString reads a string argument of the scalar form (docs/abi.md section 8.13): a copy of
+// the n bytes at the address the word addr holds (host memory lent for the call).
+func ArgString(addr, n uint64) (string, error) {
+	b, err := argBytes(addr, n)
+	return string(b), err
+}
+
+// ArgStringView reads a string argument of a parameter read in place (docs/abi.md sections
+// 8.12 and 8.13): a string over the host's bytes, valid while the function runs, which the
+// compiler proves it does not keep. The host does not change them during the call.
+func ArgStringView(addr, n uint64) (string, error) {
+	b, err := argBytes(addr, n)
+	if err != nil || len(b) == 0 {
+		return "", err
+	}
+	return unsafeString(b), nil
+}
+
+// ResultArea is the result area of an entry with string results, from the area ServeScalar
+// lends: never nil, so that ServeScalar tells it from an entry without one.
+func ResultArea(area []byte) []byte {
+	if area == nil {
+		return []byte{} // no allocation: Go's zero-size objects share one address
+	}
+	return area[:0]
+}
+
+// ResultString appends the string result s to the result area and returns the area with the
+// two words of s: its offset in the area and its length (docs/abi.md section 8.13).
+func ResultString(area []byte, s string) ([]byte, uint64, uint64) {
+	off := len(area)
+	return append(area, s...), uint64(off), uint64(len(s))
+}
 
 // ScalarReceiver is the Go object that the receiver word (a handle id) of a method's scalar
 // call refers to, with the general form's errors for an unknown id or a value of another type.

@@ -9,67 +9,90 @@ import (
 
 // scalarTestIDs are the test functions with a scalar form, by scalar index (the order
 // testScalar's cases have, as the generator writes them).
-var scalarTestIDs = []string{"AddInt", "DivMod", "Div", "Int8", "Uint16", "Float32", "Not", "PanicError", "Nothing"}
+var scalarTestIDs = []string{"AddInt", "DivMod", "Div", "Int8", "Uint16", "Float32", "Not", "PanicError", "Nothing", "Check", "Repeat"}
+
+// scalarTestArgs are the argument words of each scalar index (a string takes two).
+var scalarTestArgs = []int{2, 2, 2, 1, 1, 1, 1, 0, 0, 2, 3}
 
 // testScalar is the ScalarCall the generator would write for scalarTestIDs.
-func testScalar(fn uint64, w *ScalarWords) error {
+func testScalar(fn uint64, w *ScalarWords, area []byte) ([]byte, error) {
 	switch fn {
 	case 0:
 		a0 := int(int64(w[0]))
 		a1 := int(int64(w[1]))
 		w[0] = IntWord(a0 + a1)
-		return nil
+		return nil, nil
 	case 1:
 		a0 := int(int64(w[0]))
 		a1 := int(int64(w[1]))
 		r0, r1 := divMod(a0, a1)
 		w[0] = IntWord(r0)
 		w[1] = IntWord(r1)
-		return nil
+		return nil, nil
 	case 2:
 		a0 := int(int64(w[0]))
 		a1 := int(int64(w[1]))
 		r0, err := div(a0, a1)
 		if err != nil {
-			return GoError(err)
+			return nil, GoError(err)
 		}
 		w[0] = IntWord(r0)
-		return nil
+		return nil, nil
 	case 3:
 		v0, err := ArgInt(w[0], 8)
 		if err != nil {
-			return ArgError(0, err)
+			return nil, ArgError(0, err)
 		}
 		w[0] = IntWord(int8(v0))
-		return nil
+		return nil, nil
 	case 4:
 		v0, err := ArgUint(w[0], 16)
 		if err != nil {
-			return ArgError(0, err)
+			return nil, ArgError(0, err)
 		}
 		w[0] = UintWord(uint16(v0))
-		return nil
+		return nil, nil
 	case 5:
 		a0, err := ArgFloat32(w[0])
 		if err != nil {
-			return ArgError(0, err)
+			return nil, ArgError(0, err)
 		}
 		w[0] = FloatWord(a0)
-		return nil
+		return nil, nil
 	case 6:
 		a0, err := ArgBool(w[0])
 		if err != nil {
-			return ArgError(0, err)
+			return nil, ArgError(0, err)
 		}
 		w[0] = BoolWord(!a0)
-		return nil
+		return nil, nil
 	case 7:
 		panicError()
-		return nil
+		return nil, nil
 	case 8:
-		return nil
+		return nil, nil
+	case 9:
+		a0, err := ArgString(w[0], w[1])
+		if err != nil {
+			return nil, ArgError(0, err)
+		}
+		if err := check(a0); err != nil {
+			return nil, GoError(err)
+		}
+		return nil, nil
+	case 10:
+		a0, err := ArgStringView(w[0], w[1])
+		if err != nil {
+			return nil, ArgError(0, err)
+		}
+		a1 := int(int64(w[2]))
+		r0, r1 := repeat(a0, a1)
+		area = ResultArea(area)
+		area, w[0], w[1] = ResultString(area, r0)
+		w[2] = IntWord(r1)
+		return area, nil
 	}
-	return ErrNoScalar
+	return nil, ErrNoScalar
 }
 
 func newScalarBridge() *Bridge {
@@ -78,7 +101,7 @@ func newScalarBridge() *Bridge {
 	for _, name := range scalarTestIDs {
 		ids = append(ids, int(testIDs[name]))
 	}
-	b.SetScalar(ids, testScalar)
+	b.SetScalar(ids, scalarTestArgs, testScalar)
 	return b
 }
 
@@ -213,7 +236,7 @@ func TestServeScalarFailures(t *testing.T) {
 		}
 	}
 	st, rep := b.ServeScalar(99, &w, 0, nil)
-	check("unknown index", st, rep, "unknown_symbol", "no scalar form with index 99 (this bridge has 9)")
+	check("unknown index", st, rep, "unknown_symbol", "no scalar form with index 99 (this bridge has 11)")
 	st, rep = b.ServeScalar(0, &w, 3, nil)
 	check("arity", st, rep, "arity", "example.com/calc.AddInt takes 2 arguments, got 3")
 	w[0] = 2

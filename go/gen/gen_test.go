@@ -50,7 +50,7 @@ func scanTestdata(t *testing.T, name string, generics ...string) (Target, *scan.
 var goldenGenerics = map[string][]string{"l3": {"Identity[example.com/l3.Point]"}}
 
 func TestGolden(t *testing.T) {
-	for _, name := range []string{"calc", "l3", "vals"} {
+	for _, name := range []string{"calc", "l3", "vals", "flat"} {
 		t.Run(name, func(t *testing.T) { testGolden(t, name) })
 	}
 }
@@ -177,7 +177,7 @@ func TestGeneratedModuleVets(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go vet with cgo; skipped in -short mode")
 	}
-	for _, name := range []string{"calc", "l3", "vals"} {
+	for _, name := range []string{"calc", "l3", "vals", "flat"} {
 		t.Run(name, func(t *testing.T) { testGeneratedModuleVets(t, name) })
 	}
 }

@@ -9,41 +9,112 @@ import (
 	"github.com/usegolib/usegolib/go/scan"
 )
 
-// The scalar form of calls (docs/abi.md section 8.11, docs/adr/0032): for every function and
-// method whose parameters and results are all unnamed bools, ints, uints and floats (a method's
-// receiver a Go object), main.go gets one case of a switch that calls it directly on 64-bit
-// words, without reflection, MessagePack or allocation. The scalar index of such an entry is
-// its position among them, in function id order; the schema gives it as "scalar".
+// The scalar form of calls (docs/abi.md sections 8.11 and 8.13, docs/adr/0032 and 0035): for
+// every function and method whose parameters and results are all unnamed bools, ints, uints,
+// floats and strings, or flat records of them (a method's receiver a Go object or a flat
+// record, the record's words first, as a parameter's: a local variable, so that a pointer
+// method is called on its address as in the general form), main.go gets one case of a switch
+// that calls it directly on 64-bit words, without reflection or MessagePack. The scalar index
+// of such an entry is its position among them, in function id order; the schema gives it as
+// "scalar". A value's words are its scalar slots' (scalarSlots): the one place that says which
+// types have a scalar form and how they are laid out, used both to choose the entries and to
+// write their code.
+
+// scalarSlot is one value in the words of the scalar form: a parameter or result itself, or
+// one field of a flat record.
+type scalarSlot struct {
+	canon string // the Go type: "int8", "float64", "string", ...
+	field *scan.Field
+}
+
+// words is the number of words the slot takes: 2 for a string, else 1.
+func (s scalarSlot) words() int {
+	if s.canon == "string" {
+		return 2
+	}
+	return 1
+}
+
+// scalarSlots gives the slots of a value of type t in the scalar form (docs/abi.md section
+// 8.13), in word order; ok is false when t has none. A number or bool is one slot of one word,
+// a string one of two, a flat record one per wire field in the schema's field order (an
+// empty record none): a struct that travels as a record, by value, none of whose wire fields
+// is promoted from an embedded struct and each an unnamed number, bool or string.
+func scalarSlots(t *scan.Type, types map[string]*scan.TypeDef) (slots []scalarSlot, ok bool) {
+	switch {
+	case scalarType(t) || t.Kind == scan.Basic && !t.Named && t.Canon == "string":
+		return []scalarSlot{{canon: t.Canon}}, true
+	case t.Kind != scan.Record:
+		return nil, false
+	}
+	def := types[t.Key] // a record type, or a struct handle type used by value (its record form)
+	if def == nil || !def.Struct || def.FieldsErr != "" {
+		return nil, false
+	}
+	slots = []scalarSlot{}
+	for i := range def.Fields {
+		f := &def.Fields[i]
+		inner, ok := scalarSlots(&f.Type, nil) // a nested record has no type table: refused
+		if !ok || len(f.Ptrs) > 0 || strings.Contains(f.Sel, ".") {
+			return nil, false
+		}
+		slots = append(slots, scalarSlot{canon: inner[0].canon, field: f})
+	}
+	return slots, true
+}
+
+// scalarWordCount is the number of words of slots.
+func scalarWordCount(slots []scalarSlot) int {
+	n := 0
+	for _, s := range slots {
+		n += s.words()
+	}
+	return n
+}
 
 // scalarCall reports whether entry f has a scalar form; types are the scan's type definitions
 // (a func parameter that a host callable may be travels as its host-object id).
 func scalarCall(f *scan.Func, types map[string]*scan.TypeDef) bool {
 	const maxWords = bridge.MaxScalarWords
-	if f.Variadic || f.Generic != nil || len(f.Params) > maxWords || len(f.Results) > maxWords {
+	if f.Variadic || f.Generic != nil {
 		return false
 	}
 	params := f.Params
+	nargs := 0
 	switch f.Kind {
 	case scan.KindFunc:
 	case scan.KindMethod:
+		if len(params) > 0 && params[0].Type.Kind == scan.Record {
+			break // a record's method: its receiver is the record's words, as a parameter's
+		}
 		if len(params) == 0 || params[0].Type.Kind != scan.Handle {
-			return false // a record's or a value type's method: its receiver is a value
+			return false // a value type's method: its receiver is a value of a named type
 		}
 		params = params[1:]
+		nargs = 1
 	default:
 		return false
 	}
 	for _, v := range params {
-		if !scalarType(&v.Type) && scalarFunc(&v.Type, types) == nil {
+		if scalarFunc(&v.Type, types) != nil && !scalarType(&v.Type) {
+			nargs++
+			continue
+		}
+		slots, ok := scalarSlots(&v.Type, types)
+		if !ok {
 			return false
 		}
+		nargs += scalarWordCount(slots)
 	}
+	nres := 0
 	for _, v := range f.Results {
-		if !scalarType(&v.Type) {
+		slots, ok := scalarSlots(&v.Type, types)
+		if !ok {
 			return false
 		}
+		nres += scalarWordCount(slots)
 	}
-	return true
+	return nargs <= maxWords && nres <= maxWords
 }
 
 // scalarFunc is the callback signature of t when t is a func type a host callable may be (its
@@ -78,11 +149,17 @@ func scalarIndices(res *scan.Result) map[*scan.Func]int {
 	return out
 }
 
-// scalarArg is the statement(s) that read argument word i of Go type canon into a<i>.
-func scalarArg(canon string, i int) string {
-	a, w := "a"+strconv.Itoa(i), fmt.Sprintf("w[%d]", i)
+// scalarArg is the statement(s) that read the argument word k (two from k for a string) of Go
+// type canon into dst; fail wraps the error of a word that does not fit (a string read in
+// place is a view of the host's bytes, docs/abi.md section 8.12).
+func scalarArg(canon string, k int, dst string, inPlace bool, fail func(err string) string) string {
+	w := fmt.Sprintf("w[%d]", k)
+	v := "v" + strings.TrimPrefix(dst, "a")
 	checked := func(call, conv string) string {
-		return fmt.Sprintf("v%d, err := bridge.%s\nif err != nil {\nreturn bridge.ArgError(%d, err)\n}\n%s := %s(v%d)", i, call, i, a, conv, i)
+		if conv == "" { // the call gives the Go type itself
+			return fmt.Sprintf("%s, err := bridge.%s\nif err != nil {\nreturn nil, %s\n}", dst, call, fail("err"))
+		}
+		return fmt.Sprintf("%s, err := bridge.%s\nif err != nil {\nreturn nil, %s\n}\n%s := %s(%s)", v, call, fail("err"), dst, conv, v)
 	}
 	switch canon {
 	case "int":
@@ -92,7 +169,7 @@ func scalarArg(canon string, i int) string {
 	case "uint":
 		return checked(fmt.Sprintf("ArgUint(%s, bridge.IntBits)", w), canon)
 	case "int64", "uint64":
-		return fmt.Sprintf("%s := %s(%s)", a, canon, w)
+		return fmt.Sprintf("%s := %s(%s)", dst, canon, w)
 	case "int8", "int16", "int32":
 		return checked(fmt.Sprintf("ArgInt(%s, %s)", w, strings.TrimPrefix(canon, "int")), canon)
 	case "uint8", "uint16", "uint32":
@@ -102,9 +179,24 @@ func scalarArg(canon string, i int) string {
 	case "float32":
 		return checked(fmt.Sprintf("ArgFloat32(%s)", w), "")
 	case "float64":
-		return fmt.Sprintf("%s := bridge.ArgFloat64(%s)", a, w)
+		return fmt.Sprintf("%s := bridge.ArgFloat64(%s)", dst, w)
+	case "string":
+		call := "ArgString"
+		if inPlace {
+			call = "ArgStringView" // read in place (docs/abi.md section 8.12)
+		}
+		return checked(fmt.Sprintf("%s(%s, w[%d])", call, w, k+1), "")
 	}
 	panic("gen: no scalar form for " + canon)
+}
+
+// scalarResult is the statement that writes the result value v of Go type canon into word k
+// (two from k for a string, its bytes appended to the result area).
+func scalarResult(canon string, k int, v string) string {
+	if canon == "string" {
+		return fmt.Sprintf("area, w[%d], w[%d] = bridge.ResultString(area, %s)", k, k+1, v)
+	}
+	return fmt.Sprintf("w[%d] = bridge.%s(%s)", k, scalarWords[canon][0], v)
 }
 
 type scalarEntry struct {
@@ -119,34 +211,56 @@ func (g *goGen) scalarCalls(entries []scalarEntry) {
 	if len(entries) == 0 {
 		return
 	}
-	var ids []string
+	var ids, nargs []string
 	g.p("")
 	g.p("// usegolibScalar calls the entry of scalar index fn on the argument words of w and writes")
-	g.p("// its results over them (docs/abi.md section 8.11).")
-	g.p("func usegolibScalar(fn uint64, w *bridge.ScalarWords) error {")
+	g.p("// its results over them, the bytes of its string results appended to area (docs/abi.md")
+	g.p("// sections 8.11 and 8.13).")
+	g.p("func usegolibScalar(fn uint64, w *bridge.ScalarWords, area []byte) ([]byte, error) {")
 	g.p("switch fn {")
 	for i, e := range entries {
-		ids = append(ids, strconv.Itoa(e.id))
 		f := e.f
 		g.p("case %d: // %s", i, f.Name)
 		var args []string
+		k := 0 // the next argument word
 		for j, v := range f.Params {
-			if j == 0 && f.Kind == scan.KindMethod {
+			a := "a" + strconv.Itoa(j)
+			argErr := func(err string) string { return fmt.Sprintf("bridge.ArgError(%d, %s)", j, err) }
+			switch slots, _ := scalarSlots(&v.Type, g.types); {
+			case j == 0 && f.Kind == scan.KindMethod && v.Type.Kind == scan.Handle:
 				_, conv := g.decode(&v.Type, "&d")
 				g.p("recv, err := bridge.ScalarReceiver[%s](w[0], %s)", g.spell(v.Type.Canon), strconv.Quote(v.Go))
 				g.p("if err != nil {")
-				g.p("return bridge.ArgError(0, err)")
+				g.p("return nil, %s", argErr("err"))
 				g.p("}")
 				args = append(args, conv("recv"))
+				k++
 				continue
+			case scalarFunc(&v.Type, g.types) != nil && !scalarType(&v.Type):
+				g.p("%s := bridge.ScalarFunc(w[%d], %s)", a, k, g.hostMaker(&v.Type, scalarFunc(&v.Type, g.types)))
+				k++
+			case v.Type.Kind == scan.Record:
+				def := g.types[v.Type.Key]
+				var keyed []string
+				for n, s := range slots {
+					fd := s.field
+					x := fmt.Sprintf("%s_%d", a, n)
+					q := strconv.Quote
+					g.p("%s", scalarArg(s.canon, k, x, v.InPlace, func(err string) string {
+						return argErr(fmt.Sprintf("bridge.FieldError(%s, %s, %s, %s, %s)", q(def.Name), q(fd.Key), q(fd.Name), q(fd.Go), err))
+					}))
+					keyed = append(keyed, fmt.Sprintf("%s: %s", fd.Sel, x))
+					k += s.words()
+				}
+				g.p("%s := %s{%s}", a, g.spell(v.Type.Canon), strings.Join(keyed, ", "))
+			default:
+				g.p("%s", scalarArg(v.Type.Canon, k, a, v.InPlace, argErr))
+				k += slots[0].words()
 			}
-			if cb := scalarFunc(&v.Type, g.types); cb != nil && !scalarType(&v.Type) {
-				g.p("a%d := bridge.ScalarFunc(w[%d], %s)", j, j, g.hostMaker(&v.Type, cb))
-			} else {
-				g.p("%s", scalarArg(v.Type.Canon, j))
-			}
-			args = append(args, "a"+strconv.Itoa(j))
+			args = append(args, a)
 		}
+		ids = append(ids, strconv.Itoa(e.id))
+		nargs = append(nargs, strconv.Itoa(k))
 		var call string
 		switch {
 		case f.Kind == scan.KindFunc:
@@ -158,17 +272,38 @@ func (g *goGen) scalarCalls(entries []scalarEntry) {
 		default:
 			call = fmt.Sprintf("%s.%s(%s)", args[0], f.GoName, strings.Join(args[1:], ", "))
 		}
-		g.callResults(f, call, "return bridge.GoError(err)")
+		g.callResults(f, call, "return nil, bridge.GoError(err)")
+		k = 0
+		strs := false
+		var writes []string
 		for j, r := range f.Results {
-			g.p("w[%d] = bridge.%s(r%d)", j, scalarWords[r.Type.Canon][0], j)
+			slots, _ := scalarSlots(&r.Type, g.types)
+			if len(slots) == 0 {
+				writes = append(writes, fmt.Sprintf("_ = r%d // a record without fields: no word", j))
+			}
+			for _, s := range slots {
+				v := "r" + strconv.Itoa(j)
+				if s.field != nil {
+					v += "." + s.field.Sel
+				}
+				writes = append(writes, scalarResult(s.canon, k, v))
+				strs = strs || s.canon == "string"
+				k += s.words()
+			}
 		}
-		g.p("return nil")
+		if !strs {
+			g.p("%s", strings.Join(append(writes, "return nil, nil"), "\n"))
+			continue
+		}
+		// An entry with string results answers with its result area, empty or not.
+		g.p("area = bridge.ResultArea(area)")
+		g.p("%s", strings.Join(append(writes, "return area, nil"), "\n"))
 	}
 	g.p("}")
-	g.p("return bridge.ErrNoScalar")
+	g.p("return nil, bridge.ErrNoScalar")
 	g.p("}")
 	g.p("")
 	g.p("func init() {")
-	g.p("usegolibBridge.SetScalar([]int{%s}, usegolibScalar)", strings.Join(ids, ", "))
+	g.p("usegolibBridge.SetScalar([]int{%s}, []int{%s}, usegolibScalar)", strings.Join(ids, ", "), strings.Join(nargs, ", "))
 	g.p("}")
 }

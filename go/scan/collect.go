@@ -577,6 +577,7 @@ func (c *checker) methodDoc(m *types.Func) string {
 func (c *checker) finish(cp *checkedPackage) *Package {
 	p := &Package{Path: cp.tpkg.Path(), Name: cp.tpkg.Name(), Doc: cp.doc, Skipped: cp.skipped, Consts: cp.consts}
 	for _, f := range cp.entries {
+		c.settleInPlace(f) // escape.go
 		if err := c.entryFailure(f); err != nil {
 			p.Skipped = append(p.Skipped, &Skipped{Name: f.Name, Signature: f.Signature, Reason: err.Error()})
 			continue

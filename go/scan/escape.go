@@ -98,6 +98,8 @@ func inPlaceKind(t *Type) bool {
 		return true
 	case Basic:
 		return t.Under == "string"
+	case Record:
+		return true // if its fields are numbers, bools and strings only: settleInPlace
 	case Slice:
 		if t.Elem.Kind != Basic {
 			return false
@@ -117,6 +119,8 @@ func copiedResult(t *Type) bool {
 	switch t.Kind {
 	case Basic, Bytes:
 		return true
+	case Record:
+		return true // if its fields are numbers, bools and strings only: settleInPlace
 	case Slice:
 		return t.Elem.Kind == Basic
 	}
@@ -160,6 +164,39 @@ func (c *checker) markInPlace(f *Func, sig *types.Signature, skip int) {
 				continue
 			}
 		}
-		v.InPlace = true
+		v.InPlace, v.toResult = true, toResult
+	}
+}
+
+// settleInPlace finishes markInPlace once the records' fields are known: a record parameter,
+// and a parameter that flows to a record result, stay in place only when the record holds
+// numbers, bools and strings only (none behind an embedded pointer: every one of them is
+// copied out of it, into a Go value or the reply), the bridge then reading its strings in place
+// in the scalar form (docs/abi.md section 8.13).
+func (c *checker) settleInPlace(f *Func) {
+	plain := func(t *Type) bool {
+		if t.Kind != Record {
+			return true
+		}
+		d := c.types[t.Key]
+		if d == nil || !d.Struct || d.FieldsErr != "" {
+			return false
+		}
+		for _, fd := range d.Fields {
+			if fd.Type.Kind != Basic || len(fd.Ptrs) > 0 {
+				return false
+			}
+		}
+		return true
+	}
+	results := true
+	for i := range f.Results {
+		results = results && plain(&f.Results[i].Type)
+	}
+	for i := range f.Params {
+		v := &f.Params[i]
+		if v.InPlace && (!plain(&v.Type) || v.toResult && !results) {
+			v.InPlace = false
+		}
 	}
 }

@@ -92,6 +92,32 @@ def last_json(proc: subprocess.CompletedProcess[str]) -> object:
     return json.loads(ok(proc).strip().splitlines()[-1])
 
 
+# Child-process code (for run_py) that registers, for every record type named Point, a class
+# with its own ``__new__`` (which appends the class name to ``made``) in place of the generated
+# one: how a user's own class for a Go type is made the registered class.
+OWN_POINT_CLASS = """
+import usegolib
+from usegolib import _package
+
+made = []
+record_class = _package._record_class
+
+def patched(module, key, name, doc):
+    cls = record_class(module, key, name, doc)
+    if name != "Point":
+        return cls
+
+    def __new__(c, *args, **kw):
+        made.append(c.__name__)
+        return super(own, c).__new__(c)
+
+    own = type(cls)(name, (cls,), {"__new__": __new__, "__qualname__": name})
+    return own
+
+_package._record_class = patched
+"""
+
+
 def in_threads(work: Callable[[object], object], args: Iterable[object]) -> list[BaseException]:
     """Runs ``work(a)`` for every ``a`` of ``args``, each on its own thread, all at once; returns
     what they raised (assert it is empty: an exception on a thread fails no test by itself)."""

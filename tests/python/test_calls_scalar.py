@@ -1,16 +1,21 @@
-"""The scalar form of calls (docs/abi.md section 8.11): a Go function or method whose parameters
-and results are all unnamed bools, ints and floats is called without MessagePack. Each call here
+"""The scalar form of calls (docs/abi.md sections 8.11 and 8.13): a Go function or method whose
+parameters and results are all unnamed bools, ints, floats, strings and flat records is called
+without MessagePack. Each call here
 is made twice, in the scalar form and with it turned off (the general form), and must give the
 same: the same Python values of the same types, the same exceptions with the same messages.
 A Go panic's stack names the entry that ran, which shows that the scalar form was taken."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import struct
+import textwrap
+import threading
 
 import pytest
 import usegolib
-from conftest import FIXTURES, go_output, in_threads
+from conftest import FIXTURES, OWN_POINT_CLASS, go_output, in_threads, run_py
 from usegolib import _native
 
 
@@ -35,11 +40,16 @@ def outcome(call):
 
 
 def shape(r):
-    """A value with its types, floats by repr (so -0.0, nan and rounding count)."""
+    """A value with its types, floats by repr (so -0.0, nan and rounding count), a record as its
+    class and its instance dict (the fields set on it, not those read from the class)."""
     if isinstance(r, tuple):
         return tuple(shape(x) for x in r)
     if isinstance(r, float):
         return (float, repr(r))
+    if isinstance(r, dict):
+        return (dict, {k: shape(v) for k, v in r.items()})
+    if hasattr(type(r), "__usegolib_record__"):
+        return (type(r), {k: shape(v) for k, v in vars(r).items()})
     return (type(r), r)
 
 
@@ -334,3 +344,372 @@ def test_a_func_parameter_travels_as_its_host_object_id(s):
     assert values[4][0] == "raised" and values[4][1] is usegolib.GoPanicError, values[4]
     assert values[5][:2] == ("raised", TypeError) and "callable" in values[5][2], values[5]
     assert values[6][:2] == ("raised", usegolib.ObjectClosedError), values[6]
+
+
+# --- Strings and flat records (docs/abi.md section 8.13) -------------------------------------
+
+
+def test_string_and_record_entries_have_a_scalar_form(s):
+    scalar = "Echo Concat Repeat Invalid EchoPoint PanicPoint Norm MakePoint EchoEdges EchoSkip"
+    for name in (scalar + " EchoSparse EchoEmpty EchoNarrow").split():
+        assert getattr(s, name)._scalar_index is not None, name
+    # A named string, a record field, a promoted field, ten words: the general form only.
+    for name in ("EchoText", "EchoNested", "EchoEmbeds", "EchoWide"):
+        assert getattr(s, name)._scalar_index is None, name
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "p", "héllo wörld", "✓ 𝄞 漢字", "a\x00b\x00", "\x00", "x" * 100_000, "é" * 70_000],
+    ids=range(8),
+)
+def test_strings_both_ways(s, text):
+    assert returns(lambda: s.Echo(text)) == (str, text)
+    assert returns(lambda: s.Concat(text, "ç")) == (
+        (str, text + "ç"),
+        (int, len(text.encode()) + 2),
+    )
+
+
+def test_strings_that_are_not_utf8(s):
+    """A str with lone surrogates (surrogateescape's bytes that are not UTF-8) and a str
+    subclass go the general way; bytes from Go that are not UTF-8 come back as surrogateescape
+    makes them, in both forms."""
+
+    class Text(str):
+        pass
+
+    assert returns(lambda: s.Echo("a\udcffb")) == (str, "a\udcffb")
+    assert returns(lambda: s.Echo(Text("sub"))) == (str, "sub")
+    assert returns(lambda: s.Invalid("x")) == (str, "\udcffx\udcc3")
+    assert returns(lambda: s.Invalid("\udcfe")) == (str, "\udcff\udcfe\udcc3")
+    # A surrogate surrogateescape does not make: the general form's error.
+    raises(lambda: s.Concat("\ud800", ""), UnicodeEncodeError, "surrogates not allowed")
+
+
+def test_results_larger_than_the_reply_buffer(s):
+    for text, n in (("ab", 1 << 20), ("é✓", 300_000), ("", 1 << 20)):
+        got = returns(lambda text=text, n=n: s.Repeat(text, n))
+        assert got == (str, text * n)
+    # The thread's buffer grew or stayed: later small calls still answer right.
+    assert returns(lambda: s.Concat("a", "b")) == ((str, "ab"), (int, 2))
+
+
+def test_string_errors_are_the_general_forms(s):
+    raises(lambda: s.Echo(b"x"), TypeError, "expected str, got bytes")
+    raises(lambda: s.Echo(None), TypeError, "expected str, got None")
+    raises(lambda: s.Repeat("x", -1), usegolib.GoPanicError, "negative Repeat count")
+    with pytest.raises(usegolib.GoPanicError) as scalar:
+        s.Repeat("✓", -1)
+    assert "usegolibScalar" in scalar.value.stack  # a string argument takes the scalar form
+    with pytest.raises(usegolib.GoPanicError) as general:
+        s.Repeat("\udcff", -1)
+    assert "usegolibScalar" not in general.value.stack  # lone surrogates: the general form
+
+
+def point(s, **kw):
+    return s.Point(**{"X": 1.5, "Y": -2.0, "Tag": "p", **kw})
+
+
+def test_records_both_ways(s):
+    p = point(s)
+    assert returns(lambda: s.EchoPoint(p)) == (
+        s.Point,
+        {"X": (float, "1.5"), "Y": (float, "-2.0"), "Tag": (str, "p")},
+    )
+    assert s.EchoPoint(p) == p and s.EchoPoint(p) is not p
+    assert returns(lambda: s.Norm(point(s, Tag="abc"))) == (float, repr(1.5**2 + 4.0 + 3))
+    assert returns(lambda: s.MakePoint(1, -0.0, "m")) == (
+        s.Point,
+        {"X": (float, "1.0"), "Y": (float, "-0.0"), "Tag": (str, "m")},
+    )
+    assert returns(lambda: s.EchoPoint(s.Point())) == (
+        s.Point,
+        {"X": (float, "0.0"), "Y": (float, "0.0"), "Tag": (str, "")},
+    )
+    # Ints for float fields, NUL and non-ASCII text, a record without fields.
+    assert returns(lambda: s.EchoPoint(point(s, X=3, Tag="\x00é𝄞"))) == returns(
+        lambda: s.MakePoint(3.0, -2.0, "\x00é𝄞")
+    )
+    got = returns(lambda: s.EchoEmpty(s.Empty(), 7))
+    assert got == ((s.Empty, {}), (int, 7))
+
+
+E_MIN = {
+    "I8": -(2**7),
+    "U8": 0,
+    "U64": 0,
+    "I": -(2**63),
+    "F32": -3.4028234663852886e38,
+}
+E_MAX = {"I8": 2**7 - 1, "U8": 2**8 - 1, "U64": 2**64 - 1, "I": 2**63 - 1}
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {**E_MIN, "B": False, "S": ""},
+        {**E_MAX, "F32": 3.4028234663852886e38, "B": True, "S": "max"},
+        {"F32": 0.1, "S": "✓" * 1000},
+        {"F32": math.inf, "I": -1},
+        {"F32": -0.0, "U64": 2**63},
+    ],
+)
+def test_record_fields_at_their_bounds(s, fields):
+    got = returns(lambda: s.EchoEdges(s.Edges(**fields)))
+    want = {**{f.name: f.default for f in dataclasses.fields(s.Edges)}, **fields}
+    assert got[0] is s.Edges
+    assert got[1] == {k: shape(f32(v) if k == "F32" else v) for k, v in want.items()}
+
+
+def f32(x):
+    """x rounded to the nearest float32, as Go's float32 field holds it."""
+    return struct.unpack("f", struct.pack("f", x))[0]
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"I16": -(2**15), "U16": 0, "I32": -(2**31), "U32": 0, "B": False},
+        {"I16": 2**15 - 1, "U16": 2**16 - 1, "I32": 2**31 - 1, "U32": 2**32 - 1, "B": True},
+    ],
+)
+def test_narrow_record_fields_at_their_bounds(s, fields):
+    assert returns(lambda: s.EchoNarrow(s.Narrow(**fields))) == (
+        s.Narrow,
+        {k: shape(v) for k, v in fields.items()},
+    )
+    for k, v in fields.items():  # one past each bound: the general form's OverflowError
+        if k != "B":
+            beyond = v - 1 if v <= 0 else v + 1
+            raises(lambda k=k, b=beyond: s.EchoNarrow(s.Narrow(**{k: b})), OverflowError, k)
+
+
+@pytest.mark.parametrize(
+    ("fields", "exc", "match"),
+    [
+        ({"I8": 2**7}, OverflowError, "value 128 is out of range for int8"),
+        ({"I8": -(2**7) - 1}, OverflowError, "value -129 is out of range for int8"),
+        ({"U8": -1}, OverflowError, "value -1 is out of range for uint8"),
+        ({"U64": 2**64}, OverflowError, "out of range for uint64"),
+        ({"I": 2**63}, OverflowError, "out of range for int64"),
+        ({"F32": 1e39}, OverflowError, "out of range for float32"),
+        ({"B": 1}, TypeError, "expected bool, got int"),
+        ({"I": 1.0}, TypeError, "expected int, got float"),
+        ({"S": b"x"}, TypeError, "expected str, got bytes"),
+        ({"S": 3}, TypeError, "expected str, got int"),
+        ({"F32": "1"}, TypeError, "expected float, got str"),
+    ],
+)
+def test_record_field_errors_are_the_general_forms(s, fields, exc, match):
+    got = raises(lambda: s.EchoEdges(s.Edges(**fields)), exc, match)
+    assert "Edges" in got[2], got
+
+
+def test_what_goes_the_general_way_still_works(s):
+    """A dict, a subclass instance, a field holding None, an int subclass or a str with lone
+    surrogates in a field: the general form takes the call, with the same outcome."""
+
+    class MyInt(int):
+        pass
+
+    @dataclasses.dataclass(kw_only=True)
+    class Labeled(s.Point):
+        label: str = ""
+
+    class Plain(s.Point):
+        pass
+
+    want = returns(lambda: s.EchoPoint(point(s)))
+    assert returns(lambda: s.EchoPoint({"X": 1.5, "Y": -2.0, "Tag": "p"})) == want
+    assert returns(lambda: s.EchoPoint(Labeled(X=1.5, Y=-2.0, Tag="p", label="l"))) == want
+    assert returns(lambda: s.EchoPoint(Plain(X=1.5, Y=-2.0, Tag="p"))) == want
+    assert returns(lambda: s.EchoPoint(point(s, X=MyInt(2)))) == returns(
+        lambda: s.MakePoint(2.0, -2.0, "p")
+    )
+    assert returns(lambda: s.EchoPoint(point(s, Tag=None))) == returns(
+        lambda: s.MakePoint(1.5, -2.0, "")
+    )
+    assert returns(lambda: s.EchoPoint(point(s, Tag="\udcff"))) == returns(
+        lambda: s.MakePoint(1.5, -2.0, "\udcff")
+    )
+    raises(lambda: s.EchoPoint(s.Edges()), TypeError, "expected Point or dict, got Edges")
+    raises(lambda: s.EchoPoint(3), TypeError, "expected Point or dict, got int")
+    raises(lambda: s.EchoPoint({"Z": 1}), TypeError, 'unknown field "Z"')
+    p = point(s)
+    del p.Tag  # the class attribute (the field's default) is read instead, in both forms
+    assert returns(lambda: s.EchoPoint(p)) == returns(lambda: s.MakePoint(1.5, -2.0, ""))
+
+
+def test_a_dash_field_and_omitempty_fields(s):
+    """A field tagged `-` never travels (Go gets its zero value and sends nothing back); an
+    empty omitempty field is left out of the general form's reply, and the scalar form makes
+    the same instance (its instance dict without that field)."""
+    got = returns(lambda: s.EchoSkip(s.Skip(a=1, b="x")))
+    assert got == (s.Skip, {"a": (int, 2), "b": (str, "x")})
+    assert [f.name for f in dataclasses.fields(s.Skip)] == ["a", "b"]
+    assert returns(lambda: s.EchoSparse(s.Sparse())) == (s.Sparse, {})
+    full = returns(lambda: s.EchoSparse(s.Sparse(n=-1, f=0.5, s="s", b=True)))
+    assert full == (
+        s.Sparse,
+        {"n": (int, -1), "f": (float, "0.5"), "s": (str, "s"), "b": (bool, True)},
+    )
+    assert returns(lambda: s.EchoSparse(s.Sparse(f=-0.0, s="t"))) == (s.Sparse, {"s": (str, "t")})
+    assert s.EchoSparse(s.Sparse(f=-0.0)) == s.Sparse()
+
+
+def test_a_record_calls_panic_shows_which_form_ran(s):
+    raises(lambda: s.PanicPoint(point(s, Tag="panic")), usegolib.GoPanicError, "panic at 1.5,-2")
+    with pytest.raises(usegolib.GoPanicError) as scalar:
+        s.PanicPoint(point(s, Tag="panic"))
+    assert "usegolibScalar" in scalar.value.stack
+    with pytest.raises(usegolib.GoPanicError) as general:
+        s.PanicPoint({"X": 1.5, "Y": -2.0, "Tag": "panic"})  # a dict: the general form
+    assert "usegolibScalar" not in general.value.stack
+    with pytest.raises(usegolib.GoPanicError) as general:
+        s.PanicPoint(type("Sub", (s.Point,), {})(Tag="panic"))  # a subclass: the general form
+    assert "usegolibScalar" not in general.value.stack
+
+
+def test_a_user_registered_record_class(artifact_root):
+    """A record class registered for the Go type (here one with its own ``__new__``) is the
+    class the scalar form takes and makes: a record argument of exactly that class goes as
+    words, and results are made through its ``__new__`` as the general decoder makes them."""
+    r = run_py(
+        OWN_POINT_CLASS
+        + textwrap.dedent(
+            f"""
+        from usegolib import _native
+        s = usegolib.import_({str(FIXTURES / "scalars")!r}, artifact_dir={str(artifact_root)!r})
+        p = s.Point(X=1.0, Tag="own")
+        made.clear()
+        outs = []
+        for on in (True, False):
+            _native._scalar_calls(on)
+            q = s.EchoPoint(p)
+            outs.append((type(q) is type(p), vars(q), list(made)))
+            made.clear()
+        _native._scalar_calls(True)
+        try:
+            s.PanicPoint(s.Point(Tag="panic"))
+        except usegolib.GoPanicError as e:
+            outs.append("usegolibScalar" in e.stack)
+        print(outs)
+        """
+        )
+    )
+    assert r.returncode == 0, r.stderr
+    want = (True, {"X": 1.0, "Y": 0.0, "Tag": "own"}, ["Point"])
+    assert r.stdout.strip() == repr([want, want, True])
+
+
+def test_a_record_changed_by_another_thread_during_calls(s):
+    """The field values of a record argument are read once and held for the call: another
+    thread setting its string field meanwhile never gives Go freed or torn bytes."""
+    p = point(s, Tag="start")
+    tags = {"start"} | {f"tag {i} " * (i % 7) for i in range(50)}
+    stop = threading.Event()
+
+    def writer():
+        i = 0
+        while not stop.is_set():
+            p.Tag = f"tag {i % 50} " * (i % 50 % 7)
+            i += 1
+
+    t = threading.Thread(target=writer)
+    t.start()
+    try:
+        seen = set()
+        for _ in range(3000):
+            q = s.EchoPoint(p)
+            assert q.Tag in tags, q.Tag
+            seen.add(q.Tag)
+    finally:
+        stop.set()
+        t.join()
+    assert seen
+
+
+def test_strings_and_records_in_threads(s):
+    def work(t):
+        for i in range(1000):
+            text = f"{t}-{i}-✓" * (i % 5)
+            assert s.Echo(text) == text
+            q = s.EchoPoint(s.Point(X=t, Y=i, Tag=text))
+            assert (q.X, q.Y, q.Tag) == (t, i, text)
+
+    assert in_threads(work, range(8)) == []
+
+
+def test_strings_and_records_as_go_prints_them(s, tmp_path):
+    """What the calls give equals what the same calls print in a Go program (strings as the
+    hex of their bytes, floats by Go's shortest form)."""
+
+    def hx(text):
+        return text.encode("utf-8", "surrogateescape").hex()
+
+    p = s.EchoPoint(s.Point(X=1.5, Y=-2.0, Tag="p"))
+    c, n = s.Concat("héllo", "\x00✓")
+    bad = s.Invalid("x")
+    e = s.EchoEdges(s.Edges(I8=-128, U64=2**64 - 1, F32=0.1, B=True, S="e"))
+    k = s.EchoSkip(s.Skip(a=41, b="b"))
+    norm = s.Norm(s.MakePoint(3, 4, "ab"))
+    mine = (
+        f"{p.X:g} {p.Y:g} {hx(p.Tag)}\n"
+        f"{hx(c)} {n}\n"
+        f"{hx(bad)}\n"
+        f"{e.I8} {e.U8} {e.U64} {e.I} {e.F32!r} {str(e.B).lower()} {hx(e.S)}\n"
+        f"{k.a} {hx(k.b)}\n"
+        f"{norm:g}\n"
+    )
+    want = go_output(
+        tmp_path,
+        {"example.com/scalars": "v0.0.0"},
+        "fmt example.com/scalars",
+        """
+        _ = src
+        p := scalars.EchoPoint(scalars.Point{X: 1.5, Y: -2.0, Tag: "p"})
+        fmt.Fprintf(&b, "%v %v %x\\n", p.X, p.Y, p.Tag)
+        c, n := scalars.Concat("héllo", "\\x00✓")
+        fmt.Fprintf(&b, "%x %d\\n", c, n)
+        fmt.Fprintf(&b, "%x\\n", scalars.Invalid("x"))
+        e := scalars.EchoEdges(scalars.Edges{I8: -128, U64: 1<<64 - 1, F32: 0.1, B: true, S: "e"})
+        fmt.Fprintf(&b, "%d %d %d %d %v %v %x\\n", e.I8, e.U8, e.U64, e.I,
+            float64(e.F32), e.B, e.S)
+        k := scalars.EchoSkip(scalars.Skip{A: 41, B: "b"})
+        fmt.Fprintf(&b, "%d %x\\n", k.A, k.B)
+        fmt.Fprintf(&b, "%v\\n", scalars.Norm(scalars.MakePoint(3, 4, "ab")))
+        """,
+        b"",
+        replaces={"example.com/scalars": FIXTURES / "scalars"},
+    )
+    assert mine.encode() == want
+
+
+def test_a_record_class_with_its_own_attribute_hooks(s):
+    """A record class that defines ``__setattr__`` or ``__getattribute__`` has them called, as
+    ``setattr``/``getattr`` would, when a result is made and an argument read, in both forms."""
+    seen = []
+
+    def setattr_hook(self, name, value):
+        seen.append(("set", name))
+        object.__setattr__(self, name, value)
+
+    def getattribute_hook(self, name):
+        if name in ("X", "Y", "Tag"):
+            seen.append(("get", name))
+        return object.__getattribute__(self, name)
+
+    p = point(s)
+    s.Point.__setattr__ = setattr_hook
+    s.Point.__getattribute__ = getattribute_hook
+    try:
+        got = returns(lambda: (s.EchoPoint(p), list(seen), seen.clear())[:2])
+    finally:
+        del s.Point.__setattr__
+        del s.Point.__getattribute__
+    (_, echoed), (_, calls) = got
+    assert echoed == {"X": (float, "1.5"), "Y": (float, "-2.0"), "Tag": (str, "p")}
+    names = [("get", n) for n in ("X", "Y", "Tag")] + [("set", n) for n in ("X", "Y", "Tag")]
+    assert calls == names, calls
+    assert returns(lambda: s.EchoPoint(p))[1] == echoed  # the hooks gone: as before

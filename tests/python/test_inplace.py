@@ -224,3 +224,37 @@ def test_a_nested_call_from_a_callback_does_not_touch_the_outer_request(ip):
     assert ip.Later(list(range(1000)), again) == sum(range(1000))
     payload = bytes(range(256)) * 20
     assert ip.LaterBytes(payload, again) == payload
+
+
+def test_flat_records_read_in_place_and_kept(ip, schema):
+    """A flat record whose string field Go reads in place in the scalar form (docs/abi.md 8.12,
+    8.13): the schema marks what the compiler proves; a record Go keeps has its Tag copied, so
+    it survives the Python str being freed and its memory reused; both forms agree."""
+    from usegolib import _native
+
+    marked = {}
+    for fn in _functions(schema):
+        for p in fn.get("params", []):
+            marked[fn["name"] + "." + p["name"]] = p.get("in_place", False)
+    for name in ["EchoTagged.t", "TagLen.t"]:
+        assert marked.get(name) is True, (name, marked)
+    for name in ["KeepTagged.t", "LabelCount.l"]:
+        assert marked.get(name) is False, (name, marked)
+    for name in ("EchoTagged", "TagLen", "KeepTagged", "ToTagged"):
+        assert getattr(ip, name)._scalar_index is not None, name
+    was = _native._scalar_calls(True)
+    try:
+        for form in (True, False):
+            _native._scalar_calls(form)
+            tag = "".join(["kept ", str(form), " é✓"] * 50)  # a new str, freed below
+            ip.KeepTagged(ip.Tagged(N=7, Tag=tag))
+            want = ip.Tagged(N=7, Tag=tag)
+            del tag
+            for i in range(200):  # reuse the freed memory with other strings of its size
+                other = "".join(["other ", str(i), " é✓"] * 50)
+                assert ip.EchoTagged(ip.Tagged(N=i, Tag=other)) == ip.Tagged(N=i, Tag=other)
+                assert ip.TagLen(ip.Tagged(N=1, Tag=other)) == len(other.encode()) + 1
+            assert ip.KeptTagged() == want
+            assert ip.ToTagged("t\x00\udcff") == ip.Tagged(Tag="t\x00\udcff")
+    finally:
+        _native._scalar_calls(was)

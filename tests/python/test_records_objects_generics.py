@@ -10,11 +10,12 @@ import gc
 import inspect
 import json
 import pickle
+import textwrap
 from datetime import datetime, timedelta, timezone
 
 import pytest
 import usegolib
-from conftest import FIXTURES, GENERICS, go_output, mypy, run_py
+from conftest import FIXTURES, GENERICS, OWN_POINT_CLASS, go_output, mypy, run_py
 
 
 @pytest.fixture(scope="module")
@@ -654,31 +655,15 @@ def test_replies_decode_through_a_registered_class_own_new(artifact_root):
     with its own ``__new__``) gets decoded instances from ``cls.__new__(cls)``: the binding
     calls object's tp_new directly only for RecordBase's own subclasses."""
     r = run_py(
-        f"""
-        import usegolib
-        from usegolib import _package
-
-        made = []
-        record_class = _package._record_class
-
-        def patched(module, key, name, doc):
-            cls = record_class(module, key, name, doc)
-            if name != "Point":
-                return cls
-
-            def __new__(c, *args, **kw):
-                made.append(c.__name__)
-                return super(own, c).__new__(c)
-
-            own = type(cls)(name, (cls,), {{"__new__": __new__, "__qualname__": name}})
-            return own
-
-        _package._record_class = patched
+        OWN_POINT_CLASS
+        + textwrap.dedent(
+            f"""
         l3 = usegolib.import_({str(FIXTURES / "level3")!r}, artifact_dir={str(artifact_root)!r},
                               generics={GENERICS!r})
         p = l3.EchoPoint({{"x": 4}})
         print(type(p).__name__, p.x, p.tags, made)
         """
+        )
     )
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == ["Point", "4", "[]", "['Point']"]

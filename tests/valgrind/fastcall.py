@@ -112,6 +112,34 @@ class _Sub3(b.Point):
 
 for _ in range(200):
     assert b.EchoPoint(_Sub(x=2)) == b.EchoPoint(_Sub3(x=2, z=1)) == b.Point(x=2)
+
+
+# Strings and flat records in the scalar form (docs/abi.md section 8.13, fast.rs str_utf8,
+# generic_getattr/setattr, decode_utf8): a str lent as its UTF-8 (ASCII, non-ASCII, lone
+# surrogates going the general way, a subclass), a record result with a string field (GetNum),
+# a record argument read field by field (Int on its record form), with and without attribute
+# hooks on its class.
+class _Text(str):
+    pass
+
+
+for i in range(300):
+    assert b.ParseInt(str(i)) == i
+    for bad in (f"é{i}", f"\udcff{i}", _Text(f"x{i}")):
+        try:
+            b.ParseInt(bad)
+            raise AssertionError(f"ParseInt({bad!r}) did not raise")
+        except usegolib.GoError:
+            pass
+    g = b.GetNum()
+    assert g.raw == "42" and g.Int() == 42
+    g.raw = f"{i}é"
+    assert g.Int() == 42
+Fields = type(b.GetNum())
+Fields.__setattr__ = lambda self, k, v: object.__setattr__(self, k, v)
+for _ in range(100):
+    assert b.GetNum().Int() == 42
+del Fields.__setattr__
 r = b.GetNum()
 r.keep = r.Int  # r -> bound GoCallable -> r
 assert r.keep() == 42

@@ -224,6 +224,14 @@ pub struct RawReply {
 unsafe impl Send for RawReply {}
 
 impl RawReply {
+    /// No bytes (the result area of a scalar call without string results).
+    pub(crate) const EMPTY: RawReply = RawReply {
+        buf: Vec::new(),
+        malloced: std::ptr::null_mut(),
+        len: 0,
+        shrink: false,
+    };
+
     /// The reply bytes.
     #[inline]
     pub fn bytes(&self) -> &[u8] {
@@ -238,6 +246,7 @@ impl RawReply {
 }
 
 impl Drop for RawReply {
+    #[inline]
     fn drop(&mut self) {
         if !self.malloced.is_null() {
             // SAFETY: the block came from C `malloc` in the bridge, is owned by this value, and
@@ -454,27 +463,35 @@ impl GoLibrary {
             REPLY.with(|cell| cell.set(Some(buf)));
             return None;
         }
+        Some(self.take_reply(buf, out, out_len))
+    }
+
+    /// The reply the bridge wrote at `out`: in this thread's buffer `buf` (lent for it), or
+    /// in malloc'd memory, when the buffer goes back to the thread, grown for the next reply
+    /// of this size.
+    #[inline]
+    fn take_reply(&self, mut buf: Vec<u8>, out: *mut u8, out_len: usize) -> RawReply {
         let keep = REPLY_KEEPER.with(|k| k.keep(buf.len(), out_len));
         if out == buf.as_mut_ptr() {
             let len = out_len.min(buf.len());
-            return Some(RawReply {
+            return RawReply {
                 buf,
                 malloced: std::ptr::null_mut(),
                 len,
                 shrink: !keep,
-            });
+            };
         }
         // The reply did not fit: grow this thread's buffer for the next one of this size.
         let grown = out_len
             .checked_next_power_of_two()
             .filter(|&n| n <= crate::buffers::KEEP);
         REPLY.with(|cell| cell.set(Some(grown.map_or(buf, |n| vec![0u8; n]))));
-        Some(RawReply {
+        RawReply {
             buf: Vec::new(),
             malloced: out,
             len: out_len,
             shrink: false,
-        })
+        }
     }
 
     /// Whether the library exports `usegolib_call_scalar`.
@@ -482,45 +499,86 @@ impl GoLibrary {
         self.call_scalar.is_some()
     }
 
-    /// Makes a scalar call (docs/abi.md section 8.11): the entry of scalar index `index` with
-    /// the first `nargs` words as its arguments; its results are written over the words.
-    /// `Some(None)`: the results are in `words`; `Some(Some(reply))`: the call failed, with the
-    /// failure reply `usegolib_call` would give; `None`: no reply (the bridge's `malloc`
-    /// failed), or the library has no scalar form.
+    /// Makes a scalar call (docs/abi.md sections 8.11 and 8.13) of the entry `layout` describes
+    /// with the words of `args` as its arguments; its results are written over the words. For
+    /// an entry with string results the thread's reply buffer is lent for the result area (and
+    /// a failure reply); any other entry lends none, so that an all-number call touches no
+    /// thread-local (a failure reply then comes back malloc'd). `Some(Ok(area))`:
+    /// the results are in the words, the string results' bytes in `area` (empty for an entry
+    /// without one); `Some(Err(reply))`: the call failed, with the failure reply `usegolib_call`
+    /// would give; `None`: no reply (the bridge's `malloc` failed), the library has no scalar
+    /// form, or `args` has string pairs where `layout` has none (the caller checks that first,
+    /// with [`crate::ScalarLayout::fits`], for its own error).
     #[inline]
     pub(crate) fn call_scalar(
         &self,
-        index: u64,
-        words: &mut ScalarWords,
-        nargs: usize,
-    ) -> Option<Option<RawReply>> {
+        layout: &crate::ScalarLayout,
+        args: &mut crate::ScalarArgs<'_>,
+    ) -> Option<Result<RawReply, RawReply>> {
         let f = self.call_scalar?;
+        if !layout.fits(args) {
+            return None;
+        }
+        let index = layout.index;
+        let (words, nargs) = args.lend();
+        // Only an entry with string results takes the thread's buffer (for its result area);
+        // any other lends none, as before: its failure reply comes back malloc'd.
+        let mut buf = if layout.has_str_results() {
+            REPLY
+                .with(|cell| cell.take())
+                .unwrap_or_else(|| vec![0u8; REPLY_BUF])
+        } else {
+            Vec::new()
+        };
         let mut out: *mut u8 = std::ptr::null_mut();
         let mut out_len = 0usize;
         // SAFETY: `words` is valid for reads and writes of the MAX_SCALAR_WORDS words the ABI
-        // lends (section 8.11), `out`/`out_len` for writes; no reply buffer is lent (null, 0),
-        // so a failure reply comes back in malloc'd memory, owned by the RawReply made below.
-        // The bridge keeps none of these pointers after returning.
+        // lends (section 8.11). Go reads memory through the words the entry's layout has as a
+        // string's address (section 8.13): `args` holds a string pair at exactly those places
+        // (`fits`, checked above), each made by `ScalarArgs::push_str` from a `&[u8]` borrowed
+        // for the life of `args` (so readable and unchanged during the call), and no other
+        // word can be changed into one (`ScalarArgs::set` refuses). Go reads no more argument
+        // words than the entry takes, and refuses any other count before reading one. `buf`
+        // is valid for writes of `buf.len()` bytes (null and 0 when empty: Go then uses no
+        // buffer), `out`/`out_len` for writes. The bridge keeps none of these pointers after
+        // returning.
         let rc = unsafe {
             f(
                 index,
                 words.as_mut_ptr(),
                 nargs,
-                std::ptr::null_mut(),
-                0,
+                if buf.is_empty() {
+                    std::ptr::null_mut()
+                } else {
+                    buf.as_mut_ptr()
+                },
+                buf.len(),
                 &mut out,
                 &mut out_len,
             )
         };
         match rc {
-            0 => Some(None),
-            1 if !out.is_null() => Some(Some(RawReply {
-                buf: Vec::new(),
-                malloced: out,
-                len: out_len,
-                shrink: false,
-            })),
-            _ => None,
+            // An entry without string results leaves `out` unwritten on success.
+            0 if out.is_null() && buf.is_empty() => Some(Ok(RawReply::EMPTY)),
+            0 | 1 if !out.is_null() => {
+                let reply = if buf.is_empty() {
+                    RawReply {
+                        buf,
+                        malloced: out,
+                        len: out_len,
+                        shrink: false,
+                    }
+                } else {
+                    self.take_reply(buf, out, out_len)
+                };
+                Some(if rc == 0 { Ok(reply) } else { Err(reply) })
+            }
+            _ => {
+                if !buf.is_empty() {
+                    REPLY.with(|cell| cell.set(Some(buf)));
+                }
+                None
+            }
         }
     }
 

@@ -27,6 +27,7 @@ mod manifest;
 mod module;
 mod registry;
 mod resolve;
+mod scalar;
 mod stdlib;
 
 pub use artifact::{
@@ -58,6 +59,9 @@ pub use manifest::{
 pub use module::{error_from_reply, GoFunction, GoModule};
 pub use registry::{load, load_artifact, loaded, loaded_modules};
 pub use resolve::{import, locate, split_version, BuildPolicy, ImportOptions, Imported, Located};
+pub use scalar::{
+    result_str as scalar_result_str, ScalarArgs, ScalarLayout, ScalarPart, ScalarReply,
+};
 pub use stdlib::{
     is_std_path, std_artifact_dir, std_set, std_set_key, DEFAULT_STD_PACKAGES, STD_MODULE,
 };

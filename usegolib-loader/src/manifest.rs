@@ -126,6 +126,7 @@ pub(crate) fn index_schema(manifest: &Manifest, path: &Path) -> Result<SchemaInd
                 schema: f.clone(),
                 params,
                 results,
+                scalar: None,
             });
         }
         for s in &pkg.skipped {
@@ -224,6 +225,12 @@ pub(crate) fn index_schema(manifest: &Manifest, path: &Path) -> Result<SchemaInd
                 fields,
             },
         );
+    }
+    for f in &mut functions {
+        f.scalar = f
+            .schema
+            .scalar
+            .and_then(|index| crate::ScalarLayout::derive(index, &f.params, &f.results, &records));
     }
     Ok(SchemaIndex {
         schema,

@@ -35,6 +35,9 @@ pub struct GoFunction {
     pub params: Vec<WireType>,
     /// Parsed result wire types (without a trailing `error`).
     pub results: Vec<WireType>,
+    /// The word layout of its scalar form (docs/abi.md sections 8.11 and 8.13), when the
+    /// schema gives it one and the layout can be derived from its types.
+    pub scalar: Option<crate::ScalarLayout>,
 }
 
 impl GoFunction {
@@ -394,42 +397,63 @@ impl GoModule {
     /// library exports `usegolib_call_scalar`; `None` sends it in the general form only.
     #[inline]
     pub fn scalar_index(&self, f: &GoFunction) -> Option<u64> {
-        f.schema.scalar.filter(|_| self.lib.has_scalar())
+        self.scalar_layout(f).map(|l| l.index)
     }
 
-    /// Calls `f` in its scalar form (docs/abi.md section 8.11): `index` is
-    /// [`GoModule::scalar_index`] of `f`, the first `nargs` words its arguments (a signed int
-    /// as its `i64` bits, an unsigned one as `u64`, a float as `f64` bits, a bool 0 or 1, a
-    /// method's receiver handle id first; a func parameter as a host-object id, section
-    /// 8.11.1: a host that has no host objects sends such a function in the general form).
-    /// `Ok(None)`: the results are written over the words,
-    /// in order. `Ok(Some(reply))`: the call failed, and `reply` is the failure reply the
-    /// general form gives for it, read with [`GoModule::reply_parts`] and
-    /// [`GoModule::error_from_reader`]. The words are not checked here against the Go types:
-    /// the bridge refuses one that does not fit, with the general form's error.
+    /// The word layout of `f`'s scalar form (docs/abi.md sections 8.11 and 8.13) when it has
+    /// one and the library exports `usegolib_call_scalar`; `None` sends it in the general form
+    /// only.
+    #[inline]
+    pub fn scalar_layout<'a>(&self, f: &'a GoFunction) -> Option<&'a crate::ScalarLayout> {
+        f.scalar.as_ref().filter(|_| self.lib.has_scalar())
+    }
+
+    /// Calls `f` in its scalar form (docs/abi.md sections 8.11 and 8.13) with the argument
+    /// words of `args`, laid out as [`GoModule::scalar_layout`] says: a signed int as its `i64`
+    /// bits, an unsigned one as `u64`, a float as `f64` bits, a bool 0 or 1, a method's
+    /// receiver handle id first, a func parameter as a host-object id (section 8.11.1: a host
+    /// that has no host objects sends such a function in the general form), a string with
+    /// [`crate::ScalarArgs::push_str`], a record as its fields in schema order.
+    /// [`crate::ScalarReply::Done`]: the results are written over the words, in order, and the
+    /// reply is the result area holding the string results' bytes
+    /// ([`crate::scalar_result_str`]; empty for a function without one).
+    /// [`crate::ScalarReply::Failed`]: the reply is the failure reply the general form gives for
+    /// the same call, read with [`GoModule::reply_parts`] and [`GoModule::error_from_reader`].
+    /// The words are not checked here against the Go types: the bridge refuses one that does
+    /// not fit, with the general form's error.
     ///
     /// # Errors
     ///
-    /// [`Error::NoReply`] when the bridge produced no reply or the library has no scalar form,
-    /// [`Error::Forked`] in a forked child.
+    /// [`Error::NoReply`] when the bridge produced no reply or `f` has no scalar form here,
+    /// [`Error::Forked`] in a forked child, a [`ErrorKind::Malformed`] [`Error::Bridge`] when
+    /// `args` has string pairs where the layout has none, or none where it has one.
     #[inline]
     pub fn call_scalar(
         &self,
         f: &GoFunction,
-        index: u64,
-        words: &mut crate::ScalarWords,
-        nargs: usize,
-    ) -> Result<Option<RawReply>> {
+        args: &mut crate::ScalarArgs<'_>,
+    ) -> Result<crate::ScalarReply> {
         if self.lib.forked_since_load() {
             return Err(Error::Forked {
                 module: self.module().to_owned(),
             });
         }
-        self.lib
-            .call_scalar(index, words, nargs)
-            .ok_or_else(|| Error::NoReply {
+        let no_reply = || Error::NoReply {
+            function: f.qualified.clone(),
+        };
+        let layout = self.scalar_layout(f).ok_or_else(no_reply)?;
+        if !layout.fits(args) {
+            return Err(Error::Bridge {
                 function: f.qualified.clone(),
-            })
+                kind: ErrorKind::Malformed,
+                message: "the scalar words have strings where its parameters do not".into(),
+            });
+        }
+        match self.lib.call_scalar(layout, args) {
+            Some(Ok(area)) => Ok(crate::ScalarReply::Done(area)),
+            Some(Err(reply)) => Ok(crate::ScalarReply::Failed(reply)),
+            None => Err(no_reply()),
+        }
     }
 
     /// Validates a reply and returns whether it is a success, with a reader at its body.

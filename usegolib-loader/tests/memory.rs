@@ -216,3 +216,42 @@ fn reply_buffers_shrink_back_after_large_calls() {
     .join()
     .unwrap();
 }
+
+/// The scalar form (docs/abi.md sections 8.11 and 8.13) allocates nothing in steady state: an
+/// all-number call (the thread's reply buffer lent and given back), and a string in and out
+/// (its result area in that buffer).
+#[test]
+fn scalar_calls_allocate_nothing_in_steady_state() {
+    let m = m();
+    let add = m.function(PKG, "AddInt").unwrap();
+    let echo = m.function(PKG, "EchoString").unwrap();
+    let round = || {
+        let mut a = usegolib_loader::ScalarArgs::new();
+        assert!(a.push(40) && a.push(2));
+        let Ok(usegolib_loader::ScalarReply::Done(area)) = m.call_scalar(add, &mut a) else {
+            panic!("AddInt failed");
+        };
+        assert!(area.bytes().is_empty() && a.words()[0] == 42);
+        drop(area);
+        let s = b"hello, scalar";
+        let mut a = usegolib_loader::ScalarArgs::new();
+        assert!(a.push_str(s));
+        let Ok(usegolib_loader::ScalarReply::Done(area)) = m.call_scalar(echo, &mut a) else {
+            panic!("EchoString failed");
+        };
+        let w = a.words();
+        assert_eq!(
+            usegolib_loader::scalar_result_str(area.bytes(), w[0], w[1]),
+            Some(&s[..])
+        );
+    };
+    for _ in 0..200 {
+        round();
+    }
+    let before = thread_allocations();
+    for _ in 0..10_000 {
+        round();
+    }
+    let made = thread_allocations() - before;
+    assert_eq!(made, 0, "20,000 scalar calls made {made} Rust allocations");
+}

@@ -35,7 +35,7 @@ impl ModuleCtx {
                 let mut sig = Signature::new(&types, f);
                 let method = sig.has_receiver();
                 sig.scalar = crate::scalar::ScalarSig::new(
-                    module.scalar_index(f),
+                    module.scalar_layout(f),
                     method,
                     &sig.params,
                     &sig.results,

@@ -349,6 +349,7 @@ fn slot_body(f: impl FnOnce(Python<'_>) -> PyResult<*mut ffi::PyObject>) -> *mut
     Python::attach(|py| slot_result(py, catch_unwind(AssertUnwindSafe(|| f(py)))))
 }
 
+#[inline]
 fn slot_result(
     py: Python<'_>,
     r: std::thread::Result<PyResult<*mut ffi::PyObject>>,
@@ -449,14 +450,19 @@ unsafe fn scalar_call(
             let recv = Borrowed::from_ptr_or_opt(py, this.recv);
             let v = Vector::new(py, recv, all, nargs, None);
             let func = Borrowed::from_ptr(py, this.func).cast_unchecked::<PyGoFunction>();
-            func.get()
-                .invoke_scalar(py, &v)
-                .map(|r| r.map(Py::into_ptr))
+            // The result made a pointer here (an error set as the exception, null): the
+            // closure returns two words, not the whole `PyResult`.
+            match func.get().invoke_scalar(py, &v)? {
+                Ok(p) => Some(p.into_ptr()),
+                Err(e) => {
+                    e.restore(py);
+                    Some(ptr::null_mut())
+                }
+            }
         }
     }));
     match r {
-        Ok(None) => None,
-        Ok(Some(r)) => Some(slot_result(py, Ok(r))),
+        Ok(r) => r,
         Err(payload) => Some(slot_result(py, Err(payload))),
     }
 }
@@ -468,6 +474,7 @@ unsafe fn scalar_call(
 // such a call.
 
 /// The value of `obj`, an int, when it fits an i64 or a u64; None otherwise.
+#[inline]
 pub fn int_value(obj: &Bound<'_, PyAny>) -> Option<i128> {
     let mut overflow: c_int = 0;
     // SAFETY: the GIL is held (`obj` is bound) and `obj` is an int: a value beyond i64 is
@@ -491,10 +498,101 @@ pub fn int_as_f64(obj: &Bound<'_, PyAny>) -> Option<f64> {
     (v != -1.0 || no_error()).then_some(v)
 }
 
+/// The UTF-8 bytes CPython keeps for `s`, a `str` (`PyUnicode_AsUTF8AndSize`, in the limited
+/// API: made once and cached in the object for a non-ASCII str, the str's own data for an
+/// ASCII one), valid as long as `s` lives and unchanged (a str is immutable); None when it
+/// does not encode to UTF-8 strictly (lone surrogates), the exception cleared in C with no
+/// `PyErr` made (the scalar form's fast entry runs without pyo3's attach count).
+pub fn str_utf8<'a>(s: Borrowed<'a, '_, PyAny>) -> Option<&'a [u8]> {
+    let mut len: ffi::Py_ssize_t = 0;
+    // SAFETY: the GIL is held (`s` is bound) and `s` is a str (the caller checked); the result
+    // is null with an exception set, or a pointer to `len` bytes owned by `s`, which `s` keeps
+    // (unchanged) until it is freed: `s` is borrowed for 'a, so the slice is valid for 'a.
+    unsafe {
+        let p = ffi::PyUnicode_AsUTF8AndSize(s.as_ptr(), &mut len);
+        if p.is_null() {
+            no_error();
+            return None;
+        }
+        Some(std::slice::from_raw_parts(p.cast::<u8>(), len as usize))
+    }
+}
+
+/// Whether instances of `tp` get their attributes with `object`'s generic function (their
+/// class and its bases define no `__getattribute__` or `__getattr__`): [`generic_getattr`]
+/// then does exactly what `getattr` does.
+pub fn generic_get(tp: &Bound<'_, PyType>) -> bool {
+    // SAFETY: `tp` is a valid type, the GIL is held; `PyType_GetSlot` reads a heap type's slot,
+    // and a static type's on 3.10+ (the abi3 floor is 3.11), null when not set.
+    let get = unsafe { ffi::PyType_GetSlot(tp.as_type_ptr(), ffi::Py_tp_getattro) };
+    get == ffi::PyObject_GenericGetAttr as *mut c_void
+}
+
+/// Whether instances of `tp` set their attributes with `object`'s generic function (no
+/// `__setattr__` of their own): [`generic_setattr`] then does exactly what `setattr` does.
+pub fn generic_set(tp: &Bound<'_, PyType>) -> bool {
+    // SAFETY: as in `generic_get`.
+    let set = unsafe { ffi::PyType_GetSlot(tp.as_type_ptr(), ffi::Py_tp_setattro) };
+    set == ffi::PyObject_GenericSetAttr as *mut c_void
+}
+
+/// `getattr(obj, name)` for an object whose type has [`generic_get`], without
+/// `PyObject_GetAttr`'s dispatch.
+#[inline]
+pub fn generic_getattr<'py>(
+    obj: &Bound<'py, PyAny>,
+    name: &Bound<'py, PyString>,
+) -> PyResult<Bound<'py, PyAny>> {
+    // SAFETY: the GIL is held, `obj` is a live object and `name` a str (an interned field name),
+    // both borrowed for the call; the result is a new reference or null with an exception set.
+    unsafe {
+        Bound::from_owned_ptr_or_err(
+            obj.py(),
+            ffi::PyObject_GenericGetAttr(obj.as_ptr(), name.as_ptr()),
+        )
+    }
+}
+
+/// `setattr(obj, name, v)` for an object whose type has [`generic_set`], without
+/// `PyObject_SetAttr`'s dispatch and its interning of `name` (an interned field name already).
+#[inline]
+pub fn generic_setattr(
+    obj: &Bound<'_, PyAny>,
+    name: &Bound<'_, PyString>,
+    v: &Bound<'_, PyAny>,
+) -> PyResult<()> {
+    // SAFETY: the GIL is held; `obj`, the str `name` and `v` are live, borrowed for the call
+    // (the attribute takes its own reference to `v`); 0, or -1 with an exception set.
+    let r = unsafe { ffi::PyObject_GenericSetAttr(obj.as_ptr(), name.as_ptr(), v.as_ptr()) };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(PyErr::fetch(obj.py()))
+    }
+}
+
+/// Go string bytes as a Python str: UTF-8, each byte of an invalid sequence a lone surrogate
+/// (`bytes.decode("utf-8", "surrogateescape")`), in one pass (`PyUnicode_DecodeUTF8`).
+pub fn decode_utf8<'py>(py: Python<'py>, b: &[u8]) -> PyResult<Bound<'py, PyAny>> {
+    // SAFETY: the GIL is held (`py`); `b` is valid for `b.len()` bytes during the call (a slice
+    // is at most isize::MAX bytes long); the handler name is a static C string. The result is a
+    // new reference or null with an exception set.
+    unsafe {
+        Bound::from_owned_ptr_or_err(
+            py,
+            ffi::PyUnicode_DecodeUTF8(
+                b.as_ptr().cast(),
+                b.len() as ffi::Py_ssize_t,
+                c"surrogateescape".as_ptr(),
+            ),
+        )
+    }
+}
+
 /// After a C API call returned its error value: true when no exception is set (the value is
 /// the real one); else false, the exception cleared in C with no `PyErr` made.
 fn no_error() -> bool {
-    // SAFETY: only called with the GIL held (by `int_value` and `int_as_f64`).
+    // SAFETY: only called with the GIL held (by `int_value`, `int_as_f64` and `str_utf8`).
     unsafe {
         if ffi::PyErr_Occurred().is_null() {
             return true;
@@ -812,14 +910,23 @@ fn object_new<'py>(cls: &Bound<'py, PyType>) -> PyResult<Bound<'py, PyAny>> {
 /// The GIL is held and `tp` is a valid type whose layout is `object`'s (see [`object_new`]).
 /// Returns a new reference, or null with an exception set.
 unsafe fn object_new_raw(tp: *mut ffi::PyTypeObject) -> *mut ffi::PyObject {
-    // SAFETY: `PyBaseObject_Type` is a static type, whose slots `PyType_GetSlot` reads on 3.10+
-    // (the abi3 floor is 3.11); its `tp_new` is `object_new`, never null.
-    let new: ffi::newfunc = unsafe {
-        std::mem::transmute::<*mut c_void, ffi::newfunc>(ffi::PyType_GetSlot(
-            std::ptr::addr_of_mut!(ffi::PyBaseObject_Type),
-            ffi::Py_tp_new,
-        ))
-    };
+    // `object`'s `tp_new`, read once (a static type's slot never changes).
+    static OBJECT_NEW: std::sync::atomic::AtomicPtr<c_void> =
+        std::sync::atomic::AtomicPtr::new(ptr::null_mut());
+    let mut slot = OBJECT_NEW.load(std::sync::atomic::Ordering::Relaxed);
+    if slot.is_null() {
+        // SAFETY: `PyBaseObject_Type` is a static type, whose slots `PyType_GetSlot` reads on
+        // 3.10+ (the abi3 floor is 3.11); its `tp_new` is `object_new`, never null.
+        slot = unsafe {
+            ffi::PyType_GetSlot(
+                std::ptr::addr_of_mut!(ffi::PyBaseObject_Type),
+                ffi::Py_tp_new,
+            )
+        };
+        OBJECT_NEW.store(slot, std::sync::atomic::Ordering::Relaxed);
+    }
+    // SAFETY: `slot` is object's `tp_new` (above), a `newfunc`, never null.
+    let new: ffi::newfunc = unsafe { std::mem::transmute::<*mut c_void, ffi::newfunc>(slot) };
     // SAFETY: the GIL is held; `PyTuple_New(0)` gives the empty tuple (a new reference) or null
     // with an exception set. `object_new(type, args, kwds)` with the caller's valid type, an
     // empty tuple and no keywords (which it accepts for any type) allocates with the type's

@@ -446,16 +446,69 @@ impl PyGoFunction {
         v: &Vector<'_, 'py>,
     ) -> Option<PyResult<Py<PyAny>>> {
         let sc = self.sig.scalar.as_ref()?;
-        let n = sc.nargs();
+        let n = sc.nparams();
         if v.nkw() != 0 || v.npos() != n || !crate::scalar::enabled() {
             return None;
         }
+        if !sc.has_records() {
+            return self.call_scalar_form(py, v, sc, &[]);
+        }
+        // The record arguments' field values, held until the call returns.
+        let mut held: crate::scalar::Held<'py> = Default::default();
+        if !sc.hold(&mut held, |i| v.pos(i).ok()) {
+            return None;
+        }
+        self.call_scalar_form(py, v, sc, &held)
+    }
+
+    /// The exception of a scalar call that failed (Go's failure reply, or the loader's error),
+    /// made under pyo3's attach (the fast entry of fast.rs runs without it), so that every
+    /// reference dropped on the way is released now; `ran` false when Go refused the arguments.
+    #[inline(never)]
+    fn scalar_failure<'py>(
+        &self,
+        failed: Result<usegolib_loader::RawReply, usegolib_loader::Error>,
+        v: &Vector<'_, 'py>,
+        ran: &mut bool,
+    ) -> PyResult<Py<PyAny>> {
+        let module = &*self.ctx.module;
+        let f = self.f();
+        Python::attach(|py| {
+            let reply = failed.map_err(|e| to_py(py, e))?;
+            match module.reply_parts(f, &reply) {
+                Ok((_, mut r, _)) => {
+                    let e = module.error_from_reader(f, &mut r);
+                    if matches!(
+                        e,
+                        usegolib_loader::Error::BadArgument { .. }
+                            | usegolib_loader::Error::Arity { .. }
+                    ) {
+                        *ran = false;
+                    }
+                    Err(self.call_error(py, e, v))
+                }
+                Err(e) => Err(to_py(py, e)),
+            }
+        })
+    }
+
+    /// [`PyGoFunction::invoke_scalar`] once the record arguments' fields are in `held`.
+    #[inline(always)]
+    fn call_scalar_form<'py>(
+        &self,
+        py: Python<'py>,
+        v: &Vector<'_, 'py>,
+        sc: &crate::scalar::ScalarSig,
+        held: &[Option<Bound<'py, PyAny>>],
+    ) -> Option<PyResult<Py<PyAny>>> {
+        let n = sc.nparams();
         let module_arc = &self.ctx.module;
-        let mut words: usegolib_loader::ScalarWords = [0; usegolib_loader::MAX_SCALAR_WORDS];
-        let mut args = [None; usegolib_loader::MAX_SCALAR_WORDS];
-        for (i, slot) in args.iter_mut().enumerate().take(n) {
+        let mut args = usegolib_loader::ScalarArgs::new();
+        let mut pos = [None; usegolib_loader::MAX_SCALAR_WORDS];
+        let mut k = 0;
+        for (i, slot) in pos.iter_mut().enumerate().take(n) {
             let arg = v.pos(i).ok()?;
-            if !sc.put(&mut words, i, &arg, module_arc) {
+            if !sc.put(&mut args, i, arg, held, &mut k, module_arc) {
                 return None;
             }
             *slot = Some(arg);
@@ -463,40 +516,19 @@ impl PyGoFunction {
         // Python callables Go calls during the call (passed in it, or stored ones), and their
         // exceptions.
         let scope = crate::host::CallScope::enter();
-        sc.register(&mut words, &args[..n], module_arc);
+        sc.register(&mut args, &pos[..n], module_arc);
         let module = &**module_arc;
         let f = self.f();
-        let index = sc.index();
-        let sent = py.detach(|| module.call_scalar(f, index, &mut words, n));
+        let sent = py.detach(|| module.call_scalar(f, &mut args));
         let mut ran = true;
         let value = match sent {
-            Ok(None) => sc.results(py, &words),
-            // A failure: made into its exception under pyo3's attach (the fast entry of
-            // fast.rs runs without it), so that every reference dropped on the way is released
-            // now.
-            failed => Python::attach(|py| match failed {
-                Ok(Some(reply)) => match module.reply_parts(f, &reply) {
-                    Ok((_, mut r, _)) => {
-                        let e = module.error_from_reader(f, &mut r);
-                        if matches!(
-                            e,
-                            usegolib_loader::Error::BadArgument { .. }
-                                | usegolib_loader::Error::Arity { .. }
-                        ) {
-                            ran = false;
-                        }
-                        Err(self.call_error(py, e, v))
-                    }
-                    Err(e) => Err(to_py(py, e)),
-                },
-                Ok(None) => Err(to_py(
-                    py,
-                    usegolib_loader::Error::NoReply {
-                        function: f.qualified.clone(),
-                    },
-                )),
-                Err(e) => Err(to_py(py, e)),
-            }),
+            Ok(usegolib_loader::ScalarReply::Done(area)) => {
+                sc.results(py, args.words(), area.bytes())
+            }
+            Ok(usegolib_loader::ScalarReply::Failed(reply)) => {
+                self.scalar_failure(Ok(reply), v, &mut ran)
+            }
+            Err(e) => self.scalar_failure(Err(e), v, &mut ran),
         };
         // A Ctrl-C that arrived during the call takes effect now, as in the general form. The
         // result it replaces is dropped under pyo3's attach: the fast entry (fast.rs) runs

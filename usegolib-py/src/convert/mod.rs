@@ -45,7 +45,8 @@ pub use bytes::{variadic_byte, variadic_elem};
 pub use callback::{Callback, CallbackSig, Implement};
 pub use object::ObjectInfo;
 pub use outparam::{apply as apply_outs, Out};
-pub use record::{construct as construct_record, Field, RecordInfo};
+pub use record::{construct as construct_record, Decoded, Field, RecordInfo};
+pub use string::decode_bytes as decode_str;
 pub use value::ValueInfo;
 
 /// How one wire type is converted, built once; containers hold their element's converter,
@@ -135,8 +136,11 @@ impl Types {
                 .iter()
                 .enumerate()
                 .map(|(i, f)| {
-                    let doc = docs.and_then(|d| d.get(i)).map(|d| d.doc.clone());
-                    Field::new(f, doc.unwrap_or_default(), types.build(&f.ty))
+                    let info = docs.and_then(|d| d.get(i));
+                    let doc = info.map(|d| d.doc.clone()).unwrap_or_default();
+                    let mut field = Field::new(f, doc, types.build(&f.ty));
+                    field.omitempty = info.is_some_and(|d| d.omitempty);
+                    field
                 })
                 .collect();
             info.set_fields(fields);

@@ -43,6 +43,8 @@ pub struct Field {
     pub wire: String,
     /// Whether input must give it.
     pub required: bool,
+    /// Whether Go leaves its empty value out of a reply (`omitempty`, docs/abi.md section 8.2).
+    pub omitempty: bool,
     /// GoDoc text.
     pub doc: String,
     /// Whether the field takes None (Go nil): [`WireType::nilable`](usegolib_abi::WireType::nilable).
@@ -64,6 +66,7 @@ impl Field {
             go_type: f.go.clone(),
             wire: f.ty.to_string(),
             required: f.required,
+            omitempty: false,
             doc,
             nilable: f.ty.nilable(),
             conv,
@@ -78,6 +81,8 @@ pub struct RecordRef(Arc<RecordInfo>);
 /// A registered record class, with the attribute name of each field as a Python string.
 struct RecordClass {
     cls: Py<PyAny>,
+    /// `cls` as a type, when it is one (a decoded record is made from it).
+    ty: Option<Py<PyType>>,
     names: Vec<Py<PyString>>,
 }
 
@@ -111,7 +116,8 @@ impl RecordInfo {
             .map(|f| PyString::intern(py, &f.py_name).unbind())
             .collect();
         let bound = cls.bind(py).clone();
-        let _ = self.class.set(RecordClass { cls, names });
+        let ty = bound.cast::<PyType>().ok().map(|t| t.clone().unbind());
+        let _ = self.class.set(RecordClass { cls, ty, names });
         bound.setattr(
             pyo3::intern!(py, "__usegolib_record__"),
             RecordRef(self.clone()),
@@ -128,6 +134,37 @@ impl RecordInfo {
         self.class.get().is_some_and(|c| {
             let cls = c.cls.bind(v.py());
             v.is(cls) || v.is_instance(cls).unwrap_or(false)
+        })
+    }
+
+    /// Reads the fields of `obj` when it is exactly this record's registered class (not a
+    /// subclass, not a dict), in field order, each with the attribute lookup the general
+    /// encoder makes (`getattr`, an interned name): `each(i, value)` returns false to stop.
+    /// False when `obj` is not such an instance, an attribute is missing, or `each` stopped.
+    #[inline]
+    pub fn read_exact<'py>(
+        &self,
+        obj: &Bound<'py, PyAny>,
+        mut each: impl FnMut(usize, Bound<'py, PyAny>) -> bool,
+    ) -> bool {
+        let Some(class) = self.class.get() else {
+            return false;
+        };
+        let py = obj.py();
+        let Some(ty) = &class.ty else { return false };
+        let ty = ty.bind(py);
+        if !obj.is_exact_instance(ty) {
+            return false;
+        }
+        let generic = crate::fast::generic_get(ty);
+        class.names.iter().enumerate().all(|(i, name)| {
+            let name = name.bind(py);
+            let v = if generic {
+                crate::fast::generic_getattr(obj, name)
+            } else {
+                obj.getattr(name)
+            };
+            v.is_ok_and(|v| each(i, v))
         })
     }
 
@@ -342,6 +379,7 @@ pub fn construct(
         )));
     }
     let mut used = 0;
+    let generic = crate::fast::generic_set(cls);
     for (f, name) in rec.fields().iter().zip(&class.names) {
         let name = name.bind(py);
         let v = match kwargs.map(|k| k.get_item(name)).transpose()?.flatten() {
@@ -361,7 +399,11 @@ pub fn construct(
                 None => f.conv.zero(py)?.into_bound(py),
             },
         };
-        obj.setattr(name, v)?;
+        if generic {
+            crate::fast::generic_setattr(obj, name, &v)?;
+        } else {
+            obj.setattr(name, v)?;
+        }
     }
     if let Some(k) = kwargs.filter(|k| k.len() > used) {
         for key in k.keys() {
@@ -393,26 +435,9 @@ pub(super) fn decode(
         Token::Nil => return Ok(py.None()),
         t => return Err(bad_reply(format!("expected a record, got {t:?}"))),
     };
-    let Some(fields) = rec.fields.get() else {
-        return Err(bad_reply(format!("unknown record type {}", rec.key)));
-    };
-    let class = rec.class.get();
-    let obj = match class {
-        // object.__new__(cls): the generated classes keep their immutable defaults as class
-        // attributes; a left-out list, dict or record field is made below.
-        Some(c) => Some(crate::fast::new_instance(c.cls.bind(py).cast::<PyType>()?)?),
-        None => None,
-    };
-    // A dict only when no class is registered.
-    let dict = if obj.is_none() {
-        Some(PyDict::new(py))
-    } else {
-        None
-    };
+    let mut out = Decoded::new(py, rec)?;
+    let fields = out.fields;
     let mut next = 0;
-    // Which fields the reply set, one bit each on the stack (a record of more than 64 fields
-    // uses a vector): no allocation per decoded record.
-    let mut seen = Seen::new(fields.len());
     for _ in 0..n {
         let k = match r.next_token().map_err(malformed)? {
             Token::Str(b) => b,
@@ -432,28 +457,97 @@ pub(super) fn decode(
             )));
         };
         next = i + 1;
-        seen.set(i);
         let v = fields[i].conv.decode(py, r, module)?;
-        match (&obj, class, &dict) {
-            (Some(o), Some(c), _) => o.setattr(c.names[i].bind(py), v)?,
-            (_, _, Some(d)) => d.set_item(&fields[i].py_name, v)?,
-            _ => unreachable!("a record decodes into its class or into a dict"),
+        out.set(i, v.into_bound(py))?;
+    }
+    Ok(out.finish()?.unbind())
+}
+
+/// A record being decoded from a reply: an instance of its registered class, made without
+/// `__init__` (`object.__new__(cls)`: the generated classes keep their immutable defaults as
+/// class attributes), or a dict before a class is registered. The general form's decoder
+/// ([`decode`]) and the scalar form's (scalar.rs) both make their records with it.
+pub struct Decoded<'a, 'py> {
+    obj: Bound<'py, PyAny>,
+    class: Option<&'a RecordClass>,
+    /// The class sets attributes with `object`'s own function (`fast::generic_set`).
+    generic: bool,
+    fields: &'a [Field],
+    /// Which fields were set, one bit each on the stack (a record of more than 64 fields uses
+    /// a vector): no allocation per decoded record.
+    seen: Seen,
+    /// How many distinct fields were set: all of them, and [`Decoded::finish`] has none to
+    /// look at.
+    set: usize,
+}
+
+impl<'a, 'py> Decoded<'a, 'py> {
+    /// A new, empty record of type `rec`.
+    pub fn new(py: Python<'py>, rec: &'a RecordInfo) -> PyResult<Self> {
+        let Some(fields) = rec.fields.get() else {
+            return Err(bad_reply(format!("unknown record type {}", rec.key)));
+        };
+        let class = rec.class.get();
+        let (obj, generic) = match class {
+            Some(c) => match &c.ty {
+                Some(ty) => {
+                    let ty = ty.bind(py);
+                    (crate::fast::new_instance(ty)?, crate::fast::generic_set(ty))
+                }
+                None => return Err(c.cls.bind(py).cast::<PyType>().unwrap_err().into()),
+            },
+            None => (PyDict::new(py).into_any(), false),
+        };
+        Ok(Decoded {
+            obj,
+            class,
+            generic,
+            fields,
+            seen: Seen::new(fields.len()),
+            set: 0,
+        })
+    }
+
+    /// Sets field `i` (an index into the record's fields) to `v`.
+    #[inline]
+    pub fn set(&mut self, i: usize, v: Bound<'py, PyAny>) -> PyResult<()> {
+        if !self.seen.get(i) {
+            self.seen.set(i);
+            self.set += 1;
+        }
+        match self.class {
+            Some(c) if self.generic => {
+                crate::fast::generic_setattr(&self.obj, c.names[i].bind(self.obj.py()), &v)
+            }
+            Some(c) => self.obj.setattr(c.names[i].bind(self.obj.py()), v),
+            None => self
+                .obj
+                .cast::<PyDict>()?
+                .set_item(&self.fields[i].py_name, v),
         }
     }
-    if let (Some(o), Some(c)) = (&obj, class) {
-        // A field Go left out (omitempty, a nil embedded pointer) whose zero value is a new
-        // list, dict or record gets its own; the others read their class attribute.
-        for (i, f) in fields.iter().enumerate().filter(|(i, _)| !seen.get(*i)) {
-            if let Some(make) = f.conv.zero_factory(py) {
-                o.setattr(c.names[i].bind(py), make.bind(py).call0()?)?;
+
+    /// The record. A field Go left out (omitempty, a nil embedded pointer) whose zero value is
+    /// a new list, dict or record gets its own; the others read their class attribute (a dict
+    /// leaves them out).
+    pub fn finish(self) -> PyResult<Bound<'py, PyAny>> {
+        if self.set == self.fields.len() {
+            return Ok(self.obj);
+        }
+        if let Some(c) = self.class {
+            let py = self.obj.py();
+            for (i, f) in self.fields.iter().enumerate() {
+                if self.seen.get(i) {
+                    continue;
+                }
+                if let Some(make) = f.conv.zero_factory(py) {
+                    self.obj
+                        .setattr(c.names[i].bind(py), make.bind(py).call0()?)?;
+                }
             }
         }
+        Ok(self.obj)
     }
-    Ok(match (obj, dict) {
-        (Some(o), _) => o.unbind(),
-        (None, Some(d)) => d.into_any().unbind(),
-        (None, None) => unreachable!("a record decodes into its class or into a dict"),
-    })
 }
 
 /// A set of field indexes.

@@ -50,14 +50,9 @@ pub(super) fn encode(out: &mut Vec<u8>, obj: &Bound<'_, PyAny>) -> Result<(), Ar
     }
 }
 
-/// Go string bytes as a Python str.
-pub(super) fn decode_bytes(py: Python<'_>, b: &[u8]) -> PyResult<Py<PyAny>> {
-    Ok(match std::str::from_utf8(b) {
-        Ok(s) => PyString::new(py, s).into_any().unbind(),
-        Err(_) => PyBytes::new(py, b)
-            .call_method1("decode", ("utf-8", "surrogateescape"))?
-            .unbind(),
-    })
+/// Go string bytes as a Python str (bytes that are not UTF-8 as lone surrogates).
+pub fn decode_bytes(py: Python<'_>, b: &[u8]) -> PyResult<Py<PyAny>> {
+    crate::fast::decode_utf8(py, b).map(Bound::unbind)
 }
 
 pub(super) fn annotation(py: Python<'_>) -> Bound<'_, PyAny> {

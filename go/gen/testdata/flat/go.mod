@@ -1,0 +1,3 @@
+module example.com/flat
+
+go 1.22
