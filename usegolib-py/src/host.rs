@@ -33,14 +33,22 @@ use crate::fast::call_vector;
 /// One host object: a Python callable Go holds, or the methods of an object implementing a Go
 /// interface (by method index, docs/abi.md section 10.7).
 struct Entry {
+    id: u64,
     methods: Vec<(Py<PyAny>, Arc<Callback>)>,
     module: Arc<GoModule>,
-    /// The last call it was passed in (for a callback from another thread during that call).
-    call: Mutex<Option<Arc<CallRecord>>>,
-    /// The times its id was sent to Go and not yet released (under the table's lock).
-    passes: AtomicU64,
     /// Its key in [`Tables::reuse`] (a callable for a func type), else none.
     key: Option<ReuseKey>,
+}
+
+/// What the table holds for an id: its entry and what changes with each pass, under the
+/// table's lock only (a callable passed again takes that one lock, no lock or atomic count of
+/// its own).
+struct Slot {
+    entry: Arc<Entry>,
+    /// The last call it was passed in (for a callback from another thread during that call).
+    call: Option<Arc<CallRecord>>,
+    /// The times its id was sent to Go and not yet released.
+    passes: u64,
 }
 
 /// A callable, the func type it is passed for and the module: passed again while Go holds it,
@@ -70,7 +78,7 @@ impl std::hash::Hasher for IdHasher {
     }
 }
 
-type Table = HashMap<u64, Arc<Entry>, std::hash::BuildHasherDefault<IdHasher>>;
+type Table = HashMap<u64, Slot, std::hash::BuildHasherDefault<IdHasher>>;
 
 #[derive(Default)]
 struct Tables {
@@ -82,20 +90,24 @@ struct Tables {
 impl Tables {
     /// Ends `n` passes of `id`; the entry goes when none is left, and is returned to be
     /// dropped after the lock.
-    fn release(&mut self, id: u64, n: u64) -> Option<Arc<Entry>> {
-        let e = self.entries.get(&id)?;
-        let left = e.passes.load(Ordering::Relaxed).saturating_sub(n);
-        e.passes.store(left, Ordering::Relaxed);
-        if left > 0 {
+    fn release(&mut self, id: u64, n: u64) -> Option<Slot> {
+        let slot = self.entries.get_mut(&id)?;
+        slot.passes = slot.passes.saturating_sub(n);
+        if slot.passes > 0 {
             return None;
         }
-        let e = self.entries.remove(&id)?;
-        if let Some(key) = e.key {
+        let slot = self.entries.remove(&id)?;
+        if let Some(key) = slot.entry.key {
             if self.reuse.get(&key) == Some(&id) {
                 self.reuse.remove(&key);
             }
         }
-        Some(e)
+        Some(slot)
+    }
+
+    /// The entry of `id`, if the host still holds it.
+    fn entry(&self, id: u64) -> Option<Arc<Entry>> {
+        self.entries.get(&id).map(|s| s.entry.clone())
     }
 }
 
@@ -110,6 +122,18 @@ pub struct CallRecord {
     exc: Mutex<Option<PyErr>>,
     /// The call has returned: later callbacks are outside any call.
     returned: AtomicBool,
+}
+
+impl CallRecord {
+    /// Marks the call returned and takes the exception a callback stored in it. Marked under
+    /// the exception's lock, which `failed` takes to store one and re-checks this under: an
+    /// exception from another thread is either taken here or reported there as unraisable,
+    /// never stored into a call that has returned and lost.
+    fn end(&self) -> Option<PyErr> {
+        let mut slot = self.exc.lock();
+        self.returned.store(true, Ordering::SeqCst);
+        slot.take()
+    }
 }
 
 /// A Go call of this thread: its record (made when first needed) and where its registered ids
@@ -154,8 +178,38 @@ fn registered<R>(f: impl FnOnce(&RefCell<Vec<(u64, bool)>>) -> R) -> R {
     THREAD.with(|t| f(&t.registered))
 }
 
-fn kept<R>(f: impl FnOnce(&RefCell<Option<Py<PyAny>>>) -> R) -> R {
-    THREAD.with(|t| f(&t.kept))
+/// How many threads keep a value in [`Thread::kept`]: while none does, a callback whose result
+/// cannot name a Go object (the scalar form's) has nothing to drop and skips the thread-local.
+static KEPT: AtomicUsize = AtomicUsize::new(0);
+
+/// Replaces this thread's kept value (see [`Thread::kept`]) and returns the one before.
+fn swap_kept(t: &Thread, v: Option<Py<PyAny>>) -> Option<Py<PyAny>> {
+    let now = v.is_some();
+    let before = t.kept.replace(v);
+    match (before.is_some(), now) {
+        (false, true) => {
+            KEPT.fetch_add(1, Ordering::Relaxed);
+        }
+        (true, false) => {
+            KEPT.fetch_sub(1, Ordering::Relaxed);
+        }
+        _ => {}
+    }
+    before
+}
+
+/// Takes this thread's kept value (its Go call returned: Go has read every reply).
+fn take_kept(t: &Thread) -> Option<Py<PyAny>> {
+    swap_kept(t, None)
+}
+
+/// Drops the value kept by an earlier callback of this thread, if any: a callback whose result
+/// holds no Go object (a scalar result) needs none kept. Without the thread-local when no thread
+/// keeps one.
+fn clear_kept() {
+    if KEPT.load(Ordering::Relaxed) != 0 {
+        drop(THREAD.with(take_kept));
+    }
 }
 
 /// Keeps `v`, the return value whose conversion is `reply`, while Go reads the reply (see
@@ -170,7 +224,7 @@ fn keep_result(v: Bound<'_, PyAny>, reply: &[u8]) {
         || v.is_instance_of::<PyString>()
         || v.is_instance_of::<PyBytes>();
     let keep = !scalar && reply.windows(2).any(|w| w == [0xd7, 0x01]);
-    let before = kept(|k| k.replace(keep.then(|| v.unbind())));
+    let before = THREAD.with(|t| swap_kept(t, keep.then(|| v.unbind())));
     drop(before);
 }
 
@@ -211,7 +265,7 @@ pub fn within_call<R>(rec: Option<Arc<CallRecord>>, f: impl FnOnce() -> R) -> R 
             registered(|r| r.borrow_mut().truncate(self.0));
             // Go has read the replies of this worker's callbacks (dropped without the GIL:
             // pyo3 queues the decref).
-            drop(kept(|k| k.take()));
+            drop(THREAD.with(take_kept));
         }
     }
     let Some(rec) = rec else {
@@ -238,25 +292,25 @@ pub fn register(obj: &Bound<'_, PyAny>, cb: &Arc<Callback>, module: &Arc<GoModul
     // One thread-local lookup for this thread's call, its spare record and its registered ids.
     let again = THREAD.with(|t| {
         let call = current_in(t);
-        let table = TABLE.lock();
-        if let Some((id, e)) = table
+        let mut table = TABLE.lock();
+        let tables = &mut *table;
+        if let Some((id, slot)) = tables
             .reuse
             .get(&key)
-            .and_then(|&id| Some((id, table.entries.get(&id)?)))
+            .and_then(|&id| Some((id, tables.entries.get_mut(&id)?)))
         {
-            let mut last = e.call.lock();
-            let free = match (&*last, &call) {
+            let free = match (&slot.call, &call) {
                 (None, _) => true,
                 (Some(l), Some(c)) if Arc::ptr_eq(l, c) => true,
                 (Some(l), _) => l.returned.load(Ordering::SeqCst),
             };
             if free {
-                let old = std::mem::replace(&mut *last, call.clone());
-                drop(last);
-                e.passes.fetch_add(1, Ordering::Relaxed);
+                let in_call = call.is_some();
+                let old = std::mem::replace(&mut slot.call, call);
+                slot.passes += 1;
                 drop(table);
                 spare_in(t, old);
-                if call.is_some() {
+                if in_call {
                     t.registered.borrow_mut().push((id, false));
                 }
                 return Ok(id | AGAIN);
@@ -305,14 +359,18 @@ fn insert(
         registered(|r| r.borrow_mut().push((id, true)));
     }
     let entry = Arc::new(Entry {
+        id,
         methods,
         module: module.clone(),
-        call: Mutex::new(call),
-        passes: AtomicU64::new(1),
         key,
     });
+    let slot = Slot {
+        entry,
+        call,
+        passes: 1,
+    };
     let mut table = TABLE.lock();
-    table.entries.insert(id, entry);
+    table.entries.insert(id, slot);
     if let Some(key) = key {
         table.reuse.insert(key, id);
     }
@@ -352,11 +410,21 @@ impl CallScope {
     ) -> PyResult<T> {
         let ((rec, start), kept) = THREAD.with(|t| {
             let call = t.calls.borrow_mut().pop().unwrap_or((None, 0));
-            (call, t.kept.take())
+            if ran && call.0.is_some() {
+                // Go ran the call: it keeps (and will release) every callable passed in it.
+                t.registered.borrow_mut().truncate(call.1);
+            }
+            (call, take_kept(t))
         });
         std::mem::forget(self);
-        if rec.is_none() && kept.is_none() {
-            return result; // nothing to release: no Python reference is dropped here
+        if kept.is_none() && (ran || rec.is_none()) {
+            // Nothing to release and no Python reference to drop: only the record (when a
+            // callable was passed or a callback ran) is marked returned, without pyo3's attach
+            // unless a callback's exception must be raised.
+            let Some(exc) = rec.and_then(|rec| rec.end()) else {
+                return result;
+            };
+            return Python::attach(|py| Self::raise(py, exc, result));
         }
         // The scalar form's fast entry (fast.rs) runs without pyo3's attach count: what is
         // dropped from here on is released now, not queued in pyo3's pool.
@@ -401,18 +469,17 @@ impl CallScope {
             drop(table);
             drop(dropped);
         }
-        // After the refused ids are gone: until now no other call may pass them again. Marked
-        // under the exception's lock, which `failed` takes to store one and re-checks this
-        // under: an exception from another thread is either taken here or reported there as
-        // unraisable, never stored into a call that has returned and lost.
-        let exc = {
-            let mut slot = rec.exc.lock();
-            rec.returned.store(true, Ordering::SeqCst);
-            slot.take()
-        };
-        let Some(exc) = exc else {
-            return result;
-        };
+        // Marked returned after the refused ids are gone: until now no other call may pass them
+        // again.
+        match rec.end() {
+            Some(exc) => Self::raise(py, exc, result),
+            None => result,
+        }
+    }
+
+    /// The call's result replaced by `exc`, a callback's exception, with what Go made of the
+    /// call in its notes.
+    fn raise<T>(py: Python<'_>, exc: PyErr, result: PyResult<T>) -> PyResult<T> {
         let note = match &result {
             Ok(_) => "the Go function returned normally after this callback raised".to_owned(),
             Err(e) => format!("the Go function then failed: {e}"),
@@ -531,7 +598,7 @@ impl HostHandler for PyHost {
                 write_nil(out);
             }
             0 => {
-                let entry = TABLE.lock().entries.get(&id).cloned();
+                let entry = TABLE.lock().entry(id);
                 let Some(entry) = entry else {
                     return unknown(out, id);
                 };
@@ -558,7 +625,7 @@ impl HostHandler for PyHost {
     /// (docs/abi.md section 10.8); anything else is refused (Go then sends the general form).
     /// The steps and the failures are the general form's.
     fn call_scalar(&self, _module: &str, call: ScalarCall<'_>, out: &mut Vec<u8>) -> ScalarOutcome {
-        let entry = TABLE.lock().entries.get(&call.id).cloned();
+        let entry = TABLE.lock().entry(call.id);
         let Some(entry) = entry else {
             unknown(out, call.id);
             return ScalarOutcome::Failed;
@@ -708,7 +775,9 @@ fn run_scalar(
         })?;
     }
     out.clear();
-    keep_result(v, &[]);
+    // A scalar result names no Go object: nothing to keep, only an earlier kept value to drop.
+    drop(v);
+    clear_kept();
     Ok(())
 }
 
@@ -865,10 +934,11 @@ fn failed(py: Python<'_>, entry: &Entry, obj: &Bound<'_, PyAny>, e: PyErr, out: 
     let (rec, unwind) = match current() {
         Some(rec) => (Some(rec), true),
         None => (
-            entry
-                .call
+            TABLE
                 .lock()
-                .clone()
+                .entries
+                .get(&entry.id)
+                .and_then(|s| s.call.clone())
                 .filter(|c| !c.returned.load(Ordering::SeqCst)),
             false,
         ),
