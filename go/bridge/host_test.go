@@ -6,6 +6,7 @@ import (
 	"io"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -225,7 +226,7 @@ func TestAHostObjectPassedAgainIsOneObjectReleasedWithItsPasses(t *testing.T) {
 	host := &testHost{released: map[uint64]uint64{}}
 	SetHostCaller(host.call)
 	defer hostCaller.Store(nil)
-	const id = 3000
+	id := freshHostID() // Go may still hold the id of an earlier run (-count)
 	h := HostObjectAgain(id)
 	for range 4 {
 		if again := HostObjectAgain(id); again != h {
@@ -262,7 +263,8 @@ func TestAHostObjectPassedAgainConcurrentlyIsOneObject(t *testing.T) {
 	host := &testHost{released: map[uint64]uint64{}}
 	SetHostCaller(host.call)
 	defer hostCaller.Store(nil)
-	const id, goroutines, passes = 4000, 8, 1000
+	const goroutines, passes = 8, 1000
+	id := freshHostID()
 	got := make(chan *HostObject, goroutines)
 	var wg sync.WaitGroup
 	for range goroutines {
@@ -299,3 +301,8 @@ func BenchmarkHostObjectAgain(b *testing.B) {
 	}
 	runtime.KeepAlive(h)
 }
+
+// hostTestIDs gives the tests of ids passed again ids no earlier run used.
+var hostTestIDs atomic.Uint64
+
+func freshHostID() uint64 { return 1<<40 + hostTestIDs.Add(1) }
