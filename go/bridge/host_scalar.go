@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync"
 	"sync/atomic"
 )
 
@@ -28,13 +29,22 @@ const (
 	ScalarRefused = 3 // the host takes this host object only in the general form
 )
 
-// HostScalarCaller sends one scalar host call: the host object id, its method, and the words w,
-// the first nargs the arguments. It returns the outcome (ScalarOK with the nres results in the
-// returned words, ScalarFailed with the failure reply, ScalarRefused, ScalarNoEntry), or ok false
-// when the host gave no answer. The words go by value, so that a call lends C no Go memory: the
-// generated main.go supplies it (the C trampoline copies them into its own frame), and the
-// HostScalar of a generated func stays on its goroutine's stack (no pool, no allocation).
-type HostScalarCaller func(id, method uint64, w ScalarWords, nargs, nres int) (outcome int, res ScalarWords, reply []byte, ok bool)
+// ScalarFrame is the memory a scalar host call lends the host: the words, and where the host
+// writes the address and length of a failure reply (Out and OutLen, as the C trampoline's out
+// and out_len). It holds no Go pointers and is allocated on its own, so its address may go to
+// C (and the call allocates nothing for out and out_len).
+type ScalarFrame struct {
+	W      [MaxScalarWords]uint64
+	Out    uintptr
+	OutLen uintptr
+}
+
+// HostScalarCaller sends one scalar host call: the host object id, its method, nargs argument
+// words in f.W (the results are written over them, nres words), and buf lent for a failure
+// reply. It returns the outcome (ScalarOK, ScalarFailed with the reply, ScalarRefused,
+// ScalarNoEntry), or ok false when the host gave no answer. The generated main.go supplies it
+// (the C trampoline).
+type HostScalarCaller func(id, method uint64, f *ScalarFrame, nargs, nres int, buf []byte) (outcome int, reply []byte, ok bool)
 
 var hostScalarCaller atomic.Pointer[HostScalarCaller]
 
@@ -53,70 +63,71 @@ func SetHostScalarCaller(f HostScalarCaller) {
 var ErrScalarRefused = errors.New("the host refused the scalar form")
 
 // HostScalar is one scalar host call being made by a generated func wrapper: the caller writes
-// the arguments into W, and after Send reads the results from it. It is a value of the
-// wrapper's frame (Scalar is inlined and nothing keeps the pointer), so a call allocates nothing.
+// the arguments into W, and after Send reads the results from it.
 type HostScalar struct {
-	W      ScalarWords
-	h      *HostObject
-	method uint64
+	*ScalarFrame // its own allocation: C sees no Go pointer in it
+	h            *HostObject
+	f            HostScalarCaller
+	method       uint64
+	reply        []byte
+	d            Decoder
 }
+
+var hostScalars = sync.Pool{New: func() any { return &HostScalar{ScalarFrame: new(ScalarFrame), reply: make([]byte, 0, 512)} }}
 
 // Scalar starts a scalar call of h's method, or returns nil when the host has no scalar entry
 // point or refused it for h before (the caller then uses Call).
 func (h *HostObject) Scalar(method int) *HostScalar {
-	if hostScalarCaller.Load() == nil || h.noScalar.Load() {
+	f := hostScalarCaller.Load()
+	if f == nil || h.noScalar.Load() {
 		return nil
 	}
-	return &HostScalar{h: h, method: uint64(method)}
+	s := hostScalars.Get().(*HostScalar)
+	s.h, s.f, s.method = h, *f, uint64(method)
+	return s
 }
 
 // Send sends the call with nargs argument words and nres result words. nil: the results are in
-// W; ErrScalarRefused: nothing ran, send the call in the general form; else the *HostError of
-// the failure, to end the call with Err or Fail.
+// W; ErrScalarRefused: nothing ran, send the call in the general form (the HostScalar is
+// freed); else the *HostError of the failure, to end the call with Err or Fail.
 func (s *HostScalar) Send(nargs, nres int) error {
-	f := hostScalarCaller.Load()
-	if f == nil {
-		return ErrScalarRefused // no scalar entry any more: nothing ran
-	}
-	outcome, res, reply, ok := (*f)(s.h.id, s.method, s.W, nargs, nres)
+	outcome, reply, ok := s.f(s.h.id, s.method, s.ScalarFrame, nargs, nres, s.reply[:0])
 	if !ok {
 		return &HostError{Kind: "host_unavailable", Message: "the host did not answer (it is shutting down, or has no handler)"}
 	}
 	switch outcome {
 	case ScalarOK:
-		s.W = res
 		return nil
 	case ScalarRefused, ScalarNoEntry:
 		if outcome == ScalarNoEntry {
 			hostScalarCaller.Store(nil)
 		}
 		s.h.noScalar.Store(true)
+		s.free()
 		return ErrScalarRefused
 	case ScalarFailed:
-		return scalarFailure(reply)
+	default:
+		return &HostError{Kind: "malformed", Message: "bad reply from the host: unknown scalar outcome"}
 	}
-	return &HostError{Kind: "malformed", Message: "bad reply from the host: unknown scalar outcome"}
-}
-
-// scalarFailure reads the failure reply of a scalar host call.
-func scalarFailure(reply []byte) error {
+	if cap(reply) <= 1<<20 && len(reply) <= cap(s.reply) {
+		s.reply = reply[:0]
+	}
 	if f := validate(reply); f != nil {
 		return &HostError{Kind: "malformed", Message: "bad reply from the host: " + f.message}
 	}
-	var d Decoder
-	d.Reset(reply)
-	n, _, err := d.ListLen()
+	s.d.Reset(reply)
+	n, _, err := s.d.ListLen()
 	if err != nil || n != 2 {
 		return &HostError{Kind: "malformed", Message: "bad reply from the host: not [status, body]"}
 	}
-	if status, err := d.Uint(8); err != nil || status != 1 {
+	if status, err := s.d.Uint(8); err != nil || status != 1 {
 		return &HostError{Kind: "malformed", Message: "bad reply from the host: a scalar failure without status 1"}
 	}
-	return hostFailure(&d)
+	return hostFailure(&s.d)
 }
 
 // Ok ends a successful call.
-func (s *HostScalar) Ok() {}
+func (s *HostScalar) Ok() { s.free() }
 
 // ResultError ends a call whose result i did not fit its Go type: the error to end it with.
 func (s *HostScalar) ResultError(i int) error {
@@ -124,10 +135,22 @@ func (s *HostScalar) ResultError(i int) error {
 }
 
 // Err ends a failed call of a func type with an error result: the error to return.
-func (s *HostScalar) Err(err error) error { return err }
+func (s *HostScalar) Err(err error) error {
+	s.free()
+	return err
+}
 
 // Fail ends a failed call of a func type without an error result, as HostCall.Fail does.
-func (s *HostScalar) Fail(err error) { unwindIfAsked(err) }
+func (s *HostScalar) Fail(err error) {
+	s.free()
+	unwindIfAsked(err)
+}
+
+func (s *HostScalar) free() {
+	s.h, s.f = nil, nil
+	s.d.Reset(nil)
+	hostScalars.Put(s)
+}
 
 // Words of the scalar form: a signed int is its int64's bits, an unsigned one its uint64, a
 // float its float64's bits, a bool 0 or 1.
