@@ -467,7 +467,7 @@ impl PyGoFunction {
         let module = &**module_arc;
         let f = self.f();
         let index = sc.index();
-        let sent = py.detach(|| module.call_scalar(f, index, &mut words, n));
+        let sent = crate::fast::detach_for_go(py, || module.call_scalar(f, index, &mut words, n));
         let mut ran = true;
         let value = match sent {
             Ok(None) => sc.results(py, &words),

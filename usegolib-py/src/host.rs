@@ -653,7 +653,7 @@ impl HostHandler for PyHost {
             return ScalarOutcome::Failed;
         }
         let words = call.words;
-        let done = Python::try_attach(|py| {
+        let done = crate::fast::attach_callback(|py| {
             let f = obj.bind(py);
             match run_scalar(py, sig, cb, &entry, f, words, out) {
                 Ok(()) => ScalarOutcome::Done,
