@@ -97,6 +97,7 @@ impl Tables {
             return None;
         }
         let slot = self.entries.remove(&id)?;
+        RELEASES.fetch_add(1, Ordering::Release);
         if let Some(key) = slot.entry.key {
             if self.reuse.get(&key) == Some(&id) {
                 self.reuse.remove(&key);
@@ -113,6 +114,9 @@ impl Tables {
 
 static TABLE: LazyLock<Mutex<Tables>> = LazyLock::new(Default::default);
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+/// The number of entries released so far: a thread's [`Thread::hot`] entry is used only while
+/// this has not changed since it was looked up.
+static RELEASES: AtomicU64 = AtomicU64::new(0);
 static CLOSED: AtomicBool = AtomicBool::new(false);
 static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
 
@@ -120,19 +124,50 @@ static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
 pub struct CallRecord {
     /// The first exception a callback of this call raised.
     exc: Mutex<Option<PyErr>>,
+    /// An exception was stored in `exc` (read by `end` without the lock).
+    has_exc: AtomicBool,
     /// The call has returned: later callbacks are outside any call.
     returned: AtomicBool,
 }
 
 impl CallRecord {
-    /// Marks the call returned and takes the exception a callback stored in it. Marked under
-    /// the exception's lock, which `failed` takes to store one and re-checks this under: an
-    /// exception from another thread is either taken here or reported there as unraisable,
-    /// never stored into a call that has returned and lost.
+    fn new() -> CallRecord {
+        CallRecord {
+            exc: Mutex::new(None),
+            has_exc: AtomicBool::new(false),
+            returned: AtomicBool::new(false),
+        }
+    }
+
+    /// Marks the call returned and takes the exception a callback stored in it. With `store`,
+    /// a Dekker pair (each side sets its flag, then reads the other's, all `SeqCst`): either
+    /// this sees `has_exc` and takes the exception under the lock, or `store` sees `returned`
+    /// and takes its exception back (to report it as unraisable), or both, when only one of
+    /// them finds it (the lock orders them); never neither. So an exception from another thread
+    /// is never stored into a call that has returned and lost, and a call no callback failed
+    /// in ends with one atomic store, no lock.
     fn end(&self) -> Option<PyErr> {
-        let mut slot = self.exc.lock();
         self.returned.store(true, Ordering::SeqCst);
-        slot.take()
+        if !self.has_exc.load(Ordering::SeqCst) {
+            return None;
+        }
+        self.exc.lock().take()
+    }
+
+    /// Stores `e`, a callback's exception, for the call to raise; gives it back when the call
+    /// has returned (see `end`) or already has one.
+    fn store(&self, e: PyErr) -> Result<(), PyErr> {
+        let mut slot = self.exc.lock();
+        if slot.is_some() || self.returned.load(Ordering::SeqCst) {
+            return Err(e);
+        }
+        *slot = Some(e);
+        self.has_exc.store(true, Ordering::SeqCst);
+        if self.returned.load(Ordering::SeqCst) {
+            // The call returned meanwhile, and `end` may have missed the flag.
+            return Err(slot.take().expect("stored above"));
+        }
+        Ok(())
     }
 }
 
@@ -157,6 +192,11 @@ struct Thread {
     /// dropped when the next request on this thread has its own, or when this thread's Go call
     /// returns.
     kept: RefCell<Option<Py<PyAny>>>,
+    /// The entry of the last scalar callback that ran on this thread, with [`RELEASES`] when
+    /// it was looked up: a loop's next callback of the same host object finds it with no lock
+    /// and no reference count. Moved out while its callback runs. Dropped when an entry has
+    /// been released since (by the next callback, or when a Go call of this thread ends).
+    hot: Cell<Option<(Arc<Entry>, u64)>>,
 }
 
 thread_local! {
@@ -166,6 +206,7 @@ thread_local! {
             spare: Cell::new(None),
             registered: RefCell::new(Vec::new()),
             kept: RefCell::new(None),
+            hot: Cell::new(None),
         }
     };
 }
@@ -237,12 +278,9 @@ fn current() -> Option<Arc<CallRecord>> {
 fn current_in(t: &Thread) -> Option<Arc<CallRecord>> {
     t.calls.borrow_mut().last_mut().map(|(slot, _)| {
         slot.get_or_insert_with(|| {
-            t.spare.take().unwrap_or_else(|| {
-                Arc::new(CallRecord {
-                    exc: Mutex::new(None),
-                    returned: AtomicBool::new(false),
-                })
-            })
+            t.spare
+                .take()
+                .unwrap_or_else(|| Arc::new(CallRecord::new()))
         })
         .clone()
     })
@@ -334,10 +372,15 @@ pub fn register(obj: &Bound<'_, PyAny>, cb: &Arc<Callback>, module: &Arc<GoModul
 /// Keeps `rec`, a record of a call that returned, for this thread's next call when no one else
 /// holds it (its exception was taken when the call returned).
 fn spare_in(t: &Thread, rec: Option<Arc<CallRecord>>) {
-    let Some(mut rec) = rec else { return };
-    if let Some(r) = Arc::get_mut(&mut rec) {
-        if r.returned.load(Ordering::SeqCst) && r.exc.get_mut().is_none() {
-            *r.returned.get_mut() = false;
+    let Some(rec) = rec else { return };
+    // The only reference (no `Weak` is ever made of a record, so no other can appear): the
+    // count is read without `Arc::get_mut`'s compare-and-swap, and the fence pairs with the
+    // release of the reference dropped last, so what its holder did is seen here. A record
+    // that ever held an exception is not reused.
+    if Arc::strong_count(&rec) == 1 {
+        std::sync::atomic::fence(Ordering::Acquire);
+        if rec.returned.load(Ordering::Relaxed) && !rec.has_exc.load(Ordering::Relaxed) {
+            rec.returned.store(false, Ordering::Relaxed);
             t.spare.set(Some(rec));
         }
     }
@@ -408,14 +451,25 @@ impl CallScope {
         ran: bool,
         sent: bool,
     ) -> PyResult<T> {
-        let ((rec, start), kept) = THREAD.with(|t| {
+        let ((rec, start), kept, stale) = THREAD.with(|t| {
             let call = t.calls.borrow_mut().pop().unwrap_or((None, 0));
             if ran && call.0.is_some() {
                 // Go ran the call: it keeps (and will release) every callable passed in it.
                 t.registered.borrow_mut().truncate(call.1);
             }
-            (call, take_kept(t))
+            // The last callback's entry, when an entry has been released since: not kept alive
+            // past the call (its callable is dropped, through pyo3's pool here).
+            let hot = t.hot.take();
+            let stale = match hot {
+                Some((_, r)) if r != RELEASES.load(Ordering::Relaxed) => hot,
+                hot => {
+                    t.hot.set(hot);
+                    None
+                }
+            };
+            (call, take_kept(t), stale)
         });
+        drop(stale);
         std::mem::forget(self);
         if kept.is_none() && (ran || rec.is_none()) {
             // Nothing to release and no Python reference to drop: only the record (when a
@@ -625,11 +679,19 @@ impl HostHandler for PyHost {
     /// (docs/abi.md section 10.8); anything else is refused (Go then sends the general form).
     /// The steps and the failures are the general form's.
     fn call_scalar(&self, _module: &str, call: ScalarCall<'_>, out: &mut Vec<u8>) -> ScalarOutcome {
-        let entry = TABLE.lock().entry(call.id);
+        // This thread's last callback's entry when it is the same host object and nothing was
+        // released since; else the table's.
+        let releases = RELEASES.load(Ordering::Acquire);
+        let entry = match THREAD.with(|t| t.hot.take()) {
+            Some((e, r)) if e.id == call.id && r == releases => Some(e),
+            _ => TABLE.lock().entry(call.id),
+        };
         let Some(entry) = entry else {
             unknown(out, call.id);
             return ScalarOutcome::Failed;
         };
+        let hot = HotEntry(Some((entry, releases)));
+        let entry = hot.get();
         let method = usize::try_from(call.method)
             .ok()
             .and_then(|m| entry.methods.get(m));
@@ -655,10 +717,10 @@ impl HostHandler for PyHost {
         let words = call.words;
         let done = crate::fast::attach_callback(|py| {
             let f = obj.bind(py);
-            match run_scalar(py, sig, cb, &entry, f, words, out) {
+            match run_scalar(py, sig, cb, entry, f, words, out) {
                 Ok(()) => ScalarOutcome::Done,
                 Err(e) => {
-                    failed(py, &entry, f, e, out);
+                    failed(py, entry, f, e, out);
                     ScalarOutcome::Failed
                 }
             }
@@ -667,6 +729,23 @@ impl HostHandler for PyHost {
             unavailable(out);
             ScalarOutcome::Failed
         })
+    }
+}
+
+/// The entry a scalar callback runs, put back as this thread's [`Thread::hot`] when the
+/// callback ends (a nested callback's, put there meanwhile, is dropped).
+struct HotEntry(Option<(Arc<Entry>, u64)>);
+
+impl HotEntry {
+    fn get(&self) -> &Entry {
+        &self.0.as_ref().expect("taken only on drop").0
+    }
+}
+
+impl Drop for HotEntry {
+    fn drop(&mut self) {
+        let hot = self.0.take();
+        drop(THREAD.with(|t| t.hot.replace(hot)));
     }
 }
 
@@ -945,13 +1024,9 @@ fn failed(py: Python<'_>, entry: &Entry, obj: &Bound<'_, PyAny>, e: PyErr, out: 
     };
     match rec {
         Some(rec) => {
-            let mut slot = rec.exc.lock();
-            // `returned` again, under the lock `CallScope::finish` marks it under: the call may
-            // have returned since it was looked up (a callable called from another thread).
-            if slot.is_none() && !rec.returned.load(Ordering::SeqCst) {
-                *slot = Some(e);
-            } else {
-                drop(slot);
+            // The call may have returned since it was looked up (a callable called from
+            // another thread): then, or when it already has one, the exception is unraisable.
+            if let Err(e) = rec.store(e) {
                 e.write_unraisable(py, Some(obj));
             }
         }
