@@ -467,7 +467,13 @@ impl PyGoFunction {
         let module = &**module_arc;
         let f = self.f();
         let index = sc.index();
-        let sent = crate::fast::detach_for_go(py, || module.call_scalar(f, index, &mut words, n));
+        // A call passing a callable records this thread's state for its callbacks (fast.rs).
+        let call = || module.call_scalar(f, index, &mut words, n);
+        let sent = if sc.has_funcs() {
+            crate::fast::detach_for_go(py, call)
+        } else {
+            py.detach(call)
+        };
         let mut ran = true;
         let value = match sent {
             Ok(None) => sc.results(py, &words),

@@ -240,8 +240,13 @@ fn swap_kept(t: &Thread, v: Option<Py<PyAny>>) -> Option<Py<PyAny>> {
 }
 
 /// Takes this thread's kept value (its Go call returned: Go has read every reply).
+#[inline]
 fn take_kept(t: &Thread) -> Option<Py<PyAny>> {
-    swap_kept(t, None)
+    let v = t.kept.take();
+    if v.is_some() {
+        KEPT.fetch_sub(1, Ordering::Relaxed);
+    }
+    v
 }
 
 /// Drops the value kept by an earlier callback of this thread, if any: a callback whose result
@@ -458,14 +463,18 @@ impl CallScope {
                 t.registered.borrow_mut().truncate(call.1);
             }
             // The last callback's entry, when an entry has been released since: not kept alive
-            // past the call (its callable is dropped, through pyo3's pool here).
-            let hot = t.hot.take();
-            let stale = match hot {
-                Some((_, r)) if r != RELEASES.load(Ordering::Relaxed) => hot,
-                hot => {
-                    t.hot.set(hot);
-                    None
+            // past a call that passed a callable or ran a callback (its callable is dropped,
+            // through pyo3's pool here).
+            let stale = if call.0.is_some() {
+                match t.hot.take() {
+                    Some(hot) if hot.1 != RELEASES.load(Ordering::Relaxed) => Some(hot),
+                    hot => {
+                        t.hot.set(hot);
+                        None
+                    }
                 }
+            } else {
+                None
             };
             (call, take_kept(t), stale)
         });
