@@ -49,13 +49,28 @@ type HostScalarCaller func(id, method uint64, f *ScalarFrame, nargs, nres int, b
 var hostScalarCaller atomic.Pointer[HostScalarCaller]
 
 // SetHostScalarCaller installs the function that sends scalar host calls (nil: none).
-func SetHostScalarCaller(f HostScalarCaller) {
-	if f == nil {
-		hostScalarCaller.Store(nil)
+func SetHostScalarCaller(f HostScalarCaller) { storeFunc(&hostScalarCaller, f, f != nil) }
+
+// storeFunc stores f in p, or nil when set is false.
+func storeFunc[F any](p *atomic.Pointer[F], f F, set bool) {
+	if !set {
+		p.Store(nil)
 		return
 	}
-	hostScalarCaller.Store(&f)
+	p.Store(&f)
 }
+
+// HostScalarSmall sends a scalar host call of at most two argument words and one result, by
+// value (w0, w1 in, r0 out): no frame is lent to C, so such a call (func(int) int, a
+// comparator) takes nothing from a pool. Its outcomes are HostScalarCaller's; a failure reply
+// is returned as it is. The generated main.go supplies it.
+type HostScalarSmall func(id, method uint64, nargs, nres int, w0, w1 uint64) (outcome int, r0 uint64, reply []byte, ok bool)
+
+var hostScalarSmall atomic.Pointer[HostScalarSmall]
+
+// SetHostScalarSmall installs the by-value sender of small scalar host calls (nil: none; the
+// calls then take HostScalarCaller).
+func SetHostScalarSmall(f HostScalarSmall) { storeFunc(&hostScalarSmall, f, f != nil) }
 
 // ErrScalarRefused is what HostScalar.Send returns when the host takes the host object only in
 // the general form: the caller then sends the call as a HostCall, as if the scalar form did not
@@ -63,35 +78,63 @@ func SetHostScalarCaller(f HostScalarCaller) {
 var ErrScalarRefused = errors.New("the host refused the scalar form")
 
 // HostScalar is one scalar host call being made by a generated func wrapper: the caller writes
-// the arguments into W, and after Send reads the results from it.
+// the arguments into W, and after Send reads the results from it. It is a value of the
+// wrapper's frame (Scalar is inlined and nothing keeps the pointer): a call of at most two
+// argument words and one result goes by value (HostScalarSmall) and allocates nothing; a larger
+// one copies the words into a pooled frame lent to C.
 type HostScalar struct {
-	*ScalarFrame // its own allocation: C sees no Go pointer in it
-	h            *HostObject
-	f            HostScalarCaller
-	method       uint64
-	reply        []byte
-	d            Decoder
+	W      ScalarWords
+	h      *HostObject
+	method uint64
 }
 
-var hostScalars = sync.Pool{New: func() any { return &HostScalar{ScalarFrame: new(ScalarFrame), reply: make([]byte, 0, 512)} }}
+// hostFrame is the memory a larger scalar host call lends C (its own allocation, no Go
+// pointers in the frame), with a buffer for a failure reply.
+type hostFrame struct {
+	ScalarFrame
+	reply []byte
+}
+
+var hostFrames = sync.Pool{New: func() any { return &hostFrame{reply: make([]byte, 0, 512)} }}
 
 // Scalar starts a scalar call of h's method, or returns nil when the host has no scalar entry
 // point or refused it for h before (the caller then uses Call).
 func (h *HostObject) Scalar(method int) *HostScalar {
-	f := hostScalarCaller.Load()
-	if f == nil || h.noScalar.Load() {
+	if hostScalarCaller.Load() == nil || h.noScalar.Load() {
 		return nil
 	}
-	s := hostScalars.Get().(*HostScalar)
-	s.h, s.f, s.method = h, *f, uint64(method)
-	return s
+	return &HostScalar{h: h, method: uint64(method)}
 }
 
 // Send sends the call with nargs argument words and nres result words. nil: the results are in
-// W; ErrScalarRefused: nothing ran, send the call in the general form (the HostScalar is
-// freed); else the *HostError of the failure, to end the call with Err or Fail.
+// W; ErrScalarRefused: nothing ran, send the call in the general form; else the *HostError of
+// the failure, to end the call with Err or Fail.
 func (s *HostScalar) Send(nargs, nres int) error {
-	outcome, reply, ok := s.f(s.h.id, s.method, s.ScalarFrame, nargs, nres, s.reply[:0])
+	var (
+		outcome int
+		reply   []byte
+		ok      bool
+	)
+	if small := hostScalarSmall.Load(); small != nil && nargs <= 2 && nres <= 1 {
+		var r0 uint64
+		outcome, r0, reply, ok = (*small)(s.h.id, s.method, nargs, nres, s.W[0], s.W[1])
+		if outcome == ScalarOK {
+			s.W[0] = r0
+		}
+	} else {
+		f := hostScalarCaller.Load()
+		if f == nil {
+			return ErrScalarRefused // no scalar entry any more: nothing ran
+		}
+		fr := hostFrames.Get().(*hostFrame)
+		fr.W = s.W
+		outcome, reply, ok = (*f)(s.h.id, s.method, &fr.ScalarFrame, nargs, nres, fr.reply[:0])
+		s.W = fr.W
+		if ok && outcome == ScalarFailed {
+			reply = append([]byte(nil), reply...) // it may be in fr.reply, which goes back now
+		}
+		hostFrames.Put(fr)
+	}
 	if !ok {
 		return &HostError{Kind: "host_unavailable", Message: "the host did not answer (it is shutting down, or has no handler)"}
 	}
@@ -101,33 +144,35 @@ func (s *HostScalar) Send(nargs, nres int) error {
 	case ScalarRefused, ScalarNoEntry:
 		if outcome == ScalarNoEntry {
 			hostScalarCaller.Store(nil)
+			hostScalarSmall.Store(nil)
 		}
 		s.h.noScalar.Store(true)
-		s.free()
 		return ErrScalarRefused
 	case ScalarFailed:
-	default:
-		return &HostError{Kind: "malformed", Message: "bad reply from the host: unknown scalar outcome"}
+		return scalarFailure(reply)
 	}
-	if cap(reply) <= 1<<20 && len(reply) <= cap(s.reply) {
-		s.reply = reply[:0]
-	}
+	return &HostError{Kind: "malformed", Message: "bad reply from the host: unknown scalar outcome"}
+}
+
+// scalarFailure reads the failure reply of a scalar host call.
+func scalarFailure(reply []byte) error {
 	if f := validate(reply); f != nil {
 		return &HostError{Kind: "malformed", Message: "bad reply from the host: " + f.message}
 	}
-	s.d.Reset(reply)
-	n, _, err := s.d.ListLen()
+	var d Decoder
+	d.Reset(reply)
+	n, _, err := d.ListLen()
 	if err != nil || n != 2 {
 		return &HostError{Kind: "malformed", Message: "bad reply from the host: not [status, body]"}
 	}
-	if status, err := s.d.Uint(8); err != nil || status != 1 {
+	if status, err := d.Uint(8); err != nil || status != 1 {
 		return &HostError{Kind: "malformed", Message: "bad reply from the host: a scalar failure without status 1"}
 	}
-	return hostFailure(&s.d)
+	return hostFailure(&d)
 }
 
 // Ok ends a successful call.
-func (s *HostScalar) Ok() { s.free() }
+func (s *HostScalar) Ok() {}
 
 // ResultError ends a call whose result i did not fit its Go type: the error to end it with.
 func (s *HostScalar) ResultError(i int) error {
@@ -135,22 +180,10 @@ func (s *HostScalar) ResultError(i int) error {
 }
 
 // Err ends a failed call of a func type with an error result: the error to return.
-func (s *HostScalar) Err(err error) error {
-	s.free()
-	return err
-}
+func (s *HostScalar) Err(err error) error { return err }
 
 // Fail ends a failed call of a func type without an error result, as HostCall.Fail does.
-func (s *HostScalar) Fail(err error) {
-	s.free()
-	unwindIfAsked(err)
-}
-
-func (s *HostScalar) free() {
-	s.h, s.f = nil, nil
-	s.d.Reset(nil)
-	hostScalars.Put(s)
-}
+func (s *HostScalar) Fail(err error) { unwindIfAsked(err) }
 
 // Words of the scalar form: a signed int is its int64's bits, an unsigned one its uint64, a
 // float its float64's bits, a bool 0 or 1.

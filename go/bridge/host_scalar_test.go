@@ -127,3 +127,67 @@ func TestScalarWords(t *testing.T) {
 		t.Error("2 read as a bool")
 	}
 }
+
+// A call of at most two argument words and one result goes by value (HostScalarSmall), with the
+// same outcomes, and allocates nothing; a larger one still takes the frame lent to C.
+func TestHostScalarSmall(t *testing.T) {
+	defer SetHostScalarCaller(nil)
+	defer SetHostScalarSmall(nil)
+	var outcome int
+	var reply []byte
+	small, framed := 0, 0
+	SetHostScalarCaller(func(id, method uint64, f *ScalarFrame, nargs, nres int, buf []byte) (int, []byte, bool) {
+		framed++
+		f.W[0] = f.W[0] + f.W[1] + f.W[2]
+		return ScalarOK, nil, true
+	})
+	SetHostScalarSmall(func(id, method uint64, nargs, nres int, w0, w1 uint64) (int, uint64, []byte, bool) {
+		small++
+		if id != 11 || nargs != 2 || nres != 1 {
+			t.Errorf("call %d %d %d", id, nargs, nres)
+		}
+		return outcome, w0 * w1, reply, true
+	})
+	h := NewHostObject(11)
+	mul := func(a, b int64) (int64, error) {
+		s := h.Scalar(0)
+		if s == nil {
+			return 0, ErrScalarRefused
+		}
+		s.W[0], s.W[1] = IntWord(a), IntWord(b)
+		if err := s.Send(2, 1); err != nil {
+			return 0, err
+		}
+		v, _ := WordInt[int64](s.W[0])
+		s.Ok()
+		return v, nil
+	}
+	if v, err := mul(6, -7); err != nil || v != -42 || small != 1 || framed != 0 {
+		t.Fatalf("small: %d %v (%d small, %d framed)", v, err, small, framed)
+	}
+	if n := testing.AllocsPerRun(100, func() { _, _ = mul(2, 3) }); n != 0 {
+		t.Fatalf("%v allocations per small scalar host call", n)
+	}
+	outcome = ScalarFailed
+	var e Encoder
+	e.ListLen(2)
+	e.Uint(1)
+	if err := e.Value(map[string]any{"kind": "python_exception", "message": "ValueError: no"}); err != nil {
+		t.Fatal(err)
+	}
+	reply = e.Buf
+	var he *HostError
+	if _, err := mul(1, 1); !errors.As(err, &he) || he.Message != "ValueError: no" {
+		t.Fatalf("a failure: %v", err)
+	}
+	s := NewHostObject(12).Scalar(0)
+	s.W[0], s.W[1], s.W[2] = 1, 2, 3
+	if err := s.Send(3, 1); err != nil || s.W[0] != 6 || framed != 1 {
+		t.Fatalf("three words: %v, %d, %d framed", err, s.W[0], framed)
+	}
+	outcome = ScalarNoEntry
+	if _, err := mul(1, 1); err != ErrScalarRefused || hostScalarSmall.Load() != nil || hostScalarCaller.Load() != nil {
+		t.Fatalf("no scalar entry: %v", err)
+	}
+	runtime.KeepAlive(h)
+}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -225,7 +226,7 @@ func TestAHostObjectPassedAgainIsOneObjectReleasedWithItsPasses(t *testing.T) {
 	host := &testHost{released: map[uint64]uint64{}}
 	SetHostCaller(host.call)
 	defer hostCaller.Store(nil)
-	const id = 3000
+	id := freshHostID() // Go may still hold the id of an earlier run (-count)
 	h := HostObjectAgain(id)
 	for range 4 {
 		if again := HostObjectAgain(id); again != h {
@@ -257,3 +258,51 @@ func TestAHostObjectPassedAgainIsOneObjectReleasedWithItsPasses(t *testing.T) {
 		t.Fatalf("a new HostObject for a released id has %d passes, want 1", n)
 	}
 }
+
+func TestAHostObjectPassedAgainConcurrentlyIsOneObject(t *testing.T) {
+	host := &testHost{released: map[uint64]uint64{}}
+	SetHostCaller(host.call)
+	defer hostCaller.Store(nil)
+	const goroutines, passes = 8, 1000
+	id := freshHostID()
+	got := make(chan *HostObject, goroutines)
+	var wg sync.WaitGroup
+	for range goroutines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var h *HostObject
+			for range passes {
+				h = HostObjectAgain(id)
+			}
+			got <- h
+		}()
+	}
+	wg.Wait()
+	close(got)
+	first := <-got
+	for h := range got {
+		if h != first {
+			t.Fatal("an id passed again from several goroutines at once gave two HostObjects")
+		}
+	}
+	if n := first.passes.Load(); n != goroutines*passes {
+		t.Fatalf("%d passes counted, want %d", n, goroutines*passes)
+	}
+}
+
+// BenchmarkHostObjectAgain is the Go side of a callable passed again (the loop Apply(f, x)):
+// the lookup of its HostObject and one more pass.
+func BenchmarkHostObjectAgain(b *testing.B) {
+	h := HostObjectAgain(5000)
+	b.ReportAllocs()
+	for b.Loop() {
+		HostObjectAgain(5000)
+	}
+	runtime.KeepAlive(h)
+}
+
+// hostTestIDs gives the tests of ids passed again ids no earlier run used.
+var hostTestIDs atomic.Uint64
+
+func freshHostID() uint64 { return 1<<40 + hostTestIDs.Add(1) }

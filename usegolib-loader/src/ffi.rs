@@ -773,12 +773,13 @@ extern "C" fn host_scalar_trampoline(
         nargs,
         nresults,
     };
-    let mut reply = HOST_REPLY.with(|c| c.take());
-    reply.clear();
+    // No reply buffer of its own: a success (the common case) writes only the words, and a
+    // failure reply is made in a new vector (its encoding allocates anyway).
+    let mut reply = Vec::new();
     let answered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         crate::host::answer_scalar(module, call, &mut reply)
     }));
-    let rc = match answered {
+    match answered {
         Ok(crate::host::ScalarOutcome::Done) => 0,
         Ok(crate::host::ScalarOutcome::Refused) => 3,
         Ok(crate::host::ScalarOutcome::Failed) | Err(_) => {
@@ -797,11 +798,7 @@ extern "C" fn host_scalar_trampoline(
                 rc => rc,
             }
         }
-    };
-    if reply.capacity() <= 1 << 20 {
-        HOST_REPLY.with(|c| c.set(reply));
     }
-    rc
 }
 
 /// Resolves a symbol as a function pointer of type `T`.

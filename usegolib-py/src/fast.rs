@@ -1043,3 +1043,65 @@ pub fn call_vector<'py>(
         Bound::from_owned_ptr_or_err(py, r)
     }
 }
+
+// --- Re-attaching a callback on the thread of the Go call it belongs to (ADR 0032). -------
+
+thread_local! {
+    /// This thread's state while a Go call made through [`detach_for_go`] has released the
+    /// GIL on it; null otherwise (and while a callback of that call holds the GIL again).
+    static DETACHED: std::cell::Cell<*mut ffi::PyThreadState> =
+        const { std::cell::Cell::new(ptr::null_mut()) };
+}
+
+/// Runs `f` (a Go call) with the GIL released, as `py.detach` does, and records this thread's
+/// state meanwhile: a host callback that Go makes on this thread during `f` re-takes the GIL
+/// with it ([`attach_callback`]) instead of looking it up through `PyGILState_Ensure`.
+#[inline]
+pub fn detach_for_go<T: Send>(py: Python<'_>, f: impl FnOnce() -> T + Send) -> T {
+    // SAFETY: the GIL is held (`py`), so the thread has a current state; the call only reads it.
+    // Carried as an address: the closure must be `Send` (it runs on this same thread).
+    let ts = unsafe { ffi::PyThreadState_Get() } as usize;
+    py.detach(|| {
+        /// Puts back the outer value when the call ends, by a panic too: a state left behind
+        /// would be restored by a later callback while this thread holds the GIL.
+        struct Restore(*mut ffi::PyThreadState);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                DETACHED.set(self.0);
+            }
+        }
+        let _outer = Restore(DETACHED.replace(ts as *mut ffi::PyThreadState));
+        f()
+    })
+}
+
+/// Runs `f` with the GIL, for a host callback: on a thread whose Go call released the GIL
+/// through [`detach_for_go`], with that thread state (`PyEval_RestoreThread`, and
+/// `PyEval_SaveThread` after `f`); anywhere else through `Python::try_attach`. None when the
+/// interpreter cannot be attached to (it is shutting down).
+///
+/// With the saved state, pyo3's attach count stays as the Go call's `detach` left it (zero):
+/// a `Py` dropped in `f` is released at the end of that call (pyo3's pool), a `Bound` at once,
+/// and a `Python::attach` inside `f` finds this thread's state current and does not wait.
+pub fn attach_callback<R>(f: impl FnOnce(Python<'_>) -> R) -> Option<R> {
+    let ts = DETACHED.replace(ptr::null_mut());
+    if ts.is_null() {
+        return Python::try_attach(f);
+    }
+    // SAFETY: `ts` is this thread's state, recorded by `detach_for_go` after this thread
+    // released the GIL with it (pyo3's detach: `PyEval_SaveThread`) and taken out above, so the
+    // GIL is released on this thread and no one else restores `ts`; the interpreter lives (this
+    // thread is inside a call Python made, and the host refuses callbacks once it closes).
+    unsafe { ffi::PyEval_RestoreThread(ts) };
+    // SAFETY: the GIL is held with this thread's state (above) until `PyEval_SaveThread` below.
+    let py = unsafe { Python::assume_attached() };
+    let r = catch_unwind(AssertUnwindSafe(|| f(py)));
+    // SAFETY: the GIL is held by this thread (restored above; `f` released and re-took it in
+    // balanced pairs if at all); releasing it gives back the same state.
+    let ts = unsafe { ffi::PyEval_SaveThread() };
+    DETACHED.set(ts);
+    match r {
+        Ok(r) => Some(r),
+        Err(payload) => std::panic::resume_unwind(payload),
+    }
+}

@@ -519,7 +519,13 @@ impl PyGoFunction {
         sc.register(&mut args, &pos[..n], module_arc);
         let module = &**module_arc;
         let f = self.f();
-        let sent = py.detach(|| module.call_scalar(f, &mut args));
+        // A call passing a callable records this thread's state for its callbacks (fast.rs).
+        let call = || module.call_scalar(f, &mut args);
+        let sent = if sc.has_funcs() {
+            crate::fast::detach_for_go(py, call)
+        } else {
+            py.detach(call)
+        };
         let mut ran = true;
         let value = match sent {
             Ok(usegolib_loader::ScalarReply::Done(area)) => {

@@ -33,14 +33,22 @@ use crate::fast::call_vector;
 /// One host object: a Python callable Go holds, or the methods of an object implementing a Go
 /// interface (by method index, docs/abi.md section 10.7).
 struct Entry {
+    id: u64,
     methods: Vec<(Py<PyAny>, Arc<Callback>)>,
     module: Arc<GoModule>,
-    /// The last call it was passed in (for a callback from another thread during that call).
-    call: Mutex<Option<Arc<CallRecord>>>,
-    /// The times its id was sent to Go and not yet released (under the table's lock).
-    passes: AtomicU64,
     /// Its key in [`Tables::reuse`] (a callable for a func type), else none.
     key: Option<ReuseKey>,
+}
+
+/// What the table holds for an id: its entry and what changes with each pass, under the
+/// table's lock only (a callable passed again takes that one lock, no lock or atomic count of
+/// its own).
+struct Slot {
+    entry: Arc<Entry>,
+    /// The last call it was passed in (for a callback from another thread during that call).
+    call: Option<Arc<CallRecord>>,
+    /// The times its id was sent to Go and not yet released.
+    passes: u64,
 }
 
 /// A callable, the func type it is passed for and the module: passed again while Go holds it,
@@ -70,7 +78,7 @@ impl std::hash::Hasher for IdHasher {
     }
 }
 
-type Table = HashMap<u64, Arc<Entry>, std::hash::BuildHasherDefault<IdHasher>>;
+type Table = HashMap<u64, Slot, std::hash::BuildHasherDefault<IdHasher>>;
 
 #[derive(Default)]
 struct Tables {
@@ -82,25 +90,33 @@ struct Tables {
 impl Tables {
     /// Ends `n` passes of `id`; the entry goes when none is left, and is returned to be
     /// dropped after the lock.
-    fn release(&mut self, id: u64, n: u64) -> Option<Arc<Entry>> {
-        let e = self.entries.get(&id)?;
-        let left = e.passes.load(Ordering::Relaxed).saturating_sub(n);
-        e.passes.store(left, Ordering::Relaxed);
-        if left > 0 {
+    fn release(&mut self, id: u64, n: u64) -> Option<Slot> {
+        let slot = self.entries.get_mut(&id)?;
+        slot.passes = slot.passes.saturating_sub(n);
+        if slot.passes > 0 {
             return None;
         }
-        let e = self.entries.remove(&id)?;
-        if let Some(key) = e.key {
+        let slot = self.entries.remove(&id)?;
+        RELEASES.fetch_add(1, Ordering::Release);
+        if let Some(key) = slot.entry.key {
             if self.reuse.get(&key) == Some(&id) {
                 self.reuse.remove(&key);
             }
         }
-        Some(e)
+        Some(slot)
+    }
+
+    /// The entry of `id`, if the host still holds it.
+    fn entry(&self, id: u64) -> Option<Arc<Entry>> {
+        self.entries.get(&id).map(|s| s.entry.clone())
     }
 }
 
 static TABLE: LazyLock<Mutex<Tables>> = LazyLock::new(Default::default);
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+/// The number of entries released so far: a thread's [`Thread::hot`] entry is used only while
+/// this has not changed since it was looked up.
+static RELEASES: AtomicU64 = AtomicU64::new(0);
 static CLOSED: AtomicBool = AtomicBool::new(false);
 static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
 
@@ -108,8 +124,51 @@ static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
 pub struct CallRecord {
     /// The first exception a callback of this call raised.
     exc: Mutex<Option<PyErr>>,
+    /// An exception was stored in `exc` (read by `end` without the lock).
+    has_exc: AtomicBool,
     /// The call has returned: later callbacks are outside any call.
     returned: AtomicBool,
+}
+
+impl CallRecord {
+    fn new() -> CallRecord {
+        CallRecord {
+            exc: Mutex::new(None),
+            has_exc: AtomicBool::new(false),
+            returned: AtomicBool::new(false),
+        }
+    }
+
+    /// Marks the call returned and takes the exception a callback stored in it. With `store`,
+    /// a Dekker pair (each side sets its flag, then reads the other's, all `SeqCst`): either
+    /// this sees `has_exc` and takes the exception under the lock, or `store` sees `returned`
+    /// and takes its exception back (to report it as unraisable), or both, when only one of
+    /// them finds it (the lock orders them); never neither. So an exception from another thread
+    /// is never stored into a call that has returned and lost, and a call no callback failed
+    /// in ends with one atomic store, no lock.
+    fn end(&self) -> Option<PyErr> {
+        self.returned.store(true, Ordering::SeqCst);
+        if !self.has_exc.load(Ordering::SeqCst) {
+            return None;
+        }
+        self.exc.lock().take()
+    }
+
+    /// Stores `e`, a callback's exception, for the call to raise; gives it back when the call
+    /// has returned (see `end`) or already has one.
+    fn store(&self, e: PyErr) -> Result<(), PyErr> {
+        let mut slot = self.exc.lock();
+        if slot.is_some() || self.returned.load(Ordering::SeqCst) {
+            return Err(e);
+        }
+        *slot = Some(e);
+        self.has_exc.store(true, Ordering::SeqCst);
+        if self.returned.load(Ordering::SeqCst) {
+            // The call returned meanwhile, and `end` may have missed the flag.
+            return Err(slot.take().expect("stored above"));
+        }
+        Ok(())
+    }
 }
 
 /// A Go call of this thread: its record (made when first needed) and where its registered ids
@@ -133,6 +192,11 @@ struct Thread {
     /// dropped when the next request on this thread has its own, or when this thread's Go call
     /// returns.
     kept: RefCell<Option<Py<PyAny>>>,
+    /// The entry of the last scalar callback that ran on this thread, with [`RELEASES`] when
+    /// it was looked up: a loop's next callback of the same host object finds it with no lock
+    /// and no reference count. Moved out while its callback runs. Dropped when an entry has
+    /// been released since (by the next callback, or when a Go call of this thread ends).
+    hot: Cell<Option<(Arc<Entry>, u64)>>,
 }
 
 thread_local! {
@@ -142,6 +206,7 @@ thread_local! {
             spare: Cell::new(None),
             registered: RefCell::new(Vec::new()),
             kept: RefCell::new(None),
+            hot: Cell::new(None),
         }
     };
 }
@@ -154,8 +219,43 @@ fn registered<R>(f: impl FnOnce(&RefCell<Vec<(u64, bool)>>) -> R) -> R {
     THREAD.with(|t| f(&t.registered))
 }
 
-fn kept<R>(f: impl FnOnce(&RefCell<Option<Py<PyAny>>>) -> R) -> R {
-    THREAD.with(|t| f(&t.kept))
+/// How many threads keep a value in [`Thread::kept`]: while none does, a callback whose result
+/// cannot name a Go object (the scalar form's) has nothing to drop and skips the thread-local.
+static KEPT: AtomicUsize = AtomicUsize::new(0);
+
+/// Replaces this thread's kept value (see [`Thread::kept`]) and returns the one before.
+fn swap_kept(t: &Thread, v: Option<Py<PyAny>>) -> Option<Py<PyAny>> {
+    let now = v.is_some();
+    let before = t.kept.replace(v);
+    match (before.is_some(), now) {
+        (false, true) => {
+            KEPT.fetch_add(1, Ordering::Relaxed);
+        }
+        (true, false) => {
+            KEPT.fetch_sub(1, Ordering::Relaxed);
+        }
+        _ => {}
+    }
+    before
+}
+
+/// Takes this thread's kept value (its Go call returned: Go has read every reply).
+#[inline]
+fn take_kept(t: &Thread) -> Option<Py<PyAny>> {
+    let v = t.kept.take();
+    if v.is_some() {
+        KEPT.fetch_sub(1, Ordering::Relaxed);
+    }
+    v
+}
+
+/// Drops the value kept by an earlier callback of this thread, if any: a callback whose result
+/// holds no Go object (a scalar result) needs none kept. Without the thread-local when no thread
+/// keeps one.
+fn clear_kept() {
+    if KEPT.load(Ordering::Relaxed) != 0 {
+        drop(THREAD.with(take_kept));
+    }
 }
 
 /// Keeps `v`, the return value whose conversion is `reply`, while Go reads the reply (see
@@ -170,7 +270,7 @@ fn keep_result(v: Bound<'_, PyAny>, reply: &[u8]) {
         || v.is_instance_of::<PyString>()
         || v.is_instance_of::<PyBytes>();
     let keep = !scalar && reply.windows(2).any(|w| w == [0xd7, 0x01]);
-    let before = kept(|k| k.replace(keep.then(|| v.unbind())));
+    let before = THREAD.with(|t| swap_kept(t, keep.then(|| v.unbind())));
     drop(before);
 }
 
@@ -183,12 +283,9 @@ fn current() -> Option<Arc<CallRecord>> {
 fn current_in(t: &Thread) -> Option<Arc<CallRecord>> {
     t.calls.borrow_mut().last_mut().map(|(slot, _)| {
         slot.get_or_insert_with(|| {
-            t.spare.take().unwrap_or_else(|| {
-                Arc::new(CallRecord {
-                    exc: Mutex::new(None),
-                    returned: AtomicBool::new(false),
-                })
-            })
+            t.spare
+                .take()
+                .unwrap_or_else(|| Arc::new(CallRecord::new()))
         })
         .clone()
     })
@@ -211,7 +308,7 @@ pub fn within_call<R>(rec: Option<Arc<CallRecord>>, f: impl FnOnce() -> R) -> R 
             registered(|r| r.borrow_mut().truncate(self.0));
             // Go has read the replies of this worker's callbacks (dropped without the GIL:
             // pyo3 queues the decref).
-            drop(kept(|k| k.take()));
+            drop(THREAD.with(take_kept));
         }
     }
     let Some(rec) = rec else {
@@ -238,25 +335,25 @@ pub fn register(obj: &Bound<'_, PyAny>, cb: &Arc<Callback>, module: &Arc<GoModul
     // One thread-local lookup for this thread's call, its spare record and its registered ids.
     let again = THREAD.with(|t| {
         let call = current_in(t);
-        let table = TABLE.lock();
-        if let Some((id, e)) = table
+        let mut table = TABLE.lock();
+        let tables = &mut *table;
+        if let Some((id, slot)) = tables
             .reuse
             .get(&key)
-            .and_then(|&id| Some((id, table.entries.get(&id)?)))
+            .and_then(|&id| Some((id, tables.entries.get_mut(&id)?)))
         {
-            let mut last = e.call.lock();
-            let free = match (&*last, &call) {
+            let free = match (&slot.call, &call) {
                 (None, _) => true,
                 (Some(l), Some(c)) if Arc::ptr_eq(l, c) => true,
                 (Some(l), _) => l.returned.load(Ordering::SeqCst),
             };
             if free {
-                let old = std::mem::replace(&mut *last, call.clone());
-                drop(last);
-                e.passes.fetch_add(1, Ordering::Relaxed);
+                let in_call = call.is_some();
+                let old = std::mem::replace(&mut slot.call, call);
+                slot.passes += 1;
                 drop(table);
                 spare_in(t, old);
-                if call.is_some() {
+                if in_call {
                     t.registered.borrow_mut().push((id, false));
                 }
                 return Ok(id | AGAIN);
@@ -280,10 +377,15 @@ pub fn register(obj: &Bound<'_, PyAny>, cb: &Arc<Callback>, module: &Arc<GoModul
 /// Keeps `rec`, a record of a call that returned, for this thread's next call when no one else
 /// holds it (its exception was taken when the call returned).
 fn spare_in(t: &Thread, rec: Option<Arc<CallRecord>>) {
-    let Some(mut rec) = rec else { return };
-    if let Some(r) = Arc::get_mut(&mut rec) {
-        if r.returned.load(Ordering::SeqCst) && r.exc.get_mut().is_none() {
-            *r.returned.get_mut() = false;
+    let Some(rec) = rec else { return };
+    // The only reference (no `Weak` is ever made of a record, so no other can appear): the
+    // count is read without `Arc::get_mut`'s compare-and-swap, and the fence pairs with the
+    // release of the reference dropped last, so what its holder did is seen here. A record
+    // that ever held an exception is not reused.
+    if Arc::strong_count(&rec) == 1 {
+        std::sync::atomic::fence(Ordering::Acquire);
+        if rec.returned.load(Ordering::Relaxed) && !rec.has_exc.load(Ordering::Relaxed) {
+            rec.returned.store(false, Ordering::Relaxed);
             t.spare.set(Some(rec));
         }
     }
@@ -305,14 +407,18 @@ fn insert(
         registered(|r| r.borrow_mut().push((id, true)));
     }
     let entry = Arc::new(Entry {
+        id,
         methods,
         module: module.clone(),
-        call: Mutex::new(call),
-        passes: AtomicU64::new(1),
         key,
     });
+    let slot = Slot {
+        entry,
+        call,
+        passes: 1,
+    };
     let mut table = TABLE.lock();
-    table.entries.insert(id, entry);
+    table.entries.insert(id, slot);
     if let Some(key) = key {
         table.reuse.insert(key, id);
     }
@@ -350,13 +456,38 @@ impl CallScope {
         ran: bool,
         sent: bool,
     ) -> PyResult<T> {
-        let ((rec, start), kept) = THREAD.with(|t| {
+        let ((rec, start), kept, stale) = THREAD.with(|t| {
             let call = t.calls.borrow_mut().pop().unwrap_or((None, 0));
-            (call, t.kept.take())
+            if ran && call.0.is_some() {
+                // Go ran the call: it keeps (and will release) every callable passed in it.
+                t.registered.borrow_mut().truncate(call.1);
+            }
+            // The last callback's entry, when an entry has been released since: not kept alive
+            // past a call that passed a callable or ran a callback (its callable is dropped,
+            // through pyo3's pool here).
+            let stale = if call.0.is_some() {
+                match t.hot.take() {
+                    Some(hot) if hot.1 != RELEASES.load(Ordering::Relaxed) => Some(hot),
+                    hot => {
+                        t.hot.set(hot);
+                        None
+                    }
+                }
+            } else {
+                None
+            };
+            (call, take_kept(t), stale)
         });
+        drop(stale);
         std::mem::forget(self);
-        if rec.is_none() && kept.is_none() {
-            return result; // nothing to release: no Python reference is dropped here
+        if kept.is_none() && (ran || rec.is_none()) {
+            // Nothing to release and no Python reference to drop: only the record (when a
+            // callable was passed or a callback ran) is marked returned, without pyo3's attach
+            // unless a callback's exception must be raised.
+            let Some(exc) = rec.and_then(|rec| rec.end()) else {
+                return result;
+            };
+            return Python::attach(|py| Self::raise(py, exc, result));
         }
         // The scalar form's fast entry (fast.rs) runs without pyo3's attach count: what is
         // dropped from here on is released now, not queued in pyo3's pool.
@@ -401,18 +532,17 @@ impl CallScope {
             drop(table);
             drop(dropped);
         }
-        // After the refused ids are gone: until now no other call may pass them again. Marked
-        // under the exception's lock, which `failed` takes to store one and re-checks this
-        // under: an exception from another thread is either taken here or reported there as
-        // unraisable, never stored into a call that has returned and lost.
-        let exc = {
-            let mut slot = rec.exc.lock();
-            rec.returned.store(true, Ordering::SeqCst);
-            slot.take()
-        };
-        let Some(exc) = exc else {
-            return result;
-        };
+        // Marked returned after the refused ids are gone: until now no other call may pass them
+        // again.
+        match rec.end() {
+            Some(exc) => Self::raise(py, exc, result),
+            None => result,
+        }
+    }
+
+    /// The call's result replaced by `exc`, a callback's exception, with what Go made of the
+    /// call in its notes.
+    fn raise<T>(py: Python<'_>, exc: PyErr, result: PyResult<T>) -> PyResult<T> {
         let note = match &result {
             Ok(_) => "the Go function returned normally after this callback raised".to_owned(),
             Err(e) => format!("the Go function then failed: {e}"),
@@ -531,7 +661,7 @@ impl HostHandler for PyHost {
                 write_nil(out);
             }
             0 => {
-                let entry = TABLE.lock().entries.get(&id).cloned();
+                let entry = TABLE.lock().entry(id);
                 let Some(entry) = entry else {
                     return unknown(out, id);
                 };
@@ -558,11 +688,19 @@ impl HostHandler for PyHost {
     /// (docs/abi.md section 10.8); anything else is refused (Go then sends the general form).
     /// The steps and the failures are the general form's.
     fn call_scalar(&self, _module: &str, call: ScalarCall<'_>, out: &mut Vec<u8>) -> ScalarOutcome {
-        let entry = TABLE.lock().entries.get(&call.id).cloned();
+        // This thread's last callback's entry when it is the same host object and nothing was
+        // released since; else the table's.
+        let releases = RELEASES.load(Ordering::Acquire);
+        let entry = match THREAD.with(|t| t.hot.take()) {
+            Some((e, r)) if e.id == call.id && r == releases => Some(e),
+            _ => TABLE.lock().entry(call.id),
+        };
         let Some(entry) = entry else {
             unknown(out, call.id);
             return ScalarOutcome::Failed;
         };
+        let hot = HotEntry(Some((entry, releases)));
+        let entry = hot.get();
         let method = usize::try_from(call.method)
             .ok()
             .and_then(|m| entry.methods.get(m));
@@ -586,12 +724,12 @@ impl HostHandler for PyHost {
             return ScalarOutcome::Failed;
         }
         let words = call.words;
-        let done = Python::try_attach(|py| {
+        let done = crate::fast::attach_callback(|py| {
             let f = obj.bind(py);
-            match run_scalar(py, sig, cb, &entry, f, words, out) {
+            match run_scalar(py, sig, cb, entry, f, words, out) {
                 Ok(()) => ScalarOutcome::Done,
                 Err(e) => {
-                    failed(py, &entry, f, e, out);
+                    failed(py, entry, f, e, out);
                     ScalarOutcome::Failed
                 }
             }
@@ -600,6 +738,23 @@ impl HostHandler for PyHost {
             unavailable(out);
             ScalarOutcome::Failed
         })
+    }
+}
+
+/// The entry a scalar callback runs, put back as this thread's [`Thread::hot`] when the
+/// callback ends (a nested callback's, put there meanwhile, is dropped).
+struct HotEntry(Option<(Arc<Entry>, u64)>);
+
+impl HotEntry {
+    fn get(&self) -> &Entry {
+        &self.0.as_ref().expect("taken only on drop").0
+    }
+}
+
+impl Drop for HotEntry {
+    fn drop(&mut self) {
+        let hot = self.0.take();
+        drop(THREAD.with(|t| t.hot.replace(hot)));
     }
 }
 
@@ -708,7 +863,9 @@ fn run_scalar(
         })?;
     }
     out.clear();
-    keep_result(v, &[]);
+    // A scalar result names no Go object: nothing to keep, only an earlier kept value to drop.
+    drop(v);
+    clear_kept();
     Ok(())
 }
 
@@ -865,23 +1022,20 @@ fn failed(py: Python<'_>, entry: &Entry, obj: &Bound<'_, PyAny>, e: PyErr, out: 
     let (rec, unwind) = match current() {
         Some(rec) => (Some(rec), true),
         None => (
-            entry
-                .call
+            TABLE
                 .lock()
-                .clone()
+                .entries
+                .get(&entry.id)
+                .and_then(|s| s.call.clone())
                 .filter(|c| !c.returned.load(Ordering::SeqCst)),
             false,
         ),
     };
     match rec {
         Some(rec) => {
-            let mut slot = rec.exc.lock();
-            // `returned` again, under the lock `CallScope::finish` marks it under: the call may
-            // have returned since it was looked up (a callable called from another thread).
-            if slot.is_none() && !rec.returned.load(Ordering::SeqCst) {
-                *slot = Some(e);
-            } else {
-                drop(slot);
+            // The call may have returned since it was looked up (a callable called from
+            // another thread): then, or when it already has one, the exception is unraisable.
+            if let Err(e) = rec.store(e) {
                 e.write_unraisable(py, Some(obj));
             }
         }

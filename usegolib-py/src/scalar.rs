@@ -197,6 +197,12 @@ impl ScalarSig {
         })
     }
 
+    /// Whether a parameter is a func (a Python callable may be passed).
+    #[inline]
+    pub fn has_funcs(&self) -> bool {
+        self.funcs
+    }
+
     /// The scalar index.
     #[inline]
     pub fn index(&self) -> u64 {
