@@ -87,6 +87,39 @@ def test_the_vectorcall_constructs_as_type_call(l3):
     assert Point(tags=tags).tags is tags
 
 
+def made_by_vector(f):
+    """How many instances ``f()`` made through the vector path (the rest: type_call)."""
+    before = _native._record_vector_made()
+    try:
+        f()
+    except TypeError:
+        pass
+    return _native._record_vector_made() - before
+
+
+def test_which_calls_take_the_vector_path(l3):
+    Point, Line = l3.Point, l3.Line
+    label = "".join(["lab", "el"])
+    d = {"x": 1, "label": "p"}
+    taken = [
+        lambda: Point(),
+        lambda: Point(x=1, y=2, tags=[], label="p"),
+        lambda: Point(**d),  # literal keys: the interned names
+        lambda: functools.partial(Point, x=1)(label="p"),
+        lambda: Line(a=Point()),  # three: a, the Line, and b's zero Point (its class called)
+    ]
+    assert [made_by_vector(f) for f in taken] == [1, 1, 1, 1, 3]
+    not_taken = [
+        lambda: Point(1),
+        lambda: Point(**{label: "p"}),
+        lambda: Point(z=1),
+        lambda: Point(x=1, z=1),
+        lambda: type("Sub", (Point,), {})(x=1),
+        lambda: type_call(Point, x=1),
+    ]
+    assert [made_by_vector(f) for f in not_taken] == [0] * len(not_taken)
+
+
 def test_every_call_form_reaches_the_same_constructor(l3):
     Point = l3.Point
     d = {"x": 1, "label": "p"}
@@ -161,7 +194,9 @@ def test_init_or_new_assigned_after_creation_is_honoured(artifact_root):
             old_init(self, **kw)
             self.label = "init"
         Point.__init__ = init
+        made = _native._record_vector_made()
         p = Point(x=2)
+        assert _native._record_vector_made() == made, "a replaced __init__ takes type_call"
         print(p.x, p.label, seen)
         del Point.__init__
         print(vars(Point(x=3)))
@@ -171,8 +206,12 @@ def test_init_or_new_assigned_after_creation_is_honoured(artifact_root):
             return old_new(cls)
         Point.__new__ = new
         print(Point(x=4).x, seen[-1])
+        assert _native._record_vector_made() == made + 1, "only Point(x=3) took it"
         del Point.__new__
         print(Point(x=5).x, len(seen))
+        # CPython leaves tp_new as slot_tp_new once __new__ was assigned, also after the del
+        # (it then finds RecordBase.__new__): type_call, same result.
+        assert _native._record_vector_made() == made + 1
         """
         )
     )

@@ -1228,6 +1228,16 @@ unsafe extern "C" fn record_vectorcall(
     unsafe { record_call_fallback(callable, args, nargs, kwnames) }
 }
 
+/// How many instances the vector path has made (tests: which calls take it). Updated with a
+/// plain load and store: only a thread holding the GIL runs it.
+static RECORD_VECTOR_MADE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// How many record instances the class call's vector path has made in this process (tests).
+#[pyfunction]
+pub fn _record_vector_made() -> u64 {
+    RECORD_VECTOR_MADE.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// At most this many keywords take the vector path (more: `type_call`, same result).
 const RECORD_VECTOR_KEYWORDS: usize = 32;
 
@@ -1283,6 +1293,11 @@ unsafe fn record_vector_construct(
                     // the call; a new reference is taken.
                     Ok(j.map(|j| unsafe { Borrowed::from_ptr(py, *args.add(j)) }.to_owned()))
                 })?;
+                let made = &RECORD_VECTOR_MADE;
+                made.store(
+                    made.load(std::sync::atomic::Ordering::Relaxed) + 1,
+                    std::sync::atomic::Ordering::Relaxed,
+                );
                 Ok(Some(obj.into_ptr()))
             },
         ));
