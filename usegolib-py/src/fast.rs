@@ -1254,61 +1254,67 @@ unsafe fn record_vector_construct(
     args: *const *mut ffi::PyObject,
     kwnames: *mut ffi::PyObject,
 ) -> Option<*mut ffi::PyObject> {
-    Python::attach(|py| {
-        let r = catch_unwind(AssertUnwindSafe(
-            || -> PyResult<Option<*mut ffi::PyObject>> {
-                // SAFETY: `tp` is a live type, borrowed for the call.
-                let cls = unsafe { Borrowed::from_ptr(py, tp.cast::<ffi::PyObject>()) };
-                let cls = cls.cast::<PyType>()?;
-                let Ok(target) = crate::convert::Construction::of(&cls) else {
-                    return Ok(None);
-                };
-                if !target.registered() {
-                    return Ok(None);
-                }
-                let names = target.names();
-                let nk = if kwnames.is_null() {
-                    0
-                } else {
-                    // SAFETY: `kwnames` is a tuple (PEP 590).
-                    unsafe { ffi::PyTuple_Size(kwnames) }.max(0) as usize
-                };
-                if nk > RECORD_VECTOR_KEYWORDS {
+    // Without pyo3's attach (a `PyGILState_Ensure`/`Release` and the pool's check per call,
+    // ~15 ns of ~170): on success the body drops no `Py` (which pyo3 would defer to its pool
+    // with its attach count at zero), only `Bound`s; an error, a panic, or the `PyErr` of a
+    // class that falls back are handled under `attach`, so their references go at once.
+    // SAFETY: CPython calls a vectorcall with the GIL held (the caller's contract).
+    let py = unsafe { Python::assume_attached() };
+    let r = catch_unwind(AssertUnwindSafe(
+        || -> PyResult<Option<*mut ffi::PyObject>> {
+            // SAFETY: `tp` is a live type (the class called), borrowed for the call.
+            let cls = unsafe {
+                Borrowed::from_ptr(py, tp.cast::<ffi::PyObject>()).cast_unchecked::<PyType>()
+            };
+            let target = match crate::convert::Construction::of(&cls) {
+                Ok(t) if t.registered() => t,
+                Ok(_) => return Ok(None),
+                Err(e) => {
+                    Python::attach(move |_| drop(e));
                     return Ok(None);
                 }
-                let mut keys = [ptr::null_mut::<ffi::PyObject>(); RECORD_VECTOR_KEYWORDS];
-                for (j, key) in keys[..nk].iter_mut().enumerate() {
-                    // SAFETY: `j` is within the tuple; a borrowed reference.
-                    *key = unsafe { ffi::PyTuple_GetItem(kwnames, j as ffi::Py_ssize_t) };
-                    if !names.iter().any(|n| n.as_ptr() == *key) {
-                        return Ok(None);
-                    }
+            };
+            let names = target.names();
+            let nk = if kwnames.is_null() {
+                0
+            } else {
+                // SAFETY: `kwnames` is a tuple (PEP 590).
+                unsafe { ffi::PyTuple_Size(kwnames) }.max(0) as usize
+            };
+            if nk > RECORD_VECTOR_KEYWORDS {
+                return Ok(None);
+            }
+            let mut keys = [ptr::null_mut::<ffi::PyObject>(); RECORD_VECTOR_KEYWORDS];
+            for (j, key) in keys[..nk].iter_mut().enumerate() {
+                // SAFETY: `j` is within the tuple; a borrowed reference.
+                *key = unsafe { ffi::PyTuple_GetItem(kwnames, j as ffi::Py_ssize_t) };
+                if !names.iter().any(|n| n.as_ptr() == *key) {
+                    return Ok(None);
                 }
-                // SAFETY: as `record_new` does for such a class; a new reference or null with an
-                // exception set.
-                let obj = unsafe { Bound::from_owned_ptr_or_err(py, object_new_raw(tp)) }?;
-                target.fill(&cls, &obj, |name| {
-                    let j = keys[..nk].iter().position(|&k| k == name.as_ptr());
-                    // SAFETY: keyword `j`'s value is `args[j]` (no positional argument), live for
-                    // the call; a new reference is taken.
-                    Ok(j.map(|j| unsafe { Borrowed::from_ptr(py, *args.add(j)) }.to_owned()))
-                })?;
-                let made = &RECORD_VECTOR_MADE;
-                made.store(
-                    made.load(std::sync::atomic::Ordering::Relaxed) + 1,
-                    std::sync::atomic::Ordering::Relaxed,
-                );
-                Ok(Some(obj.into_ptr()))
-            },
-        ));
-        match r {
-            Ok(Ok(None)) => None,
-            r => Some(slot_result(
-                py,
-                r.map(|r| r.map(|p| p.unwrap_or(ptr::null_mut()))),
-            )),
-        }
-    })
+            }
+            // SAFETY: as `record_new` does for such a class; a new reference or null with an
+            // exception set.
+            let obj = unsafe { Bound::from_owned_ptr_or_err(py, object_new_raw(tp)) }?;
+            target.fill(&cls, &obj, |name| {
+                let j = keys[..nk].iter().position(|&k| k == name.as_ptr());
+                // SAFETY: keyword `j`'s value is `args[j]` (no positional argument), live for
+                // the call; a new reference is taken.
+                Ok(j.map(|j| unsafe { Borrowed::from_ptr(py, *args.add(j)) }.to_owned()))
+            })?;
+            let made = &RECORD_VECTOR_MADE;
+            made.store(
+                made.load(std::sync::atomic::Ordering::Relaxed) + 1,
+                std::sync::atomic::Ordering::Relaxed,
+            );
+            Ok(Some(obj.into_ptr()))
+        },
+    ));
+    match r {
+        Ok(Ok(r)) => r,
+        r => Some(Python::attach(|py| {
+            slot_result(py, r.map(|r| r.map(|p| p.unwrap_or(ptr::null_mut()))))
+        })),
+    }
 }
 
 /// The class call as CPython makes it for a class without a vectorcall

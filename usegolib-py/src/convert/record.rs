@@ -472,8 +472,10 @@ impl<'py> Construction<'py> {
                         f.py_name
                     )))
                 }
-                None => match f.conv.zero_factory(py) {
-                    Some(make) => make.bind(py).call0()?,
+                // The factory bound at once: no `Py` dropped here (the class call's vector
+                // path runs without pyo3's attach, fast.rs).
+                None => match f.conv.zero_factory(py).map(|m| m.into_bound(py)) {
+                    Some(make) => make.call0()?,
                     None => f.conv.zero(py)?.into_bound(py),
                 },
             };
