@@ -14,6 +14,10 @@
 //! in 3.12. CPython has honoured the flag with the `__vectorcalloffset__` member for types made
 //! by `PyType_FromSpec` since 3.9, so the abi3 (3.11) library uses both, defined here; ADR 0025.
 //!
+//! The same mechanism calls the generated record classes (ADR 0033): their metaclass,
+//! `usegolib._native.RecordMeta`, made here from `_pickle.GoType`, holds a vectorcall per class
+//! (`record_vectorcall`), which makes and fills an instance without `type_call`'s tuple and dict.
+//!
 //! Everything unsafe is in this file; [`Vector`] gives func.rs the arguments through a safe API
 //! whose soundness rests on the one constructor here. Tested under valgrind (`make sanitize`).
 #![allow(unsafe_code)]
