@@ -195,8 +195,9 @@ def _record_class(module: _native.GoModule, key: str, name: str, doc: str) -> ty
         "__signature__": inspect.Signature(params),
         **{n: f for n, _, f in specs},
     }
-    # As dataclasses.make_dataclass, with the metaclass that pickles the class by identity.
-    made: Any = _pickle.GoType(name, (_native.RecordBase,), ns)
+    # As dataclasses.make_dataclass, with the metaclass that pickles the class by identity and
+    # calls it through a vectorcall once registered (docs/adr/0033).
+    made: Any = _pickle.RecordMeta(name, (_native.RecordBase,), ns)
     cls: Any = dataclasses.dataclass(kw_only=True, eq=True, repr=True, init=False)(made)
     setattr(cls, "__usegolib_key__", key)  # noqa: B010 - a class attribute mypy cannot see
     return cls

@@ -276,6 +276,13 @@ class GoType(type):
     a class pickles by identity (``copyreg``, keyed by the metaclass), as its instances do."""
 
 
+# The metaclass of the generated record classes: a GoType whose classes are called through a
+# vectorcall in C (usegolib-py's fast.rs, docs/adr/0033), `type_call` for anything it does
+# not take (positional arguments, a keyword that is no field's interned name, a class whose
+# `__new__` or `__init__` was replaced). `type(Point)` is it.
+RecordMeta: type = _native.record_meta(GoType)
+
+
 class GoEnumType(type(enum.IntEnum)):  # type: ignore[misc]
     """The same, for the ``IntEnum`` classes of Go integer types with constants."""
 
@@ -312,6 +319,7 @@ def mark_classes(module: _native.GoModule, classes: dict[str, type]) -> None:
 
 
 copyreg.pickle(GoType, reduce_class)
+copyreg.pickle(RecordMeta, reduce_class)
 copyreg.pickle(GoEnumType, reduce_class)
 copyreg.pickle(_native.GoFunction, reduce_function)
 copyreg.pickle(_native.GoMethod, reduce_bound_method)

@@ -93,6 +93,26 @@ try:
     raise AssertionError("RecordBase.__new__ made a RecordBase")
 except TypeError:
     pass
+# The class call through the record classes' vectorcall (fast.rs record_vectorcall, ADR 0033):
+# keywords from a call and from a dict, a keyword name that is not interned (the fallback
+# builds the tuple and dict for type_call), a positional argument and an unknown keyword (both
+# type_call), a replaced __init__ (type_call, then the vectorcall again once it is deleted).
+assert _native._record_vectorcall(b.Point)
+label = "".join(["lab", "el"])
+for _ in range(300):
+    assert b.Point(**{"x": 1, "y": -2, "label": "p"}) == p
+    assert b.Point(x=1, y=-2, **{label: "p"}) == p
+    for bad in ((1,), ()):
+        try:
+            b.Point(*bad, **{label: "p", "zz": 1})
+            raise AssertionError("Point accepted a bad call")
+        except TypeError:
+            pass
+_init = b.Point.__init__
+b.Point.__init__ = lambda self, **kw: _init(self, **kw)
+assert b.Point(x=1, y=-2, label="p") == p
+del b.Point.__init__
+assert b.Point(x=1, y=-2, label="p") == p
 # tp_init on its own: __init__ again, a subclass's super().__init__, a dataclass subclass.
 q = b.Point(x=1, y=2, tags=["t"])
 for _ in range(200):

@@ -14,6 +14,10 @@
 //! in 3.12. CPython has honoured the flag with the `__vectorcalloffset__` member for types made
 //! by `PyType_FromSpec` since 3.9, so the abi3 (3.11) library uses both, defined here; ADR 0025.
 //!
+//! The same mechanism calls the generated record classes (ADR 0033): their metaclass,
+//! `usegolib._native.RecordMeta`, made here from `_pickle.GoType`, holds a vectorcall per class
+//! (`record_vectorcall`), which makes and fills an instance without `type_call`'s tuple and dict.
+//!
 //! Everything unsafe is in this file; [`Vector`] gives func.rs the arguments through a safe API
 //! whose soundness rests on the one constructor here. Tested under valgrind (`make sanitize`).
 #![allow(unsafe_code)]
@@ -1103,5 +1107,337 @@ pub fn attach_callback<R>(f: impl FnOnce(Python<'_>) -> R) -> Option<R> {
     match r {
         Ok(r) => Some(r),
         Err(payload) => std::panic::resume_unwind(payload),
+    }
+}
+
+// --- The metaclass of record classes: their class call through vectorcall (ADR 0033). ------
+
+/// `usegolib._native.RecordMeta`, made once (by `_pickle`, from its `GoType`).
+static RECORD_META: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+/// The byte offset, in a class of `RecordMeta`, of its vectorcall function (`RecordMeta`'s
+/// `__vectorcalloffset__`: the base metaclass's `__basicsize__`).
+static RECORD_META_OFFSET: std::sync::atomic::AtomicIsize = std::sync::atomic::AtomicIsize::new(0);
+/// The base metaclass's `tp_call` (`type_call`): the class call a record class falls back to.
+static RECORD_META_CALL: std::sync::atomic::AtomicPtr<c_void> =
+    std::sync::atomic::AtomicPtr::new(ptr::null_mut());
+
+/// The metaclass of the generated record classes, made from `base` (`_pickle.GoType`, a
+/// Python subclass of `type`) on the first call and added to the module as `RecordMeta`: a
+/// subclass of `base` whose instances (the classes) have one more pointer, their vectorcall
+/// function (PEP 590, read by CPython at `__vectorcalloffset__`). A class `_record_class` makes
+/// and registers holds [`record_vectorcall`] there; any other class of the metaclass (a user's
+/// subclass of a record class) holds null, and CPython calls it with `tp_call`, `type_call`.
+#[pyfunction]
+#[pyo3(pass_module)]
+pub fn record_meta<'py>(
+    m: &Bound<'py, PyModule>,
+    base: &Bound<'py, PyType>,
+) -> PyResult<Bound<'py, PyType>> {
+    let py = m.py();
+    let tp = RECORD_META
+        .get_or_try_init(py, || make_record_meta(base))?
+        .bind(py)
+        .clone();
+    m.add("RecordMeta", &tp)?;
+    Ok(tp)
+}
+
+fn make_record_meta(base: &Bound<'_, PyType>) -> PyResult<Py<PyType>> {
+    let py = base.py();
+    if !base.is_subclass_of::<PyType>()? {
+        return Err(PyTypeError::new_err(
+            "RecordMeta's base must be a metaclass",
+        ));
+    }
+    let offset: ffi::Py_ssize_t = base
+        .getattr(pyo3::intern!(py, "__basicsize__"))?
+        .extract()?;
+    let align = std::mem::align_of::<ffi::vectorcallfunc>() as ffi::Py_ssize_t;
+    let slot_of = |s: c_int| {
+        // SAFETY: `base` is a valid type; `PyType_GetSlot` reads a heap type's slot (a static
+        // type's on 3.10+), null when not set.
+        unsafe { ffi::PyType_GetSlot(base.as_type_ptr(), s) }
+    };
+    let [call, traverse, clear] =
+        [ffi::Py_tp_call, ffi::Py_tp_traverse, ffi::Py_tp_clear].map(slot_of);
+    if offset <= 0 || offset % align != 0 || call.is_null() || traverse.is_null() {
+        return Err(PyTypeError::new_err(
+            "RecordMeta's base has no aligned size, no tp_call or no tp_traverse",
+        ));
+    }
+    // CPython copies the members into the type; the table is leaked once per process anyway
+    // (as `GoCallable`'s).
+    let members = Box::leak(Box::new([
+        ffi::PyMemberDef {
+            name: c"__vectorcalloffset__".as_ptr(),
+            type_code: ffi::Py_T_PYSSIZET,
+            offset,
+            flags: ffi::Py_READONLY,
+            doc: ptr::null(),
+        },
+        ffi::PyMemberDef::default(),
+    ]));
+    let slot = |slot: c_int, pfunc: *mut c_void| ffi::PyType_Slot { slot, pfunc };
+    let mut slots = [
+        // PEP 590: a type with HAVE_VECTORCALL has a tp_call, checked before inheritance.
+        slot(ffi::Py_tp_call, call),
+        // The base's GC functions (a class's references are the base's: the vectorcall
+        // pointer is no object), given as CPython requires them with HAVE_GC.
+        slot(ffi::Py_tp_traverse, traverse),
+        slot(ffi::Py_tp_clear, clear),
+        slot(ffi::Py_tp_members, members.as_mut_ptr().cast()),
+        slot(
+            ffi::Py_tp_doc,
+            c"The metaclass of the classes of Go structs: GoType, their class call in C.".as_ptr()
+                as *mut c_void,
+        ),
+        ffi::PyType_Slot::default(),
+    ];
+    let flags = ffi::Py_TPFLAGS_DEFAULT
+        | ffi::Py_TPFLAGS_HAVE_GC
+        | ffi::Py_TPFLAGS_BASETYPE
+        | HAVE_VECTORCALL as std::ffi::c_ulong;
+    let size = offset + std::mem::size_of::<ffi::vectorcallfunc>() as ffi::Py_ssize_t;
+    let mut spec = ffi::PyType_Spec {
+        name: c"usegolib._native.RecordMeta".as_ptr(),
+        basicsize: c_int::try_from(size)?,
+        itemsize: 0,
+        flags: flags as std::ffi::c_uint,
+        slots: slots.as_mut_ptr(),
+    };
+    let bases = PyTuple::new(py, [base])?;
+    // SAFETY: the spec and slots are valid for the call (the member table is leaked, the doc a
+    // static C string, `call` the base's `ternaryfunc`); `bases` is a tuple of one metaclass,
+    // whose instances' layout (`__basicsize__`) this type extends by one pointer (a type
+    // object's member table sits past its metaclass's basicsize, so the pointer does not
+    // overlap it); the GIL is held. `__vectorcalloffset__` sets `tp_vectorcall_offset` (3.9+).
+    let tp = unsafe { ffi::PyType_FromSpecWithBases(&mut spec, bases.as_ptr()) };
+    // SAFETY: a new reference or null with an exception set.
+    let tp = unsafe { Bound::from_owned_ptr_or_err(py, tp) }?.cast_into::<PyType>()?;
+    // SAFETY: as above, on the new heap type. The base's traverse must be the type's own (no
+    // wrapper around it visiting the type a second time).
+    if unsafe { ffi::PyType_GetSlot(tp.as_type_ptr(), ffi::Py_tp_traverse) } != traverse {
+        return Err(PyTypeError::new_err(
+            "RecordMeta's tp_traverse is not its base's",
+        ));
+    }
+    // The member would read a class's function pointer as an int: the offset stays set.
+    tp.delattr(pyo3::intern!(py, "__vectorcalloffset__"))?;
+    RECORD_META_OFFSET.store(offset, std::sync::atomic::Ordering::Relaxed);
+    RECORD_META_CALL.store(call, std::sync::atomic::Ordering::Relaxed);
+    Ok(tp.unbind())
+}
+
+/// The vectorcall slot of `cls` when its type is exactly `RecordMeta`.
+fn record_vectorcall_slot(cls: &Bound<'_, PyAny>) -> Option<*mut Option<ffi::vectorcallfunc>> {
+    let meta = RECORD_META.get(cls.py())?;
+    if !cls.get_type().is(meta.bind(cls.py())) {
+        return None;
+    }
+    let offset = RECORD_META_OFFSET.load(std::sync::atomic::Ordering::Relaxed);
+    // SAFETY: `cls` is an instance of `RecordMeta`, whose basicsize holds a pointer at
+    // `offset` (inside the object's allocation: `offset` is below the basicsize).
+    Some(unsafe { cls.as_ptr().cast::<u8>().offset(offset) }.cast())
+}
+
+/// Gives `cls`, a registered record class, the vectorcall [`record_vectorcall`] when its
+/// metaclass is `RecordMeta` (every class `_record_class` makes); anything else is left alone.
+pub fn enable_record_vectorcall(cls: &Bound<'_, PyAny>) {
+    if let Some(slot) = record_vectorcall_slot(cls) {
+        // SAFETY: the slot of a live class of `RecordMeta`, pointer-aligned (the offset is),
+        // zeroed by `type_new` and read by CPython only under the GIL, which is held.
+        unsafe { *slot = Some(record_vectorcall) };
+    }
+}
+
+/// Whether the class call of `cls` goes through the record classes' vectorcall (tests).
+#[pyfunction]
+pub fn _record_vectorcall(cls: &Bound<'_, PyAny>) -> bool {
+    record_vectorcall_slot(cls).is_some_and(|slot| {
+        // SAFETY: as in `enable_record_vectorcall`: a valid, aligned slot, read under the GIL.
+        let f = unsafe { *slot };
+        f.is_some_and(|f| f as usize == record_vectorcall as ffi::vectorcallfunc as usize)
+    })
+}
+
+/// A record class's class call, `Point(X=1.5, Tag="p")`, without the argument tuple and the
+/// keyword dict of `type_call`: when the class still makes and fills its instances with
+/// `RecordBase`'s `record_new` and `record_init` (read each call: `Point.__init__` may be
+/// assigned later), no positional argument is given, and every keyword name is one of the
+/// fields' interned names (the compiler interns the names written in a call), the instance is
+/// made as `record_new` does and filled by the code `record_init` runs
+/// (`convert::record::Construction::fill`). Anything else takes the class call CPython would
+/// make without this function (`type_call`), with the same results and errors.
+unsafe extern "C" fn record_vectorcall(
+    callable: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargsf: usize,
+    kwnames: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    let nargs = nargsf & !ARGUMENTS_OFFSET;
+    let tp = callable.cast::<ffi::PyTypeObject>();
+    // SAFETY: CPython calls a vectorcall with the GIL held and `callable` the class called (a
+    // heap type, whose slots `PyType_GetSlot` reads).
+    let plain = nargs == 0
+        && unsafe {
+            ffi::PyType_GetSlot(tp, ffi::Py_tp_new) == record_new as ffi::newfunc as *mut c_void
+                && ffi::PyType_GetSlot(tp, ffi::Py_tp_init)
+                    == record_init as ffi::initproc as *mut c_void
+        };
+    if plain {
+        // SAFETY: PEP 590's arguments, as received.
+        if let Some(r) = unsafe { record_vector_construct(tp, args, kwnames) } {
+            return r;
+        }
+    }
+    // SAFETY: PEP 590's arguments, as received.
+    unsafe { record_call_fallback(callable, args, nargs, kwnames) }
+}
+
+/// How many instances the vector path has made (tests: which calls take it). Updated with a
+/// plain load and store: only a thread holding the GIL runs it.
+static RECORD_VECTOR_MADE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// How many record instances the class call's vector path has made in this process (tests).
+#[pyfunction]
+pub fn _record_vector_made() -> u64 {
+    RECORD_VECTOR_MADE.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// At most this many keywords take the vector path (more: `type_call`, same result).
+const RECORD_VECTOR_KEYWORDS: usize = 32;
+
+/// The vector path of [`record_vectorcall`]: None (nothing done, no exception) when a keyword
+/// name is not a field's interned name or the class has no registered record type; else the
+/// instance, or null with an exception set.
+///
+/// # Safety
+/// The GIL is held; `tp` is a class whose `tp_new` and `tp_init` are `record_new` and
+/// `record_init`; `args` holds the values of the keywords named in `kwnames` (a tuple of str,
+/// or null for none), no positional argument.
+unsafe fn record_vector_construct(
+    tp: *mut ffi::PyTypeObject,
+    args: *const *mut ffi::PyObject,
+    kwnames: *mut ffi::PyObject,
+) -> Option<*mut ffi::PyObject> {
+    // Without pyo3's attach (a `PyGILState_Ensure`/`Release` and the pool's check per call,
+    // ~15 ns of ~170): on success the body drops no `Py` (which pyo3 would defer to its pool
+    // with its attach count at zero), only `Bound`s; an error, a panic, or the `PyErr` of a
+    // class that falls back are handled under `attach`, so their references go at once.
+    // SAFETY: CPython calls a vectorcall with the GIL held (the caller's contract).
+    let py = unsafe { Python::assume_attached() };
+    let r = catch_unwind(AssertUnwindSafe(
+        || -> PyResult<Option<*mut ffi::PyObject>> {
+            // SAFETY: `tp` is a live type (the class called), borrowed for the call.
+            let cls = unsafe {
+                Borrowed::from_ptr(py, tp.cast::<ffi::PyObject>()).cast_unchecked::<PyType>()
+            };
+            let target = match crate::convert::Construction::of(&cls) {
+                Ok(t) if t.registered() => t,
+                Ok(_) => return Ok(None),
+                Err(e) => {
+                    Python::attach(move |_| drop(e));
+                    return Ok(None);
+                }
+            };
+            let names = target.names();
+            let nk = if kwnames.is_null() {
+                0
+            } else {
+                // SAFETY: `kwnames` is a tuple (PEP 590).
+                unsafe { ffi::PyTuple_Size(kwnames) }.max(0) as usize
+            };
+            if nk > RECORD_VECTOR_KEYWORDS {
+                return Ok(None);
+            }
+            let mut keys = [ptr::null_mut::<ffi::PyObject>(); RECORD_VECTOR_KEYWORDS];
+            for (j, key) in keys[..nk].iter_mut().enumerate() {
+                // SAFETY: `j` is within the tuple; a borrowed reference.
+                *key = unsafe { ffi::PyTuple_GetItem(kwnames, j as ffi::Py_ssize_t) };
+                if !names.iter().any(|n| n.as_ptr() == *key) {
+                    return Ok(None);
+                }
+            }
+            // SAFETY: as `record_new` does for such a class; a new reference or null with an
+            // exception set.
+            let obj = unsafe { Bound::from_owned_ptr_or_err(py, object_new_raw(tp)) }?;
+            target.fill(&cls, &obj, |name| {
+                let j = keys[..nk].iter().position(|&k| k == name.as_ptr());
+                // SAFETY: keyword `j`'s value is `args[j]` (no positional argument), live for
+                // the call; a new reference is taken.
+                Ok(j.map(|j| unsafe { Borrowed::from_ptr(py, *args.add(j)) }.to_owned()))
+            })?;
+            let made = &RECORD_VECTOR_MADE;
+            made.store(
+                made.load(std::sync::atomic::Ordering::Relaxed) + 1,
+                std::sync::atomic::Ordering::Relaxed,
+            );
+            Ok(Some(obj.into_ptr()))
+        },
+    ));
+    match r {
+        Ok(Ok(r)) => r,
+        r => Some(Python::attach(|py| {
+            slot_result(py, r.map(|r| r.map(|p| p.unwrap_or(ptr::null_mut()))))
+        })),
+    }
+}
+
+/// The class call as CPython makes it for a class without a vectorcall
+/// (`_PyObject_MakeTpCall`): the positional arguments as a tuple, the keywords as a dict (none
+/// when there are none), then the base metaclass's `tp_call` (`type_call`).
+///
+/// # Safety
+/// The GIL is held; `callable` is a class of `RecordMeta`; `args` holds `nargs` positional
+/// arguments followed by the values of the keywords named in `kwnames` (a tuple, or null).
+unsafe fn record_call_fallback(
+    callable: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargs: usize,
+    kwnames: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    let call = RECORD_META_CALL.load(std::sync::atomic::Ordering::Relaxed);
+    // SAFETY: set with the metaclass (before any class of it exists): its base's `tp_call`,
+    // a `ternaryfunc`, never null.
+    let call: ffi::ternaryfunc = unsafe { std::mem::transmute(call) };
+    // SAFETY: the caller's guarantees; each reference taken is dropped below (`PyTuple_SetItem`
+    // steals the one taken for it, the dict takes its own).
+    unsafe {
+        let tuple = ffi::PyTuple_New(nargs as ffi::Py_ssize_t);
+        if tuple.is_null() {
+            return ptr::null_mut();
+        }
+        for i in 0..nargs {
+            let a = *args.add(i);
+            ffi::Py_INCREF(a);
+            ffi::PyTuple_SetItem(tuple, i as ffi::Py_ssize_t, a);
+        }
+        let nk = if kwnames.is_null() {
+            0
+        } else {
+            ffi::PyTuple_Size(kwnames)
+        };
+        let mut kwds = ptr::null_mut();
+        if nk > 0 {
+            kwds = ffi::PyDict_New();
+            if kwds.is_null() {
+                ffi::Py_DECREF(tuple);
+                return ptr::null_mut();
+            }
+            for j in 0..nk {
+                let key = ffi::PyTuple_GetItem(kwnames, j);
+                if ffi::PyDict_SetItem(kwds, key, *args.add(nargs + j as usize)) < 0 {
+                    ffi::Py_DECREF(tuple);
+                    ffi::Py_DECREF(kwds);
+                    return ptr::null_mut();
+                }
+            }
+        }
+        let r = call(callable, tuple, kwds);
+        ffi::Py_DECREF(tuple);
+        if !kwds.is_null() {
+            ffi::Py_DECREF(kwds);
+        }
+        r
     }
 }

@@ -375,6 +375,9 @@ pub fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bench::_bench_floor_address, m)?)?;
     crate::scalar::init();
     m.add_function(wrap_pyfunction!(scalar::_scalar_calls, m)?)?;
+    m.add_function(wrap_pyfunction!(fast::record_meta, m)?)?;
+    m.add_function(wrap_pyfunction!(fast::_record_vectorcall, m)?)?;
+    m.add_function(wrap_pyfunction!(fast::_record_vector_made, m)?)?;
     m.add_function(wrap_pyfunction!(import_module, m)?)?;
     m.add_function(wrap_pyfunction!(build_target, m)?)?;
     m.add_function(wrap_pyfunction!(bundle_tool, m)?)?;

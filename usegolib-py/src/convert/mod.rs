@@ -45,7 +45,7 @@ pub use bytes::{variadic_byte, variadic_elem};
 pub use callback::{Callback, CallbackSig, Implement};
 pub use object::ObjectInfo;
 pub use outparam::{apply as apply_outs, Out};
-pub use record::{construct as construct_record, Decoded, Field, RecordInfo};
+pub use record::{construct as construct_record, Construction, Decoded, Field, RecordInfo};
 pub use string::decode_bytes as decode_str;
 pub use value::ValueInfo;
 

@@ -117,11 +117,17 @@ impl RecordInfo {
             .collect();
         let bound = cls.bind(py).clone();
         let ty = bound.cast::<PyType>().ok().map(|t| t.clone().unbind());
-        let _ = self.class.set(RecordClass { cls, ty, names });
+        let first = self.class.set(RecordClass { cls, ty, names }).is_ok();
         bound.setattr(
             pyo3::intern!(py, "__usegolib_record__"),
             RecordRef(self.clone()),
-        )
+        )?;
+        if first {
+            // A class of `RecordMeta` (every class `_record_class` makes) is then called
+            // through its vectorcall (fast.rs, ADR 0033).
+            crate::fast::enable_record_vectorcall(&bound);
+        }
+        Ok(())
     }
 
     /// The registered class, if any.
@@ -357,19 +363,8 @@ pub fn construct(
     kwargs: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<()> {
     let py = cls.py();
-    let Ok(info) = cls.getattr(pyo3::intern!(py, "__usegolib_record__")) else {
-        return Err(PyTypeError::new_err(format!(
-            "{} is not a record class: RecordBase is the base of the classes of Go structs",
-            cls.qualname()?
-        )));
-    };
-    let rec = &info.cast::<RecordRef>()?.get().0;
-    let Some(class) = rec.class.get() else {
-        return Err(PyTypeError::new_err(format!(
-            "record type {} has no class",
-            rec.key
-        )));
-    };
+    let target = Construction::of(cls)?;
+    let (_, class) = target.parts()?;
     let owner = class.cls.bind(py).cast::<PyType>()?;
     if !args.is_empty() {
         return Err(PyTypeError::new_err(format!(
@@ -378,33 +373,12 @@ pub fn construct(
             args.len() + 1
         )));
     }
-    let mut used = 0;
-    let generic = crate::fast::generic_set(cls);
-    for (f, name) in rec.fields().iter().zip(&class.names) {
-        let name = name.bind(py);
-        let v = match kwargs.map(|k| k.get_item(name)).transpose()?.flatten() {
-            Some(v) => {
-                used += 1;
-                v
-            }
-            None if f.required => {
-                return Err(PyTypeError::new_err(format!(
-                    "{}.__init__() missing 1 required keyword-only argument: '{}'",
-                    owner.qualname()?,
-                    f.py_name
-                )))
-            }
-            None => match f.conv.zero_factory(py) {
-                Some(make) => make.bind(py).call0()?,
-                None => f.conv.zero(py)?.into_bound(py),
-            },
-        };
-        if generic {
-            crate::fast::generic_setattr(obj, name, &v)?;
-        } else {
-            obj.setattr(name, v)?;
-        }
-    }
+    let used = target.fill(cls, obj, |name| {
+        kwargs
+            .map(|k| k.get_item(name))
+            .transpose()
+            .map(Option::flatten)
+    })?;
     if let Some(k) = kwargs.filter(|k| k.len() > used) {
         for key in k.keys() {
             if !class
@@ -421,6 +395,98 @@ pub fn construct(
         }
     }
     Ok(())
+}
+
+/// The record type of a record class being constructed (its `__usegolib_record__`): what
+/// [`construct`] (the keywords as a dict) and the class's vectorcall (fast.rs, the keywords as
+/// a vector) both fill an instance with, by [`Construction::fill`].
+pub struct Construction<'py> {
+    info: Bound<'py, RecordRef>,
+}
+
+impl<'py> Construction<'py> {
+    /// The record type of `cls` (an error naming it when it has none).
+    pub fn of(cls: &Bound<'py, PyType>) -> PyResult<Self> {
+        let py = cls.py();
+        let Ok(info) = cls.getattr(pyo3::intern!(py, "__usegolib_record__")) else {
+            return Err(PyTypeError::new_err(format!(
+                "{} is not a record class: RecordBase is the base of the classes of Go structs",
+                cls.qualname()?
+            )));
+        };
+        Ok(Construction {
+            info: info.cast_into::<RecordRef>()?,
+        })
+    }
+
+    fn parts(&self) -> PyResult<(&RecordInfo, &RecordClass)> {
+        let rec = &self.info.get().0;
+        match rec.class.get() {
+            Some(class) => Ok((rec, class)),
+            None => Err(PyTypeError::new_err(format!(
+                "record type {} has no class",
+                rec.key
+            ))),
+        }
+    }
+
+    /// Whether the record type has a registered class.
+    pub fn registered(&self) -> bool {
+        self.info.get().0.class.get().is_some()
+    }
+
+    /// The fields' attribute names, interned (none before a class is registered).
+    pub fn names(&self) -> &[Py<PyString>] {
+        self.info
+            .get()
+            .0
+            .class
+            .get()
+            .map_or(&[], |c| c.names.as_slice())
+    }
+
+    /// Sets every field of `obj` (an instance of `cls`), in field order: the value `given`
+    /// returns for its name, else its Go zero value (an error when it is required). Returns how
+    /// many fields were given.
+    pub fn fill(
+        &self,
+        cls: &Bound<'py, PyType>,
+        obj: &Bound<'py, PyAny>,
+        mut given: impl FnMut(&Bound<'py, PyString>) -> PyResult<Option<Bound<'py, PyAny>>>,
+    ) -> PyResult<usize> {
+        let py = cls.py();
+        let (rec, class) = self.parts()?;
+        let mut used = 0;
+        let generic = crate::fast::generic_set(cls);
+        for (f, name) in rec.fields().iter().zip(&class.names) {
+            let name = name.bind(py);
+            let v = match given(name)? {
+                Some(v) => {
+                    used += 1;
+                    v
+                }
+                None if f.required => {
+                    return Err(PyTypeError::new_err(format!(
+                        "{}.__init__() missing 1 required keyword-only argument: '{}'",
+                        class.cls.bind(py).cast::<PyType>()?.qualname()?,
+                        f.py_name
+                    )))
+                }
+                // The factory bound at once: no `Py` dropped here (the class call's vector
+                // path runs without pyo3's attach, fast.rs).
+                None => match f.conv.zero_factory(py).map(|m| m.into_bound(py)) {
+                    Some(make) => make.call0()?,
+                    None => f.conv.zero(py)?.into_bound(py),
+                },
+            };
+            if generic {
+                crate::fast::generic_setattr(obj, name, &v)?;
+            } else {
+                obj.setattr(name, v)?;
+            }
+        }
+        Ok(used)
+    }
 }
 
 #[inline(never)]
