@@ -5,6 +5,10 @@ what Go prints of the results (a differential against a Go program)."""
 
 from __future__ import annotations
 
+import gc
+import time
+import weakref
+
 import pytest
 from conftest import go_output
 
@@ -71,3 +75,23 @@ def test_an_error_result_carries_the_exception(cb):
     assert e.value.__notes__ == [
         "the Go function then failed: GoError: checked: ValueError: no 2.5"
     ]
+
+
+@pytest.mark.parametrize("apply", ["Apply", "ApplyOnGoroutine"])
+def test_a_callable_go_released_is_freed(cb, apply):
+    """Once Go has released a callable it was passed (after its collection), the host keeps
+    nothing of it: not the calling thread's last callback, nor the one of a thread Go made
+    (those threads live on), though this thread then makes only calls without a callable."""
+
+    def passed() -> weakref.ref:
+        f = lambda x: x + 1  # noqa: E731 - a callable with no other reference
+        assert getattr(cb, apply)(f, 1) == 2
+        return weakref.ref(f)
+
+    ref = passed()
+    deadline = time.monotonic() + 20
+    while ref() is not None and time.monotonic() < deadline:
+        cb.GC()  # a call without a callable, on this thread
+        gc.collect()
+        time.sleep(0.02)
+    assert ref() is None, "a callable Go released is still alive"

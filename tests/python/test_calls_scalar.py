@@ -713,3 +713,29 @@ def test_a_record_class_with_its_own_attribute_hooks(s):
     names = [("get", n) for n in ("X", "Y", "Tag")] + [("set", n) for n in ("X", "Y", "Tag")]
     assert calls == names, calls
     assert returns(lambda: s.EchoPoint(p))[1] == echoed  # the hooks gone: as before
+
+
+def test_an_argument_the_words_cannot_carry_is_read_once(s):
+    """A record argument with a field the words cannot carry (a str subclass) goes the general
+    way, and its fields are read as many times as the general form alone reads them: the
+    scalar form is tried once, not again by the general entry."""
+
+    class Tag(str):
+        pass
+
+    seen = []
+
+    def getattribute_hook(self, name):
+        if name in ("X", "Y", "Tag"):
+            seen.append(name)
+        return object.__getattribute__(self, name)
+
+    p = s.Point(X=1.5, Y=-2.0, Tag=Tag("p"))
+    s.Point.__getattribute__ = getattribute_hook
+    try:
+        got = returns(lambda: (s.EchoPoint(p), list(seen), seen.clear())[:2])
+    finally:
+        del s.Point.__getattribute__
+    (_, echoed), (_, reads) = got  # both() asserted the same in the two forms
+    assert echoed == {"X": (float, "1.5"), "Y": (float, "-2.0"), "Tag": (str, "p")}
+    assert reads == ["X", "Y", "Tag"], reads

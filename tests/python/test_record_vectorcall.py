@@ -231,3 +231,28 @@ def test_init_or_new_assigned_after_creation_is_honoured(artifact_root):
         "5 2",
         "Line is not a record class: RecordBase is the base of the classes of Go structs",
     ]
+
+
+def test_a_class_whose_init_calls_it_again_is_a_recursion_error(artifact_root):
+    """``Point.__init__ = Point`` recurses through the class call: CPython's RecursionError, as
+    for any class, not a C stack overflow (the fallback to type_call makes CPython's recursion
+    check). In a child process: it changes the module's classes, and a crash must not take the
+    test run with it."""
+    r = run_py(
+        f"""
+        import usegolib
+        l3 = usegolib.import_({str(FIXTURES / "level3")!r}, artifact_dir={str(artifact_root)!r},
+                              generics={GENERICS!r})
+        for attr in ("__init__", "__new__"):
+            P = l3.Point
+            setattr(P, attr, P)
+            try:
+                P()
+            except RecursionError as e:
+                print(attr, "RecursionError")
+            finally:
+                delattr(P, attr)
+        """
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.split("\n")[:2] == ["__init__ RecursionError", "__new__ RecursionError"], r

@@ -161,6 +161,9 @@ pub struct ScalarArgs<'a> {
     len: usize,
     /// Bit `i` set: word `i` is the address of bytes pushed with `push_str`.
     str_words: u8,
+    /// The bytes of the strings pushed so far: at most a message's size limit (docs/abi.md
+    /// section 6), as the general form's request would be.
+    str_bytes: u64,
     lent: PhantomData<&'a [u8]>,
 }
 
@@ -178,6 +181,7 @@ impl<'a> ScalarArgs<'a> {
             words: [0; MAX_SCALAR_WORDS],
             len: 0,
             str_words: 0,
+            str_bytes: 0,
             lent: PhantomData,
         }
     }
@@ -197,12 +201,16 @@ impl<'a> ScalarArgs<'a> {
     }
 
     /// Appends a string argument (or record field): the pair `[address, length]` of `s`, lent
-    /// to Go for the call; `false`, and nothing appended, when the words are full.
+    /// to Go for the call; `false`, and nothing appended, when the words are full or the call's
+    /// strings would pass a message's size limit (the general form then refuses the call with
+    /// `limit_exceeded`, as it refuses a request that large).
     #[inline]
     pub fn push_str(&mut self, s: &'a [u8]) -> bool {
-        if self.len + 2 > MAX_SCALAR_WORDS {
+        let bytes = self.str_bytes.saturating_add(s.len() as u64);
+        if self.len + 2 > MAX_SCALAR_WORDS || bytes > usegolib_abi::Limits::ABI.max_bytes as u64 {
             return false;
         }
+        self.str_bytes = bytes;
         self.words[self.len] = s.as_ptr() as u64;
         self.words[self.len + 1] = s.len() as u64;
         self.str_words |= 1 << self.len;

@@ -393,7 +393,8 @@ unsafe extern "C" fn vectorcall(
     nargsf: usize,
     kwnames: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
-    if kwnames.is_null() {
+    let tried = kwnames.is_null();
+    if tried {
         // SAFETY: as below; a call without keywords.
         if let Some(r) = unsafe { scalar_call(callable, args, nargsf & !ARGUMENTS_OFFSET) } {
             return r;
@@ -417,7 +418,13 @@ unsafe extern "C" fn vectorcall(
             let recv = Borrowed::from_ptr_or_opt(py, this.recv);
             let v = Vector::new(py, recv, all, nargs, kwnames);
             let func = Borrowed::from_ptr(py, this.func).cast_unchecked::<PyGoFunction>();
-            Ok(func.get().invoke(py, &v)?.into_ptr())
+            // The scalar form is not tried again when `scalar_call` declined the call.
+            let r = if tried {
+                func.get().invoke_general(py, &v)
+            } else {
+                func.get().invoke(py, &v)
+            };
+            Ok(r?.into_ptr())
         }
     })
 }
@@ -1433,7 +1440,16 @@ unsafe fn record_call_fallback(
                 }
             }
         }
-        let r = call(callable, tuple, kwds);
+        // The recursion check `_PyObject_MakeTpCall` makes: a class whose `__init__` or
+        // `__new__` calls the class again (`Point.__init__ = Point`) is a RecursionError, not a
+        // C stack overflow.
+        let r = if ffi::Py_EnterRecursiveCall(c" while calling a Python object".as_ptr()) != 0 {
+            ptr::null_mut()
+        } else {
+            let r = call(callable, tuple, kwds);
+            ffi::Py_LeaveRecursiveCall();
+            r
+        };
         ffi::Py_DECREF(tuple);
         if !kwds.is_null() {
             ffi::Py_DECREF(kwds);

@@ -556,6 +556,13 @@ impl PyGoFunction {
         if let Some(r) = self.invoke_scalar(py, v) {
             return r;
         }
+        self.invoke_general(py, v)
+    }
+
+    /// [`PyGoFunction::invoke`] in the general form only: for a caller that already tried the
+    /// scalar form (fast.rs), so that it is not tried twice (reading a record argument's fields
+    /// twice would run a class's attribute hooks twice, which the general form does not).
+    pub fn invoke_general<'py>(&self, py: Python<'py>, v: &Vector<'_, 'py>) -> PyResult<Py<PyAny>> {
         // Python callables passed in this call, and their exceptions (host.rs).
         let scope = crate::host::CallScope::enter();
         let mut buf = REQUEST.with(|r| r.buf.take());

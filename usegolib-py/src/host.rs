@@ -462,10 +462,13 @@ impl CallScope {
                 // Go ran the call: it keeps (and will release) every callable passed in it.
                 t.registered.borrow_mut().truncate(call.1);
             }
-            // The last callback's entry, when an entry has been released since: not kept alive
-            // past a call that passed a callable or ran a callback (its callable is dropped,
-            // through pyo3's pool here).
-            let stale = if call.0.is_some() {
+            // The last callback's entry: dropped when this thread's outermost Go call ends (a
+            // callable Go released must not stay alive in it: the thread may make no callback
+            // again), and when an entry has been released since, past a nested call that passed
+            // a callable or ran a callback.
+            let stale = if t.calls.borrow().is_empty() {
+                t.hot.take()
+            } else if call.0.is_some() {
                 match t.hot.take() {
                     Some(hot) if hot.1 != RELEASES.load(Ordering::Relaxed) => Some(hot),
                     hot => {
@@ -478,7 +481,13 @@ impl CallScope {
             };
             (call, take_kept(t), stale)
         });
-        drop(stale);
+        if let Some((entry, _)) = stale {
+            // The last reference (Go released the callable): its `Py` is dropped now, under
+            // pyo3's attach, not queued in pyo3's pool until some later attach.
+            if Arc::strong_count(&entry) == 1 {
+                Python::attach(|_| drop(entry));
+            }
+        }
         std::mem::forget(self);
         if kept.is_none() && (ran || rec.is_none()) {
             // Nothing to release and no Python reference to drop: only the record (when a
@@ -742,7 +751,9 @@ impl HostHandler for PyHost {
 }
 
 /// The entry a scalar callback runs, put back as this thread's [`Thread::hot`] when the
-/// callback ends (a nested callback's, put there meanwhile, is dropped).
+/// callback ends (a nested callback's, put there meanwhile, is dropped), only on a thread inside
+/// a Go call it made (whose end drops it, [`CallScope::finish`]): a Go thread's callbacks keep
+/// none, so that nothing keeps a callable there after Go released it.
 struct HotEntry(Option<(Arc<Entry>, u64)>);
 
 impl HotEntry {
@@ -754,7 +765,13 @@ impl HotEntry {
 impl Drop for HotEntry {
     fn drop(&mut self) {
         let hot = self.0.take();
-        drop(THREAD.with(|t| t.hot.replace(hot)));
+        drop(THREAD.with(|t| {
+            if t.calls.borrow().is_empty() {
+                hot
+            } else {
+                t.hot.replace(hot)
+            }
+        }));
     }
 }
 

@@ -144,9 +144,10 @@ impl RecordInfo {
     }
 
     /// Reads the fields of `obj` when it is exactly this record's registered class (not a
-    /// subclass, not a dict), in field order, each with the attribute lookup the general
-    /// encoder makes (`getattr`, an interned name): `each(i, value)` returns false to stop.
-    /// False when `obj` is not such an instance, an attribute is missing, or `each` stopped.
+    /// subclass, not a dict) and that class has the generic attribute lookup, in field order,
+    /// each as `getattr` reads it (an interned name): `each(i, value)` returns false to stop.
+    /// False when `obj` is not such an instance, its class has its own attribute hook, an
+    /// attribute is missing, or `each` stopped.
     #[inline]
     pub fn read_exact<'py>(
         &self,
@@ -162,15 +163,14 @@ impl RecordInfo {
         if !obj.is_exact_instance(ty) {
             return false;
         }
-        let generic = crate::fast::generic_get(ty);
+        // A class with its own `__getattribute__`/`__getattr__` goes the general way: a read
+        // here that the general form then repeats (a field the words cannot carry) would run
+        // its hook twice, and the two forms could be told apart.
+        if !crate::fast::generic_get(ty) {
+            return false;
+        }
         class.names.iter().enumerate().all(|(i, name)| {
-            let name = name.bind(py);
-            let v = if generic {
-                crate::fast::generic_getattr(obj, name)
-            } else {
-                obj.getattr(name)
-            };
-            v.is_ok_and(|v| each(i, v))
+            crate::fast::generic_getattr(obj, name.bind(py)).is_ok_and(|v| each(i, v))
         })
     }
 
