@@ -256,3 +256,11 @@ def test_a_class_whose_init_calls_it_again_is_a_recursion_error(artifact_root):
     )
     assert r.returncode == 0, r.stdout + r.stderr
     assert r.stdout.split("\n")[:2] == ["__init__ RecursionError", "__new__ RecursionError"], r
+
+
+def test_registering_a_non_class_for_a_record_type_is_a_type_error(l3):
+    """A record type's registered class is a class (it makes the decoded records): anything
+    else is refused with a TypeError naming the record type, and the class stays."""
+    with pytest.raises(TypeError, match=r"record type example.com/level3\.Point must be a class"):
+        l3._go_module.register_class("example.com/level3.Point", 5, True)
+    assert isinstance(l3.EchoPoint(l3.Point(x=1)), l3.Point)

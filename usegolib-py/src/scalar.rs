@@ -439,10 +439,14 @@ fn word<'py>(
                     area.len()
                 )));
             };
-            crate::convert::decode_str(py, b)?.into_bound(py)
+            crate::convert::decode_bytes(py, b)?.into_bound(py)
         }
-        Word::F32 | Word::F64 | Word::Recv | Word::Func(_) => {
-            PyFloat::new(py, f64::from_bits(v)).into_any()
+        Word::F32 | Word::F64 => PyFloat::new(py, f64::from_bits(v)).into_any(),
+        // Never a result (`ScalarSig::new` takes no such result): a reply, not a wrong value.
+        Word::Recv | Word::Func(_) => {
+            return Err(crate::convert::bad_reply(
+                "a receiver or func word among a scalar call's results".to_owned(),
+            ))
         }
     })
 }

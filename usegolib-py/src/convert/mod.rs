@@ -46,7 +46,7 @@ pub use callback::{Callback, CallbackSig, Implement};
 pub use object::ObjectInfo;
 pub use outparam::{apply as apply_outs, Out};
 pub use record::{construct as construct_record, Construction, Decoded, Field, RecordInfo};
-pub use string::decode_bytes as decode_str;
+pub use string::decode_bytes;
 pub use value::ValueInfo;
 
 /// How one wire type is converted, built once; containers hold their element's converter,

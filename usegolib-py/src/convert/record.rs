@@ -80,9 +80,7 @@ pub struct RecordRef(Arc<RecordInfo>);
 
 /// A registered record class, with the attribute name of each field as a Python string.
 struct RecordClass {
-    cls: Py<PyAny>,
-    /// `cls` as a type, when it is one (a decoded record is made from it).
-    ty: Option<Py<PyType>>,
+    cls: Py<PyType>,
     names: Vec<Py<PyString>>,
 }
 
@@ -108,16 +106,30 @@ impl RecordInfo {
 
     /// Registers the Python class made for this record (the first registration stays), and
     /// gives the class its `__usegolib_record__` attribute, by which constructing it finds its
-    /// fields ([`construct`]).
+    /// fields ([`construct`]). A TypeError for an object that is not a class.
     pub fn set_class(self: &Arc<Self>, py: Python<'_>, cls: Py<PyAny>) -> PyResult<()> {
+        let bound = cls.bind(py).cast::<PyType>().cloned().map_err(|_| {
+            PyTypeError::new_err(format!(
+                "the class registered for record type {} must be a class, not {}",
+                self.key,
+                cls.bind(py)
+                    .get_type()
+                    .name()
+                    .map_or_else(|_| "?".into(), |n| n.to_string())
+            ))
+        })?;
         let names = self
             .fields()
             .iter()
             .map(|f| PyString::intern(py, &f.py_name).unbind())
             .collect();
-        let bound = cls.bind(py).clone();
-        let ty = bound.cast::<PyType>().ok().map(|t| t.clone().unbind());
-        let first = self.class.set(RecordClass { cls, ty, names }).is_ok();
+        let first = self
+            .class
+            .set(RecordClass {
+                cls: bound.clone().unbind(),
+                names,
+            })
+            .is_ok();
         bound.setattr(
             pyo3::intern!(py, "__usegolib_record__"),
             RecordRef(self.clone()),
@@ -132,7 +144,7 @@ impl RecordInfo {
 
     /// The registered class, if any.
     pub fn class(&self, py: Python<'_>) -> Option<Py<PyAny>> {
-        self.class.get().map(|c| c.cls.clone_ref(py))
+        self.class.get().map(|c| c.cls.clone_ref(py).into_any())
     }
 
     /// Whether `v` is this record's registered class or an instance of it.
@@ -158,8 +170,7 @@ impl RecordInfo {
             return false;
         };
         let py = obj.py();
-        let Some(ty) = &class.ty else { return false };
-        let ty = ty.bind(py);
+        let ty = class.cls.bind(py);
         if !obj.is_exact_instance(ty) {
             return false;
         }
@@ -365,7 +376,7 @@ pub fn construct(
     let py = cls.py();
     let target = Construction::of(cls)?;
     let (_, class) = target.parts()?;
-    let owner = class.cls.bind(py).cast::<PyType>()?;
+    let owner = class.cls.bind(py);
     if !args.is_empty() {
         return Err(PyTypeError::new_err(format!(
             "{}.__init__() takes 1 positional argument but {} were given",
@@ -468,7 +479,7 @@ impl<'py> Construction<'py> {
                 None if f.required => {
                     return Err(PyTypeError::new_err(format!(
                         "{}.__init__() missing 1 required keyword-only argument: '{}'",
-                        class.cls.bind(py).cast::<PyType>()?.qualname()?,
+                        class.cls.bind(py).qualname()?,
                         f.py_name
                     )))
                 }
@@ -555,13 +566,10 @@ impl<'a, 'py> Decoded<'a, 'py> {
         };
         let class = rec.class.get();
         let (obj, generic) = match class {
-            Some(c) => match &c.ty {
-                Some(ty) => {
-                    let ty = ty.bind(py);
-                    (crate::fast::new_instance(ty)?, crate::fast::generic_set(ty))
-                }
-                None => return Err(c.cls.bind(py).cast::<PyType>().unwrap_err().into()),
-            },
+            Some(c) => {
+                let ty = c.cls.bind(py);
+                (crate::fast::new_instance(ty)?, crate::fast::generic_set(ty))
+            }
             None => (PyDict::new(py).into_any(), false),
         };
         Ok(Decoded {
@@ -672,7 +680,7 @@ pub(super) fn closed<'py>(
 /// The record class, once registered (else `Any`).
 pub(super) fn annotation<'py>(py: Python<'py>, rec: &RecordInfo) -> PyResult<Bound<'py, PyAny>> {
     match rec.class.get() {
-        Some(c) => Ok(c.cls.bind(py).clone()),
+        Some(c) => Ok(c.cls.bind(py).clone().into_any()),
         None => super::any::annotation(py),
     }
 }
