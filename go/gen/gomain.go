@@ -108,11 +108,13 @@ func mainSource(t Target, res *scan.Result) []byte {
 		}
 	}
 	refs := g.refRecords()
-	var scalars []scalarEntry
+	// The entries with a scalar form, at their scalar index (the schema's, scalarIndices).
+	scalarIdx := scalarIndices(res)
+	scalars := make([]scalarEntry, len(scalarIdx))
 	for _, f := range funcs {
 		g.adapter(f.id, f.alias, f.pkgPath, f.f)
-		if scalarCall(f.f, g.types) {
-			scalars = append(scalars, scalarEntry{id: f.id, alias: f.alias, f: f.f})
+		if i, ok := scalarIdx[f.f]; ok {
+			scalars[i] = scalarEntry{id: f.id, alias: f.alias, f: f.f}
 		}
 	}
 	g.scalarCalls(scalars) // scalar_call.go
@@ -303,13 +305,7 @@ func (g *goGen) adapter(id int, alias, pkgPath string, f *scan.Func) {
 	var call string
 	switch f.Kind {
 	case scan.KindMethod:
-		call = fmt.Sprintf("%s.%s(%s)", args[0], f.GoName, strings.Join(args[1:], ", "))
-		if f.FieldSel != "" {
-			call = args[0] + "." + f.FieldSel // a field accessor
-		}
-		if f.SetField {
-			call = fmt.Sprintf("%s.%s = %s", args[0], f.FieldSel, args[1]) // no results: a statement
-		}
+		call = callExpr(f, alias, "", args)
 	case scan.KindCall:
 		call = fmt.Sprintf("%s(%s)", args[0], strings.Join(args[1:], ", "))
 	case scan.KindVar:
@@ -323,7 +319,7 @@ func (g *goGen) adapter(id int, alias, pkgPath string, f *scan.Func) {
 		g.p("}")
 		call = "a0"
 	default:
-		call = fmt.Sprintf("%s.%s%s(%s)", alias, f.GoName, g.typeArgs(f), strings.Join(args, ", "))
+		call = callExpr(f, alias, g.typeArgs(f), args)
 	}
 	goErr := "bridge.GoError(err)"
 	if outs {
@@ -541,4 +537,20 @@ func (g *goGen) anyHandles() {
 // internalPath reports whether an import path has an internal element.
 func internalPath(path string) bool {
 	return slices.Contains(strings.Split(path, "/"), "internal")
+}
+
+// callExpr is the Go that calls entry f, a function of the package imported as alias (with
+// typeArgs, "[...]" or "") or a method of args[0], on args: a method call, a field read
+// (FieldSel), or for a field setter the assignment, a statement without results. The general
+// form's adapters and the scalar form's dispatcher (scalar_call.go) both call entries with it.
+func callExpr(f *scan.Func, alias, typeArgs string, args []string) string {
+	switch {
+	case f.Kind != scan.KindMethod:
+		return fmt.Sprintf("%s.%s%s(%s)", alias, f.GoName, typeArgs, strings.Join(args, ", "))
+	case f.SetField:
+		return fmt.Sprintf("%s.%s = %s", args[0], f.FieldSel, args[1])
+	case f.FieldSel != "":
+		return args[0] + "." + f.FieldSel
+	}
+	return fmt.Sprintf("%s.%s(%s)", args[0], f.GoName, strings.Join(args[1:], ", "))
 }

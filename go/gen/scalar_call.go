@@ -261,18 +261,7 @@ func (g *goGen) scalarCalls(entries []scalarEntry) {
 		}
 		ids = append(ids, strconv.Itoa(e.id))
 		nargs = append(nargs, strconv.Itoa(k))
-		var call string
-		switch {
-		case f.Kind == scan.KindFunc:
-			call = fmt.Sprintf("%s.%s(%s)", e.alias, f.GoName, strings.Join(args, ", "))
-		case f.SetField:
-			call = fmt.Sprintf("%s.%s = %s", args[0], f.FieldSel, args[1])
-		case f.FieldSel != "":
-			call = args[0] + "." + f.FieldSel
-		default:
-			call = fmt.Sprintf("%s.%s(%s)", args[0], f.GoName, strings.Join(args[1:], ", "))
-		}
-		g.callResults(f, call, "return nil, bridge.GoError(err)")
+		g.callResults(f, callExpr(f, e.alias, "", args), "return nil, bridge.GoError(err)")
 		k = 0
 		strs := false
 		var writes []string
