@@ -58,6 +58,9 @@ type HostObject struct {
 	// noScalar: the host refused the scalar form for it (host_scalar.go); again: it is in the
 	// weak map (the host passes its id again).
 	noScalar, again atomic.Bool
+	// lent: a callable the host lends for one call (its id is ScalarLent | n, and it is never
+	// released: LentHostObject).
+	lent bool
 	// made is the func made from it, for the next pass (an id passed again).
 	made atomic.Pointer[hostMade]
 	_    [28]uint64
@@ -78,9 +81,44 @@ func (h *HostObject) Made() any {
 // SetMade keeps f, the func made from h, when h may be passed again. f refers to h: the cycle
 // is collected whole, and h's cleanup runs as before.
 func (h *HostObject) SetMade(f any) {
-	if h.again.Load() {
+	switch {
+	case h.lent:
+		// One object stands for every callable lent at its depth, for any func type: the
+		// func of the type made last is kept (a loop calls with one type).
+		h.made.Store(&hostMade{f})
+	case h.again.Load():
 		h.made.CompareAndSwap(nil, &hostMade{f})
 	}
+}
+
+// Lent callables (docs/abi.md section 10.9, docs/adr/0036): for a func parameter the compiler
+// proves the function does not keep (in_place in the schema), the host may lend its callable
+// for the call instead of registering it: the scalar form's word is then ScalarLent | n, the
+// n-th callable the calling thread lends (n < MaxLent). The function calls it only during the
+// call and on its own goroutine, which runs locked to the calling thread while a call from C
+// runs, so the host finds the callable on the thread the callback arrives on. Nothing is
+// counted or released, and one HostObject per depth n stands for every callable lent there.
+
+// ScalarLent marks a lent callable's word (ids count from 1 and never reach it).
+const ScalarLent = 1 << 62
+
+// MaxLent is the number of callables a thread may lend at once (its calls nested included).
+const MaxLent = 64
+
+// lentHosts holds the HostObject of each lent depth, made on first use and kept.
+var lentHosts [MaxLent]atomic.Pointer[HostObject]
+
+// LentHostObject returns the HostObject of the callable lent at depth n (n < MaxLent).
+func LentHostObject(n uint64) *HostObject {
+	p := &lentHosts[n%MaxLent]
+	if h := p.Load(); h != nil {
+		return h
+	}
+	h := &HostObject{id: ScalarLent | n%MaxLent, lent: true}
+	if !p.CompareAndSwap(nil, h) {
+		return p.Load()
+	}
+	return h
 }
 
 // hostRef is what the cleanup of a HostObject knows of it.
@@ -288,6 +326,10 @@ func (d *Decoder) hostObject() (h *HostObject, ok bool, err error) {
 		return nil, true, err
 	}
 	id := binary.BigEndian.Uint64(b[1:])
+	if id&ScalarLent != 0 {
+		// Only the scalar form lends (ScalarFunc): an id with the bit here is a host's error.
+		return nil, true, fmt.Errorf("host object id %#x is a lent callable's, which only the scalar form passes (docs/abi.md section 10.9)", id)
+	}
 	if b[0] == extHostAgain {
 		return HostObjectAgain(id), true, nil
 	}

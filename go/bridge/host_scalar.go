@@ -146,7 +146,9 @@ func (s *HostScalar) Send(nargs, nres int) error {
 			hostScalarCaller.Store(nil)
 			hostScalarSmall.Store(nil)
 		}
-		s.h.noScalar.Store(true)
+		if !s.h.lent { // a lent depth's object stands for other callables too
+			s.h.noScalar.Store(true)
+		}
 		return ErrScalarRefused
 	case ScalarFailed:
 		return scalarFailure(reply)

@@ -191,3 +191,35 @@ func TestHostScalarSmall(t *testing.T) {
 	}
 	runtime.KeepAlive(h)
 }
+
+// A refusal for a lent callable (docs/abi.md section 10.9) sends that call in the general form
+// but leaves the scalar form on for its depth's object, which stands for other callables too.
+func TestHostScalarRefusedLentStaysScalar(t *testing.T) {
+	defer SetHostScalarCaller(nil)
+	refuse := true
+	SetHostScalarCaller(func(id, method uint64, f *ScalarFrame, nargs, nres int, buf []byte) (int, []byte, bool) {
+		if id != ScalarLent|5 {
+			t.Errorf("id %#x", id)
+		}
+		if refuse {
+			return ScalarRefused, nil, true
+		}
+		f.W[0]++
+		return ScalarOK, nil, true
+	})
+	h := LentHostObject(5)
+	if h != LentHostObject(5) || h.id != ScalarLent|5 || !h.lent {
+		t.Fatalf("lent object %+v", h)
+	}
+	for _, want := range []error{ErrScalarRefused, nil} {
+		s := h.Scalar(0)
+		if s == nil {
+			t.Fatal("the scalar form is off for a lent depth after a refusal")
+		}
+		s.W[0] = 41
+		if err := s.Send(1, 1); err != want {
+			t.Fatalf("Send: %v, want %v", err, want)
+		}
+		refuse = false
+	}
+}

@@ -163,18 +163,26 @@ func ArgFloat32(w uint64) (float32, error) {
 // (ext type 5 in the general form, docs/abi.md section 10.2).
 const ScalarAgain = 1 << 63
 
-// ScalarFunc reads a func argument of the scalar form (docs/abi.md section 8.11): the word 0
-// is nil, any other the id of a host object (with ScalarAgain when passed before), which mk,
-// the generated maker of the func type, wraps as DecodeFunc does.
-func ScalarFunc[T any](w uint64, mk func(*HostObject) T) T {
+// ScalarFunc reads a func argument of the scalar form (docs/abi.md sections 8.11 and 10.9): the
+// word 0 is nil, ScalarLent | n a callable the host lends for the call (only when lend says
+// the parameter may be lent: the function does not keep it), any other the id of a host object
+// (with ScalarAgain when passed before); mk, the generated maker of the func type, wraps it as
+// DecodeFunc does.
+func ScalarFunc[T any](w uint64, mk func(*HostObject) T, lend bool) (T, error) {
+	var zero T
 	switch {
 	case w == 0:
-		var zero T
-		return zero
+		return zero, nil
+	case w&ScalarLent != 0:
+		n := w &^ ScalarLent
+		if !lend || n >= MaxLent {
+			return zero, fmt.Errorf("a lent callable (word %#x) for a parameter the function may keep, or past the %d a thread may lend", w, MaxLent)
+		}
+		return mk(LentHostObject(n)), nil
 	case w&ScalarAgain != 0:
-		return mk(HostObjectAgain(w &^ ScalarAgain))
+		return mk(HostObjectAgain(w &^ ScalarAgain)), nil
 	}
-	return mk(NewHostObject(w))
+	return mk(NewHostObject(w)), nil
 }
 
 // Results are written with IntWord, UintWord, FloatWord and BoolWord (host_scalar.go), and

@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"bytes"
+	"encoding/binary"
 	"math"
 	"strings"
 	"testing"
@@ -350,24 +351,61 @@ func TestArgIntWidth(t *testing.T) {
 	}
 }
 
-// A func argument's word (docs/abi.md section 8.11.1): 0 is nil, an id a new host object, an
-// id with ScalarAgain the one Go still has for it (one more pass), as ext 2 and ext 5 are.
+// A func argument's word (docs/abi.md sections 8.11.1 and 10.9): 0 is nil, an id a new host
+// object, an id with ScalarAgain the one Go still has for it (one more pass), as ext 2 and ext 5
+// are; ScalarLent | n the object of lent depth n, only for a parameter that may be lent.
 func TestScalarFunc(t *testing.T) {
 	var made []*HostObject
 	mk := func(h *HostObject) func() uint64 {
 		made = append(made, h)
 		return func() uint64 { return h.id }
 	}
-	if f := ScalarFunc(0, mk); f != nil || len(made) != 0 {
+	must := func(f func() uint64, err error) func() uint64 {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	if f := must(ScalarFunc(0, mk, false)); f != nil || len(made) != 0 {
 		t.Fatalf("word 0: nil %v, %d made", f == nil, len(made))
 	}
 	const id = 1<<40 + 7
-	if f := ScalarFunc(id, mk); f == nil || f() != id || made[0].again.Load() {
+	if f := must(ScalarFunc(id, mk, false)); f == nil || f() != id || made[0].again.Load() {
 		t.Fatalf("new id: %v", made)
 	}
-	a := ScalarFunc(id+1|ScalarAgain, mk)
-	b := ScalarFunc(id+1|ScalarAgain, mk)
+	a := must(ScalarFunc(id+1|ScalarAgain, mk, true))
+	b := must(ScalarFunc(id+1|ScalarAgain, mk, false))
 	if a() != id+1 || b() != id+1 || made[1] != made[2] || !made[1].again.Load() || made[1].passes.Load() != 2 {
 		t.Fatalf("passed again: %v", made)
+	}
+
+	// Lent: one object per depth, never counted or released, and only where lending is allowed.
+	live := HostLive()
+	l0 := must(ScalarFunc(ScalarLent|3, mk, true))
+	l1 := must(ScalarFunc(ScalarLent|3, mk, true))
+	if l0() != ScalarLent|3 || l1() != ScalarLent|3 || made[3] != made[4] || !made[3].lent || made[3].passes != nil {
+		t.Fatalf("lent: %v", made[3:])
+	}
+	if HostLive() != live {
+		t.Errorf("a lent callable was counted as held: %d live, want %d", HostLive(), live)
+	}
+	for _, w := range []uint64{ScalarLent | MaxLent, ScalarLent | ScalarAgain | 1, ScalarLent} {
+		lend := w != ScalarLent
+		if f, err := ScalarFunc(w, mk, lend); err == nil || f != nil {
+			t.Errorf("word %#x (lend %v): no error", w, lend)
+		}
+	}
+	if len(made) != 5 {
+		t.Errorf("a refused word made a func: %d made", len(made))
+	}
+}
+
+// A lent id in the general form is refused: only the scalar form lends.
+func TestHostObjectLentIDRefused(t *testing.T) {
+	var d Decoder
+	d.Reset(binary.BigEndian.AppendUint64([]byte{mFixExt8, extHost}, ScalarLent|1))
+	if _, err := DecodeFunc[func()](&d, "func()", func(h *HostObject) func() { return func() {} }); err == nil {
+		t.Fatal("a lent id decoded in the general form")
 	}
 }

@@ -118,7 +118,8 @@ func scalarCall(f *scan.Func, types map[string]*scan.TypeDef) bool {
 }
 
 // scalarFunc is the callback signature of t when t is a func type a host callable may be (its
-// word is the host object's id, docs/abi.md section 8.11), else nil.
+// word is the host object's id, or a lent callable's, docs/abi.md sections 8.11 and 10.9), else
+// nil.
 func scalarFunc(t *scan.Type, types map[string]*scan.TypeDef) *scan.Callback {
 	if t.Kind != scan.FuncValue {
 		return nil
@@ -237,7 +238,12 @@ func (g *goGen) scalarCalls(entries []scalarEntry) {
 				k++
 				continue
 			case scalarFunc(&v.Type, g.types) != nil && !scalarType(&v.Type):
-				g.p("%s := bridge.ScalarFunc(w[%d], %s)", a, k, g.hostMaker(&v.Type, scalarFunc(&v.Type, g.types)))
+				// A func the function does not keep may be a callable the host lends for the
+				// call (docs/abi.md section 10.9).
+				g.p("%s, err := bridge.ScalarFunc(w[%d], %s, %t)", a, k, g.hostMaker(&v.Type, scalarFunc(&v.Type, g.types)), v.InPlace)
+				g.p("if err != nil {")
+				g.p("return nil, %s", argErr("err"))
+				g.p("}")
 				k++
 			case v.Type.Kind == scan.Record:
 				def := g.types[v.Type.Key]

@@ -12,7 +12,9 @@ import (
 
 // Escape facts (docs/abi.md section 8.12, docs/adr/0034): which string, []byte and numeric
 // slice parameters the Go compiler proves an exported function does not keep, so that the
-// bridge may hand them to it as a view of the request instead of a copy.
+// bridge may hand them to it as a view of the request instead of a copy; and which func
+// parameters it does not keep, so that a host may lend a callable for the call only (docs/abi.md
+// section 10.9, docs/adr/0036).
 //
 // They come from the compiler itself: the scan's go list -export runs with EscapeFlag among its
 // build flags (and the final build with the same flags, so each package still compiles once,
@@ -91,7 +93,7 @@ func paramNotKept(msgs []string, name string) (ok, toResult bool) {
 
 // inPlaceKind reports whether t is a parameter type the bridge can read in place: []byte, a
 // string, or a slice of fixed-width numbers (not a []uint8 named otherwise: the bytes kind
-// covers those).
+// covers those); or a func value, which a host may then lend (docs/abi.md section 10.9).
 func inPlaceKind(t *Type) bool {
 	switch t.Kind {
 	case Bytes:
@@ -100,6 +102,8 @@ func inPlaceKind(t *Type) bool {
 		return t.Under == "string"
 	case Record:
 		return true // if its fields are numbers, bools and strings only: settleInPlace
+	case FuncValue:
+		return true // if it does not escape at all (not even to a result): markInPlace
 	case Slice:
 		if t.Elem.Kind != Basic {
 			return false
@@ -151,6 +155,9 @@ func (c *checker) markInPlace(f *Func, sig *types.Signature, skip int) {
 		ok, toResult := paramNotKept(c.escape[k], p.Name())
 		if !ok {
 			continue
+		}
+		if toResult && v.Type.Kind == FuncValue {
+			continue // a func flowing to a result is kept: it becomes a Go object of the host's
 		}
 		if toResult {
 			if f.Error {

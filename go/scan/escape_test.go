@@ -55,6 +55,9 @@ func TestEscapeFactsAreTheCompilers(t *testing.T) {
 		{"func Keep(", "b", "leaking param: b"},
 		{"func Send(", "xs", "leaking param: xs"},
 		{"func KeepString(", "s", "leaking param: s"},
+		{"func ApplyF(", "f", "f does not escape"},
+		{"func ReturnF(", "f", "leaking param: f to result ~r0 level=0"},
+		{"func GoF(", "f", "leaking param: f"},
 	} {
 		line, col := pos(c.decl, c.param)
 		if got := says(c.param, "inplace.go", line, col); got != c.want {
@@ -74,6 +77,10 @@ func TestEscapeFactsAreTheCompilers(t *testing.T) {
 		// Records of numbers and strings (docs/abi.md section 8.13), and a string flowing to one.
 		"EchoTagged.t": true, "TagLen.t": true, "KeepTagged.t": false, "LabelCount.l": false,
 		"ToTagged.s": true,
+		// Func parameters (docs/abi.md section 10.9): lent only when they do not escape at
+		// all; one flowing to a result is kept as a Go object.
+		"ApplyF.f": true, "SortBy.less": true, "SortBy.xs": true, "KeepF.f": false, "ReturnF.f": false,
+		"GoF.f": false, "Later.f": true, "LaterBytes.f": true,
 	}
 	seen := 0
 	for _, p := range res.Packages {

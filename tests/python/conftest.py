@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -135,6 +136,21 @@ def in_threads(work: Callable[[object], object], args: Iterable[object]) -> list
     for t in threads:
         t.join()
     return errors
+
+
+def settled_live(cb) -> int:
+    """usegolib.host_objects_live() once Go's collections stop releasing anything (``cb`` is
+    the callbacks fixture, whose ``GC`` runs one)."""
+    last = -1
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        cb.GC()
+        time.sleep(0.05)
+        n = usegolib.host_objects_live()
+        if n == last:
+            return n
+        last = n
+    return last
 
 
 def copy_module(src: Path, dst: Path) -> Path:

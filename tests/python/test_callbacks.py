@@ -10,7 +10,7 @@ import time
 
 import pytest
 import usegolib
-from conftest import FIXTURES, in_threads, run_py
+from conftest import FIXTURES, in_threads, run_py, settled_live
 
 
 def test_callables_are_called_with_converted_arguments(cb):
@@ -157,16 +157,20 @@ def test_kept_callbacks_called_later_from_goroutines(cb, monkeypatch):
     cb.Clear()
 
 
-def test_short_lived_callbacks_are_released(cb):
+@pytest.mark.parametrize("apply", ["Apply", "ApplyEscaping"])
+def test_short_lived_callbacks_are_released(cb, apply):
+    """Lent (Apply, docs/abi.md section 10.9) or registered (ApplyEscaping: f escapes)."""
+
     def rss_kib():
         with open("/proc/self/statm") as f:
             return int(f.read().split()[1]) * 4
 
+    call = getattr(cb, apply)
     for i in range(20_000):
-        assert cb.Apply(lambda x, i=i: x + i, 1) == i + 1
+        assert call(lambda x, i=i: x + i, 1) == i + 1
     before = rss_kib()
     for i in range(100_000):
-        cb.Apply(lambda x, i=i: x + i, 1)
+        call(lambda x, i=i: x + i, 1)
     grown = rss_kib() - before
     cb.GC()
     deadline = time.monotonic() + 20
@@ -177,23 +181,9 @@ def test_short_lived_callbacks_are_released(cb):
     assert grown < 32 * 1024, f"RSS grew by {grown} KiB over 100,000 callbacks"
 
 
-def _settled_live(cb) -> int:
-    """host_objects_live() once Go's collections stop releasing anything."""
-    last = -1
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        cb.GC()
-        time.sleep(0.05)
-        n = usegolib.host_objects_live()
-        if n == last:
-            return n
-        last = n
-    return last
-
-
 def test_a_callable_passed_again_while_go_holds_it_is_one_host_object(cb):
     cb.Clear()
-    base = _settled_live(cb)
+    base = settled_live(cb)
 
     def shout(event):
         return event.upper()
@@ -202,13 +192,13 @@ def test_a_callable_passed_again_while_go_holds_it_is_one_host_object(cb):
     cb.Register(shout)  # the same callable for the same func type: its id again
     f = lambda x: x * 2  # noqa: E731
     for i in range(1000):
-        assert cb.Apply(f, i) == 2 * i
+        assert cb.ApplyEscaping(f, i) == 2 * i  # f escapes: registered, not lent
     assert usegolib.host_objects_live() <= base + 2, "f passed 1000 times: one host object"
     assert cb.Fire("a") == ["A", "A"], "both funcs Go made call the one callable"
-    held = _settled_live(cb)
+    held = settled_live(cb)
     assert held == base + 1, "kept: shout (held twice by Go), nothing for Apply's callables"
     cb.Clear()  # Go drops both funcs of shout: its passes all end, so it is released
-    assert _settled_live(cb) == base
+    assert settled_live(cb) == base
 
 
 def test_after_shutdown_go_gets_an_error_not_a_crash():

@@ -22,9 +22,11 @@
 //! whose soundness rests on the one constructor here. Tested under valgrind (`make sanitize`).
 #![allow(unsafe_code)]
 
+use std::cell::{Cell, RefCell};
 use std::ffi::{c_int, c_void};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
+use std::sync::Arc;
 
 use pyo3::exceptions::{PyIndexError, PyTypeError};
 use pyo3::ffi;
@@ -32,6 +34,9 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyString, PyTuple, PyType};
 
+use usegolib_loader::GoModule;
+
+use crate::convert::Callback;
 use crate::func::{PyBoundMethod, PyGoFunction};
 
 /// PEP 590's type flag (limited API from 3.12 only; honoured by CPython 3.9+).
@@ -1055,35 +1060,105 @@ pub fn call_vector<'py>(
     }
 }
 
-// --- Re-attaching a callback on the thread of the Go call it belongs to (ADR 0032). -------
+// --- Re-attaching a callback on the thread of the Go call it belongs to (ADR 0032), and the
+// callables lent to a Go call (docs/abi.md section 10.9, ADR 0036). -------------------------
 
-thread_local! {
-    /// This thread's state while a Go call made through [`detach_for_go`] has released the
-    /// GIL on it; null otherwise (and while a callback of that call holds the GIL again).
-    static DETACHED: std::cell::Cell<*mut ffi::PyThreadState> =
-        const { std::cell::Cell::new(ptr::null_mut()) };
+/// A Python callable lent to a Go call for a func parameter the function does not keep: its
+/// object, func type and module, borrowed from the call that lent it ([`lending`]).
+#[derive(Clone, Copy)]
+struct Lent {
+    obj: *mut ffi::PyObject,
+    cb: *const Callback,
+    module: *const Arc<GoModule>,
 }
 
-/// Runs `f` (a Go call) with the GIL released, as `py.detach` does, and records this thread's
-/// state meanwhile: a host callback that Go makes on this thread during `f` re-takes the GIL
-/// with it ([`attach_callback`]) instead of looking it up through `PyGILState_Ensure`.
-#[inline]
-pub fn detach_for_go<T: Send>(py: Python<'_>, f: impl FnOnce() -> T + Send) -> T {
-    // SAFETY: the GIL is held (`py`), so the thread has a current state; the call only reads it.
-    // Carried as an address: the closure must be `Send` (it runs on this same thread).
-    let ts = unsafe { ffi::PyThreadState_Get() } as usize;
-    py.detach(|| {
-        /// Puts back the outer value when the call ends, by a panic too: a state left behind
-        /// would be restored by a later callback while this thread holds the GIL.
-        struct Restore(*mut ffi::PyThreadState);
-        impl Drop for Restore {
-            fn drop(&mut self) {
-                DETACHED.set(self.0);
-            }
+/// This thread's Go calls as their callbacks see them.
+struct GoCalls {
+    /// This thread's state while a Go call made through [`detach_for_go`] has released the
+    /// GIL on it; null otherwise (and while a callback of that call holds the GIL again).
+    detached: Cell<*mut ffi::PyThreadState>,
+    /// The callables this thread's running calls lent, the innermost call's last: lent word
+    /// `LENT | n` is the n-th. Each is valid while the [`lending`] that pushed it runs, which
+    /// truncates the stack back when it returns (by a panic too).
+    lent: RefCell<Vec<Lent>>,
+}
+
+thread_local! {
+    static GO_CALLS: GoCalls = const {
+        GoCalls {
+            detached: Cell::new(ptr::null_mut()),
+            lent: RefCell::new(Vec::new()),
         }
-        let _outer = Restore(DETACHED.replace(ts as *mut ffi::PyThreadState));
-        f()
-    })
+    };
+}
+
+/// The bit of a lent callable's word (docs/abi.md section 10.9); the rest is its place in the
+/// thread's stack of lent callables. Host-object ids count from 1 and never reach it.
+pub const LENT: u64 = 1 << 62;
+/// The most callables a thread lends at once (Go's `MaxLent`); past it they are registered.
+pub const MAX_LENT: usize = 64;
+
+/// Makes a Go call that may call Python back: `call` runs with the GIL released, as
+/// `py.detach` runs it, and this thread's state is recorded meanwhile, so that a host callback
+/// Go makes on this thread re-takes the GIL with it ([`attach_callback`]) instead of looking it
+/// up through `PyGILState_Ensure`. The callables of `lend` (each its argument word's place, the
+/// callable and its func type) are lent to the call first (docs/abi.md section 10.9): `set`
+/// writes their words, `LENT | n`, into `args`, and Go finds each callable on this thread while
+/// the call runs. Past [`MAX_LENT`] on this thread they are registered instead (host.rs: ids Go
+/// holds and releases), `set` then writing their ids.
+#[inline]
+pub fn detach_for_go<'a, 'py: 'a, A: Send, T: Send>(
+    py: Python<'py>,
+    lend: impl Iterator<Item = (usize, Borrowed<'a, 'py, PyAny>, &'a Arc<Callback>)> + Clone,
+    module: &'a Arc<GoModule>,
+    args: &mut A,
+    set: impl Fn(&mut A, usize, u64),
+    call: impl FnOnce(&mut A) -> T + Send,
+) -> T {
+    // SAFETY: the GIL is held (`py`), so the thread has a current state; the call only reads it.
+    let ts = unsafe { ffi::PyThreadState_Get() };
+    // One thread-local access: lend, and record the state (no callback runs before `call`).
+    let (outer, base, lent_all) = GO_CALLS.with(|t| {
+        let mut lent = t.lent.borrow_mut();
+        let base = lent.len();
+        let mut all = true;
+        for (at, obj, cb) in lend.clone() {
+            if lent.len() >= MAX_LENT {
+                all = false;
+                break;
+            }
+            set(args, at, LENT | lent.len() as u64);
+            lent.push(Lent {
+                obj: obj.as_ptr(),
+                cb: Arc::as_ptr(cb),
+                module: module as *const Arc<GoModule>,
+            });
+        }
+        if !all {
+            lent.truncate(base);
+        }
+        (t.detached.replace(ts), base, all)
+    });
+    /// Takes this call's lent callables back and puts back the outer state when the call ends,
+    /// by a panic too: no callback can reach the callables after that (a later lent word with
+    /// their place finds another call's, or none), and a state left behind would be restored
+    /// by a later callback while this thread holds the GIL.
+    struct End(usize, *mut ffi::PyThreadState);
+    impl Drop for End {
+        fn drop(&mut self) {
+            GO_CALLS.with(|t| {
+                t.lent.borrow_mut().truncate(self.0);
+                t.detached.set(self.1);
+            });
+        }
+    }
+    let _end = End(base, outer);
+    if !lent_all {
+        for (at, obj, cb) in lend {
+            set(args, at, crate::host::register(&obj, cb, module));
+        }
+    }
+    py.detach(|| call(args))
 }
 
 /// Runs `f` with the GIL, for a host callback: on a thread whose Go call released the GIL
@@ -1095,14 +1170,49 @@ pub fn detach_for_go<T: Send>(py: Python<'_>, f: impl FnOnce() -> T + Send) -> T
 /// a `Py` dropped in `f` is released at the end of that call (pyo3's pool), a `Bound` at once,
 /// and a `Python::attach` inside `f` finds this thread's state current and does not wait.
 pub fn attach_callback<R>(f: impl FnOnce(Python<'_>) -> R) -> Option<R> {
-    let ts = DETACHED.replace(ptr::null_mut());
+    GO_CALLS.with(|t| attach_with(t, t.detached.replace(ptr::null_mut()), f))
+}
+
+/// A lent callable's callback (docs/abi.md section 10.9): runs `f` with the GIL, as
+/// [`attach_callback`] does, on the callable this thread lent at place `n`, its func type and
+/// module. Outer None when this thread has lent none there (a host object unknown here); inner
+/// None when the interpreter cannot be attached to.
+pub fn attach_lent<R>(
+    n: u64,
+    f: impl FnOnce(Python<'_>, &Bound<'_, PyAny>, &Callback, &Arc<GoModule>) -> R,
+) -> Option<Option<R>> {
+    GO_CALLS.with(|t| {
+        let lent = usize::try_from(n)
+            .ok()
+            .and_then(|n| t.lent.borrow().get(n).copied())?;
+        Some(attach_with(t, t.detached.replace(ptr::null_mut()), |py| {
+            // SAFETY: `lent` is on this thread's stack of lent callables, so the
+            // `detach_for_go` that pushed it is running on this thread, below this callback:
+            // the callable (borrowed from that call's arguments, which its caller keeps alive),
+            // the func type and the module it borrowed outlive this callback, which uses them
+            // only while it runs. The GIL is held (`attach_with`).
+            let (obj, cb, module) =
+                unsafe { (Borrowed::from_ptr(py, lent.obj), &*lent.cb, &*lent.module) };
+            f(py, &obj, cb, module)
+        }))
+    })
+}
+
+/// [`attach_callback`] with the state `ts` taken out of this thread's record `t` (null: none),
+/// put back after `f`.
+fn attach_with<R>(
+    t: &GoCalls,
+    ts: *mut ffi::PyThreadState,
+    f: impl FnOnce(Python<'_>) -> R,
+) -> Option<R> {
     if ts.is_null() {
         return Python::try_attach(f);
     }
-    // SAFETY: `ts` is this thread's state, recorded by `detach_for_go` after this thread
-    // released the GIL with it (pyo3's detach: `PyEval_SaveThread`) and taken out above, so the
-    // GIL is released on this thread and no one else restores `ts`; the interpreter lives (this
-    // thread is inside a call Python made, and the host refuses callbacks once it closes).
+    // SAFETY: `ts` is this thread's state, recorded by `detach_for_go` before this thread
+    // released the GIL with it (pyo3's detach: `PyEval_SaveThread`) and taken out by the
+    // caller, so the GIL is released on this thread and no one else restores `ts`; the
+    // interpreter lives (this thread is inside a call Python made, and the host refuses
+    // callbacks once it closes).
     unsafe { ffi::PyEval_RestoreThread(ts) };
     // SAFETY: the GIL is held with this thread's state (above) until `PyEval_SaveThread` below.
     let py = unsafe { Python::assume_attached() };
@@ -1110,7 +1220,7 @@ pub fn attach_callback<R>(f: impl FnOnce(Python<'_>) -> R) -> Option<R> {
     // SAFETY: the GIL is held by this thread (restored above; `f` released and re-took it in
     // balanced pairs if at all); releasing it gives back the same state.
     let ts = unsafe { ffi::PyEval_SaveThread() };
-    DETACHED.set(ts);
+    t.detached.set(ts);
     match r {
         Ok(r) => Some(r),
         Err(payload) => std::panic::resume_unwind(payload),

@@ -519,12 +519,21 @@ impl PyGoFunction {
         sc.register(&mut args, &pos[..n], module_arc);
         let module = &**module_arc;
         let f = self.f();
-        // A call passing a callable records this thread's state for its callbacks (fast.rs).
-        let call = || module.call_scalar(f, &mut args);
+        // A call passing a callable records this thread's state for its callbacks, and lends
+        // it a callable it does not keep (fast.rs; docs/abi.md section 10.9).
         let sent = if sc.has_funcs() {
-            crate::fast::detach_for_go(py, call)
+            crate::fast::detach_for_go(
+                py,
+                sc.lends(&pos[..n]),
+                module_arc,
+                &mut args,
+                |args, at, w| {
+                    args.set(at, w);
+                },
+                |args| module.call_scalar(f, args),
+            )
         } else {
-            py.detach(call)
+            py.detach(|| module.call_scalar(f, &mut args))
         };
         let mut ran = true;
         let value = match sent {

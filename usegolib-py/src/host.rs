@@ -28,7 +28,7 @@ use usegolib_abi::{validate, write_array_len, write_nil, Limits, Reader, Token, 
 use usegolib_loader::{host_error, GoModule, HostHandler, ScalarCall, ScalarOutcome};
 
 use crate::convert::{Callback, CallbackSig, Converter, Encoder};
-use crate::fast::call_vector;
+use crate::fast::{call_vector, LENT};
 
 /// One host object: a Python callable Go holds, or the methods of an object implementing a Go
 /// interface (by method index, docs/abi.md section 10.7).
@@ -669,6 +669,30 @@ impl HostHandler for PyHost {
                 out.push(0);
                 write_nil(out);
             }
+            0 if id & LENT != 0 => {
+                // A callable lent to a call of this thread (docs/abi.md section 10.9).
+                IN_FLIGHT.fetch_add(1, Ordering::SeqCst);
+                let _leave = InFlight;
+                if CLOSED.load(Ordering::SeqCst) {
+                    return unavailable(out);
+                }
+                let done = crate::fast::attach_lent(id & !LENT, |py, f, cb, module| {
+                    if method != 0 {
+                        return host_error(
+                            out,
+                            "bad_argument",
+                            &format!("no method {method}"),
+                            vec![],
+                        );
+                    }
+                    run_one(py, f, cb, module, id, &mut r, nargs, out)
+                });
+                match done {
+                    None => unknown(out, id),
+                    Some(None) => unavailable(out),
+                    Some(Some(())) => {}
+                }
+            }
             0 => {
                 let entry = TABLE.lock().entry(id);
                 let Some(entry) = entry else {
@@ -697,6 +721,9 @@ impl HostHandler for PyHost {
     /// (docs/abi.md section 10.8); anything else is refused (Go then sends the general form).
     /// The steps and the failures are the general form's.
     fn call_scalar(&self, _module: &str, call: ScalarCall<'_>, out: &mut Vec<u8>) -> ScalarOutcome {
+        if call.id & LENT != 0 {
+            return call_lent(call, out);
+        }
         // This thread's last callback's entry when it is the same host object and nothing was
         // released since; else the table's.
         let releases = RELEASES.load(Ordering::Acquire);
@@ -716,15 +743,8 @@ impl HostHandler for PyHost {
         let Some((obj, cb)) = method else {
             return ScalarOutcome::Refused;
         };
-        let sig = match &cb.sig {
-            Ok(sig)
-                if sig.scalar
-                    && sig.params.len() == call.nargs
-                    && sig.results.len() == call.nresults =>
-            {
-                sig
-            }
-            _ => return ScalarOutcome::Refused,
+        let Some(sig) = scalar_sig(cb, &call) else {
+            return ScalarOutcome::Refused;
         };
         IN_FLIGHT.fetch_add(1, Ordering::SeqCst);
         let _leave = InFlight;
@@ -732,21 +752,79 @@ impl HostHandler for PyHost {
             unavailable(out);
             return ScalarOutcome::Failed;
         }
-        let words = call.words;
+        let (id, words) = (call.id, call.words);
         let done = crate::fast::attach_callback(|py| {
-            let f = obj.bind(py);
-            match run_scalar(py, sig, cb, entry, f, words, out) {
-                Ok(()) => ScalarOutcome::Done,
-                Err(e) => {
-                    failed(py, entry, f, e, out);
-                    ScalarOutcome::Failed
-                }
-            }
+            serve_scalar(py, sig, cb, &entry.module, id, obj.bind(py), words, out)
         });
         done.unwrap_or_else(|| {
             unavailable(out);
             ScalarOutcome::Failed
         })
+    }
+}
+
+/// The signature of `cb` when Go may call it in the scalar form as `call` does.
+fn scalar_sig<'c>(cb: &'c Callback, call: &ScalarCall<'_>) -> Option<&'c CallbackSig> {
+    match &cb.sig {
+        Ok(sig)
+            if sig.scalar
+                && sig.params.len() == call.nargs
+                && sig.results.len() == call.nresults =>
+        {
+            Some(sig)
+        }
+        _ => None,
+    }
+}
+
+/// A scalar callback of a callable lent to a call of this thread (docs/abi.md section 10.9):
+/// found on this thread with no table, no lock and no reference count.
+fn call_lent(call: ScalarCall<'_>, out: &mut Vec<u8>) -> ScalarOutcome {
+    IN_FLIGHT.fetch_add(1, Ordering::SeqCst);
+    let _leave = InFlight;
+    if CLOSED.load(Ordering::SeqCst) {
+        unavailable(out);
+        return ScalarOutcome::Failed;
+    }
+    let id = call.id;
+    let done = crate::fast::attach_lent(id & !LENT, |py, f, cb, module| {
+        match scalar_sig(cb, &call).filter(|_| call.method == 0) {
+            Some(sig) => serve_scalar(py, sig, cb, module, id, f, call.words, out),
+            None => ScalarOutcome::Refused,
+        }
+    });
+    match done {
+        Some(Some(done)) => done,
+        None => {
+            unknown(out, id);
+            ScalarOutcome::Failed
+        }
+        Some(None) => {
+            unavailable(out);
+            ScalarOutcome::Failed
+        }
+    }
+}
+
+/// Runs a scalar callback with the GIL held: the callable `f` of host object `id`, func type
+/// `cb`, on the words.
+#[allow(clippy::too_many_arguments)]
+fn serve_scalar(
+    py: Python<'_>,
+    sig: &CallbackSig,
+    cb: &Callback,
+    module: &Arc<GoModule>,
+    id: u64,
+    f: &Bound<'_, PyAny>,
+    words: &mut [u64],
+    out: &mut Vec<u8>,
+) -> ScalarOutcome {
+    match run_scalar(py, sig, cb, module, f, words, out) {
+        Ok(()) => ScalarOutcome::Done,
+        Err(e) => {
+            failed(py, id, f, e, out);
+            ScalarOutcome::Failed
+        }
     }
 }
 
@@ -777,10 +855,19 @@ impl Drop for HotEntry {
 
 /// The `unknown_host_object` reply for `id`.
 fn unknown(out: &mut Vec<u8>, id: u64) {
+    let message = if id & LENT != 0 {
+        format!(
+            "no Python callable lent at place {} on this thread: a callable lent to a Go call \
+             is called only during that call, on its thread (docs/abi.md section 10.9)",
+            id & !LENT
+        )
+    } else {
+        format!("no Python callable with id {id}: it was released")
+    };
     host_error(
         out,
         "unknown_host_object",
-        &format!("no Python callable with id {id}: it was released"),
+        &message,
         vec![("id".into(), Value::Int(id as i64))],
     );
 }
@@ -837,7 +924,7 @@ fn run_scalar(
     py: Python<'_>,
     sig: &CallbackSig,
     cb: &Callback,
-    entry: &Entry,
+    module: &Arc<GoModule>,
     f: &Bound<'_, PyAny>,
     words: &mut [u64],
     out: &mut Vec<u8>,
@@ -871,7 +958,7 @@ fn run_scalar(
     };
     if !plain {
         out.clear();
-        results(sig, cb, entry, &v, out)?;
+        results(sig, cb, module, &v, out)?;
         read_words(out, sig.results.len(), words).ok_or_else(|| {
             pyo3::exceptions::PyTypeError::new_err(format!(
                 "the Python callable for {} returned a value that is not a scalar",
@@ -910,6 +997,22 @@ fn run(
     else {
         return host_error(out, "bad_argument", &format!("no method {method}"), vec![]);
     };
+    run_one(py, obj.bind(py), cb, &entry.module, entry.id, r, nargs, out)
+}
+
+/// Calls `f`, the callable of host object `id` for func type `cb`, with the request's
+/// arguments and writes the reply.
+#[allow(clippy::too_many_arguments)]
+fn run_one(
+    py: Python<'_>,
+    f: &Bound<'_, PyAny>,
+    cb: &Callback,
+    module: &Arc<GoModule>,
+    id: u64,
+    r: &mut Reader<'_>,
+    nargs: u32,
+    out: &mut Vec<u8>,
+) {
     let Ok(sig) = &cb.sig else {
         return host_error(out, "bad_argument", "not a callable func type", vec![]);
     };
@@ -921,24 +1024,23 @@ fn run(
             vec![],
         );
     }
-    let f = obj.bind(py);
     if let ([conv], false) = (sig.params.as_slice(), sig.variadic) {
         // One argument (the common case): no argument vector.
-        let result = conv.decode(py, r, &entry.module).and_then(|a| {
+        let result = conv.decode(py, r, module).and_then(|a| {
             let v = call_vector(f, &[a.into_bound(py)])?;
             out.clear();
             write_array_len(out, 2);
             out.push(0);
-            results(sig, cb, entry, &v, out)?;
+            results(sig, cb, module, &v, out)?;
             keep_result(v, out);
             Ok(())
         });
         if let Err(e) = result {
-            failed(py, entry, f, e, out);
+            failed(py, id, f, e, out);
         }
         return;
     }
-    let result = args(py, sig, entry, r).and_then(|args| {
+    let result = args(py, sig, module, r).and_then(|args| {
         // One or two arguments: a vectorcall, no argument tuple.
         let v = match args.as_slice() {
             [] => f.call0()?,
@@ -947,12 +1049,12 @@ fn run(
         out.clear();
         write_array_len(out, 2);
         out.push(0);
-        results(sig, cb, entry, &v, out)?;
+        results(sig, cb, module, &v, out)?;
         keep_result(v, out);
         Ok(())
     });
     if let Err(e) = result {
-        failed(py, entry, obj.bind(py), e, out);
+        failed(py, id, f, e, out);
     }
 }
 
@@ -960,12 +1062,12 @@ fn run(
 fn args<'py>(
     py: Python<'py>,
     sig: &CallbackSig,
-    entry: &Entry,
+    module: &Arc<GoModule>,
     r: &mut Reader<'_>,
 ) -> PyResult<Vec<Bound<'py, PyAny>>> {
     let mut args = Vec::with_capacity(sig.params.len());
     for conv in &sig.params {
-        args.push(conv.decode(py, r, &entry.module)?.into_bound(py));
+        args.push(conv.decode(py, r, module)?.into_bound(py));
     }
     if sig.variadic {
         if let Some(last) = args.pop() {
@@ -983,11 +1085,11 @@ fn args<'py>(
 fn results(
     sig: &CallbackSig,
     cb: &Callback,
-    entry: &Entry,
+    module: &Arc<GoModule>,
     v: &Bound<'_, PyAny>,
     out: &mut Vec<u8>,
 ) -> PyResult<()> {
-    let mut enc = Encoder::for_results(&entry.module);
+    let mut enc = Encoder::for_results(module);
     let what = |i: usize| format!("result {i} of the Python callable for {}", cb.go);
     match sig.results.as_slice() {
         [] => {
@@ -1022,7 +1124,7 @@ fn results(
 
 /// A callback raised `e` (or its results did not convert): the exception goes to its call, or
 /// to `sys.unraisablehook`; Go gets `python_exception`.
-fn failed(py: Python<'_>, entry: &Entry, obj: &Bound<'_, PyAny>, e: PyErr, out: &mut Vec<u8>) {
+fn failed(py: Python<'_>, id: u64, obj: &Bound<'_, PyAny>, e: PyErr, out: &mut Vec<u8>) {
     let ty = e.get_type(py);
     let type_name = ty
         .qualname()
@@ -1042,7 +1144,7 @@ fn failed(py: Python<'_>, entry: &Entry, obj: &Bound<'_, PyAny>, e: PyErr, out: 
             TABLE
                 .lock()
                 .entries
-                .get(&entry.id)
+                .get(&id)
                 .and_then(|s| s.call.clone())
                 .filter(|c| !c.returned.load(Ordering::SeqCst)),
             false,

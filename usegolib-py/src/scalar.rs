@@ -145,8 +145,12 @@ pub struct ScalarSig {
     results: Vec<Part>,
     /// The first argument word of each parameter.
     at: Vec<usize>,
-    /// Whether a parameter is a func (its callable is registered by [`ScalarSig::register`]).
+    /// Whether a parameter is a func (its callable is registered by [`ScalarSig::register`],
+    /// or lent, [`ScalarSig::lends`]).
     funcs: bool,
+    /// Bit `i`: parameter `i` is a func whose callable may be lent for the call (docs/abi.md
+    /// section 10.9): Go does not keep it (`in_place`) and may call it in the scalar form.
+    lend: u64,
     /// Whether a parameter is a record (its fields are read by [`ScalarSig::hold`]).
     records: bool,
 }
@@ -187,8 +191,18 @@ impl ScalarSig {
             at.push(n);
             n += p.words();
         }
+        let lend = (ps.iter().zip(params).enumerate())
+            .filter(|(_, (part, p))| {
+                p.in_place
+                    && matches!(part, Part::One(Word::Func(cb))
+                        if cb.sig.as_ref().is_ok_and(|s| s.scalar))
+            })
+            .fold(0u64, |m, (i, _)| {
+                m | 1u64.checked_shl(i as u32).unwrap_or(0)
+            });
         Some(ScalarSig {
             index: layout.index,
+            lend,
             funcs: ps.iter().any(|p| matches!(p, Part::One(Word::Func(_)))),
             records: ps.iter().any(|p| matches!(p, Part::Record(..))),
             params: ps,
@@ -285,12 +299,34 @@ impl ScalarSig {
             return;
         }
         for (i, p) in self.params.iter().enumerate() {
+            if self.lend >> i & 1 != 0 {
+                continue; // lent: `lends`
+            }
             if let (Part::One(Word::Func(cb)), Some(Some(obj))) = (p, pos.get(i)) {
                 if !obj.is_none() {
                     args.set(self.at[i], crate::host::register(obj, cb, module));
                 }
             }
         }
+    }
+
+    /// The callables of the func parameters that may be lent (docs/abi.md section 10.9), each
+    /// with its word's place and func type. None is not lent (its word is 0).
+    #[inline]
+    pub fn lends<'s, 'a, 'py>(
+        &'s self,
+        pos: &'s [Option<Borrowed<'a, 'py, PyAny>>],
+    ) -> impl Iterator<Item = (usize, Borrowed<'a, 'py, PyAny>, &'s Arc<Callback>)> + Clone + 's
+    {
+        let lend = self.lend;
+        (self.params.iter().zip(pos).enumerate())
+            .take(if lend == 0 { 0 } else { usize::MAX })
+            .filter_map(move |(i, (p, obj))| match (p, obj) {
+                (Part::One(Word::Func(cb)), Some(obj)) if lend >> i & 1 != 0 && !obj.is_none() => {
+                    Some((self.at[i], *obj, cb))
+                }
+                _ => None,
+            })
     }
 
     /// The Python value of the result words (strings from the result `area`): None, the one
