@@ -175,6 +175,22 @@ for i in range(200):
     assert b.Apply(lambda x, i=i: x + i, 1) == i + 1
 
 
+# Apply's f does not escape: its callable is lent for the call (fast.rs detach_for_go,
+# attach_lent; docs/abi.md 10.9). Nested past the 64 a thread lends, the deeper ones are
+# registered instead; ApplyOnGoThread's f escapes (registered, called from a Go thread). (A
+# callback on a Go thread that calls Go again is left out: memcheck then reports Go's runtime
+# reading and writing its own stacks, with or without lending, in frames it cannot name.)
+
+
+def down(n):
+    return 0 if n == 0 else b.Apply(down, n - 1) + 1
+
+
+for _ in range(3):
+    assert b.Apply(down, 70) == 70
+    assert b.ApplyOnGoThread(lambda x: x * 2, 21) == 42
+
+
 def boom(x):
     raise ValueError(f"no {x}")
 
