@@ -409,3 +409,28 @@ func TestHostObjectLentIDRefused(t *testing.T) {
 		t.Fatal("a lent id decoded in the general form")
 	}
 }
+
+// One lent object per depth stands for every callable lent there, whatever its func type: the
+// func made last is kept, and threads racing to make the object get one.
+func TestLentHostObjectShared(t *testing.T) {
+	const n = 9
+	objs := make(chan *HostObject, 8)
+	for range 8 {
+		go func() { objs <- LentHostObject(n) }()
+	}
+	first := <-objs
+	for range 7 {
+		if h := <-objs; h != first {
+			t.Fatal("two objects for one lent depth")
+		}
+	}
+	h := first
+	h.SetMade(func(int64) int64 { return 1 })
+	if _, ok := h.Made().(func(int64) int64); !ok {
+		t.Fatal("a lent object did not keep its func")
+	}
+	h.SetMade(func(float64) bool { return true })
+	if _, ok := h.Made().(func(float64) bool); !ok {
+		t.Fatal("a lent object kept the func of the type made before")
+	}
+}

@@ -161,3 +161,49 @@ def test_a_lent_callable_called_back_in_the_general_form(ip, cb):
     with pytest.raises(OverflowError):
         ip.ApplyLevel(lambda x: 2**70, 1)
     assert ip.ApplyLevel(lambda x: x - 1, 0) == -1
+
+
+def test_a_lent_callable_called_again_after_a_nested_call_lent_and_took_back_its_own(cb):
+    """The nested call lends at the next place and takes it back: the outer callable is still
+    found at its own place for its second callback."""
+    assert cb.Twice(lambda x: cb.Apply(lambda y: y + 1, x), 5) == 7
+    assert cb.Twice(lambda x: cb.Twice(lambda y: y * 2, x) + 1, 1) == 21  # 4x + 1, twice
+
+
+@pytest.mark.parametrize(("levels", "registered"), [(63, 0), (64, 0), (65, 1), (66, 2)])
+def test_the_lending_limit_is_64_a_thread(cb, levels, registered):
+    """``levels`` nested calls: the first 64 lend, the ones past them register."""
+    base = settled_live(cb)
+    deepest = []
+
+    def down(n):
+        if n == 1:
+            deepest.append(usegolib.host_objects_live())
+            return 1
+        return cb.Apply(down, n - 1) + 1
+
+    assert cb.Apply(down, levels) == levels
+    assert deepest == [base + registered]
+
+
+def test_two_callables_past_the_limit_are_both_registered(ip, cb):
+    """At 63 lent, a call of two funcs has room for one: both are registered instead."""
+    base = settled_live(cb)
+    seen = []
+
+    def down(n):
+        if n == 0:
+            f = lambda x: seen.append(usegolib.host_objects_live()) or x + 1  # noqa: E731
+            return ip.Compose(f, lambda x: x * 10, 3)
+        return cb.Apply(down, n - 1)
+
+    assert cb.Apply(down, 62) == 40  # 63 Apply calls lend, then Compose
+    assert seen == [base + 2]
+
+
+def test_a_method_lends_its_func(ip, cb):
+    base = settled_live(cb)
+    box = ip.Wrap(b"four")
+    seen = []
+    assert box.Times(lambda n: seen.append(usegolib.host_objects_live()) or n * 10) == 40
+    assert seen == [base]

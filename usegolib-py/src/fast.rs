@@ -1105,7 +1105,8 @@ pub const MAX_LENT: usize = 64;
 /// callable and its func type) are lent to the call first (docs/abi.md section 10.9): `set`
 /// writes their words, `LENT | n`, into `args`, and Go finds each callable on this thread while
 /// the call runs. Past [`MAX_LENT`] on this thread they are registered instead (host.rs: ids Go
-/// holds and releases), `set` then writing their ids.
+/// holds and releases), `set` then writing their ids. Each lent callable is held (a reference)
+/// until it is taken back.
 #[inline]
 pub fn detach_for_go<'a, 'py: 'a, A: Send, T: Send>(
     py: Python<'py>,
@@ -1115,50 +1116,72 @@ pub fn detach_for_go<'a, 'py: 'a, A: Send, T: Send>(
     set: impl Fn(&mut A, usize, u64),
     call: impl FnOnce(&mut A) -> T + Send,
 ) -> T {
-    // SAFETY: the GIL is held (`py`), so the thread has a current state; the call only reads it.
-    let ts = unsafe { ffi::PyThreadState_Get() };
-    // One thread-local access: lend, and record the state (no callback runs before `call`).
-    let (outer, base, lent_all) = GO_CALLS.with(|t| {
+    // This thread's record, reached once (each thread-local access of a shared library is a
+    // call to `__tls_get_addr`).
+    let calls = GO_CALLS.with(|t| t as *const GoCalls);
+    // SAFETY: a thread-local's address is fixed while its thread lives, and this function, the
+    // only user of the reference, runs on that thread (the detached closure below too).
+    let t = unsafe { &*calls };
+    // The lent callables, held (a reference each) until after they are taken back below: they
+    // outlive the call even if a caller broke vectorcall's promise to keep its arguments.
+    let mut held: [Option<Bound<'py, PyAny>>; usegolib_loader::MAX_SCALAR_WORDS] =
+        Default::default();
+    /// Takes this call's lent callables back when it ends, by a panic too: no callback can
+    /// reach them after that (a later lent word with their place finds another call's, or
+    /// none). Made before the first is lent.
+    struct Unlend<'t>(&'t GoCalls, usize);
+    impl Drop for Unlend<'_> {
+        fn drop(&mut self) {
+            self.0.lent.borrow_mut().truncate(self.1);
+        }
+    }
+    let unlend = Unlend(t, t.lent.borrow().len());
+    let mut all = true;
+    {
         let mut lent = t.lent.borrow_mut();
-        let base = lent.len();
-        let mut all = true;
-        for (at, obj, cb) in lend.clone() {
-            if lent.len() >= MAX_LENT {
+        for (i, (at, obj, cb)) in lend.clone().enumerate() {
+            let Some(keep) = held.get_mut(i).filter(|_| lent.len() < MAX_LENT) else {
                 all = false;
                 break;
-            }
+            };
             set(args, at, LENT | lent.len() as u64);
             lent.push(Lent {
                 obj: obj.as_ptr(),
                 cb: Arc::as_ptr(cb),
                 module: module as *const Arc<GoModule>,
             });
+            *keep = Some(obj.to_owned());
         }
         if !all {
-            lent.truncate(base);
-        }
-        (t.detached.replace(ts), base, all)
-    });
-    /// Takes this call's lent callables back and puts back the outer state when the call ends,
-    /// by a panic too: no callback can reach the callables after that (a later lent word with
-    /// their place finds another call's, or none), and a state left behind would be restored
-    /// by a later callback while this thread holds the GIL.
-    struct End(usize, *mut ffi::PyThreadState);
-    impl Drop for End {
-        fn drop(&mut self) {
-            GO_CALLS.with(|t| {
-                t.lent.borrow_mut().truncate(self.0);
-                t.detached.set(self.1);
-            });
+            lent.truncate(unlend.1);
         }
     }
-    let _end = End(base, outer);
-    if !lent_all {
+    if !all {
         for (at, obj, cb) in lend {
             set(args, at, crate::host::register(&obj, cb, module));
         }
     }
-    py.detach(|| call(args))
+    // SAFETY: the GIL is held (`py`), so the thread has a current state; the call only reads it.
+    // Carried as addresses: the closure must be `Send` (it runs on this same thread).
+    let (ts, calls) = (unsafe { ffi::PyThreadState_Get() } as usize, calls as usize);
+    let r = py.detach(move || {
+        // SAFETY: as `t` above: this thread's record, used on this thread while it lives.
+        let t = unsafe { &*(calls as *const GoCalls) };
+        /// Puts back the outer state when the call ends, by a panic too: a state left behind
+        /// would be restored by a later callback while this thread holds the GIL. Recorded and
+        /// put back with the GIL released, so `detached` is null whenever this thread holds it.
+        struct Restore<'t>(&'t GoCalls, *mut ffi::PyThreadState);
+        impl Drop for Restore<'_> {
+            fn drop(&mut self) {
+                self.0.detached.set(self.1);
+            }
+        }
+        let _outer = Restore(t, t.detached.replace(ts as *mut ffi::PyThreadState));
+        call(args)
+    });
+    drop(unlend);
+    drop(held);
+    r
 }
 
 /// Runs `f` with the GIL, for a host callback: on a thread whose Go call released the GIL

@@ -54,3 +54,7 @@ func Send(ch chan int) { ch <- 1 }
 
 // Generic is not supported.
 func Generic[T any](v T) T { return v }
+
+// Apply returns f(x): a scalar entry with a func parameter (its word an id, or a lent callable
+// when the escape analysis allows it).
+func Apply(f func(int64) int64, x int64) int64 { return f(x) }
