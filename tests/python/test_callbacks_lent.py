@@ -78,23 +78,6 @@ def test_a_func_go_keeps_is_still_there_after_the_call(ip):
     assert ip.GoF(lambda x: x + 2, 40) == 42, "run on a goroutine: registered"
 
 
-def test_lent_calls_nest_past_the_lending_limit(cb):
-    """Each level of a recursion through Go lends one more callable on this thread; past 64
-    (Go's MaxLent) they are registered, and released like any other."""
-    base = settled_live(cb)
-    deepest = []
-
-    def down(n):
-        if n == 0:
-            deepest.append(usegolib.host_objects_live())
-            return 0
-        return cb.Apply(down, n - 1) + 1
-
-    assert cb.Apply(down, 100) == 100
-    assert deepest[0] >= base + 100 - 64, "the levels past 64 are registered"
-    assert settled_live(cb) == base
-
-
 def test_an_exception_in_a_lent_callable_reaches_its_call_and_the_next_calls_work(cb):
     def boom(x):
         raise KeyError(x)
@@ -170,9 +153,10 @@ def test_a_lent_callable_called_again_after_a_nested_call_lent_and_took_back_its
     assert cb.Twice(lambda x: cb.Twice(lambda y: y * 2, x) + 1, 1) == 21  # 4x + 1, twice
 
 
-@pytest.mark.parametrize(("levels", "registered"), [(63, 0), (64, 0), (65, 1), (66, 2)])
+@pytest.mark.parametrize(("levels", "registered"), [(63, 0), (64, 0), (65, 1), (66, 2), (100, 36)])
 def test_the_lending_limit_is_64_a_thread(cb, levels, registered):
-    """``levels`` nested calls: the first 64 lend, the ones past them register."""
+    """``levels`` calls nested through Go (each callback calls Go again): the first 64 lend, the
+    ones past them register, and are released like any other."""
     base = settled_live(cb)
     deepest = []
 
@@ -184,6 +168,7 @@ def test_the_lending_limit_is_64_a_thread(cb, levels, registered):
 
     assert cb.Apply(down, levels) == levels
     assert deepest == [base + registered]
+    assert settled_live(cb) == base
 
 
 def test_two_callables_past_the_limit_are_both_registered(ip, cb):
