@@ -22,7 +22,7 @@
 //! whose soundness rests on the one constructor here. Tested under valgrind (`make sanitize`).
 #![allow(unsafe_code)]
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::ffi::{c_int, c_void};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
@@ -1064,7 +1064,7 @@ pub fn call_vector<'py>(
 // callables lent to a Go call (docs/abi.md section 10.9, ADR 0036). -------------------------
 
 /// A Python callable lent to a Go call for a func parameter the function does not keep: its
-/// object, func type and module, borrowed from the call that lent it ([`lending`]).
+/// object, func type and module, borrowed from the call that lent it ([`detach_for_go`]).
 #[derive(Clone, Copy)]
 struct Lent {
     obj: *mut ffi::PyObject,
@@ -1072,22 +1072,30 @@ struct Lent {
     module: *const Arc<GoModule>,
 }
 
+const NO_LENT: Lent = Lent {
+    obj: ptr::null_mut(),
+    cb: ptr::null(),
+    module: ptr::null(),
+};
+
 /// This thread's Go calls as their callbacks see them.
 struct GoCalls {
     /// This thread's state while a Go call made through [`detach_for_go`] has released the
     /// GIL on it; null otherwise (and while a callback of that call holds the GIL again).
     detached: Cell<*mut ffi::PyThreadState>,
     /// The callables this thread's running calls lent, the innermost call's last: lent word
-    /// `LENT | n` is the n-th. Each is valid while the [`lending`] that pushed it runs, which
-    /// truncates the stack back when it returns (by a panic too).
-    lent: RefCell<Vec<Lent>>,
+    /// `LENT | n` is `lent[n]`, for n below `nlent`. Each is valid while the [`detach_for_go`]
+    /// that lent it runs, which takes it back (`nlent`) when it returns (by a panic too).
+    lent: [Cell<Lent>; MAX_LENT],
+    nlent: Cell<usize>,
 }
 
 thread_local! {
     static GO_CALLS: GoCalls = const {
         GoCalls {
             detached: Cell::new(ptr::null_mut()),
-            lent: RefCell::new(Vec::new()),
+            lent: [const { Cell::new(NO_LENT) }; MAX_LENT],
+            nlent: Cell::new(0),
         }
     };
 }
@@ -1105,8 +1113,7 @@ pub const MAX_LENT: usize = 64;
 /// callable and its func type) are lent to the call first (docs/abi.md section 10.9): `set`
 /// writes their words, `LENT | n`, into `args`, and Go finds each callable on this thread while
 /// the call runs. Past [`MAX_LENT`] on this thread they are registered instead (host.rs: ids Go
-/// holds and releases), `set` then writing their ids. Each lent callable is held (a reference)
-/// until it is taken back.
+/// holds and releases), `set` then writing their ids.
 #[inline]
 pub fn detach_for_go<'a, 'py: 'a, A: Send, T: Send>(
     py: Python<'py>,
@@ -1122,49 +1129,46 @@ pub fn detach_for_go<'a, 'py: 'a, A: Send, T: Send>(
     // SAFETY: a thread-local's address is fixed while its thread lives, and this function, the
     // only user of the reference, runs on that thread (the detached closure below too).
     let t = unsafe { &*calls };
-    // The lent callables, held (a reference each) until after they are taken back below: they
-    // outlive the call even if a caller broke vectorcall's promise to keep its arguments.
-    let mut held: [Option<Bound<'py, PyAny>>; usegolib_loader::MAX_SCALAR_WORDS] =
-        Default::default();
     /// Takes this call's lent callables back when it ends, by a panic too: no callback can
     /// reach them after that (a later lent word with their place finds another call's, or
     /// none). Made before the first is lent.
     struct Unlend<'t>(&'t GoCalls, usize);
     impl Drop for Unlend<'_> {
         fn drop(&mut self) {
-            self.0.lent.borrow_mut().truncate(self.1);
+            self.0.nlent.set(self.1);
         }
     }
-    let unlend = Unlend(t, t.lent.borrow().len());
-    let mut all = true;
-    {
-        let mut lent = t.lent.borrow_mut();
-        for (i, (at, obj, cb)) in lend.clone().enumerate() {
-            let Some(keep) = held.get_mut(i).filter(|_| lent.len() < MAX_LENT) else {
-                all = false;
-                break;
-            };
-            set(args, at, LENT | lent.len() as u64);
-            lent.push(Lent {
-                obj: obj.as_ptr(),
-                cb: Arc::as_ptr(cb),
-                module: module as *const Arc<GoModule>,
-            });
-            *keep = Some(obj.to_owned());
-        }
-        if !all {
-            lent.truncate(unlend.1);
-        }
+    let base = t.nlent.get();
+    let _unlend = Unlend(t, base);
+    // The callables are borrowed from the call's arguments, which the caller keeps alive until
+    // the call returns (vectorcall's contract; a string argument's bytes are lent on the same
+    // terms, docs/abi.md 8.13).
+    let (mut n, mut all) = (base, true);
+    for (at, obj, cb) in lend.clone() {
+        let Some(slot) = t.lent.get(n) else {
+            all = false;
+            break;
+        };
+        set(args, at, LENT | n as u64);
+        slot.set(Lent {
+            obj: obj.as_ptr(),
+            cb: Arc::as_ptr(cb),
+            module: module as *const Arc<GoModule>,
+        });
+        n += 1;
     }
     if !all {
+        // Past MAX_LENT on this thread: all of this call's are registered instead.
+        n = base;
         for (at, obj, cb) in lend {
             set(args, at, crate::host::register(&obj, cb, module));
         }
     }
+    t.nlent.set(n);
     // SAFETY: the GIL is held (`py`), so the thread has a current state; the call only reads it.
     // Carried as addresses: the closure must be `Send` (it runs on this same thread).
     let (ts, calls) = (unsafe { ffi::PyThreadState_Get() } as usize, calls as usize);
-    let r = py.detach(move || {
+    py.detach(move || {
         // SAFETY: as `t` above: this thread's record, used on this thread while it lives.
         let t = unsafe { &*(calls as *const GoCalls) };
         /// Puts back the outer state when the call ends, by a panic too: a state left behind
@@ -1178,10 +1182,7 @@ pub fn detach_for_go<'a, 'py: 'a, A: Send, T: Send>(
         }
         let _outer = Restore(t, t.detached.replace(ts as *mut ffi::PyThreadState));
         call(args)
-    });
-    drop(unlend);
-    drop(held);
-    r
+    })
 }
 
 /// Runs `f` with the GIL, for a host callback: on a thread whose Go call released the GIL
@@ -1207,7 +1208,9 @@ pub fn attach_lent<R>(
     GO_CALLS.with(|t| {
         let lent = usize::try_from(n)
             .ok()
-            .and_then(|n| t.lent.borrow().get(n).copied())?;
+            .filter(|&n| n < t.nlent.get())
+            .and_then(|n| t.lent.get(n))?
+            .get();
         Some(attach_with(t, t.detached.replace(ptr::null_mut()), |py| {
             // SAFETY: `lent` is on this thread's stack of lent callables, so the
             // `detach_for_go` that pushed it is running on this thread, below this callback:
