@@ -290,23 +290,25 @@ def measure_ours(counts: dict[str, int]) -> dict:
             (_native._bench_detach, (per,), counts["callback"] // per),
             (inc, (1,), counts["callback"]),
             (b.ApplyNamed, (inc, 1), counts["callback"]),
+            (b.ApplyKeeping, (inc, 1), counts["callback"]),
         ]
     )
     out["callback_ns"], out["callback_addint_ns"] = r[0], r[1]
     out["callback_general_ns"] = r[6]
+    out["callback_kept_ns"] = r[7]
     parts = list(zip(r[2], [x / per for x in r[3]], [x / per for x in r[4]], r[5], strict=True))
     out["floor_callback_ns"] = [sum(p) for p in parts]
     out["floor_callback_parts_ns"] = parts
     apply = b.Apply
 
-    def fresh(x: int) -> int:  # a new callable each call: registered, then released by Go's GC
+    def fresh(x: int) -> int:  # a new callable each call: lent, as the same one is
         return apply(lambda y: y + 1, x)
 
     (out["callback_fresh_ns"],) = _timing.interleaved([(fresh, (1,), counts["callback"])])
     (out["callback_thread_ns"],) = _timing.interleaved(
         [(b.ApplyOnGoThread, (inc, 1), counts["callback_thread"])]
     )
-    if b.Apply(inc, 1) != 2 or b.ApplyNamed(inc, 1) != 2:
+    if b.Apply(inc, 1) != 2 or b.ApplyNamed(inc, 1) != 2 or b.ApplyKeeping(inc, 1) != 2:
         raise AssertionError("Apply(lambda x: x + 1, ...) did not add one")
     if fresh(1) != 2 or b.ApplyOnGoThread(inc, 41) != 42:
         raise AssertionError("Apply(lambda x: x + 1, ...) did not add one")
@@ -680,6 +682,16 @@ def build_rows(ours: dict, peer: dict) -> list[Row]:
     )
     rows.append(
         Row(
+            "  same, a func Go may keep (registered)",
+            "ns",
+            _med(ours, "callback_kept_ns"),
+            cb_add,
+            None,
+            peer_none="-",
+        )
+    )
+    rows.append(
+        Row(
             "  same, general form (named int type)",
             "ns",
             _med(ours, "callback_general_ns"),
@@ -896,13 +908,17 @@ def print_notes(ours: dict, peer: dict, missing: dict[str, str], args, counts, p
         "re-take (`_native._bench_detach`, n `py.detach(|| ())`) and the Python call "
         "`inc(1)`: what a callback costs with no envelope, no host table and no conversion. "
         "The callable passed in these rows is the same each call, as in a loop over a prebuilt "
-        "callable: it keeps its host-object id while Go holds it. Apply's func(int64) int64 "
-        "takes the scalar form of host calls (docs/abi.md 10.8, no MessagePack); the general "
-        "form row calls ApplyNamed, the same through a named int type (MessagePack request "
-        "and reply), in the same rounds, against AddInt. The row after that passes a new "
-        "lambda each call (made by a Python wrapper, `apply(lambda y: y + 1, x)`, whose own cost "
-        "is in the figure), registered each time and released by Go's collector; "
-        "the peer has no callbacks. io.Writer: Go "
+        "callable. Apply's f does not escape (the compiler's escape analysis), so the callable "
+        "is lent for the call (docs/abi.md 10.9: nothing registered or released), and its "
+        "func(int64) int64 takes the scalar form of host calls (10.8, no MessagePack). The "
+        "'func Go may keep' row calls ApplyKeeping, the same function storing f while it runs "
+        "(f escapes): the callable is registered and keeps its host-object id while Go holds "
+        "it (10.4), in the same rounds, against AddInt. The general form row calls ApplyNamed, "
+        "the same through a named int type (a general-form call: registered; MessagePack "
+        "request and reply), in the same rounds, against AddInt. The row after that passes a "
+        "new lambda each call (made by a Python wrapper, `apply(lambda y: y + 1, x)`, whose own "
+        "cost is in the figure), lent each time; the Go thread row's f escapes (a goroutine): "
+        "registered. The peer has no callbacks. io.Writer: Go "
         "writes 100 MiB in 64 KiB chunks (one write() each, into the BytesIO that holds the "
         "one copy; no chunk is kept), against `bytes(memoryview(100 MiB))`, one copy in "
         "Python. Threads: "

@@ -436,7 +436,7 @@ func TestEndToEndOtherFixtures(t *testing.T) {
 		extraSymbols    []string
 	}{
 		// The last EchoPoint is package geo's (the record of issue 11's row), after the root package's.
-		{"bench", "example.com/bench", []string{"AddInt", "Apply", "ApplyNamed", "ApplyOnGoThread", "Counter.Inc", "Counter.__new__", "Echo", "EchoPoint", "Func_Num__Num.__call__", "Func_int64__int64.__call__",
+		{"bench", "example.com/bench", []string{"AddInt", "Apply", "ApplyKeeping", "ApplyNamed", "ApplyOnGoThread", "Counter.Inc", "Counter.__new__", "Echo", "EchoPoint", "Func_Num__Num.__call__", "Func_int64__int64.__call__",
 			"GetNum", "NewCounter", "ParseInt", "Result.Fields.Int", "Result.Int", "Result.Num.__get__", "Result.Num.__set__", "Result.Raw.__get__", "Result.Raw.__set__",
 			"Result.Type.__get__", "Result.Type.__set__", "Result.__new__", "Spin", "Sum", "WriteN",
 			"EchoPoint"}, []string{"usegolib_floor_addint"}},
