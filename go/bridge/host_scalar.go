@@ -16,8 +16,9 @@ import (
 // as the general form's. A host that has no scalar entry, or that refuses it for a host object
 // (its converters are not plain scalars), gets the general form (section 10.3).
 
-// MaxScalarWords is the most parameters, and the most results, a func type may have to use the
-// scalar form.
+// MaxScalarWords is the most words each way of a scalar call, into Go (docs/abi.md section
+// 8.11: a string takes 2, a flat record its fields' words) or to the host (section 10.8: one per
+// parameter and per result of a func type).
 const MaxScalarWords = 8
 
 // Outcomes of a scalar host call, as the Go caller sees them (the C entry point returns -2,
@@ -41,7 +42,7 @@ type ScalarFrame struct {
 
 // HostScalarCaller sends one scalar host call: the host object id, its method, nargs argument
 // words in f.W (the results are written over them, nres words), and buf lent for a failure
-// reply. It returns the outcome (ScalarOK, ScalarFailed with the reply, ScalarRefused,
+// reply (Send lends none: the reply comes back in the host's memory, copied by the caller). It returns the outcome (ScalarOK, ScalarFailed with the reply, ScalarRefused,
 // ScalarNoEntry), or ok false when the host gave no answer. The generated main.go supplies it
 // (the C trampoline).
 type HostScalarCaller func(id, method uint64, f *ScalarFrame, nargs, nres int, buf []byte) (outcome int, reply []byte, ok bool)
@@ -88,14 +89,10 @@ type HostScalar struct {
 	method uint64
 }
 
-// hostFrame is the memory a larger scalar host call lends C (its own allocation, no Go
-// pointers in the frame), with a buffer for a failure reply.
-type hostFrame struct {
-	ScalarFrame
-	reply []byte
-}
-
-var hostFrames = sync.Pool{New: func() any { return &hostFrame{reply: make([]byte, 0, 512)} }}
+// scalarFrames pools the frames a larger scalar host call lends C (each its own allocation,
+// no Go pointers in it). No reply buffer is lent: a failure reply comes back malloc'd, copied
+// into Go memory by the caller.
+var scalarFrames = sync.Pool{New: func() any { return new(ScalarFrame) }}
 
 // Scalar starts a scalar call of h's method, or returns nil when the host has no scalar entry
 // point or refused it for h before (the caller then uses Call).
@@ -126,14 +123,11 @@ func (s *HostScalar) Send(nargs, nres int) error {
 		if f == nil {
 			return ErrScalarRefused // no scalar entry any more: nothing ran
 		}
-		fr := hostFrames.Get().(*hostFrame)
+		fr := scalarFrames.Get().(*ScalarFrame)
 		fr.W = s.W
-		outcome, reply, ok = (*f)(s.h.id, s.method, &fr.ScalarFrame, nargs, nres, fr.reply[:0])
+		outcome, reply, ok = (*f)(s.h.id, s.method, fr, nargs, nres, nil)
 		s.W = fr.W
-		if ok && outcome == ScalarFailed {
-			reply = append([]byte(nil), reply...) // it may be in fr.reply, which goes back now
-		}
-		hostFrames.Put(fr)
+		scalarFrames.Put(fr)
 	}
 	if !ok {
 		return &HostError{Kind: "host_unavailable", Message: "the host did not answer (it is shutting down, or has no handler)"}
@@ -158,16 +152,12 @@ func (s *HostScalar) Send(nargs, nres int) error {
 
 // scalarFailure reads the failure reply of a scalar host call.
 func scalarFailure(reply []byte) error {
-	if f := validate(reply); f != nil {
-		return &HostError{Kind: "malformed", Message: "bad reply from the host: " + f.message}
-	}
 	var d Decoder
-	d.Reset(reply)
-	n, _, err := d.ListLen()
-	if err != nil || n != 2 {
-		return &HostError{Kind: "malformed", Message: "bad reply from the host: not [status, body]"}
-	}
-	if status, err := d.Uint(8); err != nil || status != 1 {
+	status, herr := readHostReply(&d, reply)
+	switch {
+	case herr != nil:
+		return herr
+	case status != 1:
 		return &HostError{Kind: "malformed", Message: "bad reply from the host: a scalar failure without status 1"}
 	}
 	return hostFailure(&d)

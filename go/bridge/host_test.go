@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // Host calls (docs/abi.md section 10) against a host written in Go: what a func wrapper sees of
@@ -306,3 +307,11 @@ func BenchmarkHostObjectAgain(b *testing.B) {
 var hostTestIDs atomic.Uint64
 
 func freshHostID() uint64 { return 1<<40 + hostTestIDs.Add(1) }
+
+// The padding of HostObject keeps it at 256 bytes, the size class its doc reasons about (16 a
+// span); a field added must take a word of the padding.
+func TestHostObjectSize(t *testing.T) {
+	if n := unsafe.Sizeof(HostObject{}); n != 256 {
+		t.Fatalf("HostObject is %d bytes, want 256: shrink its padding", n)
+	}
+}

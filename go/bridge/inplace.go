@@ -40,6 +40,9 @@ func argBytes(addr, n uint64) ([]byte, error) {
 	if n > MaxMessageBytes {
 		return nil, fmt.Errorf("a string of %d bytes is longer than a message may be (%d bytes)", n, MaxMessageBytes)
 	}
+	if addr == 0 {
+		return nil, fmt.Errorf("a string of %d bytes at address 0: a host lends a string's bytes at their address (docs/abi.md section 8.13)", n)
+	}
 	if uint64(uintptr(addr)) != addr {
 		return nil, fmt.Errorf("the address %#x does not fit a pointer here", addr)
 	}

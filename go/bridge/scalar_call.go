@@ -175,8 +175,11 @@ func ScalarFunc[T any](w uint64, mk func(*HostObject) T, lend bool) (T, error) {
 		return zero, nil
 	case w&ScalarLent != 0:
 		n := w &^ ScalarLent
-		if !lend || n >= MaxLent {
-			return zero, fmt.Errorf("a lent callable (word %#x) for a parameter the function may keep, or past the %d a thread may lend", w, MaxLent)
+		if !lend {
+			return zero, fmt.Errorf("a lent callable (word %#x) for a parameter the function may keep: register the callable and pass its id (docs/abi.md section 10.9)", w)
+		}
+		if n >= MaxLent {
+			return zero, fmt.Errorf("a lent callable at place %d (word %#x), past the %d a thread may lend: register it instead (docs/abi.md section 10.9)", n, w, MaxLent)
 		}
 		return mk(LentHostObject(n)), nil
 	case w&ScalarAgain != 0:

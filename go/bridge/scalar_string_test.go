@@ -130,3 +130,12 @@ func FuzzServeScalarString(f *testing.F) {
 		}
 	})
 }
+
+// A string at address 0 with bytes is a bad argument, not a panic in unsafe.Slice.
+func TestArgStringAtAddressZero(t *testing.T) {
+	for _, f := range []func(uint64, uint64) (string, error){ArgString, ArgStringView} {
+		if _, err := f(0, 3); err == nil || !strings.Contains(err.Error(), "at address 0") {
+			t.Errorf("a string of 3 bytes at address 0: %v", err)
+		}
+	}
+}

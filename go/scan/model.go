@@ -107,8 +107,9 @@ type Var struct {
 	// InPlace: the bridge may hand this parameter to the function as a view of the request
 	// instead of a copy, because the Go compiler proves the function does not keep it
 	// (escape.go, docs/abi.md section 8.12). Only strings, []byte and slices of fixed-width
-	// numbers (inPlaceKind), and records of numbers, bools and strings (the string fields of a
-	// flat record in the scalar form, docs/abi.md section 8.13).
+	// numbers (inPlaceKind), records of numbers, bools and strings (the string fields of a
+	// flat record in the scalar form, docs/abi.md section 8.13), and func values that do not
+	// escape at all (a host may lend a callable for the call, docs/abi.md section 10.9).
 	InPlace bool
 	// toResult: the compiler's proof for InPlace has the parameter flow to a result (settled
 	// once the records' fields are known, settleInPlace).

@@ -412,7 +412,8 @@ impl GoModule {
     /// words of `args`, laid out as [`GoModule::scalar_layout`] says: a signed int as its `i64`
     /// bits, an unsigned one as `u64`, a float as `f64` bits, a bool 0 or 1, a method's
     /// receiver handle id first, a func parameter as a host-object id (section 8.11.1: a host
-    /// that has no host objects sends such a function in the general form), a string with
+    /// that has no host objects sends such a function in the general form) or, for one the
+    /// schema marks `in_place`, a lent callable's word (section 10.9), a string with
     /// [`crate::ScalarArgs::push_str`], a record as its fields in schema order.
     /// [`crate::ScalarReply::Done`]: the results are written over the words, in order, and the
     /// reply is the result area holding the string results' bytes
@@ -446,7 +447,7 @@ impl GoModule {
             return Err(Error::Bridge {
                 function: f.qualified.clone(),
                 kind: ErrorKind::Malformed,
-                message: "the scalar words have strings where its parameters do not".into(),
+                message: layout.misfit(args),
             });
         }
         match self.lib.call_scalar(layout, args) {

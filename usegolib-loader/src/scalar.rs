@@ -18,7 +18,8 @@ use crate::host::MAX_SCALAR_WORDS;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ScalarPart {
     /// One word: a bool (0 or 1), an int (its `i64` bits), a uint, a float (its `f64` bits), a
-    /// method's receiver (its handle id) or a func (a host object id, section 8.11.1).
+    /// method's receiver (its handle id) or a func (a host object id, section 8.11.1, or, for a
+    /// parameter the schema marks `in_place`, a lent callable's `1 << 62 | n`, section 10.9).
     Word,
     /// Two words: a string. As an argument `[address, length]` of bytes the caller lends
     /// ([`ScalarArgs::push_str`]); as a result `[offset, length]` in the result area
@@ -148,6 +149,18 @@ impl ScalarLayout {
     pub(crate) fn fits(&self, args: &ScalarArgs<'_>) -> bool {
         args.str_words == self.str_words
     }
+
+    /// What is wrong with `args`, which do not [`ScalarLayout::fits`] this layout, and what to
+    /// do.
+    pub(crate) fn misfit(&self, args: &ScalarArgs<'_>) -> String {
+        format!(
+            "the scalar words have string pairs at words {:#010b} (bit i: word i), where the \
+             function's parameters have them at {:#010b}: push a string with \
+             ScalarArgs::push_str exactly where ScalarLayout::params has ScalarPart::Str, and \
+             every other word with ScalarArgs::push",
+            args.str_words, self.str_words
+        )
+    }
 }
 
 /// The argument words of one scalar call, built in order with [`ScalarArgs::push`] and
@@ -219,12 +232,15 @@ impl<'a> ScalarArgs<'a> {
     }
 
     /// Overwrites word `i`, already pushed with [`ScalarArgs::push`] (a func argument's host
-    /// object id, known only once the other words fitted); `false`, and nothing written, for
+    /// object id or lent callable's word, known only once the other words fitted); `false`, and nothing written, for
     /// a word not pushed or one of a string pair.
     #[inline]
     pub fn set(&mut self, i: usize, w: u64) -> bool {
+        if i >= self.len {
+            return false; // checked first: `i` may be any number, the shift below is not
+        }
         let pair = (u16::from(self.str_words) << 1 | u16::from(self.str_words)) >> i & 1 != 0;
-        if i >= self.len || pair {
+        if pair {
             return false;
         }
         self.words[i] = w;
@@ -327,6 +343,10 @@ mod tests {
         assert!(a.push_str(b""));
         assert!(l.fits(&a));
         assert!(!a.set(0, 7) && !a.set(1, 7) && a.set(2, 7) && !a.set(5, 7) && !a.set(6, 7));
+        assert!(
+            !a.set(16, 7) && !a.set(64, 7) && !a.set(usize::MAX, 7),
+            "past the words: refused, no shift overflow"
+        );
     }
 
     #[test]

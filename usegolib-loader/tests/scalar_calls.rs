@@ -468,7 +468,11 @@ fn string_words_must_be_strings() {
         Err(e) => e,
         Ok(_) => panic!("words as a string were sent"),
     };
-    assert!(e.to_string().contains("have strings where"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("push a string with ScalarArgs::push_str exactly where"),
+        "{e}"
+    );
     // No string where Tag is: refused too.
     let f = m.function(SCALARS, "EchoPoint").unwrap();
     let mut args = ScalarArgs::new();
