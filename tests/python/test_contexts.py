@@ -4,6 +4,7 @@ ended at the call's timeout= (TimeoutError); a Go object holding a context passe
 
 from __future__ import annotations
 
+import gc
 import inspect
 import os
 import signal
@@ -12,6 +13,7 @@ import sys
 import textwrap
 import threading
 import time
+import weakref
 from datetime import timedelta
 
 import pytest
@@ -340,3 +342,21 @@ def test_callbacks_during_a_context_call_belong_to_it(cx):
     assert seen == [0, 1, 2]
     assert any("panic" in n for n in getattr(e.value, "__notes__", [])), e.value.__notes__
     assert cx.Each(n=4, f=lambda i: i * 10, timeout=5) == 60
+
+
+def test_a_worker_thread_keeps_no_callable_go_released(cx):
+    """A context call runs on a worker thread, where the scalar callbacks run: once Go released
+    the callable, nothing of that thread keeps it (the thread lives on in the pool)."""
+
+    def passed() -> weakref.ref:
+        f = lambda i: i  # noqa: E731 - a callable with no other reference
+        assert cx.Each(n=3, f=f, timeout=5) == 3
+        return weakref.ref(f)
+
+    ref = passed()
+    deadline = time.monotonic() + 20
+    while ref() is not None and time.monotonic() < deadline:
+        cx.GC()
+        gc.collect()
+        time.sleep(0.02)
+    assert ref() is None, "a callable Go released is still alive"

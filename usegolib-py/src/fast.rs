@@ -18,6 +18,12 @@
 //! `usegolib._native.RecordMeta`, made here from `_pickle.GoType`, holds a vectorcall per class
 //! (`record_vectorcall`), which makes and fills an instance without `type_call`'s tuple and dict.
 //!
+//! Also here, for the same reason: the C-API readers of the scalar form (`int_value`,
+//! `int_as_f64`, `str_utf8`, `decode_utf8`, `generic_getattr`/`generic_setattr`), and the
+//! per-thread state of Go calls that may call Python back (ADR 0032, 0036): the thread state a
+//! callback re-attaches with (`detach_for_go`, `attach_callback`) and the callables lent to a
+//! call (`attach_lent`).
+//!
 //! Everything unsafe is in this file; [`Vector`] gives func.rs the arguments through a safe API
 //! whose soundness rests on the one constructor here. Tested under valgrind (`make sanitize`).
 #![allow(unsafe_code)]
@@ -34,7 +40,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyString, PyTuple, PyType};
 
-use usegolib_loader::GoModule;
+use usegolib_loader::{GoModule, ScalarArgs};
 
 use crate::convert::Callback;
 use crate::func::{PyBoundMethod, PyGoFunction};
@@ -398,8 +404,7 @@ unsafe extern "C" fn vectorcall(
     nargsf: usize,
     kwnames: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
-    let tried = kwnames.is_null();
-    if tried {
+    if kwnames.is_null() {
         // SAFETY: as below; a call without keywords.
         if let Some(r) = unsafe { scalar_call(callable, args, nargsf & !ARGUMENTS_OFFSET) } {
             return r;
@@ -423,12 +428,9 @@ unsafe extern "C" fn vectorcall(
             let recv = Borrowed::from_ptr_or_opt(py, this.recv);
             let v = Vector::new(py, recv, all, nargs, kwnames);
             let func = Borrowed::from_ptr(py, this.func).cast_unchecked::<PyGoFunction>();
-            // The scalar form is not tried again when `scalar_call` declined the call.
-            let r = if tried {
-                func.get().invoke_general(py, &v)
-            } else {
-                func.get().invoke(py, &v)
-            };
+            // `scalar_call` declined the call, or it has keywords (which the scalar form never
+            // takes): not tried again.
+            let r = func.get().invoke_general(py, &v);
             Ok(r?.into_ptr())
         }
     })
@@ -1081,7 +1083,10 @@ const NO_LENT: Lent = Lent {
 /// This thread's Go calls as their callbacks see them.
 struct GoCalls {
     /// This thread's state while a Go call made through [`detach_for_go`] has released the
-    /// GIL on it; null otherwise (and while a callback of that call holds the GIL again).
+    /// GIL on it; null otherwise, and while a callback of that call re-attached through
+    /// [`attach_callback`] or [`attach_lent`] holds the GIL. (A registered callable's callback
+    /// in the general form takes the GIL with `PyGILState_Ensure`, host.rs, and leaves it set:
+    /// the same state, which a nested Go call records again and puts back.)
     detached: Cell<*mut ffi::PyThreadState>,
     /// The callables this thread's running calls lent, the innermost call's last: lent word
     /// `LENT | n` is `lent[n]`, for n below `nlent`. Each is valid while the [`detach_for_go`]
@@ -1110,18 +1115,17 @@ pub const MAX_LENT: usize = 64;
 /// `py.detach` runs it, and this thread's state is recorded meanwhile, so that a host callback
 /// Go makes on this thread re-takes the GIL with it ([`attach_callback`]) instead of looking it
 /// up through `PyGILState_Ensure`. The callables of `lend` (each its argument word's place, the
-/// callable and its func type) are lent to the call first (docs/abi.md section 10.9): `set`
-/// writes their words, `LENT | n`, into `args`, and Go finds each callable on this thread while
+/// callable and its func type) are lent to the call first (docs/abi.md section 10.9): their
+/// words, `LENT | n`, are written into `args`, and Go finds each callable on this thread while
 /// the call runs. Past [`MAX_LENT`] on this thread they are registered instead (host.rs: ids Go
-/// holds and releases), `set` then writing their ids.
+/// holds and releases), their ids written instead.
 #[inline]
-pub fn detach_for_go<'a, 'py: 'a, A: Send, T: Send>(
+pub fn detach_for_go<'a, 'py: 'a, 's, T: Send>(
     py: Python<'py>,
     lend: impl Iterator<Item = (usize, Borrowed<'a, 'py, PyAny>, &'a Arc<Callback>)> + Clone,
     module: &'a Arc<GoModule>,
-    args: &mut A,
-    set: impl Fn(&mut A, usize, u64),
-    call: impl FnOnce(&mut A) -> T + Send,
+    args: &mut ScalarArgs<'s>,
+    call: impl FnOnce(&mut ScalarArgs<'s>) -> T + Send,
 ) -> T {
     // This thread's record, reached once (each thread-local access of a shared library is a
     // call to `__tls_get_addr`).
@@ -1149,7 +1153,7 @@ pub fn detach_for_go<'a, 'py: 'a, A: Send, T: Send>(
             all = false;
             break;
         };
-        set(args, at, LENT | n as u64);
+        args.set(at, LENT | n as u64);
         slot.set(Lent {
             obj: obj.as_ptr(),
             cb: Arc::as_ptr(cb),
@@ -1161,7 +1165,7 @@ pub fn detach_for_go<'a, 'py: 'a, A: Send, T: Send>(
         // Past MAX_LENT on this thread: all of this call's are registered instead.
         n = base;
         for (at, obj, cb) in lend {
-            set(args, at, crate::host::register(&obj, cb, module));
+            args.set(at, crate::host::register(&obj, cb, module));
         }
     }
     t.nlent.set(n);
@@ -1501,9 +1505,8 @@ unsafe fn record_vector_construct(
                     return Ok(None);
                 }
             }
-            // SAFETY: as `record_new` does for such a class; a new reference or null with an
-            // exception set.
-            let obj = unsafe { Bound::from_owned_ptr_or_err(py, object_new_raw(tp)) }?;
+            // As `record_new` does for such a class.
+            let obj = object_new(&cls)?;
             target.fill(&cls, &obj, |name| {
                 let j = keys[..nk].iter().position(|&k| k == name.as_ptr());
                 // SAFETY: keyword `j`'s value is `args[j]` (no positional argument), live for

@@ -478,11 +478,7 @@ impl PyGoFunction {
             match module.reply_parts(f, &reply) {
                 Ok((_, mut r, _)) => {
                     let e = module.error_from_reader(f, &mut r);
-                    if matches!(
-                        e,
-                        usegolib_loader::Error::BadArgument { .. }
-                            | usegolib_loader::Error::Arity { .. }
-                    ) {
+                    if refused(&e) {
                         *ran = false;
                     }
                     Err(self.call_error(py, e, v))
@@ -522,16 +518,9 @@ impl PyGoFunction {
         // A call passing a callable records this thread's state for its callbacks, and lends
         // it a callable it does not keep (fast.rs; docs/abi.md section 10.9).
         let sent = if sc.has_funcs() {
-            crate::fast::detach_for_go(
-                py,
-                sc.lends(&pos[..n]),
-                module_arc,
-                &mut args,
-                |args, at, w| {
-                    args.set(at, w);
-                },
-                |args| module.call_scalar(f, args),
-            )
+            crate::fast::detach_for_go(py, sc.lends(&pos[..n]), module_arc, &mut args, |args| {
+                module.call_scalar(f, args)
+            })
         } else {
             py.detach(|| module.call_scalar(f, &mut args))
         };
@@ -569,8 +558,8 @@ impl PyGoFunction {
     }
 
     /// [`PyGoFunction::invoke`] in the general form only: for a caller that already tried the
-    /// scalar form (fast.rs), so that it is not tried twice (reading a record argument's fields
-    /// twice would run a class's attribute hooks twice, which the general form does not).
+    /// scalar form (fast.rs), or whose call cannot take it (keywords): the scalar form is not
+    /// tried a second time (a record argument's fields would be read once more).
     pub fn invoke_general<'py>(&self, py: Python<'py>, v: &Vector<'_, 'py>) -> PyResult<Py<PyAny>> {
         // Python callables passed in this call, and their exceptions (host.rs).
         let scope = crate::host::CallScope::enter();
@@ -598,11 +587,7 @@ impl PyGoFunction {
                 decode_result(py, &mut r, &self.sig.results, module_arc)
             } else {
                 let e = module.error_from_reader(f, &mut r);
-                if matches!(
-                    e,
-                    usegolib_loader::Error::BadArgument { .. }
-                        | usegolib_loader::Error::Arity { .. }
-                ) {
+                if refused(&e) {
                     ran = false; // Go refused the arguments: it holds none of their callables
                 }
                 Err(self.call_error(py, e, v))
@@ -740,7 +725,7 @@ impl PyGoFunction {
         self.sig
             .scalar
             .as_ref()
-            .map(crate::scalar::ScalarSig::index)
+            .and(self.ctx.module.scalar_index(self.f()))
     }
 
     /// The package import path.
@@ -947,4 +932,12 @@ impl PyBoundMethod {
     fn __self__(&self, py: Python<'_>) -> Py<PyAny> {
         self.recv.clone_ref(py)
     }
+}
+
+/// Whether Go refused a call's arguments (it ran nothing, and holds none of their callables).
+fn refused(e: &usegolib_loader::Error) -> bool {
+    matches!(
+        e,
+        usegolib_loader::Error::BadArgument { .. } | usegolib_loader::Error::Arity { .. }
+    )
 }

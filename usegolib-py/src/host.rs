@@ -3,11 +3,13 @@
 //! function, and the process's host handler.
 //!
 //! * **Table.** A callable passed for a func parameter gets an id (from 1, never reused) and an
-//!   entry holding it, its converters and the call record it was registered in; the table's
+//!   entry holding it and its converters, in a slot with the last call it was passed in; the table's
 //!   reference keeps it alive until Go releases the id (op 2). Releases take no GIL: the
 //!   entries' Python references are dropped through pyo3's pending-decref pool. The same
 //!   callable passed again for the same func type while Go holds it keeps its id (one more
-//!   pass; Go's release says how many passes it ends, docs/abi.md section 10.4).
+//!   pass; Go's release says how many passes it ends, docs/abi.md section 10.4). A callable
+//!   lent to a call (docs/abi.md section 10.9) gets none of this: `fast::detach_for_go` lends
+//!   it, and its callbacks find it on their thread (`call_lent`, `fast::attach_lent`).
 //! * **Call records.** Each Go call pushes a slot on its thread's stack; a callback's exception
 //!   goes to the record of the call it belongs to (the innermost one of the thread it runs on,
 //!   else the one its callable was registered in, while that call runs), and the call raises
@@ -193,9 +195,11 @@ struct Thread {
     /// returns.
     kept: RefCell<Option<Py<PyAny>>>,
     /// The entry of the last scalar callback that ran on this thread, with [`RELEASES`] when
-    /// it was looked up: a loop's next callback of the same host object finds it with no lock
-    /// and no reference count. Moved out while its callback runs. Dropped when an entry has
-    /// been released since (by the next callback, or when a Go call of this thread ends).
+    /// it was looked up: the next callback of the same host object in the same Go call finds
+    /// it with no lock and no reference count. Moved out while its callback runs. Dropped when
+    /// an entry has been released since (by the next callback, or a nested call's end), when
+    /// this thread's outermost Go call ends ([`CallScope::finish`]), and when a worker thread
+    /// ends the call it ran for its caller ([`within_call`]).
     hot: Cell<Option<(Arc<Entry>, u64)>>,
 }
 
@@ -306,9 +310,11 @@ pub fn within_call<R>(rec: Option<Arc<CallRecord>>, f: impl FnOnce() -> R) -> R 
         fn drop(&mut self) {
             calls(|c| c.borrow_mut().pop());
             registered(|r| r.borrow_mut().truncate(self.0));
-            // Go has read the replies of this worker's callbacks (dropped without the GIL:
-            // pyo3 queues the decref).
-            drop(THREAD.with(take_kept));
+            // Go has read the replies of this worker's callbacks, and the entry of its last
+            // scalar callback must not keep a callable Go may release while the worker idles in
+            // its pool (both dropped without the GIL: pyo3 queues the decrefs; the caller's
+            // thread may be waiting for this one with the GIL held).
+            drop(THREAD.with(|t| (take_kept(t), t.hot.take())));
         }
     }
     let Some(rec) = rec else {
@@ -518,16 +524,16 @@ impl CallScope {
         let Some(rec) = rec else {
             return result;
         };
-        let ids: Vec<(u64, bool)> = registered(|r| {
-            let mut r = r.borrow_mut();
-            let start = start.min(r.len());
-            if ran {
-                r.truncate(start);
-                Vec::new()
-            } else {
+        // When Go ran the call, `finish` has dropped its ids already (Go keeps them all).
+        let ids: Vec<(u64, bool)> = if ran {
+            Vec::new()
+        } else {
+            registered(|r| {
+                let mut r = r.borrow_mut();
+                let start = start.min(r.len());
                 r.drain(start..).collect()
-            }
-        });
+            })
+        };
         if !ids.is_empty() {
             let mut table = TABLE.lock();
             let dropped: Vec<_> = ids
@@ -598,6 +604,34 @@ pub struct PyHost;
 
 /// Decrements [`IN_FLIGHT`] when a request leaves.
 struct InFlight;
+
+/// Counts a host request in flight ([`host_close`] waits for those inside Python) and returns
+/// its guard; None, with `host_unavailable` in `out`, once the host closed.
+fn enter_host(out: &mut Vec<u8>) -> Option<InFlight> {
+    IN_FLIGHT.fetch_add(1, Ordering::SeqCst);
+    let leave = InFlight;
+    if CLOSED.load(Ordering::SeqCst) {
+        unavailable(out);
+        return None;
+    }
+    Some(leave)
+}
+
+/// The result of a lent callable's callback (`fast::attach_lent`), or None with its failure in
+/// `out`: no callable lent at its place on this thread, or no interpreter to attach to.
+fn lent_done<R>(done: Option<Option<R>>, id: u64, out: &mut Vec<u8>) -> Option<R> {
+    match done {
+        Some(Some(r)) => Some(r),
+        None => {
+            unknown(out, id);
+            None
+        }
+        Some(None) => {
+            unavailable(out);
+            None
+        }
+    }
+}
 
 impl Drop for InFlight {
     fn drop(&mut self) {
@@ -671,11 +705,9 @@ impl HostHandler for PyHost {
             }
             0 if id & LENT != 0 => {
                 // A callable lent to a call of this thread (docs/abi.md section 10.9).
-                IN_FLIGHT.fetch_add(1, Ordering::SeqCst);
-                let _leave = InFlight;
-                if CLOSED.load(Ordering::SeqCst) {
-                    return unavailable(out);
-                }
+                let Some(_leave) = enter_host(out) else {
+                    return;
+                };
                 let done = crate::fast::attach_lent(id & !LENT, |py, f, cb, module| {
                     if method != 0 {
                         return host_error(
@@ -687,22 +719,16 @@ impl HostHandler for PyHost {
                     }
                     run_one(py, f, cb, module, id, &mut r, nargs, out)
                 });
-                match done {
-                    None => unknown(out, id),
-                    Some(None) => unavailable(out),
-                    Some(Some(())) => {}
-                }
+                lent_done(done, id, out);
             }
             0 => {
                 let entry = TABLE.lock().entry(id);
                 let Some(entry) = entry else {
                     return unknown(out, id);
                 };
-                IN_FLIGHT.fetch_add(1, Ordering::SeqCst);
-                let _leave = InFlight;
-                if CLOSED.load(Ordering::SeqCst) {
-                    return unavailable(out);
-                }
+                let Some(_leave) = enter_host(out) else {
+                    return;
+                };
                 let done = Python::try_attach(|py| run(py, &entry, method, &mut r, nargs, out));
                 if done.is_none() {
                     unavailable(out);
@@ -746,12 +772,9 @@ impl HostHandler for PyHost {
         let Some(sig) = scalar_sig(cb, &call) else {
             return ScalarOutcome::Refused;
         };
-        IN_FLIGHT.fetch_add(1, Ordering::SeqCst);
-        let _leave = InFlight;
-        if CLOSED.load(Ordering::SeqCst) {
-            unavailable(out);
+        let Some(_leave) = enter_host(out) else {
             return ScalarOutcome::Failed;
-        }
+        };
         let (id, words) = (call.id, call.words);
         let done = crate::fast::attach_callback(|py| {
             serve_scalar(py, sig, cb, &entry.module, id, obj.bind(py), words, out)
@@ -780,12 +803,9 @@ fn scalar_sig<'c>(cb: &'c Callback, call: &ScalarCall<'_>) -> Option<&'c Callbac
 /// A scalar callback of a callable lent to a call of this thread (docs/abi.md section 10.9):
 /// found on this thread with no table, no lock and no reference count.
 fn call_lent(call: ScalarCall<'_>, out: &mut Vec<u8>) -> ScalarOutcome {
-    IN_FLIGHT.fetch_add(1, Ordering::SeqCst);
-    let _leave = InFlight;
-    if CLOSED.load(Ordering::SeqCst) {
-        unavailable(out);
+    let Some(_leave) = enter_host(out) else {
         return ScalarOutcome::Failed;
-    }
+    };
     let id = call.id;
     let done = crate::fast::attach_lent(id & !LENT, |py, f, cb, module| {
         match scalar_sig(cb, &call).filter(|_| call.method == 0) {
@@ -793,17 +813,7 @@ fn call_lent(call: ScalarCall<'_>, out: &mut Vec<u8>) -> ScalarOutcome {
             None => ScalarOutcome::Refused,
         }
     });
-    match done {
-        Some(Some(done)) => done,
-        None => {
-            unknown(out, id);
-            ScalarOutcome::Failed
-        }
-        Some(None) => {
-            unavailable(out);
-            ScalarOutcome::Failed
-        }
-    }
+    lent_done(done, id, out).unwrap_or(ScalarOutcome::Failed)
 }
 
 /// Runs a scalar callback with the GIL held: the callable `f` of host object `id`, func type
@@ -830,8 +840,8 @@ fn serve_scalar(
 
 /// The entry a scalar callback runs, put back as this thread's [`Thread::hot`] when the
 /// callback ends (a nested callback's, put there meanwhile, is dropped), only on a thread inside
-/// a Go call it made (whose end drops it, [`CallScope::finish`]): a Go thread's callbacks keep
-/// none, so that nothing keeps a callable there after Go released it.
+/// a Go call (whose end drops it: [`CallScope::finish`], or [`within_call`] on a worker): a Go
+/// thread's callbacks keep none, so that nothing keeps a callable there after Go released it.
 struct HotEntry(Option<(Arc<Entry>, u64)>);
 
 impl HotEntry {

@@ -52,7 +52,9 @@ enum Word {
     /// A method's receiver: a Go object's handle id.
     Recv,
     /// A Python callable for a func parameter: its host-object id ([`crate::host::AGAIN`] set
-    /// when passed again), 0 for None; registered once every word is known to fit.
+    /// when passed again), registered once every word is known to fit, or the word of a
+    /// callable lent to the call (`LENT | n`, written by `fast::detach_for_go`, docs/abi.md
+    /// section 10.9); 0 for None.
     Func(Arc<Callback>),
     Bool,
     Int(IntType),
@@ -113,11 +115,7 @@ impl Part {
                     .iter()
                     .map(|f| Word::of(&f.conv).filter(Word::is_field))
                     .collect::<Option<Vec<_>>>()?;
-                let omit = (rec.fields().iter().enumerate())
-                    .filter(|(_, f)| f.omitempty)
-                    .fold(0u64, |m, (i, _)| {
-                        m | 1u64.checked_shl(i as u32).unwrap_or(0)
-                    });
+                let omit = mask(rec.fields().iter().map(|f| f.omitempty));
                 Some(Part::Record(rec.clone(), words, omit))
             }
             c => Word::of(c).map(Part::One),
@@ -137,10 +135,9 @@ impl Part {
 /// another thread may set the field meanwhile (the GIL is released during the call).
 pub type Held<'py> = [Option<Bound<'py, PyAny>>; usegolib_loader::MAX_SCALAR_WORDS];
 
-/// A function's scalar form: its scalar index and what each parameter and result carries, as
+/// A function's scalar form: what each parameter and result carries, as
 /// the loader's layout of it (`usegolib_loader::ScalarLayout`) has them.
 pub struct ScalarSig {
-    index: u64,
     params: Vec<Part>,
     results: Vec<Part>,
     /// The first argument word of each parameter.
@@ -191,17 +188,12 @@ impl ScalarSig {
             at.push(n);
             n += p.words();
         }
-        let lend = (ps.iter().zip(params).enumerate())
-            .filter(|(_, (part, p))| {
-                p.in_place
-                    && matches!(part, Part::One(Word::Func(cb))
-                        if cb.sig.as_ref().is_ok_and(|s| s.scalar))
-            })
-            .fold(0u64, |m, (i, _)| {
-                m | 1u64.checked_shl(i as u32).unwrap_or(0)
-            });
+        let lend = mask(ps.iter().zip(params).map(|(part, p)| {
+            p.in_place
+                && matches!(part, Part::One(Word::Func(cb))
+                    if cb.sig.as_ref().is_ok_and(|s| s.scalar))
+        }));
         Some(ScalarSig {
-            index: layout.index,
             lend,
             funcs: ps.iter().any(|p| matches!(p, Part::One(Word::Func(_)))),
             records: ps.iter().any(|p| matches!(p, Part::Record(..))),
@@ -215,12 +207,6 @@ impl ScalarSig {
     #[inline]
     pub fn has_funcs(&self) -> bool {
         self.funcs
-    }
-
-    /// The scalar index.
-    #[inline]
-    pub fn index(&self) -> u64 {
-        self.index
     }
 
     /// Whether a parameter is a record (its fields are read first, [`ScalarSig::hold`]).
@@ -319,14 +305,12 @@ impl ScalarSig {
     ) -> impl Iterator<Item = (usize, Borrowed<'a, 'py, PyAny>, &'s Arc<Callback>)> + Clone + 's
     {
         let lend = self.lend;
-        (self.params.iter().zip(pos).enumerate())
-            .take(if lend == 0 { 0 } else { usize::MAX })
-            .filter_map(move |(i, (p, obj))| match (p, obj) {
-                (Part::One(Word::Func(cb)), Some(obj)) if lend >> i & 1 != 0 && !obj.is_none() => {
-                    Some((self.at[i], *obj, cb))
-                }
-                _ => None,
-            })
+        (self.params.iter().zip(pos).enumerate()).filter_map(move |(i, (p, obj))| match (p, obj) {
+            (Part::One(Word::Func(cb)), Some(obj)) if lend >> i & 1 != 0 && !obj.is_none() => {
+                Some((self.at[i], *obj, cb))
+            }
+            _ => None,
+        })
     }
 
     /// The Python value of the result words (strings from the result `area`): None, the one
@@ -507,4 +491,11 @@ fn float(obj: &Bound<'_, PyAny>) -> Option<f64> {
         return crate::fast::int_as_f64(obj);
     }
     None
+}
+
+/// The bits `i` for which the `i`-th item is true (none past 64).
+fn mask(bits: impl Iterator<Item = bool>) -> u64 {
+    bits.enumerate()
+        .filter(|&(_, b)| b)
+        .fold(0, |m, (i, _)| m | 1u64.checked_shl(i as u32).unwrap_or(0))
 }

@@ -430,9 +430,14 @@ impl<'py> Construction<'py> {
         })
     }
 
+    /// The record type's registered class, if any.
+    fn class(&self) -> Option<&RecordClass> {
+        self.info.get().0.class.get()
+    }
+
     fn parts(&self) -> PyResult<(&RecordInfo, &RecordClass)> {
         let rec = &self.info.get().0;
-        match rec.class.get() {
+        match self.class() {
             Some(class) => Ok((rec, class)),
             None => Err(PyTypeError::new_err(format!(
                 "record type {} has no class",
@@ -443,17 +448,12 @@ impl<'py> Construction<'py> {
 
     /// Whether the record type has a registered class.
     pub fn registered(&self) -> bool {
-        self.info.get().0.class.get().is_some()
+        self.class().is_some()
     }
 
     /// The fields' attribute names, interned (none before a class is registered).
     pub fn names(&self) -> &[Py<PyString>] {
-        self.info
-            .get()
-            .0
-            .class
-            .get()
-            .map_or(&[], |c| c.names.as_slice())
+        self.class().map_or(&[], |c| c.names.as_slice())
     }
 
     /// Sets every field of `obj` (an instance of `cls`), in field order: the value `given`
@@ -590,14 +590,22 @@ impl<'a, 'py> Decoded<'a, 'py> {
             self.set += 1;
         }
         match self.class {
-            Some(c) if self.generic => {
-                crate::fast::generic_setattr(&self.obj, c.names[i].bind(self.obj.py()), &v)
-            }
-            Some(c) => self.obj.setattr(c.names[i].bind(self.obj.py()), v),
+            Some(c) => self.store(c, i, v),
             None => self
                 .obj
                 .cast::<PyDict>()?
                 .set_item(&self.fields[i].py_name, v),
+        }
+    }
+
+    /// Sets field `i` of the instance of class `c`: through `object`'s own setattr when the
+    /// class has no hook of its own, else `setattr`.
+    fn store(&self, c: &RecordClass, i: usize, v: Bound<'py, PyAny>) -> PyResult<()> {
+        let name = c.names[i].bind(self.obj.py());
+        if self.generic {
+            crate::fast::generic_setattr(&self.obj, name, &v)
+        } else {
+            self.obj.setattr(name, v)
         }
     }
 
@@ -615,8 +623,7 @@ impl<'a, 'py> Decoded<'a, 'py> {
                     continue;
                 }
                 if let Some(make) = f.conv.zero_factory(py) {
-                    self.obj
-                        .setattr(c.names[i].bind(py), make.bind(py).call0()?)?;
+                    self.store(c, i, make.bind(py).call0()?)?;
                 }
             }
         }
