@@ -947,14 +947,16 @@ def print_notes(ours: dict, peer: dict, missing: dict[str, str], args, counts, p
         '`inc = pkg.NewCounter().Inc`; `geo.EchoPoint(geo.Point(X=1.5, Y=-2.0, Tag="p"))`, '
         "the issue's own record (package geo of the bench fixture: two float64 and a string) "
         "made and sent and the result decoded, and beside it, without a target, the bench "
-        "package's Point (four fields, one a []string) in the same rounds; "
+        "package's Point (four fields, one a []string) in the same rounds (no target); "
         "`pkg.Apply(f, 1)` with `f = lambda x: x + 1`), each measured in the same rounds as "
         "its floor: `floor.addint(1, 2)`, a hand-written "
         "CPython extension (benches/python/floor_ext.c, METH_FASTCALL, built here with cc "
         "against this interpreter's headers) calling the fixture's usegolib_floor_addint export "
         "(Go's AddInt, no envelope) with the GIL released, and `ct_add(1, 2)`, ctypes calling "
         "the same export (CFUNCTYPE, GIL released). The ratio column of these rows is the median "
-        "of the per-round ratios; the callback row's floor is `pkg.AddInt(1, 2)`."
+        "of the per-round ratios; the floor of the callback row and of the ParseInt row is "
+        "`pkg.AddInt(1, 2)`, in the same rounds (ParseInt's string goes in the scalar form, "
+        "its UTF-8 lent, no MessagePack; no target)."
     )
     if peer.get("reuse_rebuilt"):
         notes.append("WARNING: the peer's no-op build rebuilt its library during the reuse runs.")

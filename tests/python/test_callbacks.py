@@ -10,7 +10,7 @@ import time
 
 import pytest
 import usegolib
-from conftest import FIXTURES, in_threads, run_py, settled_live
+from conftest import FIXTURES, in_threads, ok, run_py, settled_live
 
 
 def test_callables_are_called_with_converted_arguments(cb):
@@ -159,7 +159,9 @@ def test_kept_callbacks_called_later_from_goroutines(cb, monkeypatch):
 
 @pytest.mark.parametrize("apply", ["Apply", "ApplyEscaping"])
 def test_short_lived_callbacks_are_released(cb, apply):
-    """Lent (Apply, docs/abi.md section 10.9) or registered (ApplyEscaping: f escapes)."""
+    """Lent (Apply, docs/abi.md section 10.9) or registered (ApplyEscaping: f escapes). A lent
+    callable is never counted by host_objects_live(), so for Apply only the RSS check tests
+    anything; for ApplyEscaping both do."""
 
     def rss_kib():
         with open("/proc/self/statm") as f:
@@ -196,7 +198,7 @@ def test_a_callable_passed_again_while_go_holds_it_is_one_host_object(cb):
     assert usegolib.host_objects_live() <= base + 2, "f passed 1000 times: one host object"
     assert cb.Fire("a") == ["A", "A"], "both funcs Go made call the one callable"
     held = settled_live(cb)
-    assert held == base + 1, "kept: shout (held twice by Go), nothing for Apply's callables"
+    assert held == base + 1, "kept: shout (held twice by Go), nothing for ApplyEscaping's"
     cb.Clear()  # Go drops both funcs of shout: its passes all end, so it is released
     assert settled_live(cb) == base
 
@@ -216,8 +218,7 @@ def test_after_shutdown_go_gets_an_error_not_a_crash():
             print(e)
         """
     )
-    assert r.returncode == 0, r.stderr
-    assert r.stdout.splitlines() == [
+    assert ok(r).splitlines() == [
         "['']",
         "visit stopped: the Python interpreter is shutting down",
     ], r.stdout
@@ -236,8 +237,7 @@ def test_a_goroutine_calling_back_while_the_interpreter_exits():
         """,
         timeout=60,
     )
-    assert r.returncode == 0, r.stderr
-    assert r.stdout == "exiting\n"
+    assert ok(r) == "exiting\n"
 
 
 def test_stubs_and_show_annotate_func_parameters(cb, artifact_root, tmp_path):
@@ -261,8 +261,7 @@ def test_stubs_and_show_annotate_func_parameters(cb, artifact_root, tmp_path):
                        {str(FIXTURES / "callbacks")!r}]))
         """
     )
-    assert r.returncode == 0, r.stderr
     assert (
         "  func Apply(f func(int) int, x int) int\n"
         "    python: Apply(f: Callable[[int], int] | Func_int__int, x: int) -> int\n"
-    ) in r.stdout, r.stdout
+    ) in ok(r), r.stdout

@@ -77,7 +77,7 @@ def test_an_error_result_carries_the_exception(cb):
     ]
 
 
-@pytest.mark.parametrize("apply", ["Apply", "ApplyEscaping", "ApplyOnGoroutine"])
+@pytest.mark.parametrize("apply", ["ApplyEscaping", "ApplyOnGoroutine"])
 def test_a_callable_go_released_is_freed(cb, apply):
     """Once Go has released a callable it was passed (after its collection), the host keeps
     nothing of it: not the calling thread's last callback, nor the one of a thread Go made

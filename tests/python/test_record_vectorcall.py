@@ -10,10 +10,9 @@ import copy
 import dataclasses
 import functools
 import pickle
-import textwrap
 
 import pytest
-from conftest import FIXTURES, GENERICS, run_py
+from conftest import FIXTURES, GENERICS, ok, run_py
 from usegolib import _native, _pickle
 
 
@@ -178,8 +177,7 @@ def test_init_or_new_assigned_after_creation_is_honoured(artifact_root):
     """A class whose ``__init__`` or ``__new__`` is assigned later constructs through it (the
     slots are read on each call). In a child process: it changes the module's classes."""
     r = run_py(
-        textwrap.dedent(
-            f"""
+        f"""
         import usegolib
         from usegolib import _native
         l3 = usegolib.import_({str(FIXTURES / "level3")!r}, artifact_dir={str(artifact_root)!r},
@@ -221,10 +219,8 @@ def test_init_or_new_assigned_after_creation_is_honoured(artifact_root):
             print(e)
         assert _native._record_vector_made() == made + 1
         """
-        )
     )
-    assert r.returncode == 0, r.stderr
-    assert r.stdout.splitlines() == [
+    assert ok(r).splitlines() == [
         "2 init [['x']]",
         "{'x': 3, 'y': 0, 'tags': [], 'label': ''}",
         "4 new",
@@ -254,8 +250,7 @@ def test_a_class_whose_init_calls_it_again_is_a_recursion_error(artifact_root):
                 delattr(P, attr)
         """
     )
-    assert r.returncode == 0, r.stdout + r.stderr
-    assert r.stdout.split("\n")[:2] == ["__init__ RecursionError", "__new__ RecursionError"], r
+    assert ok(r).split("\n")[:2] == ["__init__ RecursionError", "__new__ RecursionError"], r
 
 
 def test_registering_a_non_class_for_a_record_type_is_a_type_error(l3):

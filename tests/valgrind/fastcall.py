@@ -1,8 +1,10 @@
 """The binding's raw CPython FFI (usegolib-py/src/fast.rs) exercised for valgrind (`make
 sanitize`, scripts/sanitize.sh): every slot of GoCallable (vectorcall, tp_call, __get__,
 getattro/setattro, repr, __doc__, __class__, __reduce__, GC traverse/clear, dealloc) with good
-and bad arguments, many times, then a collection. It checks its own results; valgrind checks
-the memory."""
+and bad arguments, many times; record classes' vectorcall (RecordMeta) and its fallbacks;
+strings and records in the scalar form; callbacks re-attached with their call's thread state,
+and callables lent to a call (nested past the 64 a thread lends); then a collection. It checks
+its own results; valgrind checks the memory."""
 
 from __future__ import annotations
 
@@ -137,8 +139,8 @@ for _ in range(200):
 # Strings and flat records in the scalar form (docs/abi.md section 8.13, fast.rs str_utf8,
 # generic_getattr/setattr, decode_utf8): a str lent as its UTF-8 (ASCII, non-ASCII, lone
 # surrogates going the general way, a subclass), a record result with a string field (GetNum),
-# a record argument read field by field (Int on its record form), with and without attribute
-# hooks on its class.
+# a record argument read field by field (Int on its record form), and results made with and
+# without a `__setattr__` hook on their class.
 class _Text(str):
     pass
 
