@@ -291,3 +291,12 @@ def test_threads_run_go_in_parallel(level1):
     assert results == [True, True]
     # Alone, Meet finds no partner and says so: the check above can fail.
     assert level1.Meet(10) is False
+
+
+def test_bytes_of_every_size_around_the_copy_pieces_cross_intact(level1):
+    """Bytes results are made in 2 KiB pieces when their buffers would make glibc's memcpy slow
+    on AMD Zen (usegolib_abi::copy_piece); whatever the placement, every byte crosses."""
+    for n in [2047, 2048, 2049, 4096, 4097, 6145, 65535, 65536, 65541, 200_003]:
+        for shift in range(0, 64, 9):
+            data = bytes((i * 31 + shift) & 0xFF for i in range(n))
+            assert level1.EchoBytes(data) == data, (n, shift)

@@ -33,11 +33,12 @@ pub use types::{
 };
 pub use value::Value;
 pub use write::{
-    ext_header_len, packed_pad, packed_payload, packed_size, write_array_len, write_bin,
-    write_bin_header, write_bool, write_context, write_ext_header, write_ext_with, write_f32,
-    write_f64, write_handle, write_int, write_map_len, write_nil, write_object, write_out_slot,
-    write_packed_header, write_packed_header_aligned, write_str, write_tagged, write_timestamp,
-    write_uint, write_value, EXT_OBJECT, EXT_OUT, EXT_PACKED, EXT_TAGGED, EXT_TIMESTAMP,
+    copy_piece, ext_header_len, extend_bytes, packed_pad, packed_payload, packed_size,
+    write_array_len, write_bin, write_bin_header, write_bool, write_context, write_ext_header,
+    write_ext_with, write_f32, write_f64, write_handle, write_int, write_map_len, write_nil,
+    write_object, write_out_slot, write_packed_header, write_packed_header_aligned, write_str,
+    write_tagged, write_timestamp, write_uint, write_value, EXT_OBJECT, EXT_OUT, EXT_PACKED,
+    EXT_TAGGED, EXT_TIMESTAMP,
 };
 
 /// The ABI version this crate speaks (docs/abi.md section 1).

@@ -106,7 +106,34 @@ pub fn write_str(out: &mut Vec<u8>, s: &[u8]) {
 #[inline]
 pub fn write_bin(out: &mut Vec<u8>, b: &[u8]) {
     write_bin_header(out, b.len());
-    out.extend_from_slice(b);
+    extend_bytes(out, b);
+}
+
+/// Appends `b` to `out`, copied in pieces of [`copy_piece`]'s length.
+#[inline]
+pub fn extend_bytes(out: &mut Vec<u8>, b: &[u8]) {
+    out.reserve(b.len());
+    let dst = out.as_ptr() as usize + out.len();
+    match copy_piece(dst, b.as_ptr() as usize, b.len()) {
+        n if n >= b.len() => out.extend_from_slice(b),
+        n => b.chunks(n).for_each(|c| out.extend_from_slice(c)),
+    }
+}
+
+/// How many bytes one `memcpy` should copy from address `src` to address `dst`, of a copy of
+/// `len`: all of them, except when `dst` lies 1 to 63 bytes after `src` modulo 4096. glibc's
+/// `memcpy` copies a few KiB or more with `rep movsb`, which on AMD Zen then runs about 15x
+/// slower (measured on this project's EPYC machine: 19 us instead of 1.2 us for 64 KiB; an
+/// `Echo` of 64 KiB went from 3 to 17 copies when its buffers fell so); pieces of 2 KiB are
+/// copied with vector loops at full speed, whatever the distance.
+#[inline]
+pub fn copy_piece(dst: usize, src: usize, len: usize) -> usize {
+    const PIECE: usize = 2048;
+    if len > PIECE && (1..64).contains(&(dst.wrapping_sub(src) & 4095)) {
+        PIECE
+    } else {
+        len
+    }
 }
 
 /// Writes the header of a bin of `len` bytes, which the caller writes next (as
@@ -484,5 +511,26 @@ mod ext_tests {
             assert_eq!(&out[..2], &[marker, 0xff]);
             assert_eq!(out.len(), n + 2);
         }
+    }
+
+    #[test]
+    fn copy_pieces_only_where_the_destination_lies_just_after_the_source() {
+        assert_eq!(copy_piece(4096 + 5, 4096, 65536), 2048);
+        assert_eq!(copy_piece(8192 + 63, 4096, 65536), 2048);
+        for d in [0usize, 64, 100, 2048, 4095] {
+            assert_eq!(copy_piece(4096 + d, 4096, 65536), 65536, "distance {d}");
+        }
+        assert_eq!(copy_piece(4096 + 5, 4096, 2048), 2048, "a short copy is one piece");
+        // Appending in pieces gives the same bytes: the destination placed 7 bytes after the
+        // source modulo 4096.
+        let src: Vec<u8> = (0..70_000u32).map(|i| (i * 7 + i / 251) as u8).collect();
+        let mut out = Vec::with_capacity(src.len() + 8192);
+        let want = (src.as_ptr() as usize + 7).wrapping_sub(out.as_ptr() as usize) & 4095;
+        out.resize(want, 0xaa);
+        let dst = out.as_ptr() as usize + out.len();
+        assert_eq!(copy_piece(dst, src.as_ptr() as usize, src.len()), 2048);
+        extend_bytes(&mut out, &src);
+        assert_eq!(&out[want..], &src[..]);
+        assert!(out[..want].iter().all(|&b| b == 0xaa));
     }
 }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyList, PyString, PyTuple, PyType};
+use pyo3::types::{PyBool, PyDict, PyFloat, PyList, PyString, PyTuple, PyType};
 use usegolib_abi::{
     timestamp, write_array_len, write_bin, write_bool, write_f64, write_handle, write_int,
     write_nil, write_tagged, write_timestamp, write_uint, Limits, Reader, Token, EXT_OBJECT,
@@ -179,7 +179,7 @@ fn decode_with(
         Token::F32(f) => PyFloat::new(py, f as f64).into_any().unbind(),
         Token::F64(f) => PyFloat::new(py, f).into_any().unbind(),
         Token::Str(b) => decode_bytes(py, b)?,
-        Token::Bin(b) => PyBytes::new(py, b).into_any().unbind(),
+        Token::Bin(b) => crate::fast::new_bytes(py, b)?.into_any().unbind(),
         Token::Array(n) => {
             let list = PyList::empty(py);
             for _ in 0..n {

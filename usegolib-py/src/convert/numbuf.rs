@@ -418,7 +418,7 @@ pub(super) fn array_type(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
 pub fn decode(py: Python<'_>, payload: &[u8], kind: u8, form: Option<Form>) -> PyResult<Py<PyAny>> {
     let data = checked(payload, kind)?;
     let code = char::from(kind).to_string();
-    let bytes = PyBytes::new(py, data);
+    let bytes = crate::fast::new_bytes(py, data)?;
     let native_order = |arr: Bound<'_, PyAny>| -> PyResult<Py<PyAny>> {
         if cfg!(target_endian = "big") {
             arr.call_method0("byteswap")?;
