@@ -2,9 +2,9 @@
 sanitize`, scripts/sanitize.sh): every slot of GoCallable (vectorcall, tp_call, __get__,
 getattro/setattro, repr, __doc__, __class__, __reduce__, GC traverse/clear, dealloc) with good
 and bad arguments, many times; record classes' vectorcall (RecordMeta) and its fallbacks;
-strings and records in the scalar form; callbacks re-attached with their call's thread state,
-and callables lent to a call (nested past the 64 a thread lends); then a collection. It checks
-its own results; valgrind checks the memory."""
+strings and records in the scalar form; bytes results; callbacks re-attached with their
+call's thread state, and callables lent to a call (nested past the 64 a thread lends); then a
+collection. It checks its own results; valgrind checks the memory."""
 
 from __future__ import annotations
 
@@ -191,6 +191,14 @@ def down(n):
 for _ in range(3):
     assert b.Apply(down, 70) == 70
     assert b.ApplyOnGoThread(lambda x: x * 2, 21) == 42
+
+
+# Bytes results made by fast.rs new_bytes (one copy, or 2 KiB pieces when the placement asks),
+# at sizes around the pieces.
+for n in (0, 1, 2047, 2049, 65536, 70001):
+    data = bytes(i & 0xFF for i in range(n))
+    for _ in range(5):
+        assert b.Echo(data) == data
 
 
 def boom(x):
