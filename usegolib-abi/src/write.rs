@@ -520,7 +520,11 @@ mod ext_tests {
         for d in [0usize, 64, 100, 2048, 4095] {
             assert_eq!(copy_piece(4096 + d, 4096, 65536), 65536, "distance {d}");
         }
-        assert_eq!(copy_piece(4096 + 5, 4096, 2048), 2048, "a short copy is one piece");
+        assert_eq!(
+            copy_piece(4096 + 5, 4096, 2048),
+            2048,
+            "a short copy is one piece"
+        );
         // Appending in pieces gives the same bytes: the destination placed 7 bytes after the
         // source modulo 4096.
         let src: Vec<u8> = (0..70_000u32).map(|i| (i * 7 + i / 251) as u8).collect();
